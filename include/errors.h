@@ -1,0 +1,89 @@
+/*
+ * errors.h - the bridge's error codes, their classes and messages.
+ *
+ * One X-macro list generates the enum, kfb_err_name() and kfb_err_message()
+ * (the libuv pattern), so a code can never lack a name or a message.
+ *
+ * Classes say what a caller should do with an error:
+ *   RETRIABLE  try the same operation again later (network, timeouts, leader moves)
+ *   RECORD     this one input is bad; report it with its origin, keep going
+ *   FATAL      misuse or an unrecoverable state; stop and tell the user
+ */
+#ifndef KFB_ERRORS_H
+#define KFB_ERRORS_H
+
+typedef enum kfb_err_class {
+    KFB_ERRCLASS_NONE = 0,
+    KFB_ERRCLASS_RETRIABLE,
+    KFB_ERRCLASS_RECORD,
+    KFB_ERRCLASS_FATAL,
+} kfb_err_class_t;
+
+/* X(NAME, CLASS, message) */
+#define KFB_ERRORS(X)                                                                  \
+    X(OK, NONE, "success")                                                             \
+    X(NOMEM, FATAL, "out of memory")                                                   \
+    X(INVALID_ARG, FATAL, "invalid argument")                                          \
+    X(STATE, FATAL, "operation not allowed in the object's current state")            \
+    /* decoding untrusted bytes */                                                     \
+    X(TRUNCATED, RECORD, "input ended before the value was complete")                  \
+    X(VARINT_OVERLONG, RECORD, "varint is longer than its type allows")                \
+    X(TRAILING_BYTES, RECORD, "unexpected bytes after the end of the value")           \
+    X(BAD_LENGTH, RECORD, "length field is negative or exceeds the available bytes")  \
+    X(BAD_MAGIC, RECORD, "unsupported magic byte")                                     \
+    X(BAD_CRC, RECORD, "checksum mismatch")                                            \
+    X(CORRUPT, RECORD, "malformed data")                                               \
+    /* values */                                                                       \
+    X(OUT_OF_RANGE, RECORD, "value does not fit the target type")                      \
+    X(NULL_IN_KEY, RECORD, "null value in a key column")                               \
+    X(NULL_NOT_ALLOWED, RECORD, "null value in a NOT NULL column")                     \
+    X(DECIMAL_OVERFLOW, RECORD, "decimal value exceeds the declared precision")        \
+    X(UNSUPPORTED_TYPE, FATAL, "data type not supported here")                         \
+    X(UNSUPPORTED_FORMAT, FATAL, "table format not supported")                         \
+    /* KV batches */                                                                   \
+    X(BATCH_FULL, RETRIABLE, "record does not fit in the batch's write limit")         \
+    X(BATCH_CLOSED, FATAL, "batch is closed for appends")                              \
+    X(BATCH_ABORTED, FATAL, "batch was aborted")                                       \
+    X(SCHEMA_ID_RANGE, FATAL, "schema id does not fit in int16")                       \
+    /* environment */                                                                  \
+    X(IO, RETRIABLE, "I/O error")                                                      \
+    X(TIMEOUT, RETRIABLE, "operation timed out")                                       \
+    X(NOT_FOUND, RECORD, "not found")                                                  \
+    X(CONFIG, FATAL, "invalid configuration")                                          \
+    X(PROTOCOL, RETRIABLE, "protocol error from peer")                                 \
+    /* -- rows, decimals, keys (compacted_row, decimal, key_encoder) -- */               \
+    /* (end rows) */                                                                    \
+    /* -- bucketing, lake key formats (bucketing, paimon_key) -- */                     \
+    /* (end bucketing) */                                                               \
+    /* -- KV batches (kv_batch) -- */                                                   \
+    /* (end kv batch) */                                                                \
+    /* -- Avro, Confluent framing, Schema Registry -- */                                \
+    /* (end avro) */                                                                    \
+    /* -- table descriptors, mapping plans, explain -- */                               \
+    /* (end mapper) */                                                                  \
+    /* -- Fluss RPC client and test server -- */                                        \
+    /* (end rpc) */                                                                     \
+    X(INTERNAL, FATAL, "internal error")
+
+typedef enum kfb_err {
+#define KFB_ERR_ENUM_(name, cls, msg) KFB_ERR_##name,
+    KFB_ERRORS(KFB_ERR_ENUM_)
+#undef KFB_ERR_ENUM_
+    KFB_ERR__COUNT
+} kfb_err_t;
+
+/* Static strings; never NULL (unknown codes give "UNKNOWN"). */
+const char *kfb_err_name(kfb_err_t err);
+const char *kfb_err_message(kfb_err_t err);
+kfb_err_class_t kfb_err_class(kfb_err_t err);
+const char *kfb_err_class_name(kfb_err_class_t cls);
+
+#if defined(__GNUC__)
+#define KFB_LIKELY(x) __builtin_expect(!!(x), 1)
+#define KFB_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define KFB_LIKELY(x) (x)
+#define KFB_UNLIKELY(x) (x)
+#endif
+
+#endif

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build and the tests need, only those missing.
+# Idempotent: does nothing (and needs no network) when everything is present.
+set -euo pipefail
+PKGS=(build-essential pkg-config clang libclang-rt-14-dev
+      librdkafka-dev libavro-dev libyaml-dev libcurl4-openssl-dev libjansson-dev
+      libprotobuf-c-dev protobuf-c-compiler python3 python3-avro)
+missing=()
+for p in "${PKGS[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "install-deps: installing ${missing[*]}"
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then SUDO=sudo; else
+        echo "install-deps: missing packages (${missing[*]}); run as root: apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test binary of a build dir (unit tests, fuzz regressions) and every
+# integration script, then prints one closing line "N passed, N failed".
+# Each test binary prints "== name: N ok, M failed =="; a binary that dies without
+# that line counts as one failure.
+set -uo pipefail
+BUILD=${1:?usage: run-tests.sh BUILD_DIR}
+export KFB_BUILD=$BUILD
+passed=0; failed=0
+run_one() {
+    local out rc line
+    out=$("$@" 2>&1); rc=$?
+    printf '%s\n' "$out"
+    line=$(printf '%s\n' "$out" | grep -E '^== .*: [0-9]+ ok, [0-9]+ failed ==$' | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "!! $*: exited $rc without a summary line"
+        failed=$((failed + 1)); return
+    fi
+    local ok bad
+    ok=$(sed -E 's/.*: ([0-9]+) ok, ([0-9]+) failed ==$/\1/' <<<"$line")
+    bad=$(sed -E 's/.*: ([0-9]+) ok, ([0-9]+) failed ==$/\2/' <<<"$line")
+    passed=$((passed + ok)); failed=$((failed + bad))
+    if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+        echo "!! $*: exited $rc"; failed=$((failed + 1))
+    fi
+}
+for t in "$BUILD"/tests/test_* "$BUILD"/fuzz-regress/fuzz_*; do
+    [ -x "$t" ] && run_one "$t"
+done
+for s in tests/integration/*.sh; do
+    [ -f "$s" ] && run_one bash "$s"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,34 @@
+/*
+ * main.c - the kafka-fluss-bridge command line.
+ *
+ * Subcommands are added as their modules land (explain, run, migrate, check).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "crc32c.h"
+
+#define KFB_VERSION "0.1.0-dev"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: kafka-fluss-bridge <command> [options]\n"
+            "\n"
+            "commands:\n"
+            "  version     print the version and build facts\n"
+            "  help        this text\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+        printf("kafka-fluss-bridge %s (crc32c: %s)\n", KFB_VERSION, kfb_crc32c_impl_name());
+        return 0;
+    }
+    fprintf(stderr, "kafka-fluss-bridge: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
