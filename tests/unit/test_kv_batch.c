@@ -43,6 +43,13 @@ static uint8_t *build_copy(kfb_kv_batch_builder_t *b, size_t *len) {
     return c;
 }
 
+/* Tests that end with unbuilt records drop them on purpose: abort first, so that the
+ * "never built" warning only appears where a test asserts it. */
+static void discard(kfb_kv_batch_builder_t *b) {
+    kfb_kv_batch_abort(b);
+    kfb_kv_batch_builder_destroy(b);
+}
+
 static uint8_t *worked(size_t *n) { return kfb_test_unhex(WORKED_HEX, n); }
 
 /* Rewrites the CRC of a hand-corrupted batch, so structure checks are reached. */
@@ -65,7 +72,7 @@ TEST(builder_worked_batch_matches_golden) {
     ASSERT_HEX(p, n, WORKED_HEX);
     ASSERT_EQ_U64(kfb_kv_batch_size_in_bytes(b), 44);
     ASSERT_EQ_INT(kfb_kv_batch_record_count(b), 2);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 TEST(builder_worked_batch_zero_copy_path) {
@@ -84,7 +91,7 @@ TEST(builder_worked_batch_zero_copy_path) {
     size_t n;
     ASSERT_OK(kfb_kv_batch_build(b, &p, &n));
     ASSERT_HEX(p, n, WORKED_HEX);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* DefaultKvRecordTest.testBase: key {1,2} + CompactedRow (INT 10, STRING "abc") is 13 bytes,
@@ -104,7 +111,7 @@ TEST(builder_java_record_test_vectors) {
     ASSERT_HEX(p, n,
                "2c 00 00 00 00 40 70 25 ed 01 00 00 ff ff ff ff ff ff ff ff ff ff ff ff 02 00 00 00"
                "09 00 00 00 02 01 02 00 0a 03 61 62 63 03 00 00 00 02 02 03");
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* fluss-rust kv_record_batch.rs test_kv_record_batch_build_and_read: schema 42, writer 100,
@@ -122,7 +129,7 @@ TEST(builder_rust_test_vector) {
     ASSERT_HEX(p, n,
                "31 00 00 00 00 08 44 d0 f3 2a 00 00 64 00 00 00 00 00 00 00 05 00 00 00 02 00 00 00"
                "0c 00 00 00 04 6b 65 79 31 00 05 01 02 03 04 05 05 00 00 00 04 6b 65 79 32");
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* Empty batch (Java allows building one): schema 42, no writer; Python-derived bytes. */
@@ -137,7 +144,7 @@ TEST(builder_empty_batch) {
     /* a 28-byte limit holds no record, not even an empty-key delete */
     ASSERT_FALSE(kfb_kv_batch_has_room_for(b, 0, 0));
     ASSERT_ERR(kfb_kv_batch_append(b, (const uint8_t *)"", 0, NULL, 0), KFB_ERR_BATCH_FULL);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* Key lengths >= 128 take a 2-byte varint (hand-derived: 128 = 80 01). */
@@ -155,7 +162,7 @@ TEST(builder_long_key_varint) {
     ASSERT_OK(kfb_kv_batch_build(b, &p, &n));
     ASSERT_EQ_U64(n, 28 + 134);
     ASSERT_HEX(p + 28, 8, "82 00 00 00 80 01 aa aa");
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* ---------------------------------------------------------------- arguments */
@@ -185,7 +192,7 @@ TEST(builder_new_rejects_bad_arguments) {
     size_t n;
     ASSERT_OK(kfb_kv_batch_build(b, &p, &n));
     ASSERT_HEX(p + 9, 2, "ff 7f");
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
     kfb_kv_batch_builder_destroy(NULL);
 }
 
@@ -205,7 +212,7 @@ TEST(builder_append_rejects_bad_arguments) {
     /* empty key with NULL pointer is fine (Java accepts a zero-length key array) */
     ASSERT_OK(kfb_kv_batch_append(b, NULL, 0, v, 1));
     ASSERT_EQ_U64(kfb_kv_batch_size_in_bytes(b), 28 + 6);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* ---------------------------------------------------------------- write limit */
@@ -224,7 +231,7 @@ TEST(builder_write_limit_java_vector) {
     /* 2 bytes left: still not even the smallest record (5 bytes) */
     ASSERT_FALSE(kfb_kv_batch_has_room_for(b, 0, 0));
     ASSERT_EQ_INT(kfb_kv_batch_record_count(b), 7);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* Java rule is "<=": a record that ends exactly at the limit fits. */
@@ -237,7 +244,7 @@ TEST(builder_write_limit_exact_fit) {
     ASSERT_ERR(kfb_kv_batch_append(b, (const uint8_t *)"abc", 3, NULL, 0), KFB_ERR_BATCH_FULL);
     ASSERT_OK(kfb_kv_batch_append(b, (const uint8_t *)"ab", 2, NULL, 0));
     ASSERT_EQ_U64(kfb_kv_batch_size_in_bytes(b), kfb_kv_batch_write_limit(b));
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* fluss-rust test_write_limit_enforcement: limit 100, a 1000-byte key + 1000-byte row has
@@ -251,7 +258,7 @@ TEST(builder_write_limit_rust_vector) {
     memset(big, 1, sizeof(big));
     ASSERT_ERR(kfb_kv_batch_append(b, (const uint8_t *)"key2", 4, big, sizeof(big)),
                KFB_ERR_BATCH_FULL);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* A failed append must leave the batch exactly as it was: same count, size and bytes. */
@@ -301,7 +308,7 @@ TEST(builder_batch_full_leaves_bytes_unchanged) {
     ASSERT_OK(kfb_kv_batch_validate(after, n1, NULL, 0));
     free(after);
     free(before);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* Java: the count must stay below Integer.MAX_VALUE. Reaching 2^31 records needs > 10 GB
@@ -323,7 +330,7 @@ TEST(builder_record_count_limit) {
     ASSERT_EQ_INT(kfb_kv_batch_record_count(b), 3);
     free(before);
     free(after);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* ---------------------------------------------------------------- state machine */
@@ -350,7 +357,7 @@ TEST(builder_close) {
     ASSERT_OK(kfb_kv_batch_reader_init(&r, p, n, NULL, 0));
     ASSERT_EQ_INT(kfb_kv_batch_reader_writer_id(&r), 9);
     ASSERT_EQ_INT(kfb_kv_batch_reader_batch_sequence(&r), 2);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* fluss-rust test_builder_basic_operations (abort behaviour), Java KvWriteBatchTest.
@@ -370,7 +377,7 @@ TEST(builder_abort) {
     ASSERT_ERR(kfb_kv_batch_close(b), KFB_ERR_BATCH_ABORTED);
     kfb_kv_batch_set_writer_state(b, 1, 1); /* harmless */
     ASSERT_ERR(kfb_kv_batch_build(b, &p, &n), KFB_ERR_BATCH_ABORTED);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 
     /* abort after close also forbids build; aborted beats closed in append */
     b = new_builder(1, 4096);
@@ -378,7 +385,7 @@ TEST(builder_abort) {
     kfb_kv_batch_abort(b);
     ASSERT_ERR(kfb_kv_batch_append(b, WORKED_KEY2, 1, NULL, 0), KFB_ERR_BATCH_ABORTED);
     ASSERT_ERR(kfb_kv_batch_build(b, &p, &n), KFB_ERR_BATCH_ABORTED);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 TEST(builder_open_record_state_rules) {
@@ -402,7 +409,7 @@ TEST(builder_open_record_state_rules) {
     ASSERT_EQ_U64(kfb_kv_batch_size_in_bytes(b), 38);
     ASSERT_EQ_INT(kfb_kv_batch_record_count(b), 1);
     ASSERT_OK(kfb_kv_batch_close(b));
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 TEST(builder_zero_copy_rollbacks) {
@@ -451,7 +458,7 @@ TEST(builder_zero_copy_rollbacks) {
     ASSERT_EQ_U64(kfb_kv_batch_size_in_bytes(b), n0);
     ASSERT_ERR(kfb_kv_batch_end_record(b, 1), KFB_ERR_STATE);
     free(before);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* A value that outgrows the preallocated buffer forces a realloc mid-record; offsets, not
@@ -483,7 +490,7 @@ TEST(builder_zero_copy_value_growing_buffer) {
     ASSERT_MEMEQ(rec.value, rec.value_len, big, vlen);
     ASSERT_EQ_INT(kfb_kv_batch_next(&r, &rec), 0);
     free(big);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* ---------------------------------------------------------------- build caching */
@@ -509,7 +516,7 @@ TEST(builder_build_is_idempotent) {
     ASSERT_OK(kfb_kv_batch_build(b, &p2, &n2));
     ASSERT_HEX(p2, n2, WORKED_HEX);
     free(copy);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* fluss-rust test_builder_cache_invalidation: append and writer-state changes after a build
@@ -540,7 +547,7 @@ TEST(builder_build_invalidation) {
     kfb_kv_batch_set_writer_state(b, 7, 0);
     ASSERT_OK(kfb_kv_batch_build(b, &p, &n));
     ASSERT_HEX(p, n, WORKED_HEX);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* ---------------------------------------------------------------- reset, schema, destroy */
@@ -569,7 +576,7 @@ TEST(builder_reset_and_reuse) {
         ASSERT_HEX(p, n, WORKED_HEX);
         kfb_kv_batch_reset(b);
     }
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 TEST(builder_set_schema_id) {
@@ -587,7 +594,7 @@ TEST(builder_set_schema_id) {
     ASSERT_ERR(kfb_kv_batch_set_schema_id(b, 2), KFB_ERR_STATE);
     ASSERT_EQ_INT(kfb_kv_batch_schema_id(b), 1);
     kfb_kv_batch_abort(b);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
 
 /* fluss-rust Drop: warn when records were appended but never built (and not aborted). */
@@ -1024,5 +1031,5 @@ TEST(roundtrip_random_records) {
         ASSERT_EQ_U64(rec.size, kfb_kv_record_size(klen[i], vlen[i]));
     }
     ASSERT_EQ_INT(kfb_kv_batch_next(&r, &rec), 0);
-    kfb_kv_batch_builder_destroy(b);
+    discard(b);
 }
