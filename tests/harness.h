@@ -57,7 +57,11 @@ void kfb_test_fail(void) __attribute__((noreturn));
 #define ASSERT_EQ_U64(a, b) ASSERT_CMP_(a, ==, b, unsigned long long, "%llu")
 #define ASSERT_EQ_HEX(a, b) ASSERT_CMP_(a, ==, b, unsigned long long, "0x%llx")
 #define ASSERT_EQ_DBL(a, b) ASSERT_CMP_(a, ==, b, double, "%.17g")
-#define ASSERT_EQ_PTR(a, b) ASSERT_CMP_(a, ==, b, const void *, "%p")
+#define ASSERT_EQ_PTR(a, b)                                                               \
+    do {                                                                                  \
+        const void *pa_ = (a), *pb_ = (b);                                                \
+        if (pa_ != pb_) KFB_TEST_FAILF_("%s == %s: left %p, right %p", #a, #b, pa_, pb_);\
+    } while (0)
 
 /* Compares a kfb_err_t (or any error enum) and prints names when they differ. */
 #define ASSERT_ERR(got, want)                                                             \
