@@ -231,3 +231,50 @@ TEST(decimal_minimal_bytes_predicate) {
     ASSERT_TRUE(kfb_decimal_bytes_minimal((const uint8_t *)"\xff\x7f", 2));
     ASSERT_FALSE(kfb_decimal_bytes_minimal((const uint8_t *)"\xff\x80", 2));
 }
+
+/* BigDecimal(String) syntax, hand-derived from the java.math.BigDecimal(String) grammar. */
+static kfb_err_t from_str(const char *s, int32_t p, int32_t sc, kfb_decimal_t *d) {
+    return kfb_decimal_from_string(s, strlen(s), p, sc, d);
+}
+
+TEST(decimal_from_string) {
+    kfb_decimal_t d;
+    ASSERT_OK(from_str("-12.345", 10, 2, &d));
+    ASSERT_EQ_INT(d.unscaled, -1235);
+    ASSERT_OK(from_str("+12.344", 10, 2, &d));
+    ASSERT_EQ_INT(d.unscaled, 1234);
+    ASSERT_OK(from_str("1E+3", 4, 0, &d));
+    ASSERT_EQ_INT(d.unscaled, 1000);
+    ASSERT_OK(from_str("1.5e-1", 3, 2, &d));
+    ASSERT_EQ_INT(d.unscaled, 15);
+    ASSERT_OK(from_str(".5", 1, 0, &d));
+    ASSERT_EQ_INT(d.unscaled, 1);
+    ASSERT_OK(from_str("5.", 1, 0, &d));
+    ASSERT_EQ_INT(d.unscaled, 5);
+    ASSERT_OK(from_str("-0", 20, 3, &d));
+    ASSERT_HEX(d.bytes, d.nbytes, "00");
+    ASSERT_OK(from_str("0.0000000000000000001", 19, 19, &d));
+    ASSERT_EQ_INT(d.unscaled, 1);
+    ASSERT_OK(from_str("000000000000000000000012345", 28, 0, &d));
+    ASSERT_HEX(d.bytes, d.nbytes, "30 39");
+    ASSERT_OK(from_str("1000000000", 10, 0, &d)); /* a 9-digit chunk then a zero */
+    ASSERT_EQ_INT(d.unscaled, 1000000000);
+    ASSERT_OK(from_str("-99999999999999999999999999999999999999", 38, 0, &d));
+    ASSERT_HEX(d.bytes, d.nbytes, "b4 c4 b3 57 a5 79 3b 85 f6 75 dd c0 00 00 00 01");
+    ASSERT_ERR(from_str("123456789012345678901234567890123456789", 38, 0, &d), KFB_ERR_DECIMAL_OVERFLOW);
+    ASSERT_OK(from_str("1e-1000", 5, 2, &d));
+    ASSERT_EQ_INT(d.unscaled, 0);
+    ASSERT_ERR(from_str("1e1000", 38, 0, &d), KFB_ERR_DECIMAL_OVERFLOW);
+    ASSERT_OK(from_str("0e99999999999999999999", 5, 0, &d));
+    char nines[401];
+    memset(nines, '9', 400);
+    nines[400] = '\0';
+    ASSERT_ERR(from_str(nines, 38, 0, &d), KFB_ERR_DECIMAL_OVERFLOW);
+    static const char *const bad[] = {"", "-", "+", ".", "abc", "1.2.3", "--1", "1e", "1e+",
+                                      " 1", "1 ", "1x", "0x10", "1e5.5"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (from_str(bad[i], 10, 0, &d) != KFB_ERR_CORRUPT) fprintf(stderr, "  \"%s\"\n", bad[i]);
+        ASSERT_ERR(from_str(bad[i], 10, 0, &d), KFB_ERR_CORRUPT);
+    }
+    ASSERT_ERR(from_str("1", 0, 0, &d), KFB_ERR_INVALID_ARG);
+}
