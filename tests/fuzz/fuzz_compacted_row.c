@@ -1,7 +1,8 @@
 /* fuzz_compacted_row.c - the compacted row and key readers on arbitrary bytes.
  *
  * Input: byte 0 picks a schema (low 2 bits) and the mode (bit 2: key instead of value row;
- * bit 3: decimal conversion instead, see fuzz_decimal); the rest is the row. Properties checked beyond "no crash, no overread":
+ * bit 3: decimal conversion from bytes instead, bit 4: from text; see fuzz_decimal*); the
+ * rest is the row. Properties checked beyond "no crash, no overread":
  *   - an accepted row consumed exactly its input: re-encoding the decoded values with the
  *     writer reproduces the input byte for byte (the reader accepts only canonical forms
  *     except non-minimal varints, which are re-encoded shorter - so compare lengths <=);
@@ -114,9 +115,27 @@ static void fuzz_decimal(const uint8_t *p, size_t n) {
     if (kfb_decimal_to_string(&d, s, sizeof(s)) >= sizeof(s)) abort();
 }
 
+/* Decimal text: a success renders to a string that parses back to the same value. */
+static void fuzz_decimal_text(const uint8_t *p, size_t n) {
+    if (n < 1) return;
+    int32_t precision = 1 + p[0] % 38;
+    int32_t scale = (p[0] >> 2) % (precision + 1);
+    kfb_decimal_t d, again;
+    if (kfb_decimal_from_string((const char *)p + 1, n - 1, precision, scale, &d)) return;
+    char s[KFB_DECIMAL_STRING_MAX];
+    size_t len = kfb_decimal_to_string(&d, s, sizeof(s));
+    if (len >= sizeof(s)) abort();
+    if (kfb_decimal_from_string(s, len, precision, scale, &again)) abort();
+    if (again.nbytes != d.nbytes || memcmp(again.bytes, d.bytes, d.nbytes) != 0) abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!ready) init();
     if (size < 1) return 0;
+    if (data[0] & 16) {
+        fuzz_decimal_text(data + 1, size - 1);
+        return 0;
+    }
     if (data[0] & 8) {
         fuzz_decimal(data + 1, size - 1);
         return 0;
