@@ -52,6 +52,9 @@ typedef enum kfb_err_class {
     X(CONFIG, FATAL, "invalid configuration")                                          \
     X(PROTOCOL, RETRIABLE, "protocol error from peer")                                 \
     /* -- rows, decimals, keys (compacted_row, decimal, key_encoder) -- */               \
+    X(ROW_BITMAP_PADDING, RECORD, "row null bitmap has bits set past the last column")  \
+    X(ROW_BAD_BOOLEAN, RECORD, "boolean byte is neither 0 nor 1")                      \
+    X(DECIMAL_NOT_MINIMAL, RECORD, "decimal bytes are not minimal two's complement")   \
     /* (end rows) */                                                                    \
     /* -- bucketing, lake key formats (bucketing, paimon_key) -- */                     \
     /* (end bucketing) */                                                               \
