@@ -52,6 +52,9 @@ typedef enum kfb_err_class {
     X(CONFIG, FATAL, "invalid configuration")                                          \
     X(PROTOCOL, RETRIABLE, "protocol error from peer")                                 \
     /* -- rows, decimals, keys (compacted_row, decimal, key_encoder) -- */               \
+    X(ROW_BITMAP_PADDING, RECORD, "row null bitmap has bits set past the last column")  \
+    X(ROW_BAD_BOOLEAN, RECORD, "boolean byte is neither 0 nor 1")                      \
+    X(DECIMAL_NOT_MINIMAL, RECORD, "decimal bytes are not minimal two's complement")   \
     /* (end rows) */                                                                    \
     /* -- bucketing, lake key formats (bucketing, paimon_key) -- */                     \
     /* (end bucketing) */                                                               \
@@ -62,6 +65,17 @@ typedef enum kfb_err_class {
     /* -- table descriptors, mapping plans, explain -- */                               \
     /* (end mapper) */                                                                  \
     /* -- Fluss RPC client and test server -- */                                        \
+    X(RPC_FRAME_TOO_LARGE, RETRIABLE, "RPC frame exceeds the maximum frame size")       \
+    X(RPC_BAD_RESPONSE_TYPE, RETRIABLE, "RPC response frame has an unknown type byte")    \
+    X(RPC_BAD_BODY, RETRIABLE, "RPC body is not a valid protobuf message of its type")    \
+    X(RPC_SERVER_FAILURE, RETRIABLE, "Fluss server reported a connection-level failure")  \
+    X(RPC_DISCONNECTED, RETRIABLE, "connection to the Fluss server was lost")             \
+    X(RPC_QUEUE_FULL, RETRIABLE, "Fluss client submit queue is full")                     \
+    X(RPC_API_UNSUPPORTED, FATAL, "Fluss server lacks a required API or API version")     \
+    X(RPC_AUTH_FAILED, FATAL, "authentication with the Fluss server failed")              \
+    X(RPC_SHUTDOWN, FATAL, "Fluss client is shutting down")                               \
+    X(FLUSS_RETRIABLE, RETRIABLE, "Fluss server returned a retriable error")              \
+    X(FLUSS_ERROR, FATAL, "Fluss server rejected the request")                            \
     /* (end rpc) */                                                                     \
     X(INTERNAL, FATAL, "internal error")
 
