@@ -76,6 +76,10 @@ typedef enum kfb_err_class {
     X(REGISTRY_RESPONSE, FATAL, "schema registry returned an unexpected response")   \
     /* (end avro) */                                                                    \
     /* -- table descriptors, mapping plans, explain -- */                               \
+    X(MAPPER_PLAN, FATAL, "Avro schema cannot be mapped onto the Fluss table")        \
+    X(MAPPER_DELETE_DISABLED, FATAL, "table refuses deletes (table.delete.behavior)") \
+    X(MAPPER_BAD_OP, RECORD, "Debezium envelope has a missing or unknown op")         \
+    X(MAPPER_NO_KEY, RECORD, "message has no usable Kafka key")                       \
     /* (end mapper) */                                                                  \
     /* -- Fluss RPC client and test server -- */                                        \
     /* (end rpc) */                                                                     \
