@@ -40,8 +40,9 @@
 
 #include "errors.h"
 
-/* Schemas nested deeper than this (records in arrays in unions ...) are refused;
- * it also bounds the recursion of kfb_avro_skip(). */
+/* Schemas nested deeper than this (records in arrays in unions ..., counting
+ * expanded references) are refused; it also bounds the recursion of
+ * kfb_avro_skip(). */
 #define KFB_AVRO_MAX_DEPTH 64
 
 typedef enum kfb_avro_type {
@@ -118,6 +119,10 @@ struct kfb_avro_node {
      * block counts that could not fit in the remaining input. Saturates at
      * SIZE_MAX / 2. */
     size_t min_size;
+    /* Levels of nesting below this node once references are expanded (0 for
+     * primitives, enums, fixed); never more than KFB_AVRO_MAX_DEPTH, so walkers
+     * may size a stack by it. */
+    uint32_t height;
 };
 
 /* The owner of a parsed tree. */
