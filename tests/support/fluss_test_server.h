@@ -88,7 +88,7 @@ const char *kfb_fts_bootstrap(const kfb_fts_t *s);
 kfb_err_t kfb_fts_add_table(kfb_fts_t *s, const char *database, const char *table,
                             const char *descriptor_json, int bucket_count, const int *leaders,
                             int64_t *table_id_out, char *errstr, size_t errstr_size);
-/* Loads a tables file / the same JSON text (see tests/data/*.tables.json). */
+/* Loads a tables file / the same JSON text (see tests/data/NAME.tables.json). */
 kfb_err_t kfb_fts_load_tables_file(kfb_fts_t *s, const char *path, char *errstr,
                                    size_t errstr_size);
 kfb_err_t kfb_fts_load_tables_json(kfb_fts_t *s, const char *json, char *errstr,
