@@ -269,6 +269,19 @@ static int64_t apply_node_intents(kfb_fts_t *s, int64_t now) {
     return next;
 }
 
+/* Frees connections marked dead; caller holds s->mu. */
+static void reap_dead(kfb_fts_t *s) {
+    for (fts_conn_t **pp = &s->conns; *pp;) {
+        fts_conn_t *c = *pp;
+        if (c->dead) {
+            *pp = c->next;
+            fts_conn_free(c);
+        } else {
+            pp = &c->next;
+        }
+    }
+}
+
 static void *loop_main(void *arg) {
     kfb_fts_t *s = arg;
     struct pollfd *pfds = NULL;
@@ -278,6 +291,7 @@ static void *loop_main(void *arg) {
         int64_t now = fts_now_ms();
         pthread_mutex_lock(&s->mu);
         int64_t next = apply_node_intents(s, now);
+        reap_dead(s);
         size_t nconns = 0;
         for (fts_conn_t *c = s->conns; c; c = c->next) {
             conn_release_delayed(c, now);
@@ -344,13 +358,9 @@ static void *loop_main(void *arg) {
                 if (c->out.len > c->out_off) conn_write(c);
                 if (c->closing && c->out.len == c->out_off) c->dead = true;
             }
-            if (c->dead) {
-                *pp = c->next;
-                fts_conn_free(c);
-            } else {
-                pp = &c->next;
-            }
+            pp = &c->next;
         }
+        reap_dead(s);
         pthread_mutex_unlock(&s->mu);
     }
     free(pfds);

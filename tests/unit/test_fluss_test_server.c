@@ -739,3 +739,27 @@ TEST(tables_file_and_bad_config) {
     ASSERT_TRUE(kfb_fluss_test_server_start(&cfg, err, sizeof(err)) == NULL);
     ASSERT_CONTAINS(err, "does-not-exist.json");
 }
+
+/* The dispatcher without sockets (the fuzz target's path): the PutKv seed of
+ * tests/fuzz/corpus/fuzz_rpc_request (ApiVersions + the §9.4 batch) is answered
+ * and applied; a short frame closes the connection. */
+TEST(offline_feed_bytes) {
+    char err[256];
+    kfb_fts_t *s = kfb_fts_new_offline(NULL, err, sizeof(err));
+    ASSERT_TRUE(s != NULL);
+    ASSERT_EQ_INT(add_users(s, 1, NULL), 1);
+    FILE *f = fopen("tests/fuzz/corpus/fuzz_rpc_request/put_kv", "rb");
+    ASSERT_TRUE(f != NULL);
+    uint8_t buf[512];
+    size_t n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    ASSERT_TRUE(n > 1 && buf[0] == 0);
+    ASSERT_TRUE(kfb_fts_feed_bytes(s, 0, buf + 1, n - 1) > 0);
+    ASSERT_EQ_INT(kfb_fts_api_calls(s, KFB_API_PUT_KV), 1);
+    char *dump = kfb_fts_dump_table_json(s, "demo", "users");
+    ASSERT_CONTAINS(dump, "\"row_count\":1,");
+    free(dump);
+    uint8_t shortf[] = {0, 0, 0, 2, 0x03, 0xe8};
+    ASSERT_EQ_INT(kfb_fts_feed_bytes(s, 0, shortf, sizeof(shortf)), -1);
+    kfb_fluss_test_server_stop(s);
+}
