@@ -60,6 +60,8 @@ static void h_metadata(req_ctx_t *x, const ProtobufCMessage *req);
 static void h_put_kv(req_ctx_t *x, const ProtobufCMessage *req);
 static void h_lookup(req_ctx_t *x, const ProtobufCMessage *req);
 static void h_init_writer(req_ctx_t *x, const ProtobufCMessage *req);
+static void h_list_partitions(req_ctx_t *x, const ProtobufCMessage *req);
+static void h_create_partition(req_ctx_t *x, const ProtobufCMessage *req);
 
 /* Versions as served at apache/fluss 545c553 ({rpc}/protocol/ApiKeys.java); roles from
  * the gateway interfaces ({rpc}/gateway/CoordinatorGateway.java, TabletServerGateway.java,
@@ -76,6 +78,8 @@ static const api_entry_t apis[] = {
      h_create_table},
     {KFB_API_GET_TABLE_INFO, 0, 0, ROLE_COORD | ROLE_TABLET,
      &fluss__get_table_info_request__descriptor, h_get_table_info},
+    {KFB_API_LIST_PARTITION_INFOS, 0, 0, ROLE_COORD | ROLE_TABLET,
+     &fluss__list_partition_infos_request__descriptor, h_list_partitions},
     {KFB_API_TABLE_EXISTS, 0, 0, ROLE_COORD | ROLE_TABLET,
      &fluss__table_exists_request__descriptor, h_table_exists},
     {KFB_API_GET_TABLE_SCHEMA, 0, 0, ROLE_COORD | ROLE_TABLET,
@@ -86,6 +90,8 @@ static const api_entry_t apis[] = {
     {KFB_API_LOOKUP, 0, 1, ROLE_TABLET, &fluss__lookup_request__descriptor, h_lookup},
     {KFB_API_INIT_WRITER, 0, 0, ROLE_TABLET, &fluss__init_writer_request__descriptor,
      h_init_writer},
+    {KFB_API_CREATE_PARTITION, 0, 0, ROLE_COORD, &fluss__create_partition_request__descriptor,
+     h_create_partition},
     {KFB_API_AUTHENTICATE, 0, 0, ROLE_COORD | ROLE_TABLET,
      &fluss__authenticate_request__descriptor, h_authenticate},
 };
@@ -486,6 +492,28 @@ out:
     free(replicas);
 }
 
+/* Partitioned tables are not modelled, so every existing table answers
+ * TABLE_NOT_PARTITIONED (37): {server}/coordinator/MetadataManager.java
+ * listPartitions, {server}/coordinator/CoordinatorService.java createPartition. */
+static void not_partitioned(req_ctx_t *x, const Fluss__PbTablePath *p) {
+    if (!fts_find_table(x->s, p->database_name, p->table_name)) {
+        table_not_exist(x, p);
+        return;
+    }
+    char msg[512];
+    snprintf(msg, sizeof(msg), "Table %.200s.%.200s is not partitioned.", p->database_name,
+             p->table_name);
+    reply_error(x, KFB_FLUSS_TABLE_NOT_PARTITIONED_EXCEPTION, msg);
+}
+
+static void h_list_partitions(req_ctx_t *x, const ProtobufCMessage *req) {
+    not_partitioned(x, ((const Fluss__ListPartitionInfosRequest *)req)->table_path);
+}
+
+static void h_create_partition(req_ctx_t *x, const ProtobufCMessage *req) {
+    not_partitioned(x, ((const Fluss__CreatePartitionRequest *)req)->table_path);
+}
+
 /* ---- coordinator mutations ---- */
 
 /* {server}/coordinator/CoordinatorService.java createDatabase */
@@ -665,8 +693,8 @@ static void h_put_kv(req_ctx_t *x, const ProtobufCMessage *req) {
         }
         int64_t leo = 0;
         if (code == KFB_FLUSS_NONE)
-            code = fts_put_batch(s, t, b, bq->records.data, bq->records.len, &leo, msg,
-                                 sizeof(msg));
+            code = fts_put_batch(s, t, b, bq->records.data, bq->records.len,
+                                 q->has_agg_mode && q->agg_mode == 1, &leo, msg, sizeof(msg));
         if (code == KFB_FLUSS_NONE && after) {
             code = fault_code;
             snprintf(msg, sizeof(msg), "injected error after the batch was applied");

@@ -210,10 +210,11 @@ int fts_create_table(kfb_fts_t *s, const char *db, const char *name, const char 
                      char *msg, size_t msg_size);
 char *fts_dump_table_locked(kfb_fts_t *s, fts_table_t *t);
 
-/* PutKv of one bucket batch, fluss_ts_state.c. Returns a Fluss error code;
- * on success *leo receives the log end offset to report. */
+/* PutKv of one bucket batch, fluss_ts_state.c. overwrite = agg_mode 1 (merge
+ * engine and delete behaviour bypassed). Returns a Fluss error code; on success
+ * *leo receives the log end offset to report. */
 int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_bucket_t *b, const uint8_t *rec,
-                  size_t len, int64_t *leo, char *msg, size_t msg_size);
+                  size_t len, bool overwrite, int64_t *leo, char *msg, size_t msg_size);
 
 /* faults (caller holds s->mu). Match and consume one fault of one of the given
  * kinds (bitmask of 1 << kind) for a whole request; NULL when none. The

@@ -310,8 +310,12 @@ static fts_writer_t *find_writer(fts_bucket_t *b, int64_t id) {
 /* ---- PutKv of one bucket ---- */
 
 int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_bucket_t *b, const uint8_t *recs,
-                  size_t len, int64_t *leo, char *msg, size_t msg_size) {
+                  size_t len, bool overwrite, int64_t *leo, char *msg, size_t msg_size) {
     bool strict = !s->cfg.lenient;
+    /* MergeMode.OVERWRITE uses a DefaultRowMerger with DeleteBehavior.ALLOW
+     * (KvTablet.overwriteRowMerger); every other agg_mode is DEFAULT (MergeMode.fromValue). */
+    int delete_behavior = overwrite ? FTS_DELETE_ALLOW : t->delete_behavior;
+    int merge_engine = overwrite ? FTS_MERGE_NONE : t->merge_engine;
     batch_it_t it;
     batch_hdr_t h;
     int code = bit_init(&it, strict, recs, len, &h, msg, msg_size);
@@ -328,7 +332,7 @@ int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_bucket_t *b, const uint8_t *
     int32_t idx = 0;
     while ((r = bit_next(&it, &rec, msg, msg_size)) == 1) {
         if (!rec.value) {
-            if (t->delete_behavior == FTS_DELETE_DISABLE) {
+            if (delete_behavior == FTS_DELETE_DISABLE) {
                 snprintf(msg, msg_size, "Delete operations are disabled for this table. The "
                          "table.delete.behavior is set to 'disable'.");
                 return KFB_FLUSS_DELETION_DISABLED_EXCEPTION;
@@ -405,12 +409,12 @@ int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_bucket_t *b, const uint8_t *
         nrec++;
         fts_kv_entry_t *old = fts_kv_get(&b->kv, rec.key, rec.key_len);
         if (!rec.value) {
-            if (t->delete_behavior == FTS_DELETE_IGNORE || !old) continue;
+            if (delete_behavior == FTS_DELETE_IGNORE || !old) continue;
             fts_kv_del(&b->kv, rec.key, rec.key_len);
             off += 1;
             continue;
         }
-        if (old && t->merge_engine == FTS_MERGE_FIRST_ROW) continue;
+        if (old && merge_engine == FTS_MERGE_FIRST_ROW) continue;
         if (fts_kv_put(&b->kv, rec.key, rec.key_len, h.schema_id, rec.value, rec.value_len) !=
             KFB_ERR_OK) {
             snprintf(msg, msg_size, "out of memory");

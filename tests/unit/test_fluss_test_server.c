@@ -763,3 +763,96 @@ TEST(offline_feed_bytes) {
     ASSERT_EQ_INT(kfb_fts_feed_bytes(s, 0, shortf, sizeof(shortf)), -1);
     kfb_fluss_test_server_stop(s);
 }
+
+TEST(first_row_merge_engine_and_overwrite_mode) {
+    kfb_fts_t *s = start_server(1);
+    const char *desc =
+        "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
+        "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}},"
+        "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"}}],\"primary_key\":[\"id\"]},"
+        "\"partition_key\":[],\"properties\":{\"table.merge-engine\":\"first_row\"},"
+        "\"custom_properties\":{}}";
+    char err[256];
+    int64_t id;
+    ASSERT_OK(kfb_fts_add_table(s, "demo", "fr", desc, 1, NULL, &id, err, sizeof(err)));
+    char *dump;
+    int fd = kfb_tc_connect(kfb_fts_port(s, 0));
+    rec_t a[] = {{{0x01}, 1, "00 01 01 61"}};
+    rec_t b[] = {{{0x01}, 1, "00 01 01 62"}, {{0x01}, 1, NULL}};
+    size_t n;
+    int64_t leo;
+    uint8_t *ba = make_batch(-1, -1, 1, a, 1, &n);
+    ASSERT_EQ_INT(put_code(fd, 1, id, 0, ba, n, &leo), 0);
+    ASSERT_EQ_INT(leo, 1);
+    free(ba);
+    /* first_row keeps "a" and ignores the delete: no change, one empty changelog batch */
+    uint8_t *bb = make_batch(-1, -1, 1, b, 2, &n);
+    ASSERT_EQ_INT(put_code(fd, 2, id, 0, bb, n, &leo), 0);
+    ASSERT_EQ_INT(leo, 2);
+    dump = kfb_fts_dump_table_json(s, "demo", "fr");
+    ASSERT_CONTAINS(dump, "\"name\": \"a\"");
+    free(dump);
+    /* agg_mode 1 (OVERWRITE) bypasses the merge engine: update (+2) then delete (+1) */
+    Fluss__PbPutKvReqForBucket e = FLUSS__PB_PUT_KV_REQ_FOR_BUCKET__INIT;
+    e.records.data = bb;
+    e.records.len = n;
+    Fluss__PbPutKvReqForBucket *pe[] = {&e};
+    Fluss__PutKvRequest q = FLUSS__PUT_KV_REQUEST__INIT;
+    q.acks = -1;
+    q.table_id = id;
+    q.timeout_ms = 1000;
+    q.n_buckets_req = 1;
+    q.buckets_req = pe;
+    q.has_agg_mode = 1;
+    q.agg_mode = 1;
+    Fluss__PutKvResponse *r = (Fluss__PutKvResponse *)kfb_tc_call(
+        fd, KFB_API_PUT_KV, 2, 3, &q.base, &fluss__put_kv_response__descriptor);
+    ASSERT_TRUE(r != NULL);
+    ASSERT_FALSE(r->buckets_resp[0]->has_error_code);
+    ASSERT_EQ_INT(r->buckets_resp[0]->log_end_offset, 5);
+    protobuf_c_message_free_unpacked(&r->base, NULL);
+    dump = kfb_fts_dump_table_json(s, "demo", "fr");
+    ASSERT_CONTAINS(dump, "\"rows\":{}");
+    free(dump);
+    free(bb);
+    close(fd);
+    /* first_row with deletes explicitly allowed is refused (checkDeleteBehavior) */
+    const char *bad =
+        "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
+        "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}}],"
+        "\"primary_key\":[\"id\"]},\"partition_key\":[],\"properties\":{"
+        "\"table.merge-engine\":\"first_row\",\"table.delete.behavior\":\"allow\"},"
+        "\"custom_properties\":{}}";
+    ASSERT_ERR(kfb_fts_add_table(s, "demo", "fr2", bad, 1, NULL, NULL, err, sizeof(err)),
+               KFB_ERR_CONFIG);
+    ASSERT_CONTAINS(err, "does not support delete operations");
+    kfb_fluss_test_server_stop(s);
+}
+
+TEST(partitions_not_modelled_answer_like_fluss) {
+    kfb_fts_t *s = start_server(1);
+    add_users(s, 1, NULL);
+    int fd = kfb_tc_connect(kfb_fts_port(s, KFB_FTS_COORDINATOR));
+    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
+    tp.database_name = "demo";
+    tp.table_name = "users";
+    Fluss__ListPartitionInfosRequest q = FLUSS__LIST_PARTITION_INFOS_REQUEST__INIT;
+    q.table_path = &tp;
+    /* §16: ListPartitionInfos on a non-partitioned table answers 37 */
+    ASSERT_EQ_INT(kfb_tc_call_error(fd, KFB_API_LIST_PARTITION_INFOS, 0, 1, &q.base), 37);
+    tp.table_name = "nope";
+    ASSERT_EQ_INT(kfb_tc_call_error(fd, KFB_API_LIST_PARTITION_INFOS, 0, 2, &q.base), 7);
+    close(fd);
+    /* and a partitioned table cannot be created here: said plainly */
+    const char *part =
+        "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
+        "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}},"
+        "{\"name\":\"dt\",\"data_type\":{\"type\":\"STRING\",\"nullable\":false}}],"
+        "\"primary_key\":[\"id\",\"dt\"]},\"partition_key\":[\"dt\"],\"properties\":{},"
+        "\"custom_properties\":{}}";
+    char err[256];
+    ASSERT_ERR(kfb_fts_add_table(s, "demo", "p", part, 1, NULL, NULL, err, sizeof(err)),
+               KFB_ERR_CONFIG);
+    ASSERT_CONTAINS(err, "does not model partitioned tables");
+    kfb_fluss_test_server_stop(s);
+}
