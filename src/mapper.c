@@ -31,6 +31,7 @@
 #include "decimal.h"
 #include "key_plan.h"
 #include "logging.h"
+#include "iceberg_key.h"
 #include "paimon_key.h"
 
 /* ---------------------------------------------------------------------------------- */
@@ -856,6 +857,23 @@ kfb_mapper_t *kfb_mapper_new(const kfb_table_desc_t *td, kfb_schema_source_t *sc
         set_err(errstr, errstr_size, "%s", kerr);
         goto err;
     }
+    kp = kfb_key_plan_check_columns(&m->keys, td->physical_primary_key_count,
+                                    td->bucket_key_count, kerr, sizeof(kerr));
+    if (kp) {
+        set_err(errstr, errstr_size, "%s", kerr);
+        goto err;
+    }
+    if (m->keys.pk_encoding == KFB_KEY_ENC_ICEBERG || m->keys.bucket_encoding == KFB_KEY_ENC_ICEBERG) {
+        const int *cols = m->keys.pk_encoding == KFB_KEY_ENC_ICEBERG ? td->physical_primary_key
+                                                                     : td->bucket_keys;
+        kfb_type_root_t r = td->columns[cols[0]].type->root;
+        if (!kfb_iceberg_key_type_supported(kfb_type_root_json_name(r))) {
+            set_err(errstr, errstr_size,
+                    "key column \"%s\" has a type the Iceberg key encoder does not support",
+                    td->columns[cols[0]].name);
+            goto err;
+        }
+    }
     if (cfg->topic && !(m->topic = xstrdup(cfg->topic))) goto nomem;
     if (cfg->n_renames) {
         m->rename_from = calloc(cfg->n_renames, sizeof(char *));
@@ -1181,6 +1199,30 @@ static kfb_err_t write_paimon_field(kfb_paimon_key_writer_t *w, uint32_t pos,
     }
 }
 
+/* IcebergKeyEncoder (single column): iceberg_key.h; which types it takes is checked
+ * when the mapper is created. */
+static kfb_err_t write_iceberg_field(kfb_buf_t *out, const kfb_datatype_t *t, const slot_t *s) {
+    switch (t->root) {
+    case KFB_TYPE_INTEGER:
+    case KFB_TYPE_DATE: return kfb_iceberg_key_int(out, (int32_t)s->v.i64);
+    case KFB_TYPE_TIME_WITHOUT_TIME_ZONE: return kfb_iceberg_key_time(out, (int32_t)s->v.i64);
+    case KFB_TYPE_BIGINT: return kfb_iceberg_key_bigint(out, s->v.i64);
+    case KFB_TYPE_FLOAT: return kfb_iceberg_key_float(out, s->v.f32);
+    case KFB_TYPE_DOUBLE: return kfb_iceberg_key_double(out, s->v.f64);
+    case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
+        return kfb_iceberg_key_timestamp(out, s->v.ts.ms, s->v.ts.nano);
+    case KFB_TYPE_DECIMAL:
+        if (t->precision <= KFB_DECIMAL_MAX_COMPACT_PRECISION)
+            return kfb_iceberg_key_decimal(out, s->v.dec.unscaled);
+        return kfb_iceberg_key_decimal_bytes(out, s->v.dec.bytes, s->v.dec.nbytes);
+    case KFB_TYPE_CHAR:
+    case KFB_TYPE_STRING:
+    case KFB_TYPE_BINARY:
+    case KFB_TYPE_BYTES: return kfb_iceberg_key_bytes(out, s->v.b.p, s->v.b.n);
+    default: return KFB_ERR_UNSUPPORTED_TYPE;
+    }
+}
+
 /* Encodes key columns `cols` from slot set `set` into out (reset first). */
 static kfb_err_t encode_key(kfb_mapper_t *m, int set, const int *cols, size_t n,
                             kfb_key_encoding_t enc, kfb_buf_t *out) {
@@ -1212,6 +1254,8 @@ static kfb_err_t encode_key(kfb_mapper_t *m, int set, const int *cols, size_t n,
                                    &m->slots[set][cols[i]]);
         if (!e) e = kfb_paimon_key_finish(&w, NULL);
         else kfb_paimon_key_abort(&w);
+    } else if (enc == KFB_KEY_ENC_ICEBERG && n == 1) {
+        e = write_iceberg_field(out, td->columns[cols[0]].type, &m->slots[set][cols[0]]);
     } else {
         e = KFB_ERR_UNSUPPORTED_FORMAT;
     }
