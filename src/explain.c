@@ -218,7 +218,7 @@ static void explain_text(explain_t *x, const char *text, FILE *err) {
         if (unhex(t, &b, &len) != 0) {
             char msg[256];
             snprintf(msg, sizeof(msg), "message %ld is not hex (or the word null)", x->n++);
-            print_error(x, KFB_ERR_INVALID_ARG, msg);
+            print_error(x, KFB_ERR_CORRUPT, msg);
             x->failed = 1;
         } else {
             explain_one(x, b, len);
