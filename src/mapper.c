@@ -142,6 +142,7 @@ struct kfb_mapper {
 
     plan_t **plans;
     size_t n_plans, cap_plans;
+    plan_t *last_plan; /* value plan of the previous message */
 
     /* per-message state */
     slot_t *slots[SLOTSETS];
@@ -693,7 +694,13 @@ static plan_t *find_plan(const kfb_mapper_t *m, int32_t schema_id, plan_role_t r
 /* The plan for (schema id, role): cached, or fetched and compiled. */
 static kfb_err_t get_plan(kfb_mapper_t *m, int32_t schema_id, plan_role_t role,
                           const plan_t **out, char *errstr, size_t errstr_size) {
-    plan_t *p = find_plan(m, schema_id, role);
+    plan_t *p = m->last_plan;
+    /* consecutive messages nearly always share a schema id */
+    if (KFB_LIKELY(p && p->schema_id == schema_id && p->role == role && !p->err)) {
+        *out = p;
+        return KFB_ERR_OK;
+    }
+    p = find_plan(m, schema_id, role);
     if (!p) {
         const kfb_avro_schema_t *schema;
         char serr[512];
@@ -721,6 +728,7 @@ static kfb_err_t get_plan(kfb_mapper_t *m, int32_t schema_id, plan_role_t role,
         return p->err;
     }
     *out = p;
+    if (role == ROLE_VALUE) m->last_plan = p;
     return KFB_ERR_OK;
 }
 
