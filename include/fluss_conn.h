@@ -90,13 +90,20 @@ void kfb_fluss_conn_destroy(kfb_fluss_conn_t *conn);
  * if the connection is DOWN and its back-off has passed. Once READY the frame is
  * written straight into the output buffer (no extra copy of the body).
  * `api_version` < 0 means "the negotiated version"; the request fails with
- * RPC_API_UNSUPPORTED if the server lacks the API. Returns OK (the callback will
- * run exactly once, never from inside this call) or an error (callback never
- * runs): RPC_FRAME_TOO_LARGE, NOMEM, INVALID_ARG.
+ * RPC_API_UNSUPPORTED if the server lacks the API (returned directly when the
+ * connection is already READY, else through the callback). Returns OK (the
+ * callback will run exactly once, never from inside this call) or an error
+ * (callback never runs): RPC_API_UNSUPPORTED, RPC_FRAME_TOO_LARGE, NOMEM,
+ * INVALID_ARG.
  */
 kfb_err_t kfb_fluss_conn_send(kfb_fluss_conn_t *conn, int16_t api_key, int api_version,
                               const ProtobufCMessage *body, int timeout_ms, int64_t now_ms,
                               kfb_fluss_conn_cb_t cb, void *opaque);
+/* Same with an already packed body (copied, or written straight to the socket
+ * buffer when READY). */
+kfb_err_t kfb_fluss_conn_send_raw(kfb_fluss_conn_t *conn, int16_t api_key, int api_version,
+                                  const uint8_t *body, size_t body_len, int timeout_ms,
+                                  int64_t now_ms, kfb_fluss_conn_cb_t cb, void *opaque);
 
 /* Poll integration. fill_pollfd returns 1 and fills fd/events when the
  * connection has a socket, 0 otherwise. handle_events processes readiness (pass

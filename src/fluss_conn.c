@@ -235,29 +235,32 @@ void kfb_fluss_conn_destroy(kfb_fluss_conn_t *c) {
     free(c);
 }
 
-/* Writes one frame for `r` into the output buffer and moves it in flight. */
+/* Writes one frame for `r` into the output buffer and moves it in flight. The
+ * body is either a message to pack or raw packed bytes. r->body (an owned copy)
+ * is freed by the caller. */
 static kfb_err_t write_request(kfb_fluss_conn_t *c, conn_req_t *r, const ProtobufCMessage *body,
-                               int version) {
+                               const uint8_t *raw, size_t raw_len, int version) {
     size_t old_len = c->wbuf.len;
-    r->id = c->next_id;
-    c->next_id = c->next_id == INT32_MAX ? 0 : c->next_id + 1;
+    int32_t id = c->next_id;
     kfb_err_t err;
     if (body)
-        err = kfb_rpc_encode_request(&c->wbuf, r->api_key, (int16_t)version, r->id, body,
+        err = kfb_rpc_encode_request(&c->wbuf, r->api_key, (int16_t)version, id, body,
                                      KFB_RPC_DEFAULT_MAX_FRAME);
     else
-        err = kfb_rpc_encode_request_raw(&c->wbuf, r->api_key, (int16_t)version, r->id, r->body,
-                                         r->body_len, KFB_RPC_DEFAULT_MAX_FRAME);
+        err = kfb_rpc_encode_request_raw(&c->wbuf, r->api_key, (int16_t)version, id, raw,
+                                         raw_len, KFB_RPC_DEFAULT_MAX_FRAME);
     if (err) return err;
-    free(r->body);
-    r->body = NULL;
-    r->body_len = 0;
-    err = vec_push(&c->inflight, r);
+    conn_req_t copy = *r;
+    copy.id = id;
+    copy.body = NULL;
+    copy.body_len = 0;
+    err = vec_push(&c->inflight, &copy);
     if (err) {
         /* Cannot track it: take the frame back out (it is the tail). */
         c->wbuf.len = old_len;
         return err;
     }
+    c->next_id = c->next_id == INT32_MAX ? 0 : c->next_id + 1;
     return KFB_ERR_OK;
 }
 
@@ -281,7 +284,7 @@ static void send_internal(kfb_fluss_conn_t *c, int kind, int64_t now) {
         req.client_software_name = c->client_name;
         req.client_software_version = c->client_version;
         r.api_key = KFB_API_API_VERSIONS;
-        err = write_request(c, &r, &req.base, 0);
+        err = write_request(c, &r, &req.base, NULL, 0, 0);
     } else {
         /* SASL/PLAIN (RFC 4616): authzid (empty) NUL user NUL password. */
         size_t ul = strlen(c->sasl_user), pl = c->sasl_pass ? strlen(c->sasl_pass) : 0;
@@ -298,7 +301,7 @@ static void send_internal(kfb_fluss_conn_t *c, int kind, int64_t now) {
             req.token.data = tok;
             req.token.len = ul + pl + 2;
             r.api_key = KFB_API_AUTHENTICATE;
-            err = write_request(c, &r, &req.base, 0);
+            err = write_request(c, &r, &req.base, NULL, 0, 0);
             memset(tok, 0, ul + pl + 2);
             free(tok);
         }
@@ -398,10 +401,11 @@ static void become_ready(kfb_fluss_conn_t *c) {
     for (size_t i = 0; i < taken.n; i++) {
         conn_req_t *r = &taken.v[i];
         int v = resolve_version(c, r->api_key, r->api_version);
-        kfb_err_t err = v < 0 ? KFB_ERR_RPC_API_UNSUPPORTED : write_request(c, r, NULL, v);
+        kfb_err_t err =
+            v < 0 ? KFB_ERR_RPC_API_UNSUPPORTED : write_request(c, r, NULL, r->body, r->body_len, v);
+        free(r->body);
+        r->body = NULL;
         if (err) {
-            free(r->body);
-            r->body = NULL;
             if (err == KFB_ERR_RPC_API_UNSUPPORTED)
                 set_error(c, "Fluss server %s:%d does not support API %s (%d) version %d",
                           c->host, c->port, kfb_rpc_api_name(r->api_key), r->api_key,
@@ -593,9 +597,9 @@ static void do_write(kfb_fluss_conn_t *c) {
     c->wbuf.len = c->wpos = 0;
 }
 
-kfb_err_t kfb_fluss_conn_send(kfb_fluss_conn_t *c, int16_t api_key, int api_version,
-                              const ProtobufCMessage *body, int timeout_ms, int64_t now_ms,
-                              kfb_fluss_conn_cb_t cb, void *opaque) {
+static kfb_err_t conn_send(kfb_fluss_conn_t *c, int16_t api_key, int api_version,
+                           const ProtobufCMessage *body, const uint8_t *raw, size_t raw_len,
+                           int timeout_ms, int64_t now_ms, kfb_fluss_conn_cb_t cb, void *opaque) {
     if (!c || timeout_ms < 0) return KFB_ERR_INVALID_ARG;
     conn_req_t r = {0};
     r.api_key = api_key;
@@ -611,19 +615,18 @@ kfb_err_t kfb_fluss_conn_send(kfb_fluss_conn_t *c, int16_t api_key, int api_vers
                       c->port, kfb_rpc_api_name(api_key), api_key, api_version);
             return KFB_ERR_RPC_API_UNSUPPORTED;
         }
-        if (!body) {
-            /* an empty body still goes through the raw path */
-            return write_request(c, &r, NULL, v);
-        }
-        return write_request(c, &r, body, v);
+        return write_request(c, &r, body, raw, raw_len, v);
     }
     /* Not ready: keep a packed copy of the body until the handshake is done. */
-    if (body) {
-        size_t n = protobuf_c_message_get_packed_size(body);
-        if (n > KFB_RPC_DEFAULT_MAX_FRAME) return KFB_ERR_RPC_FRAME_TOO_LARGE;
-        r.body = malloc(n ? n : 1);
+    size_t n = body ? protobuf_c_message_get_packed_size(body) : raw_len;
+    if (n > KFB_RPC_DEFAULT_MAX_FRAME) return KFB_ERR_RPC_FRAME_TOO_LARGE;
+    if (n) {
+        r.body = malloc(n);
         if (!r.body) return KFB_ERR_NOMEM;
-        r.body_len = protobuf_c_message_pack(body, r.body);
+        if (body)
+            r.body_len = protobuf_c_message_pack(body, r.body);
+        else
+            memcpy(r.body, raw, r.body_len = n);
     }
     if (vec_push(&c->queued, &r) != KFB_ERR_OK) {
         free(r.body);
@@ -631,6 +634,19 @@ kfb_err_t kfb_fluss_conn_send(kfb_fluss_conn_t *c, int16_t api_key, int api_vers
     }
     maybe_connect(c, now_ms);
     return KFB_ERR_OK;
+}
+
+kfb_err_t kfb_fluss_conn_send(kfb_fluss_conn_t *c, int16_t api_key, int api_version,
+                              const ProtobufCMessage *body, int timeout_ms, int64_t now_ms,
+                              kfb_fluss_conn_cb_t cb, void *opaque) {
+    return conn_send(c, api_key, api_version, body, NULL, 0, timeout_ms, now_ms, cb, opaque);
+}
+
+kfb_err_t kfb_fluss_conn_send_raw(kfb_fluss_conn_t *c, int16_t api_key, int api_version,
+                                  const uint8_t *body, size_t body_len, int timeout_ms,
+                                  int64_t now_ms, kfb_fluss_conn_cb_t cb, void *opaque) {
+    return conn_send(c, api_key, api_version, NULL, body, body_len, timeout_ms, now_ms, cb,
+                     opaque);
 }
 
 int kfb_fluss_conn_fill_pollfd(kfb_fluss_conn_t *c, struct pollfd *pfd) {
