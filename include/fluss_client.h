@@ -86,6 +86,9 @@ typedef struct kfb_fluss_client_conf {
     size_t max_frame;              /* largest response frame; default 100 MiB */
     int queue_max_batches;         /* submitted, not yet delivered; default 10000 */
     size_t queue_max_bytes;        /* same, in batch bytes; default 256 MiB */
+    int backpressure_max_throttle_ms; /* bucket pause for server pressure p: max * p^2,
+                                      STORAGE_BACKPRESSURE = max; default 3000
+                                      (client.writer.kv-backpressure.max-throttle) */
     kfb_fluss_delivery_cb_t delivery_cb;
     void *delivery_opaque;
 } kfb_fluss_client_conf_t;

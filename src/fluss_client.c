@@ -39,7 +39,6 @@
 #include "rpc_frame.h"
 
 #define FAC "fluss-client"
-#define MAX_THROTTLE_MS 3000 /* client.writer.kv-backpressure.max-throttle */
 #define RETRY_BACKOFF_MAX_MS 1000
 #define BUCKET_HASH 4096
 #define BATCH_HEADER 28
@@ -135,6 +134,7 @@ typedef struct call {
     int64_t next_try;
     int rr;           /* round-robin position for ANY */
     int in_flight;
+    kfb_err_t last_err; /* transport error of the previous attempt, if any */
     /* GetTableInfo registration */
     const char *reg_db, *reg_table;
     /* result */
@@ -221,6 +221,7 @@ void kfb_fluss_client_conf_init(kfb_fluss_client_conf_t *conf) {
     conf->max_frame = KFB_RPC_DEFAULT_MAX_FRAME;
     conf->queue_max_batches = 10000;
     conf->queue_max_bytes = (size_t)256 * 1024 * 1024;
+    conf->backpressure_max_throttle_ms = 3000;
 }
 
 static int add_node(kfb_fluss_client_t *c, int role, int32_t id, const char *host, int port) {
@@ -582,6 +583,8 @@ static void call_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_re
         /* Transport failures are retried until the call's deadline. */
         if ((err == KFB_ERR_RPC_DISCONNECTED || err == KFB_ERR_RPC_SERVER_FAILURE) &&
             now + 100 < k->deadline && !c->shutting_down) {
+            k->last_err = err;
+            snprintf(k->msg, sizeof k->msg, "%s", kfb_fluss_conn_last_error(conn));
             k->rr++;
             k->next_try = now + 100;
             timer_at(c, k->next_try);
@@ -661,7 +664,8 @@ static void process_calls(kfb_fluss_client_t *c, int64_t now) {
         next = k->next;
         if (k->in_flight) continue;
         if (now >= k->deadline) {
-            k->err = KFB_ERR_TIMEOUT;
+            /* out of time: the last transport error says more than "timeout" */
+            k->err = k->last_err ? k->last_err : KFB_ERR_TIMEOUT;
             if (!k->msg[0])
                 snprintf(k->msg, sizeof k->msg, "%s timed out: no suitable Fluss server became "
                          "reachable (%s)", kfb_rpc_api_name(k->api_key),
@@ -905,9 +909,10 @@ static int retry_delay(kfb_fluss_client_t *c, int attempts) {
     return (int)d;
 }
 
-static void throttle(bucket_t *bk, float p, int64_t now) {
+static void throttle(kfb_fluss_client_t *c, bucket_t *bk, float p, int64_t now) {
     /* RecordAccumulator.updateThrottle */
-    int64_t delay = p >= 1.0f ? MAX_THROTTLE_MS : (int64_t)(MAX_THROTTLE_MS * p * p);
+    int64_t max = c->conf.backpressure_max_throttle_ms;
+    int64_t delay = p >= 1.0f ? max : (int64_t)((double)max * p * p);
     if (delay > 0 && now + delay > bk->throttle_until) bk->throttle_until = now + delay;
 }
 
@@ -946,7 +951,7 @@ static void batch_outcome(kfb_fluss_client_t *c, wbatch_t *b, kfb_err_t err, int
         b->state = B_DONE;
         b->leo = ferr == 0 ? leo : -1;
         if (!stale && b->seq > bk->last_acked) bk->last_acked = b->seq;
-        if (has_pressure && pressure > 0) throttle(bk, pressure, now);
+        if (has_pressure && pressure > 0) throttle(c, bk, pressure, now);
         return;
     }
     int retry = 0;
@@ -977,7 +982,7 @@ static void batch_outcome(kfb_fluss_client_t *c, wbatch_t *b, kfb_err_t err, int
             ferr == KFB_FLUSS_RETRIABLE_AUTHENTICATE_EXCEPTION) {
             retry = 1;
             if (cls == KFB_FLUSS_CLASS_REFRESH && t) t->stale = 1;
-            if (ferr == KFB_FLUSS_STORAGE_BACKPRESSURE_EXCEPTION) throttle(bk, 1.0f, now);
+            if (ferr == KFB_FLUSS_STORAGE_BACKPRESSURE_EXCEPTION) throttle(c, bk, 1.0f, now);
         }
     }
     const char *ename = err ? kfb_err_name(err) : kfb_fluss_err_name(ferr);
@@ -1208,10 +1213,13 @@ static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
             timer_at(c, bk->throttle_until);
             continue;
         }
+        /* After a leader error the table's metadata is refreshed before any of
+         * its buckets sends again (the leader may have moved). */
+        table_t *tb = find_table(c, bk->table_id);
+        if (tb && tb->stale) continue;
         int ni = leader_node(c, bk->table_id, bk->partition_id, bk->bucket_id);
         if (ni < 0) {
-            table_t *t = find_table(c, bk->table_id);
-            if (t) t->stale = 1;
+            if (tb) tb->stale = 1;
             continue;
         }
         wbatch_t *sendv[5];
@@ -1429,6 +1437,10 @@ kfb_fluss_client_t *kfb_fluss_client_new(const kfb_fluss_client_conf_t *conf, ch
         conf->metadata_max_age_ms <= 0) {
         snprintf(errstr, errstr_size, "fluss client: request_timeout_ms, putkv_timeout_ms, "
                  "retry_backoff_ms, metadata_max_age_ms and queue_max_batches must be > 0");
+        return NULL;
+    }
+    if (conf->backpressure_max_throttle_ms < 0) {
+        snprintf(errstr, errstr_size, "fluss client: backpressure_max_throttle_ms must be >= 0");
         return NULL;
     }
     if ((conf->sasl_username == NULL) != (conf->sasl_password == NULL)) {
