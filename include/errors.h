@@ -52,14 +52,34 @@ typedef enum kfb_err_class {
     X(CONFIG, FATAL, "invalid configuration")                                          \
     X(PROTOCOL, RETRIABLE, "protocol error from peer")                                 \
     /* -- rows, decimals, keys (compacted_row, decimal, key_encoder) -- */               \
+    X(ROW_BITMAP_PADDING, RECORD, "row null bitmap has bits set past the last column")  \
+    X(ROW_BAD_BOOLEAN, RECORD, "boolean byte is neither 0 nor 1")                      \
+    X(DECIMAL_NOT_MINIMAL, RECORD, "decimal bytes are not minimal two's complement")   \
     /* (end rows) */                                                                    \
     /* -- bucketing, lake key formats (bucketing, paimon_key) -- */                     \
     /* (end bucketing) */                                                               \
     /* -- KV batches (kv_batch) -- */                                                   \
     /* (end kv batch) */                                                                \
     /* -- Avro, Confluent framing, Schema Registry -- */                                \
+    X(AVRO_SCHEMA_INVALID, RECORD, "Avro schema is invalid")                          \
+    X(AVRO_UNION_INDEX, RECORD, "Avro union branch index out of range")              \
+    X(AVRO_ENUM_INDEX, RECORD, "Avro enum symbol index out of range")                \
+    X(AVRO_BAD_BOOLEAN, RECORD, "Avro boolean byte is neither 0 nor 1")              \
+    X(AVRO_BLOCK_COUNT, RECORD, "Avro array/map block count exceeds the input")      \
+    X(AVRO_DEPTH, RECORD, "Avro value or schema nested too deeply")                  \
+    X(INVALID_UTF8, RECORD, "string is not valid UTF-8")                             \
+    X(NOT_CONFLUENT_FRAMED, RECORD, "message is not in Confluent Schema Registry framing") \
+    X(UNKNOWN_SCHEMA_ID, RECORD, "schema id unknown to the schema registry")         \
+    X(SCHEMA_NOT_AVRO, RECORD, "registered schema is not an Avro schema")            \
+    X(REGISTRY_UNAVAILABLE, RETRIABLE, "schema registry unreachable or failing")     \
+    X(REGISTRY_AUTH, FATAL, "schema registry rejected the credentials")              \
+    X(REGISTRY_RESPONSE, FATAL, "schema registry returned an unexpected response")   \
     /* (end avro) */                                                                    \
     /* -- table descriptors, mapping plans, explain -- */                               \
+    X(MAPPER_PLAN, FATAL, "Avro schema cannot be mapped onto the Fluss table")        \
+    X(MAPPER_DELETE_DISABLED, FATAL, "table refuses deletes (table.delete.behavior)") \
+    X(MAPPER_BAD_OP, RECORD, "Debezium envelope has a missing or unknown op")         \
+    X(MAPPER_NO_KEY, RECORD, "message has no usable Kafka key")                       \
     /* (end mapper) */                                                                  \
     /* -- Fluss RPC client and test server -- */                                        \
     X(RPC_FRAME_TOO_LARGE, RETRIABLE, "RPC frame exceeds the maximum frame size")       \

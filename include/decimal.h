@@ -1,0 +1,71 @@
+/*
+ * decimal.h - Fluss DECIMAL(p, s) values built from arbitrary unscaled integers.
+ *
+ * Semantics follow fluss-common/src/main/java/org/apache/fluss/row/Decimal.java
+ * (fromBigDecimal / fromUnscaledBytes / toUnscaledBytes / toString):
+ *   value = unscaled * 10^-scale. Converting to a column type (p, s) first rescales with
+ *   BigDecimal.setScale(s, RoundingMode.HALF_UP) - exact when s grows, rounding half away
+ *   from zero when s shrinks - then checks that the rescaled unscaled value has at most p
+ *   digits (BigDecimal.precision(); zero counts as one digit). A value that does not fit is
+ *   KFB_ERR_DECIMAL_OVERFLOW (Java's fromBigDecimal returns null there).
+ *   On the wire (CompactedRowWriter.writeDecimal, fluss-protocol.md §6.2): p <= 18 writes the
+ *   unscaled value as a varint64; p > 18 writes BigInteger.toByteArray(): the minimal
+ *   big-endian two's-complement bytes (always at least one byte).
+ *
+ * kfb_decimal_t is a plain value (no heap): 38 digits need at most 16 bytes.
+ * Nothing here allocates; all functions are safe on the per-record path.
+ */
+#ifndef KFB_DECIMAL_H
+#define KFB_DECIMAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+
+#define KFB_DECIMAL_MAX_BYTES 16 /* minimal two's complement of +-(10^38 - 1) */
+/* Largest unscaled input accepted, after dropping redundant sign bytes. Enough for
+ * ~300 digits, so Avro decimals far wider than 38 digits can still be scaled down. */
+#define KFB_DECIMAL_MAX_INPUT_BYTES 128
+/* Room for the longest string of a DECIMAL(38, s): sign, "0.", 38 digits, NUL. */
+#define KFB_DECIMAL_STRING_MAX 48
+
+typedef struct kfb_decimal {
+    int32_t precision; /* target column precision, 1..38 */
+    int32_t scale;     /* target column scale, 0..precision */
+    /* precision <= 18: the unscaled value. precision > 18: also set when it fits int64. */
+    int64_t unscaled;
+    /* Minimal big-endian two's-complement bytes of the unscaled value (Java
+     * BigInteger.toByteArray), filled for every precision; nbytes >= 1. */
+    uint8_t nbytes;
+    uint8_t bytes[KFB_DECIMAL_MAX_BYTES];
+} kfb_decimal_t;
+
+/* Builds a DECIMAL(precision, scale) from a big-endian two's-complement unscaled integer of
+ * any length (an Avro `decimal` payload; n = 0 reads as zero, as Avro does) at src_scale.
+ * Errors: KFB_ERR_INVALID_ARG for a precision/scale outside DECIMAL's ranges;
+ * KFB_ERR_DECIMAL_OVERFLOW when the rounded value needs more than `precision` digits or
+ * the input exceeds KFB_DECIMAL_MAX_INPUT_BYTES significant bytes. */
+kfb_err_t kfb_decimal_from_unscaled_be(const uint8_t *be, size_t n, int32_t src_scale,
+                                       int32_t precision, int32_t scale, kfb_decimal_t *out);
+
+/* Same from an int64 unscaled value (Avro int/long sources, compact decimals). */
+kfb_err_t kfb_decimal_from_unscaled_i64(int64_t unscaled, int32_t src_scale, int32_t precision,
+                                        int32_t scale, kfb_decimal_t *out);
+
+/* Java Decimal.toString() = BigDecimal.toPlainString(): "-12.345", "0.05", "0.00", "100".
+ * snprintf semantics; returns the length needed (< KFB_DECIMAL_STRING_MAX for valid values). */
+size_t kfb_decimal_to_string(const kfb_decimal_t *d, char *out, size_t out_size);
+
+/* Plain-string rendering of a raw unscaled value, for decoded rows (compact decimals carry an
+ * int64, non-compact ones their wire bytes). Inputs longer than KFB_DECIMAL_MAX_INPUT_BYTES
+ * significant bytes render as "" and return 0. */
+size_t kfb_decimal_format_i64(int64_t unscaled, int32_t scale, char *out, size_t out_size);
+size_t kfb_decimal_format_be(const uint8_t *be, size_t n, int32_t scale, char *out,
+                             size_t out_size);
+
+/* True when `be` (n >= 1 bytes) is the minimal two's-complement form, as toByteArray emits. */
+bool kfb_decimal_bytes_minimal(const uint8_t *be, size_t n);
+
+#endif
