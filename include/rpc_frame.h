@@ -123,6 +123,12 @@ kfb_err_t kfb_rpc_encode_request(kfb_buf_t *out, int16_t api_key, int16_t api_ve
                                  int32_t request_id, const ProtobufCMessage *body,
                                  size_t max_frame);
 
+/* Same as kfb_rpc_encode_request with an already packed body (body_len bytes,
+ * body may be NULL when body_len is 0). */
+kfb_err_t kfb_rpc_encode_request_raw(kfb_buf_t *out, int16_t api_key, int16_t api_version,
+                                     int32_t request_id, const uint8_t *body, size_t body_len,
+                                     size_t max_frame);
+
 /* Appends a SUCCESS response frame carrying `body` (may be NULL = empty). */
 kfb_err_t kfb_rpc_encode_response(kfb_buf_t *out, int32_t request_id,
                                   const ProtobufCMessage *body, size_t max_frame);

@@ -81,6 +81,26 @@ kfb_err_t kfb_rpc_encode_request(kfb_buf_t *out, int16_t api_key, int16_t api_ve
     return encode_frame(out, hdr, sizeof hdr, body, max_frame);
 }
 
+kfb_err_t kfb_rpc_encode_request_raw(kfb_buf_t *out, int16_t api_key, int16_t api_version,
+                                     int32_t request_id, const uint8_t *body, size_t body_len,
+                                     size_t max_frame) {
+    if (!max_frame) max_frame = KFB_RPC_DEFAULT_MAX_FRAME;
+    if (body_len > (size_t)INT32_MAX - KFB_RPC_REQUEST_HEADER_LEN ||
+        KFB_RPC_LEN_PREFIX + KFB_RPC_REQUEST_HEADER_LEN + body_len > max_frame)
+        return KFB_ERR_RPC_FRAME_TOO_LARGE;
+    size_t total = KFB_RPC_LEN_PREFIX + KFB_RPC_REQUEST_HEADER_LEN + body_len;
+    kfb_err_t err = kfb_buf_reserve(out, total);
+    if (err) return err;
+    uint8_t *p = out->data + out->len;
+    kfb_put_be32(p, (uint32_t)(KFB_RPC_REQUEST_HEADER_LEN + body_len));
+    kfb_put_be16(p + 4, (uint16_t)api_key);
+    kfb_put_be16(p + 6, (uint16_t)api_version);
+    kfb_put_be32(p + 8, (uint32_t)request_id);
+    if (body_len) memcpy(p + 12, body, body_len);
+    out->len += total;
+    return KFB_ERR_OK;
+}
+
 kfb_err_t kfb_rpc_encode_response(kfb_buf_t *out, int32_t request_id,
                                   const ProtobufCMessage *body, size_t max_frame) {
     uint8_t hdr[KFB_RPC_RESPONSE_HEADER_LEN];
