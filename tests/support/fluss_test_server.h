@@ -88,6 +88,12 @@ const char *kfb_fts_bootstrap(const kfb_fts_t *s);
 kfb_err_t kfb_fts_add_table(kfb_fts_t *s, const char *database, const char *table,
                             const char *descriptor_json, int bucket_count, const int *leaders,
                             int64_t *table_id_out, char *errstr, size_t errstr_size);
+/* Adds a partition to a partitioned table: `name` is the partition values in
+ * partition-key order joined with '$' (fluss-protocol.md §12). Partition ids are
+ * server-wide from 1; buckets get leaders round robin. */
+kfb_err_t kfb_fts_add_partition(kfb_fts_t *s, const char *database, const char *table,
+                                const char *name, int64_t *partition_id_out, char *errstr,
+                                size_t errstr_size);
 /* Loads a tables file / the same JSON text (see tests/data/NAME.tables.json). */
 kfb_err_t kfb_fts_load_tables_file(kfb_fts_t *s, const char *path, char *errstr,
                                    size_t errstr_size);
@@ -101,6 +107,8 @@ int64_t kfb_fts_table_id(kfb_fts_t *s, const char *database, const char *table);
  *    "rows":{"<key hex>":{"col":value,...},...},
  *    "buckets":[{"bucket":0,"leader":0,"leader_epoch":0,"log_end_offset":3,
  *                "row_count":2},...]}
+ * Partitioned tables key rows as "<partition name>|<key hex>" and give each
+ * bucket entry "partition" and "partition_id" first.
  * Rows are decoded with the table's schema and rendered like row_json.h; keys
  * are sorted. A row that does not decode is rendered as {"$hex":"..."}. */
 char *kfb_fts_dump_table_json(kfb_fts_t *s, const char *database, const char *table);
