@@ -57,6 +57,7 @@ static void usage(FILE *f) {
             "  help | ports | stats | faults | clear-faults | quit\n"
             "  table-id DB TABLE\n"
             "  add-table DB TABLE BUCKETS LEADERS|- DESCRIPTOR_JSON\n"
+            "  add-partition DB TABLE NAME      (NAME = partition values joined by '$')\n"
             "  load-tables PATH\n"
             "  dump DB TABLE\n"
             "  fault KIND [api=KEY|NAME|any] [node=N|coordinator|any] [table=ID] [bucket=B]\n"

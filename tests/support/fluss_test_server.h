@@ -6,7 +6,8 @@
  *
  * It speaks the real Fluss RPC subset the bridge uses (ApiVersions, Authenticate,
  * GetMetadata, GetTableInfo, GetTableSchema, TableExists, DatabaseExists,
- * CreateDatabase, CreateTable, InitWriter, PutKv, Lookup) and checks what it
+ * CreateDatabase, CreateTable, ListPartitionInfos, CreatePartition, InitWriter,
+ * PutKv, Lookup) and checks what it
  * receives the way a Fluss tablet server would: frame and header, required
  * protobuf fields, role routing (a misrouted or unparsable request gets NO
  * response), bucket leadership, schema id, row decoding, writer id / batch
