@@ -15,11 +15,14 @@
  * ../../shared/docs/fluss-protocol.md §1.5, §4.3, §10, §16; each behaviour
  * cites its Java file where it is implemented (fluss_ts_*.c).
  *
- * Strictness: by default the server is STRICTER than Fluss on three points a
- * Java reader would reject but the Java PutKv path does not check (§16): batch
- * magic and CRC (CORRUPT_MESSAGE, 3), bytes after the declared records and keys
- * hashed to another bucket (UNKNOWN_SERVER_ERROR, -1, with a message). Set
- * `lenient` to accept these exactly like Fluss does.
+ * Strictness: by default the server is STRICTER than Fluss on points a Java
+ * reader would reject but the Java PutKv path does not check (§16): batch
+ * magic, CRC and length (CORRUPT_MESSAGE, 3), bytes after the declared records,
+ * keys that do not decode or hash to another bucket, and rows whose partition
+ * columns do not match the partition they were sent to (UNKNOWN_SERVER_ERROR,
+ * -1, with a message). Set `lenient` to accept these like Fluss does. Value
+ * rows are decoded with the strict row reader (compacted_row.h) in both modes,
+ * so a null bit on a NOT NULL column is refused even when lenient.
  *
  * Threading: every function below may be called from any thread while the
  * server runs; they serialise with the loop on one mutex.
