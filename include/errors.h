@@ -76,8 +76,23 @@ typedef enum kfb_err_class {
     X(REGISTRY_RESPONSE, FATAL, "schema registry returned an unexpected response")   \
     /* (end avro) */                                                                    \
     /* -- table descriptors, mapping plans, explain -- */                               \
+    X(MAPPER_PLAN, FATAL, "Avro schema cannot be mapped onto the Fluss table")        \
+    X(MAPPER_DELETE_DISABLED, FATAL, "table refuses deletes (table.delete.behavior)") \
+    X(MAPPER_BAD_OP, RECORD, "Debezium envelope has a missing or unknown op")         \
+    X(MAPPER_NO_KEY, RECORD, "message has no usable Kafka key")                       \
     /* (end mapper) */                                                                  \
     /* -- Fluss RPC client and test server -- */                                        \
+    X(RPC_FRAME_TOO_LARGE, RETRIABLE, "RPC frame exceeds the maximum frame size")       \
+    X(RPC_BAD_RESPONSE_TYPE, RETRIABLE, "RPC response frame has an unknown type byte")    \
+    X(RPC_BAD_BODY, RETRIABLE, "RPC body is not a valid protobuf message of its type")    \
+    X(RPC_SERVER_FAILURE, RETRIABLE, "Fluss server reported a connection-level failure")  \
+    X(RPC_DISCONNECTED, RETRIABLE, "connection to the Fluss server was lost")             \
+    X(RPC_QUEUE_FULL, RETRIABLE, "Fluss client submit queue is full")                     \
+    X(RPC_API_UNSUPPORTED, FATAL, "Fluss server lacks a required API or API version")     \
+    X(RPC_AUTH_FAILED, FATAL, "authentication with the Fluss server failed")              \
+    X(RPC_SHUTDOWN, FATAL, "Fluss client is shutting down")                               \
+    X(FLUSS_RETRIABLE, RETRIABLE, "Fluss server returned a retriable error")              \
+    X(FLUSS_ERROR, FATAL, "Fluss server rejected the request")                            \
     /* (end rpc) */                                                                     \
     X(INTERNAL, FATAL, "internal error")
 

@@ -1,0 +1,225 @@
+/*
+ * fluss_client.h - the Fluss client: cluster metadata, admin calls, lookups and
+ * an idempotent PutKv writer, with all network I/O on the client's own thread.
+ *
+ * Threads (the librdkafka model):
+ *   - kfb_fluss_client_new() starts one I/O thread running a poll() loop over
+ *     every server connection (fluss_conn.h). Nothing else touches sockets.
+ *   - kfb_fluss_client_submit() hands a KV batch to the I/O thread through a
+ *     bounded queue and never blocks: when the queue is full it returns
+ *     KFB_ERR_RPC_QUEUE_FULL and the caller applies backpressure.
+ *   - Completions are delivered on the CALLER's thread: kfb_fluss_client_poll()
+ *     invokes the delivery callback once per batch, in completion order, and
+ *     batches of one (table, partition, bucket) always complete in submit order.
+ *     Callbacks therefore need no locking against the submitting thread if the
+ *     same thread polls.
+ *   - The blocking helpers (metadata, admin, lookup) may be called from any
+ *     thread except from inside a delivery callback; each takes a timeout.
+ *
+ * Writer semantics (fluss-protocol.md §10.5, §10.6, §11; Java Sender.java,
+ * IdempotenceManager.java, RecordAccumulator.java): the I/O thread obtains a
+ * writer id with InitWriter, stamps each batch with (writer id, per-bucket
+ * sequence) when it is first sent, keeps at most `max_inflight_per_bucket`
+ * (<= 5) batches of a bucket in flight, sends PutKv (acks = -1) to the bucket
+ * leader grouping buckets of one table per leader, retries retriable errors with
+ * the same sequence after a back-off (refreshing metadata for leader errors),
+ * treats duplicates and "out of order but already acknowledged" as success,
+ * renumbers later batches after a batch fails for good, and resets the writer id
+ * when the server's sequence state cannot be trusted any more.
+ *
+ * Ownership: submit copies the batch bytes (the caller may reset its builder
+ * right away). Results passed to callbacks are valid only during the callback.
+ * Strings in conf are copied by _new.
+ */
+#ifndef KFB_FLUSS_CLIENT_H
+#define KFB_FLUSS_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "errors.h"
+
+typedef struct kfb_fluss_client kfb_fluss_client_t;
+
+/* Outcome of one submitted batch. */
+typedef struct kfb_fluss_batch_result {
+    int64_t table_id;
+    int64_t partition_id; /* -1 for non-partitioned tables */
+    int32_t bucket_id;
+    kfb_err_t err;            /* OK, or why the batch failed for good */
+    int32_t fluss_error;      /* Fluss error code (0 on success, -1 unknown) */
+    const char *error_name;   /* e.g. "DELETION_DISABLED_EXCEPTION"; "" on success */
+    const char *message;      /* a sentence for the user; "" on success */
+    int64_t log_end_offset;   /* changelog LEO after this write; -1 if unknown
+                                 (acknowledged as a duplicate or via sequence) */
+    int64_t writer_id;        /* writer id / sequence the batch was applied with */
+    int32_t batch_sequence;
+    int attempts;             /* sends, including the first */
+    void *opaque;             /* as passed to submit */
+} kfb_fluss_batch_result_t;
+
+typedef void (*kfb_fluss_delivery_cb_t)(kfb_fluss_client_t *c,
+                                        const kfb_fluss_batch_result_t *result,
+                                        void *cb_opaque);
+
+typedef struct kfb_fluss_client_conf {
+    const char *bootstrap_servers; /* "host:port[,host:port]"; IPv6 as "[::1]:9123" */
+    const char *client_name;       /* ApiVersions strings (default "fluss" / "0.1.0") */
+    const char *client_version;
+    const char *sasl_username;     /* SASL/PLAIN when set (fluss-protocol.md §13) */
+    const char *sasl_password;
+    int request_timeout_ms;        /* client-side deadline per RPC; default 30000 */
+    int connect_timeout_ms;        /* default 10000 */
+    int reconnect_backoff_ms;      /* default 100 */
+    int reconnect_backoff_max_ms;  /* default 5000 */
+    int retry_backoff_ms;          /* first retry delay of a batch; default 100, x2 up to 1000 */
+    int metadata_max_age_ms;       /* periodic metadata refresh; default 300000 */
+    int putkv_timeout_ms;          /* PutKvRequest.timeout_ms; default 30000 */
+    int acks;                      /* default -1; idempotence needs -1 */
+    int max_inflight_per_bucket;   /* 1..5, default 5 */
+    int delivery_timeout_ms;       /* give up on a batch after this long; 0 = never
+                                      (Java retries forever); default 0 */
+    size_t max_request_bytes;      /* PutKv request size cap; default 10 MiB (one
+                                      batch larger than this is still sent alone) */
+    size_t max_frame;              /* largest response frame; default 100 MiB */
+    int queue_max_batches;         /* submitted, not yet delivered; default 10000 */
+    size_t queue_max_bytes;        /* same, in batch bytes; default 256 MiB */
+    int backpressure_max_throttle_ms; /* bucket pause for server pressure p: max * p^2,
+                                      STORAGE_BACKPRESSURE = max; default 3000
+                                      (client.writer.kv-backpressure.max-throttle) */
+    kfb_fluss_delivery_cb_t delivery_cb;
+    void *delivery_opaque;
+} kfb_fluss_client_conf_t;
+
+/* Fills defaults (no bootstrap servers). */
+void kfb_fluss_client_conf_init(kfb_fluss_client_conf_t *conf);
+
+/* Validates the configuration and starts the I/O thread. Does not connect yet
+ * (the first call or batch does). NULL + errstr on error. */
+kfb_fluss_client_t *kfb_fluss_client_new(const kfb_fluss_client_conf_t *conf, char *errstr,
+                                         size_t errstr_size);
+/* Stops the I/O thread and frees everything. Batches not yet delivered are
+ * dropped without callbacks (a warning names their number): call
+ * kfb_fluss_client_flush() first. NULL is a no-op. */
+void kfb_fluss_client_destroy(kfb_fluss_client_t *c);
+
+/* ------------------------------------------------------------------ writing */
+
+/*
+ * Queues one KV batch (fluss-protocol.md §9, header writer id / sequence are
+ * overwritten) for (table_id, partition_id or -1, bucket_id). The table must have
+ * been opened with kfb_fluss_client_get_table() (and the partition resolved with
+ * kfb_fluss_client_resolve_partition()). Never blocks. Returns:
+ *   OK              queued; exactly one delivery callback will follow
+ *   RPC_QUEUE_FULL  the bounded queue is full; retry after polling
+ *   INVALID_ARG     unknown table, batch shorter than a batch header
+ *   RPC_SHUTDOWN    the client is being destroyed
+ *   NOMEM
+ */
+kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
+                                  int32_t bucket_id, const uint8_t *batch, size_t len,
+                                  void *opaque);
+
+/* Serves delivery callbacks on the calling thread: waits up to timeout_ms
+ * (0 = don't wait, -1 = forever) for at least one, then serves all that are
+ * ready. Returns the number served. */
+int kfb_fluss_client_poll(kfb_fluss_client_t *c, int timeout_ms);
+
+/* Polls until every submitted batch is delivered. TIMEOUT if some remain. */
+kfb_err_t kfb_fluss_client_flush(kfb_fluss_client_t *c, int timeout_ms);
+
+/* Batches submitted and not yet delivered. */
+size_t kfb_fluss_client_outstanding(kfb_fluss_client_t *c);
+
+/* Current writer id (-1 before InitWriter succeeded). */
+int64_t kfb_fluss_client_writer_id(kfb_fluss_client_t *c);
+
+/* --------------------------------------------------------- metadata, admin */
+
+/* What kfb_fluss_client_get_table returns; free with kfb_fluss_table_info_free. */
+typedef struct kfb_fluss_table_info {
+    char *database;
+    char *table;
+    int64_t table_id;
+    int32_t schema_id;      /* latest */
+    int32_t bucket_count;   /* table_json.bucket_count; -1 if absent */
+    int partitioned;        /* table_json.partition_key is non-empty */
+    char *table_json;       /* NUL-terminated copy of the TableDescriptor JSON (§5) */
+    size_t table_json_len;
+} kfb_fluss_table_info_t;
+
+void kfb_fluss_table_info_free(kfb_fluss_table_info_t *info);
+
+/*
+ * GetTableInfo + bucket leaders. Opens the table for submit (its metadata is
+ * then refreshed on leader errors and every metadata_max_age_ms). On error
+ * returns e.g. FLUSS_ERROR (TABLE_NOT_EXIST ...), TIMEOUT, RPC_DISCONNECTED and
+ * fills errstr with a sentence naming the table and the Fluss error.
+ */
+kfb_err_t kfb_fluss_client_get_table(kfb_fluss_client_t *c, const char *database,
+                                     const char *table, int timeout_ms,
+                                     kfb_fluss_table_info_t **out, char *errstr,
+                                     size_t errstr_size);
+
+/* Partition name -> id for an opened partitioned table (fluss-protocol.md §12).
+ * With create != 0 and an unknown partition, sends CreatePartition (ignore if it
+ * exists) built from the n key/value pairs, then resolves again. */
+kfb_err_t kfb_fluss_client_resolve_partition(kfb_fluss_client_t *c, int64_t table_id,
+                                             const char *partition_name, int create,
+                                             const char *const *spec_keys,
+                                             const char *const *spec_values, size_t n,
+                                             int timeout_ms, int64_t *partition_id,
+                                             char *errstr, size_t errstr_size);
+
+kfb_err_t kfb_fluss_client_database_exists(kfb_fluss_client_t *c, const char *database,
+                                           int timeout_ms, int *exists, char *errstr,
+                                           size_t errstr_size);
+kfb_err_t kfb_fluss_client_create_database(kfb_fluss_client_t *c, const char *database,
+                                           int ignore_if_exists, int timeout_ms, char *errstr,
+                                           size_t errstr_size);
+kfb_err_t kfb_fluss_client_table_exists(kfb_fluss_client_t *c, const char *database,
+                                        const char *table, int timeout_ms, int *exists,
+                                        char *errstr, size_t errstr_size);
+/* table_json: a TableDescriptor JSON (fluss-protocol.md §5.1, note §14.17). */
+kfb_err_t kfb_fluss_client_create_table(kfb_fluss_client_t *c, const char *database,
+                                        const char *table, const char *table_json,
+                                        int ignore_if_exists, int timeout_ms, char *errstr,
+                                        size_t errstr_size);
+
+/*
+ * Point lookups on one bucket of an opened table (Lookup v1 when offered, to the
+ * bucket leader). values[i] / value_lens[i] receive a malloc'd copy of the value
+ * for keys[i], WITHOUT its 2-byte schema id prefix (fluss-protocol.md §6.6), whose
+ * value goes to schema_ids[i] (may be NULL); NULL / 0 / -1 when the key is absent.
+ * The caller frees each values[i].
+ */
+kfb_err_t kfb_fluss_client_lookup(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
+                                  int32_t bucket_id, const uint8_t *const *keys,
+                                  const size_t *key_lens, size_t n, int timeout_ms,
+                                  uint8_t **values, size_t *value_lens, int32_t *schema_ids,
+                                  char *errstr, size_t errstr_size);
+
+/* Where a generic call goes. */
+typedef enum kfb_fluss_target {
+    KFB_FLUSS_TARGET_ANY = 0,    /* any server (read-only metadata calls) */
+    KFB_FLUSS_TARGET_COORDINATOR,
+    KFB_FLUSS_TARGET_TABLET,     /* any tablet server */
+} kfb_fluss_target_t;
+
+/*
+ * Generic blocking RPC: sends `req` (api_key, negotiated version) to `target`,
+ * waits up to timeout_ms, and unpacks a SUCCESS body with resp_desc into *resp
+ * (caller frees with protobuf_c_message_free_unpacked; resp may be NULL to ignore
+ * the body). An ERROR response gives FLUSS_ERROR or FLUSS_RETRIABLE with
+ * *fluss_error (may be NULL) set and errstr naming it. Transport failures are
+ * retried with back-off until the timeout.
+ */
+kfb_err_t kfb_fluss_client_call(kfb_fluss_client_t *c, kfb_fluss_target_t target, int16_t api_key,
+                                const ProtobufCMessage *req,
+                                const ProtobufCMessageDescriptor *resp_desc, int timeout_ms,
+                                ProtobufCMessage **resp, int32_t *fluss_error, char *errstr,
+                                size_t errstr_size);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * mapper.h - Avro messages -> Fluss primary-key table records (key bytes, bucket, value row).
+ *
+ * A kfb_mapper_t maps the messages of one Kafka topic onto one Fluss table. For every
+ * writer schema id it meets it compiles, once, a plan: an array of steps, one per Avro
+ * field in writer order, each either "decode this field, convert it, store it in column
+ * slot i" or "skip it". Per message the plan decodes the Avro binary body straight into a
+ * per-mapper slot array (scalars; strings and bytes point into the message), then
+ *   - the primary key (physical PK, CompactedKeyEncoder, fluss-protocol.md §7.1-§7.3) and
+ *     the bucket-key bytes / bucket (§7.2, §7.4) are encoded into mapper-owned scratch,
+ *   - the value row (CompactedRow, §6.2) is written from the slots into a caller buffer,
+ *     typically the KV batch buffer itself (kfb_kv_batch_begin_record), in column order.
+ * No avro-c generic values; no allocation per message once the scratch buffers have grown.
+ *
+ * Mapping rules (see docs/explain.md for the user-facing version):
+ *   - Avro fields match columns by exact name, after an optional rename map; fields in the
+ *     ignore list and fields without a column are decoded past. A nullable column without
+ *     a field is null (or, with partial_update, left out of target_columns); a NOT NULL
+ *     column without a field is a plan error, reported before any message is mapped.
+ *   - Unions of null and one type are nullable; other unions are plan errors.
+ *   - Conversions: int -> TINYINT/SMALLINT/INT/BIGINT, long -> BIGINT/INT (range-checked per
+ *     record), float -> FLOAT/DOUBLE, double -> DOUBLE, boolean -> BOOLEAN, string/uuid ->
+ *     STRING/CHAR, enum -> STRING/CHAR, bytes/fixed -> BYTES/BINARY, decimal (bytes or
+ *     fixed) -> DECIMAL(p,s) rescaled HALF_UP, date -> DATE, time-millis/micros -> TIME,
+ *     timestamp-millis/micros/nanos -> TIMESTAMP_LTZ(p), local-timestamp-* -> TIMESTAMP(p).
+ *     Lossy conversions (sub-millisecond digits into TIME or TIMESTAMP(p <= 3), decimal
+ *     scale reduction) are allowed and listed in the plan description.
+ *   - Strings must be valid UTF-8 (strict RFC 3629); anything else is a per-record
+ *     KFB_ERR_INVALID_UTF8. Fluss's Java client cannot produce invalid UTF-8 either.
+ *   - Operations: a record is an upsert; a Kafka tombstone (NULL value) deletes the key
+ *     decoded from the Kafka message key. With format DEBEZIUM the envelope's op decides:
+ *     c/r/u upsert `after`, d deletes `before`'s key, an update that changes the key is a
+ *     delete of the old key then an upsert of the new one, and the tombstone that follows a
+ *     delete of the same key is a skip. t (truncate) and m (message) are skips.
+ *
+ * Ownership and lifetime: kfb_mapper_new() copies what it needs from the config but
+ * borrows the table descriptor and the schema source, which must outlive the mapper.
+ * Results (key bytes, partition names, error text) live in the mapper and are valid until
+ * the next kfb_mapper_map() call. Decoded strings and bytes point into the message (zero
+ * copy): the key and value bytes passed to kfb_mapper_map() must stay valid until the value
+ * rows of that call have been written. A mapper is not thread-safe: use one per consumer thread.
+ */
+#ifndef KFB_MAPPER_H
+#define KFB_MAPPER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "confluent.h"
+#include "errors.h"
+#include "kv_batch.h"
+#include "schema_registry.h"
+#include "table_desc.h"
+
+typedef enum kfb_mapper_format {
+    KFB_MAPPER_FORMAT_AVRO = 0, /* each value is one record: upsert */
+    KFB_MAPPER_FORMAT_DEBEZIUM, /* Debezium envelope {before, after, op, ...} */
+} kfb_mapper_format_t;
+
+/* How the Kafka message key is read (tombstones, key_from_message_key). */
+typedef enum kfb_mapper_key_format {
+    KFB_MAPPER_KEY_AVRO = 0, /* Confluent-framed Avro: a record of PK fields, or a primitive */
+    KFB_MAPPER_KEY_STRING,   /* raw UTF-8 bytes of a single STRING/CHAR key column */
+    KFB_MAPPER_KEY_BYTES,    /* raw bytes of a single BYTES/BINARY key column */
+} kfb_mapper_key_format_t;
+
+typedef struct kfb_mapper_rename {
+    const char *field;  /* Avro field name */
+    const char *column; /* Fluss column name */
+} kfb_mapper_rename_t;
+
+typedef struct kfb_mapper_config {
+    kfb_mapper_format_t format;
+    kfb_mapper_key_format_t key_format;
+    const kfb_mapper_rename_t *renames; /* borrowed during kfb_mapper_new only */
+    size_t n_renames;
+    const char *const *ignore; /* Avro field names decoded past; borrowed likewise */
+    size_t n_ignore;
+    /* Columns with no Avro field are left out of target_columns (a partial update)
+     * instead of being written as null. */
+    int partial_update;
+    /* The primary-key columns come from the Kafka message key instead of the value. */
+    int key_from_message_key;
+    /* Topic name for error messages; copied. */
+    const char *topic;
+} kfb_mapper_config_t;
+
+/* Zeroes the config: AVRO format, Avro keys, no renames, no partial updates. */
+void kfb_mapper_config_init(kfb_mapper_config_t *cfg);
+
+typedef struct kfb_mapper kfb_mapper_t;
+
+/*
+ * Checks the table against what the bridge can write and prepares the key encoders:
+ * refuses INDEXED kv format, kv format versions other than 1/2, lake formats that need
+ * key encoders we do not have, tables without a primary key or without bucket_count,
+ * partial_update on first_row/versioned tables; warns (facility "mapper") when deletes
+ * will be ignored by the table. NULL + errstr on refusal.
+ */
+kfb_mapper_t *kfb_mapper_new(const kfb_table_desc_t *td, kfb_schema_source_t *schemas,
+                             const kfb_mapper_config_t *cfg, char *errstr, size_t errstr_size);
+void kfb_mapper_destroy(kfb_mapper_t *m);
+
+/*
+ * Compiles (or returns the cached) value plan for a writer schema id, so that plan errors
+ * surface before any message of that schema is mapped. On error returns the error
+ * (KFB_ERR_MAPPER_PLAN, KFB_ERR_UNKNOWN_SCHEMA_ID, ...) and a sentence naming the field.
+ * Optional: kfb_mapper_map() compiles on first use.
+ */
+kfb_err_t kfb_mapper_prepare(kfb_mapper_t *m, int32_t writer_schema_id, char *errstr,
+                             size_t errstr_size);
+
+/* Human-readable description of a compiled plan (one line per column, with lossy
+ * conversions flagged), NUL-terminated, owned by the mapper; NULL if none compiled. */
+const char *kfb_mapper_describe(kfb_mapper_t *m, int32_t writer_schema_id);
+
+typedef enum kfb_op {
+    KFB_OP_UPSERT = 0,
+    KFB_OP_DELETE,
+    KFB_OP_SKIP,
+} kfb_op_t;
+
+const char *kfb_op_name(kfb_op_t op); /* "upsert", "delete", "skip" */
+
+/* One Fluss write produced by a message. Pointers are owned by the mapper. */
+typedef struct kfb_mapped {
+    kfb_op_t op;
+    const uint8_t *key; /* physical primary key bytes (KvRecord key) */
+    size_t key_len;
+    const uint8_t *bucket_key; /* bytes hashed for the bucket (may equal key) */
+    size_t bucket_key_len;
+    int32_t bucket;
+    const char *partition;         /* partition name (§12), NULL for unpartitioned tables */
+    const int32_t *target_columns; /* partial update column indexes; NULL = all columns */
+    size_t n_target_columns;
+} kfb_mapped_t;
+
+/* Up to two writes per message (a Debezium update that changes the key). */
+#define KFB_MAPPER_MAX_OUT 2
+
+typedef struct kfb_mapper_result {
+    size_t n; /* 0 never happens: a skipped message gives one KFB_OP_SKIP */
+    kfb_mapped_t out[KFB_MAPPER_MAX_OUT];
+} kfb_mapper_result_t;
+
+/*
+ * Maps one Kafka message. value == NULL is a tombstone; key/key_len is the Kafka key
+ * (NULL when absent). origin names the message in errors (may be NULL).
+ * Returns KFB_ERR_OK and fills *res, or a per-record error (class RECORD: report and
+ * continue; RETRIABLE: schema registry unavailable, retry the message; FATAL: stop) with
+ * a sentence in errstr naming topic/partition/offset and the Avro field path.
+ */
+kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
+                         const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
+                         kfb_mapper_result_t *res, char *errstr, size_t errstr_size);
+
+/*
+ * Appends the value row (CompactedRow) of res->out[i] (an upsert) to out. Checks NOT NULL
+ * columns. On error out is truncated back to its length on entry.
+ */
+kfb_err_t kfb_mapper_write_value(kfb_mapper_t *m, const kfb_mapper_result_t *res, size_t i,
+                                 kfb_buf_t *out, char *errstr, size_t errstr_size);
+
+/*
+ * Appends res->out[i] to a KV batch zero-copy: begin_record with the key, the value row
+ * written straight into the batch buffer, end_record. A skip appends nothing. Batch errors
+ * (KFB_ERR_BATCH_FULL: start a new batch and call again) leave the batch unchanged.
+ */
+kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t *res, size_t i,
+                                     kfb_kv_batch_builder_t *batch, char *errstr,
+                                     size_t errstr_size);
+
+/* Plans compiled so far (one per writer schema id and role), for tests and metrics. */
+size_t kfb_mapper_plan_count(const kfb_mapper_t *m);
+
+#endif

@@ -1,0 +1,2093 @@
+/*
+ * fluss_client.c - Fluss client: I/O thread, metadata cache, blocking calls and
+ * the idempotent PutKv writer (see fluss_client.h).
+ *
+ * References (apache/fluss, fluss-client/src/main/java/org/apache/fluss/client/):
+ * write/Sender.java (grouping per leader and table, response handling,
+ * canRetry), write/IdempotenceManager.java + IdempotenceBucketEntry.java
+ * (sequences, duplicate / out-of-order rules, renumbering after a failed batch,
+ * writer reset), write/RecordAccumulator.java (max 5 in flight per bucket,
+ * updateThrottle: delay = max_throttle * p^2, p >= 1 -> full window),
+ * metadata/MetadataUpdater.java (bootstrap, refresh on InvalidMetadataException).
+ * Batch header offsets (writer id @12, sequence @20, CRC-32C over [9, end) @5):
+ * fluss-common/.../record/DefaultKvRecordBatch.java, fluss-protocol.md §9.1.
+ *
+ * Locking: `lock` guards the submit queue, the call queue, the completion queue,
+ * the outstanding counters and the table registry's names. Everything else
+ * (connections, buckets, batches, leaders) belongs to the I/O thread alone.
+ */
+#include "fluss_client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bytes.h"
+#include "crc32c.h"
+#include "fluss_api.pb-c.h"
+#include "fluss_conn.h"
+#include "fluss_errors.h"
+#include "logging.h"
+#include "rpc_frame.h"
+
+#define FAC "fluss-client"
+#define RETRY_BACKOFF_MAX_MS 1000
+#define BUCKET_HASH 4096
+#define BATCH_HEADER 28
+
+/* ------------------------------------------------------------------ types */
+
+enum { NODE_BOOT = 0, NODE_COORD = 1, NODE_TABLET = 2 };
+
+typedef struct node {
+    int role;
+    int32_t id;
+    char *host;
+    int port;
+    kfb_fluss_conn_t *conn;
+    int alive; /* listed in the latest metadata (bootstrap nodes: always) */
+} node_t;
+
+typedef struct partition {
+    int64_t id;
+    char *name;
+    int32_t *leaders;
+    int n_leaders;
+} partition_t;
+
+typedef struct table {
+    int64_t id;
+    char *db, *name;
+    int32_t schema_id, bucket_count;
+    int partitioned;
+    int32_t *leaders; /* non-partitioned tables */
+    int n_leaders;
+    partition_t *parts;
+    int n_parts, cap_parts;
+    int stale;
+    int64_t last_refresh_ms;
+    int refreshing;
+} table_t;
+
+enum { B_QUEUED = 0, B_INFLIGHT, B_RETRY, B_DONE, B_FAILED };
+
+struct bucket;
+
+typedef struct wbatch {
+    struct wbatch *next;
+    struct bucket *bk;
+    int64_t table_id, partition_id;
+    int32_t bucket_id;
+    uint8_t *bytes;
+    size_t len;
+    void *opaque;
+    int state;
+    int64_t writer_id;
+    int32_t seq; /* -1 = not assigned yet */
+    int renumbered;
+    int attempts;
+    int64_t submit_ms, next_try_ms;
+    /* result */
+    kfb_err_t err;
+    int32_t ferr;
+    char *msg;
+    int64_t leo;
+} wbatch_t;
+
+typedef struct bucket {
+    struct bucket *hnext;
+    int64_t table_id, partition_id;
+    int32_t bucket_id;
+    wbatch_t *head, *tail;
+    int n_inflight;
+    int32_t next_seq, last_acked;
+    int64_t writer_id;
+    int64_t throttle_until;
+    struct bucket *anext; /* list of all buckets */
+} bucket_t;
+
+typedef struct completion {
+    struct completion *next;
+    kfb_fluss_batch_result_t r;
+    char *msg;
+    size_t len;
+} completion_t;
+
+typedef struct call {
+    struct call *next;
+    kfb_fluss_client_t *client;
+    int target;       /* kfb_fluss_target_t, or TARGET_LEADER */
+    int64_t table_id, partition_id;
+    int32_t bucket_id;
+    int16_t api_key;
+    uint8_t *body;
+    size_t body_len;
+    int64_t deadline;
+    int64_t next_try;
+    int rr;           /* round-robin position for ANY */
+    int in_flight;
+    kfb_err_t last_err; /* transport error of the previous attempt, if any */
+    /* GetTableInfo registration */
+    const char *reg_db, *reg_table;
+    /* result */
+    int done;
+    kfb_err_t err;
+    int32_t ferr;
+    uint8_t *resp;
+    size_t resp_len;
+    char msg[512];
+    pthread_cond_t cond;
+} call_t;
+
+#define TARGET_LEADER 100
+
+struct kfb_fluss_client {
+    kfb_fluss_client_conf_t conf;
+    kfb_fluss_conn_conf_t cconf;
+    char *bootstrap, *client_name, *client_version, *sasl_user, *sasl_pass;
+
+    pthread_t thread;
+    int thread_started;
+    int wake_pipe[2];
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond;
+    int stop;
+
+    /* guarded by lock */
+    wbatch_t *sub_head, *sub_tail;
+    call_t *calls_in;
+    completion_t *done_head, *done_tail;
+    size_t outstanding, outstanding_bytes;
+    int64_t writer_id_pub;
+
+    /* I/O thread only (tables: names read under lock by other threads) */
+    node_t *nodes;
+    int n_nodes, cap_nodes;
+    int n_boot;
+    int boot_rr;
+    int have_cluster;
+    int cluster_refreshing;
+    int64_t cluster_next_try;
+    table_t *tables;
+    int n_tables, cap_tables;
+    call_t *calls; /* pending calls */
+    kfb_fluss_conn_t **retired; /* replaced connections, destroyed at the loop top */
+    int n_retired;
+    bucket_t *bhash[BUCKET_HASH];
+    bucket_t *buckets;
+    int64_t writer_id;
+    int init_inflight;
+    int64_t init_next_try;
+    int64_t next_timer;
+    int shutting_down;
+    uint64_t rng;
+};
+
+static void wake(kfb_fluss_client_t *c) {
+    char b = 1;
+    ssize_t n = write(c->wake_pipe[1], &b, 1);
+    (void)n; /* a full pipe already means "wake up" */
+}
+
+static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
+
+static void timer_at(kfb_fluss_client_t *c, int64_t t) {
+    if (t < c->next_timer) c->next_timer = t;
+}
+
+/* ------------------------------------------------------------ conf, nodes */
+
+void kfb_fluss_client_conf_init(kfb_fluss_client_conf_t *conf) {
+    memset(conf, 0, sizeof *conf);
+    conf->request_timeout_ms = 30000;
+    conf->connect_timeout_ms = 10000;
+    conf->reconnect_backoff_ms = 100;
+    conf->reconnect_backoff_max_ms = 5000;
+    conf->retry_backoff_ms = 100;
+    conf->metadata_max_age_ms = 300000;
+    conf->putkv_timeout_ms = 30000;
+    conf->acks = -1;
+    conf->max_inflight_per_bucket = 5;
+    conf->delivery_timeout_ms = 0;
+    conf->max_request_bytes = 10 * 1024 * 1024;
+    conf->max_frame = KFB_RPC_DEFAULT_MAX_FRAME;
+    conf->queue_max_batches = 10000;
+    conf->queue_max_bytes = (size_t)256 * 1024 * 1024;
+    conf->backpressure_max_throttle_ms = 3000;
+}
+
+static int add_node(kfb_fluss_client_t *c, int role, int32_t id, const char *host, int port) {
+    if (c->n_nodes == c->cap_nodes) {
+        int nc = c->cap_nodes ? c->cap_nodes * 2 : 8;
+        node_t *nn = realloc(c->nodes, (size_t)nc * sizeof *nn);
+        if (!nn) return -1;
+        c->nodes = nn;
+        c->cap_nodes = nc;
+    }
+    char err[256];
+    node_t *n = &c->nodes[c->n_nodes];
+    memset(n, 0, sizeof *n);
+    n->role = role;
+    n->id = id;
+    n->host = strdup(host);
+    n->port = port;
+    n->alive = 1;
+    n->conn = n->host ? kfb_fluss_conn_new(host, port, &c->cconf, err, sizeof err) : NULL;
+    if (!n->conn) {
+        free(n->host);
+        return -1;
+    }
+    return c->n_nodes++;
+}
+
+static int find_node(const kfb_fluss_client_t *c, int role, int32_t id) {
+    for (int i = 0; i < c->n_nodes; i++)
+        if (c->nodes[i].role == role && c->nodes[i].id == id) return i;
+    return -1;
+}
+
+/* Parses "h1:p1,[v6]:p2" into bootstrap nodes. */
+static int parse_bootstrap(kfb_fluss_client_t *c, const char *list, char *errstr, size_t es) {
+    char *copy = strdup(list), *save = NULL;
+    if (!copy) return -1;
+    int n = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ') tok++;
+        char *end = tok + strlen(tok);
+        while (end > tok && end[-1] == ' ') *--end = '\0';
+        if (!*tok) continue;
+        char *colon = strrchr(tok, ':');
+        char *close_br = strrchr(tok, ']');
+        if (!colon || (close_br && colon < close_br) || colon == tok) {
+            snprintf(errstr, es, "bootstrap server \"%s\" has no port: write host:port "
+                     "(IPv6 as [addr]:port)", tok);
+            free(copy);
+            return -1;
+        }
+        *colon = '\0';
+        char *pend;
+        long port = strtol(colon + 1, &pend, 10);
+        if (*pend || port <= 0 || port > 65535) {
+            snprintf(errstr, es, "bootstrap server \"%s:%s\" has an invalid port", tok, colon + 1);
+            free(copy);
+            return -1;
+        }
+        if (add_node(c, NODE_BOOT, -1 - n, tok, (int)port) < 0) {
+            snprintf(errstr, es, "cannot use bootstrap server \"%s:%ld\"", tok, port);
+            free(copy);
+            return -1;
+        }
+        n++;
+    }
+    free(copy);
+    if (!n) {
+        snprintf(errstr, es, "no bootstrap servers given: set a \"host:port\" list");
+        return -1;
+    }
+    c->n_boot = n;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- tables */
+
+static table_t *find_table(kfb_fluss_client_t *c, int64_t id) {
+    for (int i = 0; i < c->n_tables; i++)
+        if (c->tables[i].id == id) return &c->tables[i];
+    return NULL;
+}
+
+static partition_t *find_partition(table_t *t, int64_t id) {
+    for (int i = 0; i < t->n_parts; i++)
+        if (t->parts[i].id == id) return &t->parts[i];
+    return NULL;
+}
+
+static int set_leaders(int32_t **leaders, int *n, Fluss__PbBucketMetadata **bm, size_t nbm) {
+    int need = *n;
+    for (size_t i = 0; i < nbm; i++)
+        if (bm[i]->bucket_id >= need) need = bm[i]->bucket_id + 1;
+    if (need > 65536) return -1; /* far above max.bucket.num (4096): ignore */
+    if (need > *n) {
+        int32_t *nl = realloc(*leaders, (size_t)need * sizeof *nl);
+        if (!nl) return -1;
+        for (int i = *n; i < need; i++) nl[i] = -1;
+        *leaders = nl;
+        *n = need;
+    }
+    for (size_t i = 0; i < nbm; i++) {
+        if (bm[i]->bucket_id < 0) continue;
+        (*leaders)[bm[i]->bucket_id] = bm[i]->has_leader_id ? bm[i]->leader_id : -1;
+    }
+    return 0;
+}
+
+/* Leader node index of a bucket, or -1. */
+static int leader_node(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
+                       int32_t bucket_id) {
+    table_t *t = find_table(c, table_id);
+    if (!t) return -1;
+    int32_t *l;
+    int n;
+    if (partition_id >= 0) {
+        partition_t *p = find_partition(t, partition_id);
+        if (!p) return -1;
+        l = p->leaders;
+        n = p->n_leaders;
+    } else {
+        l = t->leaders;
+        n = t->n_leaders;
+    }
+    if (bucket_id < 0 || bucket_id >= n || l[bucket_id] < 0) return -1;
+    return find_node(c, NODE_TABLET, l[bucket_id]);
+}
+
+static void node_upsert(kfb_fluss_client_t *c, int role, const Fluss__PbServerNode *sn) {
+    int i = find_node(c, role, sn->node_id);
+    if (i >= 0) {
+        node_t *n = &c->nodes[i];
+        n->alive = 1;
+        if (n->port == sn->port && strcmp(n->host, sn->host) == 0) return;
+        /* Moved: the old connection is closed (its requests fail and are
+         * retried) but kept until shutdown, since we may be inside its callback. */
+        char err[256];
+        kfb_fluss_conn_t *nc = kfb_fluss_conn_new(sn->host, sn->port, &c->cconf, err, sizeof err);
+        char *nh = strdup(sn->host);
+        if (!nc || !nh) {
+            kfb_fluss_conn_destroy(nc);
+            free(nh);
+            return;
+        }
+        kfb_fluss_conn_close(n->conn, KFB_ERR_RPC_DISCONNECTED, "server moved");
+        /* We may be inside a callback of the old connection: retire it and
+         * destroy it from the top of the I/O loop. */
+        kfb_fluss_conn_t **nr = realloc(c->retired, (size_t)(c->n_retired + 1) * sizeof *nr);
+        if (!nr) {
+            kfb_fluss_conn_destroy(nc);
+            free(nh);
+            return;
+        }
+        c->retired = nr;
+        c->retired[c->n_retired++] = n->conn;
+        n->conn = nc;
+        free(n->host);
+        n->host = nh;
+        n->port = sn->port;
+        return;
+    }
+    add_node(c, role, sn->node_id, sn->host, sn->port);
+}
+
+static void apply_metadata(kfb_fluss_client_t *c, const Fluss__MetadataResponse *md, int64_t now) {
+    for (int i = 0; i < c->n_nodes; i++)
+        if (c->nodes[i].role == NODE_TABLET) c->nodes[i].alive = 0;
+    if (md->coordinator_server) node_upsert(c, NODE_COORD, md->coordinator_server);
+    for (size_t i = 0; i < md->n_tablet_servers; i++)
+        node_upsert(c, NODE_TABLET, md->tablet_servers[i]);
+    /* MetadataUtils: an empty tablet-server list is stale metadata. */
+    if (md->n_tablet_servers > 0) c->have_cluster = 1;
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < md->n_table_metadata; i++) {
+        const Fluss__PbTableMetadata *tm = md->table_metadata[i];
+        table_t *t = find_table(c, tm->table_id);
+        if (!t) continue;
+        set_leaders(&t->leaders, &t->n_leaders, tm->bucket_metadata, tm->n_bucket_metadata);
+        t->stale = 0;
+        t->last_refresh_ms = now;
+    }
+    for (size_t i = 0; i < md->n_partition_metadata; i++) {
+        const Fluss__PbPartitionMetadata *pm = md->partition_metadata[i];
+        table_t *t = find_table(c, pm->table_id);
+        if (!t) continue;
+        partition_t *p = find_partition(t, pm->partition_id);
+        if (!p) {
+            if (t->n_parts == t->cap_parts) {
+                int nc = t->cap_parts ? t->cap_parts * 2 : 8;
+                partition_t *np = realloc(t->parts, (size_t)nc * sizeof *np);
+                if (!np) continue;
+                t->parts = np;
+                t->cap_parts = nc;
+            }
+            p = &t->parts[t->n_parts];
+            memset(p, 0, sizeof *p);
+            p->id = pm->partition_id;
+            p->name = strdup(pm->partition_name);
+            if (!p->name) continue;
+            t->n_parts++;
+        }
+        set_leaders(&p->leaders, &p->n_leaders, pm->bucket_metadata, pm->n_bucket_metadata);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Reads bucket_count and partition_key from a TableDescriptor JSON (§5.1). */
+static void parse_table_json(const uint8_t *json, size_t len, int32_t *bucket_count,
+                             int *partitioned) {
+    *bucket_count = -1;
+    *partitioned = 0;
+    json_error_t je;
+    json_t *root = json_loadb((const char *)json, len, 0, &je);
+    if (!root) return;
+    json_t *bc = json_object_get(root, "bucket_count");
+    if (json_is_integer(bc)) *bucket_count = (int32_t)json_integer_value(bc);
+    json_t *pk = json_object_get(root, "partition_key");
+    if (json_is_array(pk) && json_array_size(pk) > 0) *partitioned = 1;
+    json_decref(root);
+}
+
+static void register_table(kfb_fluss_client_t *c, const char *db, const char *name,
+                           const Fluss__GetTableInfoResponse *ti) {
+    pthread_mutex_lock(&c->lock);
+    table_t *t = find_table(c, ti->table_id);
+    if (!t) {
+        if (c->n_tables == c->cap_tables) {
+            int nc = c->cap_tables ? c->cap_tables * 2 : 8;
+            table_t *nt = realloc(c->tables, (size_t)nc * sizeof *nt);
+            if (!nt) goto out;
+            c->tables = nt;
+            c->cap_tables = nc;
+        }
+        t = &c->tables[c->n_tables];
+        memset(t, 0, sizeof *t);
+        t->id = ti->table_id;
+        t->db = strdup(db);
+        t->name = strdup(name);
+        if (!t->db || !t->name) {
+            free(t->db);
+            free(t->name);
+            goto out;
+        }
+        t->stale = 1;
+        c->n_tables++;
+    }
+    t->schema_id = ti->schema_id;
+    parse_table_json(ti->table_json.data, ti->table_json.len, &t->bucket_count, &t->partitioned);
+out:
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* ------------------------------------------------------------- completion */
+
+static void finish_call(kfb_fluss_client_t *c, call_t *k) {
+    pthread_mutex_lock(&c->lock);
+    k->done = 1;
+    pthread_cond_signal(&k->cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void unlink_call(kfb_fluss_client_t *c, call_t *k) {
+    for (call_t **pp = &c->calls; *pp; pp = &(*pp)->next)
+        if (*pp == k) {
+            *pp = k->next;
+            return;
+        }
+}
+
+/* ----------------------------------------------------------- routing */
+
+/* A node of `role`: READY connections first, then any alive one; rr picks
+ * among candidates. -1 if there is none. */
+static int ready_or_any(kfb_fluss_client_t *c, int role, int rr) {
+    if (rr < 0) rr = -rr;
+    for (int pass = 0; pass < 2; pass++) {
+        int cnt = 0;
+        for (int i = 0; i < c->n_nodes; i++) {
+            node_t *n = &c->nodes[i];
+            if (n->role != role || !n->alive) continue;
+            if (pass == 0 && kfb_fluss_conn_state(n->conn) != KFB_CONN_READY) continue;
+            cnt++;
+        }
+        if (!cnt) continue;
+        int want = rr % cnt;
+        for (int i = 0; i < c->n_nodes; i++) {
+            node_t *n = &c->nodes[i];
+            if (n->role != role || !n->alive) continue;
+            if (pass == 0 && kfb_fluss_conn_state(n->conn) != KFB_CONN_READY) continue;
+            if (want-- == 0) return i;
+        }
+    }
+    return -1;
+}
+
+static void request_cluster_refresh(kfb_fluss_client_t *c);
+
+/* Node for a call, or -1 (wait: metadata is being fetched). */
+static int route(kfb_fluss_client_t *c, int target, int64_t tid, int64_t pid, int32_t bid, int rr) {
+    int i = -1;
+    switch (target) {
+    case KFB_FLUSS_TARGET_COORDINATOR:
+        i = ready_or_any(c, NODE_COORD, 0);
+        if (i < 0) request_cluster_refresh(c);
+        return i;
+    case KFB_FLUSS_TARGET_TABLET:
+        i = ready_or_any(c, NODE_TABLET, rr);
+        if (i < 0) request_cluster_refresh(c);
+        return i;
+    case TARGET_LEADER: {
+        i = leader_node(c, tid, pid, bid);
+        if (i < 0) {
+            table_t *t = find_table(c, tid);
+            if (t) t->stale = 1;
+        }
+        return i;
+    }
+    default:
+        i = ready_or_any(c, NODE_TABLET, rr);
+        if (i < 0) i = ready_or_any(c, NODE_COORD, 0);
+        if (i < 0) i = ready_or_any(c, NODE_BOOT, rr);
+        return i;
+    }
+}
+
+/* --------------------------------------------------------- blocking calls */
+
+static void call_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_response_t *resp,
+                         void *opaque);
+
+static void send_call(kfb_fluss_client_t *c, call_t *k, int64_t now) {
+    int ni = route(c, k->target, k->table_id, k->partition_id, k->bucket_id, k->rr);
+    if (ni < 0) {
+        k->next_try = now + 50;
+        timer_at(c, k->next_try);
+        return;
+    }
+    int timeout = (int)(k->deadline - now);
+    if (timeout < 0) timeout = 0;
+    kfb_err_t err = kfb_fluss_conn_send_raw(c->nodes[ni].conn, k->api_key, -1, k->body,
+                                            k->body_len, timeout, now, call_done_cb, k);
+    if (err) {
+        k->err = err;
+        snprintf(k->msg, sizeof k->msg, "%s", kfb_fluss_conn_last_error(c->nodes[ni].conn));
+        unlink_call(c, k);
+        finish_call(c, k);
+        return;
+    }
+    k->in_flight = 1;
+}
+
+static void call_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_response_t *resp,
+                         void *opaque) {
+    call_t *k = opaque;
+    kfb_fluss_client_t *c = k->client;
+    k->in_flight = 0;
+    int64_t now = kfb_fluss_now_ms();
+    if (c->shutting_down) err = KFB_ERR_RPC_SHUTDOWN;
+    if (err) {
+        /* Transport failures are retried until the call's deadline. */
+        if ((err == KFB_ERR_RPC_DISCONNECTED || err == KFB_ERR_RPC_SERVER_FAILURE) &&
+            now + 100 < k->deadline && !c->shutting_down) {
+            k->last_err = err;
+            snprintf(k->msg, sizeof k->msg, "%s", kfb_fluss_conn_last_error(conn));
+            k->rr++;
+            k->next_try = now + 100;
+            timer_at(c, k->next_try);
+            if (k->target == TARGET_LEADER) {
+                table_t *t = find_table(c, k->table_id);
+                if (t) t->stale = 1;
+            }
+            return;
+        }
+        k->err = err;
+        snprintf(k->msg, sizeof k->msg, "%s", kfb_fluss_conn_last_error(conn));
+        unlink_call(c, k);
+        finish_call(c, k);
+        return;
+    }
+    if (resp->type == KFB_RPC_RESP_ERROR) {
+        int32_t code = -1;
+        char m[384] = "";
+        if (kfb_rpc_decode_error(resp->body, resp->body_len, &code, m, sizeof m) != KFB_ERR_OK)
+            snprintf(m, sizeof m, "(unparsable ErrorResponse)");
+        if (code == KFB_FLUSS_NOT_COORDINATOR_LEADER_EXCEPTION && now + 100 < k->deadline) {
+            /* a standby coordinator: find the leader again (§4.1) */
+            c->have_cluster = 0;
+            request_cluster_refresh(c);
+            k->rr++;
+            k->next_try = now + 100;
+            timer_at(c, k->next_try);
+            return;
+        }
+        k->ferr = code;
+        k->err = kfb_fluss_err_retriable(code) ? KFB_ERR_FLUSS_RETRIABLE : KFB_ERR_FLUSS_ERROR;
+        snprintf(k->msg, sizeof k->msg, "%s (%d)%s%s", kfb_fluss_err_name(code), code,
+                 *m ? ": " : "", m);
+        unlink_call(c, k);
+        finish_call(c, k);
+        return;
+    }
+    k->err = KFB_ERR_OK;
+    k->ferr = 0;
+    if (k->api_key == KFB_API_GET_METADATA || k->api_key == KFB_API_GET_TABLE_INFO) {
+        ProtobufCMessage *m;
+        const ProtobufCMessageDescriptor *d = k->api_key == KFB_API_GET_METADATA
+                                                  ? &fluss__metadata_response__descriptor
+                                                  : &fluss__get_table_info_response__descriptor;
+        if (kfb_rpc_unpack(d, resp->body, resp->body_len, &m) == KFB_ERR_OK) {
+            if (k->api_key == KFB_API_GET_METADATA)
+                apply_metadata(c, (Fluss__MetadataResponse *)m, now);
+            else if (k->reg_db)
+                register_table(c, k->reg_db, k->reg_table, (Fluss__GetTableInfoResponse *)m);
+            protobuf_c_message_free_unpacked(m, NULL);
+        }
+    }
+    k->resp = malloc(resp->body_len ? resp->body_len : 1);
+    if (!k->resp) {
+        k->err = KFB_ERR_NOMEM;
+    } else {
+        if (resp->body_len) memcpy(k->resp, resp->body, resp->body_len);
+        k->resp_len = resp->body_len;
+    }
+    unlink_call(c, k);
+    finish_call(c, k);
+}
+
+static void process_calls(kfb_fluss_client_t *c, int64_t now) {
+    /* take new ones */
+    pthread_mutex_lock(&c->lock);
+    call_t *in = c->calls_in;
+    c->calls_in = NULL;
+    pthread_mutex_unlock(&c->lock);
+    while (in) {
+        call_t *k = in;
+        in = in->next;
+        k->next = c->calls;
+        c->calls = k;
+    }
+    for (call_t *k = c->calls, *next; k; k = next) {
+        next = k->next;
+        if (k->in_flight) continue;
+        if (now >= k->deadline) {
+            /* out of time: the last transport error says more than "timeout" */
+            k->err = k->last_err ? k->last_err : KFB_ERR_TIMEOUT;
+            if (!k->msg[0])
+                snprintf(k->msg, sizeof k->msg, "%s timed out: no suitable Fluss server became "
+                         "reachable (%s)", kfb_rpc_api_name(k->api_key),
+                         k->target == KFB_FLUSS_TARGET_COORDINATOR ? "coordinator unknown"
+                         : k->target == TARGET_LEADER ? "bucket leader unknown"
+                                                      : "no server ready");
+            unlink_call(c, k);
+            finish_call(c, k);
+            continue;
+        }
+        if (now >= k->next_try) send_call(c, k, now);
+        else timer_at(c, k->next_try);
+        if (!k->in_flight) timer_at(c, k->deadline);
+    }
+}
+
+/* ------------------------------------------------------ metadata refresh */
+
+static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_response_t *resp,
+                       void *opaque);
+
+typedef struct md_req {
+    kfb_fluss_client_t *client;
+    int cluster;        /* bootstrap / cluster-only refresh */
+    int64_t table_ids[16];
+    int n;
+} md_req_t;
+
+static void send_metadata(kfb_fluss_client_t *c, md_req_t *r, int64_t now) {
+    Fluss__MetadataRequest req = FLUSS__METADATA_REQUEST__INIT;
+    Fluss__PbTablePath paths[16], *pp[16];
+    int64_t pids[256];
+    size_t npid = 0;
+    for (int i = 0; i < r->n; i++) {
+        table_t *t = find_table(c, r->table_ids[i]);
+        fluss__pb_table_path__init(&paths[i]);
+        paths[i].database_name = t->db;
+        paths[i].table_name = t->name;
+        pp[i] = &paths[i];
+        for (int j = 0; j < t->n_parts && npid < 256; j++) pids[npid++] = t->parts[j].id;
+        t->refreshing = 1;
+    }
+    req.n_table_path = (size_t)r->n;
+    req.table_path = pp;
+    req.n_partitions_id = npid;
+    req.partitions_id = pids;
+    /* Cluster discovery goes to the bootstrap servers in turn (MetadataUpdater
+     * initializeCluster); table refreshes to any known server. */
+    int ni = -1;
+    if (!r->cluster && c->have_cluster) {
+        ni = ready_or_any(c, NODE_TABLET, (int)(c->rng++ % 64));
+        if (ni < 0) ni = ready_or_any(c, NODE_COORD, 0);
+    }
+    if (ni < 0) ni = ready_or_any(c, NODE_BOOT, c->boot_rr++);
+    kfb_err_t err = ni < 0 ? KFB_ERR_NOT_FOUND
+                           : kfb_fluss_conn_send(c->nodes[ni].conn, KFB_API_GET_METADATA, -1,
+                                                 &req.base, c->conf.request_timeout_ms, now,
+                                                 md_done_cb, r);
+    if (err) {
+        for (int i = 0; i < r->n; i++) find_table(c, r->table_ids[i])->refreshing = 0;
+        if (r->cluster) c->cluster_refreshing = 0;
+        free(r);
+    }
+}
+
+static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_response_t *resp,
+                       void *opaque) {
+    md_req_t *r = opaque;
+    kfb_fluss_client_t *c = r->client;
+    int64_t now = kfb_fluss_now_ms();
+    for (int i = 0; i < r->n; i++) {
+        table_t *t = find_table(c, r->table_ids[i]);
+        if (t) t->refreshing = 0;
+    }
+    if (r->cluster) {
+        c->cluster_refreshing = 0;
+        c->cluster_next_try = now + 100;
+    }
+    if (!err && resp->type == KFB_RPC_RESP_SUCCESS && !c->shutting_down) {
+        ProtobufCMessage *m;
+        if (kfb_rpc_unpack(&fluss__metadata_response__descriptor, resp->body, resp->body_len,
+                           &m) == KFB_ERR_OK) {
+            apply_metadata(c, (Fluss__MetadataResponse *)m, now);
+            protobuf_c_message_free_unpacked(m, NULL);
+        }
+    } else if (!c->shutting_down) {
+        int32_t code = -1;
+        char msg[256] = "";
+        if (!err) kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg);
+        KFB_WARN(FAC, "metadata request to %s:%d failed: %s", kfb_fluss_conn_host(conn),
+                 kfb_fluss_conn_port(conn),
+                 err ? kfb_fluss_conn_last_error(conn) : kfb_fluss_err_name(code));
+        for (int i = 0; i < r->n; i++) {
+            table_t *t = find_table(c, r->table_ids[i]);
+            if (t) t->last_refresh_ms = now; /* rate-limit the next attempt */
+        }
+    }
+    free(r);
+}
+
+static void request_cluster_refresh(kfb_fluss_client_t *c) {
+    if (c->cluster_refreshing) return;
+    int64_t now = kfb_fluss_now_ms();
+    if (now < c->cluster_next_try) {
+        timer_at(c, c->cluster_next_try);
+        return;
+    }
+    md_req_t *r = calloc(1, sizeof *r);
+    if (!r) return;
+    r->client = c;
+    r->cluster = 1;
+    c->cluster_refreshing = 1;
+    send_metadata(c, r, now);
+}
+
+static void maintain_metadata(kfb_fluss_client_t *c, int64_t now) {
+    if (!c->have_cluster) {
+        request_cluster_refresh(c);
+        return;
+    }
+    md_req_t *r = NULL;
+    for (int i = 0; i < c->n_tables; i++) {
+        table_t *t = &c->tables[i];
+        if (t->refreshing) continue;
+        int due = t->stale ? now >= t->last_refresh_ms + 100
+                           : now >= t->last_refresh_ms + c->conf.metadata_max_age_ms;
+        if (!due) {
+            timer_at(c, t->stale ? t->last_refresh_ms + 100
+                                 : t->last_refresh_ms + c->conf.metadata_max_age_ms);
+            continue;
+        }
+        if (!r && !(r = calloc(1, sizeof *r))) return;
+        r->client = c;
+        if (r->n < 16) r->table_ids[r->n++] = t->id;
+    }
+    if (r) send_metadata(c, r, now);
+}
+
+/* ------------------------------------------------------------------ writer */
+
+static void restamp(wbatch_t *b) {
+    /* DefaultKvRecordBatch: writer id @12 (LE int64), sequence @20 (LE int32),
+     * CRC-32C of [9, end) @5. */
+    kfb_put_le64(b->bytes + 12, (uint64_t)b->writer_id);
+    kfb_put_le32(b->bytes + 20, (uint32_t)b->seq);
+    kfb_put_le32(b->bytes + 5, kfb_crc32c(0, b->bytes + 9, b->len - 9));
+}
+
+static bucket_t *get_bucket(kfb_fluss_client_t *c, int64_t tid, int64_t pid, int32_t bid) {
+    uint64_t h = ((uint64_t)tid * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)pid * 0xC2B2AE3D27D4EB4FULL) ^
+                 (uint64_t)(uint32_t)bid * 0x165667B19E3779F9ULL;
+    h = (h ^ (h >> 29)) % BUCKET_HASH;
+    for (bucket_t *b = c->bhash[h]; b; b = b->hnext)
+        if (b->table_id == tid && b->partition_id == pid && b->bucket_id == bid) return b;
+    bucket_t *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    b->table_id = tid;
+    b->partition_id = pid;
+    b->bucket_id = bid;
+    b->last_acked = -1;
+    b->writer_id = -1;
+    b->hnext = c->bhash[h];
+    c->bhash[h] = b;
+    b->anext = c->buckets;
+    c->buckets = b;
+    return b;
+}
+
+static void writer_reset(kfb_fluss_client_t *c, const char *why) {
+    if (c->writer_id < 0) return;
+    KFB_WARN(FAC, "resetting writer id %lld: %s", (long long)c->writer_id, why);
+    c->writer_id = -1;
+    pthread_mutex_lock(&c->lock);
+    c->writer_id_pub = -1;
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void set_batch_msg(wbatch_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_batch_msg(wbatch_t *b, const char *fmt, ...) {
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    free(b->msg);
+    b->msg = strdup(tmp);
+}
+
+/* Moves finished batches at the head of a bucket to the completion queue, so
+ * a bucket's batches are delivered in submit order. */
+static void deliver_ready(kfb_fluss_client_t *c, bucket_t *bk) {
+    int n = 0;
+    while (bk->head && (bk->head->state == B_DONE || bk->head->state == B_FAILED)) {
+        wbatch_t *b = bk->head;
+        bk->head = b->next;
+        if (!bk->head) bk->tail = NULL;
+        completion_t *d = calloc(1, sizeof *d);
+        if (d) {
+            d->r.table_id = b->table_id;
+            d->r.partition_id = b->partition_id;
+            d->r.bucket_id = b->bucket_id;
+            d->r.err = b->state == B_DONE ? KFB_ERR_OK : b->err;
+            d->r.fluss_error = b->state == B_DONE ? 0 : b->ferr;
+            d->r.log_end_offset = b->state == B_DONE ? b->leo : -1;
+            d->r.writer_id = b->writer_id;
+            d->r.batch_sequence = b->seq;
+            d->r.attempts = b->attempts;
+            d->r.opaque = b->opaque;
+            d->msg = b->state == B_DONE ? NULL : b->msg;
+            d->len = b->len;
+            if (b->state != B_DONE) b->msg = NULL;
+        }
+        free(b->msg);
+        free(b->bytes);
+        size_t len = b->len;
+        free(b);
+        pthread_mutex_lock(&c->lock);
+        if (d) {
+            if (c->done_tail) c->done_tail->next = d;
+            else c->done_head = d;
+            c->done_tail = d;
+        } else {
+            /* cannot report it; at least keep the counters right */
+            c->outstanding--;
+            c->outstanding_bytes -= len;
+        }
+        pthread_mutex_unlock(&c->lock);
+        n++;
+    }
+    if (n) {
+        pthread_mutex_lock(&c->lock);
+        pthread_cond_broadcast(&c->done_cond);
+        pthread_mutex_unlock(&c->lock);
+    }
+}
+
+static int retry_delay(kfb_fluss_client_t *c, int attempts) {
+    int64_t d = c->conf.retry_backoff_ms;
+    for (int i = 1; i < attempts && d < RETRY_BACKOFF_MAX_MS; i++) d *= 2;
+    if (d > RETRY_BACKOFF_MAX_MS) d = RETRY_BACKOFF_MAX_MS;
+    return (int)d;
+}
+
+static void throttle(kfb_fluss_client_t *c, bucket_t *bk, float p, int64_t now) {
+    /* RecordAccumulator.updateThrottle */
+    int64_t max = c->conf.backpressure_max_throttle_ms;
+    int64_t delay = p >= 1.0f ? max : (int64_t)((double)max * p * p);
+    if (delay > 0 && now + delay > bk->throttle_until) bk->throttle_until = now + delay;
+}
+
+static void fail_batch(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b, kfb_err_t err,
+                       int32_t ferr, int renumber_later) {
+    b->state = B_FAILED;
+    b->err = err;
+    b->ferr = ferr;
+    if (!renumber_later || b->seq < 0 || b->writer_id != bk->writer_id ||
+        b->writer_id != c->writer_id)
+        return;
+    /* IdempotenceBucketEntry.adjustSequencesDueToFailedBatch: the server never
+     * recorded this sequence, so every later batch moves down by one. */
+    for (wbatch_t *x = b->next; x; x = x->next) {
+        if (x->seq > b->seq && x->writer_id == b->writer_id &&
+            (x->state == B_INFLIGHT || x->state == B_RETRY)) {
+            x->seq--;
+            restamp(x);
+            x->renumbered = 1;
+            if (x->state == B_RETRY) x->next_try_ms = 0;
+        }
+    }
+    bk->next_seq--;
+}
+
+/* One bucket's answer to one send of batch b. ferr: Fluss code (0 ok); err:
+ * transport error (then ferr is ignored). */
+static void batch_outcome(kfb_fluss_client_t *c, wbatch_t *b, kfb_err_t err, int32_t ferr,
+                          const char *msg, int64_t leo, int has_pressure, float pressure,
+                          int64_t now) {
+    bucket_t *bk = b->bk;
+    bk->n_inflight--;
+    int stale = b->writer_id != bk->writer_id;
+    table_t *t = find_table(c, b->table_id);
+    if (!err && (ferr == 0 || ferr == KFB_FLUSS_DUPLICATE_SEQUENCE_EXCEPTION)) {
+        b->state = B_DONE;
+        b->leo = ferr == 0 ? leo : -1;
+        if (!stale && b->seq > bk->last_acked) bk->last_acked = b->seq;
+        if (has_pressure && pressure > 0) throttle(c, bk, pressure, now);
+        return;
+    }
+    int retry = 0;
+    if (!err && (ferr == KFB_FLUSS_OUT_OF_ORDER_SEQUENCE_EXCEPTION ||
+                 ferr == KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION)) {
+        if (!stale && b->seq >= 0 && b->seq <= bk->last_acked) {
+            /* the earlier send was applied and its response lost */
+            b->state = B_DONE;
+            b->leo = -1;
+            return;
+        }
+        if (b->renumbered || stale || b->seq != bk->last_acked + 1) {
+            retry = 1;
+        } else {
+            set_batch_msg(b, "PutKv for table %lld bucket %d: %s (%d): %s; the writer id will "
+                          "be reset", (long long)b->table_id, b->bucket_id,
+                          kfb_fluss_err_name(ferr), ferr, msg ? msg : "");
+            fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, ferr, 0);
+            writer_reset(c, "out-of-order sequence on the next expected batch");
+            return;
+        }
+    } else if (err) {
+        retry = err != KFB_ERR_RPC_API_UNSUPPORTED && err != KFB_ERR_RPC_AUTH_FAILED;
+        if (retry && t) t->stale = 1; /* connection trouble: the leader may have moved */
+    } else {
+        kfb_fluss_errclass_t cls = kfb_fluss_err_class(ferr);
+        if (cls == KFB_FLUSS_CLASS_RETRY || cls == KFB_FLUSS_CLASS_REFRESH ||
+            ferr == KFB_FLUSS_RETRIABLE_AUTHENTICATE_EXCEPTION) {
+            retry = 1;
+            if (cls == KFB_FLUSS_CLASS_REFRESH && t) t->stale = 1;
+            if (ferr == KFB_FLUSS_STORAGE_BACKPRESSURE_EXCEPTION) throttle(c, bk, 1.0f, now);
+        }
+    }
+    const char *ename = err ? kfb_err_name(err) : kfb_fluss_err_name(ferr);
+    if (retry) {
+        if (c->conf.delivery_timeout_ms > 0 && now - b->submit_ms >= c->conf.delivery_timeout_ms) {
+            set_batch_msg(b, "PutKv for table %lld bucket %d gave up after %d attempts in %lld ms; "
+                          "last error %s%s%s", (long long)b->table_id, b->bucket_id, b->attempts,
+                          (long long)(now - b->submit_ms), ename, msg && *msg ? ": " : "",
+                          msg ? msg : "");
+            fail_batch(c, bk, b, KFB_ERR_TIMEOUT, err ? -1 : ferr, 0);
+            /* It may have been written: sequences can no longer be trusted. */
+            writer_reset(c, "a batch ran out of delivery time");
+            return;
+        }
+        b->state = B_RETRY;
+        b->next_try_ms = now + retry_delay(c, b->attempts);
+        timer_at(c, b->next_try_ms);
+        KFB_DEBUG(FAC, "retrying batch seq %d of table %lld bucket %d: %s %s", b->seq,
+                  (long long)b->table_id, b->bucket_id, ename, msg ? msg : "");
+        return;
+    }
+    set_batch_msg(b, "PutKv for table %lld%s bucket %d failed: %s (%d)%s%s", (long long)b->table_id,
+                  b->partition_id >= 0 ? " (partitioned)" : "", b->bucket_id, ename,
+                  err ? (int)err : ferr, msg && *msg ? ": " : "", msg ? msg : "");
+    fail_batch(c, bk, b, err ? err : KFB_ERR_FLUSS_ERROR, err ? -1 : ferr, 1);
+}
+
+typedef struct put_req {
+    kfb_fluss_client_t *client;
+    int node;
+    int64_t table_id;
+    size_t bytes;
+    int n, cap;
+    wbatch_t **b;
+} put_req_t;
+
+static void putkv_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_response_t *resp,
+                          void *opaque) {
+    put_req_t *pr = opaque;
+    kfb_fluss_client_t *c = pr->client;
+    int64_t now = kfb_fluss_now_ms();
+    if (c->shutting_down) {
+        free(pr->b);
+        free(pr);
+        return;
+    }
+    char msg[512] = "";
+    Fluss__PutKvResponse *r = NULL;
+    ProtobufCMessage *m = NULL;
+    int32_t code = 0;
+    if (err) {
+        snprintf(msg, sizeof msg, "%s", kfb_fluss_conn_last_error(conn));
+    } else if (resp->type == KFB_RPC_RESP_ERROR) {
+        if (kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg) != KFB_ERR_OK)
+            code = -1;
+    } else if (kfb_rpc_unpack(&fluss__put_kv_response__descriptor, resp->body, resp->body_len,
+                              &m) != KFB_ERR_OK) {
+        err = KFB_ERR_RPC_BAD_BODY;
+        snprintf(msg, sizeof msg, "unparsable PutKvResponse from %s:%d", kfb_fluss_conn_host(conn),
+                 kfb_fluss_conn_port(conn));
+    } else {
+        r = (Fluss__PutKvResponse *)m;
+    }
+    for (int i = 0; i < pr->n; i++) {
+        wbatch_t *b = pr->b[i];
+        if (!r) {
+            batch_outcome(c, b, err, code, msg, -1, 0, 0, now);
+        } else {
+            const Fluss__PbPutKvRespForBucket *br = NULL;
+            for (size_t j = 0; j < r->n_buckets_resp; j++) {
+                const Fluss__PbPutKvRespForBucket *x = r->buckets_resp[j];
+                int64_t pid = x->has_partition_id ? x->partition_id : -1;
+                if (x->bucket_id == b->bucket_id && pid == b->partition_id) br = x;
+            }
+            if (!br)
+                batch_outcome(c, b, KFB_ERR_PROTOCOL, -1, "the PutKv response has no entry for "
+                              "this bucket", -1, 0, 0, now);
+            else
+                batch_outcome(c, b, KFB_ERR_OK, br->has_error_code ? br->error_code : 0,
+                              br->error_message, br->has_log_end_offset ? br->log_end_offset : -1,
+                              br->has_pressure, br->pressure, now);
+        }
+    }
+    if (m) protobuf_c_message_free_unpacked(m, NULL);
+    for (int i = 0; i < pr->n; i++) deliver_ready(c, pr->b[i]->bk);
+    free(pr->b);
+    free(pr);
+}
+
+static int put_req_add(put_req_t *pr, wbatch_t *b) {
+    if (pr->n == pr->cap) {
+        int nc = pr->cap ? pr->cap * 2 : 8;
+        wbatch_t **nb = realloc(pr->b, (size_t)nc * sizeof *nb);
+        if (!nb) return -1;
+        pr->b = nb;
+        pr->cap = nc;
+    }
+    pr->b[pr->n++] = b;
+    pr->bytes += b->len;
+    return 0;
+}
+
+static void init_writer_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_response_t *resp,
+                           void *opaque) {
+    kfb_fluss_client_t *c = opaque;
+    int64_t now = kfb_fluss_now_ms();
+    c->init_inflight = 0;
+    if (c->shutting_down) return;
+    if (!err && resp->type == KFB_RPC_RESP_SUCCESS) {
+        ProtobufCMessage *m;
+        if (kfb_rpc_unpack(&fluss__init_writer_response__descriptor, resp->body, resp->body_len,
+                           &m) == KFB_ERR_OK) {
+            c->writer_id = ((Fluss__InitWriterResponse *)m)->writer_id;
+            protobuf_c_message_free_unpacked(m, NULL);
+            pthread_mutex_lock(&c->lock);
+            c->writer_id_pub = c->writer_id;
+            pthread_mutex_unlock(&c->lock);
+            KFB_INFO(FAC, "writer id %lld from %s:%d", (long long)c->writer_id,
+                     kfb_fluss_conn_host(conn), kfb_fluss_conn_port(conn));
+            return;
+        }
+    }
+    int32_t code = -1;
+    char msg[256] = "";
+    if (!err && resp->type == KFB_RPC_RESP_ERROR)
+        kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg);
+    KFB_WARN(FAC, "InitWriter failed: %s %s; retrying",
+             err ? kfb_fluss_conn_last_error(conn) : kfb_fluss_err_name(code), msg);
+    c->init_next_try = now + 500; /* WriterClient: 200/400/800 ms back-off */
+}
+
+static void maybe_init_writer(kfb_fluss_client_t *c, int64_t now) {
+    if (c->writer_id >= 0 || c->init_inflight || !c->buckets) return;
+    if (now < c->init_next_try) {
+        timer_at(c, c->init_next_try);
+        return;
+    }
+    int ni = ready_or_any(c, NODE_TABLET, (int)(c->rng++ % 64));
+    if (ni < 0) {
+        request_cluster_refresh(c);
+        return;
+    }
+    /* The Java client lists the tables it writes to (§10.5). */
+    Fluss__InitWriterRequest req = FLUSS__INIT_WRITER_REQUEST__INIT;
+    Fluss__PbTablePath *paths = calloc((size_t)c->n_tables + 1, sizeof *paths);
+    Fluss__PbTablePath **pp = calloc((size_t)c->n_tables + 1, sizeof *pp);
+    if (!paths || !pp) {
+        free(paths);
+        free(pp);
+        return;
+    }
+    for (int i = 0; i < c->n_tables; i++) {
+        fluss__pb_table_path__init(&paths[i]);
+        paths[i].database_name = c->tables[i].db;
+        paths[i].table_name = c->tables[i].name;
+        pp[i] = &paths[i];
+    }
+    req.n_table_path = (size_t)c->n_tables;
+    req.table_path = pp;
+    if (kfb_fluss_conn_send(c->nodes[ni].conn, KFB_API_INIT_WRITER, -1, &req.base,
+                            c->conf.request_timeout_ms, now, init_writer_cb, c) == KFB_ERR_OK)
+        c->init_inflight = 1;
+    else
+        c->init_next_try = now + 500;
+    free(paths);
+    free(pp);
+}
+
+/* Restarts a bucket's sequences under the current writer id (after a reset),
+ * in submit order, once nothing of it is in flight. */
+static void bucket_restart(kfb_fluss_client_t *c, bucket_t *bk) {
+    bk->writer_id = c->writer_id;
+    bk->next_seq = 0;
+    bk->last_acked = -1;
+    for (wbatch_t *b = bk->head; b; b = b->next) {
+        if (b->state != B_RETRY) continue;
+        b->writer_id = c->writer_id;
+        b->seq = bk->next_seq++;
+        b->renumbered = 0;
+        restamp(b);
+    }
+}
+
+static int send_batch_prepare(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b, int64_t now) {
+    if (b->seq < 0) {
+        b->writer_id = c->writer_id;
+        b->seq = bk->next_seq;
+        bk->next_seq = bk->next_seq == INT32_MAX ? 0 : bk->next_seq + 1;
+        restamp(b);
+    }
+    b->state = B_INFLIGHT;
+    b->attempts++;
+    bk->n_inflight++;
+    (void)now;
+    return 0;
+}
+
+static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
+    if (c->writer_id < 0) return;
+    put_req_t **reqs = NULL;
+    int nreq = 0, capreq = 0;
+    int maxin = c->conf.max_inflight_per_bucket;
+    for (bucket_t *bk = c->buckets; bk; bk = bk->anext) {
+        if (!bk->head) continue;
+        if (bk->writer_id != c->writer_id) {
+            if (bk->n_inflight) continue;
+            bucket_restart(c, bk);
+        }
+        /* delivery timeout of batches never sent or waiting for a retry */
+        if (c->conf.delivery_timeout_ms > 0) {
+            for (wbatch_t *b = bk->head; b; b = b->next) {
+                if ((b->state == B_QUEUED || b->state == B_RETRY) &&
+                    now - b->submit_ms >= c->conf.delivery_timeout_ms) {
+                    set_batch_msg(b, "batch for table %lld bucket %d not acknowledged within "
+                                  "delivery_timeout_ms=%d (leader unknown or unreachable?)",
+                                  (long long)b->table_id, b->bucket_id,
+                                  c->conf.delivery_timeout_ms);
+                    int was_sent = b->state == B_RETRY;
+                    fail_batch(c, bk, b, KFB_ERR_TIMEOUT, -1, 0);
+                    if (was_sent) writer_reset(c, "a batch ran out of delivery time");
+                }
+            }
+            deliver_ready(c, bk);
+            if (c->writer_id < 0) break;
+            if (!bk->head) continue;
+        }
+        if (now < bk->throttle_until) {
+            timer_at(c, bk->throttle_until);
+            continue;
+        }
+        /* After a leader error the table's metadata is refreshed before any of
+         * its buckets sends again (the leader may have moved). */
+        table_t *tb = find_table(c, bk->table_id);
+        if (tb && tb->stale) continue;
+        int ni = leader_node(c, bk->table_id, bk->partition_id, bk->bucket_id);
+        if (ni < 0) {
+            if (tb) tb->stale = 1;
+            continue;
+        }
+        wbatch_t *sendv[5];
+        int nsend = 0;
+        wbatch_t *first_retry = NULL;
+        for (wbatch_t *b = bk->head; b; b = b->next)
+            if (b->state == B_RETRY && (!first_retry || b->seq < first_retry->seq)) first_retry = b;
+        if (first_retry) {
+            /* recovering: one batch at a time, lowest sequence first */
+            if (bk->n_inflight) continue;
+            if (now < first_retry->next_try_ms) {
+                timer_at(c, first_retry->next_try_ms);
+                continue;
+            }
+            sendv[nsend++] = first_retry;
+        } else {
+            for (wbatch_t *b = bk->head; b && bk->n_inflight + nsend < maxin; b = b->next)
+                if (b->state == B_QUEUED) sendv[nsend++] = b;
+        }
+        for (int s = 0; s < nsend; s++) {
+            wbatch_t *b = sendv[s];
+            send_batch_prepare(c, bk, b, now);
+            /* Find an open request to the same leader and table that does not
+             * already carry this bucket (the server keeps only the last entry
+             * of a bucket, §16) and has room. */
+            put_req_t *pr = NULL;
+            for (int i = 0; i < nreq && !pr; i++) {
+                put_req_t *q = reqs[i];
+                if (q->node != ni || q->table_id != bk->table_id) continue;
+                if (q->bytes + b->len > c->conf.max_request_bytes) continue;
+                int dup = 0;
+                for (int j = 0; j < q->n && !dup; j++) dup = q->b[j]->bk == bk;
+                if (!dup) pr = q;
+            }
+            if (!pr) {
+                if (nreq == capreq) {
+                    int nc = capreq ? capreq * 2 : 8;
+                    put_req_t **nr = realloc(reqs, (size_t)nc * sizeof *nr);
+                    if (!nr) goto fail_one;
+                    reqs = nr;
+                    capreq = nc;
+                }
+                pr = calloc(1, sizeof *pr);
+                if (!pr) goto fail_one;
+                pr->client = c;
+                pr->node = ni;
+                pr->table_id = bk->table_id;
+                reqs[nreq++] = pr;
+            }
+            if (put_req_add(pr, b) == 0) continue;
+        fail_one:
+            batch_outcome(c, b, KFB_ERR_NOMEM, -1, "out of memory building a PutKv request", -1, 0,
+                          0, now);
+        }
+    }
+    for (int i = 0; i < nreq; i++) {
+        put_req_t *pr = reqs[i];
+        Fluss__PbPutKvReqForBucket *bb = calloc((size_t)pr->n, sizeof *bb);
+        Fluss__PbPutKvReqForBucket **bp = calloc((size_t)pr->n, sizeof *bp);
+        kfb_err_t err = KFB_ERR_NOMEM;
+        if (bb && bp) {
+            for (int j = 0; j < pr->n; j++) {
+                wbatch_t *b = pr->b[j];
+                fluss__pb_put_kv_req_for_bucket__init(&bb[j]);
+                if (b->partition_id >= 0) {
+                    bb[j].has_partition_id = 1;
+                    bb[j].partition_id = b->partition_id;
+                }
+                bb[j].bucket_id = b->bucket_id;
+                bb[j].records.data = b->bytes;
+                bb[j].records.len = b->len;
+                bp[j] = &bb[j];
+            }
+            Fluss__PutKvRequest req = FLUSS__PUT_KV_REQUEST__INIT;
+            req.acks = c->conf.acks;
+            req.table_id = pr->table_id;
+            req.timeout_ms = c->conf.putkv_timeout_ms;
+            req.has_agg_mode = 1; /* the Java client always sets it (0 = merge engine) */
+            req.agg_mode = 0;
+            req.n_buckets_req = (size_t)pr->n;
+            req.buckets_req = bp;
+            /* client deadline: the server's own timeout plus a margin */
+            err = kfb_fluss_conn_send(c->nodes[pr->node].conn, KFB_API_PUT_KV, -1, &req.base,
+                                      c->conf.putkv_timeout_ms + c->conf.request_timeout_ms, now,
+                                      putkv_done_cb, pr);
+        }
+        free(bb);
+        free(bp);
+        if (err) {
+            const char *m = kfb_fluss_conn_last_error(c->nodes[pr->node].conn);
+            for (int j = 0; j < pr->n; j++) batch_outcome(c, pr->b[j], err, -1, m, -1, 0, 0, now);
+            for (int j = 0; j < pr->n; j++) deliver_ready(c, pr->b[j]->bk);
+            free(pr->b);
+            free(pr);
+        }
+    }
+    free(reqs);
+}
+
+static void take_submissions(kfb_fluss_client_t *c) {
+    pthread_mutex_lock(&c->lock);
+    wbatch_t *in = c->sub_head;
+    c->sub_head = c->sub_tail = NULL;
+    pthread_mutex_unlock(&c->lock);
+    while (in) {
+        wbatch_t *b = in;
+        in = in->next;
+        b->next = NULL;
+        bucket_t *bk = get_bucket(c, b->table_id, b->partition_id, b->bucket_id);
+        if (!bk) {
+            /* cannot track it: report it failed through a private bucket-less path */
+            pthread_mutex_lock(&c->lock);
+            c->outstanding--;
+            c->outstanding_bytes -= b->len;
+            pthread_mutex_unlock(&c->lock);
+            KFB_ERROR(FAC, "out of memory: batch for table %lld bucket %d dropped",
+                      (long long)b->table_id, b->bucket_id);
+            free(b->bytes);
+            free(b);
+            continue;
+        }
+        b->bk = bk;
+        if (bk->tail) bk->tail->next = b;
+        else bk->head = b;
+        bk->tail = b;
+    }
+}
+
+/* ----------------------------------------------------------------- thread */
+
+static void *io_main(void *arg) {
+    kfb_fluss_client_t *c = arg;
+    struct pollfd *pfds = NULL;
+    int *pnode = NULL;
+    int cap = 0;
+    for (;;) {
+        pthread_mutex_lock(&c->lock);
+        int stop = c->stop;
+        pthread_mutex_unlock(&c->lock);
+        if (stop) break;
+        while (c->n_retired > 0) kfb_fluss_conn_destroy(c->retired[--c->n_retired]);
+        int64_t now = kfb_fluss_now_ms();
+        c->next_timer = now + 1000;
+        take_submissions(c);
+        maintain_metadata(c, now);
+        process_calls(c, now);
+        maybe_init_writer(c, now);
+        schedule_writes(c, now);
+
+        if (cap < c->n_nodes + 1 || !pfds || !pnode) {
+            int nc = c->n_nodes + 8;
+            struct pollfd *np = realloc(pfds, (size_t)nc * sizeof *np);
+            if (np) pfds = np;
+            int *nn = realloc(pnode, (size_t)nc * sizeof *nn);
+            if (nn) pnode = nn;
+            if (np && nn) cap = nc;
+        }
+        int n = 0;
+        pfds[n].fd = c->wake_pipe[0];
+        pfds[n].events = POLLIN;
+        pnode[n++] = -1;
+        int64_t deadline = c->next_timer;
+        for (int i = 0; i < c->n_nodes && n < cap; i++) {
+            kfb_fluss_conn_t *cn = c->nodes[i].conn;
+            int64_t d = kfb_fluss_conn_next_deadline_ms(cn);
+            if (d < deadline) deadline = d;
+            if (kfb_fluss_conn_fill_pollfd(cn, &pfds[n])) pnode[n++] = i;
+        }
+        int timeout = deadline <= now ? 0 : (int)(deadline - now);
+        if (timeout > 1000) timeout = 1000;
+        int rc = poll(pfds, (nfds_t)n, timeout);
+        if (rc < 0 && errno != EINTR) KFB_ERROR(FAC, "poll failed: %s", strerror(errno));
+        now = kfb_fluss_now_ms();
+        if (rc > 0 && (pfds[0].revents & POLLIN)) {
+            char buf[256];
+            while (read(c->wake_pipe[0], buf, sizeof buf) > 0) {
+            }
+        }
+        /* Nodes may be added by callbacks below; only the polled ones get events. */
+        int polled = n;
+        for (int k = 1; k < polled; k++)
+            kfb_fluss_conn_handle_events(c->nodes[pnode[k]].conn, rc > 0 ? pfds[k].revents : 0, now);
+        for (int i = 0; i < c->n_nodes; i++) kfb_fluss_conn_tick(c->nodes[i].conn, now);
+    }
+    free(pfds);
+    free(pnode);
+    return NULL;
+}
+
+/* ------------------------------------------------------------ public API */
+
+kfb_fluss_client_t *kfb_fluss_client_new(const kfb_fluss_client_conf_t *conf, char *errstr,
+                                         size_t errstr_size) {
+    if (!conf || !conf->bootstrap_servers) {
+        snprintf(errstr, errstr_size, "fluss client: bootstrap_servers is required");
+        return NULL;
+    }
+    if (conf->max_inflight_per_bucket < 1 || conf->max_inflight_per_bucket > 5) {
+        snprintf(errstr, errstr_size, "fluss client: max_inflight_per_bucket must be 1..5 "
+                 "(Fluss keeps the last 5 batches per writer for deduplication), got %d",
+                 conf->max_inflight_per_bucket);
+        return NULL;
+    }
+    if (conf->acks != -1 && conf->acks != 0 && conf->acks != 1) {
+        snprintf(errstr, errstr_size, "fluss client: acks must be -1, 0 or 1, got %d", conf->acks);
+        return NULL;
+    }
+    if (conf->acks != -1) {
+        snprintf(errstr, errstr_size, "fluss client: the idempotent writer needs acks = -1 "
+                 "(all), got %d", conf->acks);
+        return NULL;
+    }
+    if (conf->request_timeout_ms <= 0 || conf->putkv_timeout_ms <= 0 ||
+        conf->queue_max_batches <= 0 || conf->retry_backoff_ms <= 0 ||
+        conf->metadata_max_age_ms <= 0) {
+        snprintf(errstr, errstr_size, "fluss client: request_timeout_ms, putkv_timeout_ms, "
+                 "retry_backoff_ms, metadata_max_age_ms and queue_max_batches must be > 0");
+        return NULL;
+    }
+    if (conf->backpressure_max_throttle_ms < 0) {
+        snprintf(errstr, errstr_size, "fluss client: backpressure_max_throttle_ms must be >= 0");
+        return NULL;
+    }
+    if ((conf->sasl_username == NULL) != (conf->sasl_password == NULL)) {
+        snprintf(errstr, errstr_size, "fluss client: SASL needs both a username and a password");
+        return NULL;
+    }
+    kfb_fluss_client_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(errstr, errstr_size, "fluss client: out of memory");
+        return NULL;
+    }
+    c->conf = *conf;
+    c->wake_pipe[0] = c->wake_pipe[1] = -1;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->done_cond, NULL);
+    c->writer_id = c->writer_id_pub = -1;
+    c->rng = (uint64_t)kfb_fluss_now_ms();
+    c->bootstrap = xstrdup(conf->bootstrap_servers);
+    c->client_name = xstrdup(conf->client_name);
+    c->client_version = xstrdup(conf->client_version);
+    c->sasl_user = xstrdup(conf->sasl_username);
+    c->sasl_pass = xstrdup(conf->sasl_password);
+    c->conf.bootstrap_servers = c->bootstrap;
+    c->conf.client_name = c->client_name;
+    c->conf.client_version = c->client_version;
+    c->conf.sasl_username = c->sasl_user;
+    c->conf.sasl_password = c->sasl_pass;
+    if (!c->conf.max_request_bytes) c->conf.max_request_bytes = 10 * 1024 * 1024;
+    if (!c->conf.queue_max_bytes) c->conf.queue_max_bytes = (size_t)256 * 1024 * 1024;
+    kfb_fluss_conn_conf_init(&c->cconf);
+    if (c->client_name) c->cconf.client_name = c->client_name;
+    if (c->client_version) c->cconf.client_version = c->client_version;
+    c->cconf.sasl_username = c->sasl_user;
+    c->cconf.sasl_password = c->sasl_pass;
+    if (conf->connect_timeout_ms > 0) c->cconf.connect_timeout_ms = conf->connect_timeout_ms;
+    if (conf->reconnect_backoff_ms > 0) c->cconf.backoff_ms = conf->reconnect_backoff_ms;
+    if (conf->reconnect_backoff_max_ms > 0) c->cconf.backoff_max_ms = conf->reconnect_backoff_max_ms;
+    if (conf->max_frame) c->cconf.max_frame = conf->max_frame;
+    if (!c->bootstrap || parse_bootstrap(c, c->bootstrap, errstr, errstr_size) < 0) {
+        kfb_fluss_client_destroy(c);
+        return NULL;
+    }
+    if (pipe2(c->wake_pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+        snprintf(errstr, errstr_size, "fluss client: pipe: %s", strerror(errno));
+        kfb_fluss_client_destroy(c);
+        return NULL;
+    }
+    if (pthread_create(&c->thread, NULL, io_main, c) != 0) {
+        snprintf(errstr, errstr_size, "fluss client: cannot start the I/O thread");
+        kfb_fluss_client_destroy(c);
+        return NULL;
+    }
+    c->thread_started = 1;
+    return c;
+}
+
+void kfb_fluss_client_destroy(kfb_fluss_client_t *c) {
+    if (!c) return;
+    if (c->thread_started) {
+        pthread_mutex_lock(&c->lock);
+        c->stop = 1;
+        pthread_mutex_unlock(&c->lock);
+        wake(c);
+        pthread_join(c->thread, NULL);
+    }
+    /* Connections complete their requests with RPC_SHUTDOWN on this thread. */
+    c->shutting_down = 1;
+    for (int i = 0; i < c->n_nodes; i++) {
+        kfb_fluss_conn_destroy(c->nodes[i].conn);
+        free(c->nodes[i].host);
+    }
+    free(c->nodes);
+    while (c->n_retired > 0) kfb_fluss_conn_destroy(c->retired[--c->n_retired]);
+    free(c->retired);
+    /* Calls still waiting: wake their threads with RPC_SHUTDOWN. */
+    pthread_mutex_lock(&c->lock);
+    call_t *lists[2] = {c->calls, c->calls_in};
+    c->calls = c->calls_in = NULL;
+    for (int l = 0; l < 2; l++)
+        for (call_t *k = lists[l], *next; k; k = next) {
+            next = k->next;
+            k->err = KFB_ERR_RPC_SHUTDOWN;
+            snprintf(k->msg, sizeof k->msg, "the Fluss client is shutting down");
+            k->done = 1;
+            pthread_cond_signal(&k->cond);
+        }
+    pthread_mutex_unlock(&c->lock);
+    size_t dropped = 0;
+    for (bucket_t *bk = c->buckets, *nb; bk; bk = nb) {
+        nb = bk->anext;
+        for (wbatch_t *b = bk->head, *n; b; b = n) {
+            n = b->next;
+            free(b->bytes);
+            free(b->msg);
+            free(b);
+            dropped++;
+        }
+        free(bk);
+    }
+    for (wbatch_t *b = c->sub_head, *n; b; b = n) {
+        n = b->next;
+        free(b->bytes);
+        free(b);
+        dropped++;
+    }
+    for (completion_t *d = c->done_head, *n; d; d = n) {
+        n = d->next;
+        free(d->msg);
+        free(d);
+        dropped++;
+    }
+    if (dropped)
+        KFB_WARN(FAC, "destroying the Fluss client with %zu undelivered batches (call "
+                 "kfb_fluss_client_flush first)", dropped);
+    for (int i = 0; i < c->n_tables; i++) {
+        table_t *t = &c->tables[i];
+        free(t->db);
+        free(t->name);
+        free(t->leaders);
+        for (int j = 0; j < t->n_parts; j++) {
+            free(t->parts[j].name);
+            free(t->parts[j].leaders);
+        }
+        free(t->parts);
+    }
+    free(c->tables);
+    if (c->wake_pipe[0] >= 0) close(c->wake_pipe[0]);
+    if (c->wake_pipe[1] >= 0) close(c->wake_pipe[1]);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->done_cond);
+    free(c->bootstrap);
+    free(c->client_name);
+    free(c->client_version);
+    if (c->sasl_pass) memset(c->sasl_pass, 0, strlen(c->sasl_pass));
+    free(c->sasl_user);
+    free(c->sasl_pass);
+    free(c);
+}
+
+static int table_known(kfb_fluss_client_t *c, int64_t table_id) {
+    for (int i = 0; i < c->n_tables; i++)
+        if (c->tables[i].id == table_id) return 1;
+    return 0;
+}
+
+kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
+                                  int32_t bucket_id, const uint8_t *batch, size_t len,
+                                  void *opaque) {
+    if (!c || !batch || len < BATCH_HEADER || bucket_id < 0) return KFB_ERR_INVALID_ARG;
+    if (partition_id < -1) return KFB_ERR_INVALID_ARG;
+    wbatch_t *b = calloc(1, sizeof *b);
+    uint8_t *copy = malloc(len);
+    if (!b || !copy) {
+        free(b);
+        free(copy);
+        return KFB_ERR_NOMEM;
+    }
+    pthread_mutex_lock(&c->lock);
+    kfb_err_t err = KFB_ERR_OK;
+    if (c->stop) err = KFB_ERR_RPC_SHUTDOWN;
+    else if (!table_known(c, table_id)) err = KFB_ERR_INVALID_ARG;
+    else if (c->outstanding >= (size_t)c->conf.queue_max_batches ||
+             (c->outstanding > 0 && c->outstanding_bytes + len > c->conf.queue_max_bytes))
+        err = KFB_ERR_RPC_QUEUE_FULL;
+    if (err) {
+        pthread_mutex_unlock(&c->lock);
+        free(b);
+        free(copy);
+        return err;
+    }
+    memcpy(copy, batch, len);
+    b->bytes = copy;
+    b->len = len;
+    b->table_id = table_id;
+    b->partition_id = partition_id;
+    b->bucket_id = bucket_id;
+    b->opaque = opaque;
+    b->seq = -1;
+    b->writer_id = -1;
+    b->leo = -1;
+    b->submit_ms = kfb_fluss_now_ms();
+    if (c->sub_tail) c->sub_tail->next = b;
+    else c->sub_head = b;
+    c->sub_tail = b;
+    c->outstanding++;
+    c->outstanding_bytes += len;
+    pthread_mutex_unlock(&c->lock);
+    wake(c);
+    return KFB_ERR_OK;
+}
+
+static void abs_deadline(struct timespec *ts, int timeout_ms) {
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += timeout_ms / 1000;
+    ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+int kfb_fluss_client_poll(kfb_fluss_client_t *c, int timeout_ms) {
+    pthread_mutex_lock(&c->lock);
+    if (!c->done_head && timeout_ms != 0) {
+        struct timespec ts;
+        if (timeout_ms > 0) abs_deadline(&ts, timeout_ms);
+        while (!c->done_head) {
+            int rc = timeout_ms < 0 ? pthread_cond_wait(&c->done_cond, &c->lock)
+                                    : pthread_cond_timedwait(&c->done_cond, &c->lock, &ts);
+            if (rc == ETIMEDOUT) break;
+        }
+    }
+    completion_t *list = c->done_head;
+    c->done_head = c->done_tail = NULL;
+    pthread_mutex_unlock(&c->lock);
+    int n = 0;
+    while (list) {
+        completion_t *d = list;
+        list = list->next;
+        if (!d->r.err)
+            d->r.error_name = "";
+        else if (d->r.err == KFB_ERR_FLUSS_ERROR || d->r.fluss_error > 0)
+            d->r.error_name = kfb_fluss_err_name(d->r.fluss_error);
+        else
+            d->r.error_name = kfb_err_name(d->r.err);
+        d->r.message = d->msg ? d->msg : "";
+        if (c->conf.delivery_cb) c->conf.delivery_cb(c, &d->r, c->conf.delivery_opaque);
+        /* counted as outstanding until the callback has run, so flush() returning
+         * means every callback ran */
+        pthread_mutex_lock(&c->lock);
+        c->outstanding--;
+        c->outstanding_bytes -= d->len;
+        pthread_mutex_unlock(&c->lock);
+        free(d->msg);
+        free(d);
+        n++;
+    }
+    return n;
+}
+
+size_t kfb_fluss_client_outstanding(kfb_fluss_client_t *c) {
+    pthread_mutex_lock(&c->lock);
+    size_t n = c->outstanding;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+kfb_err_t kfb_fluss_client_flush(kfb_fluss_client_t *c, int timeout_ms) {
+    int64_t end = kfb_fluss_now_ms() + timeout_ms;
+    for (;;) {
+        if (kfb_fluss_client_outstanding(c) == 0) return KFB_ERR_OK;
+        int64_t left = end - kfb_fluss_now_ms();
+        if (left <= 0) return KFB_ERR_TIMEOUT;
+        kfb_fluss_client_poll(c, left > 100 ? 100 : (int)left);
+    }
+}
+
+int64_t kfb_fluss_client_writer_id(kfb_fluss_client_t *c) {
+    pthread_mutex_lock(&c->lock);
+    int64_t w = c->writer_id_pub;
+    pthread_mutex_unlock(&c->lock);
+    return w;
+}
+
+/* Runs one call to completion on the I/O thread and waits for it. */
+static kfb_err_t run_call(kfb_fluss_client_t *c, call_t *k, const ProtobufCMessage *req,
+                          int timeout_ms) {
+    size_t n = protobuf_c_message_get_packed_size(req);
+    k->body = malloc(n ? n : 1);
+    if (!k->body) return KFB_ERR_NOMEM;
+    k->body_len = protobuf_c_message_pack(req, k->body);
+    k->deadline = kfb_fluss_now_ms() + (timeout_ms > 0 ? timeout_ms : c->conf.request_timeout_ms);
+    k->ferr = 0;
+    k->client = c;
+    pthread_cond_init(&k->cond, NULL);
+    pthread_mutex_lock(&c->lock);
+    if (c->stop) {
+        pthread_mutex_unlock(&c->lock);
+        pthread_cond_destroy(&k->cond);
+        free(k->body);
+        snprintf(k->msg, sizeof k->msg, "the Fluss client is shutting down");
+        return KFB_ERR_RPC_SHUTDOWN;
+    }
+    k->next = c->calls_in;
+    c->calls_in = k;
+    pthread_mutex_unlock(&c->lock);
+    wake(c);
+    pthread_mutex_lock(&c->lock);
+    while (!k->done) pthread_cond_wait(&k->cond, &c->lock);
+    pthread_mutex_unlock(&c->lock);
+    pthread_cond_destroy(&k->cond);
+    free(k->body);
+    k->body = NULL;
+    return k->err;
+}
+
+kfb_err_t kfb_fluss_client_call(kfb_fluss_client_t *c, kfb_fluss_target_t target, int16_t api_key,
+                                const ProtobufCMessage *req,
+                                const ProtobufCMessageDescriptor *resp_desc, int timeout_ms,
+                                ProtobufCMessage **resp, int32_t *fluss_error, char *errstr,
+                                size_t errstr_size) {
+    call_t k;
+    memset(&k, 0, sizeof k);
+    k.target = target;
+    k.api_key = api_key;
+    if (resp) *resp = NULL;
+    kfb_err_t err = run_call(c, &k, req, timeout_ms);
+    if (fluss_error) *fluss_error = k.ferr;
+    if (!err && resp && resp_desc) {
+        err = kfb_rpc_unpack(resp_desc, k.resp, k.resp_len, resp);
+        if (err) snprintf(k.msg, sizeof k.msg, "the server's %s response could not be parsed",
+                          kfb_rpc_api_name(api_key));
+    }
+    if (err && errstr)
+        snprintf(errstr, errstr_size, "%s failed: %s", kfb_rpc_api_name(api_key),
+                 k.msg[0] ? k.msg : kfb_err_message(err));
+    free(k.resp);
+    return err;
+}
+
+void kfb_fluss_table_info_free(kfb_fluss_table_info_t *info) {
+    if (!info) return;
+    free(info->database);
+    free(info->table);
+    free(info->table_json);
+    free(info);
+}
+
+kfb_err_t kfb_fluss_client_get_table(kfb_fluss_client_t *c, const char *database,
+                                     const char *table, int timeout_ms,
+                                     kfb_fluss_table_info_t **out, char *errstr,
+                                     size_t errstr_size) {
+    *out = NULL;
+    int64_t end = kfb_fluss_now_ms() + (timeout_ms > 0 ? timeout_ms : c->conf.request_timeout_ms);
+    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
+    tp.database_name = (char *)database;
+    tp.table_name = (char *)table;
+    Fluss__GetTableInfoRequest req = FLUSS__GET_TABLE_INFO_REQUEST__INIT;
+    req.table_path = &tp;
+    call_t k;
+    memset(&k, 0, sizeof k);
+    k.target = KFB_FLUSS_TARGET_ANY;
+    k.api_key = KFB_API_GET_TABLE_INFO;
+    k.reg_db = database;
+    k.reg_table = table;
+    kfb_err_t err = run_call(c, &k, &req.base, timeout_ms);
+    ProtobufCMessage *m = NULL;
+    if (!err) err = kfb_rpc_unpack(&fluss__get_table_info_response__descriptor, k.resp,
+                                   k.resp_len, &m);
+    free(k.resp);
+    if (err) {
+        snprintf(errstr, errstr_size, "cannot get Fluss table %s.%s: %s", database, table,
+                 k.msg[0] ? k.msg : kfb_err_message(err));
+        return err;
+    }
+    Fluss__GetTableInfoResponse *ti = (Fluss__GetTableInfoResponse *)m;
+    kfb_fluss_table_info_t *info = calloc(1, sizeof *info);
+    if (!info || !(info->database = strdup(database)) || !(info->table = strdup(table)) ||
+        !(info->table_json = malloc(ti->table_json.len + 1))) {
+        kfb_fluss_table_info_free(info);
+        protobuf_c_message_free_unpacked(m, NULL);
+        snprintf(errstr, errstr_size, "out of memory");
+        return KFB_ERR_NOMEM;
+    }
+    memcpy(info->table_json, ti->table_json.data, ti->table_json.len);
+    info->table_json[ti->table_json.len] = '\0';
+    info->table_json_len = ti->table_json.len;
+    info->table_id = ti->table_id;
+    info->schema_id = ti->schema_id;
+    parse_table_json(ti->table_json.data, ti->table_json.len, &info->bucket_count,
+                     &info->partitioned);
+    protobuf_c_message_free_unpacked(m, NULL);
+
+    /* Leaders of a non-partitioned table; partitioned tables get theirs per
+     * partition (resolve_partition). */
+    if (!info->partitioned) {
+        Fluss__PbTablePath *tps[1] = {&tp};
+        Fluss__MetadataRequest mr = FLUSS__METADATA_REQUEST__INIT;
+        mr.n_table_path = 1;
+        mr.table_path = tps;
+        int left = (int)(end - kfb_fluss_now_ms());
+        err = kfb_fluss_client_call(c, KFB_FLUSS_TARGET_ANY, KFB_API_GET_METADATA, &mr.base, NULL,
+                                    left > 0 ? left : 1, NULL, NULL, errstr, errstr_size);
+        if (err) {
+            char tmp[512];
+            snprintf(tmp, sizeof tmp, "%s", errstr);
+            snprintf(errstr, errstr_size, "cannot get bucket leaders of Fluss table %s.%s: %s",
+                     database, table, tmp);
+            kfb_fluss_table_info_free(info);
+            return err;
+        }
+    }
+    *out = info;
+    return KFB_ERR_OK;
+}
+
+/* Copies the registered path of a table (under lock). */
+static int table_path_of(kfb_fluss_client_t *c, int64_t table_id, char *db, size_t dbn, char *tb,
+                         size_t tbn) {
+    int ok = 0;
+    pthread_mutex_lock(&c->lock);
+    for (int i = 0; i < c->n_tables; i++)
+        if (c->tables[i].id == table_id) {
+            snprintf(db, dbn, "%s", c->tables[i].db);
+            snprintf(tb, tbn, "%s", c->tables[i].name);
+            ok = 1;
+        }
+    pthread_mutex_unlock(&c->lock);
+    return ok;
+}
+
+kfb_err_t kfb_fluss_client_resolve_partition(kfb_fluss_client_t *c, int64_t table_id,
+                                             const char *partition_name, int create,
+                                             const char *const *spec_keys,
+                                             const char *const *spec_values, size_t n,
+                                             int timeout_ms, int64_t *partition_id,
+                                             char *errstr, size_t errstr_size) {
+    char db[256], tb[256];
+    if (!table_path_of(c, table_id, db, sizeof db, tb, sizeof tb)) {
+        snprintf(errstr, errstr_size, "table id %lld is not open: call kfb_fluss_client_get_table "
+                 "first", (long long)table_id);
+        return KFB_ERR_INVALID_ARG;
+    }
+    int64_t end = kfb_fluss_now_ms() + (timeout_ms > 0 ? timeout_ms : c->conf.request_timeout_ms);
+    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
+    tp.database_name = db;
+    tp.table_name = tb;
+    Fluss__PbTablePath *tps[1] = {&tp};
+    Fluss__PbPhysicalTablePath pp = FLUSS__PB_PHYSICAL_TABLE_PATH__INIT;
+    pp.database_name = db;
+    pp.table_name = tb;
+    pp.partition_name = (char *)partition_name;
+    Fluss__PbPhysicalTablePath *pps[1] = {&pp};
+    Fluss__MetadataRequest mr = FLUSS__METADATA_REQUEST__INIT;
+    mr.n_table_path = 1;
+    mr.table_path = tps;
+    mr.n_partitions_path = 1;
+    mr.partitions_path = pps;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int left = (int)(end - kfb_fluss_now_ms());
+        if (left <= 0) left = 1;
+        ProtobufCMessage *m;
+        int32_t ferr = 0;
+        kfb_err_t err = kfb_fluss_client_call(c, KFB_FLUSS_TARGET_ANY, KFB_API_GET_METADATA,
+                                              &mr.base, &fluss__metadata_response__descriptor,
+                                              left, &m, &ferr, errstr, errstr_size);
+        if (!err) {
+            Fluss__MetadataResponse *md = (Fluss__MetadataResponse *)m;
+            err = KFB_ERR_NOT_FOUND;
+            for (size_t i = 0; i < md->n_partition_metadata; i++)
+                if (strcmp(md->partition_metadata[i]->partition_name, partition_name) == 0) {
+                    *partition_id = md->partition_metadata[i]->partition_id;
+                    err = KFB_ERR_OK;
+                }
+            protobuf_c_message_free_unpacked(m, NULL);
+            if (err)
+                snprintf(errstr, errstr_size, "partition \"%s\" of %s.%s missing from the "
+                         "metadata response", partition_name, db, tb);
+            return err;
+        }
+        if (ferr != KFB_FLUSS_PARTITION_NOT_EXISTS || !create || attempt > 0) return err;
+        /* DynamicPartitionCreator: create with "ignore if exists", then look again. */
+        Fluss__PbKeyValue *kv = calloc(n ? n : 1, sizeof *kv);
+        Fluss__PbKeyValue **kvp = calloc(n ? n : 1, sizeof *kvp);
+        if (!kv || !kvp) {
+            free(kv);
+            free(kvp);
+            return KFB_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+            fluss__pb_key_value__init(&kv[i]);
+            kv[i].key = (char *)spec_keys[i];
+            kv[i].value = (char *)spec_values[i];
+            kvp[i] = &kv[i];
+        }
+        Fluss__PbPartitionSpec spec = FLUSS__PB_PARTITION_SPEC__INIT;
+        spec.n_partition_key_values = n;
+        spec.partition_key_values = kvp;
+        Fluss__CreatePartitionRequest cr = FLUSS__CREATE_PARTITION_REQUEST__INIT;
+        cr.table_path = &tp;
+        cr.partition_spec = &spec;
+        cr.ignore_if_not_exists = 1; /* means "ignore if it exists" (§3.2) */
+        left = (int)(end - kfb_fluss_now_ms());
+        err = kfb_fluss_client_call(c, KFB_FLUSS_TARGET_COORDINATOR, KFB_API_CREATE_PARTITION,
+                                    &cr.base, NULL, left > 0 ? left : 1, NULL, NULL, errstr,
+                                    errstr_size);
+        free(kv);
+        free(kvp);
+        if (err) return err;
+    }
+    return KFB_ERR_NOT_FOUND;
+}
+
+static kfb_err_t exists_call(kfb_fluss_client_t *c, int16_t api, const ProtobufCMessage *req,
+                             const ProtobufCMessageDescriptor *d, int timeout_ms, int *exists,
+                             char *errstr, size_t es) {
+    ProtobufCMessage *m;
+    kfb_err_t err = kfb_fluss_client_call(c, KFB_FLUSS_TARGET_ANY, api, req, d, timeout_ms, &m,
+                                          NULL, errstr, es);
+    if (err) return err;
+    /* TableExistsResponse and DatabaseExistsResponse share the layout. */
+    *exists = api == KFB_API_TABLE_EXISTS ? ((Fluss__TableExistsResponse *)m)->exists
+                                          : ((Fluss__DatabaseExistsResponse *)m)->exists;
+    protobuf_c_message_free_unpacked(m, NULL);
+    return KFB_ERR_OK;
+}
+
+kfb_err_t kfb_fluss_client_database_exists(kfb_fluss_client_t *c, const char *database,
+                                           int timeout_ms, int *exists, char *errstr,
+                                           size_t errstr_size) {
+    Fluss__DatabaseExistsRequest req = FLUSS__DATABASE_EXISTS_REQUEST__INIT;
+    req.database_name = (char *)database;
+    return exists_call(c, KFB_API_DATABASE_EXISTS, &req.base,
+                       &fluss__database_exists_response__descriptor, timeout_ms, exists, errstr,
+                       errstr_size);
+}
+
+kfb_err_t kfb_fluss_client_table_exists(kfb_fluss_client_t *c, const char *database,
+                                        const char *table, int timeout_ms, int *exists,
+                                        char *errstr, size_t errstr_size) {
+    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
+    tp.database_name = (char *)database;
+    tp.table_name = (char *)table;
+    Fluss__TableExistsRequest req = FLUSS__TABLE_EXISTS_REQUEST__INIT;
+    req.table_path = &tp;
+    return exists_call(c, KFB_API_TABLE_EXISTS, &req.base,
+                       &fluss__table_exists_response__descriptor, timeout_ms, exists, errstr,
+                       errstr_size);
+}
+
+kfb_err_t kfb_fluss_client_create_database(kfb_fluss_client_t *c, const char *database,
+                                           int ignore_if_exists, int timeout_ms, char *errstr,
+                                           size_t errstr_size) {
+    Fluss__CreateDatabaseRequest req = FLUSS__CREATE_DATABASE_REQUEST__INIT;
+    req.database_name = (char *)database;
+    req.ignore_if_exists = ignore_if_exists != 0;
+    return kfb_fluss_client_call(c, KFB_FLUSS_TARGET_COORDINATOR, KFB_API_CREATE_DATABASE,
+                                 &req.base, NULL, timeout_ms, NULL, NULL, errstr, errstr_size);
+}
+
+kfb_err_t kfb_fluss_client_create_table(kfb_fluss_client_t *c, const char *database,
+                                        const char *table, const char *table_json,
+                                        int ignore_if_exists, int timeout_ms, char *errstr,
+                                        size_t errstr_size) {
+    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
+    tp.database_name = (char *)database;
+    tp.table_name = (char *)table;
+    Fluss__CreateTableRequest req = FLUSS__CREATE_TABLE_REQUEST__INIT;
+    req.table_path = &tp;
+    req.table_json.data = (uint8_t *)table_json;
+    req.table_json.len = strlen(table_json);
+    req.ignore_if_exists = ignore_if_exists != 0;
+    return kfb_fluss_client_call(c, KFB_FLUSS_TARGET_COORDINATOR, KFB_API_CREATE_TABLE,
+                                 &req.base, NULL, timeout_ms, NULL, NULL, errstr, errstr_size);
+}
+
+kfb_err_t kfb_fluss_client_lookup(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
+                                  int32_t bucket_id, const uint8_t *const *keys,
+                                  const size_t *key_lens, size_t n, int timeout_ms,
+                                  uint8_t **values, size_t *value_lens, int32_t *schema_ids,
+                                  char *errstr, size_t errstr_size) {
+    for (size_t i = 0; i < n; i++) {
+        values[i] = NULL;
+        value_lens[i] = 0;
+        if (schema_ids) schema_ids[i] = -1;
+    }
+    ProtobufCBinaryData *kb = calloc(n ? n : 1, sizeof *kb);
+    if (!kb) return KFB_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        kb[i].data = (uint8_t *)keys[i];
+        kb[i].len = key_lens[i];
+    }
+    Fluss__PbLookupReqForBucket br = FLUSS__PB_LOOKUP_REQ_FOR_BUCKET__INIT;
+    if (partition_id >= 0) {
+        br.has_partition_id = 1;
+        br.partition_id = partition_id;
+    }
+    br.bucket_id = bucket_id;
+    br.n_keys = n;
+    br.keys = kb;
+    Fluss__PbLookupReqForBucket *brs[1] = {&br};
+    Fluss__LookupRequest req = FLUSS__LOOKUP_REQUEST__INIT;
+    req.table_id = table_id;
+    req.n_buckets_req = 1;
+    req.buckets_req = brs;
+    call_t k;
+    memset(&k, 0, sizeof k);
+    k.target = TARGET_LEADER;
+    k.table_id = table_id;
+    k.partition_id = partition_id;
+    k.bucket_id = bucket_id;
+    k.api_key = KFB_API_LOOKUP;
+    kfb_err_t err = run_call(c, &k, &req.base, timeout_ms);
+    free(kb);
+    ProtobufCMessage *m = NULL;
+    if (!err) err = kfb_rpc_unpack(&fluss__lookup_response__descriptor, k.resp, k.resp_len, &m);
+    free(k.resp);
+    if (err) {
+        snprintf(errstr, errstr_size, "Lookup on table %lld bucket %d failed: %s",
+                 (long long)table_id, bucket_id, k.msg[0] ? k.msg : kfb_err_message(err));
+        return err;
+    }
+    Fluss__LookupResponse *lr = (Fluss__LookupResponse *)m;
+    err = KFB_ERR_OK;
+    if (lr->n_buckets_resp != 1) {
+        snprintf(errstr, errstr_size, "Lookup response has %zu bucket entries, expected 1",
+                 lr->n_buckets_resp);
+        err = KFB_ERR_PROTOCOL;
+    } else if (lr->buckets_resp[0]->has_error_code && lr->buckets_resp[0]->error_code != 0) {
+        int32_t code = lr->buckets_resp[0]->error_code;
+        snprintf(errstr, errstr_size, "Lookup on table %lld bucket %d failed: %s (%d)%s%s",
+                 (long long)table_id, bucket_id, kfb_fluss_err_name(code), code,
+                 lr->buckets_resp[0]->error_message ? ": " : "",
+                 lr->buckets_resp[0]->error_message ? lr->buckets_resp[0]->error_message : "");
+        err = kfb_fluss_err_retriable(code) ? KFB_ERR_FLUSS_RETRIABLE : KFB_ERR_FLUSS_ERROR;
+    } else if (lr->buckets_resp[0]->n_values != n) {
+        snprintf(errstr, errstr_size, "Lookup response has %zu values for %zu keys",
+                 lr->buckets_resp[0]->n_values, n);
+        err = KFB_ERR_PROTOCOL;
+    } else {
+        for (size_t i = 0; i < n && !err; i++) {
+            const Fluss__PbValue *v = lr->buckets_resp[0]->values[i];
+            if (!v->has_values) continue;
+            /* §6.6: 2-byte little-endian schema id, then the row */
+            if (v->values.len < 2) {
+                snprintf(errstr, errstr_size, "Lookup value %zu is %zu bytes, shorter than its "
+                         "schema id prefix", i, v->values.len);
+                err = KFB_ERR_TRUNCATED;
+                break;
+            }
+            size_t rl = v->values.len - 2;
+            values[i] = malloc(rl ? rl : 1);
+            if (!values[i]) {
+                err = KFB_ERR_NOMEM;
+                break;
+            }
+            memcpy(values[i], v->values.data + 2, rl);
+            value_lens[i] = rl;
+            if (schema_ids) schema_ids[i] = (int16_t)kfb_get_le16(v->values.data);
+        }
+        if (err)
+            for (size_t i = 0; i < n; i++) {
+                free(values[i]);
+                values[i] = NULL;
+                value_lens[i] = 0;
+            }
+    }
+    protobuf_c_message_free_unpacked(m, NULL);
+    return err;
+}

@@ -1,0 +1,45 @@
+/* fluss_errors.c - lookups over the Fluss error table (see fluss_errors.h). */
+#include "fluss_errors.h"
+
+#include <stddef.h>
+
+typedef struct {
+    int32_t code;
+    const char *name;
+    kfb_fluss_errclass_t cls;
+} fluss_err_entry_t;
+
+#define FLUSS_ERR_ENTRY_(name, code, cls) {(code), #name, KFB_FLUSS_CLASS_##cls},
+static const fluss_err_entry_t fluss_errs[] = {KFB_FLUSS_ERRORS(FLUSS_ERR_ENTRY_)};
+#undef FLUSS_ERR_ENTRY_
+
+/* The table is dense from -1 upward, so a code indexes it directly; the
+ * check keeps that true if someone inserts a gap. */
+static const fluss_err_entry_t *fluss_err_find(int32_t code) {
+    size_t n = sizeof(fluss_errs) / sizeof(fluss_errs[0]);
+    if (code >= -1 && (size_t)(code + 1) < n && fluss_errs[code + 1].code == code)
+        return &fluss_errs[code + 1];
+    for (size_t i = 0; i < n; i++)
+        if (fluss_errs[i].code == code) return &fluss_errs[i];
+    return &fluss_errs[0];
+}
+
+const char *kfb_fluss_err_name(int32_t code) { return fluss_err_find(code)->name; }
+
+kfb_fluss_errclass_t kfb_fluss_err_class(int32_t code) { return fluss_err_find(code)->cls; }
+
+int kfb_fluss_err_retriable(int32_t code) {
+    kfb_fluss_errclass_t c = kfb_fluss_err_class(code);
+    return c == KFB_FLUSS_CLASS_RETRY || c == KFB_FLUSS_CLASS_REFRESH;
+}
+
+const char *kfb_fluss_errclass_name(kfb_fluss_errclass_t cls) {
+    switch (cls) {
+    case KFB_FLUSS_CLASS_NONE: return "none";
+    case KFB_FLUSS_CLASS_RETRY: return "retriable";
+    case KFB_FLUSS_CLASS_REFRESH: return "retriable+refresh";
+    case KFB_FLUSS_CLASS_FATAL: return "fatal";
+    case KFB_FLUSS_CLASS_SPECIAL: return "special";
+    }
+    return "fatal";
+}

@@ -1,0 +1,335 @@
+/*
+ * fluss_ts_tables.c - creating tables in the Fluss test server: descriptor
+ * validation and normalisation like the coordinator, and the tables file.
+ *
+ * CreateTable/add_table, following {server}/coordinator/CoordinatorService.java
+ * (createTable, applySystemDefaults) and {server}/utils/TableDescriptorValidation.java:
+ *   - the descriptor is parsed with table_desc.h (TableDescriptorJsonSerde rules);
+ *     errors -> INVALID_TABLE_EXCEPTION (15)
+ *   - bucket_count defaults to 1 (default.bucket.number), bucket_key to the
+ *     physical primary key (TableDescriptor.normalizeDistribution)
+ *   - PK tables get table.kv.format-version=2 (CURRENT_KV_FORMAT_VERSION) and
+ *     table.replication.factor=1 when unset; a merge engine without an explicit
+ *     table.delete.behavior gets IGNORE; first_row with ALLOW explicitly set ->
+ *     INVALID_CONFIG_EXCEPTION (39) (checkDeleteBehavior)
+ *   - the normalised JSON keeps Java's key order: version, schema, comment,
+ *     partition_key, bucket_key, bucket_count, properties, custom_properties
+ * Partitioned tables get their partitions from the tables file, add_partition
+ * or CreatePartition (no auto-partitioning). Not modelled (refused with 15 and a
+ * sentence saying so): log tables, INDEXED kv format, lake formats other than
+ * lance, the versioned and aggregation merge engines.
+ *
+ * Tables file (JSON; tests/data/NAME.tables.json):
+ *   {"tables": [{"database": "db", "table": "t",
+ *                "bucket_count": 3,          optional, else the descriptor's, else 1
+ *                "leaders": [0, 1, 0],       optional, else bucket b -> server b % n
+ *                "schema_id": 1,             optional latest schema id (default 1)
+ *                "partitions": ["2024$eu"],  optional, partitioned tables only
+ *                "descriptor": { TableDescriptor JSON, fluss-protocol.md §5.1 }}]}
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "fluss_ts_internal.h"
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static json_t *names_array(const kfb_table_desc_t *td, const int *idx, size_t n) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(a, json_string(td->column_names[idx[i]]));
+    return a;
+}
+
+/* Normalised descriptor JSON (caller frees) or NULL. */
+static char *normalise(json_t *in, const kfb_table_desc_t *td, int bucket_count, char **schema_out) {
+    json_t *o = json_object();
+    json_t *v;
+    json_object_set_new(o, "version", json_integer(1));
+    json_object_set(o, "schema", json_object_get(in, "schema"));
+    if ((v = json_object_get(in, "comment")) && json_is_string(v)) json_object_set(o, "comment", v);
+    json_object_set_new(o, "partition_key", names_array(td, td->partition_keys, td->partition_key_count));
+    json_object_set_new(o, "bucket_key", names_array(td, td->bucket_keys, td->bucket_key_count));
+    json_object_set_new(o, "bucket_count", json_integer(bucket_count));
+    json_t *props = json_object();
+    for (size_t i = 0; i < td->property_count; i++)
+        json_object_set_new(props, td->properties[i].key, json_string(td->properties[i].value));
+    if (!json_object_get(props, "table.kv.format-version"))
+        json_object_set_new(props, "table.kv.format-version", json_string("2"));
+    if (!json_object_get(props, "table.replication.factor"))
+        json_object_set_new(props, "table.replication.factor", json_string("1"));
+    if (td->merge_engine != KFB_MERGE_ENGINE_NONE && !td->delete_behavior_explicit)
+        json_object_set_new(props, "table.delete.behavior", json_string("IGNORE"));
+    json_object_set_new(o, "properties", props);
+    json_t *custom = json_object();
+    for (size_t i = 0; i < td->custom_property_count; i++)
+        json_object_set_new(custom, td->custom_properties[i].key,
+                            json_string(td->custom_properties[i].value));
+    json_object_set_new(o, "custom_properties", custom);
+    char *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    *schema_out = json_dumps(json_object_get(in, "schema"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (!*schema_out) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static int create_table(kfb_fts_t *s, const char *db, const char *name, const char *json,
+                        size_t json_len, int bucket_count, const int *leaders, int32_t schema_id,
+                        int64_t *id_out, char *msg, size_t msg_size) {
+    char err[256];
+    kfb_table_desc_t *td = kfb_table_desc_parse(json, json_len, err, sizeof(err));
+    if (!td) {
+        snprintf(msg, msg_size, "invalid table descriptor for %s.%s: %s", db, name, err);
+        return KFB_FLUSS_INVALID_TABLE_EXCEPTION;
+    }
+    const char *unsupported = NULL;
+    if (td->primary_key_count == 0) unsupported = "log tables (no primary_key)";
+    else if (td->kv_format != KFB_KV_FORMAT_COMPACTED) unsupported = "table.kv.format=INDEXED";
+    else if (td->datalake_format != KFB_DATALAKE_NONE && td->datalake_format != KFB_DATALAKE_LANCE)
+        unsupported = "lake formats other than lance (their key and bucket encodings)";
+    else if (td->merge_engine == KFB_MERGE_ENGINE_VERSIONED ||
+             td->merge_engine == KFB_MERGE_ENGINE_AGGREGATION)
+        unsupported = "the versioned and aggregation merge engines";
+    if (unsupported) {
+        snprintf(msg, msg_size, "table %s.%s: the Fluss test server does not model %s", db, name,
+                 unsupported);
+        kfb_table_desc_destroy(td);
+        return KFB_FLUSS_INVALID_TABLE_EXCEPTION;
+    }
+    if (td->merge_engine == KFB_MERGE_ENGINE_FIRST_ROW && td->delete_behavior_explicit &&
+        td->delete_behavior == KFB_DELETE_ALLOW) {
+        snprintf(msg, msg_size, "Table with 'FIRST_ROW' merge engine does not support delete "
+                 "operations. The 'table.delete.behavior' config must be set to 'ignore' or "
+                 "'disable', but got 'allow'.");
+        kfb_table_desc_destroy(td);
+        return KFB_FLUSS_INVALID_CONFIG_EXCEPTION;
+    }
+    int nb = bucket_count > 0 ? bucket_count : (td->bucket_count > 0 ? td->bucket_count : 1);
+    if (nb > 4096) {
+        snprintf(msg, msg_size, "table %s.%s: bucket count %d exceeds max.bucket.num 4096", db,
+                 name, nb);
+        kfb_table_desc_destroy(td);
+        return KFB_FLUSS_INVALID_TABLE_EXCEPTION;
+    }
+    if (schema_id < 1 || schema_id > 32767) {
+        snprintf(msg, msg_size, "table %s.%s: schema id %d out of range 1..32767", db, name,
+                 schema_id);
+        kfb_table_desc_destroy(td);
+        return KFB_FLUSS_INVALID_TABLE_EXCEPTION;
+    }
+    for (int b = 0; leaders && b < nb; b++) {
+        if (leaders[b] < -1 || leaders[b] >= s->n_tablets) {
+            snprintf(msg, msg_size, "table %s.%s: leader %d of bucket %d is not a tablet server "
+                     "(0..%d, or -1 for none)", db, name, leaders[b], b, s->n_tablets - 1);
+            kfb_table_desc_destroy(td);
+            return KFB_FLUSS_INVALID_TABLE_EXCEPTION;
+        }
+    }
+    json_error_t jerr;
+    json_t *root = json_loadb(json, json_len, 0, &jerr);
+    fts_table_t *t = calloc(1, sizeof(*t));
+    int delete_behavior = td->delete_behavior == KFB_DELETE_DISABLE ? FTS_DELETE_DISABLE
+                          : td->delete_behavior == KFB_DELETE_IGNORE ? FTS_DELETE_IGNORE
+                                                                     : FTS_DELETE_ALLOW;
+    int merge = td->merge_engine == KFB_MERGE_ENGINE_FIRST_ROW ? FTS_MERGE_FIRST_ROW : FTS_MERGE_NONE;
+    const char *image = kfb_table_desc_property(td, "table.changelog.image");
+    bool partitioned = td->partition_key_count > 0;
+    char *tjson = NULL, *sjson = NULL;
+    if (root && t) tjson = normalise(root, td, nb, &sjson);
+    json_decref(root);
+    struct fts_schema *sc = fts_schema_new_desc(td, schema_id); /* owns td now */
+    if (!t || !tjson || !sc ||
+        (!partitioned && !(t->buckets = calloc((size_t)nb, sizeof(*t->buckets)))) ||
+        !(t->db = strdup(db)) || !(t->name = strdup(name))) {
+        snprintf(msg, msg_size, "out of memory creating %s.%s", db, name);
+        free(tjson);
+        free(sjson);
+        fts_schema_free(sc);
+        if (t) {
+            free(t->buckets);
+            free(t->db);
+            free(t->name);
+        }
+        free(t);
+        return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+    }
+    t->table_json = tjson;
+    t->schema_json = sjson;
+    t->schema = sc;
+    t->schema_id = schema_id;
+    t->bucket_count = nb;
+    t->delete_behavior = delete_behavior;
+    t->merge_engine = merge;
+    t->changelog_wal = image && strcasecmp(image, "WAL") == 0;
+    t->partitioned = partitioned;
+    t->created_ms = t->modified_ms = wall_ms();
+    for (int b = 0; !partitioned && b < nb; b++) {
+        t->buckets[b].bucket_id = b;
+        t->buckets[b].leader = leaders ? leaders[b] : b % s->n_tablets;
+    }
+    if (s->ntables == s->cap_tables) {
+        size_t nc = s->cap_tables ? s->cap_tables * 2 : 8;
+        fts_table_t **nt = realloc(s->tables, nc * sizeof(*nt));
+        if (!nt) {
+            fts_table_free(t);
+            snprintf(msg, msg_size, "out of memory");
+            return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+        }
+        s->tables = nt;
+        s->cap_tables = nc;
+    }
+    t->table_id = s->next_table_id++;
+    s->tables[s->ntables++] = t;
+    if (id_out) *id_out = t->table_id;
+    return KFB_FLUSS_NONE;
+}
+
+int fts_create_table(kfb_fts_t *s, const char *db, const char *name, const char *json,
+                     size_t json_len, int bucket_count, const int *leaders, int64_t *id_out,
+                     char *msg, size_t msg_size) {
+    return create_table(s, db, name, json, json_len, bucket_count, leaders, 1, id_out, msg,
+                        msg_size);
+}
+
+static kfb_err_t add_table_locked(kfb_fts_t *s, const char *database, const char *table,
+                                  const char *json, int bucket_count, const int *leaders,
+                                  int32_t schema_id, int64_t *id_out, char *errstr,
+                                  size_t errstr_size) {
+    if (!database || !table || !json) {
+        snprintf(errstr, errstr_size, "database, table and descriptor JSON are required");
+        return KFB_ERR_INVALID_ARG;
+    }
+    if (fts_find_table(s, database, table)) {
+        snprintf(errstr, errstr_size, "table %s.%s already exists", database, table);
+        return KFB_ERR_INVALID_ARG;
+    }
+    if (fts_add_database(s, database) != KFB_ERR_OK) return KFB_ERR_NOMEM;
+    int code = create_table(s, database, table, json, strlen(json), bucket_count, leaders,
+                            schema_id, id_out, errstr, errstr_size);
+    return code == KFB_FLUSS_NONE ? KFB_ERR_OK : KFB_ERR_CONFIG;
+}
+
+kfb_err_t kfb_fts_add_table(kfb_fts_t *s, const char *database, const char *table,
+                            const char *descriptor_json, int bucket_count, const int *leaders,
+                            int64_t *table_id_out, char *errstr, size_t errstr_size) {
+    pthread_mutex_lock(&s->mu);
+    kfb_err_t e = add_table_locked(s, database, table, descriptor_json, bucket_count, leaders, 1,
+                                   table_id_out, errstr, errstr_size);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+static kfb_err_t load_root(kfb_fts_t *s, json_t *root, const char *where, char *errstr,
+                           size_t errstr_size) {
+    json_t *tables = json_object_get(root, "tables");
+    if (!json_is_array(tables)) {
+        snprintf(errstr, errstr_size, "%s: expected an object with a \"tables\" array", where);
+        return KFB_ERR_CONFIG;
+    }
+    size_t i;
+    json_t *e;
+    json_array_foreach(tables, i, e) {
+        const char *db = json_string_value(json_object_get(e, "database"));
+        const char *name = json_string_value(json_object_get(e, "table"));
+        json_t *desc = json_object_get(e, "descriptor");
+        json_t *jb = json_object_get(e, "bucket_count");
+        json_t *jl = json_object_get(e, "leaders");
+        json_t *js = json_object_get(e, "schema_id");
+        json_t *jp = json_object_get(e, "partitions");
+        if (!db || !name || !json_is_object(desc) || (jb && !json_is_integer(jb)) ||
+            (jl && !json_is_array(jl)) || (js && !json_is_integer(js)) ||
+            (jp && !json_is_array(jp))) {
+            snprintf(errstr, errstr_size,
+                     "%s: tables[%zu] needs string \"database\" and \"table\", an object "
+                     "\"descriptor\", and optionally integer \"bucket_count\"/\"schema_id\" and "
+                     "arrays \"leaders\", \"partitions\"", where, i);
+            return KFB_ERR_CONFIG;
+        }
+        int nb = jb ? (int)json_integer_value(jb) : 0;
+        int *leaders = NULL;
+        if (jl) {
+            size_t n = json_array_size(jl);
+            leaders = calloc(n ? n : 1, sizeof(int));
+            if (!leaders) return KFB_ERR_NOMEM;
+            for (size_t k = 0; k < n; k++) leaders[k] = (int)json_integer_value(json_array_get(jl, k));
+            if (nb == 0) nb = (int)n;
+            if ((int)n != nb) {
+                snprintf(errstr, errstr_size, "%s: tables[%zu] (%s.%s) lists %zu leaders for %d "
+                         "buckets", where, i, db, name, n, nb);
+                free(leaders);
+                return KFB_ERR_CONFIG;
+            }
+        }
+        char *dj = json_dumps(desc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char err[400];
+        kfb_err_t r = dj ? add_table_locked(s, db, name, dj, nb, leaders,
+                                            js ? (int32_t)json_integer_value(js) : 1, NULL, err,
+                                            sizeof(err))
+                         : KFB_ERR_NOMEM;
+        free(dj);
+        free(leaders);
+        if (r != KFB_ERR_OK) {
+            snprintf(errstr, errstr_size, "%s: tables[%zu]: %s", where, i,
+                     r == KFB_ERR_NOMEM ? "out of memory" : err);
+            return r;
+        }
+        size_t k;
+        json_t *pn;
+        json_array_foreach(jp, k, pn) {
+            fts_table_t *t = fts_find_table(s, db, name);
+            const char *pname = json_string_value(pn);
+            if (!pname) {
+                snprintf(errstr, errstr_size, "%s: tables[%zu].partitions[%zu] is not a string",
+                         where, i, k);
+                return KFB_ERR_CONFIG;
+            }
+            if (fts_add_partition(s, t, pname, NULL, err, sizeof(err)) != KFB_FLUSS_NONE) {
+                snprintf(errstr, errstr_size, "%s: tables[%zu].partitions[%zu]: %s", where, i, k,
+                         err);
+                return KFB_ERR_CONFIG;
+            }
+        }
+    }
+    return KFB_ERR_OK;
+}
+
+kfb_err_t kfb_fts_load_tables_json(kfb_fts_t *s, const char *json, char *errstr,
+                                   size_t errstr_size) {
+    json_error_t jerr;
+    json_t *root = json_loads(json, 0, &jerr);
+    if (!root) {
+        snprintf(errstr, errstr_size, "tables JSON line %d column %d: %s", jerr.line, jerr.column,
+                 jerr.text);
+        return KFB_ERR_CONFIG;
+    }
+    pthread_mutex_lock(&s->mu);
+    kfb_err_t e = load_root(s, root, "tables JSON", errstr, errstr_size);
+    pthread_mutex_unlock(&s->mu);
+    json_decref(root);
+    return e;
+}
+
+kfb_err_t kfb_fts_load_tables_file(kfb_fts_t *s, const char *path, char *errstr,
+                                   size_t errstr_size) {
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (!root) {
+        snprintf(errstr, errstr_size, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+        return KFB_ERR_CONFIG;
+    }
+    pthread_mutex_lock(&s->mu);
+    kfb_err_t e = load_root(s, root, path, errstr, errstr_size);
+    pthread_mutex_unlock(&s->mu);
+    json_decref(root);
+    return e;
+}
