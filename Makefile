@@ -49,6 +49,9 @@ PROG_BINS := $(patsubst tests/programs/%.c,$(BUILD)/%,$(PROG_SRCS))
 
 BIN := $(BUILD)/kafka-fluss-bridge
 
+# Generated protobuf sources are real outputs, not intermediates to delete.
+.SECONDARY: $(GEN_SRCS) $(GEN_HDRS)
+
 .PHONY: all test check deps fuzz bench clean
 .DEFAULT_GOAL := all
 
