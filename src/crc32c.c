@@ -56,10 +56,15 @@
  * (measured with bench/bench_crc32c.c on AMD Zen 3: see the commit message). */
 #define CLMUL_MIN_LEN 256
 #define VCLMUL_MIN_LEN 256
+/* Rounds per hybrid VPCLMUL + crc32 block (256 bytes each): 16 KiB and 2 KiB blocks. */
+#define HYB_LONG_ITERS 64
+#define HYB_SHORT_ITERS 8
 
 static uint32_t sw_table[8][256];
 static uint32_t zeros_long[4][256];  /* Z_LONG_BLOCK */
 static uint32_t zeros_short[4][256]; /* Z_SHORT_BLOCK */
+static uint32_t zeros_hyb_long[4][256];  /* Z_(32 * HYB_LONG_ITERS) */
+static uint32_t zeros_hyb_short[4][256]; /* Z_(32 * HYB_SHORT_ITERS) */
 static uint32_t x2n_table[32];       /* x^(2^k) mod P, register form */
 static int impl_ok[KFB_CRC32C_IMPL_COUNT];
 static kfb_crc32c_impl_t best_impl;
@@ -120,6 +125,8 @@ static void crc32c_init(void) {
             sw_table[k][i] = sw_table[0][sw_table[k - 1][i] & 0xff] ^ (sw_table[k - 1][i] >> 8);
     build_zeros_table(zeros_long, LONG_BLOCK);
     build_zeros_table(zeros_short, SHORT_BLOCK);
+    build_zeros_table(zeros_hyb_long, 32 * HYB_LONG_ITERS);
+    build_zeros_table(zeros_hyb_short, 32 * HYB_SHORT_ITERS);
     x2n_table[0] = 0x40000000u; /* x^1 */
     for (int k = 1; k < 32; k++) x2n_table[k] = mulmod(x2n_table[k - 1], x2n_table[k - 1]);
     fold_constants(fold_128, 128);
@@ -136,12 +143,12 @@ static void crc32c_init(void) {
     impl_ok[KFB_CRC32C_PCLMUL] = impl_ok[KFB_CRC32C_SSE42] && __builtin_cpu_supports("pclmul");
     impl_ok[KFB_CRC32C_VPCLMUL] = impl_ok[KFB_CRC32C_PCLMUL] && __builtin_cpu_supports("avx2") &&
                                   __builtin_cpu_supports("vpclmulqdq");
-    for (int i = KFB_CRC32C_IMPL_COUNT - 1; i > 0; i--) {
-        if (impl_ok[i]) {
-            best_impl = (kfb_crc32c_impl_t)i;
-            break;
-        }
-    }
+    /* 128-bit PCLMUL folding alone is not the default: on Zen 3 (pclmulqdq every 2 cycles)
+     * it runs at about half the speed of the crc32 instruction path. */
+    if (impl_ok[KFB_CRC32C_VPCLMUL])
+        best_impl = KFB_CRC32C_VPCLMUL;
+    else if (impl_ok[KFB_CRC32C_SSE42])
+        best_impl = KFB_CRC32C_SSE42;
 #endif
 }
 
@@ -321,7 +328,7 @@ VTARGET static ALWAYS_INLINE __m256i load32(const uint8_t *p) {
 
 /* Four 256-bit accumulators (eight 128-bit lanes), 128 bytes per round (fold distance
  * 1024 bits for every lane). */
-VTARGET static uint32_t vclmul_update(uint32_t reg, const uint8_t *p, size_t len) {
+VTARGET static uint32_t vclmul_core(uint32_t reg, const uint8_t *p, size_t len) {
     if (len < VCLMUL_MIN_LEN) return hw_update(reg, p, len);
     __m256i y0 = _mm256_xor_si256(load32(p), _mm256_set_epi32(0, 0, 0, 0, 0, 0, 0, (int)reg));
     __m256i y1 = load32(p + 32), y2 = load32(p + 64), y3 = load32(p + 96);
@@ -350,6 +357,75 @@ VTARGET static uint32_t vclmul_update(uint32_t reg, const uint8_t *p, size_t len
     __m128i a = fold128(_mm256_castsi256_si128(y3), loadk(fold_128),
                         _mm256_extracti128_si256(y3, 1));
     return clmul_finish(a, p, len);
+}
+
+#define CRC32_4X8(r, q)                                                                          \
+    do {                                                                                         \
+        uint64_t w0_, w1_, w2_, w3_;                                                             \
+        memcpy(&w0_, (q), 8);                                                                    \
+        memcpy(&w1_, (q) + 8, 8);                                                                \
+        memcpy(&w2_, (q) + 16, 8);                                                               \
+        memcpy(&w3_, (q) + 24, 8);                                                               \
+        r = _mm_crc32_u64(_mm_crc32_u64(_mm_crc32_u64(_mm_crc32_u64(r, w0_), w1_), w2_), w3_);   \
+    } while (0)
+
+/*
+ * VPCLMULQDQ folding and the crc32 instruction use different execution units (vector
+ * multiplier vs integer ALU) and, on Zen 3, each peaks near 8 bytes per cycle; running
+ * both at once nearly doubles throughput. A block of 256 * iters bytes is split into a
+ * folded part V (first 128 * iters bytes) and four crc32 streams C0..C3 (32 * iters bytes
+ * each, from zero registers); each round advances V by 128 bytes and every stream by 32.
+ * The block's register is then Z(Z(Z(Z(reg_V) ^ c0) ^ c1) ^ c2) ^ c3 with Z = Z_{32*iters}
+ * (the zero-feeding table passed in).
+ */
+VTARGET static uint32_t hybrid_blocks(uint32_t reg, const uint8_t *p, size_t len, size_t iters,
+                                      uint32_t zeros[4][256], size_t *done) {
+    const size_t block = 256 * iters, lc = 32 * iters;
+    __m256i k = vloadk(fold_1024);
+    size_t n = 0;
+    while (len - n >= block) {
+        const uint8_t *v = p + n, *c = v + 128 * iters;
+        __m256i y0 = _mm256_xor_si256(load32(v), _mm256_set_epi32(0, 0, 0, 0, 0, 0, 0, (int)reg));
+        __m256i y1 = load32(v + 32), y2 = load32(v + 64), y3 = load32(v + 96);
+        uint64_t r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+        for (size_t i = 0;;) {
+            const uint8_t *q = c + 32 * i;
+            CRC32_4X8(r0, q);
+            CRC32_4X8(r1, q + lc);
+            CRC32_4X8(r2, q + 2 * lc);
+            CRC32_4X8(r3, q + 3 * lc);
+            if (++i == iters) break;
+            const uint8_t *w = v + 128 * i;
+            y0 = vfold(y0, k, load32(w));
+            y1 = vfold(y1, k, load32(w + 32));
+            y2 = vfold(y2, k, load32(w + 64));
+            y3 = vfold(y3, k, load32(w + 96));
+        }
+        y3 = vfold(y0, vloadk(fold_768), y3);
+        y3 = vfold(y1, vloadk(fold_512), y3);
+        y3 = vfold(y2, vloadk(fold_256), y3);
+        __m128i a = fold128(_mm256_castsi256_si128(y3), loadk(fold_128),
+                            _mm256_extracti128_si256(y3, 1));
+        reg = reduce128(a);
+        reg = shift_by(zeros, reg) ^ (uint32_t)r0;
+        reg = shift_by(zeros, reg) ^ (uint32_t)r1;
+        reg = shift_by(zeros, reg) ^ (uint32_t)r2;
+        reg = shift_by(zeros, reg) ^ (uint32_t)r3;
+        n += block;
+    }
+    *done = n;
+    return reg;
+}
+
+VTARGET static uint32_t vclmul_update(uint32_t reg, const uint8_t *p, size_t len) {
+    size_t done;
+    reg = hybrid_blocks(reg, p, len, HYB_LONG_ITERS, zeros_hyb_long, &done);
+    p += done;
+    len -= done;
+    reg = hybrid_blocks(reg, p, len, HYB_SHORT_ITERS, zeros_hyb_short, &done);
+    p += done;
+    len -= done;
+    return vclmul_core(reg, p, len);
 }
 #endif /* KFB_CRC_X86 */
 
