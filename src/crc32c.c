@@ -56,15 +56,19 @@
  * (measured with bench/bench_crc32c.c on AMD Zen 3: see the commit message). */
 #define CLMUL_MIN_LEN 256
 #define VCLMUL_MIN_LEN 256
-/* Rounds per hybrid VPCLMUL + crc32 block (256 bytes each): 16 KiB and 2 KiB blocks. */
+/* Hybrid VPCLMUL + crc32 rounds: 128 folded bytes and HYB_STREAMS x HYB_STREAM_STEP
+ * crc32 bytes each; blocks of HYB_LONG_ITERS and HYB_SHORT_ITERS rounds. */
+#define HYB_STREAMS 4
+#define HYB_STREAM_STEP 32
+#define HYB_ROUND (128 + HYB_STREAMS * HYB_STREAM_STEP)
 #define HYB_LONG_ITERS 64
 #define HYB_SHORT_ITERS 8
 
 static uint32_t sw_table[8][256];
 static uint32_t zeros_long[4][256];  /* Z_LONG_BLOCK */
 static uint32_t zeros_short[4][256]; /* Z_SHORT_BLOCK */
-static uint32_t zeros_hyb_long[4][256];  /* Z_(32 * HYB_LONG_ITERS) */
-static uint32_t zeros_hyb_short[4][256]; /* Z_(32 * HYB_SHORT_ITERS) */
+static uint32_t zeros_hyb_long[4][256];  /* Z_(HYB_STREAM_STEP * HYB_LONG_ITERS) */
+static uint32_t zeros_hyb_short[4][256]; /* Z_(HYB_STREAM_STEP * HYB_SHORT_ITERS) */
 static uint32_t x2n_table[32];       /* x^(2^k) mod P, register form */
 static int impl_ok[KFB_CRC32C_IMPL_COUNT];
 static kfb_crc32c_impl_t best_impl;
@@ -125,8 +129,8 @@ static void crc32c_init(void) {
             sw_table[k][i] = sw_table[0][sw_table[k - 1][i] & 0xff] ^ (sw_table[k - 1][i] >> 8);
     build_zeros_table(zeros_long, LONG_BLOCK);
     build_zeros_table(zeros_short, SHORT_BLOCK);
-    build_zeros_table(zeros_hyb_long, 32 * HYB_LONG_ITERS);
-    build_zeros_table(zeros_hyb_short, 32 * HYB_SHORT_ITERS);
+    build_zeros_table(zeros_hyb_long, HYB_STREAM_STEP * HYB_LONG_ITERS);
+    build_zeros_table(zeros_hyb_short, HYB_STREAM_STEP * HYB_SHORT_ITERS);
     x2n_table[0] = 0x40000000u; /* x^1 */
     for (int k = 1; k < 32; k++) x2n_table[k] = mulmod(x2n_table[k - 1], x2n_table[k - 1]);
     fold_constants(fold_128, 128);
@@ -359,41 +363,37 @@ VTARGET static uint32_t vclmul_core(uint32_t reg, const uint8_t *p, size_t len) 
     return clmul_finish(a, p, len);
 }
 
-#define CRC32_4X8(r, q)                                                                          \
-    do {                                                                                         \
-        uint64_t w0_, w1_, w2_, w3_;                                                             \
-        memcpy(&w0_, (q), 8);                                                                    \
-        memcpy(&w1_, (q) + 8, 8);                                                                \
-        memcpy(&w2_, (q) + 16, 8);                                                               \
-        memcpy(&w3_, (q) + 24, 8);                                                               \
-        r = _mm_crc32_u64(_mm_crc32_u64(_mm_crc32_u64(_mm_crc32_u64(r, w0_), w1_), w2_), w3_);   \
-    } while (0)
-
 /*
  * VPCLMULQDQ folding and the crc32 instruction use different execution units (vector
  * multiplier vs integer ALU) and, on Zen 3, each peaks near 8 bytes per cycle; running
- * both at once nearly doubles throughput. A block of 256 * iters bytes is split into a
- * folded part V (first 128 * iters bytes) and four crc32 streams C0..C3 (32 * iters bytes
- * each, from zero registers); each round advances V by 128 bytes and every stream by 32.
- * The block's register is then Z(Z(Z(Z(reg_V) ^ c0) ^ c1) ^ c2) ^ c3 with Z = Z_{32*iters}
- * (the zero-feeding table passed in).
+ * both at once nearly doubles throughput. A block of HYB_ROUND * iters bytes is split
+ * into a folded part V (first 128 * iters bytes) and HYB_STREAMS crc32 streams C0..
+ * (HYB_STREAM_STEP * iters bytes each, from zero registers); each round advances V by
+ * 128 bytes and every stream by HYB_STREAM_STEP. The block's register is then
+ * Z(..Z(Z(reg_V) ^ c0) ^ c1 ..) ^ c_last with Z = Z_{HYB_STREAM_STEP * iters}, the
+ * zero-feeding table passed in.
  */
 VTARGET static uint32_t hybrid_blocks(uint32_t reg, const uint8_t *p, size_t len, size_t iters,
                                       uint32_t zeros[4][256], size_t *done) {
-    const size_t block = 256 * iters, lc = 32 * iters;
+    const size_t block = HYB_ROUND * iters, lc = HYB_STREAM_STEP * iters;
     __m256i k = vloadk(fold_1024);
     size_t n = 0;
     while (len - n >= block) {
         const uint8_t *v = p + n, *c = v + 128 * iters;
         __m256i y0 = _mm256_xor_si256(load32(v), _mm256_set_epi32(0, 0, 0, 0, 0, 0, 0, (int)reg));
         __m256i y1 = load32(v + 32), y2 = load32(v + 64), y3 = load32(v + 96);
-        uint64_t r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+        uint64_t r[HYB_STREAMS] = {0};
         for (size_t i = 0;;) {
-            const uint8_t *q = c + 32 * i;
-            CRC32_4X8(r0, q);
-            CRC32_4X8(r1, q + lc);
-            CRC32_4X8(r2, q + 2 * lc);
-            CRC32_4X8(r3, q + 3 * lc);
+            const uint8_t *q = c + HYB_STREAM_STEP * i;
+#pragma GCC unroll 8
+            for (int s = 0; s < HYB_STREAMS; s++) {
+#pragma GCC unroll 8
+                for (int j = 0; j < HYB_STREAM_STEP; j += 8) {
+                    uint64_t w;
+                    memcpy(&w, q + s * lc + j, 8);
+                    r[s] = _mm_crc32_u64(r[s], w);
+                }
+            }
             if (++i == iters) break;
             const uint8_t *w = v + 128 * i;
             y0 = vfold(y0, k, load32(w));
@@ -407,10 +407,7 @@ VTARGET static uint32_t hybrid_blocks(uint32_t reg, const uint8_t *p, size_t len
         __m128i a = fold128(_mm256_castsi256_si128(y3), loadk(fold_128),
                             _mm256_extracti128_si256(y3, 1));
         reg = reduce128(a);
-        reg = shift_by(zeros, reg) ^ (uint32_t)r0;
-        reg = shift_by(zeros, reg) ^ (uint32_t)r1;
-        reg = shift_by(zeros, reg) ^ (uint32_t)r2;
-        reg = shift_by(zeros, reg) ^ (uint32_t)r3;
+        for (int s = 0; s < HYB_STREAMS; s++) reg = shift_by(zeros, reg) ^ (uint32_t)r[s];
         n += block;
     }
     *done = n;
