@@ -195,12 +195,10 @@ kfb_err_t kfb_kv_batch_restamp(uint8_t *bytes, size_t len, int64_t writer_id,
 
 /* The builder's first member (src/kv_batch.c); only kv_batch.c writes it. */
 struct kfb_kv_batch_hot_ {
-    kfb_buf_t buf; /* header + completed records [+ the open record] */
-    size_t write_limit;
+    kfb_buf_t buf;     /* header + completed records [+ the open record] */
+    size_t fast_limit; /* min(capacity, write limit) */
     int32_t record_count;
-    int32_t max_records;
-    uint32_t blocked; /* nonzero while a record is open, or closed, or aborted */
-    uint8_t built;    /* header + CRC match the current contents */
+    uint32_t blocked; /* nonzero: open record, closed, aborted, or a lowered count limit */
 };
 
 /* Short copies inline: key and value rows are typically tens of bytes, where a call into
@@ -239,9 +237,9 @@ static inline void kfb_kv_batch_copy_(uint8_t *dst, const uint8_t *src, size_t n
 /*
  * Per record, the checked path spends more time deciding than copying (about 100-byte
  * rows), and the call itself costs as much again, so the common case is handled inline:
- * builder open for appends, record count below the limit, a non-NULL key under 128 bytes
- * (one varint byte), a non-empty value, and the record within both the write limit and
- * the current capacity (no growth). Everything else, including every error, goes to
+ * builder open for appends (and no lowered record-count limit), a non-NULL key under 128
+ * bytes (one varint byte), a non-empty value, and the record within both the write limit
+ * and the current capacity (no growth). Everything else, including every error, goes to
  * kfb_kv_batch_append_checked, which decides exactly as before; the bytes written are
  * the same either way (tests/unit/test_kv_batch_fastpath.c).
  */
@@ -250,14 +248,12 @@ static inline kfb_err_t kfb_kv_batch_append(kfb_kv_batch_builder_t *b, const uin
                                             size_t value_len) {
     struct kfb_kv_batch_hot_ *h = (struct kfb_kv_batch_hot_ *)(void *)b;
     size_t len = h->buf.len;
-    size_t limit = h->buf.cap < h->write_limit ? h->buf.cap : h->write_limit;
-    size_t room = limit - len; /* len <= write_limit and len <= cap: no wrap */
+    size_t room = h->fast_limit - len; /* len <= write limit and len <= cap: no wrap */
     /* value_len - 1 < room: non-empty and no overflow below (key_len + 5 <= 132). The
      * constant bound is implied by it (room <= write limit) but lets the compiler see that
      * the copies are bounded when a caller passes an absurd constant size. */
     if (KFB_LIKELY(!h->blocked && key && key_len < 128 && value &&
-                   value_len - 1 < KFB_KV_WRITE_LIMIT_MAX && value_len - 1 < room &&
-                   h->record_count < h->max_records)) {
+                   value_len - 1 < KFB_KV_WRITE_LIMIT_MAX && value_len - 1 < room)) {
         size_t rec = 4 + 1 + key_len + value_len;
         if (KFB_LIKELY(rec <= room)) {
             uint8_t *p = h->buf.data + len;
@@ -267,7 +263,6 @@ static inline kfb_err_t kfb_kv_batch_append(kfb_kv_batch_builder_t *b, const uin
             kfb_kv_batch_copy_(p + 5 + key_len, value, value_len);
             h->buf.len = len + rec;
             h->record_count++;
-            h->built = 0;
             return KFB_ERR_OK;
         }
     }

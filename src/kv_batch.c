@@ -37,9 +37,11 @@
 #define KV_DEFAULT_MAX_RECORDS (INT32_MAX - 1)
 
 struct kfb_kv_batch_builder {
-    /* buffer, limits, count, blocked and built flags: first member, read by the inline
-     * append fast path in kv_batch.h */
+    /* buffer, fast-path limit, count and blocked flag: first member, read and updated by
+     * the inline append fast path in kv_batch.h */
     struct kfb_kv_batch_hot_ h;
+    size_t write_limit;
+    int32_t max_records;
     int32_t schema_id;
     int32_t built_count; /* records covered by the most recent build output */
     int64_t writer_id;
@@ -47,16 +49,24 @@ struct kfb_kv_batch_builder {
     /* zero-copy record in progress: offsets of its length field and of its value */
     size_t open_start;
     size_t open_value_start;
-    uint8_t open, closed, aborted; /* h.blocked mirrors open | closed | aborted */
+    size_t built_len; /* buffer length covered by the most recent build output */
+    /* header + CRC match the contents, unless records were added since (the fast path
+     * does not touch this flag: build compares built_len/built_count instead) */
+    uint8_t built;
+    uint8_t open, closed, aborted;
+    uint8_t count_limited; /* max_records lowered (testing hook): no fast path */
 };
 
-/* Every change of open/closed/aborted goes through here so the fast path sees it. */
+/* Every change of open/closed/aborted (and of the capacity) goes through here, so the
+ * fast path sees it: h.blocked mirrors the states that forbid the fast path, h.fast_limit
+ * is min(capacity, write limit). */
 static inline void set_state(kfb_kv_batch_builder_t *b, uint8_t open, uint8_t closed,
                              uint8_t aborted) {
     b->open = open;
     b->closed = closed;
     b->aborted = aborted;
-    b->h.blocked = (uint32_t)(open | closed | aborted);
+    b->h.blocked = (uint32_t)(open | closed | aborted | b->count_limited);
+    b->h.fast_limit = b->h.buf.cap < b->write_limit ? b->h.buf.cap : b->write_limit;
 }
 
 static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...)
@@ -99,9 +109,9 @@ kfb_kv_batch_builder_t *kfb_kv_batch_builder_new(int32_t schema_id, size_t write
                 write_limit);
         return NULL;
     }
-    b->h.write_limit = write_limit;
+    b->write_limit = write_limit;
     b->schema_id = schema_id;
-    b->h.max_records = KV_DEFAULT_MAX_RECORDS;
+    b->max_records = KV_DEFAULT_MAX_RECORDS;
     kfb_kv_batch_reset(b);
     return b;
 }
@@ -134,9 +144,9 @@ static inline size_t completed_size(const kfb_kv_batch_builder_t *b) {
 }
 
 int kfb_kv_batch_has_room_for(const kfb_kv_batch_builder_t *b, size_t key_len, size_t value_len) {
-    if (b->h.record_count >= b->h.max_records) return 0;
+    if (b->h.record_count >= b->max_records) return 0;
     /* completed_size <= write_limit always holds, so the subtraction cannot wrap */
-    return kfb_kv_record_size(key_len, value_len) <= b->h.write_limit - completed_size(b);
+    return kfb_kv_record_size(key_len, value_len) <= b->write_limit - completed_size(b);
 }
 
 /* Checks shared by append and begin_record, in Java's order (aborted before closed). */
@@ -146,7 +156,7 @@ static kfb_err_t check_appendable(const kfb_kv_batch_builder_t *b, const uint8_t
     if (KFB_UNLIKELY(b->closed)) return KFB_ERR_BATCH_CLOSED;
     if (KFB_UNLIKELY(b->open)) return KFB_ERR_STATE;
     if (KFB_UNLIKELY(!key && key_len)) return KFB_ERR_INVALID_ARG;
-    if (KFB_UNLIKELY(b->h.record_count >= b->h.max_records)) return KFB_ERR_BATCH_FULL;
+    if (KFB_UNLIKELY(b->h.record_count >= b->max_records)) return KFB_ERR_BATCH_FULL;
     return KFB_ERR_OK;
 }
 
@@ -170,15 +180,16 @@ kfb_err_t kfb_kv_batch_append_checked(kfb_kv_batch_builder_t *b, const uint8_t *
     /* A zero-length value would read back as a delete (DefaultKvRecord.readKeyAndRow). */
     if (KFB_UNLIKELY((value == NULL) != (value_len == 0))) return KFB_ERR_INVALID_ARG;
     size_t rec = kfb_kv_record_size(key_len, value_len);
-    if (KFB_UNLIKELY(rec > b->h.write_limit - b->h.buf.len)) return KFB_ERR_BATCH_FULL;
+    if (KFB_UNLIKELY(rec > b->write_limit - b->h.buf.len)) return KFB_ERR_BATCH_FULL;
     /* rec <= write_limit <= INT32_MAX: the length field cannot overflow */
     err = kfb_buf_reserve(&b->h.buf, rec);
     if (KFB_UNLIKELY(err)) return err;
+    set_state(b, b->open, b->closed, b->aborted); /* capacity may have grown */
     uint8_t *p = write_record_head(b, (uint32_t)(rec - KV_LENGTH_LENGTH), key, key_len);
     kfb_kv_batch_copy_(p, value, value_len);
     b->h.buf.len += rec;
     b->h.record_count++;
-    b->h.built = 0;
+    b->built = 0;
     return KFB_ERR_OK;
 }
 
@@ -188,7 +199,7 @@ kfb_err_t kfb_kv_batch_begin_record(kfb_kv_batch_builder_t *b, const uint8_t *ke
     if (KFB_UNLIKELY(err)) return err;
     if (KFB_UNLIKELY(!value_out)) return KFB_ERR_INVALID_ARG;
     size_t head = kfb_kv_record_size(key_len, 0);
-    if (KFB_UNLIKELY(head > b->h.write_limit - b->h.buf.len)) return KFB_ERR_BATCH_FULL;
+    if (KFB_UNLIKELY(head > b->write_limit - b->h.buf.len)) return KFB_ERR_BATCH_FULL;
     err = kfb_buf_reserve(&b->h.buf, head);
     if (KFB_UNLIKELY(err)) return err;
     /* length is patched by end_record; `built` stays valid until then because the
@@ -222,14 +233,14 @@ kfb_err_t kfb_kv_batch_end_record(kfb_kv_batch_builder_t *b, int is_delete) {
         return KFB_ERR_INVALID_ARG;
     }
     size_t rec = b->h.buf.len - b->open_start;
-    if (KFB_UNLIKELY(rec > b->h.write_limit - b->open_start)) {
+    if (KFB_UNLIKELY(rec > b->write_limit - b->open_start)) {
         rollback_open(b);
         return KFB_ERR_BATCH_FULL;
     }
     kfb_put_le32(b->h.buf.data + b->open_start, (uint32_t)(rec - KV_LENGTH_LENGTH));
     set_state(b, 0, b->closed, b->aborted);
     b->h.record_count++;
-    b->h.built = 0;
+    b->built = 0;
     return KFB_ERR_OK;
 }
 
@@ -253,7 +264,7 @@ void kfb_kv_batch_set_writer_state(kfb_kv_batch_builder_t *b, int64_t writer_id,
                                    int32_t batch_sequence) {
     b->writer_id = writer_id;
     b->batch_sequence = batch_sequence;
-    b->h.built = 0;
+    b->built = 0;
 }
 
 /* KvRecordBatchBuilder.writeBatchHeader: fields first, CRC over [9, end) last. */
@@ -274,11 +285,12 @@ static void write_header(uint8_t *p, size_t len, int32_t schema_id, int64_t writ
 kfb_err_t kfb_kv_batch_build(kfb_kv_batch_builder_t *b, const uint8_t **out, size_t *out_len) {
     if (b->aborted) return KFB_ERR_BATCH_ABORTED;
     if (b->open) return KFB_ERR_STATE;
-    if (!b->h.built) {
+    if (!b->built || b->built_len != b->h.buf.len || b->built_count != b->h.record_count) {
         write_header(b->h.buf.data, b->h.buf.len, b->schema_id, b->writer_id, b->batch_sequence,
                      b->h.record_count);
-        b->h.built = 1;
+        b->built = 1;
         b->built_count = b->h.record_count;
+        b->built_len = b->h.buf.len;
     }
     *out = b->h.buf.data;
     *out_len = b->h.buf.len;
@@ -294,20 +306,20 @@ void kfb_kv_batch_reset(kfb_kv_batch_builder_t *b) {
     b->writer_id = KFB_KV_NO_WRITER_ID;
     b->batch_sequence = KFB_KV_NO_BATCH_SEQUENCE;
     set_state(b, 0, 0, 0);
-    b->h.built = 0;
+    b->built = 0;
 }
 
 kfb_err_t kfb_kv_batch_set_schema_id(kfb_kv_batch_builder_t *b, int32_t schema_id) {
     if (schema_id < 0 || schema_id > KFB_KV_SCHEMA_ID_MAX) return KFB_ERR_SCHEMA_ID_RANGE;
     if (b->h.record_count > 0 || b->open) return KFB_ERR_STATE;
-    if (b->schema_id != schema_id) b->h.built = 0;
+    if (b->schema_id != schema_id) b->built = 0;
     b->schema_id = schema_id;
     return KFB_ERR_OK;
 }
 
 int32_t kfb_kv_batch_record_count(const kfb_kv_batch_builder_t *b) { return b->h.record_count; }
 size_t kfb_kv_batch_size_in_bytes(const kfb_kv_batch_builder_t *b) { return completed_size(b); }
-size_t kfb_kv_batch_write_limit(const kfb_kv_batch_builder_t *b) { return b->h.write_limit; }
+size_t kfb_kv_batch_write_limit(const kfb_kv_batch_builder_t *b) { return b->write_limit; }
 int32_t kfb_kv_batch_schema_id(const kfb_kv_batch_builder_t *b) { return b->schema_id; }
 int64_t kfb_kv_batch_writer_id(const kfb_kv_batch_builder_t *b) { return b->writer_id; }
 int32_t kfb_kv_batch_batch_sequence(const kfb_kv_batch_builder_t *b) { return b->batch_sequence; }
@@ -315,7 +327,12 @@ int kfb_kv_batch_is_closed(const kfb_kv_batch_builder_t *b) { return b->closed; 
 int kfb_kv_batch_is_aborted(const kfb_kv_batch_builder_t *b) { return b->aborted; }
 
 void kfb_kv_batch_set_max_records_for_testing(kfb_kv_batch_builder_t *b, int32_t max_records) {
-    b->h.max_records = max_records < 0 ? 0 : max_records;
+    b->max_records = max_records < 0 ? 0 : max_records;
+    /* With the default limit the fast path cannot reach it (each of its records takes at
+     * least 6 bytes of a write limit <= INT32_MAX), so it does not check; any other
+     * limit sends every append through the checked path. */
+    b->count_limited = b->max_records != KV_DEFAULT_MAX_RECORDS;
+    set_state(b, b->open, b->closed, b->aborted);
 }
 
 static inline uint32_t stored_crc(const uint8_t *p) {
