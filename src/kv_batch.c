@@ -195,6 +195,22 @@ kfb_err_t kfb_kv_batch_append_checked(kfb_kv_batch_builder_t *b, const uint8_t *
 
 kfb_err_t kfb_kv_batch_begin_record(kfb_kv_batch_builder_t *b, const uint8_t *key, size_t key_len,
                                     kfb_buf_t **value_out) {
+    /* Fast path, as in kfb_kv_batch_append: appendable, 1-byte key varint, head fits
+     * without growth. Anything else takes the checks below. */
+    size_t len = b->h.buf.len;
+    if (KFB_LIKELY(!b->h.blocked && key && key_len < 128 && value_out &&
+                   KV_LENGTH_LENGTH + 1 + key_len <= b->h.fast_limit - len)) {
+        uint8_t *p = b->h.buf.data + len;
+        kfb_put_le32(p, 0);
+        p[KV_LENGTH_LENGTH] = (uint8_t)key_len;
+        kfb_kv_batch_copy_(p + KV_LENGTH_LENGTH + 1, key, key_len);
+        b->open_start = len;
+        b->open_value_start = b->h.buf.len = len + KV_LENGTH_LENGTH + 1 + key_len;
+        b->open = 1;
+        b->h.blocked = 1; /* open | closed | aborted | count_limited, with open set */
+        *value_out = &b->h.buf;
+        return KFB_ERR_OK;
+    }
     kfb_err_t err = check_appendable(b, key, key_len);
     if (KFB_UNLIKELY(err)) return err;
     if (KFB_UNLIKELY(!value_out)) return KFB_ERR_INVALID_ARG;

@@ -4,7 +4,7 @@
  * little-endian; CRC-32C over [9, end) computed bit by bit below), at every boundary where
  * the fast path hands over to the checked path: key length 127/128, value sizes around the
  * 16-byte copy steps, exact fits, state changes, the record-count limit, and buffer growth
- * past the up-front reservation. */
+ * past the up-front reservation; the same for begin_record. */
 #include "kv_batch.h"
 
 #include "bytes.h"
@@ -268,5 +268,76 @@ TEST(fastpath_grows_past_reservation) {
     }
     ASSERT_EQ_INT(kfb_kv_batch_next(&r, &rec), 0);
     free(val);
+    kfb_kv_batch_builder_destroy(b);
+}
+
+/* begin_record has the same fast path: key lengths around 127/128, heads that fit
+ * exactly or by one byte too few, interleaved with copying appends. */
+TEST(fastpath_zero_copy_boundaries_match_layout) {
+    static const size_t key_lens[] = {0, 1, 8, 16, 17, 127, 128, 300};
+    kfb_kv_batch_builder_t *b = new_builder(2, 1 << 20);
+    expect_t e;
+    ex_init(&e);
+    unsigned seed = 11;
+    for (size_t i = 0; i < sizeof(key_lens) / sizeof(key_lens[0]); i++) {
+        uint8_t *k = pattern(key_lens[i], seed++), *v = pattern(77, seed++);
+        kfb_buf_t *vb;
+        ASSERT_OK(kfb_kv_batch_begin_record(b, k, key_lens[i], &vb));
+        ASSERT_OK(kfb_buf_append(vb, v, 77));
+        ASSERT_OK(kfb_kv_batch_end_record(b, 0));
+        ex_record(&e, k, key_lens[i], v, 77);
+        ASSERT_OK(kfb_kv_batch_begin_record(b, k, key_lens[i], &vb));
+        ASSERT_OK(kfb_kv_batch_end_record(b, 1)); /* delete */
+        ex_record(&e, k, key_lens[i], NULL, 0);
+        ASSERT_OK(kfb_kv_batch_append(b, k, key_lens[i], v, 5));
+        ex_record(&e, k, key_lens[i], v, 5);
+        free(k);
+        free(v);
+    }
+    /* an empty key given as NULL goes through the checked path */
+    kfb_buf_t *vb;
+    ASSERT_OK(kfb_kv_batch_begin_record(b, NULL, 0, &vb));
+    ASSERT_OK(kfb_kv_batch_end_record(b, 1));
+    ex_record(&e, NULL, 0, NULL, 0);
+    assert_built_equals(b, &e, 2);
+    free(e.p);
+    kfb_kv_batch_builder_destroy(b);
+}
+
+TEST(fastpath_zero_copy_exact_fit_states_and_limits) {
+    uint8_t key[8] = {3, 1, 4, 1, 5, 9, 2, 6};
+    kfb_buf_t *vb = NULL;
+    /* room for exactly one 13-byte delete head */
+    kfb_kv_batch_builder_t *b = new_builder(1, 28 + 13);
+    ASSERT_ERR(kfb_kv_batch_begin_record(b, key, 8, NULL), KFB_ERR_INVALID_ARG);
+    ASSERT_ERR(kfb_kv_batch_begin_record(b, NULL, 8, &vb), KFB_ERR_INVALID_ARG);
+    ASSERT_TRUE(vb == NULL);
+    ASSERT_OK(kfb_kv_batch_begin_record(b, key, 8, &vb));
+    ASSERT_ERR(kfb_kv_batch_begin_record(b, key, 8, &vb), KFB_ERR_STATE); /* already open */
+    ASSERT_OK(kfb_kv_batch_end_record(b, 1));
+    ASSERT_EQ_U64(kfb_kv_batch_size_in_bytes(b), 28 + 13);
+    vb = NULL;
+    ASSERT_ERR(kfb_kv_batch_begin_record(b, key, 0, &vb), KFB_ERR_BATCH_FULL);
+    ASSERT_TRUE(vb == NULL);
+    kfb_kv_batch_builder_destroy(b);
+
+    b = new_builder(1, 28 + 12); /* one byte short of that head */
+    ASSERT_ERR(kfb_kv_batch_begin_record(b, key, 8, &vb), KFB_ERR_BATCH_FULL);
+    ASSERT_OK(kfb_kv_batch_begin_record(b, key, 7, &vb));
+    kfb_kv_batch_cancel_record(b);
+    ASSERT_EQ_U64(kfb_kv_batch_size_in_bytes(b), 28);
+    ASSERT_OK(kfb_kv_batch_close(b));
+    ASSERT_ERR(kfb_kv_batch_begin_record(b, key, 7, &vb), KFB_ERR_BATCH_CLOSED);
+    kfb_kv_batch_abort(b);
+    ASSERT_ERR(kfb_kv_batch_begin_record(b, key, 7, &vb), KFB_ERR_BATCH_ABORTED);
+    kfb_kv_batch_builder_destroy(b);
+
+    b = new_builder(1, 4096);
+    kfb_kv_batch_set_max_records_for_testing(b, 1);
+    ASSERT_OK(kfb_kv_batch_begin_record(b, key, 8, &vb));
+    ASSERT_OK(kfb_kv_batch_end_record(b, 1));
+    ASSERT_ERR(kfb_kv_batch_begin_record(b, key, 8, &vb), KFB_ERR_BATCH_FULL);
+    ASSERT_EQ_INT(kfb_kv_batch_record_count(b), 1);
+    kfb_kv_batch_abort(b);
     kfb_kv_batch_builder_destroy(b);
 }
