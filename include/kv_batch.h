@@ -193,10 +193,14 @@ kfb_err_t kfb_kv_batch_restamp(uint8_t *bytes, size_t len, int64_t writer_id,
 /* Inline append fast path (implementation detail: the fields are private)   */
 /* ------------------------------------------------------------------------- */
 
-/* The builder's first member (src/kv_batch.c); only kv_batch.c writes it. */
+/* The builder's first member (src/kv_batch.c). Callers never touch it: only kv_batch.c
+ * and the inline kfb_kv_batch_append below read or write it. */
 struct kfb_kv_batch_hot_ {
-    kfb_buf_t buf;     /* header + completed records [+ the open record] */
-    size_t fast_limit; /* min(capacity, write limit) */
+    kfb_buf_t buf; /* header + completed records [+ the open record] */
+    /* min(capacity, write limit) as of the last state change: never above either (the
+     * capacity only grows), so the fast path may decline a fitting record, never accept
+     * one that does not fit */
+    size_t fast_limit;
     int32_t record_count;
     uint32_t blocked; /* nonzero: open record, closed, aborted, or a lowered count limit */
 };
