@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "bytes.h"
 #include "errors.h"
 
 #define KFB_KV_BATCH_HEADER_SIZE 28
@@ -90,6 +91,10 @@ size_t kfb_kv_record_size(size_t key_len, size_t value_len);
  * builder has no room (kfb_kv_record_size + 28 > write limit) needs a larger batch. */
 int kfb_kv_batch_has_room_for(const kfb_kv_batch_builder_t *b, size_t key_len, size_t value_len);
 
+/* Out-of-line half of kfb_kv_batch_append, same contract; call kfb_kv_batch_append. */
+kfb_err_t kfb_kv_batch_append_checked(kfb_kv_batch_builder_t *b, const uint8_t *key,
+                                      size_t key_len, const uint8_t *value, size_t value_len);
+
 /*
  * Appends one record, copying key and value. value == NULL (value_len 0) is a delete;
  * a non-NULL value must not be empty (a real row is never empty: Fluss reads a
@@ -103,8 +108,9 @@ int kfb_kv_batch_has_room_for(const kfb_kv_batch_builder_t *b, size_t key_len, s
  *                          with key_len > 0
  * A successful append invalidates earlier build output.
  */
-kfb_err_t kfb_kv_batch_append(kfb_kv_batch_builder_t *b, const uint8_t *key, size_t key_len,
-                              const uint8_t *value, size_t value_len);
+static inline kfb_err_t kfb_kv_batch_append(kfb_kv_batch_builder_t *b, const uint8_t *key,
+                                            size_t key_len, const uint8_t *value,
+                                            size_t value_len);
 
 /*
  * Zero-copy append for the hot path: writes the record's length placeholder, key
@@ -182,6 +188,90 @@ void kfb_kv_batch_set_max_records_for_testing(kfb_kv_batch_builder_t *b, int32_t
  */
 kfb_err_t kfb_kv_batch_restamp(uint8_t *bytes, size_t len, int64_t writer_id,
                                int32_t batch_sequence);
+
+/* ------------------------------------------------------------------------- */
+/* Inline append fast path (implementation detail: the fields are private)   */
+/* ------------------------------------------------------------------------- */
+
+/* The builder's first member (src/kv_batch.c). Callers never touch it: only kv_batch.c
+ * and the inline kfb_kv_batch_append below read or write it. */
+struct kfb_kv_batch_hot_ {
+    kfb_buf_t buf; /* header + completed records [+ the open record] */
+    /* min(capacity, write limit) as of the last state change: never above either (the
+     * capacity only grows), so the fast path may decline a fitting record, never accept
+     * one that does not fit */
+    size_t fast_limit;
+    int32_t record_count;
+    uint32_t blocked; /* nonzero: open record, closed, aborted, or a lowered count limit */
+};
+
+/* Short copies inline: key and value rows are typically tens of bytes, where a call into
+ * the library memcpy costs more than the copy. Overlapping 4/8/16-byte moves instead of a
+ * byte-wise tail; long copies still go to memcpy. */
+static inline void kfb_kv_batch_copy_(uint8_t *dst, const uint8_t *src, size_t n) {
+    if (n <= 16) {
+        if (n >= 8) {
+            uint64_t a, b2;
+            memcpy(&a, src, 8);
+            memcpy(&b2, src + n - 8, 8);
+            memcpy(dst, &a, 8);
+            memcpy(dst + n - 8, &b2, 8);
+        } else if (n >= 4) {
+            uint32_t a, b2;
+            memcpy(&a, src, 4);
+            memcpy(&b2, src + n - 4, 4);
+            memcpy(dst, &a, 4);
+            memcpy(dst + n - 4, &b2, 4);
+        } else if (n) {
+            dst[0] = src[0];
+            dst[n / 2] = src[n / 2];
+            dst[n - 1] = src[n - 1];
+        }
+        return;
+    }
+    if (n <= 256) {
+        size_t i = 0;
+        for (; i + 16 <= n; i += 16) memcpy(dst + i, src + i, 16);
+        memcpy(dst + n - 16, src + n - 16, 16);
+        return;
+    }
+    memcpy(dst, src, n);
+}
+
+/*
+ * Per record, the checked path spends more time deciding than copying (about 100-byte
+ * rows), and the call itself costs as much again, so the common case is handled inline:
+ * builder open for appends (and no lowered record-count limit), a non-NULL key under 128
+ * bytes (one varint byte), a non-empty value, and the record within both the write limit
+ * and the current capacity (no growth). Everything else, including every error, goes to
+ * kfb_kv_batch_append_checked, which decides exactly as before; the bytes written are
+ * the same either way (tests/unit/test_kv_batch_fastpath.c).
+ */
+static inline kfb_err_t kfb_kv_batch_append(kfb_kv_batch_builder_t *b, const uint8_t *key,
+                                            size_t key_len, const uint8_t *value,
+                                            size_t value_len) {
+    struct kfb_kv_batch_hot_ *h = (struct kfb_kv_batch_hot_ *)(void *)b;
+    size_t len = h->buf.len;
+    size_t room = h->fast_limit - len; /* len <= write limit and len <= cap: no wrap */
+    /* value_len - 1 < room: non-empty and no overflow below (key_len + 5 <= 132). The
+     * constant bound is implied by it (room <= write limit) but lets the compiler see that
+     * the copies are bounded when a caller passes an absurd constant size. */
+    if (KFB_LIKELY(!h->blocked && key && key_len < 128 && value &&
+                   value_len - 1 < KFB_KV_WRITE_LIMIT_MAX && value_len - 1 < room)) {
+        size_t rec = 4 + 1 + key_len + value_len;
+        if (KFB_LIKELY(rec <= room)) {
+            uint8_t *p = h->buf.data + len;
+            kfb_put_le32(p, (uint32_t)(rec - 4));
+            p[4] = (uint8_t)key_len; /* varint of a value < 128 */
+            kfb_kv_batch_copy_(p + 5, key, key_len);
+            kfb_kv_batch_copy_(p + 5 + key_len, value, value_len);
+            h->buf.len = len + rec;
+            h->record_count++;
+            return KFB_ERR_OK;
+        }
+    }
+    return kfb_kv_batch_append_checked(b, key, key_len, value, value_len);
+}
 
 /* ------------------------------------------------------------------------- */
 /* Reader                                                                    */

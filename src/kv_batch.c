@@ -37,22 +37,37 @@
 #define KV_DEFAULT_MAX_RECORDS (INT32_MAX - 1)
 
 struct kfb_kv_batch_builder {
-    kfb_buf_t buf; /* header + completed records [+ the open record] */
+    /* buffer, fast-path limit, count and blocked flag: first member, read and updated by
+     * the inline append fast path in kv_batch.h */
+    struct kfb_kv_batch_hot_ h;
     size_t write_limit;
-    int32_t schema_id;
-    int32_t record_count;
-    int32_t built_count; /* records covered by the most recent build output */
     int32_t max_records;
+    int32_t schema_id;
+    int32_t built_count; /* records covered by the most recent build output */
     int64_t writer_id;
     int32_t batch_sequence;
     /* zero-copy record in progress: offsets of its length field and of its value */
     size_t open_start;
     size_t open_value_start;
-    unsigned open : 1;
-    unsigned closed : 1;
-    unsigned aborted : 1;
-    unsigned built : 1; /* header + CRC match the current contents */
+    size_t built_len; /* buffer length covered by the most recent build output */
+    /* header + CRC match the contents, unless records were added since (the fast path
+     * does not touch this flag: build compares built_len/built_count instead) */
+    uint8_t built;
+    uint8_t open, closed, aborted;
+    uint8_t count_limited; /* max_records lowered (testing hook): no fast path */
 };
+
+/* Every change of open/closed/aborted (and of the capacity) goes through here, so the
+ * fast path sees it: h.blocked mirrors the states that forbid the fast path, h.fast_limit
+ * is min(capacity, write limit). */
+static inline void set_state(kfb_kv_batch_builder_t *b, uint8_t open, uint8_t closed,
+                             uint8_t aborted) {
+    b->open = open;
+    b->closed = closed;
+    b->aborted = aborted;
+    b->h.blocked = (uint32_t)(open | closed | aborted | b->count_limited);
+    b->h.fast_limit = b->h.buf.cap < b->write_limit ? b->h.buf.cap : b->write_limit;
+}
 
 static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -87,8 +102,8 @@ kfb_kv_batch_builder_t *kfb_kv_batch_builder_new(int32_t schema_id, size_t write
     }
     kfb_kv_batch_builder_t *b = calloc(1, sizeof(*b));
     if (!b ||
-        kfb_buf_reserve(&b->buf, write_limit < KV_PREALLOC_MAX ? write_limit : KV_PREALLOC_MAX)) {
-        if (b) kfb_buf_free(&b->buf);
+        kfb_buf_reserve(&b->h.buf, write_limit < KV_PREALLOC_MAX ? write_limit : KV_PREALLOC_MAX)) {
+        if (b) kfb_buf_free(&b->h.buf);
         free(b);
         set_err(errstr, errstr_size, "out of memory allocating a KV batch of %zu bytes",
                 write_limit);
@@ -106,12 +121,12 @@ void kfb_kv_batch_builder_destroy(kfb_kv_batch_builder_t *b) {
     /* fluss-rust's Drop rule: records that were appended but never built are data the
      * caller is about to lose without having decided to (abort). Unlike Rust, a writer
      * state change after the last build does not count: no record is lost by it. */
-    if (b->record_count > b->built_count && !b->aborted)
+    if (b->h.record_count > b->built_count && !b->aborted)
         KFB_WARN("kvbatch",
                  "destroying a KV batch builder with %" PRId32
                  " record(s) that were never built (schema id %" PRId32 "): they are dropped",
-                 b->record_count - b->built_count, b->schema_id);
-    kfb_buf_free(&b->buf);
+                 b->h.record_count - b->built_count, b->schema_id);
+    kfb_buf_free(&b->h.buf);
     free(b);
 }
 
@@ -125,11 +140,11 @@ size_t kfb_kv_record_size(size_t key_len, size_t value_len) {
 }
 
 static inline size_t completed_size(const kfb_kv_batch_builder_t *b) {
-    return b->open ? b->open_start : b->buf.len;
+    return b->open ? b->open_start : b->h.buf.len;
 }
 
 int kfb_kv_batch_has_room_for(const kfb_kv_batch_builder_t *b, size_t key_len, size_t value_len) {
-    if (b->record_count >= b->max_records) return 0;
+    if (b->h.record_count >= b->max_records) return 0;
     /* completed_size <= write_limit always holds, so the subtraction cannot wrap */
     return kfb_kv_record_size(key_len, value_len) <= b->write_limit - completed_size(b);
 }
@@ -141,120 +156,106 @@ static kfb_err_t check_appendable(const kfb_kv_batch_builder_t *b, const uint8_t
     if (KFB_UNLIKELY(b->closed)) return KFB_ERR_BATCH_CLOSED;
     if (KFB_UNLIKELY(b->open)) return KFB_ERR_STATE;
     if (KFB_UNLIKELY(!key && key_len)) return KFB_ERR_INVALID_ARG;
-    if (KFB_UNLIKELY(b->record_count >= b->max_records)) return KFB_ERR_BATCH_FULL;
+    if (KFB_UNLIKELY(b->h.record_count >= b->max_records)) return KFB_ERR_BATCH_FULL;
     return KFB_ERR_OK;
-}
-
-/* Short copies inline: key and value rows are typically tens of bytes, where a call into
- * the library memcpy costs more than the copy. Overlapping 4/8/16-byte moves instead of a
- * byte-wise tail; long copies still go to memcpy. */
-static inline void copy_bytes(uint8_t *dst, const uint8_t *src, size_t n) {
-    if (n <= 16) {
-        if (n >= 8) {
-            uint64_t a, b2;
-            memcpy(&a, src, 8);
-            memcpy(&b2, src + n - 8, 8);
-            memcpy(dst, &a, 8);
-            memcpy(dst + n - 8, &b2, 8);
-        } else if (n >= 4) {
-            uint32_t a, b2;
-            memcpy(&a, src, 4);
-            memcpy(&b2, src + n - 4, 4);
-            memcpy(dst, &a, 4);
-            memcpy(dst + n - 4, &b2, 4);
-        } else if (n) {
-            dst[0] = src[0];
-            dst[n / 2] = src[n / 2];
-            dst[n - 1] = src[n - 1];
-        }
-        return;
-    }
-    if (n <= 256) {
-        size_t i = 0;
-        for (; i + 16 <= n; i += 16) memcpy(dst + i, src + i, 16);
-        memcpy(dst + n - 16, src + n - 16, 16);
-        return;
-    }
-    memcpy(dst, src, n);
 }
 
 /* Writes length, key length and key at the end of the buffer; room is reserved. */
 static inline uint8_t *write_record_head(kfb_kv_batch_builder_t *b, uint32_t body_len,
                                          const uint8_t *key, size_t key_len) {
-    uint8_t *p = b->buf.data + b->buf.len;
+    uint8_t *p = b->h.buf.data + b->h.buf.len;
     kfb_put_le32(p, body_len);
     p += KV_LENGTH_LENGTH;
     p += kfb_varint32_write(p, (uint32_t)key_len);
-    copy_bytes(p, key, key_len);
+    kfb_kv_batch_copy_(p, key, key_len);
     return p + key_len;
 }
 
-kfb_err_t kfb_kv_batch_append(kfb_kv_batch_builder_t *b, const uint8_t *key, size_t key_len,
-                              const uint8_t *value, size_t value_len) {
+/* The out-of-line half of kfb_kv_batch_append (kv_batch.h): every error, keys of 128
+ * bytes or more, buffer growth, and any call the inline fast path declines. */
+kfb_err_t kfb_kv_batch_append_checked(kfb_kv_batch_builder_t *b, const uint8_t *key,
+                                      size_t key_len, const uint8_t *value, size_t value_len) {
     kfb_err_t err = check_appendable(b, key, key_len);
     if (KFB_UNLIKELY(err)) return err;
     /* A zero-length value would read back as a delete (DefaultKvRecord.readKeyAndRow). */
     if (KFB_UNLIKELY((value == NULL) != (value_len == 0))) return KFB_ERR_INVALID_ARG;
     size_t rec = kfb_kv_record_size(key_len, value_len);
-    if (KFB_UNLIKELY(rec > b->write_limit - b->buf.len)) return KFB_ERR_BATCH_FULL;
+    if (KFB_UNLIKELY(rec > b->write_limit - b->h.buf.len)) return KFB_ERR_BATCH_FULL;
     /* rec <= write_limit <= INT32_MAX: the length field cannot overflow */
-    err = kfb_buf_reserve(&b->buf, rec);
+    err = kfb_buf_reserve(&b->h.buf, rec);
     if (KFB_UNLIKELY(err)) return err;
+    set_state(b, b->open, b->closed, b->aborted); /* capacity may have grown */
     uint8_t *p = write_record_head(b, (uint32_t)(rec - KV_LENGTH_LENGTH), key, key_len);
-    copy_bytes(p, value, value_len);
-    b->buf.len += rec;
-    b->record_count++;
+    kfb_kv_batch_copy_(p, value, value_len);
+    b->h.buf.len += rec;
+    b->h.record_count++;
     b->built = 0;
     return KFB_ERR_OK;
 }
 
 kfb_err_t kfb_kv_batch_begin_record(kfb_kv_batch_builder_t *b, const uint8_t *key, size_t key_len,
                                     kfb_buf_t **value_out) {
+    /* Fast path, as in kfb_kv_batch_append: appendable, 1-byte key varint, head fits
+     * without growth. Anything else takes the checks below. */
+    size_t len = b->h.buf.len;
+    if (KFB_LIKELY(!b->h.blocked && key && key_len < 128 && value_out &&
+                   KV_LENGTH_LENGTH + 1 + key_len <= b->h.fast_limit - len)) {
+        uint8_t *p = b->h.buf.data + len;
+        kfb_put_le32(p, 0);
+        p[KV_LENGTH_LENGTH] = (uint8_t)key_len;
+        kfb_kv_batch_copy_(p + KV_LENGTH_LENGTH + 1, key, key_len);
+        b->open_start = len;
+        b->open_value_start = b->h.buf.len = len + KV_LENGTH_LENGTH + 1 + key_len;
+        b->open = 1;
+        b->h.blocked = 1; /* open | closed | aborted | count_limited, with open set */
+        *value_out = &b->h.buf;
+        return KFB_ERR_OK;
+    }
     kfb_err_t err = check_appendable(b, key, key_len);
     if (KFB_UNLIKELY(err)) return err;
     if (KFB_UNLIKELY(!value_out)) return KFB_ERR_INVALID_ARG;
     size_t head = kfb_kv_record_size(key_len, 0);
-    if (KFB_UNLIKELY(head > b->write_limit - b->buf.len)) return KFB_ERR_BATCH_FULL;
-    err = kfb_buf_reserve(&b->buf, head);
+    if (KFB_UNLIKELY(head > b->write_limit - b->h.buf.len)) return KFB_ERR_BATCH_FULL;
+    err = kfb_buf_reserve(&b->h.buf, head);
     if (KFB_UNLIKELY(err)) return err;
     /* length is patched by end_record; `built` stays valid until then because the
      * bytes below buf.len are untouched and a cancel restores buf.len */
     write_record_head(b, 0, key, key_len);
-    b->open_start = b->buf.len;
-    b->open_value_start = b->buf.len + head;
-    b->buf.len += head;
-    b->open = 1;
-    *value_out = &b->buf;
+    b->open_start = b->h.buf.len;
+    b->open_value_start = b->h.buf.len + head;
+    b->h.buf.len += head;
+    set_state(b, 1, b->closed, b->aborted);
+    *value_out = &b->h.buf;
     return KFB_ERR_OK;
 }
 
 static void rollback_open(kfb_kv_batch_builder_t *b) {
     /* The caller may have appended past the old end; everything from open_start on is
      * outside the batch again. buf.len < open_start can only follow a misuse (reset). */
-    b->buf.len = b->open_start;
-    b->open = 0;
+    b->h.buf.len = b->open_start;
+    set_state(b, 0, b->closed, b->aborted);
 }
 
 kfb_err_t kfb_kv_batch_end_record(kfb_kv_batch_builder_t *b, int is_delete) {
     if (KFB_UNLIKELY(!b->open)) return KFB_ERR_STATE;
-    if (KFB_UNLIKELY(b->buf.len < b->open_value_start)) {
+    if (KFB_UNLIKELY(b->h.buf.len < b->open_value_start)) {
         /* the caller shrank the buffer: the record head is gone */
         rollback_open(b);
         return KFB_ERR_STATE;
     }
-    size_t value_len = b->buf.len - b->open_value_start;
+    size_t value_len = b->h.buf.len - b->open_value_start;
     if (KFB_UNLIKELY(is_delete ? value_len != 0 : value_len == 0)) {
         rollback_open(b);
         return KFB_ERR_INVALID_ARG;
     }
-    size_t rec = b->buf.len - b->open_start;
+    size_t rec = b->h.buf.len - b->open_start;
     if (KFB_UNLIKELY(rec > b->write_limit - b->open_start)) {
         rollback_open(b);
         return KFB_ERR_BATCH_FULL;
     }
-    kfb_put_le32(b->buf.data + b->open_start, (uint32_t)(rec - KV_LENGTH_LENGTH));
-    b->open = 0;
-    b->record_count++;
+    kfb_put_le32(b->h.buf.data + b->open_start, (uint32_t)(rec - KV_LENGTH_LENGTH));
+    set_state(b, 0, b->closed, b->aborted);
+    b->h.record_count++;
     b->built = 0;
     return KFB_ERR_OK;
 }
@@ -266,13 +267,13 @@ void kfb_kv_batch_cancel_record(kfb_kv_batch_builder_t *b) {
 kfb_err_t kfb_kv_batch_close(kfb_kv_batch_builder_t *b) {
     if (b->aborted) return KFB_ERR_BATCH_ABORTED;
     if (b->open) return KFB_ERR_STATE;
-    b->closed = 1;
+    set_state(b, b->open, 1, b->aborted);
     return KFB_ERR_OK;
 }
 
 void kfb_kv_batch_abort(kfb_kv_batch_builder_t *b) {
     if (b->open) rollback_open(b);
-    b->aborted = 1;
+    set_state(b, b->open, b->closed, 1);
 }
 
 void kfb_kv_batch_set_writer_state(kfb_kv_batch_builder_t *b, int64_t writer_id,
@@ -300,37 +301,39 @@ static void write_header(uint8_t *p, size_t len, int32_t schema_id, int64_t writ
 kfb_err_t kfb_kv_batch_build(kfb_kv_batch_builder_t *b, const uint8_t **out, size_t *out_len) {
     if (b->aborted) return KFB_ERR_BATCH_ABORTED;
     if (b->open) return KFB_ERR_STATE;
-    if (!b->built) {
-        write_header(b->buf.data, b->buf.len, b->schema_id, b->writer_id, b->batch_sequence,
-                     b->record_count);
+    if (!b->built || b->built_len != b->h.buf.len || b->built_count != b->h.record_count) {
+        write_header(b->h.buf.data, b->h.buf.len, b->schema_id, b->writer_id, b->batch_sequence,
+                     b->h.record_count);
         b->built = 1;
-        b->built_count = b->record_count;
+        b->built_count = b->h.record_count;
+        b->built_len = b->h.buf.len;
     }
-    *out = b->buf.data;
-    *out_len = b->buf.len;
+    *out = b->h.buf.data;
+    *out_len = b->h.buf.len;
     return KFB_ERR_OK;
 }
 
 void kfb_kv_batch_reset(kfb_kv_batch_builder_t *b) {
     /* capacity was reserved at creation: at least the header fits */
-    memset(b->buf.data, 0, KFB_KV_BATCH_HEADER_SIZE);
-    b->buf.len = KFB_KV_BATCH_HEADER_SIZE;
-    b->record_count = 0;
+    memset(b->h.buf.data, 0, KFB_KV_BATCH_HEADER_SIZE);
+    b->h.buf.len = KFB_KV_BATCH_HEADER_SIZE;
+    b->h.record_count = 0;
     b->built_count = 0;
     b->writer_id = KFB_KV_NO_WRITER_ID;
     b->batch_sequence = KFB_KV_NO_BATCH_SEQUENCE;
-    b->open = b->closed = b->aborted = b->built = 0;
+    set_state(b, 0, 0, 0);
+    b->built = 0;
 }
 
 kfb_err_t kfb_kv_batch_set_schema_id(kfb_kv_batch_builder_t *b, int32_t schema_id) {
     if (schema_id < 0 || schema_id > KFB_KV_SCHEMA_ID_MAX) return KFB_ERR_SCHEMA_ID_RANGE;
-    if (b->record_count > 0 || b->open) return KFB_ERR_STATE;
+    if (b->h.record_count > 0 || b->open) return KFB_ERR_STATE;
     if (b->schema_id != schema_id) b->built = 0;
     b->schema_id = schema_id;
     return KFB_ERR_OK;
 }
 
-int32_t kfb_kv_batch_record_count(const kfb_kv_batch_builder_t *b) { return b->record_count; }
+int32_t kfb_kv_batch_record_count(const kfb_kv_batch_builder_t *b) { return b->h.record_count; }
 size_t kfb_kv_batch_size_in_bytes(const kfb_kv_batch_builder_t *b) { return completed_size(b); }
 size_t kfb_kv_batch_write_limit(const kfb_kv_batch_builder_t *b) { return b->write_limit; }
 int32_t kfb_kv_batch_schema_id(const kfb_kv_batch_builder_t *b) { return b->schema_id; }
@@ -341,6 +344,11 @@ int kfb_kv_batch_is_aborted(const kfb_kv_batch_builder_t *b) { return b->aborted
 
 void kfb_kv_batch_set_max_records_for_testing(kfb_kv_batch_builder_t *b, int32_t max_records) {
     b->max_records = max_records < 0 ? 0 : max_records;
+    /* With the default limit the fast path cannot reach it (each of its records takes at
+     * least 6 bytes of a write limit <= INT32_MAX), so it does not check; any other
+     * limit sends every append through the checked path. */
+    b->count_limited = b->max_records != KV_DEFAULT_MAX_RECORDS;
+    set_state(b, b->open, b->closed, b->aborted);
 }
 
 static inline uint32_t stored_crc(const uint8_t *p) {
