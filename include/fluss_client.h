@@ -40,6 +40,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "errors.h"
+#include "table_desc.h"
 
 typedef struct kfb_fluss_client kfb_fluss_client_t;
 
@@ -148,6 +149,7 @@ typedef struct kfb_fluss_table_info {
     int partitioned;        /* table_json.partition_key is non-empty */
     char *table_json;       /* NUL-terminated copy of the TableDescriptor JSON (§5) */
     size_t table_json_len;
+    kfb_table_desc_t *desc; /* table_json parsed (table_desc.h); owned by this struct */
 } kfb_fluss_table_info_t;
 
 void kfb_fluss_table_info_free(kfb_fluss_table_info_t *info);
@@ -155,8 +157,9 @@ void kfb_fluss_table_info_free(kfb_fluss_table_info_t *info);
 /*
  * GetTableInfo + bucket leaders. Opens the table for submit (its metadata is
  * then refreshed on leader errors and every metadata_max_age_ms). On error
- * returns e.g. FLUSS_ERROR (TABLE_NOT_EXIST ...), TIMEOUT, RPC_DISCONNECTED and
- * fills errstr with a sentence naming the table and the Fluss error.
+ * returns e.g. FLUSS_ERROR (TABLE_NOT_EXIST ...), TIMEOUT, RPC_DISCONNECTED, or
+ * UNSUPPORTED_FORMAT when table_json does not parse (kfb_table_desc_parse), and
+ * fills errstr with a sentence naming the table and the cause.
  */
 kfb_err_t kfb_fluss_client_get_table(kfb_fluss_client_t *c, const char *database,
                                      const char *table, int timeout_ms,

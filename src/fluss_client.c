@@ -1766,6 +1766,7 @@ void kfb_fluss_table_info_free(kfb_fluss_table_info_t *info) {
     free(info->database);
     free(info->table);
     free(info->table_json);
+    kfb_table_desc_destroy(info->desc);
     free(info);
 }
 
@@ -1810,9 +1811,17 @@ kfb_err_t kfb_fluss_client_get_table(kfb_fluss_client_t *c, const char *database
     info->table_json_len = ti->table_json.len;
     info->table_id = ti->table_id;
     info->schema_id = ti->schema_id;
-    parse_table_json(ti->table_json.data, ti->table_json.len, &info->bucket_count,
-                     &info->partitioned);
     protobuf_c_message_free_unpacked(m, NULL);
+    char derr[384];
+    info->desc = kfb_table_desc_parse(info->table_json, info->table_json_len, derr, sizeof derr);
+    if (!info->desc) {
+        snprintf(errstr, errstr_size, "Fluss table %s.%s has a descriptor this bridge cannot "
+                 "read: %s", database, table, derr);
+        kfb_fluss_table_info_free(info);
+        return KFB_ERR_UNSUPPORTED_FORMAT;
+    }
+    info->bucket_count = info->desc->bucket_count;
+    info->partitioned = info->desc->partition_key_count > 0;
 
     /* Leaders of a non-partitioned table; partitioned tables get theirs per
      * partition (resolve_partition). */

@@ -93,8 +93,11 @@ static const char *TABLE_JSON =
     "\"highest_field_id\":0},\"partition_key\":[],\"bucket_key\":[\"id\"],\"bucket_count\":4,"
     "\"properties\":{},\"custom_properties\":{}}";
 static const char *PTABLE_JSON =
-    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":[]},\"partition_key\":[\"day\"],"
-    "\"bucket_key\":[\"id\"],\"bucket_count\":2,\"properties\":{},\"custom_properties\":{}}";
+    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":[{\"name\":\"id\",\"data_type\":"
+    "{\"type\":\"INTEGER\",\"nullable\":false},\"id\":0},{\"name\":\"day\",\"data_type\":"
+    "{\"type\":\"STRING\",\"nullable\":false},\"id\":1}],\"primary_key\":[\"id\",\"day\"],"
+    "\"highest_field_id\":1},\"partition_key\":[\"day\"],\"bucket_key\":[\"id\"],"
+    "\"bucket_count\":2,\"properties\":{},\"custom_properties\":{}}";
 
 static void fill_buckets(peer_t *p, Fluss__PbBucketMetadata *bm, Fluss__PbBucketMetadata **bmp,
                          int n) {
@@ -359,7 +362,14 @@ static void handle_request(peer_t *p, pconn_t *pc, const uint8_t *payload, size_
         if (kfb_rpc_unpack(&fluss__get_table_info_request__descriptor, h.body, h.body_len, &m)) return;
         Fluss__GetTableInfoRequest *rq = (Fluss__GetTableInfoRequest *)m;
         const char *t = rq->table_path->table_name;
-        if (strcmp(t, "t") && strcmp(t, "pt")) {
+        if (strcmp(t, "bad") == 0) {
+            Fluss__GetTableInfoResponse r = FLUSS__GET_TABLE_INFO_RESPONSE__INIT;
+            r.table_id = 9;
+            r.schema_id = 1;
+            r.table_json.data = (uint8_t *)"{\"version\":1}"; /* no schema */
+            r.table_json.len = 13;
+            respond(fd, h.request_id, &r.base);
+        } else if (strcmp(t, "t") && strcmp(t, "pt")) {
             respond_error(fd, h.request_id, KFB_FLUSS_TABLE_NOT_EXIST, "Table 'db.nope' does not exist.");
         } else {
             Fluss__GetTableInfoResponse r = FLUSS__GET_TABLE_INFO_RESPONSE__INIT;
@@ -872,6 +882,9 @@ TEST(client_writes_batches_in_order) {
     ASSERT_EQ_INT(ti->bucket_count, 4);
     ASSERT_FALSE(ti->partitioned);
     ASSERT_CONTAINS(ti->table_json, "\"bucket_key\":[\"id\"]");
+    ASSERT_TRUE(ti->desc != NULL); /* parsed for the mapper */
+    ASSERT_EQ_INT(ti->desc->column_count, 1);
+    ASSERT_EQ_INT(ti->desc->primary_key_count, 1);
     kfb_fluss_table_info_free(ti);
     uint8_t b[64];
     for (int i = 0; i < 40; i++) {
@@ -1115,6 +1128,10 @@ TEST(client_admin_calls) {
                KFB_ERR_FLUSS_ERROR);
     ASSERT_CONTAINS(err, "db.nope");
     ASSERT_CONTAINS(err, "TABLE_NOT_EXIST (7)");
+    ASSERT_ERR(kfb_fluss_client_get_table(c, "db", "bad", 5000, &ti, err, sizeof err),
+               KFB_ERR_UNSUPPORTED_FORMAT);
+    ASSERT_CONTAINS(err, "db.bad has a descriptor this bridge cannot read");
+    ASSERT_TRUE(ti == NULL);
     /* a missing API on the server -> no answer -> our deadline */
     ASSERT_ERR(kfb_fluss_client_create_database(c, "db", 1, 300, err, sizeof err),
                KFB_ERR_TIMEOUT);
@@ -1159,6 +1176,7 @@ TEST(client_partition_resolved_and_created) {
     ASSERT_OK(kfb_fluss_client_get_table(c, "db", "pt", 5000, &ti, err, sizeof err));
     ASSERT_TRUE(ti->partitioned);
     ASSERT_EQ_INT(ti->bucket_count, 2);
+    ASSERT_EQ_INT(ti->desc->physical_primary_key_count, 1);
     kfb_fluss_table_info_free(ti);
     int64_t pid = 0;
     ASSERT_OK(kfb_fluss_client_resolve_partition(c, 8, "p1", 0, NULL, NULL, 0, 5000, &pid, err,
