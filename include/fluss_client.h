@@ -103,7 +103,8 @@ kfb_fluss_client_t *kfb_fluss_client_new(const kfb_fluss_client_conf_t *conf, ch
                                          size_t errstr_size);
 /* Stops the I/O thread and frees everything. Batches not yet delivered are
  * dropped without callbacks (a warning names their number): call
- * kfb_fluss_client_flush() first. NULL is a no-op. */
+ * kfb_fluss_client_flush() first. No other thread may still be inside a call on
+ * this client. NULL is a no-op. */
 void kfb_fluss_client_destroy(kfb_fluss_client_t *c);
 
 /* ------------------------------------------------------------------ writing */

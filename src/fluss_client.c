@@ -175,6 +175,7 @@ struct kfb_fluss_client {
     int boot_rr;
     int have_cluster;
     int cluster_refreshing;
+    int md_failures; /* consecutive failed refreshes: alternate with the bootstrap list */
     int64_t cluster_next_try;
     table_t *tables;
     int n_tables, cap_tables;
@@ -715,7 +716,10 @@ static void send_metadata(kfb_fluss_client_t *c, md_req_t *r, int64_t now) {
     /* Cluster discovery goes to the bootstrap servers in turn (MetadataUpdater
      * initializeCluster); table refreshes to any known server. */
     int ni = -1;
-    if (!r->cluster && c->have_cluster) {
+    /* After a failed refresh, every other attempt goes back to the bootstrap
+     * servers, in case every known server moved or died (MetadataUpdater re-runs
+     * the bootstrap when no server is reachable). */
+    if (!r->cluster && c->have_cluster && c->md_failures % 2 == 0) {
         ni = ready_or_any(c, NODE_TABLET, (int)(c->rng++ % 64));
         if (ni < 0) ni = ready_or_any(c, NODE_COORD, 0);
     }
@@ -745,6 +749,7 @@ static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_resp
         c->cluster_next_try = now + 100;
     }
     if (!err && resp->type == KFB_RPC_RESP_SUCCESS && !c->shutting_down) {
+        c->md_failures = 0;
         ProtobufCMessage *m;
         if (kfb_rpc_unpack(&fluss__metadata_response__descriptor, resp->body, resp->body_len,
                            &m) == KFB_ERR_OK) {
@@ -752,6 +757,7 @@ static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_resp
             protobuf_c_message_free_unpacked(m, NULL);
         }
     } else if (!c->shutting_down) {
+        if (err) c->md_failures++;
         int32_t code = -1;
         char msg[256] = "";
         if (!err) kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg);
@@ -1109,8 +1115,9 @@ static void init_writer_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_
     char msg[256] = "";
     if (!err && resp->type == KFB_RPC_RESP_ERROR)
         kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg);
-    KFB_WARN(FAC, "InitWriter failed: %s %s; retrying",
-             err ? kfb_fluss_conn_last_error(conn) : kfb_fluss_err_name(code), msg);
+    KFB_WARN(FAC, "InitWriter failed: %s%s%s; retrying",
+             err ? kfb_fluss_conn_last_error(conn) : kfb_fluss_err_name(code), *msg ? ": " : "",
+             msg);
     c->init_next_try = now + 500; /* WriterClient: 200/400/800 ms back-off */
 }
 
