@@ -124,6 +124,24 @@ kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64
                                   int32_t bucket_id, const uint8_t *batch, size_t len,
                                   void *opaque);
 
+/*
+ * Same for a partitioned table, naming the partition instead of its id
+ * (fluss-protocol.md §12): never blocks either. The I/O thread resolves the name
+ * with a Metadata request; on PARTITION_NOT_EXISTS and create != 0 it sends
+ * CreatePartition(spec, ignore if it exists) to the coordinator
+ * (DynamicPartitionCreator.java) and resolves again. Batches of an unresolved
+ * partition wait, in submit order; if resolution fails for good (e.g.
+ * PARTITION_SPEC_INVALID_EXCEPTION, or PARTITION_NOT_EXISTS without create) each
+ * one is delivered with that error. spec: n_spec (<= 64) partition key/value
+ * pairs in partition-key order; only needed with create. Strings are copied.
+ */
+kfb_err_t kfb_fluss_client_submit_to_partition(kfb_fluss_client_t *c, int64_t table_id,
+                                               const char *partition_name, int create,
+                                               const char *const *spec_keys,
+                                               const char *const *spec_values, size_t n_spec,
+                                               int32_t bucket_id, const uint8_t *batch,
+                                               size_t len, void *opaque);
+
 /* Serves delivery callbacks on the calling thread: waits up to timeout_ms
  * (0 = don't wait, -1 = forever) for at least one, then serves all that are
  * ready. Returns the number served. */

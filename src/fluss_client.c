@@ -100,7 +100,33 @@ typedef struct wbatch {
     int32_t ferr;
     char *msg;
     int64_t leo;
+    struct pinfo *pinfo; /* submitted by partition name, not resolved yet */
 } wbatch_t;
+
+/* Partition name and spec of a batch submitted by name: one allocation, the
+ * strings follow the struct. */
+typedef struct pinfo {
+    char *name;
+    size_t n;
+    char **keys, **values;
+    int create;
+} pinfo_t;
+
+/* Resolution of one (table, partition name) in the I/O thread: Metadata with
+ * partitions_path, CreatePartition on PARTITION_NOT_EXISTS when allowed, then
+ * Metadata again (DynamicPartitionCreator.java). Batches wait here meanwhile. */
+enum { PR_LOOKUP = 0, PR_CREATE };
+typedef struct presolve {
+    struct presolve *next;
+    struct kfb_fluss_client *client;
+    int64_t table_id;
+    pinfo_t *pinfo; /* of the first batch */
+    int state;
+    int inflight;
+    int attempts;
+    int64_t next_try;
+    wbatch_t *head, *tail;
+} presolve_t;
 
 typedef struct bucket {
     struct bucket *hnext;
@@ -176,6 +202,7 @@ struct kfb_fluss_client {
     int have_cluster;
     int cluster_refreshing;
     int md_failures; /* consecutive failed refreshes: alternate with the bootstrap list */
+    presolve_t *presolves;
     int64_t cluster_next_try;
     table_t *tables;
     int n_tables, cap_tables;
@@ -860,6 +887,51 @@ static void set_batch_msg(wbatch_t *b, const char *fmt, ...) {
     b->msg = strdup(tmp);
 }
 
+/* Queues the result of a finished batch that is no longer in any list and frees
+ * the batch. Returns 1 when a completion was queued. */
+static int complete_batch(kfb_fluss_client_t *c, wbatch_t *b) {
+    int ok = b->state == B_DONE;
+    completion_t *d = calloc(1, sizeof *d);
+    if (d) {
+        d->r.table_id = b->table_id;
+        d->r.partition_id = b->partition_id;
+        d->r.bucket_id = b->bucket_id;
+        d->r.err = ok ? KFB_ERR_OK : b->err;
+        d->r.fluss_error = ok ? 0 : b->ferr;
+        d->r.log_end_offset = ok ? b->leo : -1;
+        d->r.writer_id = b->writer_id;
+        d->r.batch_sequence = b->seq;
+        d->r.attempts = b->attempts;
+        d->r.opaque = b->opaque;
+        d->msg = ok ? NULL : b->msg;
+        d->len = b->len;
+        if (!ok) b->msg = NULL;
+    }
+    size_t len = b->len;
+    free(b->msg);
+    free(b->bytes);
+    free(b->pinfo);
+    free(b);
+    pthread_mutex_lock(&c->lock);
+    if (d) {
+        if (c->done_tail) c->done_tail->next = d;
+        else c->done_head = d;
+        c->done_tail = d;
+    } else {
+        /* cannot report it; at least keep the counters right */
+        c->outstanding--;
+        c->outstanding_bytes -= len;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return d != NULL;
+}
+
+static void signal_done(kfb_fluss_client_t *c) {
+    pthread_mutex_lock(&c->lock);
+    pthread_cond_broadcast(&c->done_cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
 /* Moves finished batches at the head of a bucket to the completion queue, so
  * a bucket's batches are delivered in submit order. */
 static void deliver_ready(kfb_fluss_client_t *c, bucket_t *bk) {
@@ -868,44 +940,10 @@ static void deliver_ready(kfb_fluss_client_t *c, bucket_t *bk) {
         wbatch_t *b = bk->head;
         bk->head = b->next;
         if (!bk->head) bk->tail = NULL;
-        completion_t *d = calloc(1, sizeof *d);
-        if (d) {
-            d->r.table_id = b->table_id;
-            d->r.partition_id = b->partition_id;
-            d->r.bucket_id = b->bucket_id;
-            d->r.err = b->state == B_DONE ? KFB_ERR_OK : b->err;
-            d->r.fluss_error = b->state == B_DONE ? 0 : b->ferr;
-            d->r.log_end_offset = b->state == B_DONE ? b->leo : -1;
-            d->r.writer_id = b->writer_id;
-            d->r.batch_sequence = b->seq;
-            d->r.attempts = b->attempts;
-            d->r.opaque = b->opaque;
-            d->msg = b->state == B_DONE ? NULL : b->msg;
-            d->len = b->len;
-            if (b->state != B_DONE) b->msg = NULL;
-        }
-        free(b->msg);
-        free(b->bytes);
-        size_t len = b->len;
-        free(b);
-        pthread_mutex_lock(&c->lock);
-        if (d) {
-            if (c->done_tail) c->done_tail->next = d;
-            else c->done_head = d;
-            c->done_tail = d;
-        } else {
-            /* cannot report it; at least keep the counters right */
-            c->outstanding--;
-            c->outstanding_bytes -= len;
-        }
-        pthread_mutex_unlock(&c->lock);
+        complete_batch(c, b);
         n++;
     }
-    if (n) {
-        pthread_mutex_lock(&c->lock);
-        pthread_cond_broadcast(&c->done_cond);
-        pthread_mutex_unlock(&c->lock);
-    }
+    if (n) signal_done(c);
 }
 
 static int retry_delay(kfb_fluss_client_t *c, int attempts) {
@@ -1326,6 +1364,31 @@ static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
     free(reqs);
 }
 
+static void append_to_bucket(kfb_fluss_client_t *c, wbatch_t *b) {
+    b->next = NULL;
+    bucket_t *bk = get_bucket(c, b->table_id, b->partition_id, b->bucket_id);
+    if (!bk) {
+        b->state = B_FAILED;
+        b->err = KFB_ERR_NOMEM;
+        b->ferr = -1;
+        set_batch_msg(b, "out of memory tracking a batch for table %lld bucket %d",
+                      (long long)b->table_id, b->bucket_id);
+        complete_batch(c, b);
+        signal_done(c);
+        return;
+    }
+    b->bk = bk;
+    if (bk->tail) bk->tail->next = b;
+    else bk->head = b;
+    bk->tail = b;
+}
+
+static partition_t *find_partition_by_name(table_t *t, const char *name) {
+    for (int i = 0; t && i < t->n_parts; i++)
+        if (strcmp(t->parts[i].name, name) == 0) return &t->parts[i];
+    return NULL;
+}
+
 static void take_submissions(kfb_fluss_client_t *c) {
     pthread_mutex_lock(&c->lock);
     wbatch_t *in = c->sub_head;
@@ -1335,23 +1398,217 @@ static void take_submissions(kfb_fluss_client_t *c) {
         wbatch_t *b = in;
         in = in->next;
         b->next = NULL;
-        bucket_t *bk = get_bucket(c, b->table_id, b->partition_id, b->bucket_id);
-        if (!bk) {
-            /* cannot track it: report it failed through a private bucket-less path */
-            pthread_mutex_lock(&c->lock);
-            c->outstanding--;
-            c->outstanding_bytes -= b->len;
-            pthread_mutex_unlock(&c->lock);
-            KFB_ERROR(FAC, "out of memory: batch for table %lld bucket %d dropped",
-                      (long long)b->table_id, b->bucket_id);
-            free(b->bytes);
-            free(b);
+        if (!b->pinfo) {
+            append_to_bucket(c, b);
             continue;
         }
-        b->bk = bk;
-        if (bk->tail) bk->tail->next = b;
-        else bk->head = b;
-        bk->tail = b;
+        partition_t *p = find_partition_by_name(find_table(c, b->table_id), b->pinfo->name);
+        presolve_t *r = NULL;
+        for (presolve_t *x = c->presolves; x && !r; x = x->next)
+            if (x->table_id == b->table_id && strcmp(x->pinfo->name, b->pinfo->name) == 0) r = x;
+        if (p && !r) {
+            /* known partition, nothing waiting before it: straight to its bucket */
+            b->partition_id = p->id;
+            free(b->pinfo);
+            b->pinfo = NULL;
+            append_to_bucket(c, b);
+            continue;
+        }
+        if (!r) {
+            r = calloc(1, sizeof *r);
+            if (!r) {
+                b->state = B_FAILED;
+                b->err = KFB_ERR_NOMEM;
+                b->ferr = -1;
+                set_batch_msg(b, "out of memory resolving a partition");
+                complete_batch(c, b);
+                signal_done(c);
+                continue;
+            }
+            r->client = c;
+            r->table_id = b->table_id;
+            r->pinfo = b->pinfo; /* the resolver keeps the first batch's name and spec */
+            b->pinfo = NULL;
+            r->next = c->presolves;
+            c->presolves = r;
+        } else {
+            free(b->pinfo);
+            b->pinfo = NULL;
+        }
+        if (r->tail) r->tail->next = b;
+        else r->head = b;
+        r->tail = b;
+    }
+}
+
+static void presolve_free(kfb_fluss_client_t *c, presolve_t *r) {
+    for (presolve_t **pp = &c->presolves; *pp; pp = &(*pp)->next)
+        if (*pp == r) {
+            *pp = r->next;
+            break;
+        }
+    free(r->pinfo);
+    free(r);
+}
+
+/* Fails every batch waiting on a resolution (they never reached a bucket). */
+static void presolve_fail(kfb_fluss_client_t *c, presolve_t *r, kfb_err_t err, int32_t ferr,
+                          const char *msg) {
+    table_t *t = find_table(c, r->table_id);
+    for (wbatch_t *b = r->head, *n; b; b = n) {
+        n = b->next;
+        b->state = B_FAILED;
+        b->err = err;
+        b->ferr = ferr;
+        set_batch_msg(b, "partition \"%s\" of %s.%s: %s", r->pinfo->name, t ? t->db : "?",
+                      t ? t->name : "?", msg);
+        complete_batch(c, b);
+    }
+    r->head = r->tail = NULL;
+    signal_done(c);
+    presolve_free(c, r);
+}
+
+static void presolve_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_response_t *resp,
+                        void *opaque) {
+    presolve_t *r = opaque;
+    kfb_fluss_client_t *c = r->client;
+    r->inflight = 0;
+    if (c->shutting_down) return;
+    int64_t now = kfb_fluss_now_ms();
+    int32_t code = 0;
+    char msg[384] = "";
+    if (err) {
+        code = -1;
+        snprintf(msg, sizeof msg, "%s", kfb_fluss_conn_last_error(conn));
+    } else if (resp->type == KFB_RPC_RESP_ERROR) {
+        if (kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg)) code = -1;
+    } else if (r->state == PR_LOOKUP) {
+        ProtobufCMessage *m;
+        if (kfb_rpc_unpack(&fluss__metadata_response__descriptor, resp->body, resp->body_len,
+                           &m) == KFB_ERR_OK) {
+            apply_metadata(c, (Fluss__MetadataResponse *)m, now);
+            protobuf_c_message_free_unpacked(m, NULL);
+        }
+        /* the next loop finds the partition in the cache, or asks again after
+         * a back-off if the server left it out */
+        r->attempts++;
+        r->next_try = now + (r->attempts > 1 ? retry_delay(c, r->attempts) : 0);
+        return;
+    } else {
+        r->state = PR_LOOKUP; /* created: now its id */
+        r->next_try = now;
+        return;
+    }
+    r->attempts++;
+    if (r->state == PR_LOOKUP && code == KFB_FLUSS_PARTITION_NOT_EXISTS && r->pinfo->create) {
+        r->state = PR_CREATE;
+        r->next_try = now;
+        return;
+    }
+    if (r->state == PR_CREATE && code == KFB_FLUSS_PARTITION_ALREADY_EXISTS) {
+        r->state = PR_LOOKUP;
+        r->next_try = now;
+        return;
+    }
+    if (err || kfb_fluss_err_retriable(code) || code == KFB_FLUSS_NOT_COORDINATOR_LEADER_EXCEPTION) {
+        if (code == KFB_FLUSS_NOT_COORDINATOR_LEADER_EXCEPTION) {
+            c->have_cluster = 0;
+            request_cluster_refresh(c);
+        }
+        r->next_try = now + retry_delay(c, r->attempts);
+        timer_at(c, r->next_try);
+        return;
+    }
+    char full[512];
+    snprintf(full, sizeof full, "%s failed: %s (%d)%s%s",
+             r->state == PR_CREATE ? "CreatePartition" : "partition lookup",
+             kfb_fluss_err_name(code), code, *msg ? ": " : "", msg);
+    presolve_fail(c, r, KFB_ERR_FLUSS_ERROR, code, full);
+}
+
+static void drive_resolvers(kfb_fluss_client_t *c, int64_t now) {
+    for (presolve_t *r = c->presolves, *next; r; r = next) {
+        next = r->next;
+        if (r->inflight) continue;
+        table_t *t = find_table(c, r->table_id);
+        partition_t *p = find_partition_by_name(t, r->pinfo->name);
+        if (p) {
+            for (wbatch_t *b = r->head, *n; b; b = n) {
+                n = b->next;
+                b->partition_id = p->id;
+                append_to_bucket(c, b);
+            }
+            r->head = r->tail = NULL;
+            presolve_free(c, r);
+            continue;
+        }
+        if (c->conf.delivery_timeout_ms > 0 && r->head &&
+            now - r->head->submit_ms >= c->conf.delivery_timeout_ms) {
+            presolve_fail(c, r, KFB_ERR_TIMEOUT, -1, "not resolved within delivery_timeout_ms");
+            continue;
+        }
+        if (now < r->next_try) {
+            timer_at(c, r->next_try);
+            continue;
+        }
+        int ni;
+        kfb_err_t err;
+        Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
+        tp.database_name = t->db;
+        tp.table_name = t->name;
+        if (r->state == PR_LOOKUP) {
+            ni = ready_or_any(c, NODE_TABLET, (int)(c->rng++ % 64));
+            if (ni < 0) ni = ready_or_any(c, NODE_COORD, 0);
+            if (ni < 0) ni = ready_or_any(c, NODE_BOOT, c->boot_rr++);
+            Fluss__PbTablePath *tps[1] = {&tp};
+            Fluss__PbPhysicalTablePath pp = FLUSS__PB_PHYSICAL_TABLE_PATH__INIT;
+            pp.database_name = t->db;
+            pp.table_name = t->name;
+            pp.partition_name = r->pinfo->name;
+            Fluss__PbPhysicalTablePath *pps[1] = {&pp};
+            Fluss__MetadataRequest mr = FLUSS__METADATA_REQUEST__INIT;
+            mr.n_table_path = 1;
+            mr.table_path = tps;
+            mr.n_partitions_path = 1;
+            mr.partitions_path = pps;
+            err = ni < 0 ? KFB_ERR_NOT_FOUND
+                         : kfb_fluss_conn_send(c->nodes[ni].conn, KFB_API_GET_METADATA, -1,
+                                               &mr.base, c->conf.request_timeout_ms, now,
+                                               presolve_cb, r);
+        } else {
+            ni = ready_or_any(c, NODE_COORD, 0);
+            if (ni < 0) request_cluster_refresh(c);
+            Fluss__PbKeyValue kv[64], *kvp[64];
+            size_t n = r->pinfo->n < 64 ? r->pinfo->n : 64;
+            for (size_t i = 0; i < n; i++) {
+                fluss__pb_key_value__init(&kv[i]);
+                kv[i].key = r->pinfo->keys[i];
+                kv[i].value = r->pinfo->values[i];
+                kvp[i] = &kv[i];
+            }
+            Fluss__PbPartitionSpec spec = FLUSS__PB_PARTITION_SPEC__INIT;
+            spec.n_partition_key_values = n;
+            spec.partition_key_values = kvp;
+            Fluss__CreatePartitionRequest cr = FLUSS__CREATE_PARTITION_REQUEST__INIT;
+            cr.table_path = &tp;
+            cr.partition_spec = &spec;
+            cr.ignore_if_not_exists = 1; /* means "ignore if it exists" (§3.2) */
+            err = ni < 0 ? KFB_ERR_NOT_FOUND
+                         : kfb_fluss_conn_send(c->nodes[ni].conn, KFB_API_CREATE_PARTITION, -1,
+                                               &cr.base, c->conf.request_timeout_ms, now,
+                                               presolve_cb, r);
+        }
+        if (err == KFB_ERR_RPC_API_UNSUPPORTED) {
+            presolve_fail(c, r, err, -1, kfb_fluss_conn_last_error(c->nodes[ni].conn));
+            continue;
+        }
+        if (err) {
+            r->next_try = now + 100;
+            timer_at(c, r->next_try);
+            continue;
+        }
+        r->inflight = 1;
     }
 }
 
@@ -1371,6 +1628,7 @@ static void *io_main(void *arg) {
         int64_t now = kfb_fluss_now_ms();
         c->next_timer = now + 1000;
         take_submissions(c);
+        drive_resolvers(c, now);
         maintain_metadata(c, now);
         process_calls(c, now);
         maybe_init_writer(c, now);
@@ -1550,8 +1808,22 @@ void kfb_fluss_client_destroy(kfb_fluss_client_t *c) {
     for (wbatch_t *b = c->sub_head, *n; b; b = n) {
         n = b->next;
         free(b->bytes);
+        free(b->pinfo);
         free(b);
         dropped++;
+    }
+    while (c->presolves) {
+        presolve_t *r = c->presolves;
+        for (wbatch_t *b = r->head, *n; b; b = n) {
+            n = b->next;
+            free(b->bytes);
+            free(b->msg);
+            free(b);
+            dropped++;
+        }
+        c->presolves = r->next;
+        free(r->pinfo);
+        free(r);
     }
     for (completion_t *d = c->done_head, *n; d; d = n) {
         n = d->next;
@@ -1593,16 +1865,15 @@ static int table_known(kfb_fluss_client_t *c, int64_t table_id) {
     return 0;
 }
 
-kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
-                                  int32_t bucket_id, const uint8_t *batch, size_t len,
-                                  void *opaque) {
-    if (!c || !batch || len < BATCH_HEADER || bucket_id < 0) return KFB_ERR_INVALID_ARG;
-    if (partition_id < -1) return KFB_ERR_INVALID_ARG;
+static kfb_err_t enqueue(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
+                         pinfo_t *pinfo, int32_t bucket_id, const uint8_t *batch, size_t len,
+                         void *opaque) {
     wbatch_t *b = calloc(1, sizeof *b);
     uint8_t *copy = malloc(len);
     if (!b || !copy) {
         free(b);
         free(copy);
+        free(pinfo);
         return KFB_ERR_NOMEM;
     }
     pthread_mutex_lock(&c->lock);
@@ -1616,6 +1887,7 @@ kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64
         pthread_mutex_unlock(&c->lock);
         free(b);
         free(copy);
+        free(pinfo);
         return err;
     }
     memcpy(copy, batch, len);
@@ -1623,6 +1895,7 @@ kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64
     b->len = len;
     b->table_id = table_id;
     b->partition_id = partition_id;
+    b->pinfo = pinfo;
     b->bucket_id = bucket_id;
     b->opaque = opaque;
     b->seq = -1;
@@ -1637,6 +1910,47 @@ kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64
     pthread_mutex_unlock(&c->lock);
     wake(c);
     return KFB_ERR_OK;
+}
+
+kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
+                                  int32_t bucket_id, const uint8_t *batch, size_t len,
+                                  void *opaque) {
+    if (!c || !batch || len < BATCH_HEADER || bucket_id < 0) return KFB_ERR_INVALID_ARG;
+    if (partition_id < -1) return KFB_ERR_INVALID_ARG;
+    return enqueue(c, table_id, partition_id, NULL, bucket_id, batch, len, opaque);
+}
+
+kfb_err_t kfb_fluss_client_submit_to_partition(kfb_fluss_client_t *c, int64_t table_id,
+                                               const char *partition_name, int create,
+                                               const char *const *spec_keys,
+                                               const char *const *spec_values, size_t n_spec,
+                                               int32_t bucket_id, const uint8_t *batch,
+                                               size_t len, void *opaque) {
+    if (!c || !batch || len < BATCH_HEADER || bucket_id < 0 || !partition_name ||
+        !*partition_name || n_spec > 64 || (n_spec && (!spec_keys || !spec_values)))
+        return KFB_ERR_INVALID_ARG;
+    size_t need = sizeof(pinfo_t) + 2 * n_spec * sizeof(char *) + strlen(partition_name) + 1;
+    for (size_t i = 0; i < n_spec; i++) {
+        if (!spec_keys[i] || !spec_values[i]) return KFB_ERR_INVALID_ARG;
+        need += strlen(spec_keys[i]) + strlen(spec_values[i]) + 2;
+    }
+    pinfo_t *pi = malloc(need);
+    if (!pi) return KFB_ERR_NOMEM;
+    char **arr = (char **)(pi + 1);
+    char *sp = (char *)(arr + 2 * n_spec);
+    pi->n = n_spec;
+    pi->keys = arr;
+    pi->values = arr + n_spec;
+    pi->create = create != 0;
+    pi->name = sp;
+    sp = stpcpy(sp, partition_name) + 1;
+    for (size_t i = 0; i < n_spec; i++) {
+        pi->keys[i] = sp;
+        sp = stpcpy(sp, spec_keys[i]) + 1;
+        pi->values[i] = sp;
+        sp = stpcpy(sp, spec_values[i]) + 1;
+    }
+    return enqueue(c, table_id, -1, pi, bucket_id, batch, len, opaque);
 }
 
 static void abs_deadline(struct timespec *ts, int timeout_ms) {

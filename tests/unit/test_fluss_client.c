@@ -214,6 +214,12 @@ static void handle_putkv(peer_t *p, int fd, int32_t id, int16_t version, const u
         }
         brp[n] = &br[n];
         n++;
+        /* writer state per (partition, bucket): partitions 100, 101 use slots 4.., 8.. */
+        if (b->has_partition_id && bk >= 0 && bk < 4 && b->partition_id >= 100 &&
+            b->partition_id <= 102)
+            bk += 4 * (int)(b->partition_id - 99);
+        else if (b->has_partition_id)
+            bk = -1;
         if (bk < 0 || bk >= NB || b->records.len < 28) {
             br[n - 1].has_error_code = 1;
             br[n - 1].error_code = 21;
@@ -1198,6 +1204,59 @@ TEST(client_partition_resolved_and_created) {
     ASSERT_OK(kfb_fluss_client_flush(c, 10000));
     ASSERT_EQ_INT(dl->n, 1);
     ASSERT_OK(dl->err[0]);
+    kfb_fluss_client_destroy(c);
+    peer_stop(p);
+}
+
+TEST(client_submit_by_partition_name) {
+    peer_t *p = peer_start();
+    kfb_fluss_client_conf_t conf;
+    kfb_fluss_client_conf_init(&conf);
+    kfb_fluss_client_t *c = client_for(p, &conf);
+    char err[512];
+    kfb_fluss_table_info_t *ti;
+    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "pt", 5000, &ti, err, sizeof err));
+    kfb_fluss_table_info_free(ti);
+    uint8_t b[64];
+    size_t n = make_batch(b, 1);
+    const char *k[1] = {"day"}, *v2[1] = {"p2"}, *v3[1] = {"p3"};
+    /* p1 exists; p2 is created on demand; p3 may not be created */
+    for (int i = 0; i < 3; i++)
+        ASSERT_OK(kfb_fluss_client_submit_to_partition(c, 8, "p1", 0, NULL, NULL, 0, i % 2, b, n,
+                                                       (void *)(intptr_t)(10 + i)));
+    for (int i = 0; i < 3; i++)
+        ASSERT_OK(kfb_fluss_client_submit_to_partition(c, 8, "p2", 1, k, v2, 1, 0, b, n,
+                                                       (void *)(intptr_t)(20 + i)));
+    ASSERT_OK(kfb_fluss_client_submit_to_partition(c, 8, "p3", 0, k, v3, 1, 0, b, n,
+                                                   (void *)(intptr_t)30));
+    ASSERT_ERR(kfb_fluss_client_submit_to_partition(c, 8, "", 0, NULL, NULL, 0, 0, b, n, NULL),
+               KFB_ERR_INVALID_ARG);
+    ASSERT_OK(kfb_fluss_client_flush(c, 10000));
+    ASSERT_EQ_INT(dl->n, 7);
+    int seen_p2 = 0;
+    for (int i = 0; i < 7; i++) {
+        if (dl->opaque[i] == 30) {
+            ASSERT_ERR(dl->err[i], KFB_ERR_FLUSS_ERROR);
+            ASSERT_EQ_INT(dl->ferr[i], 36);
+            ASSERT_STREQ(dl->name[i], "PARTITION_NOT_EXISTS");
+            ASSERT_CONTAINS(dl->msg[i], "partition \"p3\" of db.pt");
+        } else {
+            ASSERT_OK(dl->err[i]);
+        }
+        if (dl->opaque[i] >= 20 && dl->opaque[i] < 30) {
+            ASSERT_EQ_INT(dl->opaque[i], 20 + seen_p2); /* submit order kept */
+            ASSERT_EQ_INT(dl->seq[i], seen_p2);
+            seen_p2++;
+        }
+    }
+    ASSERT_EQ_INT(seen_p2, 3);
+    PEER(p, {
+        ASSERT_EQ_INT(p->count[36], 1); /* one CreatePartition for p2 */
+        ASSERT_EQ_INT(p->partition_created, 1);
+        ASSERT_EQ_INT(p->applied[4 + 0], 2); /* p1 bucket 0 */
+        ASSERT_EQ_INT(p->applied[4 + 1], 1); /* p1 bucket 1 */
+        ASSERT_EQ_INT(p->applied[8 + 0], 3); /* p2 bucket 0 */
+    });
     kfb_fluss_client_destroy(c);
     peer_stop(p);
 }
