@@ -1274,7 +1274,7 @@ TEST(client_sasl_plain) {
     int exists = 0;
     ASSERT_OK(kfb_fluss_client_database_exists(c, "db", 5000, &exists, err, sizeof err));
     ASSERT_EQ_INT(exists, 1);
-    PEER(p, ASSERT_EQ_INT(p->count[38], 1));
+    PEER(p, ASSERT_GE_INT(p->count[38], 1)); /* once per connection (bootstrap, tablet) */
     kfb_fluss_client_destroy(c);
 
     conf.sasl_password = "wrong";
