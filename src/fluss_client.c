@@ -1211,7 +1211,9 @@ static void bucket_restart(kfb_fluss_client_t *c, bucket_t *bk) {
     }
 }
 
-static int send_batch_prepare(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b, int64_t now) {
+/* Stamps a batch on its first send (writer id, next sequence of its bucket);
+ * a resend keeps what it had. */
+static void send_batch_prepare(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b) {
     if (b->seq < 0) {
         b->writer_id = c->writer_id;
         b->seq = bk->next_seq;
@@ -1221,8 +1223,6 @@ static int send_batch_prepare(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b, 
     b->state = B_INFLIGHT;
     b->attempts++;
     bk->n_inflight++;
-    (void)now;
-    return 0;
 }
 
 static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
@@ -1286,7 +1286,7 @@ static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
         }
         for (int s = 0; s < nsend; s++) {
             wbatch_t *b = sendv[s];
-            send_batch_prepare(c, bk, b, now);
+            send_batch_prepare(c, bk, b);
             /* Find an open request to the same leader and table that does not
              * already carry this bucket (the server keeps only the last entry
              * of a bucket, §16) and has room. */
