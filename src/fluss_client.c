@@ -61,6 +61,8 @@ typedef struct partition {
     char *name;
     int32_t *leaders;
     int n_leaders;
+    int gone;    /* the server says it no longer exists (dropped, e.g. by retention) */
+    int probing; /* a single-partition metadata request is in flight */
 } partition_t;
 
 typedef struct table {
@@ -75,6 +77,9 @@ typedef struct table {
     int stale;
     int64_t last_refresh_ms;
     int refreshing;
+    /* A refresh listing every partition id failed with PARTITION_NOT_EXISTS:
+     * refresh the table alone and probe its partitions one by one. */
+    int split_refresh;
 } table_t;
 
 enum { B_QUEUED = 0, B_INFLIGHT, B_RETRY, B_DONE, B_FAILED };
@@ -720,6 +725,8 @@ typedef struct md_req {
     int cluster;        /* bootstrap / cluster-only refresh */
     int64_t table_ids[16];
     int n;
+    int no_parts;       /* table paths only */
+    int64_t probe_pid;  /* >= 0: only this partition of the (single) table */
 } md_req_t;
 
 static void send_metadata(kfb_fluss_client_t *c, md_req_t *r, int64_t now) {
@@ -733,7 +740,14 @@ static void send_metadata(kfb_fluss_client_t *c, md_req_t *r, int64_t now) {
         paths[i].database_name = t->db;
         paths[i].table_name = t->name;
         pp[i] = &paths[i];
-        for (int j = 0; j < t->n_parts && npid < 256; j++) pids[npid++] = t->parts[j].id;
+        if (r->probe_pid >= 0) {
+            pids[npid++] = r->probe_pid;
+            partition_t *p = find_partition(t, r->probe_pid);
+            if (p) p->probing = 1;
+            continue;
+        }
+        for (int j = 0; j < t->n_parts && npid < 256 && !r->no_parts; j++)
+            if (!t->parts[j].gone) pids[npid++] = t->parts[j].id;
         t->refreshing = 1;
     }
     req.n_table_path = (size_t)r->n;
@@ -756,7 +770,12 @@ static void send_metadata(kfb_fluss_client_t *c, md_req_t *r, int64_t now) {
                                                  &req.base, c->conf.request_timeout_ms, now,
                                                  md_done_cb, r);
     if (err) {
-        for (int i = 0; i < r->n; i++) find_table(c, r->table_ids[i])->refreshing = 0;
+        for (int i = 0; i < r->n; i++) {
+            table_t *t = find_table(c, r->table_ids[i]);
+            partition_t *p = r->probe_pid >= 0 ? find_partition(t, r->probe_pid) : NULL;
+            if (p) p->probing = 0;
+            else t->refreshing = 0;
+        }
         if (r->cluster) c->cluster_refreshing = 0;
         free(r);
     }
@@ -769,7 +788,9 @@ static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_resp
     int64_t now = kfb_fluss_now_ms();
     for (int i = 0; i < r->n; i++) {
         table_t *t = find_table(c, r->table_ids[i]);
-        if (t) t->refreshing = 0;
+        partition_t *p = t && r->probe_pid >= 0 ? find_partition(t, r->probe_pid) : NULL;
+        if (p) p->probing = 0;
+        else if (t) t->refreshing = 0;
     }
     if (r->cluster) {
         c->cluster_refreshing = 0;
@@ -788,6 +809,23 @@ static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_resp
         int32_t code = -1;
         char msg[256] = "";
         if (!err) kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg);
+        if (!err && code == KFB_FLUSS_PARTITION_NOT_EXISTS) {
+            /* One of the listed partitions is gone (§4.3: a missing partition fails
+             * the whole request): find out which, one at a time. */
+            for (int i = 0; i < r->n; i++) {
+                table_t *t = find_table(c, r->table_ids[i]);
+                partition_t *p = t && r->probe_pid >= 0 ? find_partition(t, r->probe_pid) : NULL;
+                if (p) {
+                    KFB_WARN(FAC, "partition %s (id %lld) of %s.%s no longer exists",
+                             p->name, (long long)p->id, t->db, t->name);
+                    p->gone = 1;
+                } else if (t) {
+                    t->split_refresh = 1;
+                }
+            }
+            free(r);
+            return;
+        }
         KFB_WARN(FAC, "metadata request to %s:%d failed: %s", kfb_fluss_conn_host(conn),
                  kfb_fluss_conn_port(conn),
                  err ? kfb_fluss_conn_last_error(conn) : kfb_fluss_err_name(code));
@@ -810,6 +848,7 @@ static void request_cluster_refresh(kfb_fluss_client_t *c) {
     if (!r) return;
     r->client = c;
     r->cluster = 1;
+    r->probe_pid = -1;
     c->cluster_refreshing = 1;
     send_metadata(c, r, now);
 }
@@ -830,8 +869,29 @@ static void maintain_metadata(kfb_fluss_client_t *c, int64_t now) {
                                  : t->last_refresh_ms + c->conf.metadata_max_age_ms);
             continue;
         }
+        if (t->split_refresh) {
+            t->split_refresh = 0;
+            md_req_t *one = calloc(1, sizeof *one);
+            if (!one) return;
+            one->client = c;
+            one->table_ids[one->n++] = t->id;
+            one->no_parts = 1;
+            one->probe_pid = -1;
+            for (int j = 0; j < t->n_parts; j++) {
+                if (t->parts[j].gone || t->parts[j].probing) continue;
+                md_req_t *pr = calloc(1, sizeof *pr);
+                if (!pr) break;
+                pr->client = c;
+                pr->table_ids[pr->n++] = t->id;
+                pr->probe_pid = t->parts[j].id;
+                send_metadata(c, pr, now);
+            }
+            send_metadata(c, one, now);
+            continue;
+        }
         if (!r && !(r = calloc(1, sizeof *r))) return;
         r->client = c;
+        r->probe_pid = -1;
         if (r->n < 16) r->table_ids[r->n++] = t->id;
     }
     if (r) send_metadata(c, r, now);
@@ -1261,6 +1321,18 @@ static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
         /* After a leader error the table's metadata is refreshed before any of
          * its buckets sends again (the leader may have moved). */
         table_t *tb = find_table(c, bk->table_id);
+        partition_t *part = tb && bk->partition_id >= 0 ? find_partition(tb, bk->partition_id) : NULL;
+        if (part && part->gone) {
+            /* dropped partition: whatever is not in flight fails for good */
+            for (wbatch_t *b = bk->head; b; b = b->next) {
+                if (b->state != B_QUEUED && b->state != B_RETRY) continue;
+                set_batch_msg(b, "partition %s (id %lld) of %s.%s no longer exists",
+                              part->name, (long long)part->id, tb->db, tb->name);
+                fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, KFB_FLUSS_PARTITION_NOT_EXISTS, 0);
+            }
+            deliver_ready(c, bk);
+            continue;
+        }
         if (tb && tb->stale) continue;
         int ni = leader_node(c, bk->table_id, bk->partition_id, bk->bucket_id);
         if (ni < 0) {
@@ -1383,9 +1455,10 @@ static void append_to_bucket(kfb_fluss_client_t *c, wbatch_t *b) {
     bk->tail = b;
 }
 
+/* A live partition of that name (a dropped one may come back with a new id). */
 static partition_t *find_partition_by_name(table_t *t, const char *name) {
     for (int i = 0; t && i < t->n_parts; i++)
-        if (strcmp(t->parts[i].name, name) == 0) return &t->parts[i];
+        if (!t->parts[i].gone && strcmp(t->parts[i].name, name) == 0) return &t->parts[i];
     return NULL;
 }
 

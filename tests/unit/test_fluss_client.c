@@ -45,6 +45,7 @@ typedef struct peer {
     const char *sasl_user, *sasl_pass;
     int bucket_count;
     int partition_created;
+    int p1_dropped;           /* partition 100 ("p1") no longer exists */
     int pressure_pct;         /* pressure reported on success, percent */
     /* observations */
     int count[64];            /* per api key - 1000 */
@@ -164,7 +165,7 @@ static void handle_metadata(peer_t *p, int fd, int32_t id, const uint8_t *body, 
     for (size_t i = 0; i < rq->n_partitions_path && i < 4; i++) {
         const char *name = rq->partitions_path[i]->partition_name;
         int64_t pid = -1;
-        if (name && strcmp(name, "p1") == 0) pid = 100;
+        if (name && strcmp(name, "p1") == 0 && !p->p1_dropped) pid = 100;
         if (name && strcmp(name, "p2") == 0 && p->partition_created) pid = 101;
         if (pid < 0) {
             respond_error(fd, id, KFB_FLUSS_PARTITION_NOT_EXISTS, "The partition does not exist.");
@@ -174,6 +175,23 @@ static void handle_metadata(peer_t *p, int fd, int32_t id, const uint8_t *body, 
         fluss__pb_partition_metadata__init(&pm[np]);
         pm[np].table_id = 8;
         pm[np].partition_name = (char *)name;
+        pm[np].partition_id = pid;
+        fill_buckets(p, pbm[np], pbmp[np], 2);
+        pm[np].n_bucket_metadata = 2;
+        pm[np].bucket_metadata = pbmp[np];
+        pmp[np] = &pm[np];
+        np++;
+    }
+    for (size_t i = 0; i < rq->n_partitions_id && np < 4; i++) {
+        int64_t pid = rq->partitions_id[i];
+        if (!((pid == 100 && !p->p1_dropped) || (pid == 101 && p->partition_created))) {
+            respond_error(fd, id, KFB_FLUSS_PARTITION_NOT_EXISTS, "The partition does not exist.");
+            protobuf_c_message_free_unpacked(m, NULL);
+            return;
+        }
+        fluss__pb_partition_metadata__init(&pm[np]);
+        pm[np].table_id = 8;
+        pm[np].partition_name = pid == 100 ? "p1" : "p2";
         pm[np].partition_id = pid;
         fill_buckets(p, pbm[np], pbmp[np], 2);
         pm[np].n_bucket_metadata = 2;
@@ -226,6 +244,11 @@ static void handle_putkv(peer_t *p, int fd, int32_t id, int16_t version, const u
             continue;
         }
         if (seen[bk]++) p->max_bucket_entries_dup = 1;
+        if (b->has_partition_id && b->partition_id == 100 && p->p1_dropped) {
+            br[n - 1].has_error_code = 1;
+            br[n - 1].error_code = KFB_FLUSS_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
+            continue;
+        }
         const uint8_t *r = b->records.data;
         uint32_t crc = kfb_get_le32(r + 5);
         if (crc != kfb_crc32c(0, r + 9, b->records.len - 9)) {
@@ -1257,6 +1280,50 @@ TEST(client_submit_by_partition_name) {
         ASSERT_EQ_INT(p->applied[4 + 1], 1); /* p1 bucket 1 */
         ASSERT_EQ_INT(p->applied[8 + 0], 3); /* p2 bucket 0 */
     });
+    kfb_fluss_client_destroy(c);
+    peer_stop(p);
+}
+
+TEST(client_dropped_partition_fails_its_batches_only) {
+    /* A partition dropped on the server (e.g. by auto-partition retention): its
+     * batches get UNKNOWN_TABLE_OR_BUCKET, the refresh listing it fails with
+     * PARTITION_NOT_EXISTS (§4.3), the client probes partitions one by one, marks
+     * it gone and fails its batches; the other partition keeps working. */
+    peer_t *p = peer_start();
+    kfb_fluss_client_conf_t conf;
+    kfb_fluss_client_conf_init(&conf);
+    kfb_fluss_client_t *c = client_for(p, &conf);
+    char err[512];
+    kfb_fluss_table_info_t *ti;
+    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "pt", 5000, &ti, err, sizeof err));
+    kfb_fluss_table_info_free(ti);
+    uint8_t b[64];
+    size_t n = make_batch(b, 1);
+    const char *k[1] = {"day"}, *v2[1] = {"p2"};
+    ASSERT_OK(kfb_fluss_client_submit_to_partition(c, 8, "p1", 0, NULL, NULL, 0, 0, b, n, NULL));
+    ASSERT_OK(kfb_fluss_client_submit_to_partition(c, 8, "p2", 1, k, v2, 1, 0, b, n, NULL));
+    ASSERT_OK(kfb_fluss_client_flush(c, 10000));
+    ASSERT_EQ_INT(dl->n, 2);
+    ASSERT_OK(dl->err[0]);
+    ASSERT_OK(dl->err[1]);
+    PEER(p, p->p1_dropped = 1);
+    for (int i = 0; i < 3; i++)
+        ASSERT_OK(kfb_fluss_client_submit(c, 8, 100, 0, b, n, (void *)(intptr_t)(100 + i)));
+    ASSERT_OK(kfb_fluss_client_submit(c, 8, 101, 0, b, n, (void *)(intptr_t)200));
+    ASSERT_OK(kfb_fluss_client_flush(c, 10000));
+    ASSERT_EQ_INT(dl->n, 6);
+    int failed = 0;
+    for (int i = 2; i < 6; i++) {
+        if (dl->opaque[i] == 200) {
+            ASSERT_OK(dl->err[i]);
+            continue;
+        }
+        failed++;
+        ASSERT_ERR(dl->err[i], KFB_ERR_FLUSS_ERROR);
+        ASSERT_STREQ(dl->name[i], "PARTITION_NOT_EXISTS");
+        ASSERT_CONTAINS(dl->msg[i], "partition p1 (id 100) of db.pt no longer exists");
+    }
+    ASSERT_EQ_INT(failed, 3);
     kfb_fluss_client_destroy(c);
     peer_stop(p);
 }
