@@ -1328,6 +1328,44 @@ TEST(client_dropped_partition_fails_its_batches_only) {
     peer_stop(p);
 }
 
+static int peer_count(peer_t *p, int api) {
+    pthread_mutex_lock(&p->mu);
+    int n = p->count[api - 1000];
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+TEST(client_caps_batches_in_flight_per_bucket) {
+    /* The server never answers PutKv: exactly max_inflight_per_bucket requests
+     * go out for one bucket (Fluss keeps 5 batches per writer for dedup). */
+    for (int cap = 2; cap <= 5; cap += 3) {
+        peer_t *p = peer_start();
+        p->drop_api = KFB_API_PUT_KV;
+        kfb_fluss_client_conf_t conf;
+        kfb_fluss_client_conf_init(&conf);
+        conf.max_inflight_per_bucket = cap;
+        kfb_fluss_client_t *c = client_for(p, &conf);
+        char err[512];
+        kfb_fluss_table_info_t *ti;
+        ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
+        kfb_fluss_table_info_free(ti);
+        uint8_t b[64];
+        size_t n = make_batch(b, 1);
+        for (int i = 0; i < 10; i++) ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, NULL));
+        for (int i = 0; i < 500 && peer_count(p, KFB_API_PUT_KV) < cap; i++) usleep(10000);
+        usleep(200000); /* give any extra request the chance to show up */
+        ASSERT_EQ_INT(peer_count(p, KFB_API_PUT_KV), cap);
+        /* and a second bucket is not held back by the first */
+        ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 1, b, n, NULL));
+        for (int i = 0; i < 500 && peer_count(p, KFB_API_PUT_KV) < cap + 1; i++) usleep(10000);
+        ASSERT_EQ_INT(peer_count(p, KFB_API_PUT_KV), cap + 1);
+        kfb_test_log_capture_start();
+        kfb_fluss_client_destroy(c);
+        kfb_test_log_capture_stop();
+        peer_stop(p);
+    }
+}
+
 TEST(client_sasl_plain) {
     peer_t *p = peer_start();
     p->sasl_user = "admin";
