@@ -769,6 +769,12 @@ TEST(conn_refused_and_unresolvable) {
     ASSERT_ERR(r.err, KFB_ERR_RPC_DISCONNECTED);
     ASSERT_CONTAINS(r.msg, "cannot resolve");
     kfb_fluss_conn_destroy(c);
+    /* destroyed while the name lookup is still running: no crash, no leak */
+    c = conn_to("another-missing-host.invalid", 9123);
+    ASSERT_OK(send_db_exists(c, "db", 5000, &r));
+    ASSERT_EQ_INT(kfb_fluss_conn_state(c), KFB_CONN_CONNECTING);
+    kfb_fluss_conn_destroy(c);
+    ASSERT_ERR(r.err, KFB_ERR_RPC_SHUTDOWN);
     char err[256];
     ASSERT_TRUE(kfb_fluss_conn_new("", 1, NULL, err, sizeof err) == NULL);
     ASSERT_CONTAINS(err, "invalid Fluss server address");
