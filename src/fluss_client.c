@@ -80,6 +80,7 @@ typedef struct table {
     /* A refresh listing every partition id failed with PARTITION_NOT_EXISTS:
      * refresh the table alone and probe its partitions one by one. */
     int split_refresh;
+    int gone; /* TABLE_NOT_EXIST for this id: dropped (a re-created table has a new id) */
 } table_t;
 
 enum { B_QUEUED = 0, B_INFLIGHT, B_RETRY, B_DONE, B_FAILED };
@@ -207,6 +208,7 @@ struct kfb_fluss_client {
     int have_cluster;
     int cluster_refreshing;
     int md_failures; /* consecutive failed refreshes: alternate with the bootstrap list */
+    int md_warned;   /* consecutive failed refreshes of any kind, for log rate limiting */
     presolve_t *presolves;
     int64_t cluster_next_try;
     table_t *tables;
@@ -501,6 +503,7 @@ static void register_table(kfb_fluss_client_t *c, const char *db, const char *na
         c->n_tables++;
     }
     t->schema_id = ti->schema_id;
+    t->gone = 0; /* the server just described it */
     parse_table_json(ti->table_json.data, ti->table_json.len, &t->bucket_count, &t->partitioned);
 out:
     pthread_mutex_unlock(&c->lock);
@@ -798,6 +801,7 @@ static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_resp
     }
     if (!err && resp->type == KFB_RPC_RESP_SUCCESS && !c->shutting_down) {
         c->md_failures = 0;
+        c->md_warned = 0;
         ProtobufCMessage *m;
         if (kfb_rpc_unpack(&fluss__metadata_response__descriptor, resp->body, resp->body_len,
                            &m) == KFB_ERR_OK) {
@@ -809,6 +813,16 @@ static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_resp
         int32_t code = -1;
         char msg[256] = "";
         if (!err) kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg);
+        if (!err && code == KFB_FLUSS_TABLE_NOT_EXIST && r->n == 1 && r->probe_pid < 0) {
+            table_t *t = find_table(c, r->table_ids[0]);
+            if (t && !t->gone) {
+                KFB_WARN(FAC, "table %s.%s (id %lld) no longer exists", t->db, t->name,
+                         (long long)t->id);
+                t->gone = 1;
+            }
+            free(r);
+            return;
+        }
         if (!err && code == KFB_FLUSS_PARTITION_NOT_EXISTS) {
             /* One of the listed partitions is gone (§4.3: a missing partition fails
              * the whole request): find out which, one at a time. */
@@ -826,9 +840,14 @@ static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_resp
             free(r);
             return;
         }
-        KFB_WARN(FAC, "metadata request to %s:%d failed: %s", kfb_fluss_conn_host(conn),
-                 kfb_fluss_conn_port(conn),
-                 err ? kfb_fluss_conn_last_error(conn) : kfb_fluss_err_name(code));
+        /* Refreshes are retried every 100 ms while metadata is stale: warn on
+         * the first failure of a run, then every 50th. */
+        c->md_warned++;
+        if (c->md_warned % 50 == 1)
+            KFB_WARN(FAC, "metadata request to %s:%d failed: %s%s%s (failure %d in a row)",
+                     kfb_fluss_conn_host(conn), kfb_fluss_conn_port(conn),
+                     err ? kfb_fluss_conn_last_error(conn) : kfb_fluss_err_name(code),
+                     !err && *msg ? ": " : "", !err ? msg : "", c->md_warned);
         for (int i = 0; i < r->n; i++) {
             table_t *t = find_table(c, r->table_ids[i]);
             if (t) t->last_refresh_ms = now; /* rate-limit the next attempt */
@@ -861,7 +880,7 @@ static void maintain_metadata(kfb_fluss_client_t *c, int64_t now) {
     md_req_t *r = NULL;
     for (int i = 0; i < c->n_tables; i++) {
         table_t *t = &c->tables[i];
-        if (t->refreshing) continue;
+        if (t->refreshing || t->gone) continue;
         int due = t->stale ? now >= t->last_refresh_ms + 100
                            : now >= t->last_refresh_ms + c->conf.metadata_max_age_ms;
         if (!due) {
@@ -889,12 +908,14 @@ static void maintain_metadata(kfb_fluss_client_t *c, int64_t now) {
             send_metadata(c, one, now);
             continue;
         }
-        if (!r && !(r = calloc(1, sizeof *r))) return;
+        /* One request per table: a missing table or partition fails the whole
+         * request (§4.3), which must not hold up the others. */
+        if (!(r = calloc(1, sizeof *r))) return;
         r->client = c;
         r->probe_pid = -1;
-        if (r->n < 16) r->table_ids[r->n++] = t->id;
+        r->table_ids[r->n++] = t->id;
+        send_metadata(c, r, now);
     }
-    if (r) send_metadata(c, r, now);
 }
 
 /* ------------------------------------------------------------------ writer */
@@ -1322,6 +1343,16 @@ static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
          * its buckets sends again (the leader may have moved). */
         table_t *tb = find_table(c, bk->table_id);
         partition_t *part = tb && bk->partition_id >= 0 ? find_partition(tb, bk->partition_id) : NULL;
+        if (tb && tb->gone) {
+            for (wbatch_t *b = bk->head; b; b = b->next) {
+                if (b->state != B_QUEUED && b->state != B_RETRY) continue;
+                set_batch_msg(b, "table %s.%s (id %lld) no longer exists", tb->db, tb->name,
+                              (long long)tb->id);
+                fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, KFB_FLUSS_TABLE_NOT_EXIST, 0);
+            }
+            deliver_ready(c, bk);
+            continue;
+        }
         if (part && part->gone) {
             /* dropped partition: whatever is not in flight fails for good */
             for (wbatch_t *b = bk->head; b; b = b->next) {

@@ -46,6 +46,7 @@ typedef struct peer {
     int bucket_count;
     int partition_created;
     int p1_dropped;           /* partition 100 ("p1") no longer exists */
+    int t_dropped;            /* table "t" (id 7) no longer exists */
     int pressure_pct;         /* pressure reported on success, percent */
     /* observations */
     int count[64];            /* per api key - 1000 */
@@ -139,7 +140,7 @@ static void handle_metadata(peer_t *p, int fd, int32_t id, const uint8_t *body, 
     fill_buckets(p, bm, bmp, nb);
     for (size_t i = 0; i < rq->n_table_path && i < 4; i++) {
         const char *t = rq->table_path[i]->table_name;
-        if (strcmp(t, "t") && strcmp(t, "pt")) {
+        if ((strcmp(t, "t") && strcmp(t, "pt")) || (p->t_dropped && strcmp(t, "t") == 0)) {
             respond_error(fd, id, KFB_FLUSS_TABLE_NOT_EXIST, "The table does not exist.");
             protobuf_c_message_free_unpacked(m, NULL);
             return;
@@ -244,7 +245,8 @@ static void handle_putkv(peer_t *p, int fd, int32_t id, int16_t version, const u
             continue;
         }
         if (seen[bk]++) p->max_bucket_entries_dup = 1;
-        if (b->has_partition_id && b->partition_id == 100 && p->p1_dropped) {
+        if ((b->has_partition_id && b->partition_id == 100 && p->p1_dropped) ||
+            (rq->table_id == 7 && p->t_dropped)) {
             br[n - 1].has_error_code = 1;
             br[n - 1].error_code = KFB_FLUSS_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
             continue;
@@ -1370,6 +1372,44 @@ TEST(client_caps_batches_in_flight_per_bucket) {
         kfb_test_log_capture_stop();
         peer_stop(p);
     }
+}
+
+TEST(client_dropped_table_fails_its_batches) {
+    peer_t *p = peer_start();
+    kfb_fluss_client_conf_t conf;
+    kfb_fluss_client_conf_init(&conf);
+    kfb_fluss_client_t *c = client_for(p, &conf);
+    char err[512];
+    kfb_fluss_table_info_t *ti;
+    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
+    kfb_fluss_table_info_free(ti);
+    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "pt", 5000, &ti, err, sizeof err));
+    kfb_fluss_table_info_free(ti);
+    int64_t pid;
+    ASSERT_OK(kfb_fluss_client_resolve_partition(c, 8, "p1", 0, NULL, NULL, 0, 5000, &pid, err,
+                                                 sizeof err));
+    uint8_t b[64];
+    size_t n = make_batch(b, 1);
+    ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, NULL));
+    ASSERT_OK(kfb_fluss_client_flush(c, 10000));
+    ASSERT_OK(dl->err[0]);
+    PEER(p, p->t_dropped = 1);
+    ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, (void *)1));
+    ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 1, b, n, (void *)2));
+    ASSERT_OK(kfb_fluss_client_submit(c, 8, 100, 0, b, n, (void *)3)); /* other table: fine */
+    ASSERT_OK(kfb_fluss_client_flush(c, 10000));
+    ASSERT_EQ_INT(dl->n, 4);
+    for (int i = 1; i < 4; i++) {
+        if (dl->opaque[i] == 3) {
+            ASSERT_OK(dl->err[i]);
+            continue;
+        }
+        ASSERT_ERR(dl->err[i], KFB_ERR_FLUSS_ERROR);
+        ASSERT_STREQ(dl->name[i], "TABLE_NOT_EXIST");
+        ASSERT_CONTAINS(dl->msg[i], "table db.t (id 7) no longer exists");
+    }
+    kfb_fluss_client_destroy(c);
+    peer_stop(p);
 }
 
 TEST(client_sasl_plain) {
