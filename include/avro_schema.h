@@ -5,9 +5,11 @@
  * "Logical Types" (https://avro.apache.org/docs/1.11.1/specification/).
  *
  * We parse the JSON ourselves (jansson) so that every rejection names what is
- * wrong and where (a field path such as `Envelope.after.Value.amount`), and
- * additionally ask avro-c (avro_schema_from_json_length) for a second opinion;
- * a schema either parser rejects is rejected.
+ * wrong and where (a field path such as `Order.lines[].qty`), accepting what
+ * the Java implementation accepts (Confluent serializers are Java). avro-c
+ * (avro_schema_from_json_length) gives a second opinion: when it rejects a
+ * schema we accept, a warning is logged (known case: an unqualified reference
+ * resolved in the null namespace, which Java allows and avro-c does not).
  *
  * The tree is built for plan compilers (the mapper walks it once per schema
  * id and then transcodes the binary body directly), so nodes are plain public
@@ -18,7 +20,9 @@
  * What we accept and refuse:
  *   - named types (record, enum, fixed) get a full name from `namespace`
  *     inheritance as the spec describes; a later reference by short or full
- *     name resolves to the earlier definition (the node pointer is shared).
+ *     name resolves to the earlier definition (the node pointer is shared);
+ *     a short name is looked up in the enclosing namespace, then in the null
+ *     namespace (Java's Schema.Names.get).
  *   - a reference to a named type that is still being defined (a recursive
  *     type such as a linked list) is refused: KFB_ERR_AVRO_SCHEMA_INVALID.
  *   - duplicate names, duplicate field names, duplicate enum symbols, invalid

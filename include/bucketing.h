@@ -21,7 +21,8 @@
  * Everything here is pure: no allocation, no state, thread-safe. The hot
  * functions are static inline so a batcher can inline them.
  *
- * Ownership: key bytes are borrowed for the duration of the call.
+ * Ownership: key bytes are borrowed for the duration of the call; key may be
+ * NULL only when len is 0.
  */
 #ifndef KFB_BUCKETING_H
 #define KFB_BUCKETING_H

@@ -21,10 +21,11 @@
  *   bucketing:     none/lance -> FLUSS, paimon -> PAIMON, iceberg -> ICEBERG,
  *                  hudi -> HUDI
  *
- * The bridge implements COMPACTED (key_encoder) and PAIMON (paimon_key.h).
- * Tables that need ICEBERG or HUDI key bytes are refused, because writing
- * them with any other encoder puts rows in buckets (and under keys) that
- * Java clients never look at. Note `table.datalake.format` is injected by the
+ * The bridge implements COMPACTED (key_encoder), PAIMON (paimon_key.h) and
+ * ICEBERG (iceberg_key.h; one key column only, see kfb_key_plan_check_columns).
+ * Tables that need HUDI key bytes are refused, because writing them with any
+ * other encoder puts rows in buckets (and under keys) that Java clients never
+ * look at. Note `table.datalake.format` is injected by the
  * coordinator from the cluster's `datalake.format` even when lake tiering is
  * disabled, so it must be checked on every table.
  *
@@ -50,7 +51,7 @@ typedef enum kfb_lake_format {
 typedef enum kfb_key_encoding {
     KFB_KEY_ENC_COMPACTED = 0, /* CompactedKeyEncoder (key_encoder module) */
     KFB_KEY_ENC_PAIMON,        /* PaimonKeyEncoder (paimon_key.h) */
-    KFB_KEY_ENC_ICEBERG,       /* IcebergKeyEncoder: not implemented */
+    KFB_KEY_ENC_ICEBERG,       /* IcebergKeyEncoder (iceberg_key.h), single column */
     KFB_KEY_ENC_HUDI,          /* HudiKeyEncoder (lossy 4-byte hash): not implemented */
 } kfb_key_encoding_t;
 
@@ -85,7 +86,7 @@ kfb_err_t kfb_kv_format_version_parse(const char *value, int *out, char *errstr,
  * command can show what the table would need), then returns:
  *   KFB_ERR_OK                  the bridge can write this table;
  *   KFB_ERR_UNSUPPORTED_FORMAT  kv format version not 1/2, unknown lake
- *                               enum value, or ICEBERG/HUDI key bytes needed;
+ *                               enum value, or HUDI key bytes needed;
  *                               errstr says what the table has and what to do. */
 kfb_err_t kfb_key_plan_select(kfb_lake_format_t lake, int kv_format_version,
                               bool default_bucket_key, kfb_key_plan_t *out, char *errstr,
@@ -97,6 +98,15 @@ kfb_err_t kfb_key_plan_select(kfb_lake_format_t lake, int kv_format_version,
 kfb_err_t kfb_key_plan_from_props(const char *datalake_format, const char *kv_format_version,
                                   bool default_bucket_key, kfb_key_plan_t *out, char *errstr,
                                   size_t errstr_size);
+
+/* Column-count rule of the chosen encoders: IcebergKeyEncoder takes exactly
+ * one column, so a plan whose pk_encoding (bucket_encoding) is ICEBERG needs
+ * exactly one physical primary-key (bucket-key) column; Java fails writer
+ * creation otherwise. Returns KFB_ERR_UNSUPPORTED_FORMAT with errstr filled,
+ * KFB_ERR_INVALID_ARG for a count of 0. Column types are checked by the
+ * caller (kfb_iceberg_key_type_supported, and paimon_key.h's type list). */
+kfb_err_t kfb_key_plan_check_columns(const kfb_key_plan_t *plan, size_t pk_columns,
+                                     size_t bucket_key_columns, char *errstr, size_t errstr_size);
 
 /* Bucket of encoded bucket-key bytes under plan->bucket_fn; see bucketing.h. */
 static inline int32_t kfb_key_plan_bucket(const kfb_key_plan_t *plan, const void *key, size_t len,

@@ -36,7 +36,9 @@
  * Ownership and lifetime: kfb_mapper_new() copies what it needs from the config but
  * borrows the table descriptor and the schema source, which must outlive the mapper.
  * Results (key bytes, partition names, error text) live in the mapper and are valid until
- * the next kfb_mapper_map() call. A mapper is not thread-safe: use one per consumer thread.
+ * the next kfb_mapper_map() call. Decoded strings and bytes point into the message (zero
+ * copy): the key and value bytes passed to kfb_mapper_map() must stay valid until the value
+ * rows of that call have been written. A mapper is not thread-safe: use one per consumer thread.
  */
 #ifndef KFB_MAPPER_H
 #define KFB_MAPPER_H

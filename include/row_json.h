@@ -6,19 +6,21 @@
  *   null                         null
  *   BOOLEAN                      true / false
  *   TINYINT SMALLINT INTEGER BIGINT   number (BIGINT too, full 64-bit, no quotes)
- *   FLOAT DOUBLE                 number with the shortest digits that read back to the same
- *                                value ("%.9g"/"%.17g" trimmed); "NaN", "Infinity",
- *                                "-Infinity" as strings; -0.0 as -0.0
+ *   FLOAT DOUBLE                 number with the fewest %g digits that read back to the
+ *                                same float/double, always with a '.' or exponent ("1.0",
+ *                                "13.2", "1e+300", "-0.0"); "NaN", "Infinity", "-Infinity"
+ *                                as strings
  *   DECIMAL(p, s)                string of the plain value, s fraction digits: "123.45"
  *   DATE                         "YYYY-MM-DD" (proleptic Gregorian, years outside
  *                                0000..9999 as "+12345"/"-0001" like java.time)
- *   TIME(p)                      "HH:MM:SS.mmm"
+ *   TIME(p)                      "HH:MM:SS.mmm" (values outside one day are not clamped)
  *   TIMESTAMP(p)                 "YYYY-MM-DDTHH:MM:SS.fffffffff" (always 9 fraction digits)
  *   TIMESTAMP_LTZ(p)             same in UTC with a trailing "Z"
  *   STRING CHAR                  JSON string; invalid UTF-8 sequences become \ufffd,
  *                                control characters \u00XX (or \n \t ...)
  *   BYTES BINARY                 lowercase hex string "0aff"
- *   ROW                          nested JSON object (decoded with its field types)
+ *   ROW                          nested JSON object (decoded with its field types); bytes
+ *                                that do not decode: {"undecodable": "<hex>"}
  *   ARRAY MAP                    {"binary": "<hex of the nested payload>"} (not decoded)
  *
  * Output is appended to a caller-owned kfb_buf_t; on error the buffer may hold a partial

@@ -15,6 +15,8 @@
  */
 #include "avro_schema.h"
 
+#include "logging.h"
+
 #include <avro.h>
 #include <jansson.h>
 #include <math.h>
@@ -201,7 +203,8 @@ static named_entry_t *register_named(parser_t *P, kfb_avro_node_t *node) {
     return e;
 }
 
-/* Resolves a type name that is not primitive against the enclosing namespace. */
+/* Resolves a type name that is not primitive against the enclosing namespace,
+ * then (as Java's Schema.Names.get does) against the null namespace. */
 static kfb_avro_node_t *resolve_reference(parser_t *P, const char *name, const char *ns) {
     named_entry_t *e = NULL;
     if (!strchr(name, '.') && ns && *ns) {
@@ -716,14 +719,16 @@ kfb_err_t kfb_avro_schema_parse(const char *json, size_t len, kfb_avro_schema_t 
     parser_t P = {.s = s, .errstr = errstr, .errstr_size = errstr_size};
     const kfb_avro_node_t *node = parse_type(&P, root, "", 0);
     if (node && !P.err) {
-        /* Second opinion from avro-c: it must accept what we accept. */
+        /* Second opinion from avro-c. Our parser follows the Java implementation
+         * (what Confluent serializers use), which is laxer in one documented way:
+         * an unqualified reference falls back to the null namespace
+         * (Schema.Names.get). So a disagreement is reported, not fatal. */
         avro_schema_t as = NULL;
         if (avro_schema_from_json_length(json, len, &as) != 0) {
             const char *why = avro_strerror();
-            if (errstr && errstr_size)
-                snprintf(errstr, errstr_size, "invalid Avro schema: avro-c rejects it: %s",
-                         why && *why ? why : "no reason given");
-            P.err = KFB_ERR_AVRO_SCHEMA_INVALID;
+            KFB_WARN("avro", "Avro schema accepted although avro-c rejects it (%s); "
+                             "C consumers of this schema may fail",
+                     why && *why ? why : "no reason given");
         }
         if (as) avro_schema_decref(as);
     }

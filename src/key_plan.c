@@ -127,7 +127,7 @@ static kfb_bucket_fn_t lake_bucket_fn(kfb_lake_format_t lake) {
 }
 
 static bool encoding_supported(kfb_key_encoding_t enc) {
-    return enc == KFB_KEY_ENC_COMPACTED || enc == KFB_KEY_ENC_PAIMON;
+    return enc == KFB_KEY_ENC_COMPACTED || enc == KFB_KEY_ENC_PAIMON || enc == KFB_KEY_ENC_ICEBERG;
 }
 
 kfb_err_t kfb_key_plan_select(kfb_lake_format_t lake, int kv_format_version,
@@ -175,7 +175,7 @@ kfb_err_t kfb_key_plan_select(kfb_lake_format_t lake, int kv_format_version,
         set_err(errstr, errstr_size,
                 "table has 'table.datalake.format' = '%s' (kv format version %d, %s bucket "
                 "key), which needs %s-encoded %s bytes and %s bucketing; this bridge only "
-                "writes COMPACTED and PAIMON keys. Write this table with the Fluss Java "
+                "writes COMPACTED, PAIMON and ICEBERG keys. Write this table with the Fluss Java "
                 "client, or use a table/cluster without datalake.format = %s (the "
                 "coordinator copies the cluster's datalake.format into every new table)",
                 kfb_lake_format_name(lake), kv_format_version,
@@ -199,4 +199,29 @@ kfb_err_t kfb_key_plan_from_props(const char *datalake_format, const char *kv_fo
     err = kfb_kv_format_version_parse(kv_format_version, &version, errstr, errstr_size);
     if (err) return err;
     return kfb_key_plan_select(lake, version, default_bucket_key, out, errstr, errstr_size);
+}
+
+kfb_err_t kfb_key_plan_check_columns(const kfb_key_plan_t *plan, size_t pk_columns,
+                                     size_t bucket_key_columns, char *errstr, size_t errstr_size) {
+    if (!plan || pk_columns == 0 || bucket_key_columns == 0) {
+        set_err(errstr, errstr_size,
+                "a primary-key table needs at least one primary-key and one bucket-key column");
+        return KFB_ERR_INVALID_ARG;
+    }
+    /* IcebergKeyEncoder's constructor: "Key fields must have exactly one field" */
+    const char *which = NULL;
+    size_t n = 0;
+    if (plan->pk_encoding == KFB_KEY_ENC_ICEBERG && pk_columns != 1)
+        which = "primary key", n = pk_columns;
+    else if (plan->bucket_encoding == KFB_KEY_ENC_ICEBERG && bucket_key_columns != 1)
+        which = "bucket key", n = bucket_key_columns;
+    if (which) {
+        set_err(errstr, errstr_size,
+                "table has 'table.datalake.format' = 'iceberg' and a %zu-column %s; Fluss's "
+                "Iceberg key encoding takes exactly one column, so neither this bridge nor the "
+                "Java client can write it; use a single-column %s",
+                n, which, which);
+        return KFB_ERR_UNSUPPORTED_FORMAT;
+    }
+    return KFB_ERR_OK;
 }

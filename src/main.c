@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crc32c.h"
+#include "explain.h"
 
 #define KFB_VERSION "0.1.0-dev"
 
@@ -15,6 +16,7 @@ static void usage(FILE *out) {
             "usage: kafka-fluss-bridge <command> [options]\n"
             "\n"
             "commands:\n"
+            "  explain     show the Fluss writes the bridge would make for Avro messages\n"
             "  version     print the version and build facts\n"
             "  help        this text\n");
 }
@@ -28,6 +30,7 @@ int main(int argc, char **argv) {
         printf("kafka-fluss-bridge %s (crc32c: %s)\n", KFB_VERSION, kfb_crc32c_impl_name());
         return 0;
     }
+    if (!strcmp(argv[1], "explain")) return kfb_explain_main(argc - 1, argv + 1, stdin, stdout, stderr);
     fprintf(stderr, "kafka-fluss-bridge: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -5,13 +5,22 @@
  * server 0; bit 1: SASL listener; bit 2: lenient checks); the rest is fed as
  * received bytes (any number of frames). A fresh offline server with one
  * 1-bucket table (id 1, the §9.4 users schema) serves each input, so inputs
- * are independent. The target must never crash, hang or leak, whatever it sends.
+ * are independent. Table 2 (demo.p) is partitioned by dt with partition
+ * "2024" (id 1). The target must never crash, hang or leak, whatever it sends.
  */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "fluss_test_server.h"
 #include "logging.h"
+
+static const char *PDESC =
+    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
+    "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}},"
+    "{\"name\":\"dt\",\"data_type\":{\"type\":\"STRING\",\"nullable\":false}},"
+    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"}}],"
+    "\"primary_key\":[\"id\",\"dt\"]},\"partition_key\":[\"dt\"],\"properties\":{},"
+    "\"custom_properties\":{}}";
 
 static const char *DESC =
     "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
@@ -33,14 +42,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char err[256];
     kfb_fts_t *s = kfb_fts_new_offline(&cfg, err, sizeof(err));
     if (!s) abort();
-    if (kfb_fts_add_table(s, "demo", "users", DESC, 1, NULL, NULL, err, sizeof(err)) != KFB_ERR_OK)
+    if (kfb_fts_add_table(s, "demo", "users", DESC, 1, NULL, NULL, err, sizeof(err)) != KFB_ERR_OK ||
+        kfb_fts_add_table(s, "demo", "p", PDESC, 1, NULL, NULL, err, sizeof(err)) != KFB_ERR_OK ||
+        kfb_fts_add_partition(s, "demo", "p", "2024", NULL, err, sizeof(err)) != KFB_ERR_OK)
         abort();
     int node = (data[0] & 1) ? KFB_FTS_COORDINATOR : 0;
     long r = kfb_fts_feed_bytes(s, node, data + 1, size - 1);
     if (r < -1) abort();
-    char *dump = kfb_fts_dump_table_json(s, "demo", "users");
-    if (!dump) abort();
-    free(dump);
+    for (int i = 0; i < 2; i++) {
+        char *dump = kfb_fts_dump_table_json(s, "demo", i ? "p" : "users");
+        if (!dump) abort();
+        free(dump);
+    }
     kfb_fluss_test_server_stop(s);
     return 0;
 }

@@ -42,6 +42,9 @@ static void usage(FILE *f) {
             "  --tablet-servers N      number of tablet servers, 1..8 (default 1)\n"
             "  --tablet-port P         port of the next tablet server (repeatable)\n"
             "  --tables FILE           tables file (JSON, see tests/data/orders.tables.json)\n"
+            "  --table DB.TABLE:BUCKETS:LEADERS:DESCRIPTOR_FILE\n"
+            "                          one table from a TableDescriptor JSON file (repeatable);\n"
+            "                          BUCKETS 0 = from the descriptor, LEADERS '-' or 0/1/0\n"
             "  --sasl-user U --sasl-password P   require SASL/PLAIN on every listener\n"
             "  --lenient               check only what Fluss checks (no CRC/magic/bucket checks)\n"
             "  --max-request-size N    frame limit in bytes (default 104857600)\n"
@@ -54,6 +57,7 @@ static void usage(FILE *f) {
             "  help | ports | stats | faults | clear-faults | quit\n"
             "  table-id DB TABLE\n"
             "  add-table DB TABLE BUCKETS LEADERS|- DESCRIPTOR_JSON\n"
+            "  add-partition DB TABLE NAME      (NAME = partition values joined by '$')\n"
             "  load-tables PATH\n"
             "  dump DB TABLE\n"
             "  fault KIND [api=KEY|NAME|any] [node=N|coordinator|any] [table=ID] [bucket=B]\n"
@@ -62,6 +66,49 @@ static void usage(FILE *f) {
             "  move-leader TABLE_ID BUCKET NODE\n"
             "  refuse NODE|coordinator|any MS\n"
             "  drop-connections NODE|coordinator|any\n");
+}
+
+/* --table DB.TABLE:BUCKETS:LEADERS:FILE */
+static int add_table_flag(kfb_fts_t *s, const char *spec) {
+    char db[256], tb[256], leaders_s[1024], file[1024];
+    int buckets;
+    if (sscanf(spec, "%255[^.].%255[^:]:%d:%1023[^:]:%1023[^\n]", db, tb, &buckets, leaders_s,
+               file) != 5) {
+        fprintf(stderr, "fluss-test-server: --table '%s': expected DB.TABLE:BUCKETS:LEADERS:FILE\n",
+                spec);
+        return -1;
+    }
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        fprintf(stderr, "fluss-test-server: --table: cannot open %s: %s\n", file, strerror(errno));
+        return -1;
+    }
+    kfb_buf_t json = KFB_BUF_INIT;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) kfb_buf_append(&json, buf, n);
+    fclose(f);
+    kfb_buf_append_byte(&json, 0);
+    int leaders[4096], nl = 0;
+    if (strcmp(leaders_s, "-") != 0) {
+        char *save = NULL;
+        for (char *t = strtok_r(leaders_s, "/,", &save); t && nl < 4096; t = strtok_r(NULL, "/,", &save))
+            leaders[nl++] = atoi(t);
+        if (buckets == 0) buckets = nl;
+    }
+    char err[512];
+    int rc = 0;
+    if (nl && nl != buckets) {
+        fprintf(stderr, "fluss-test-server: --table '%s': %d leaders for %d buckets\n", spec, nl,
+                buckets);
+        rc = -1;
+    } else if (kfb_fts_add_table(s, db, tb, json.data ? (const char *)json.data : "", buckets,
+                                 nl ? leaders : NULL, NULL, err, sizeof(err)) != KFB_ERR_OK) {
+        fprintf(stderr, "fluss-test-server: --table '%s': %s\n", spec, err);
+        rc = -1;
+    }
+    kfb_buf_free(&json);
+    return rc;
 }
 
 typedef struct ctl_conn {
@@ -143,14 +190,17 @@ int main(int argc, char **argv) {
     kfb_fts_config_t cfg = {0};
     int control_port = 0, use_stdin = 0, ntp = 0;
     const char *port_file = NULL;
+    const char *table_specs[64];
+    int ntables = 0;
     enum { O_HOST = 1, O_CPORT, O_NTS, O_TPORT, O_TABLES, O_USER, O_PASS, O_LENIENT, O_MAX,
-           O_CTL, O_STDIN, O_PFILE, O_VERBOSE, O_HELP };
+           O_CTL, O_STDIN, O_PFILE, O_VERBOSE, O_HELP, O_TABLE };
     static const struct option opts[] = {
         {"host", required_argument, 0, O_HOST},
         {"coordinator-port", required_argument, 0, O_CPORT},
         {"tablet-servers", required_argument, 0, O_NTS},
         {"tablet-port", required_argument, 0, O_TPORT},
         {"tables", required_argument, 0, O_TABLES},
+        {"table", required_argument, 0, O_TABLE},
         {"sasl-user", required_argument, 0, O_USER},
         {"sasl-password", required_argument, 0, O_PASS},
         {"lenient", no_argument, 0, O_LENIENT},
@@ -177,6 +227,13 @@ int main(int argc, char **argv) {
             cfg.tablet_ports[ntp++] = atoi(optarg);
             break;
         case O_TABLES: cfg.tables_file = optarg; break;
+        case O_TABLE:
+            if (ntables == 64) {
+                fprintf(stderr, "fluss-test-server: at most 64 --table\n");
+                return 2;
+            }
+            table_specs[ntables++] = optarg;
+            break;
         case O_USER: cfg.sasl_username = optarg; break;
         case O_PASS: cfg.sasl_password = optarg; break;
         case O_LENIENT: cfg.lenient = 1; break;
@@ -209,6 +266,12 @@ int main(int argc, char **argv) {
     if (!s) {
         fprintf(stderr, "fluss-test-server: %s\n", err);
         return 1;
+    }
+    for (int i = 0; i < ntables; i++) {
+        if (add_table_flag(s, table_specs[i]) != 0) {
+            kfb_fluss_test_server_stop(s);
+            return 1;
+        }
     }
     const char *host = cfg.host ? cfg.host : "127.0.0.1";
     int lfd = -1, cport = -1;

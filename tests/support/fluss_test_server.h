@@ -6,7 +6,8 @@
  *
  * It speaks the real Fluss RPC subset the bridge uses (ApiVersions, Authenticate,
  * GetMetadata, GetTableInfo, GetTableSchema, TableExists, DatabaseExists,
- * CreateDatabase, CreateTable, InitWriter, PutKv, Lookup) and checks what it
+ * CreateDatabase, CreateTable, ListPartitionInfos, CreatePartition, InitWriter,
+ * PutKv, Lookup) and checks what it
  * receives the way a Fluss tablet server would: frame and header, required
  * protobuf fields, role routing (a misrouted or unparsable request gets NO
  * response), bucket leadership, schema id, row decoding, writer id / batch
@@ -14,11 +15,14 @@
  * ../../shared/docs/fluss-protocol.md §1.5, §4.3, §10, §16; each behaviour
  * cites its Java file where it is implemented (fluss_ts_*.c).
  *
- * Strictness: by default the server is STRICTER than Fluss on three points a
- * Java reader would reject but the Java PutKv path does not check (§16): batch
- * magic and CRC (CORRUPT_MESSAGE, 3), bytes after the declared records and keys
- * hashed to another bucket (UNKNOWN_SERVER_ERROR, -1, with a message). Set
- * `lenient` to accept these exactly like Fluss does.
+ * Strictness: by default the server is STRICTER than Fluss on points a Java
+ * reader would reject but the Java PutKv path does not check (§16): batch
+ * magic, CRC and length (CORRUPT_MESSAGE, 3), bytes after the declared records,
+ * keys that do not decode or hash to another bucket, and rows whose partition
+ * columns do not match the partition they were sent to (UNKNOWN_SERVER_ERROR,
+ * -1, with a message). Set `lenient` to accept these like Fluss does. Value
+ * rows are decoded with the strict row reader (compacted_row.h) in both modes,
+ * so a null bit on a NOT NULL column is refused even when lenient.
  *
  * Threading: every function below may be called from any thread while the
  * server runs; they serialise with the loop on one mutex.
@@ -88,6 +92,12 @@ const char *kfb_fts_bootstrap(const kfb_fts_t *s);
 kfb_err_t kfb_fts_add_table(kfb_fts_t *s, const char *database, const char *table,
                             const char *descriptor_json, int bucket_count, const int *leaders,
                             int64_t *table_id_out, char *errstr, size_t errstr_size);
+/* Adds a partition to a partitioned table: `name` is the partition values in
+ * partition-key order joined with '$' (fluss-protocol.md §12). Partition ids are
+ * server-wide from 1; buckets get leaders round robin. */
+kfb_err_t kfb_fts_add_partition(kfb_fts_t *s, const char *database, const char *table,
+                                const char *name, int64_t *partition_id_out, char *errstr,
+                                size_t errstr_size);
 /* Loads a tables file / the same JSON text (see tests/data/NAME.tables.json). */
 kfb_err_t kfb_fts_load_tables_file(kfb_fts_t *s, const char *path, char *errstr,
                                    size_t errstr_size);
@@ -101,6 +111,8 @@ int64_t kfb_fts_table_id(kfb_fts_t *s, const char *database, const char *table);
  *    "rows":{"<key hex>":{"col":value,...},...},
  *    "buckets":[{"bucket":0,"leader":0,"leader_epoch":0,"log_end_offset":3,
  *                "row_count":2},...]}
+ * Partitioned tables key rows as "<partition name>|<key hex>" and give each
+ * bucket entry "partition" and "partition_id" first.
  * Rows are decoded with the table's schema and rendered like row_json.h; keys
  * are sorted. A row that does not decode is rendered as {"$hex":"..."}. */
 char *kfb_fts_dump_table_json(kfb_fts_t *s, const char *database, const char *table);

@@ -14,6 +14,7 @@
  *                                      (round robin) or "0,1,0"; the JSON is the rest
  *                                      of the line
  *   load-tables PATH                   a tables file (format in fluss_ts_tables.c)
+ *   add-partition DB TABLE NAME        NAME = values joined by '$'; OK <partition id>
  *   dump DB TABLE                      OK <table JSON> (kfb_fts_dump_table_json)
  *   stats                              OK <stats JSON> (kfb_fts_stats_json)
  *   fault KIND [key=value ...]         KIND: error, delay, drop-before, drop-after,
@@ -146,7 +147,7 @@ char *kfb_fts_control(kfb_fts_t *s, const char *line) {
     long long n1, n2, n3;
     if (!next_word(&p, cmd, sizeof(cmd))) return reply("ERR empty command; try 'help'\n");
     if (strcmp(cmd, "help") == 0)
-        return reply("OK commands: ports, table-id, add-table, load-tables, dump, stats, fault, "
+        return reply("OK commands: ports, table-id, add-table, add-partition, load-tables, dump, stats, fault, "
                      "clear-faults, faults, move-leader, refuse, drop-connections, quit\n");
     if (strcmp(cmd, "ports") == 0) {
         char buf[512];
@@ -183,6 +184,16 @@ char *kfb_fts_control(kfb_fts_t *s, const char *line) {
             KFB_ERR_OK)
             return reply("ERR %s\n", err);
         return reply("OK %lld\n", (long long)id);
+    }
+    if (strcmp(cmd, "add-partition") == 0) {
+        if (!next_word(&p, a, sizeof(a)) || !next_word(&p, b, sizeof(b)) ||
+            !next_word(&p, d, sizeof(d)))
+            return reply("ERR usage: add-partition DB TABLE NAME\n");
+        char err[512];
+        int64_t pid;
+        if (kfb_fts_add_partition(s, a, b, d, &pid, err, sizeof(err)) != KFB_ERR_OK)
+            return reply("ERR %s\n", err);
+        return reply("OK %lld\n", (long long)pid);
     }
     if (strcmp(cmd, "load-tables") == 0) {
         if (!next_word(&p, a, sizeof(a))) return reply("ERR usage: load-tables PATH\n");

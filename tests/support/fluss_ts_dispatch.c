@@ -60,6 +60,8 @@ static void h_metadata(req_ctx_t *x, const ProtobufCMessage *req);
 static void h_put_kv(req_ctx_t *x, const ProtobufCMessage *req);
 static void h_lookup(req_ctx_t *x, const ProtobufCMessage *req);
 static void h_init_writer(req_ctx_t *x, const ProtobufCMessage *req);
+static void h_list_partitions(req_ctx_t *x, const ProtobufCMessage *req);
+static void h_create_partition(req_ctx_t *x, const ProtobufCMessage *req);
 
 /* Versions as served at apache/fluss 545c553 ({rpc}/protocol/ApiKeys.java); roles from
  * the gateway interfaces ({rpc}/gateway/CoordinatorGateway.java, TabletServerGateway.java,
@@ -76,6 +78,8 @@ static const api_entry_t apis[] = {
      h_create_table},
     {KFB_API_GET_TABLE_INFO, 0, 0, ROLE_COORD | ROLE_TABLET,
      &fluss__get_table_info_request__descriptor, h_get_table_info},
+    {KFB_API_LIST_PARTITION_INFOS, 0, 0, ROLE_COORD | ROLE_TABLET,
+     &fluss__list_partition_infos_request__descriptor, h_list_partitions},
     {KFB_API_TABLE_EXISTS, 0, 0, ROLE_COORD | ROLE_TABLET,
      &fluss__table_exists_request__descriptor, h_table_exists},
     {KFB_API_GET_TABLE_SCHEMA, 0, 0, ROLE_COORD | ROLE_TABLET,
@@ -86,6 +90,8 @@ static const api_entry_t apis[] = {
     {KFB_API_LOOKUP, 0, 1, ROLE_TABLET, &fluss__lookup_request__descriptor, h_lookup},
     {KFB_API_INIT_WRITER, 0, 0, ROLE_TABLET, &fluss__init_writer_request__descriptor,
      h_init_writer},
+    {KFB_API_CREATE_PARTITION, 0, 0, ROLE_COORD, &fluss__create_partition_request__descriptor,
+     h_create_partition},
     {KFB_API_AUTHENTICATE, 0, 0, ROLE_COORD | ROLE_TABLET,
      &fluss__authenticate_request__descriptor, h_authenticate},
 };
@@ -403,23 +409,101 @@ static void fill_node(kfb_fts_t *s, Fluss__PbServerNode *pn, int node) {
     pn->port = kfb_fts_port(s, node);
 }
 
+/* Fills bucket metadata for `nb` buckets into bm/pbm/replicas starting at *k. */
+static void fill_buckets(const fts_bucket_t *bk, int nb, Fluss__PbBucketMetadata *bm,
+                         Fluss__PbBucketMetadata **pbm, int32_t *replicas, size_t *k) {
+    for (int b = 0; b < nb; b++, (*k)++) {
+        size_t i = *k;
+        fluss__pb_bucket_metadata__init(&bm[i]);
+        bm[i].bucket_id = b;
+        if (bk[b].leader >= 0) {
+            bm[i].has_leader_id = 1;
+            bm[i].leader_id = bk[b].leader;
+            replicas[i] = bk[b].leader;
+            bm[i].n_replica_id = 1;
+            bm[i].replica_id = &replicas[i];
+        }
+        bm[i].has_leader_epoch = 1;
+        bm[i].leader_epoch = bk[b].leader_epoch;
+        pbm[i] = &bm[i];
+    }
+}
+
+/* A partition of any table by id; the owning table in *t. */
+static fts_partition_t *find_partition_any(kfb_fts_t *s, int64_t id, fts_table_t **t) {
+    for (size_t i = 0; i < s->ntables; i++) {
+        fts_partition_t *p = fts_find_partition(s->tables[i], id);
+        if (p) {
+            *t = s->tables[i];
+            return p;
+        }
+    }
+    return NULL;
+}
+
 /* {server}/RpcServiceBase.java processMetadataRequest: one missing table fails the
- * whole request with TABLE_NOT_EXIST; partitions are not modelled here, so any
- * partition asked for does not exist (36). */
+ * whole request with TABLE_NOT_EXIST, a missing partition (by name or id) with
+ * PARTITION_NOT_EXISTS (36). Partitioned tables have no table-level buckets
+ * (CoordinatorService.createTable assigns buckets per partition). */
 static void h_metadata(req_ctx_t *x, const ProtobufCMessage *req) {
     const Fluss__MetadataRequest *q = (const Fluss__MetadataRequest *)req;
     kfb_fts_t *s = x->s;
-    for (size_t i = 0; i < q->n_table_path; i++) {
-        if (!fts_find_table(s, q->table_path[i]->database_name, q->table_path[i]->table_name)) {
+    size_t nt = q->n_table_path, np = q->n_partitions_path + q->n_partitions_id;
+    fts_table_t **tabs = calloc(nt ? nt : 1, sizeof(*tabs));
+    fts_table_t **ptabs = calloc(np ? np : 1, sizeof(*ptabs));
+    fts_partition_t **parts = calloc(np ? np : 1, sizeof(*parts));
+    Fluss__PbTableMetadata *tm = calloc(nt ? nt : 1, sizeof(*tm));
+    Fluss__PbTableMetadata **ptm = calloc(nt ? nt : 1, sizeof(*ptm));
+    Fluss__PbPartitionMetadata *pm = calloc(np ? np : 1, sizeof(*pm));
+    Fluss__PbPartitionMetadata **ppm = calloc(np ? np : 1, sizeof(*ppm));
+    Fluss__PbBucketMetadata *bm = NULL, **pbm = NULL;
+    int32_t *replicas = NULL;
+    char msg[768];
+    if (!tabs || !ptabs || !parts || !tm || !ptm || !pm || !ppm) goto oom;
+    size_t nb_total = 0;
+    for (size_t i = 0; i < nt; i++) {
+        tabs[i] = fts_find_table(s, q->table_path[i]->database_name, q->table_path[i]->table_name);
+        if (!tabs[i]) {
             table_not_exist(x, q->table_path[i]);
-            return;
+            goto out;
         }
+        if (!tabs[i]->partitioned) nb_total += (size_t)tabs[i]->bucket_count;
     }
-    if (q->n_partitions_path || q->n_partitions_id) {
-        reply_error(x, KFB_FLUSS_PARTITION_NOT_EXISTS,
-                    "partition does not exist (the test server has no partitioned tables)");
-        return;
+    for (size_t i = 0; i < np; i++) {
+        if (i < q->n_partitions_path) {
+            const Fluss__PbPhysicalTablePath *pp = q->partitions_path[i];
+            ptabs[i] = fts_find_table(s, pp->database_name, pp->table_name);
+            if (!ptabs[i]) {
+                snprintf(msg, sizeof(msg), "Table '%.200s.%.200s' does not exist.",
+                         pp->database_name, pp->table_name);
+                reply_error(x, KFB_FLUSS_TABLE_NOT_EXIST, msg);
+                goto out;
+            }
+            parts[i] = pp->partition_name ? fts_find_partition_name(ptabs[i], pp->partition_name)
+                                          : NULL;
+            if (!parts[i]) {
+                snprintf(msg, sizeof(msg), "Table partition '%.200s.%.200s(p=%.200s)' does not "
+                         "exist.", pp->database_name, pp->table_name,
+                         pp->partition_name ? pp->partition_name : "null");
+                reply_error(x, KFB_FLUSS_PARTITION_NOT_EXISTS, msg);
+                goto out;
+            }
+        } else {
+            int64_t id = q->partitions_id[i - q->n_partitions_path];
+            parts[i] = find_partition_any(s, id, &ptabs[i]);
+            if (!parts[i]) {
+                snprintf(msg, sizeof(msg), "Partition with id %lld does not exist.", (long long)id);
+                reply_error(x, KFB_FLUSS_PARTITION_NOT_EXISTS, msg);
+                goto out;
+            }
+        }
+        nb_total += (size_t)ptabs[i]->bucket_count;
     }
+    bm = calloc(nb_total ? nb_total : 1, sizeof(*bm));
+    pbm = calloc(nb_total ? nb_total : 1, sizeof(*pbm));
+    replicas = calloc(nb_total ? nb_total : 1, sizeof(*replicas));
+    if (!bm || !pbm || !replicas) goto oom;
+
     Fluss__PbServerNode coord, ts[KFB_FTS_MAX_TABLET_SERVERS], *pts[KFB_FTS_MAX_TABLET_SERVERS];
     fill_node(s, &coord, KFB_FTS_COORDINATOR);
     for (int i = 0; i < s->n_tablets; i++) {
@@ -430,24 +514,9 @@ static void h_metadata(req_ctx_t *x, const ProtobufCMessage *req) {
     r.coordinator_server = &coord;
     r.n_tablet_servers = (size_t)s->n_tablets;
     r.tablet_servers = pts;
-
-    size_t nt = q->n_table_path, nb_total = 0;
-    for (size_t i = 0; i < nt; i++)
-        nb_total += (size_t)fts_find_table(s, q->table_path[i]->database_name,
-                                           q->table_path[i]->table_name)->bucket_count;
-    Fluss__PbTableMetadata *tm = calloc(nt ? nt : 1, sizeof(*tm));
-    Fluss__PbTableMetadata **ptm = calloc(nt ? nt : 1, sizeof(*ptm));
-    Fluss__PbBucketMetadata *bm = calloc(nb_total ? nb_total : 1, sizeof(*bm));
-    Fluss__PbBucketMetadata **pbm = calloc(nb_total ? nb_total : 1, sizeof(*pbm));
-    int32_t *replicas = calloc(nb_total ? nb_total : 1, sizeof(*replicas));
-    if (!tm || !ptm || !bm || !pbm || !replicas) {
-        reply_error(x, KFB_FLUSS_UNKNOWN_SERVER_ERROR, "out of memory");
-        goto out;
-    }
     size_t k = 0;
     for (size_t i = 0; i < nt; i++) {
-        fts_table_t *t = fts_find_table(s, q->table_path[i]->database_name,
-                                        q->table_path[i]->table_name);
+        fts_table_t *t = tabs[i];
         fluss__pb_table_metadata__init(&tm[i]);
         tm[i].table_path = q->table_path[i];
         tm[i].table_id = t->table_id;
@@ -456,34 +525,169 @@ static void h_metadata(req_ctx_t *x, const ProtobufCMessage *req) {
         tm[i].table_json.len = strlen(t->table_json);
         tm[i].created_time = t->created_ms;
         tm[i].modified_time = t->modified_ms;
-        tm[i].bucket_metadata = &pbm[k];
-        tm[i].n_bucket_metadata = (size_t)t->bucket_count;
-        for (int b = 0; b < t->bucket_count; b++, k++) {
-            fts_bucket_t *bk = &t->buckets[b];
-            fluss__pb_bucket_metadata__init(&bm[k]);
-            bm[k].bucket_id = b;
-            if (bk->leader >= 0) {
-                bm[k].has_leader_id = 1;
-                bm[k].leader_id = bk->leader;
-                replicas[k] = bk->leader;
-                bm[k].n_replica_id = 1;
-                bm[k].replica_id = &replicas[k];
-            }
-            bm[k].has_leader_epoch = 1;
-            bm[k].leader_epoch = bk->leader_epoch;
-            pbm[k] = &bm[k];
+        if (!t->partitioned) {
+            tm[i].bucket_metadata = &pbm[k];
+            tm[i].n_bucket_metadata = (size_t)t->bucket_count;
+            fill_buckets(t->buckets, t->bucket_count, bm, pbm, replicas, &k);
         }
         ptm[i] = &tm[i];
     }
+    for (size_t i = 0; i < np; i++) {
+        fluss__pb_partition_metadata__init(&pm[i]);
+        pm[i].table_id = ptabs[i]->table_id;
+        pm[i].partition_name = parts[i]->name;
+        pm[i].partition_id = parts[i]->id;
+        pm[i].bucket_metadata = &pbm[k];
+        pm[i].n_bucket_metadata = (size_t)ptabs[i]->bucket_count;
+        fill_buckets(parts[i]->buckets, ptabs[i]->bucket_count, bm, pbm, replicas, &k);
+        ppm[i] = &pm[i];
+    }
     r.n_table_metadata = nt;
     r.table_metadata = ptm;
+    r.n_partition_metadata = np;
+    r.partition_metadata = ppm;
     reply(x, &r.base);
+    goto out;
+oom:
+    reply_error(x, KFB_FLUSS_UNKNOWN_SERVER_ERROR, "out of memory");
 out:
+    free(tabs);
+    free(ptabs);
+    free(parts);
     free(tm);
     free(ptm);
+    free(pm);
+    free(ppm);
     free(bm);
     free(pbm);
     free(replicas);
+}
+
+/* ListPartitionInfos: {server}/coordinator/MetadataManager.java listPartitions
+ * (7 for a missing table, 37 for a non-partitioned one); a partial spec keeps the
+ * partitions whose named keys all have the given values. */
+static void h_list_partitions(req_ctx_t *x, const ProtobufCMessage *req) {
+    const Fluss__ListPartitionInfosRequest *q = (const Fluss__ListPartitionInfosRequest *)req;
+    fts_table_t *t = fts_find_table(x->s, q->table_path->database_name, q->table_path->table_name);
+    char msg[512];
+    if (!t) {
+        table_not_exist(x, q->table_path);
+        return;
+    }
+    if (!t->partitioned) {
+        snprintf(msg, sizeof(msg), "Table %.200s.%.200s is not partitioned.", t->db, t->name);
+        reply_error(x, KFB_FLUSS_TABLE_NOT_PARTITIONED_EXCEPTION, msg);
+        return;
+    }
+    size_t nk = fts_schema_partition_key_count(t->schema), np = t->nparts, nv = np * nk;
+    Fluss__PbPartitionInfo *pi = calloc(np ? np : 1, sizeof(*pi));
+    Fluss__PbPartitionInfo **ppi = calloc(np ? np : 1, sizeof(*ppi));
+    Fluss__PbPartitionSpec *spec = calloc(np ? np : 1, sizeof(*spec));
+    Fluss__PbKeyValue *kv = calloc(nv ? nv : 1, sizeof(*kv));
+    Fluss__PbKeyValue **pkv = calloc(nv ? nv : 1, sizeof(*pkv));
+    char **vals = calloc(nv ? nv : 1, sizeof(*vals));
+    size_t n = 0;
+    if (!pi || !ppi || !spec || !kv || !pkv || !vals) {
+        reply_error(x, KFB_FLUSS_UNKNOWN_SERVER_ERROR, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < np; i++) {
+        fts_partition_t *p = &t->parts[i];
+        size_t base = i * nk;
+        const char *c = p->name;
+        for (size_t j = 0; j < nk; j++) {
+            const char *e = strchr(c, '$');
+            size_t len = e ? (size_t)(e - c) : strlen(c);
+            vals[base + j] = strndup(c, len);
+            c = e ? e + 1 : c + len;
+            fluss__pb_key_value__init(&kv[base + j]);
+            kv[base + j].key = (char *)fts_schema_partition_key_name(t->schema, j);
+            kv[base + j].value = vals[base + j] ? vals[base + j] : (char *)"";
+            pkv[base + j] = &kv[base + j];
+        }
+        bool keep = true;
+        const Fluss__PbPartitionSpec *ps = q->partial_partition_spec;
+        for (size_t f = 0; ps && f < ps->n_partition_key_values; f++)
+            for (size_t j = 0; j < nk; j++)
+                if (strcmp(kv[base + j].key, ps->partition_key_values[f]->key) == 0 &&
+                    strcmp(kv[base + j].value, ps->partition_key_values[f]->value) != 0)
+                    keep = false;
+        if (!keep) continue;
+        fluss__pb_partition_spec__init(&spec[n]);
+        spec[n].n_partition_key_values = nk;
+        spec[n].partition_key_values = &pkv[base];
+        fluss__pb_partition_info__init(&pi[n]);
+        pi[n].partition_id = p->id;
+        pi[n].partition_spec = &spec[n];
+        ppi[n] = &pi[n];
+        n++;
+    }
+    Fluss__ListPartitionInfosResponse r = FLUSS__LIST_PARTITION_INFOS_RESPONSE__INIT;
+    r.n_partitions_info = n;
+    r.partitions_info = ppi;
+    reply(x, &r.base);
+out:
+    for (size_t i = 0; vals && i < nv; i++) free(vals[i]);
+    free(vals);
+    free(pi);
+    free(ppi);
+    free(spec);
+    free(kv);
+    free(pkv);
+}
+
+/* CreatePartition: {server}/coordinator/CoordinatorService.java createPartition.
+ * The spec must name every partition key; the partition name is the values in
+ * partition-key order joined with '$'. `ignore_if_not_exists` really means
+ * "ignore if it already exists" (§3.2). */
+static void h_create_partition(req_ctx_t *x, const ProtobufCMessage *req) {
+    const Fluss__CreatePartitionRequest *q = (const Fluss__CreatePartitionRequest *)req;
+    fts_table_t *t = fts_find_table(x->s, q->table_path->database_name, q->table_path->table_name);
+    char msg[768];
+    if (!t) {
+        table_not_exist(x, q->table_path);
+        return;
+    }
+    if (!t->partitioned) {
+        snprintf(msg, sizeof(msg), "Table %.200s.%.200s is not partitioned.", t->db, t->name);
+        reply_error(x, KFB_FLUSS_TABLE_NOT_PARTITIONED_EXCEPTION, msg);
+        return;
+    }
+    size_t nk = fts_schema_partition_key_count(t->schema);
+    const Fluss__PbPartitionSpec *ps = q->partition_spec;
+    kfb_buf_t name = KFB_BUF_INIT;
+    bool ok = ps->n_partition_key_values == nk;
+    for (size_t j = 0; ok && j < nk; j++) {
+        const char *key = fts_schema_partition_key_name(t->schema, j);
+        const char *val = NULL;
+        for (size_t f = 0; f < ps->n_partition_key_values; f++)
+            if (strcmp(ps->partition_key_values[f]->key, key) == 0)
+                val = ps->partition_key_values[f]->value;
+        if (!val) {
+            ok = false;
+        } else {
+            if (j) kfb_buf_append_byte(&name, '$');
+            kfb_buf_append(&name, val, strlen(val));
+        }
+    }
+    kfb_buf_append_byte(&name, 0);
+    int code;
+    if (!ok || !name.data) {
+        snprintf(msg, sizeof(msg), "PartitionSpec for table %.200s.%.200s must give a value for "
+                 "each of its %zu partition key(s)", t->db, t->name, nk);
+        code = KFB_FLUSS_PARTITION_SPEC_INVALID_EXCEPTION;
+    } else if (fts_find_partition_name(t, (const char *)name.data) && q->ignore_if_not_exists) {
+        code = KFB_FLUSS_NONE;
+    } else {
+        code = fts_add_partition(x->s, t, (const char *)name.data, NULL, msg, sizeof(msg));
+    }
+    kfb_buf_free(&name);
+    if (code != KFB_FLUSS_NONE) {
+        reply_error(x, code, msg);
+        return;
+    }
+    Fluss__CreatePartitionResponse r = FLUSS__CREATE_PARTITION_RESPONSE__INIT;
+    reply(x, &r.base);
 }
 
 /* ---- coordinator mutations ---- */
@@ -560,18 +764,37 @@ static void h_init_writer(req_ctx_t *x, const ProtobufCMessage *req) {
 
 /* Resolves a (table, partition, bucket) the way ReplicaManager.getReplicaOrException
  * and Replica.putRecordsToLeader do: unknown to the cluster -> 21, known but led
- * elsewhere -> 12. Returns the Fluss code. */
+ * elsewhere -> 12. The partition lookup does not check the table (§12), so the id
+ * of another table's partition that has this bucket gives 12. Returns the code. */
 static int resolve_bucket(req_ctx_t *x, fts_table_t *t, bool has_partition, int64_t partition_id,
-                          int32_t bucket_id, fts_bucket_t **out, char *msg, size_t msg_size) {
+                          int32_t bucket_id, fts_partition_t **part_out, fts_bucket_t **out,
+                          char *msg, size_t msg_size) {
     *out = NULL;
-    if (!t || has_partition || bucket_id < 0 || bucket_id >= t->bucket_count) {
+    *part_out = NULL;
+    fts_partition_t *part = NULL;
+    fts_bucket_t *b = NULL;
+    if (t && has_partition == t->partitioned && bucket_id >= 0 && bucket_id < t->bucket_count) {
+        if (!has_partition) {
+            b = &t->buckets[bucket_id];
+        } else if ((part = fts_find_partition(t, partition_id))) {
+            b = &part->buckets[bucket_id];
+        }
+    }
+    if (!b) {
+        fts_table_t *other = NULL;
+        if (has_partition && find_partition_any(x->s, partition_id, &other) && bucket_id >= 0 &&
+            bucket_id < other->bucket_count) {
+            snprintf(msg, msg_size, "Leader not local for partition %lld bucket %d",
+                     (long long)partition_id, bucket_id);
+            return KFB_FLUSS_NOT_LEADER_OR_FOLLOWER;
+        }
         snprintf(msg, msg_size,
-                 "Unknown table or bucket: TableBucket{tableId=%lld, partitionId=%s, bucket=%d}",
-                 t ? (long long)t->table_id : -1LL, has_partition ? "set" : "null", bucket_id);
-        (void)partition_id;
+                 "Unknown table or bucket: TableBucket{tableId=%lld, partitionId=%s%lld, "
+                 "bucket=%d}",
+                 t ? (long long)t->table_id : -1LL, has_partition ? "" : "null/",
+                 has_partition ? (long long)partition_id : 0LL, bucket_id);
         return KFB_FLUSS_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION;
     }
-    fts_bucket_t *b = &t->buckets[bucket_id];
     if (b->leader != x->c->node) {
         snprintf(msg, msg_size,
                  "Leader not local for bucket TableBucket{tableId=%lld, bucket=%d} on tablet "
@@ -580,6 +803,7 @@ static int resolve_bucket(req_ctx_t *x, fts_table_t *t, bool has_partition, int6
         return KFB_FLUSS_NOT_LEADER_OR_FOLLOWER;
     }
     *out = b;
+    *part_out = part;
     return KFB_FLUSS_NONE;
 }
 
@@ -633,8 +857,9 @@ static void h_put_kv(req_ctx_t *x, const ProtobufCMessage *req) {
 
         char msg[512];
         fts_bucket_t *b;
-        int code = resolve_bucket(x, t, bq->has_partition_id, bq->partition_id, bq->bucket_id, &b,
-                                  msg, sizeof(msg));
+        fts_partition_t *part;
+        int code = resolve_bucket(x, t, bq->has_partition_id, bq->partition_id, bq->bucket_id,
+                                  &part, &b, msg, sizeof(msg));
         kfb_fts_fault_t f;
         bool after = false;
         int fault_code = 0;
@@ -665,8 +890,8 @@ static void h_put_kv(req_ctx_t *x, const ProtobufCMessage *req) {
         }
         int64_t leo = 0;
         if (code == KFB_FLUSS_NONE)
-            code = fts_put_batch(s, t, b, bq->records.data, bq->records.len, &leo, msg,
-                                 sizeof(msg));
+            code = fts_put_batch(s, t, part, b, bq->records.data, bq->records.len,
+                                 q->has_agg_mode && q->agg_mode == 1, &leo, msg, sizeof(msg));
         if (code == KFB_FLUSS_NONE && after) {
             code = fault_code;
             snprintf(msg, sizeof(msg), "injected error after the batch was applied");
@@ -720,8 +945,9 @@ static void h_lookup(req_ctx_t *x, const ProtobufCMessage *req) {
         r->partition_id = bq->partition_id;
         char msg[512];
         fts_bucket_t *b;
-        int code = resolve_bucket(x, t, bq->has_partition_id, bq->partition_id, bq->bucket_id, &b,
-                                  msg, sizeof(msg));
+        fts_partition_t *part;
+        int code = resolve_bucket(x, t, bq->has_partition_id, bq->partition_id, bq->bucket_id,
+                                  &part, &b, msg, sizeof(msg));
         kfb_fts_fault_t f;
         if (code == KFB_FLUSS_NONE &&
             fts_fault_take_bucket(s, KFB_API_LOOKUP, x->c->node, t->table_id, bq->bucket_id, &f)) {

@@ -201,6 +201,15 @@ bool fts_has_database(kfb_fts_t *s, const char *db);
 kfb_err_t fts_add_database(kfb_fts_t *s, const char *db);
 /* bucket of (table, partition id or -1, bucket id); NULL when it does not exist */
 fts_bucket_t *fts_table_bucket(fts_table_t *t, int64_t partition_id, int32_t bucket);
+fts_partition_t *fts_find_partition(fts_table_t *t, int64_t id);
+fts_partition_t *fts_find_partition_name(fts_table_t *t, const char *name);
+/* Adds a partition named by its values joined with '$' in partition-key order
+ * (ResolvedPartitionSpec.getPartitionName). Fluss code; FTS name rules apply. */
+int fts_add_partition(kfb_fts_t *s, fts_table_t *t, const char *name, int64_t *id_out, char *msg,
+                      size_t msg_size);
+/* Bucket i of a table in a flat enumeration over partitions (count = all buckets). */
+size_t fts_table_nbuckets(const fts_table_t *t);
+fts_bucket_t *fts_table_bucket_at(fts_table_t *t, size_t i, fts_partition_t **part);
 void fts_table_free(fts_table_t *t);
 void fts_count_rejection(kfb_fts_t *s, int code);
 /* Creates the table from a descriptor (caller holds s->mu). Fluss error code
@@ -210,10 +219,12 @@ int fts_create_table(kfb_fts_t *s, const char *db, const char *name, const char 
                      char *msg, size_t msg_size);
 char *fts_dump_table_locked(kfb_fts_t *s, fts_table_t *t);
 
-/* PutKv of one bucket batch, fluss_ts_state.c. Returns a Fluss error code;
- * on success *leo receives the log end offset to report. */
-int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_bucket_t *b, const uint8_t *rec,
-                  size_t len, int64_t *leo, char *msg, size_t msg_size);
+/* PutKv of one bucket batch, fluss_ts_state.c. overwrite = agg_mode 1 (merge
+ * engine and delete behaviour bypassed). Returns a Fluss error code; on success
+ * *leo receives the log end offset to report. */
+int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_partition_t *part, fts_bucket_t *b,
+                  const uint8_t *rec, size_t len, bool overwrite, int64_t *leo, char *msg,
+                  size_t msg_size);
 
 /* faults (caller holds s->mu). Match and consume one fault of one of the given
  * kinds (bitmask of 1 << kind) for a whole request; NULL when none. The
@@ -242,6 +253,13 @@ size_t fts_schema_column_count(const struct fts_schema *sc);
 /* Checks one value row against the schema of `schema_id` (Fluss error code). */
 int fts_schema_check_row(const struct fts_schema *sc, int32_t schema_id, const uint8_t *row,
                          size_t len, char *msg, size_t msg_size);
+/* After a successful check_row of the latest schema: do the row's partition
+ * columns render to `partition_name` (§12 value rules)? Types without a simple
+ * rendering here are not compared. Fluss error code (-1 on mismatch). */
+int fts_schema_check_partition(const struct fts_schema *sc, const char *partition_name,
+                               char *msg, size_t msg_size);
+size_t fts_schema_partition_key_count(const struct fts_schema *sc);
+const char *fts_schema_partition_key_name(const struct fts_schema *sc, size_t i);
 /* Decodes the key and computes its bucket; Fluss error code. */
 int fts_schema_key_bucket(const struct fts_schema *sc, const uint8_t *key, size_t len,
                           int bucket_count, int *bucket, char *msg, size_t msg_size);

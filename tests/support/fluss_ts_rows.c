@@ -90,6 +90,86 @@ void fts_schema_free(struct fts_schema *sc) {
 
 size_t fts_schema_column_count(const struct fts_schema *sc) { return sc->td->column_count; }
 
+size_t fts_schema_partition_key_count(const struct fts_schema *sc) {
+    return sc->td->partition_key_count;
+}
+
+const char *fts_schema_partition_key_name(const struct fts_schema *sc, size_t i) {
+    return sc->td->column_names[sc->td->partition_keys[i]];
+}
+
+/* Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* Partition value as PartitionUtils.convertValueOfType renders it (§12), into
+ * out; returns the length, or -1 for a type not rendered here (not compared). */
+static int render_partition_value(const kfb_datatype_t *t, const kfb_value_t *v, char *out,
+                                  size_t n) {
+    static const char hx[] = "0123456789abcdef";
+    switch (t->root) {
+    case KFB_TYPE_CHAR:
+    case KFB_TYPE_STRING:
+        if (v->v.bytes.len >= n) return -1;
+        memcpy(out, v->v.bytes.data, v->v.bytes.len);
+        return (int)v->v.bytes.len;
+    case KFB_TYPE_BINARY:
+    case KFB_TYPE_BYTES:
+        if (2 * v->v.bytes.len >= n) return -1;
+        for (size_t i = 0; i < v->v.bytes.len; i++) {
+            out[2 * i] = hx[v->v.bytes.data[i] >> 4];
+            out[2 * i + 1] = hx[v->v.bytes.data[i] & 15];
+        }
+        return (int)(2 * v->v.bytes.len);
+    case KFB_TYPE_BOOLEAN: return snprintf(out, n, "%s", v->v.b ? "true" : "false");
+    case KFB_TYPE_TINYINT: return snprintf(out, n, "%d", v->v.i8);
+    case KFB_TYPE_SMALLINT: return snprintf(out, n, "%d", v->v.i16);
+    case KFB_TYPE_INTEGER: return snprintf(out, n, "%d", v->v.i32);
+    case KFB_TYPE_BIGINT: return snprintf(out, n, "%lld", (long long)v->v.i64);
+    case KFB_TYPE_DATE: {
+        int64_t y;
+        unsigned m, d;
+        civil_from_days(v->v.i32, &y, &m, &d);
+        if (y < 0 || y > 9999) return -1;
+        return snprintf(out, n, "%04lld-%02u-%02u", (long long)y, m, d);
+    }
+    default: return -1;
+    }
+}
+
+int fts_schema_check_partition(const struct fts_schema *sc, const char *partition_name,
+                               char *msg, size_t msg_size) {
+    const char *p = partition_name;
+    for (size_t i = 0; i < sc->td->partition_key_count; i++) {
+        const char *end = strchr(p, '$');
+        size_t seg = end ? (size_t)(end - p) : strlen(p);
+        int col = sc->td->partition_keys[i];
+        const kfb_value_t *v = &sc->vals[col];
+        if (v->is_null) {
+            snprintf(msg, msg_size, "partition column %s is null", sc->td->column_names[col]);
+            return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+        }
+        char val[512];
+        int n = render_partition_value(&sc->td->column_types[col], v, val, sizeof(val));
+        if (n >= 0 && ((size_t)n != seg || memcmp(val, p, seg) != 0)) {
+            snprintf(msg, msg_size, "row has %s = '%.*s' but was sent to partition '%s'",
+                     sc->td->column_names[col], n, val, partition_name);
+            return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+        }
+        p = end ? end + 1 : p + seg;
+    }
+    return KFB_FLUSS_NONE;
+}
+
 int fts_schema_check_row(const struct fts_schema *sc, int32_t schema_id, const uint8_t *row,
                          size_t len, char *msg, size_t msg_size) {
     if (schema_id != sc->latest) return KFB_FLUSS_NONE;

@@ -175,9 +175,115 @@ kfb_err_t fts_add_database(kfb_fts_t *s, const char *db) {
     return KFB_ERR_OK;
 }
 
+fts_partition_t *fts_find_partition(fts_table_t *t, int64_t id) {
+    for (size_t i = 0; i < t->nparts; i++)
+        if (t->parts[i].id == id) return &t->parts[i];
+    return NULL;
+}
+
+fts_partition_t *fts_find_partition_name(fts_table_t *t, const char *name) {
+    for (size_t i = 0; i < t->nparts; i++)
+        if (strcmp(t->parts[i].name, name) == 0) return &t->parts[i];
+    return NULL;
+}
+
 fts_bucket_t *fts_table_bucket(fts_table_t *t, int64_t partition_id, int32_t bucket) {
-    if (partition_id != -1 || bucket < 0 || bucket >= t->bucket_count) return NULL;
-    return &t->buckets[bucket];
+    if (bucket < 0 || bucket >= t->bucket_count) return NULL;
+    if (!t->partitioned) return partition_id == -1 ? &t->buckets[bucket] : NULL;
+    fts_partition_t *p = fts_find_partition(t, partition_id);
+    return p ? &p->buckets[bucket] : NULL;
+}
+
+size_t fts_table_nbuckets(const fts_table_t *t) {
+    return (size_t)t->bucket_count * (t->partitioned ? t->nparts : 1);
+}
+
+fts_bucket_t *fts_table_bucket_at(fts_table_t *t, size_t i, fts_partition_t **part) {
+    size_t bc = (size_t)t->bucket_count;
+    if (!t->partitioned) {
+        *part = NULL;
+        return &t->buckets[i];
+    }
+    *part = &t->parts[i / bc];
+    return &(*part)->buckets[i % bc];
+}
+
+/* PartitionUtils.validatePartitionValues / TablePath name rules: each value is
+ * 1..200 of [A-Za-z0-9_-] and, on create, does not start with "__". */
+static bool valid_partition_name(const char *name, int nkeys) {
+    int nvals = 1;
+    size_t seg = 0;
+    for (const char *p = name;; p++) {
+        if (*p == '$' || *p == 0) {
+            if (seg == 0 || seg > 200) return false;
+            if (seg >= 2 && p[-(long)seg] == '_' && p[-(long)seg + 1] == '_') return false;
+            if (*p == 0) break;
+            nvals++;
+            seg = 0;
+            continue;
+        }
+        char c = *p;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return false;
+        seg++;
+    }
+    return nvals == nkeys;
+}
+
+int fts_add_partition(kfb_fts_t *s, fts_table_t *t, const char *name, int64_t *id_out, char *msg,
+                      size_t msg_size) {
+    if (!t->partitioned) {
+        snprintf(msg, msg_size, "Table %s.%s is not partitioned.", t->db, t->name);
+        return KFB_FLUSS_TABLE_NOT_PARTITIONED_EXCEPTION;
+    }
+    int nkeys = (int)fts_schema_partition_key_count(t->schema);
+    if (!valid_partition_name(name, nkeys)) {
+        snprintf(msg, msg_size, "Invalid partition '%.300s' for table %s.%s: expected %d value(s) "
+                 "of 1-200 characters [a-zA-Z0-9_-] joined by '$', not starting with '__'",
+                 name, t->db, t->name, nkeys);
+        return KFB_FLUSS_PARTITION_SPEC_INVALID_EXCEPTION;
+    }
+    if (fts_find_partition_name(t, name)) {
+        snprintf(msg, msg_size, "Partition '%s' already exists for table %s.%s", name, t->db,
+                 t->name);
+        return KFB_FLUSS_PARTITION_ALREADY_EXISTS;
+    }
+    fts_partition_t *np = realloc(t->parts, (t->nparts + 1) * sizeof(*np));
+    if (!np) goto oom;
+    t->parts = np;
+    fts_partition_t *p = &t->parts[t->nparts];
+    memset(p, 0, sizeof(*p));
+    p->name = strdup(name);
+    p->buckets = calloc((size_t)t->bucket_count, sizeof(*p->buckets));
+    if (!p->name || !p->buckets) {
+        free(p->name);
+        free(p->buckets);
+        goto oom;
+    }
+    p->id = s->next_partition_id++;
+    for (int b = 0; b < t->bucket_count; b++) {
+        p->buckets[b].bucket_id = b;
+        p->buckets[b].leader = (int)((b + t->nparts) % (size_t)s->n_tablets);
+    }
+    t->nparts++;
+    if (id_out) *id_out = p->id;
+    return KFB_FLUSS_NONE;
+oom:
+    snprintf(msg, msg_size, "out of memory");
+    return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+}
+
+kfb_err_t kfb_fts_add_partition(kfb_fts_t *s, const char *database, const char *table,
+                                const char *name, int64_t *partition_id_out, char *errstr,
+                                size_t errstr_size) {
+    pthread_mutex_lock(&s->mu);
+    fts_table_t *t = fts_find_table(s, database, table);
+    int code = t ? fts_add_partition(s, t, name, partition_id_out, errstr, errstr_size)
+                 : KFB_FLUSS_TABLE_NOT_EXIST;
+    if (!t) snprintf(errstr, errstr_size, "table %s.%s does not exist", database, table);
+    pthread_mutex_unlock(&s->mu);
+    return code == KFB_FLUSS_NONE ? KFB_ERR_OK : KFB_ERR_CONFIG;
 }
 
 static void bucket_free(fts_bucket_t *b) {
@@ -309,9 +415,14 @@ static fts_writer_t *find_writer(fts_bucket_t *b, int64_t id) {
 
 /* ---- PutKv of one bucket ---- */
 
-int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_bucket_t *b, const uint8_t *recs,
-                  size_t len, int64_t *leo, char *msg, size_t msg_size) {
+int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_partition_t *part, fts_bucket_t *b,
+                  const uint8_t *recs, size_t len, bool overwrite, int64_t *leo, char *msg,
+                  size_t msg_size) {
     bool strict = !s->cfg.lenient;
+    /* MergeMode.OVERWRITE uses a DefaultRowMerger with DeleteBehavior.ALLOW
+     * (KvTablet.overwriteRowMerger); every other agg_mode is DEFAULT (MergeMode.fromValue). */
+    int delete_behavior = overwrite ? FTS_DELETE_ALLOW : t->delete_behavior;
+    int merge_engine = overwrite ? FTS_MERGE_NONE : t->merge_engine;
     batch_it_t it;
     batch_hdr_t h;
     int code = bit_init(&it, strict, recs, len, &h, msg, msg_size);
@@ -328,7 +439,7 @@ int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_bucket_t *b, const uint8_t *
     int32_t idx = 0;
     while ((r = bit_next(&it, &rec, msg, msg_size)) == 1) {
         if (!rec.value) {
-            if (t->delete_behavior == FTS_DELETE_DISABLE) {
+            if (delete_behavior == FTS_DELETE_DISABLE) {
                 snprintf(msg, msg_size, "Delete operations are disabled for this table. The "
                          "table.delete.behavior is set to 'disable'.");
                 return KFB_FLUSS_DELETION_DISABLED_EXCEPTION;
@@ -337,6 +448,8 @@ int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_bucket_t *b, const uint8_t *
             char why[256];
             int c = fts_schema_check_row(t->schema, h.schema_id, rec.value, rec.value_len, why,
                                          sizeof(why));
+            if (c == KFB_FLUSS_NONE && strict && part && h.schema_id == t->schema_id)
+                c = fts_schema_check_partition(t->schema, part->name, why, sizeof(why));
             if (c != KFB_FLUSS_NONE) {
                 snprintf(msg, msg_size, "record %d: %s", idx, why);
                 return c;
@@ -405,12 +518,12 @@ int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_bucket_t *b, const uint8_t *
         nrec++;
         fts_kv_entry_t *old = fts_kv_get(&b->kv, rec.key, rec.key_len);
         if (!rec.value) {
-            if (t->delete_behavior == FTS_DELETE_IGNORE || !old) continue;
+            if (delete_behavior == FTS_DELETE_IGNORE || !old) continue;
             fts_kv_del(&b->kv, rec.key, rec.key_len);
             off += 1;
             continue;
         }
-        if (old && t->merge_engine == FTS_MERGE_FIRST_ROW) continue;
+        if (old && merge_engine == FTS_MERGE_FIRST_ROW) continue;
         if (fts_kv_put(&b->kv, rec.key, rec.key_len, h.schema_id, rec.value, rec.value_len) !=
             KFB_ERR_OK) {
             snprintf(msg, msg_size, "out of memory");
@@ -466,19 +579,35 @@ static int cmp_entries(const void *a, const void *b) {
     return x->klen < y->klen ? -1 : (x->klen > y->klen);
 }
 
+typedef struct dump_ent {
+    const fts_kv_entry_t *e;
+    const char *part; /* partition name, NULL for non-partitioned tables */
+} dump_ent_t;
+
+static int cmp_dump(const void *a, const void *b) {
+    const dump_ent_t *x = a, *y = b;
+    if (x->part && y->part) {
+        int c = strcmp(x->part, y->part);
+        if (c) return c;
+    }
+    return cmp_entries(&x->e, &y->e);
+}
+
 char *fts_dump_table_locked(kfb_fts_t *s, fts_table_t *t) {
     (void)s;
-    size_t total = 0;
-    for (int i = 0; i < t->bucket_count; i++) total += t->buckets[i].kv.count;
-    fts_kv_entry_t **all = calloc(total ? total : 1, sizeof(*all));
+    size_t nb = fts_table_nbuckets(t), total = 0;
+    fts_partition_t *part;
+    for (size_t i = 0; i < nb; i++) total += fts_table_bucket_at(t, i, &part)->kv.count;
+    dump_ent_t *all = calloc(total ? total : 1, sizeof(*all));
     if (!all) return NULL;
     size_t k = 0;
-    for (int i = 0; i < t->bucket_count; i++) {
-        fts_kv_map_t *m = &t->buckets[i].kv;
+    for (size_t i = 0; i < nb; i++) {
+        fts_kv_map_t *m = &fts_table_bucket_at(t, i, &part)->kv;
         for (size_t j = 0; j < m->nslots; j++)
-            for (fts_kv_entry_t *e = m->slots[j]; e; e = e->next) all[k++] = e;
+            for (fts_kv_entry_t *e = m->slots[j]; e; e = e->next)
+                all[k++] = (dump_ent_t){e, part ? part->name : NULL};
     }
-    qsort(all, total, sizeof(*all), cmp_entries);
+    qsort(all, total, sizeof(*all), cmp_dump);
     kfb_buf_t b = KFB_BUF_INIT;
     appendf(&b, "{\"database\":");
     kfb_json_append_string(&b, (const uint8_t *)t->db, strlen(t->db));
@@ -488,15 +617,20 @@ char *fts_dump_table_locked(kfb_fts_t *s, fts_table_t *t) {
             (long long)t->table_id, t->schema_id, total);
     for (size_t i = 0; i < total; i++) {
         appendf(&b, "%s\"", i ? "," : "");
-        fts_hex(&b, all[i]->key, all[i]->klen);
+        /* partitioned tables: "<partition name>|<key hex>" */
+        if (all[i].part) appendf(&b, "%s|", all[i].part);
+        fts_hex(&b, all[i].e->key, all[i].e->klen);
         appendf(&b, "\":");
-        fts_schema_render_row(t->schema, all[i]->schema_id, all[i]->val, all[i]->vlen, &b);
+        fts_schema_render_row(t->schema, all[i].e->schema_id, all[i].e->val, all[i].e->vlen, &b);
     }
     appendf(&b, "},\"buckets\":[");
-    for (int i = 0; i < t->bucket_count; i++) {
-        fts_bucket_t *bk = &t->buckets[i];
-        appendf(&b, "%s{\"bucket\":%d,\"leader\":%d,\"leader_epoch\":%d,\"log_end_offset\":%lld,"
-                "\"row_count\":%zu}", i ? "," : "", i, bk->leader, bk->leader_epoch,
+    for (size_t i = 0; i < nb; i++) {
+        fts_bucket_t *bk = fts_table_bucket_at(t, i, &part);
+        appendf(&b, "%s{", i ? "," : "");
+        if (part) appendf(&b, "\"partition\":\"%s\",\"partition_id\":%lld,", part->name,
+                          (long long)part->id);
+        appendf(&b, "\"bucket\":%d,\"leader\":%d,\"leader_epoch\":%d,\"log_end_offset\":%lld,"
+                "\"row_count\":%zu}", bk->bucket_id, bk->leader, bk->leader_epoch,
                 (long long)bk->log_end_offset, bk->kv.count);
     }
     appendf(&b, "]}");

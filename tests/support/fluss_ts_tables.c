@@ -14,15 +14,17 @@
  *     INVALID_CONFIG_EXCEPTION (39) (checkDeleteBehavior)
  *   - the normalised JSON keeps Java's key order: version, schema, comment,
  *     partition_key, bucket_key, bucket_count, properties, custom_properties
- * Not modelled (refused with 15 and a sentence saying so): log tables,
- * partitioned tables, INDEXED kv format, lake formats other than lance, the
- * versioned and aggregation merge engines.
+ * Partitioned tables get their partitions from the tables file, add_partition
+ * or CreatePartition (no auto-partitioning). Not modelled (refused with 15 and a
+ * sentence saying so): log tables, INDEXED kv format, lake formats other than
+ * lance, the versioned and aggregation merge engines.
  *
  * Tables file (JSON; tests/data/NAME.tables.json):
  *   {"tables": [{"database": "db", "table": "t",
  *                "bucket_count": 3,          optional, else the descriptor's, else 1
  *                "leaders": [0, 1, 0],       optional, else bucket b -> server b % n
  *                "schema_id": 1,             optional latest schema id (default 1)
+ *                "partitions": ["2024$eu"],  optional, partitioned tables only
  *                "descriptor": { TableDescriptor JSON, fluss-protocol.md §5.1 }}]}
  */
 #include <jansson.h>
@@ -92,7 +94,6 @@ static int create_table(kfb_fts_t *s, const char *db, const char *name, const ch
     }
     const char *unsupported = NULL;
     if (td->primary_key_count == 0) unsupported = "log tables (no primary_key)";
-    else if (td->partition_key_count) unsupported = "partitioned tables";
     else if (td->kv_format != KFB_KV_FORMAT_COMPACTED) unsupported = "table.kv.format=INDEXED";
     else if (td->datalake_format != KFB_DATALAKE_NONE && td->datalake_format != KFB_DATALAKE_LANCE)
         unsupported = "lake formats other than lance (their key and bucket encodings)";
@@ -142,11 +143,13 @@ static int create_table(kfb_fts_t *s, const char *db, const char *name, const ch
                                                                      : FTS_DELETE_ALLOW;
     int merge = td->merge_engine == KFB_MERGE_ENGINE_FIRST_ROW ? FTS_MERGE_FIRST_ROW : FTS_MERGE_NONE;
     const char *image = kfb_table_desc_property(td, "table.changelog.image");
+    bool partitioned = td->partition_key_count > 0;
     char *tjson = NULL, *sjson = NULL;
     if (root && t) tjson = normalise(root, td, nb, &sjson);
     json_decref(root);
     struct fts_schema *sc = fts_schema_new_desc(td, schema_id); /* owns td now */
-    if (!t || !tjson || !sc || !(t->buckets = calloc((size_t)nb, sizeof(*t->buckets))) ||
+    if (!t || !tjson || !sc ||
+        (!partitioned && !(t->buckets = calloc((size_t)nb, sizeof(*t->buckets)))) ||
         !(t->db = strdup(db)) || !(t->name = strdup(name))) {
         snprintf(msg, msg_size, "out of memory creating %s.%s", db, name);
         free(tjson);
@@ -168,8 +171,9 @@ static int create_table(kfb_fts_t *s, const char *db, const char *name, const ch
     t->delete_behavior = delete_behavior;
     t->merge_engine = merge;
     t->changelog_wal = image && strcasecmp(image, "WAL") == 0;
+    t->partitioned = partitioned;
     t->created_ms = t->modified_ms = wall_ms();
-    for (int b = 0; b < nb; b++) {
+    for (int b = 0; !partitioned && b < nb; b++) {
         t->buckets[b].bucket_id = b;
         t->buckets[b].leader = leaders ? leaders[b] : b % s->n_tablets;
     }
@@ -241,12 +245,14 @@ static kfb_err_t load_root(kfb_fts_t *s, json_t *root, const char *where, char *
         json_t *jb = json_object_get(e, "bucket_count");
         json_t *jl = json_object_get(e, "leaders");
         json_t *js = json_object_get(e, "schema_id");
+        json_t *jp = json_object_get(e, "partitions");
         if (!db || !name || !json_is_object(desc) || (jb && !json_is_integer(jb)) ||
-            (jl && !json_is_array(jl)) || (js && !json_is_integer(js))) {
+            (jl && !json_is_array(jl)) || (js && !json_is_integer(js)) ||
+            (jp && !json_is_array(jp))) {
             snprintf(errstr, errstr_size,
                      "%s: tables[%zu] needs string \"database\" and \"table\", an object "
                      "\"descriptor\", and optionally integer \"bucket_count\"/\"schema_id\" and "
-                     "an array \"leaders\"", where, i);
+                     "arrays \"leaders\", \"partitions\"", where, i);
             return KFB_ERR_CONFIG;
         }
         int nb = jb ? (int)json_integer_value(jb) : 0;
@@ -276,6 +282,22 @@ static kfb_err_t load_root(kfb_fts_t *s, json_t *root, const char *where, char *
             snprintf(errstr, errstr_size, "%s: tables[%zu]: %s", where, i,
                      r == KFB_ERR_NOMEM ? "out of memory" : err);
             return r;
+        }
+        size_t k;
+        json_t *pn;
+        json_array_foreach(jp, k, pn) {
+            fts_table_t *t = fts_find_table(s, db, name);
+            const char *pname = json_string_value(pn);
+            if (!pname) {
+                snprintf(errstr, errstr_size, "%s: tables[%zu].partitions[%zu] is not a string",
+                         where, i, k);
+                return KFB_ERR_CONFIG;
+            }
+            if (fts_add_partition(s, t, pname, NULL, err, sizeof(err)) != KFB_FLUSS_NONE) {
+                snprintf(errstr, errstr_size, "%s: tables[%zu].partitions[%zu]: %s", where, i, k,
+                         err);
+                return KFB_ERR_CONFIG;
+            }
         }
     }
     return KFB_ERR_OK;

@@ -13,6 +13,7 @@
 #include "fluss_test_server.h"
 #include "fluss_ts_client.h"
 #include "harness.h"
+#include "bucketing.h"
 #include "kv_batch.h"
 
 static const char *USERS_DESC =
@@ -761,5 +762,251 @@ TEST(offline_feed_bytes) {
     free(dump);
     uint8_t shortf[] = {0, 0, 0, 2, 0x03, 0xe8};
     ASSERT_EQ_INT(kfb_fts_feed_bytes(s, 0, shortf, sizeof(shortf)), -1);
+    kfb_fluss_test_server_stop(s);
+}
+
+TEST(first_row_merge_engine_and_overwrite_mode) {
+    kfb_fts_t *s = start_server(1);
+    const char *desc =
+        "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
+        "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}},"
+        "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"}}],\"primary_key\":[\"id\"]},"
+        "\"partition_key\":[],\"properties\":{\"table.merge-engine\":\"first_row\"},"
+        "\"custom_properties\":{}}";
+    char err[256];
+    int64_t id;
+    ASSERT_OK(kfb_fts_add_table(s, "demo", "fr", desc, 1, NULL, &id, err, sizeof(err)));
+    char *dump;
+    int fd = kfb_tc_connect(kfb_fts_port(s, 0));
+    rec_t a[] = {{{0x01}, 1, "00 01 01 61"}};
+    rec_t b[] = {{{0x01}, 1, "00 01 01 62"}, {{0x01}, 1, NULL}};
+    size_t n;
+    int64_t leo;
+    uint8_t *ba = make_batch(-1, -1, 1, a, 1, &n);
+    ASSERT_EQ_INT(put_code(fd, 1, id, 0, ba, n, &leo), 0);
+    ASSERT_EQ_INT(leo, 1);
+    free(ba);
+    /* first_row keeps "a" and ignores the delete: no change, one empty changelog batch */
+    uint8_t *bb = make_batch(-1, -1, 1, b, 2, &n);
+    ASSERT_EQ_INT(put_code(fd, 2, id, 0, bb, n, &leo), 0);
+    ASSERT_EQ_INT(leo, 2);
+    dump = kfb_fts_dump_table_json(s, "demo", "fr");
+    ASSERT_CONTAINS(dump, "\"name\": \"a\"");
+    free(dump);
+    /* agg_mode 1 (OVERWRITE) bypasses the merge engine: update (+2) then delete (+1) */
+    Fluss__PbPutKvReqForBucket e = FLUSS__PB_PUT_KV_REQ_FOR_BUCKET__INIT;
+    e.records.data = bb;
+    e.records.len = n;
+    Fluss__PbPutKvReqForBucket *pe[] = {&e};
+    Fluss__PutKvRequest q = FLUSS__PUT_KV_REQUEST__INIT;
+    q.acks = -1;
+    q.table_id = id;
+    q.timeout_ms = 1000;
+    q.n_buckets_req = 1;
+    q.buckets_req = pe;
+    q.has_agg_mode = 1;
+    q.agg_mode = 1;
+    Fluss__PutKvResponse *r = (Fluss__PutKvResponse *)kfb_tc_call(
+        fd, KFB_API_PUT_KV, 2, 3, &q.base, &fluss__put_kv_response__descriptor);
+    ASSERT_TRUE(r != NULL);
+    ASSERT_FALSE(r->buckets_resp[0]->has_error_code);
+    ASSERT_EQ_INT(r->buckets_resp[0]->log_end_offset, 5);
+    protobuf_c_message_free_unpacked(&r->base, NULL);
+    dump = kfb_fts_dump_table_json(s, "demo", "fr");
+    ASSERT_CONTAINS(dump, "\"rows\":{}");
+    free(dump);
+    free(bb);
+    close(fd);
+    /* first_row with deletes explicitly allowed is refused (checkDeleteBehavior) */
+    const char *bad =
+        "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
+        "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}}],"
+        "\"primary_key\":[\"id\"]},\"partition_key\":[],\"properties\":{"
+        "\"table.merge-engine\":\"first_row\",\"table.delete.behavior\":\"allow\"},"
+        "\"custom_properties\":{}}";
+    ASSERT_ERR(kfb_fts_add_table(s, "demo", "fr2", bad, 1, NULL, NULL, err, sizeof(err)),
+               KFB_ERR_CONFIG);
+    ASSERT_CONTAINS(err, "does not support delete operations");
+    kfb_fluss_test_server_stop(s);
+}
+
+/* Partitioned table (§12): id INT, dt STRING partition key, PK (id, dt) -> the
+ * physical PK (and key bytes) is id alone. Rows hand-encoded per §6.2. */
+static const char *PART_DESC =
+    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
+    "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}},"
+    "{\"name\":\"dt\",\"data_type\":{\"type\":\"STRING\",\"nullable\":false}},"
+    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"}}],"
+    "\"primary_key\":[\"id\",\"dt\"]},\"partition_key\":[\"dt\"],\"properties\":{},"
+    "\"custom_properties\":{}}";
+
+static Fluss__MetadataResponse *partition_metadata(int fd, int32_t id, const char *name,
+                                                   int64_t pid) {
+    Fluss__PbPhysicalTablePath pp = FLUSS__PB_PHYSICAL_TABLE_PATH__INIT;
+    pp.database_name = "demo";
+    pp.table_name = "p";
+    pp.partition_name = (char *)name;
+    Fluss__PbPhysicalTablePath *ppp[] = {&pp};
+    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
+    tp.database_name = "demo";
+    tp.table_name = "p";
+    Fluss__PbTablePath *ptp[] = {&tp};
+    Fluss__MetadataRequest q = FLUSS__METADATA_REQUEST__INIT;
+    q.n_table_path = 1;
+    q.table_path = ptp;
+    if (name) {
+        q.n_partitions_path = 1;
+        q.partitions_path = ppp;
+    } else {
+        q.n_partitions_id = 1;
+        q.partitions_id = &pid;
+    }
+    return (Fluss__MetadataResponse *)kfb_tc_call(fd, KFB_API_GET_METADATA, 0, id, &q.base,
+                                                  &fluss__metadata_response__descriptor);
+}
+
+TEST(partitioned_table) {
+    kfb_fts_t *s = start_server(2);
+    add_users(s, 1, NULL);
+    char err[256];
+    int64_t tid;
+    ASSERT_OK(kfb_fts_add_table(s, "demo", "p", PART_DESC, 2, NULL, &tid, err, sizeof(err)));
+    int fd = kfb_tc_connect(kfb_fts_port(s, KFB_FTS_COORDINATOR));
+    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
+    tp.database_name = "demo";
+    tp.table_name = "users";
+    Fluss__ListPartitionInfosRequest lq = FLUSS__LIST_PARTITION_INFOS_REQUEST__INIT;
+    lq.table_path = &tp;
+    /* §16: ListPartitionInfos on a non-partitioned table answers 37 */
+    ASSERT_EQ_INT(kfb_tc_call_error(fd, KFB_API_LIST_PARTITION_INFOS, 0, 1, &lq.base), 37);
+    tp.table_name = "nope";
+    ASSERT_EQ_INT(kfb_tc_call_error(fd, KFB_API_LIST_PARTITION_INFOS, 0, 2, &lq.base), 7);
+
+    /* unknown partition -> 36, then CreatePartition */
+    Fluss__PbPhysicalTablePath pp = FLUSS__PB_PHYSICAL_TABLE_PATH__INIT;
+    pp.database_name = "demo";
+    pp.table_name = "p";
+    pp.partition_name = "2024";
+    Fluss__PbPhysicalTablePath *ppp[] = {&pp};
+    Fluss__MetadataRequest mq = FLUSS__METADATA_REQUEST__INIT;
+    mq.n_partitions_path = 1;
+    mq.partitions_path = ppp;
+    ASSERT_EQ_INT(kfb_tc_call_error(fd, KFB_API_GET_METADATA, 0, 3, &mq.base), 36);
+    Fluss__PbKeyValue kv = FLUSS__PB_KEY_VALUE__INIT;
+    kv.key = "dt";
+    kv.value = "2024";
+    Fluss__PbKeyValue *pkv[] = {&kv};
+    Fluss__PbPartitionSpec spec = FLUSS__PB_PARTITION_SPEC__INIT;
+    spec.n_partition_key_values = 1;
+    spec.partition_key_values = pkv;
+    tp.table_name = "p";
+    Fluss__CreatePartitionRequest cp = FLUSS__CREATE_PARTITION_REQUEST__INIT;
+    cp.table_path = &tp;
+    cp.partition_spec = &spec;
+    ProtobufCMessage *m = kfb_tc_call(fd, KFB_API_CREATE_PARTITION, 0, 4, &cp.base,
+                                      &fluss__create_partition_response__descriptor);
+    ASSERT_TRUE(m != NULL);
+    protobuf_c_message_free_unpacked(m, NULL);
+    ASSERT_EQ_INT(kfb_tc_call_error(fd, KFB_API_CREATE_PARTITION, 0, 5, &cp.base), 42);
+    cp.ignore_if_not_exists = 1; /* misnamed: "ignore if it already exists" */
+    m = kfb_tc_call(fd, KFB_API_CREATE_PARTITION, 0, 6, &cp.base,
+                    &fluss__create_partition_response__descriptor);
+    ASSERT_TRUE(m != NULL);
+    protobuf_c_message_free_unpacked(m, NULL);
+    kv.key = "nope";
+    ASSERT_EQ_INT(kfb_tc_call_error(fd, KFB_API_CREATE_PARTITION, 0, 7, &cp.base), 43);
+    kv.key = "dt";
+    kv.value = "__x";
+    ASSERT_EQ_INT(kfb_tc_call_error(fd, KFB_API_CREATE_PARTITION, 0, 8, &cp.base), 43);
+
+    Fluss__MetadataResponse *md = partition_metadata(fd, 9, "2024", 0);
+    ASSERT_TRUE(md != NULL);
+    ASSERT_EQ_INT(md->n_table_metadata, 1);
+    ASSERT_EQ_INT(md->table_metadata[0]->n_bucket_metadata, 0); /* per partition only */
+    ASSERT_EQ_INT(md->n_partition_metadata, 1);
+    int64_t pid = md->partition_metadata[0]->partition_id;
+    ASSERT_STREQ(md->partition_metadata[0]->partition_name, "2024");
+    ASSERT_EQ_INT(md->partition_metadata[0]->table_id, tid);
+    ASSERT_EQ_INT(md->partition_metadata[0]->n_bucket_metadata, 2);
+    protobuf_c_message_free_unpacked(&md->base, NULL);
+    md = partition_metadata(fd, 10, NULL, pid);
+    ASSERT_TRUE(md != NULL);
+    ASSERT_STREQ(md->partition_metadata[0]->partition_name, "2024");
+    protobuf_c_message_free_unpacked(&md->base, NULL);
+    md = partition_metadata(fd, 11, NULL, pid + 50);
+    ASSERT_TRUE(md == NULL);
+    close(fd);
+    fd = kfb_tc_connect(kfb_fts_port(s, KFB_FTS_COORDINATOR));
+    Fluss__ListPartitionInfosResponse *lr = (Fluss__ListPartitionInfosResponse *)kfb_tc_call(
+        fd, KFB_API_LIST_PARTITION_INFOS, 0, 12, &lq.base,
+        &fluss__list_partition_infos_response__descriptor);
+    ASSERT_TRUE(lr != NULL);
+    ASSERT_EQ_INT(lr->n_partitions_info, 1);
+    ASSERT_EQ_INT(lr->partitions_info[0]->partition_id, pid);
+    ASSERT_STREQ(lr->partitions_info[0]->partition_spec->partition_key_values[0]->key, "dt");
+    ASSERT_STREQ(lr->partitions_info[0]->partition_spec->partition_key_values[0]->value, "2024");
+    protobuf_c_message_free_unpacked(&lr->base, NULL);
+    close(fd);
+
+    /* writes address the partition by id; key 01 (id 1) with 2 buckets */
+    int bucket = kfb_bucket_fluss((const uint8_t[]){0x01}, 1, 2);
+    fd = kfb_tc_connect(kfb_fts_port(s, 0));
+    rec_t ok[] = {{{0x01}, 1, "00 01 04 32 30 32 34 01 61"}};
+    rec_t wrong[] = {{{0x01}, 1, "00 01 04 32 30 32 35 01 62"}};
+    size_t n;
+    uint8_t *b = make_batch(-1, -1, 1, ok, 1, &n);
+    Fluss__PbPutKvReqForBucket e = FLUSS__PB_PUT_KV_REQ_FOR_BUCKET__INIT;
+    e.bucket_id = bucket;
+    e.records.data = b;
+    e.records.len = n;
+    Fluss__PbPutKvReqForBucket *pe[] = {&e};
+    Fluss__PutKvRequest q = FLUSS__PUT_KV_REQUEST__INIT;
+    q.acks = -1;
+    q.table_id = tid;
+    q.timeout_ms = 1000;
+    q.n_buckets_req = 1;
+    q.buckets_req = pe;
+    /* without a partition id the bucket does not exist (§12) */
+    Fluss__PutKvResponse *r = (Fluss__PutKvResponse *)kfb_tc_call(
+        fd, KFB_API_PUT_KV, 2, 20, &q.base, &fluss__put_kv_response__descriptor);
+    ASSERT_TRUE(r != NULL);
+    ASSERT_EQ_INT(r->buckets_resp[0]->error_code, 21);
+    protobuf_c_message_free_unpacked(&r->base, NULL);
+    e.has_partition_id = 1;
+    e.partition_id = pid;
+    /* find the leader of this partition bucket from the dump */
+    char *dump = kfb_fts_dump_table_json(s, "demo", "p");
+    char pat[96];
+    snprintf(pat, sizeof(pat), "\"partition_id\":%lld,\"bucket\":%d,\"leader\":", (long long)pid,
+             bucket);
+    const char *lp = strstr(dump, pat);
+    ASSERT_TRUE(lp != NULL);
+    int lead = atoi(lp + strlen(pat));
+    free(dump);
+    close(fd);
+    fd = kfb_tc_connect(kfb_fts_port(s, lead));
+    r = (Fluss__PutKvResponse *)kfb_tc_call(fd, KFB_API_PUT_KV, 2, 21, &q.base,
+                                            &fluss__put_kv_response__descriptor);
+    ASSERT_TRUE(r != NULL);
+    ASSERT_FALSE(r->buckets_resp[0]->has_error_code);
+    ASSERT_TRUE(r->buckets_resp[0]->has_partition_id);
+    ASSERT_EQ_INT(r->buckets_resp[0]->partition_id, pid);
+    protobuf_c_message_free_unpacked(&r->base, NULL);
+    free(b);
+    /* strict: a row whose dt is 2025 sent to partition 2024 is rejected */
+    b = make_batch(-1, -1, 1, wrong, 1, &n);
+    e.records.data = b;
+    e.records.len = n;
+    r = (Fluss__PutKvResponse *)kfb_tc_call(fd, KFB_API_PUT_KV, 2, 22, &q.base,
+                                            &fluss__put_kv_response__descriptor);
+    ASSERT_TRUE(r != NULL);
+    ASSERT_EQ_INT(r->buckets_resp[0]->error_code, -1);
+    ASSERT_CONTAINS(r->buckets_resp[0]->error_message, "sent to partition '2024'");
+    protobuf_c_message_free_unpacked(&r->base, NULL);
+    free(b);
+    close(fd);
+    dump = kfb_fts_dump_table_json(s, "demo", "p");
+    ASSERT_CONTAINS(dump, "\"rows\":{\"2024|01\":{\"id\": 1, \"dt\": \"2024\", \"name\": \"a\"}}");
+    free(dump);
     kfb_fluss_test_server_stop(s);
 }

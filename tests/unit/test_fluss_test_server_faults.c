@@ -448,6 +448,9 @@ TEST(control_protocol_commands) {
         ASSERT_TRUE(strncmp(r, "ERR ", 4) == 0);
         free(r);
     }
+    r = kfb_fts_control(f.s, "add-partition demo users x");
+    ASSERT_CONTAINS(r, "ERR Table demo.users is not partitioned");
+    free(r);
     r = kfb_fts_control(f.s, "clear-faults");
     ASSERT_STREQ(r, "OK\n");
     free(r);

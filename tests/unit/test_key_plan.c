@@ -43,11 +43,12 @@ static const struct row {
     {"paimon", "2", true, P, P, true, PA, 0},
     {"paimon", "2", false, C, P, false, PA, 0},
     {"Paimon", "2", false, C, P, false, PA, 0},
-    /* iceberg: needs IcebergKeyEncoder somewhere in every combination */
-    {"iceberg", NULL, true, I, I, true, IC, KFB_ERR_UNSUPPORTED_FORMAT},
-    {"iceberg", "1", false, I, I, false, IC, KFB_ERR_UNSUPPORTED_FORMAT},
-    {"iceberg", "2", true, I, I, true, IC, KFB_ERR_UNSUPPORTED_FORMAT},
-    {"iceberg", "2", false, C, I, false, IC, KFB_ERR_UNSUPPORTED_FORMAT},
+    /* iceberg: like paimon, with IcebergKeyEncoder and Iceberg hashing */
+    {"iceberg", NULL, true, I, I, true, IC, 0},
+    {"iceberg", "1", false, I, I, false, IC, 0},
+    {"iceberg", "2", true, I, I, true, IC, 0},
+    {"iceberg", "2", false, C, I, false, IC, 0},
+    {"ICEBERG", "1", true, I, I, true, IC, 0},
     /* hudi: PK always compacted, bucket bytes always HudiKeyEncoder (never reused) */
     {"hudi", NULL, true, C, H, false, HU, KFB_ERR_UNSUPPORTED_FORMAT},
     {"hudi", "1", false, C, H, false, HU, KFB_ERR_UNSUPPORTED_FORMAT},
@@ -93,14 +94,11 @@ TEST(select_with_enum_inputs) {
 TEST(error_messages_say_what_and_what_to_do) {
     kfb_key_plan_t plan;
     char err[512];
-    ASSERT_ERR(kfb_key_plan_from_props("iceberg", "2", true, &plan, err, sizeof err),
-               KFB_ERR_UNSUPPORTED_FORMAT);
-    ASSERT_CONTAINS(err, "'iceberg'");
-    ASSERT_CONTAINS(err, "ICEBERG");
-    ASSERT_CONTAINS(err, "Java client");
     ASSERT_ERR(kfb_key_plan_from_props("hudi", "2", true, &plan, err, sizeof err),
                KFB_ERR_UNSUPPORTED_FORMAT);
+    ASSERT_CONTAINS(err, "'hudi'");
     ASSERT_CONTAINS(err, "HUDI-encoded bucket-key");
+    ASSERT_CONTAINS(err, "Java client");
     ASSERT_ERR(kfb_key_plan_from_props(NULL, "7", true, &plan, err, sizeof err),
                KFB_ERR_UNSUPPORTED_FORMAT);
     ASSERT_CONTAINS(err, "'table.kv.format-version' = 7");
@@ -113,11 +111,11 @@ TEST(error_messages_say_what_and_what_to_do) {
     /* a tiny buffer is truncated, never overrun; NULL/0 is allowed */
     char small[8];
     memset(small, 'x', sizeof small);
-    ASSERT_ERR(kfb_key_plan_from_props("iceberg", "1", true, &plan, small, 5),
+    ASSERT_ERR(kfb_key_plan_from_props("hudi", "1", true, &plan, small, 5),
                KFB_ERR_UNSUPPORTED_FORMAT);
     ASSERT_EQ_INT(strlen(small), 4);
     ASSERT_EQ_INT(small[5], 'x');
-    ASSERT_ERR(kfb_key_plan_from_props("iceberg", "1", true, &plan, NULL, 0),
+    ASSERT_ERR(kfb_key_plan_from_props("hudi", "1", true, &plan, NULL, 0),
                KFB_ERR_UNSUPPORTED_FORMAT);
 }
 
@@ -168,8 +166,28 @@ TEST(plan_bucket_dispatch) {
     ASSERT_EQ_INT(kfb_key_plan_bucket(&plan, "\x00\x0a\x0a\x0a", 4, 12), 0);
     ASSERT_OK(kfb_key_plan_from_props("paimon", "2", true, &plan, NULL, 0));
     ASSERT_EQ_INT(kfb_key_plan_bucket(&plan, "\x00\x0a\x0a\x0a", 4, 12), 11);
-    kfb_key_plan_from_props("iceberg", "2", true, &plan, NULL, 0);
+    ASSERT_OK(kfb_key_plan_from_props("iceberg", "2", true, &plan, NULL, 0));
     ASSERT_EQ_INT(kfb_key_plan_bucket(&plan, "\x00\x0a\x0a\x0a", 4, 12), 4);
     kfb_key_plan_from_props("hudi", "2", true, &plan, NULL, 0);
     ASSERT_EQ_INT(kfb_key_plan_bucket(&plan, "\x00\x0a\x0a\x0a", 4, 12), KFB_BUCKET_INVALID);
+}
+
+TEST(iceberg_needs_single_key_columns) {
+    kfb_key_plan_t plan;
+    char err[512];
+    /* v2, custom bucket key: PK compacted (any width), bucket key Iceberg */
+    ASSERT_OK(kfb_key_plan_from_props("iceberg", "2", false, &plan, NULL, 0));
+    ASSERT_OK(kfb_key_plan_check_columns(&plan, 3, 1, err, sizeof err));
+    ASSERT_ERR(kfb_key_plan_check_columns(&plan, 3, 2, err, sizeof err), KFB_ERR_UNSUPPORTED_FORMAT);
+    ASSERT_CONTAINS(err, "2-column bucket key");
+    /* v1: the PK itself is Iceberg-encoded */
+    ASSERT_OK(kfb_key_plan_from_props("iceberg", "1", false, &plan, NULL, 0));
+    ASSERT_ERR(kfb_key_plan_check_columns(&plan, 2, 1, err, sizeof err), KFB_ERR_UNSUPPORTED_FORMAT);
+    ASSERT_CONTAINS(err, "2-column primary key");
+    ASSERT_OK(kfb_key_plan_check_columns(&plan, 1, 1, err, sizeof err));
+    /* other formats have no column-count rule */
+    ASSERT_OK(kfb_key_plan_from_props("paimon", "1", false, &plan, NULL, 0));
+    ASSERT_OK(kfb_key_plan_check_columns(&plan, 7, 3, NULL, 0));
+    ASSERT_ERR(kfb_key_plan_check_columns(&plan, 0, 1, NULL, 0), KFB_ERR_INVALID_ARG);
+    ASSERT_ERR(kfb_key_plan_check_columns(NULL, 1, 1, NULL, 0), KFB_ERR_INVALID_ARG);
 }

@@ -1,0 +1,30 @@
+/*
+ * explain.h - `kafka-fluss-bridge explain`: show what the bridge would write for messages.
+ *
+ *   kafka-fluss-bridge explain --table TABLE.json (--avro-schema FILE | --schemas-dir DIR)
+ *       [--key-schema FILE] [--format avro|debezium] [--key-format avro|string|bytes]
+ *       [--key HEX] [MESSAGE_HEX ... | -]
+ *
+ * TABLE.json is a Fluss table descriptor (table_desc.h). Messages are Confluent-framed
+ * value bytes in hex, given as arguments or one per line on stdin ("-"); the word `null` is
+ * a tombstone. --key gives the Kafka key bytes (hex) used with every message. For each
+ * message one JSON object per Fluss write goes to `out`, one line each:
+ *   {"op":"upsert"|"delete"|"skip","key":"<hex>","value":"<hex>"|null,"bucket":<int>,
+ *    "partition":<string|null>,"row":{<column>:<value>,...}}
+ * or {"error":"<message>","class":"record"|"retriable"|"fatal"} for a message that fails.
+ * `row` is the value row decoded back with the row reader (for a delete: the key columns);
+ * values are rendered by row_json.h.
+ *
+ * --avro-schema FILE is used as the writer schema of whatever schema id a value's framing
+ * names (--key-schema FILE likewise for Avro-framed keys); --schemas-dir reads <id>.avsc.
+ */
+#ifndef KFB_EXPLAIN_H
+#define KFB_EXPLAIN_H
+
+#include <stdio.h>
+
+/* Runs the subcommand; argv[0] is "explain". Returns the process exit status: 0 when every
+ * message mapped, 1 when any failed, 2 for a usage or setup error (message on err). */
+int kfb_explain_main(int argc, char **argv, FILE *in, FILE *out, FILE *err);
+
+#endif

@@ -1,0 +1,1673 @@
+/*
+ * mapper.c - compiled Avro -> Fluss mapping plans (see mapper.h for the rules).
+ *
+ * Input format: Confluent framing (confluent.h) around an Avro binary body (Apache Avro
+ * 1.11.1 specification, "Binary Encoding"); Debezium envelopes are records
+ * {before: [null, Value], after: [null, Value], op: string, ...} (Debezium
+ * "Data change events": op c = create, r = read (snapshot), u = update, d = delete,
+ * t = truncate, m = message).
+ * Output formats: CompactedKeyEncoder keys (fluss-common/.../row/encode/CompactedKeyEncoder.java,
+ * §7.3), Paimon keys (row/encode/paimon/PaimonKeyEncoder.java, §7.6) when the table's
+ * datalake format asks for them (key_plan.h decides, KeyEncoder.java), CompactedRow values
+ * (row/compacted/CompactedRowWriter.java, §6.2), partition names
+ * (metadata/ResolvedPartitionSpec.java, utils/PartitionUtils.java, §12).
+ *
+ * Hot path: per message, one pass over the plan's steps decodes each Avro field into a
+ * slot (a scalar, or a pointer into the message), converting it to the column's
+ * representation on the way; the key, bucket key and value row are then written from the
+ * slots. Steps and slots are allocated when a plan is compiled; per message nothing is
+ * allocated once the scratch buffers have reached their working size.
+ */
+#include "mapper.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "avro_binary.h"
+#include "compacted_row.h"
+#include "decimal.h"
+#include "key_plan.h"
+#include "logging.h"
+#include "iceberg_key.h"
+#include "paimon_key.h"
+
+/* ---------------------------------------------------------------------------------- */
+/* Plans                                                                               */
+/* ---------------------------------------------------------------------------------- */
+
+typedef enum conv {
+    CV_NULL = 0, /* Avro "null": always null */
+    CV_BOOL,
+    CV_INT_I8,
+    CV_INT_I16,
+    CV_INT_I32,
+    CV_INT_I64,
+    CV_LONG_I32,
+    CV_LONG_I64,
+    CV_FLOAT_F32,
+    CV_FLOAT_F64,
+    CV_DOUBLE_F64,
+    CV_STRING, /* string, uuid */
+    CV_ENUM,
+    CV_BYTES,
+    CV_FIXED,
+    CV_DEC_BYTES,
+    CV_DEC_FIXED,
+    CV_DATE,
+    CV_TIME_MILLIS,
+    CV_TIME_MICROS,
+    CV_TS_MILLIS, /* also local-timestamp-*: the column decides LTZ vs NTZ */
+    CV_TS_MICROS,
+    CV_TS_NANOS,
+} conv_t;
+
+typedef enum step_kind {
+    ST_SKIP = 0,
+    ST_COLUMN,
+    ST_RECORD, /* Debezium before/after: a nullable record decoded into a slot set */
+    ST_OP,     /* Debezium op */
+} step_kind_t;
+
+typedef struct steplist steplist_t;
+
+typedef struct step {
+    step_kind_t kind;
+    conv_t conv;
+    int32_t column;                /* ST_COLUMN */
+    int32_t null_branch;           /* -1: not a union */
+    size_t n_branches;             /* union branch count (2), 0 otherwise */
+    const kfb_avro_node_t *type;   /* the field's declared type (skip) */
+    const kfb_avro_node_t *inner;  /* the non-null branch */
+    int32_t src_scale;             /* decimal */
+    int slotset;                   /* ST_RECORD */
+    steplist_t *sub;               /* ST_RECORD */
+    char *path;                    /* "Envelope.after.Value.id", for errors */
+} step_t;
+
+struct steplist {
+    step_t *v;
+    size_t n;
+};
+
+typedef enum plan_role { ROLE_VALUE = 0, ROLE_KEY } plan_role_t;
+
+typedef struct plan {
+    int32_t schema_id;
+    plan_role_t role;
+    kfb_err_t err;     /* compile error, cached so a bad schema fails fast */
+    char *errmsg;
+    steplist_t steps;  /* top level: record fields, or one step for a primitive root */
+    int root_is_record;
+    int32_t *target_columns; /* partial updates; NULL = all */
+    size_t n_target;
+    char *desc;
+} plan_t;
+
+/* A decoded value in the column's representation. */
+typedef struct slot {
+    union {
+        int64_t i64;
+        float f32;
+        double f64;
+        struct {
+            const uint8_t *p;
+            size_t n;
+        } b;
+        struct {
+            int64_t ms;
+            int32_t nano;
+        } ts;
+        kfb_decimal_t dec;
+    } v;
+} slot_t;
+
+#define SLOTSETS 2 /* 0: value / after, 1: Debezium before */
+
+struct kfb_mapper {
+    const kfb_table_desc_t *td;
+    kfb_schema_source_t *schemas;
+    kfb_mapper_format_t format;
+    kfb_mapper_key_format_t key_format;
+    int partial_update;
+    int key_from_message_key;
+    char *topic;
+    char **rename_from, **rename_to;
+    size_t n_renames;
+    char **ignore;
+    size_t n_ignore;
+    kfb_key_plan_t keys;
+
+    plan_t **plans;
+    size_t n_plans, cap_plans;
+    plan_t *last_plan; /* value plan of the previous message */
+
+    /* per-message state */
+    slot_t *slots[SLOTSETS];
+    uint8_t *present[SLOTSETS]; /* 1 = slot holds a value; 0 = null / no source */
+    int record_present[SLOTSETS];
+    char op;
+    const plan_t *value_plan;
+    kfb_buf_t keybuf[KFB_MAPPER_MAX_OUT], bkbuf[KFB_MAPPER_MAX_OUT];
+    char partbuf[KFB_MAPPER_MAX_OUT][1024];
+    int out_slotset[KFB_MAPPER_MAX_OUT];
+    kfb_buf_t last_delete; /* Debezium: key bytes of the last delete, for its tombstone */
+    int have_last_delete;
+    kfb_buf_t desc_scratch;
+    const kfb_origin_t *origin;
+    char *errstr;
+    size_t errstr_size;
+};
+
+static char *xstrdup(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+__attribute__((format(printf, 3, 4))) static void set_err(char *errstr, size_t size,
+                                                          const char *fmt, ...) {
+    if (!errstr || !size) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errstr, size, fmt, ap);
+    va_end(ap);
+}
+
+/* Per-record error: "<origin>: field <path>: <what>". */
+__attribute__((format(printf, 4, 5))) static kfb_err_t rec_err(kfb_mapper_t *m, kfb_err_t err,
+                                                               const char *path,
+                                                               const char *fmt, ...) {
+    if (!m->errstr || !m->errstr_size) return err;
+    char where[256], what[512];
+    kfb_origin_t o = {m->topic, -1, -1};
+    kfb_origin_format(m->origin ? m->origin : &o, where, sizeof(where));
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    if (path)
+        snprintf(m->errstr, m->errstr_size, "%s: field %s: %s", where, path, what);
+    else
+        snprintf(m->errstr, m->errstr_size, "%s: %s", where, what);
+    return err;
+}
+
+static void steplist_free(steplist_t *sl) {
+    if (!sl) return;
+    for (size_t i = 0; i < sl->n; i++) {
+        free(sl->v[i].path);
+        if (sl->v[i].sub) {
+            steplist_free(sl->v[i].sub);
+            free(sl->v[i].sub);
+        }
+    }
+    free(sl->v);
+    sl->v = NULL;
+    sl->n = 0;
+}
+
+static void plan_free(plan_t *p) {
+    if (!p) return;
+    steplist_free(&p->steps);
+    free(p->errmsg);
+    free(p->target_columns);
+    free(p->desc);
+    free(p);
+}
+
+/* ---- plan compilation -------------------------------------------------------------- */
+
+typedef struct compile_ctx {
+    kfb_mapper_t *m;
+    plan_t *plan;
+    char *err;
+    size_t err_size;
+    uint8_t *has_source; /* per column, for this plan */
+    kfb_buf_t desc;
+    int failed;
+} compile_ctx_t;
+
+__attribute__((format(printf, 3, 4))) static void cfail(compile_ctx_t *c, const char *path,
+                                                        const char *fmt, ...) {
+    if (c->failed) return;
+    c->failed = 1;
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    set_err(c->err, c->err_size, "schema id %d: field %s: %s", (int)c->plan->schema_id,
+            path ? path : "(root)", what);
+}
+
+__attribute__((format(printf, 2, 3))) static void desc_add(compile_ctx_t *c, const char *fmt, ...) {
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n >= sizeof(line)) n = sizeof(line) - 1;
+    (void)kfb_buf_append(&c->desc, line, (size_t)n);
+}
+
+static const char *avro_desc(const kfb_avro_node_t *t) {
+    if (t->logical != KFB_AVRO_LOGICAL_NONE) return kfb_avro_logical_type_name(t->logical);
+    return kfb_avro_type_name(t->type);
+}
+
+/* Picks the conversion of an Avro type onto a column type. Returns 0, or -1 with a reason
+ * in `why`. *lossy gets a note when the conversion can drop information. */
+static int choose_conv(const kfb_avro_node_t *a, const kfb_datatype_t *t, conv_t *out,
+                       const char **lossy, char *why, size_t why_size) {
+    kfb_type_root_t r = t->root;
+    *lossy = NULL;
+    switch (a->logical) {
+    case KFB_AVRO_LOGICAL_DECIMAL:
+        if (r == KFB_TYPE_DECIMAL) {
+            *out = a->type == KFB_AVRO_FIXED ? CV_DEC_FIXED : CV_DEC_BYTES;
+            if (a->scale > t->scale) *lossy = "decimal scale reduced (rounded HALF_UP)";
+            return 0;
+        }
+        break;
+    case KFB_AVRO_LOGICAL_UUID:
+        if (r == KFB_TYPE_STRING || r == KFB_TYPE_CHAR) {
+            *out = CV_STRING;
+            return 0;
+        }
+        break;
+    case KFB_AVRO_LOGICAL_DATE:
+        if (r == KFB_TYPE_DATE) {
+            *out = CV_DATE;
+            return 0;
+        }
+        break;
+    case KFB_AVRO_LOGICAL_TIME_MILLIS:
+        if (r == KFB_TYPE_TIME_WITHOUT_TIME_ZONE) {
+            *out = CV_TIME_MILLIS;
+            return 0;
+        }
+        break;
+    case KFB_AVRO_LOGICAL_TIME_MICROS:
+        if (r == KFB_TYPE_TIME_WITHOUT_TIME_ZONE) {
+            *out = CV_TIME_MICROS;
+            *lossy = "microseconds truncated to milliseconds (Fluss TIME stores millis)";
+            return 0;
+        }
+        break;
+    case KFB_AVRO_LOGICAL_TIMESTAMP_MILLIS:
+    case KFB_AVRO_LOGICAL_TIMESTAMP_MICROS:
+    case KFB_AVRO_LOGICAL_TIMESTAMP_NANOS:
+    case KFB_AVRO_LOGICAL_LOCAL_TIMESTAMP_MILLIS:
+    case KFB_AVRO_LOGICAL_LOCAL_TIMESTAMP_MICROS:
+    case KFB_AVRO_LOGICAL_LOCAL_TIMESTAMP_NANOS: {
+        int local = a->logical >= KFB_AVRO_LOGICAL_LOCAL_TIMESTAMP_MILLIS;
+        kfb_type_root_t want = local ? KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE
+                                     : KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE;
+        if (r != want) {
+            snprintf(why, why_size, "Avro %s maps to %s, not to this column's type",
+                     kfb_avro_logical_type_name(a->logical),
+                     local ? "TIMESTAMP(p)" : "TIMESTAMP_LTZ(p)");
+            return -1;
+        }
+        kfb_avro_logical_t base = local ? a->logical - 3 : a->logical;
+        if (base == KFB_AVRO_LOGICAL_TIMESTAMP_MILLIS) *out = CV_TS_MILLIS;
+        else if (base == KFB_AVRO_LOGICAL_TIMESTAMP_MICROS) *out = CV_TS_MICROS;
+        else *out = CV_TS_NANOS;
+        if (*out != CV_TS_MILLIS && t->precision <= 3)
+            *lossy = "sub-millisecond digits dropped (column precision <= 3 stores millis)";
+        return 0;
+    }
+    default:
+        break;
+    }
+    switch (a->type) {
+    case KFB_AVRO_NULL:
+        *out = CV_NULL;
+        return 0;
+    case KFB_AVRO_BOOLEAN:
+        if (r == KFB_TYPE_BOOLEAN) { *out = CV_BOOL; return 0; }
+        break;
+    case KFB_AVRO_INT:
+        if (r == KFB_TYPE_TINYINT) { *out = CV_INT_I8; return 0; }
+        if (r == KFB_TYPE_SMALLINT) { *out = CV_INT_I16; return 0; }
+        if (r == KFB_TYPE_INTEGER) { *out = CV_INT_I32; return 0; }
+        if (r == KFB_TYPE_BIGINT) { *out = CV_INT_I64; return 0; }
+        break;
+    case KFB_AVRO_LONG:
+        if (r == KFB_TYPE_BIGINT) { *out = CV_LONG_I64; return 0; }
+        if (r == KFB_TYPE_INTEGER) { *out = CV_LONG_I32; return 0; }
+        break;
+    case KFB_AVRO_FLOAT:
+        if (r == KFB_TYPE_FLOAT) { *out = CV_FLOAT_F32; return 0; }
+        if (r == KFB_TYPE_DOUBLE) { *out = CV_FLOAT_F64; return 0; }
+        break;
+    case KFB_AVRO_DOUBLE:
+        if (r == KFB_TYPE_DOUBLE) { *out = CV_DOUBLE_F64; return 0; }
+        break;
+    case KFB_AVRO_STRING:
+        if (r == KFB_TYPE_STRING || r == KFB_TYPE_CHAR) { *out = CV_STRING; return 0; }
+        break;
+    case KFB_AVRO_ENUM:
+        if (r == KFB_TYPE_STRING || r == KFB_TYPE_CHAR) { *out = CV_ENUM; return 0; }
+        break;
+    case KFB_AVRO_BYTES:
+        if (r == KFB_TYPE_BYTES || r == KFB_TYPE_BINARY) { *out = CV_BYTES; return 0; }
+        break;
+    case KFB_AVRO_FIXED:
+        if (r == KFB_TYPE_BYTES || r == KFB_TYPE_BINARY) { *out = CV_FIXED; return 0; }
+        break;
+    case KFB_AVRO_RECORD:
+    case KFB_AVRO_ARRAY:
+    case KFB_AVRO_MAP:
+        snprintf(why, why_size,
+                 "nested Avro %s values are not supported by this version of the bridge; "
+                 "ignore the field or flatten it upstream",
+                 kfb_avro_type_name(a->type));
+        return -1;
+    default:
+        break;
+    }
+    char tn[128];
+    kfb_datatype_format(t, tn, sizeof(tn));
+    snprintf(why, why_size, "Avro %s cannot be written to a %s column", avro_desc(a), tn);
+    return -1;
+}
+
+static const char *column_for_field(const kfb_mapper_t *m, const char *field) {
+    for (size_t i = 0; i < m->n_renames; i++)
+        if (!strcmp(m->rename_from[i], field)) return m->rename_to[i];
+    return field;
+}
+
+static int is_ignored(const kfb_mapper_t *m, const char *field) {
+    for (size_t i = 0; i < m->n_ignore; i++)
+        if (!strcmp(m->ignore[i], field)) return 1;
+    return 0;
+}
+
+static int in_idx(const int *list, size_t n, int v) {
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == v) return 1;
+    return 0;
+}
+
+/* Fills one ST_COLUMN (or ST_SKIP) step for a field of declared type `type`. */
+static int compile_column_step(compile_ctx_t *c, step_t *s, const kfb_avro_node_t *type,
+                               int column) {
+    const kfb_table_desc_t *td = c->m->td;
+    s->type = type;
+    s->null_branch = -1;
+    s->inner = type;
+    if (type->type == KFB_AVRO_UNION) {
+        const kfb_avro_node_t *inner = kfb_avro_nullable_inner(type);
+        if (!inner || type->n_branches != 2) {
+            cfail(c, s->path,
+                  "is a union of %zu types; only unions of null and one type can be mapped "
+                  "(ignore the field, or change the producer's schema)",
+                  type->n_branches);
+            return -1;
+        }
+        s->null_branch = type->null_branch;
+        s->n_branches = type->n_branches;
+        s->inner = inner;
+    }
+    s->kind = ST_COLUMN;
+    s->column = column;
+    const kfb_datatype_t *ct = td->columns[column].type;
+    const char *lossy = NULL;
+    char why[256];
+    conv_t cv;
+    if (choose_conv(s->inner, ct, &cv, &lossy, why, sizeof(why)) != 0) {
+        cfail(c, s->path, "%s (column \"%s\")", why, td->columns[column].name);
+        return -1;
+    }
+    s->conv = cv;
+    s->src_scale = s->inner->scale;
+    char tn[128];
+    kfb_datatype_format(ct, tn, sizeof(tn));
+    desc_add(c, "  column %s %s <- %s (%s%s)%s%s\n", td->columns[column].name, tn, s->path,
+             s->null_branch >= 0 ? "nullable " : "", avro_desc(s->inner),
+             lossy ? " LOSSY: " : "", lossy ? lossy : "");
+    return 0;
+}
+
+/* Compiles the fields of an Avro record onto columns. key_only limits matches to PK
+ * columns (Kafka key schemas). */
+static int compile_record(compile_ctx_t *c, const kfb_avro_node_t *rec, const char *prefix,
+                          steplist_t *sl, int key_only) {
+    const kfb_table_desc_t *td = c->m->td;
+    sl->v = calloc(rec->n_fields ? rec->n_fields : 1, sizeof(step_t));
+    if (!sl->v) {
+        cfail(c, prefix, "out of memory");
+        return -1;
+    }
+    sl->n = rec->n_fields;
+    for (size_t i = 0; i < rec->n_fields; i++) {
+        const kfb_avro_field_t *f = &rec->fields[i];
+        step_t *s = &sl->v[i];
+        size_t pl = strlen(prefix) + strlen(f->name) + 2;
+        s->path = malloc(pl);
+        if (!s->path) {
+            cfail(c, prefix, "out of memory");
+            return -1;
+        }
+        snprintf(s->path, pl, "%s.%s", prefix, f->name);
+        s->kind = ST_SKIP;
+        s->type = f->type;
+        s->column = -1;
+        if (!key_only && is_ignored(c->m, f->name)) {
+            desc_add(c, "  skip %s (ignored by configuration)\n", s->path);
+            continue;
+        }
+        const char *colname = column_for_field(c->m, f->name);
+        int col = kfb_table_desc_column_index(td, colname);
+        if (col < 0 || (key_only && !in_idx(td->primary_key, td->primary_key_count, col))) {
+            desc_add(c, "  skip %s (no column \"%s\")\n", s->path, colname);
+            continue;
+        }
+        if (c->has_source[col]) {
+            cfail(c, s->path, "maps to column \"%s\", which another field already fills",
+                  colname);
+            return -1;
+        }
+        if (col == td->auto_increment_column) {
+            cfail(c, s->path,
+                  "maps to the auto-increment column \"%s\", which Fluss fills itself; "
+                  "ignore the field",
+                  colname);
+            return -1;
+        }
+        if (compile_column_step(c, s, f->type, col) != 0) return -1;
+        c->has_source[col] = 1;
+    }
+    return 0;
+}
+
+/* Debezium: finds the Value record inside the envelope's before/after union. */
+static const kfb_avro_node_t *dbz_value_record(const kfb_avro_node_t *t) {
+    const kfb_avro_node_t *inner = kfb_avro_nullable_inner(t);
+    if (!inner || inner->type != KFB_AVRO_RECORD) return NULL;
+    return inner;
+}
+
+static int compile_debezium(compile_ctx_t *c, const kfb_avro_node_t *env) {
+    const kfb_avro_field_t *fa = kfb_avro_record_field(env, "after");
+    const kfb_avro_field_t *fb = kfb_avro_record_field(env, "before");
+    const kfb_avro_field_t *fo = kfb_avro_record_field(env, "op");
+    const char *ename = env->name ? env->name : "Envelope";
+    if (!fa || !fb || !fo) {
+        cfail(c, ename,
+              "is not a Debezium envelope: it needs fields before, after and op "
+              "(is the format setting right?)");
+        return -1;
+    }
+    const kfb_avro_node_t *va = dbz_value_record(fa->type), *vb = dbz_value_record(fb->type);
+    if (!va || !vb) {
+        cfail(c, ename, "Debezium before/after must be unions of null and a record");
+        return -1;
+    }
+    const kfb_avro_node_t *op = kfb_avro_nullable_inner(fo->type);
+    if (!op || op->type != KFB_AVRO_STRING) {
+        cfail(c, ename, "Debezium op must be a string");
+        return -1;
+    }
+    steplist_t *sl = &c->plan->steps;
+    sl->v = calloc(env->n_fields, sizeof(step_t));
+    if (!sl->v) {
+        cfail(c, ename, "out of memory");
+        return -1;
+    }
+    sl->n = env->n_fields;
+    for (size_t i = 0; i < env->n_fields; i++) {
+        const kfb_avro_field_t *f = &env->fields[i];
+        step_t *s = &sl->v[i];
+        size_t pl = strlen(ename) + strlen(f->name) + 2;
+        s->path = malloc(pl);
+        if (!s->path) {
+            cfail(c, ename, "out of memory");
+            return -1;
+        }
+        snprintf(s->path, pl, "%s.%s", ename, f->name);
+        s->type = f->type;
+        s->column = -1;
+        s->null_branch = -1;
+        if (f == fa || f == fb) {
+            s->kind = ST_RECORD;
+            s->slotset = f == fa ? 0 : 1;
+            s->null_branch = f->type->null_branch;
+            s->n_branches = f->type->n_branches;
+            s->inner = f == fa ? va : vb;
+            s->sub = calloc(1, sizeof(steplist_t));
+            if (!s->sub) {
+                cfail(c, ename, "out of memory");
+                return -1;
+            }
+            char prefix[512];
+            snprintf(prefix, sizeof(prefix), "%s.%s", s->path, s->inner->name ? s->inner->name : "Value");
+            if (f == fb) {
+                /* `before` fills its own slot set; sources are judged from `after` */
+                uint8_t *saved = c->has_source;
+                uint8_t *tmp = calloc(c->m->td->column_count, 1);
+                if (!tmp) {
+                    cfail(c, ename, "out of memory");
+                    return -1;
+                }
+                c->has_source = tmp;
+                size_t dlen = c->desc.len;
+                int rc = compile_record(c, s->inner, prefix, s->sub, 0);
+                c->desc.len = dlen; /* describe the after mapping only */
+                c->has_source = saved;
+                free(tmp);
+                if (rc != 0) return -1;
+            } else if (compile_record(c, s->inner, prefix, s->sub, 0) != 0) {
+                return -1;
+            }
+        } else if (f == fo) {
+            s->kind = ST_OP;
+            s->null_branch = fo->type->type == KFB_AVRO_UNION ? fo->type->null_branch : -1;
+            s->n_branches = fo->type->type == KFB_AVRO_UNION ? fo->type->n_branches : 0;
+            s->inner = op;
+        } else {
+            s->kind = ST_SKIP;
+        }
+    }
+    return 0;
+}
+
+static int compile_finish(compile_ctx_t *c) {
+    const kfb_table_desc_t *td = c->m->td;
+    kfb_mapper_t *m = c->m;
+    int need_targets = 0;
+    for (size_t col = 0; col < td->column_count; col++) {
+        if (c->has_source[col]) continue;
+        int is_pk = in_idx(td->primary_key, td->primary_key_count, (int)col);
+        const kfb_table_column_t *tc = &td->columns[col];
+        if (is_pk && m->key_from_message_key) {
+            c->has_source[col] = 2;
+            desc_add(c, "  column %s <- Kafka message key\n", tc->name);
+            continue;
+        }
+        if ((int)col == td->auto_increment_column) {
+            need_targets = 1;
+            desc_add(c, "  column %s <- assigned by Fluss (auto-increment)\n", tc->name);
+            continue;
+        }
+        if (!tc->type->nullable) {
+            cfail(c, tc->name,
+                  "column \"%s\" is NOT NULL%s but the Avro schema has no field for it; add a "
+                  "field, or a rename that maps one onto it",
+                  tc->name, is_pk ? " (primary key)" : "");
+            return -1;
+        }
+        if (m->partial_update) {
+            need_targets = 1;
+            desc_add(c, "  column %s <- not written (partial update)\n", tc->name);
+        } else {
+            desc_add(c, "  column %s <- null (no Avro field)\n", tc->name);
+        }
+    }
+    if (need_targets) {
+        c->plan->target_columns = malloc(td->column_count * sizeof(int32_t));
+        if (!c->plan->target_columns) {
+            cfail(c, NULL, "out of memory");
+            return -1;
+        }
+        for (size_t col = 0; col < td->column_count; col++)
+            if (c->has_source[col]) c->plan->target_columns[c->plan->n_target++] = (int32_t)col;
+    }
+    return 0;
+}
+
+/* Compiles a plan for a writer schema. Never returns NULL except on out of memory: a
+ * compile error is kept in the plan (err, errmsg). */
+static plan_t *compile_plan(kfb_mapper_t *m, int32_t schema_id, plan_role_t role,
+                            const kfb_avro_schema_t *schema) {
+    plan_t *p = calloc(1, sizeof(*p));
+    if (!p) return NULL;
+    p->schema_id = schema_id;
+    p->role = role;
+    char err[768] = "";
+    compile_ctx_t c = {m, p, err, sizeof(err), calloc(m->td->column_count, 1), KFB_BUF_INIT, 0};
+    if (!c.has_source) {
+        free(p);
+        return NULL;
+    }
+    const kfb_avro_node_t *root = kfb_avro_schema_root(schema);
+    desc_add(&c, "%s schema %d -> table (%zu columns):\n", role == ROLE_KEY ? "key" : "value",
+             (int)schema_id, m->td->column_count);
+    if (role == ROLE_VALUE && m->format == KFB_MAPPER_FORMAT_DEBEZIUM) {
+        if (root->type != KFB_AVRO_RECORD) cfail(&c, NULL, "a Debezium envelope must be a record");
+        else if (compile_debezium(&c, root) == 0) compile_finish(&c);
+        p->root_is_record = 1;
+    } else if (root->type == KFB_AVRO_RECORD) {
+        p->root_is_record = 1;
+        if (compile_record(&c, root, root->name ? root->name : "value", &p->steps,
+                           role == ROLE_KEY) == 0 && role == ROLE_VALUE)
+            compile_finish(&c);
+        if (!c.failed && role == ROLE_KEY) {
+            for (size_t i = 0; i < m->td->primary_key_count; i++) {
+                int col = m->td->primary_key[i];
+                if (!c.has_source[col]) {
+                    cfail(&c, root->name ? root->name : "key",
+                          "the Kafka key schema has no field for primary-key column \"%s\"",
+                          m->td->columns[col].name);
+                    break;
+                }
+            }
+        }
+    } else if (role == ROLE_KEY && m->td->primary_key_count == 1) {
+        /* a primitive key schema for a single-column key */
+        p->steps.v = calloc(1, sizeof(step_t));
+        if (p->steps.v) {
+            p->steps.n = 1;
+            p->steps.v[0].path = xstrdup("key");
+            if (p->steps.v[0].path)
+                compile_column_step(&c, &p->steps.v[0], root, m->td->primary_key[0]);
+            else cfail(&c, NULL, "out of memory");
+        } else cfail(&c, NULL, "out of memory");
+    } else {
+        cfail(&c, NULL, "the top-level Avro type is %s; expected a record",
+              kfb_avro_type_name(root->type));
+    }
+    free(c.has_source);
+    if (c.failed) {
+        p->err = KFB_ERR_MAPPER_PLAN;
+        p->errmsg = xstrdup(err);
+        steplist_free(&p->steps);
+    }
+    (void)kfb_buf_append_byte(&c.desc, 0);
+    p->desc = (char *)c.desc.data; /* owned by the plan now */
+    return p;
+}
+
+static plan_t *find_plan(const kfb_mapper_t *m, int32_t schema_id, plan_role_t role) {
+    for (size_t i = 0; i < m->n_plans; i++)
+        if (m->plans[i]->schema_id == schema_id && m->plans[i]->role == role) return m->plans[i];
+    return NULL;
+}
+
+/* The plan for (schema id, role): cached, or fetched and compiled. */
+static kfb_err_t get_plan(kfb_mapper_t *m, int32_t schema_id, plan_role_t role,
+                          const plan_t **out, char *errstr, size_t errstr_size) {
+    plan_t *p = m->last_plan;
+    /* consecutive messages nearly always share a schema id */
+    if (KFB_LIKELY(p && p->schema_id == schema_id && p->role == role && !p->err)) {
+        *out = p;
+        return KFB_ERR_OK;
+    }
+    p = find_plan(m, schema_id, role);
+    if (!p) {
+        const kfb_avro_schema_t *schema;
+        char serr[512];
+        kfb_err_t err = kfb_schema_source_get(m->schemas, schema_id, &schema, serr, sizeof(serr));
+        if (err) {
+            set_err(errstr, errstr_size, "%s schema id %d: %s", role == ROLE_KEY ? "key" : "value",
+                    (int)schema_id, serr);
+            return err;
+        }
+        if (m->n_plans == m->cap_plans) {
+            size_t cap = m->cap_plans ? m->cap_plans * 2 : 8;
+            plan_t **np = realloc(m->plans, cap * sizeof(*np));
+            if (!np) return KFB_ERR_NOMEM;
+            m->plans = np;
+            m->cap_plans = cap;
+        }
+        p = compile_plan(m, schema_id, role, schema);
+        if (!p) return KFB_ERR_NOMEM;
+        m->plans[m->n_plans++] = p;
+        if (p->err) KFB_WARN("mapper", "%s", p->errmsg ? p->errmsg : "plan error");
+        else KFB_DEBUG("mapper", "compiled plan: %s", p->desc);
+    }
+    if (p->err) {
+        set_err(errstr, errstr_size, "%s", p->errmsg ? p->errmsg : "cannot map this schema");
+        return p->err;
+    }
+    *out = p;
+    if (role == ROLE_VALUE) m->last_plan = p;
+    return KFB_ERR_OK;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Setup                                                                               */
+/* ---------------------------------------------------------------------------------- */
+
+void kfb_mapper_config_init(kfb_mapper_config_t *cfg) { memset(cfg, 0, sizeof(*cfg)); }
+
+const char *kfb_op_name(kfb_op_t op) {
+    switch (op) {
+    case KFB_OP_UPSERT: return "upsert";
+    case KFB_OP_DELETE: return "delete";
+    case KFB_OP_SKIP: return "skip";
+    }
+    return "?";
+}
+
+static kfb_lake_format_t lake_of(kfb_datalake_format_t f) {
+    switch (f) {
+    case KFB_DATALAKE_PAIMON: return KFB_LAKE_PAIMON;
+    case KFB_DATALAKE_LANCE: return KFB_LAKE_LANCE;
+    case KFB_DATALAKE_ICEBERG: return KFB_LAKE_ICEBERG;
+    case KFB_DATALAKE_HUDI: return KFB_LAKE_HUDI;
+    default: return KFB_LAKE_NONE;
+    }
+}
+
+void kfb_mapper_destroy(kfb_mapper_t *m) {
+    if (!m) return;
+    for (size_t i = 0; i < m->n_plans; i++) plan_free(m->plans[i]);
+    free(m->plans);
+    for (size_t i = 0; i < m->n_renames; i++) {
+        free(m->rename_from[i]);
+        free(m->rename_to[i]);
+    }
+    free(m->rename_from);
+    free(m->rename_to);
+    for (size_t i = 0; i < m->n_ignore; i++) free(m->ignore[i]);
+    free(m->ignore);
+    for (int s = 0; s < SLOTSETS; s++) {
+        free(m->slots[s]);
+        free(m->present[s]);
+    }
+    for (int i = 0; i < KFB_MAPPER_MAX_OUT; i++) {
+        kfb_buf_free(&m->keybuf[i]);
+        kfb_buf_free(&m->bkbuf[i]);
+    }
+    kfb_buf_free(&m->last_delete);
+    kfb_buf_free(&m->desc_scratch);
+    free(m->topic);
+    free(m);
+}
+
+kfb_mapper_t *kfb_mapper_new(const kfb_table_desc_t *td, kfb_schema_source_t *schemas,
+                             const kfb_mapper_config_t *cfg, char *errstr, size_t errstr_size) {
+    if (!td || !schemas || !cfg) {
+        set_err(errstr, errstr_size, "mapper: table, schema source and config are required");
+        return NULL;
+    }
+    if (!td->primary_key_count) {
+        set_err(errstr, errstr_size,
+                "the table has no primary key; the bridge writes primary-key tables only");
+        return NULL;
+    }
+    if (td->kv_format != KFB_KV_FORMAT_COMPACTED) {
+        set_err(errstr, errstr_size,
+                "the table uses table.kv.format=%s; the bridge writes COMPACTED rows only "
+                "(recreate the table with table.kv.format=COMPACTED)",
+                kfb_kv_format_name(td->kv_format));
+        return NULL;
+    }
+    if (td->bucket_count < 1) {
+        set_err(errstr, errstr_size,
+                "the table descriptor has no bucket_count; use the descriptor the server "
+                "returns (GetTableInfo) or add \"bucket_count\"");
+        return NULL;
+    }
+    if (cfg->partial_update && (td->merge_engine == KFB_MERGE_ENGINE_FIRST_ROW ||
+                                td->merge_engine == KFB_MERGE_ENGINE_VERSIONED)) {
+        set_err(errstr, errstr_size,
+                "partial updates are not supported by the %s merge engine of this table; "
+                "turn partial_update off",
+                kfb_merge_engine_name(td->merge_engine));
+        return NULL;
+    }
+    if (cfg->key_format != KFB_MAPPER_KEY_AVRO && td->physical_primary_key_count != 1) {
+        set_err(errstr, errstr_size,
+                "a plain %s Kafka key can only carry a single-column primary key; this table's "
+                "key has %zu columns",
+                cfg->key_format == KFB_MAPPER_KEY_STRING ? "string" : "bytes",
+                td->physical_primary_key_count);
+        return NULL;
+    }
+    if (cfg->key_format != KFB_MAPPER_KEY_AVRO) {
+        kfb_type_root_t r = td->columns[td->physical_primary_key[0]].type->root;
+        int ok = cfg->key_format == KFB_MAPPER_KEY_STRING
+                     ? (r == KFB_TYPE_STRING || r == KFB_TYPE_CHAR)
+                     : (r == KFB_TYPE_BYTES || r == KFB_TYPE_BINARY);
+        if (!ok || td->partition_key_count) {
+            set_err(errstr, errstr_size,
+                    "a plain %s Kafka key needs a single %s primary-key column and an "
+                    "unpartitioned table",
+                    cfg->key_format == KFB_MAPPER_KEY_STRING ? "string" : "bytes",
+                    cfg->key_format == KFB_MAPPER_KEY_STRING ? "STRING/CHAR" : "BYTES/BINARY");
+            return NULL;
+        }
+    }
+    for (size_t i = 0; i < td->partition_key_count; i++) {
+        kfb_type_root_t r = td->columns[td->partition_keys[i]].type->root;
+        if (r == KFB_TYPE_FLOAT || r == KFB_TYPE_DOUBLE) {
+            set_err(errstr, errstr_size,
+                    "partition key \"%s\" is FLOAT/DOUBLE; the bridge does not render those "
+                    "partition names (Java Float.toString rules)",
+                    td->columns[td->partition_keys[i]].name);
+            return NULL;
+        }
+    }
+    kfb_mapper_t *m = calloc(1, sizeof(*m));
+    if (!m) {
+        set_err(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    m->td = td;
+    m->schemas = schemas;
+    m->format = cfg->format;
+    m->key_format = cfg->key_format;
+    m->partial_update = cfg->partial_update;
+    m->key_from_message_key = cfg->key_from_message_key;
+    char kerr[512];
+    kfb_err_t kp = kfb_key_plan_select(lake_of(td->datalake_format), td->kv_format_version,
+                                       td->default_bucket_key != 0, &m->keys, kerr, sizeof(kerr));
+    if (kp) {
+        set_err(errstr, errstr_size, "%s", kerr);
+        goto err;
+    }
+    kp = kfb_key_plan_check_columns(&m->keys, td->physical_primary_key_count,
+                                    td->bucket_key_count, kerr, sizeof(kerr));
+    if (kp) {
+        set_err(errstr, errstr_size, "%s", kerr);
+        goto err;
+    }
+    if (m->keys.pk_encoding == KFB_KEY_ENC_ICEBERG || m->keys.bucket_encoding == KFB_KEY_ENC_ICEBERG) {
+        const int *cols = m->keys.pk_encoding == KFB_KEY_ENC_ICEBERG ? td->physical_primary_key
+                                                                     : td->bucket_keys;
+        kfb_type_root_t r = td->columns[cols[0]].type->root;
+        if (!kfb_iceberg_key_type_supported(kfb_type_root_json_name(r))) {
+            set_err(errstr, errstr_size,
+                    "key column \"%s\" has a type the Iceberg key encoder does not support",
+                    td->columns[cols[0]].name);
+            goto err;
+        }
+    }
+    if (cfg->topic && !(m->topic = xstrdup(cfg->topic))) goto nomem;
+    if (cfg->n_renames) {
+        m->rename_from = calloc(cfg->n_renames, sizeof(char *));
+        m->rename_to = calloc(cfg->n_renames, sizeof(char *));
+        if (!m->rename_from || !m->rename_to) goto nomem;
+        for (size_t i = 0; i < cfg->n_renames; i++) {
+            m->n_renames = i + 1;
+            m->rename_from[i] = xstrdup(cfg->renames[i].field);
+            m->rename_to[i] = xstrdup(cfg->renames[i].column);
+            if (!m->rename_from[i] || !m->rename_to[i]) goto nomem;
+            if (kfb_table_desc_column_index(td, cfg->renames[i].column) < 0) {
+                set_err(errstr, errstr_size, "rename %s -> %s: the table has no column \"%s\"",
+                        cfg->renames[i].field, cfg->renames[i].column, cfg->renames[i].column);
+                goto err;
+            }
+        }
+    }
+    if (cfg->n_ignore) {
+        m->ignore = calloc(cfg->n_ignore, sizeof(char *));
+        if (!m->ignore) goto nomem;
+        for (size_t i = 0; i < cfg->n_ignore; i++) {
+            m->n_ignore = i + 1;
+            if (!(m->ignore[i] = xstrdup(cfg->ignore[i]))) goto nomem;
+        }
+    }
+    for (int s = 0; s < SLOTSETS; s++) {
+        m->slots[s] = calloc(td->column_count, sizeof(slot_t));
+        m->present[s] = calloc(td->column_count, 1);
+        if (!m->slots[s] || !m->present[s]) goto nomem;
+    }
+    if (td->delete_behavior == KFB_DELETE_IGNORE)
+        KFB_WARN("mapper",
+                 "table has table.delete.behavior=IGNORE%s: deletes and tombstones will be "
+                 "sent but Fluss will ignore them",
+                 td->delete_behavior_explicit ? "" : " (implied by its merge engine)");
+    return m;
+nomem:
+    set_err(errstr, errstr_size, "out of memory");
+err:
+    kfb_mapper_destroy(m);
+    return NULL;
+}
+
+kfb_err_t kfb_mapper_prepare(kfb_mapper_t *m, int32_t writer_schema_id, char *errstr,
+                             size_t errstr_size) {
+    const plan_t *p;
+    return get_plan(m, writer_schema_id, ROLE_VALUE, &p, errstr, errstr_size);
+}
+
+const char *kfb_mapper_describe(kfb_mapper_t *m, int32_t writer_schema_id) {
+    plan_t *p = find_plan(m, writer_schema_id, ROLE_VALUE);
+    return p ? p->desc : NULL;
+}
+
+size_t kfb_mapper_plan_count(const kfb_mapper_t *m) { return m->n_plans; }
+
+/* ---------------------------------------------------------------------------------- */
+/* Decoding                                                                            */
+/* ---------------------------------------------------------------------------------- */
+
+static inline int64_t floor_div(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    if ((a % b) != 0 && ((a < 0) != (b < 0))) q--;
+    return q;
+}
+
+static const char *avro_err_text(kfb_err_t e) {
+    switch (e) {
+    case KFB_ERR_TRUNCATED: return "the message ends inside this field";
+    case KFB_ERR_VARINT_OVERLONG: return "a varint is longer than Avro allows";
+    case KFB_ERR_BAD_LENGTH: return "a length is negative or runs past the end of the message";
+    case KFB_ERR_AVRO_UNION_INDEX: return "the union branch index is out of range";
+    case KFB_ERR_AVRO_ENUM_INDEX: return "the enum symbol index is out of range";
+    case KFB_ERR_AVRO_BAD_BOOLEAN: return "a boolean byte is neither 0 nor 1";
+    case KFB_ERR_AVRO_BLOCK_COUNT: return "an array/map block count exceeds the message";
+    case KFB_ERR_AVRO_DEPTH: return "the value nests too deeply";
+    default: return kfb_err_message(e);
+    }
+}
+
+#define DEC_CHECK(m, s, expr)                                                             \
+    do {                                                                                  \
+        kfb_err_t e_ = (expr);                                                            \
+        if (KFB_UNLIKELY(e_)) return rec_err((m), e_, (s)->path, "%s", avro_err_text(e_)); \
+    } while (0)
+
+/* Reads one column step's value into slot `sl` (present flag in *present). */
+static kfb_err_t run_column(kfb_mapper_t *m, const step_t *s, kfb_avro_cursor_t *c, slot_t *sl,
+                            uint8_t *present) {
+    if (s->null_branch >= 0) {
+        uint32_t b;
+        DEC_CHECK(m, s, kfb_avro_read_union_index(c, s->n_branches, &b));
+        if ((int32_t)b == s->null_branch) {
+            *present = 0;
+            return KFB_ERR_OK;
+        }
+    }
+    *present = 1;
+    switch (s->conv) {
+    case CV_NULL:
+        *present = 0;
+        return KFB_ERR_OK;
+    case CV_BOOL: {
+        bool v;
+        DEC_CHECK(m, s, kfb_avro_read_boolean(c, &v));
+        sl->v.i64 = v;
+        return KFB_ERR_OK;
+    }
+    case CV_INT_I8:
+    case CV_INT_I16:
+    case CV_INT_I32:
+    case CV_INT_I64:
+    case CV_DATE:
+    case CV_TIME_MILLIS: {
+        int32_t v;
+        DEC_CHECK(m, s, kfb_avro_read_int(c, &v));
+        if (s->conv == CV_INT_I8 && (v < INT8_MIN || v > INT8_MAX))
+            return rec_err(m, KFB_ERR_OUT_OF_RANGE, s->path, "%d does not fit TINYINT (-128..127)", v);
+        if (s->conv == CV_INT_I16 && (v < INT16_MIN || v > INT16_MAX))
+            return rec_err(m, KFB_ERR_OUT_OF_RANGE, s->path,
+                           "%d does not fit SMALLINT (-32768..32767)", v);
+        if (s->conv == CV_TIME_MILLIS && (v < 0 || v >= 86400000))
+            return rec_err(m, KFB_ERR_OUT_OF_RANGE, s->path,
+                           "time-millis %d is outside a day (0..86399999)", v);
+        sl->v.i64 = v;
+        return KFB_ERR_OK;
+    }
+    case CV_LONG_I32:
+    case CV_LONG_I64:
+    case CV_TIME_MICROS:
+    case CV_TS_MILLIS:
+    case CV_TS_MICROS:
+    case CV_TS_NANOS: {
+        int64_t v;
+        DEC_CHECK(m, s, kfb_avro_read_long(c, &v));
+        switch (s->conv) {
+        case CV_LONG_I32:
+            if (v < INT32_MIN || v > INT32_MAX)
+                return rec_err(m, KFB_ERR_OUT_OF_RANGE, s->path, "%lld does not fit INT",
+                               (long long)v);
+            sl->v.i64 = v;
+            break;
+        case CV_TIME_MICROS:
+            if (v < 0 || v >= 86400000000LL)
+                return rec_err(m, KFB_ERR_OUT_OF_RANGE, s->path,
+                               "time-micros %lld is outside a day", (long long)v);
+            sl->v.i64 = v / 1000;
+            break;
+        case CV_TS_MILLIS:
+            sl->v.ts.ms = v;
+            sl->v.ts.nano = 0;
+            break;
+        case CV_TS_MICROS:
+            sl->v.ts.ms = floor_div(v, 1000);
+            sl->v.ts.nano = (int32_t)(v - sl->v.ts.ms * 1000) * 1000;
+            break;
+        case CV_TS_NANOS:
+            sl->v.ts.ms = floor_div(v, 1000000);
+            sl->v.ts.nano = (int32_t)(v - sl->v.ts.ms * 1000000);
+            break;
+        default:
+            sl->v.i64 = v;
+            break;
+        }
+        return KFB_ERR_OK;
+    }
+    case CV_FLOAT_F32:
+        DEC_CHECK(m, s, kfb_avro_read_float(c, &sl->v.f32));
+        return KFB_ERR_OK;
+    case CV_FLOAT_F64: {
+        float f;
+        DEC_CHECK(m, s, kfb_avro_read_float(c, &f));
+        sl->v.f64 = (double)f;
+        return KFB_ERR_OK;
+    }
+    case CV_DOUBLE_F64:
+        DEC_CHECK(m, s, kfb_avro_read_double(c, &sl->v.f64));
+        return KFB_ERR_OK;
+    case CV_STRING: {
+        DEC_CHECK(m, s, kfb_avro_read_bytes(c, &sl->v.b.p, &sl->v.b.n));
+        size_t bad = kfb_avro_utf8_check(sl->v.b.p, sl->v.b.n);
+        if (KFB_UNLIKELY(bad != sl->v.b.n))
+            return rec_err(m, KFB_ERR_INVALID_UTF8, s->path,
+                           "string is not valid UTF-8 (bad byte 0x%02x at offset %zu)",
+                           sl->v.b.p[bad], bad);
+        return KFB_ERR_OK;
+    }
+    case CV_ENUM: {
+        uint32_t idx;
+        DEC_CHECK(m, s, kfb_avro_read_enum(c, s->inner->n_symbols, &idx));
+        sl->v.b.p = (const uint8_t *)s->inner->symbols[idx];
+        sl->v.b.n = strlen(s->inner->symbols[idx]);
+        return KFB_ERR_OK;
+    }
+    case CV_BYTES:
+        DEC_CHECK(m, s, kfb_avro_read_bytes(c, &sl->v.b.p, &sl->v.b.n));
+        return KFB_ERR_OK;
+    case CV_FIXED:
+        DEC_CHECK(m, s, kfb_avro_read_fixed(c, s->inner->fixed_size, &sl->v.b.p));
+        sl->v.b.n = s->inner->fixed_size;
+        return KFB_ERR_OK;
+    case CV_DEC_BYTES:
+    case CV_DEC_FIXED: {
+        const uint8_t *p;
+        size_t n;
+        if (s->conv == CV_DEC_BYTES) DEC_CHECK(m, s, kfb_avro_read_bytes(c, &p, &n));
+        else {
+            DEC_CHECK(m, s, kfb_avro_read_fixed(c, s->inner->fixed_size, &p));
+            n = s->inner->fixed_size;
+        }
+        const kfb_datatype_t *t = m->td->columns[s->column].type;
+        kfb_err_t e = kfb_decimal_from_unscaled_be(p, n, s->src_scale, t->precision, t->scale,
+                                                   &sl->v.dec);
+        if (KFB_UNLIKELY(e))
+            return rec_err(m, e, s->path, "decimal does not fit DECIMAL(%d, %d)",
+                           (int)t->precision, (int)t->scale);
+        return KFB_ERR_OK;
+    }
+    }
+    return rec_err(m, KFB_ERR_INTERNAL, s->path, "unknown conversion");
+}
+
+static kfb_err_t run_steps(kfb_mapper_t *m, const steplist_t *sl, kfb_avro_cursor_t *c,
+                           int slotset) {
+    for (size_t i = 0; i < sl->n; i++) {
+        const step_t *s = &sl->v[i];
+        switch (s->kind) {
+        case ST_SKIP: {
+            kfb_err_t e = kfb_avro_skip(c, s->type);
+            if (KFB_UNLIKELY(e)) return rec_err(m, e, s->path, "%s", avro_err_text(e));
+            break;
+        }
+        case ST_COLUMN: {
+            kfb_err_t e = run_column(m, s, c, &m->slots[slotset][s->column],
+                                     &m->present[slotset][s->column]);
+            if (KFB_UNLIKELY(e)) return e;
+            break;
+        }
+        case ST_RECORD: {
+            uint32_t b;
+            DEC_CHECK(m, s, kfb_avro_read_union_index(c, s->n_branches, &b));
+            if ((int32_t)b == s->null_branch) {
+                m->record_present[s->slotset] = 0;
+                break;
+            }
+            m->record_present[s->slotset] = 1;
+            kfb_err_t e = run_steps(m, s->sub, c, s->slotset);
+            if (KFB_UNLIKELY(e)) return e;
+            break;
+        }
+        case ST_OP: {
+            if (s->null_branch >= 0) {
+                uint32_t b;
+                DEC_CHECK(m, s, kfb_avro_read_union_index(c, s->n_branches, &b));
+                if ((int32_t)b == s->null_branch) {
+                    m->op = 0;
+                    break;
+                }
+            }
+            const uint8_t *p;
+            size_t n;
+            DEC_CHECK(m, s, kfb_avro_read_bytes(c, &p, &n));
+            m->op = n == 1 ? (char)p[0] : '?';
+            break;
+        }
+        }
+    }
+    return KFB_ERR_OK;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Writing keys, partitions and rows from slots                                        */
+/* ---------------------------------------------------------------------------------- */
+
+static kfb_err_t write_field(kfb_row_writer_t *w, const kfb_datatype_t *t, const slot_t *s) {
+    switch (t->root) {
+    case KFB_TYPE_BOOLEAN: return kfb_row_write_boolean(w, s->v.i64 != 0);
+    case KFB_TYPE_TINYINT: return kfb_row_write_tinyint(w, (int8_t)s->v.i64);
+    case KFB_TYPE_SMALLINT: return kfb_row_write_smallint(w, (int16_t)s->v.i64);
+    case KFB_TYPE_INTEGER:
+    case KFB_TYPE_DATE:
+    case KFB_TYPE_TIME_WITHOUT_TIME_ZONE: return kfb_row_write_int(w, (int32_t)s->v.i64);
+    case KFB_TYPE_BIGINT: return kfb_row_write_bigint(w, s->v.i64);
+    case KFB_TYPE_FLOAT: return kfb_row_write_float(w, s->v.f32);
+    case KFB_TYPE_DOUBLE: return kfb_row_write_double(w, s->v.f64);
+    case KFB_TYPE_CHAR:
+    case KFB_TYPE_STRING:
+    case KFB_TYPE_BINARY:
+    case KFB_TYPE_BYTES: return kfb_row_write_bytes(w, s->v.b.p, s->v.b.n);
+    case KFB_TYPE_DECIMAL: return kfb_row_write_decimal(w, &s->v.dec);
+    case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
+    case KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE:
+        return kfb_row_write_timestamp(w, s->v.ts.ms, s->v.ts.nano, t->precision);
+    default: return KFB_ERR_UNSUPPORTED_TYPE;
+    }
+}
+
+static kfb_err_t write_paimon_field(kfb_paimon_key_writer_t *w, uint32_t pos,
+                                    const kfb_datatype_t *t, const slot_t *s) {
+    switch (t->root) {
+    case KFB_TYPE_BOOLEAN: return kfb_paimon_key_write_boolean(w, pos, s->v.i64 != 0);
+    case KFB_TYPE_TINYINT: return kfb_paimon_key_write_tinyint(w, pos, (int8_t)s->v.i64);
+    case KFB_TYPE_SMALLINT: return kfb_paimon_key_write_smallint(w, pos, (int16_t)s->v.i64);
+    case KFB_TYPE_INTEGER:
+    case KFB_TYPE_DATE:
+    case KFB_TYPE_TIME_WITHOUT_TIME_ZONE: return kfb_paimon_key_write_int(w, pos, (int32_t)s->v.i64);
+    case KFB_TYPE_BIGINT: return kfb_paimon_key_write_bigint(w, pos, s->v.i64);
+    case KFB_TYPE_FLOAT: return kfb_paimon_key_write_float(w, pos, s->v.f32);
+    case KFB_TYPE_DOUBLE: return kfb_paimon_key_write_double(w, pos, s->v.f64);
+    case KFB_TYPE_CHAR:
+    case KFB_TYPE_STRING: return kfb_paimon_key_write_string(w, pos, s->v.b.p, s->v.b.n);
+    case KFB_TYPE_BINARY:
+    case KFB_TYPE_BYTES: return kfb_paimon_key_write_bytes(w, pos, s->v.b.p, s->v.b.n);
+    case KFB_TYPE_DECIMAL:
+        if (t->precision <= KFB_DECIMAL_MAX_COMPACT_PRECISION)
+            return kfb_paimon_key_write_decimal(w, pos, t->precision, s->v.dec.unscaled);
+        return kfb_paimon_key_write_decimal_bytes(w, pos, t->precision, s->v.dec.bytes,
+                                                  s->v.dec.nbytes);
+    case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
+    case KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE:
+        return kfb_paimon_key_write_timestamp(w, pos, t->precision, s->v.ts.ms, s->v.ts.nano);
+    default: return KFB_ERR_UNSUPPORTED_TYPE;
+    }
+}
+
+/* IcebergKeyEncoder (single column): iceberg_key.h; which types it takes is checked
+ * when the mapper is created. */
+static kfb_err_t write_iceberg_field(kfb_buf_t *out, const kfb_datatype_t *t, const slot_t *s) {
+    switch (t->root) {
+    case KFB_TYPE_INTEGER:
+    case KFB_TYPE_DATE: return kfb_iceberg_key_int(out, (int32_t)s->v.i64);
+    case KFB_TYPE_TIME_WITHOUT_TIME_ZONE: return kfb_iceberg_key_time(out, (int32_t)s->v.i64);
+    case KFB_TYPE_BIGINT: return kfb_iceberg_key_bigint(out, s->v.i64);
+    case KFB_TYPE_FLOAT: return kfb_iceberg_key_float(out, s->v.f32);
+    case KFB_TYPE_DOUBLE: return kfb_iceberg_key_double(out, s->v.f64);
+    case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
+        return kfb_iceberg_key_timestamp(out, s->v.ts.ms, s->v.ts.nano);
+    case KFB_TYPE_DECIMAL:
+        if (t->precision <= KFB_DECIMAL_MAX_COMPACT_PRECISION)
+            return kfb_iceberg_key_decimal(out, s->v.dec.unscaled);
+        return kfb_iceberg_key_decimal_bytes(out, s->v.dec.bytes, s->v.dec.nbytes);
+    case KFB_TYPE_CHAR:
+    case KFB_TYPE_STRING:
+    case KFB_TYPE_BINARY:
+    case KFB_TYPE_BYTES: return kfb_iceberg_key_bytes(out, s->v.b.p, s->v.b.n);
+    default: return KFB_ERR_UNSUPPORTED_TYPE;
+    }
+}
+
+/* Encodes key columns `cols` from slot set `set` into out (reset first). */
+static kfb_err_t encode_key(kfb_mapper_t *m, int set, const int *cols, size_t n,
+                            kfb_key_encoding_t enc, kfb_buf_t *out) {
+    const kfb_table_desc_t *td = m->td;
+    kfb_buf_reset(out);
+    for (size_t i = 0; i < n; i++) {
+        int col = cols[i];
+        const kfb_datatype_t *t = td->columns[col].type;
+        if (KFB_UNLIKELY(!m->present[set][col]))
+            return rec_err(m, KFB_ERR_NULL_IN_KEY, td->columns[col].name,
+                           "primary-key column \"%s\" is null", td->columns[col].name);
+        const slot_t *s = &m->slots[set][col];
+        if (KFB_UNLIKELY((t->root == KFB_TYPE_FLOAT && isnan(s->v.f32)) ||
+                         (t->root == KFB_TYPE_DOUBLE && isnan(s->v.f64))))
+            return rec_err(m, KFB_ERR_OUT_OF_RANGE, td->columns[col].name,
+                           "NaN in key column \"%s\"", td->columns[col].name);
+    }
+    kfb_err_t e = KFB_ERR_OK;
+    if (enc == KFB_KEY_ENC_COMPACTED) {
+        kfb_row_writer_t w;
+        kfb_key_writer_begin(&w, out);
+        for (size_t i = 0; i < n && !e; i++)
+            e = write_field(&w, td->columns[cols[i]].type, &m->slots[set][cols[i]]);
+    } else if (enc == KFB_KEY_ENC_PAIMON) {
+        kfb_paimon_key_writer_t w;
+        e = kfb_paimon_key_begin(&w, out, (uint32_t)n);
+        for (size_t i = 0; i < n && !e; i++)
+            e = write_paimon_field(&w, (uint32_t)i, td->columns[cols[i]].type,
+                                   &m->slots[set][cols[i]]);
+        if (!e) e = kfb_paimon_key_finish(&w, NULL);
+        else kfb_paimon_key_abort(&w);
+    } else if (enc == KFB_KEY_ENC_ICEBERG && n == 1) {
+        e = write_iceberg_field(out, td->columns[cols[0]].type, &m->slots[set][cols[0]]);
+    } else {
+        e = KFB_ERR_UNSUPPORTED_FORMAT;
+    }
+    if (KFB_UNLIKELY(e)) return rec_err(m, e, NULL, "cannot encode the key: %s", kfb_err_message(e));
+    return KFB_ERR_OK;
+}
+
+/* Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil inverse). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *mo, unsigned *d) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t yy = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *mo = mp < 10 ? mp + 3 : mp - 9;
+    *y = yy + (*mo <= 2);
+}
+
+/* Appends one partition value rendered as PartitionUtils.convertValueOfType does. */
+static kfb_err_t render_partition_value(kfb_mapper_t *m, int col, const slot_t *s, char *out,
+                                        size_t size, size_t *pos) {
+    const kfb_table_column_t *tc = &m->td->columns[col];
+    char tmp[512];
+    int n = 0;
+    switch (tc->type->root) {
+    case KFB_TYPE_STRING:
+    case KFB_TYPE_CHAR:
+        if (s->v.b.n >= sizeof(tmp)) n = -1;
+        else {
+            memcpy(tmp, s->v.b.p, s->v.b.n);
+            n = (int)s->v.b.n;
+        }
+        break;
+    case KFB_TYPE_BOOLEAN: n = snprintf(tmp, sizeof(tmp), "%s", s->v.i64 ? "true" : "false"); break;
+    case KFB_TYPE_TINYINT:
+    case KFB_TYPE_SMALLINT:
+    case KFB_TYPE_INTEGER:
+    case KFB_TYPE_BIGINT: n = snprintf(tmp, sizeof(tmp), "%lld", (long long)s->v.i64); break;
+    case KFB_TYPE_BINARY:
+    case KFB_TYPE_BYTES:
+        if (s->v.b.n * 2 >= sizeof(tmp)) n = -1;
+        else {
+            for (size_t i = 0; i < s->v.b.n; i++) snprintf(tmp + 2 * i, 3, "%02x", s->v.b.p[i]);
+            n = (int)(s->v.b.n * 2);
+        }
+        break;
+    case KFB_TYPE_DATE: {
+        int64_t y;
+        unsigned mo, d;
+        civil_from_days(s->v.i64, &y, &mo, &d);
+        if (y < 0 || y > 9999) n = -2;
+        else n = snprintf(tmp, sizeof(tmp), "%04d-%02u-%02u", (int)y, mo, d);
+        break;
+    }
+    case KFB_TYPE_TIME_WITHOUT_TIME_ZONE: {
+        int64_t ms = s->v.i64;
+        n = snprintf(tmp, sizeof(tmp), "%02d-%02d-%02d_%03d", (int)(ms / 3600000),
+                     (int)(ms / 60000 % 60), (int)(ms / 1000 % 60), (int)(ms % 1000));
+        break;
+    }
+    case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
+    case KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE: {
+        int64_t days = floor_div(s->v.ts.ms, 86400000);
+        int64_t msod = s->v.ts.ms - days * 86400000;
+        int64_t y;
+        unsigned mo, d;
+        civil_from_days(days, &y, &mo, &d);
+        if (y < 0 || y > 9999) {
+            n = -2;
+            break;
+        }
+        /* fraction = nano-of-second, 9 digits, trailing zeros dropped */
+        long nos = (long)(msod % 1000) * 1000000L + s->v.ts.nano;
+        char frac[16];
+        snprintf(frac, sizeof(frac), "%09ld", nos);
+        for (int k = 8; k >= 0 && frac[k] == '0'; k--) frac[k] = '\0';
+        n = snprintf(tmp, sizeof(tmp), "%04d-%02u-%02u-%02d-%02d-%02d_%s", (int)y, mo, d,
+                     (int)(msod / 3600000), (int)(msod / 60000 % 60), (int)(msod / 1000 % 60),
+                     frac);
+        break;
+    }
+    default:
+        n = -3;
+        break;
+    }
+    if (n == -2)
+        return rec_err(m, KFB_ERR_OUT_OF_RANGE, tc->name,
+                       "partition value of \"%s\" is outside years 0000..9999", tc->name);
+    if (n < 0 || n > 200)
+        return rec_err(m, KFB_ERR_OUT_OF_RANGE, tc->name,
+                       "partition value of \"%s\" is longer than 200 characters", tc->name);
+    if (n == 0)
+        return rec_err(m, KFB_ERR_OUT_OF_RANGE, tc->name,
+                       "partition value of \"%s\" is empty", tc->name);
+    /* TablePath.detectInvalidName: [A-Za-z0-9_-] only */
+    for (int i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)tmp[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '-'))
+            return rec_err(m, KFB_ERR_OUT_OF_RANGE, tc->name,
+                           "partition value of \"%s\" contains '%c'; Fluss partition names allow "
+                           "only letters, digits, '_' and '-'",
+                           tc->name, ch >= 0x20 && ch < 0x7f ? ch : '?');
+    }
+    if (*pos + (size_t)n + 2 > size)
+        return rec_err(m, KFB_ERR_OUT_OF_RANGE, tc->name, "partition name too long");
+    memcpy(out + *pos, tmp, (size_t)n);
+    *pos += (size_t)n;
+    out[*pos] = '\0';
+    return KFB_ERR_OK;
+}
+
+/* Fills key, bucket key, bucket and partition of res->out[i] from slot set `set`. */
+static kfb_err_t finish_out(kfb_mapper_t *m, kfb_mapper_result_t *res, size_t i, kfb_op_t op,
+                            int set) {
+    const kfb_table_desc_t *td = m->td;
+    kfb_mapped_t *o = &res->out[i];
+    memset(o, 0, sizeof(*o));
+    o->op = op;
+    m->out_slotset[i] = set;
+    kfb_err_t e = encode_key(m, set, td->physical_primary_key, td->physical_primary_key_count,
+                             m->keys.pk_encoding, &m->keybuf[i]);
+    if (e) return e;
+    o->key = m->keybuf[i].data;
+    o->key_len = m->keybuf[i].len;
+    if (m->keys.bucket_key_is_pk_bytes) {
+        o->bucket_key = o->key;
+        o->bucket_key_len = o->key_len;
+    } else {
+        e = encode_key(m, set, td->bucket_keys, td->bucket_key_count, m->keys.bucket_encoding,
+                       &m->bkbuf[i]);
+        if (e) return e;
+        o->bucket_key = m->bkbuf[i].data;
+        o->bucket_key_len = m->bkbuf[i].len;
+    }
+    o->bucket = kfb_key_plan_bucket(&m->keys, o->bucket_key, o->bucket_key_len, td->bucket_count);
+    if (KFB_UNLIKELY(o->bucket < 0))
+        return rec_err(m, KFB_ERR_INTERNAL, NULL, "cannot compute the bucket (empty key)");
+    if (td->partition_key_count) {
+        size_t pos = 0;
+        char *pb = m->partbuf[i];
+        pb[0] = '\0';
+        for (size_t k = 0; k < td->partition_key_count; k++) {
+            int col = td->partition_keys[k];
+            if (!m->present[set][col])
+                return rec_err(m, KFB_ERR_NULL_IN_KEY, td->columns[col].name,
+                               "partition column \"%s\" is null", td->columns[col].name);
+            if (k) {
+                pb[pos++] = '$'; /* ResolvedPartitionSpec.PARTITION_SPEC_SEPARATOR */
+                pb[pos] = '\0';
+            }
+            e = render_partition_value(m, col, &m->slots[set][col], pb, sizeof(m->partbuf[i]), &pos);
+            if (e) return e;
+        }
+        o->partition = pb;
+    }
+    if (op == KFB_OP_UPSERT && m->value_plan && m->value_plan->target_columns) {
+        o->target_columns = m->value_plan->target_columns;
+        o->n_target_columns = m->value_plan->n_target;
+    }
+    return KFB_ERR_OK;
+}
+
+/* table.delete.behavior=DISABLE: Fluss fails the whole bucket batch (DELETION_DISABLED),
+ * so a delete must never reach a batch. */
+static kfb_err_t check_deletes(kfb_mapper_t *m, const kfb_mapper_result_t *res) {
+    if (m->td->delete_behavior != KFB_DELETE_DISABLE) return KFB_ERR_OK;
+    for (size_t i = 0; i < res->n; i++)
+        if (res->out[i].op == KFB_OP_DELETE)
+            return rec_err(m, KFB_ERR_MAPPER_DELETE_DISABLED, NULL,
+                           "this message deletes a row, but the table has "
+                           "table.delete.behavior=DISABLE, so Fluss would reject the whole "
+                           "batch; change the property or filter deletes upstream");
+    return KFB_ERR_OK;
+}
+
+/* Decodes a Kafka key into slot set `set` (PK columns). */
+static kfb_err_t decode_kafka_key(kfb_mapper_t *m, const uint8_t *key, size_t key_len, int set) {
+    if (!key)
+        return rec_err(m, KFB_ERR_MAPPER_NO_KEY, NULL,
+                       "the message has no Kafka key, which is needed here (tombstone or "
+                       "key_from_message_key)");
+    if (m->key_format != KFB_MAPPER_KEY_AVRO) {
+        int col = m->td->physical_primary_key[0];
+        if (m->key_format == KFB_MAPPER_KEY_STRING) {
+            size_t bad = kfb_avro_utf8_check(key, key_len);
+            if (bad != key_len)
+                return rec_err(m, KFB_ERR_INVALID_UTF8, "key",
+                               "the Kafka key is not valid UTF-8 (offset %zu)", bad);
+        }
+        m->slots[set][col].v.b.p = key;
+        m->slots[set][col].v.b.n = key_len;
+        m->present[set][col] = 1;
+        return KFB_ERR_OK;
+    }
+    kfb_confluent_msg_t cm;
+    char ferr[512];
+    kfb_err_t e = kfb_confluent_parse(key, key_len, m->origin, &cm, ferr, sizeof(ferr));
+    if (e) return rec_err(m, e, "key", "%s", ferr);
+    const plan_t *kp;
+    char perr[768];
+    e = get_plan(m, cm.schema_id, ROLE_KEY, &kp, perr, sizeof(perr));
+    if (e) return rec_err(m, e, "key", "%s", perr);
+    kfb_avro_cursor_t c;
+    kfb_avro_cursor_init(&c, cm.body, cm.body_len);
+    e = run_steps(m, &kp->steps, &c, set);
+    if (e) return e;
+    if (KFB_UNLIKELY(kfb_avro_remaining(&c)))
+        return rec_err(m, KFB_ERR_TRAILING_BYTES, "key", "%zu bytes left after the Avro key",
+                       kfb_avro_remaining(&c));
+    return KFB_ERR_OK;
+}
+
+static int same_bytes(const kfb_buf_t *a, const uint8_t *p, size_t n) {
+    return a->len == n && (n == 0 || !memcmp(a->data, p, n));
+}
+
+kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
+                         const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
+                         kfb_mapper_result_t *res, char *errstr, size_t errstr_size) {
+    const size_t ncol = m->td->column_count;
+    m->origin = origin;
+    m->errstr = errstr;
+    m->errstr_size = errstr_size;
+    m->value_plan = NULL;
+    res->n = 0;
+    memset(m->present[0], 0, ncol);
+    memset(m->present[1], 0, ncol);
+    m->record_present[0] = m->record_present[1] = 0;
+    m->op = 0;
+    kfb_err_t e;
+
+    if (!value) {
+        /* Kafka tombstone: delete the key carried by the Kafka key */
+        e = decode_kafka_key(m, key, key_len, 0);
+        if (e) return e;
+        e = finish_out(m, res, 0, KFB_OP_DELETE, 0);
+        if (e) return e;
+        res->n = 1;
+        if (m->format == KFB_MAPPER_FORMAT_DEBEZIUM && m->have_last_delete &&
+            same_bytes(&m->last_delete, res->out[0].key, res->out[0].key_len)) {
+            /* Debezium emits a tombstone after each delete, for log compaction */
+            res->out[0].op = KFB_OP_SKIP;
+            m->have_last_delete = 0;
+        }
+        return check_deletes(m, res);
+    }
+
+    kfb_confluent_msg_t cm;
+    char ferr[512];
+    e = kfb_confluent_parse(value, value_len, origin, &cm, ferr, sizeof(ferr));
+    if (e) {
+        set_err(errstr, errstr_size, "%s", ferr);
+        return e;
+    }
+    const plan_t *p;
+    char perr[768];
+    e = get_plan(m, cm.schema_id, ROLE_VALUE, &p, perr, sizeof(perr));
+    if (e) return rec_err(m, e, NULL, "%s", perr);
+    m->value_plan = p;
+    kfb_avro_cursor_t c;
+    kfb_avro_cursor_init(&c, cm.body, cm.body_len);
+    e = run_steps(m, &p->steps, &c, 0);
+    if (e) return e;
+    if (KFB_UNLIKELY(kfb_avro_remaining(&c)))
+        return rec_err(m, KFB_ERR_TRAILING_BYTES, NULL,
+                       "%zu bytes left after the Avro value (wrong schema id?)",
+                       kfb_avro_remaining(&c));
+
+    if (m->format != KFB_MAPPER_FORMAT_DEBEZIUM) {
+        if (m->key_from_message_key) {
+            e = decode_kafka_key(m, key, key_len, 0);
+            if (e) return e;
+        }
+        e = finish_out(m, res, 0, KFB_OP_UPSERT, 0);
+        if (e) return e;
+        res->n = 1;
+        return KFB_ERR_OK;
+    }
+
+    /* Debezium */
+    switch (m->op) {
+    case 'c':
+    case 'r':
+    case 'u':
+        if (!m->record_present[0])
+            return rec_err(m, KFB_ERR_MAPPER_BAD_OP, "after",
+                           "Debezium op '%c' without an `after` image", m->op);
+        if (m->key_from_message_key) {
+            e = decode_kafka_key(m, key, key_len, 0);
+            if (e) return e;
+        }
+        if (m->op == 'u' && m->record_present[1] && !m->key_from_message_key) {
+            /* an update that moves the row to another key: delete the old one first */
+            e = finish_out(m, res, 0, KFB_OP_DELETE, 1);
+            if (e == KFB_ERR_OK) {
+                e = finish_out(m, res, 1, KFB_OP_UPSERT, 0);
+                if (e) return e;
+                kfb_mapped_t *o0 = &res->out[0], *o1 = &res->out[1];
+                int moved = o0->key_len != o1->key_len || memcmp(o0->key, o1->key, o0->key_len) ||
+                            (o0->partition && strcmp(o0->partition, o1->partition));
+                if (moved) {
+                    res->n = 2;
+                    return check_deletes(m, res);
+                }
+            } else if (e != KFB_ERR_NULL_IN_KEY) {
+                /* a `before` without key columns (REPLICA IDENTITY DEFAULT) is fine */
+                return e;
+            }
+        }
+        e = finish_out(m, res, 0, KFB_OP_UPSERT, 0);
+        if (e) return e;
+        res->n = 1;
+        return KFB_ERR_OK;
+    case 'd':
+        if (m->record_present[1]) {
+            e = finish_out(m, res, 0, KFB_OP_DELETE, 1);
+        } else {
+            memset(m->present[0], 0, ncol);
+            e = decode_kafka_key(m, key, key_len, 0);
+            if (!e) e = finish_out(m, res, 0, KFB_OP_DELETE, 0);
+        }
+        if (e) return e;
+        res->n = 1;
+        /* remember the key so the tombstone that follows is not a second delete */
+        kfb_buf_reset(&m->last_delete);
+        m->have_last_delete =
+            kfb_buf_append(&m->last_delete, res->out[0].key, res->out[0].key_len) == KFB_ERR_OK;
+        return check_deletes(m, res);
+    case 't':
+    case 'm':
+        memset(&res->out[0], 0, sizeof(res->out[0]));
+        res->out[0].op = KFB_OP_SKIP;
+        res->out[0].bucket = -1;
+        res->n = 1;
+        return KFB_ERR_OK;
+    default:
+        if (m->op == 0)
+            return rec_err(m, KFB_ERR_MAPPER_BAD_OP, "op", "the Debezium op is null");
+        return rec_err(m, KFB_ERR_MAPPER_BAD_OP, "op",
+                       "unknown Debezium op '%c' (expected c, r, u, d, t or m)",
+                       m->op >= 0x20 && m->op < 0x7f ? m->op : '?');
+    }
+}
+
+kfb_err_t kfb_mapper_write_value(kfb_mapper_t *m, const kfb_mapper_result_t *res, size_t i,
+                                 kfb_buf_t *out, char *errstr, size_t errstr_size) {
+    if (i >= res->n || res->out[i].op != KFB_OP_UPSERT) {
+        set_err(errstr, errstr_size, "write_value: output %zu is not an upsert", i);
+        return KFB_ERR_INVALID_ARG;
+    }
+    m->errstr = errstr;
+    m->errstr_size = errstr_size;
+    const kfb_table_desc_t *td = m->td;
+    int set = m->out_slotset[i];
+    size_t start = out->len;
+    kfb_row_writer_t w;
+    kfb_err_t e = kfb_row_writer_begin(&w, out, (uint32_t)td->column_count);
+    for (size_t col = 0; col < td->column_count && !e; col++) {
+        const kfb_datatype_t *t = &td->column_types[col];
+        if (m->present[set][col]) {
+            e = write_field(&w, t, &m->slots[set][col]);
+        } else if (KFB_LIKELY(t->nullable) || (int)col == td->auto_increment_column) {
+            e = kfb_row_write_null(&w, (uint32_t)col);
+        } else {
+            out->len = start;
+            return rec_err(m, KFB_ERR_NULL_NOT_ALLOWED, td->columns[col].name,
+                           "column \"%s\" is NOT NULL but the message has null for it",
+                           td->columns[col].name);
+        }
+    }
+    if (e) {
+        out->len = start;
+        return rec_err(m, e, NULL, "cannot write the value row: %s", kfb_err_message(e));
+    }
+    return KFB_ERR_OK;
+}
+
+kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t *res, size_t i,
+                                     kfb_kv_batch_builder_t *batch, char *errstr,
+                                     size_t errstr_size) {
+    if (i >= res->n) {
+        set_err(errstr, errstr_size, "append_to_batch: no output %zu", i);
+        return KFB_ERR_INVALID_ARG;
+    }
+    const kfb_mapped_t *o = &res->out[i];
+    if (o->op == KFB_OP_SKIP) return KFB_ERR_OK;
+    kfb_buf_t *vb;
+    kfb_err_t e = kfb_kv_batch_begin_record(batch, o->key, o->key_len, &vb);
+    if (e) {
+        set_err(errstr, errstr_size, "cannot add the record to the batch: %s", kfb_err_message(e));
+        return e;
+    }
+    if (o->op == KFB_OP_UPSERT) {
+        e = kfb_mapper_write_value(m, res, i, vb, errstr, errstr_size);
+        if (e) {
+            kfb_kv_batch_cancel_record(batch);
+            return e;
+        }
+    }
+    e = kfb_kv_batch_end_record(batch, o->op == KFB_OP_DELETE);
+    if (e) set_err(errstr, errstr_size, "cannot add the record to the batch: %s", kfb_err_message(e));
+    return e;
+}

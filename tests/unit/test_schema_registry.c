@@ -1,0 +1,406 @@
+/* test_schema_registry.c - schema sources against tests/support/http_test_server
+ * (127.0.0.1, ephemeral port): status handling, retries, timeouts, basic auth,
+ * caching by id, single fetch under concurrency, redaction, directory and
+ * memory backends. Response shapes follow the Confluent Schema Registry API
+ * reference for GET /schemas/ids/{id}. */
+#include <jansson.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "http_test_server.h"
+#include "schema_registry.h"
+
+#define RECORD_SCHEMA \
+    "{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}"
+
+/* {"schema": "<text>"} with the text JSON-escaped, optionally with schemaType. */
+static char *sr_body(const char *schema_text, const char *schema_type) {
+    json_t *j = schema_type ? json_pack("{s:s,s:s}", "schema", schema_text, "schemaType", schema_type)
+                            : json_pack("{s:s}", "schema", schema_text);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return s;
+}
+
+static void script_schema(kfb_http_test_server_t *srv, const char *path, const char *text,
+                          int delay_ms) {
+    char *b = sr_body(text, NULL);
+    kfb_http_test_server_script(srv, path, 200, b, delay_ms);
+    free(b);
+}
+
+static kfb_schema_source_t *registry(kfb_http_test_server_t *srv, int retries) {
+    kfb_registry_config_t c;
+    kfb_registry_config_init(&c);
+    c.url = kfb_http_test_server_url(srv);
+    c.max_retries = retries;
+    c.retry_backoff_ms = 2;
+    c.retry_backoff_max_ms = 10;
+    char err[512];
+    kfb_schema_source_t *s = kfb_schema_source_registry_new(&c, err, sizeof(err));
+    if (!s) fprintf(stderr, "  %s\n", err);
+    ASSERT_TRUE(s != NULL);
+    return s;
+}
+
+TEST(config_defaults) {
+    kfb_registry_config_t c;
+    kfb_registry_config_init(&c);
+    ASSERT_EQ_INT(c.connect_timeout_ms, 5000);
+    ASSERT_EQ_INT(c.request_timeout_ms, 10000);
+    ASSERT_EQ_INT(c.max_retries, 3);
+    ASSERT_TRUE(c.url == NULL);
+    ASSERT_EQ_INT(c.insecure_skip_verify, 0);
+}
+
+TEST(ok_200_then_cache_hit) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    ASSERT_TRUE(srv != NULL);
+    script_schema(srv, "/schemas/ids/1", RECORD_SCHEMA, 0);
+    kfb_schema_source_t *s = registry(srv, 3);
+    const kfb_avro_schema_t *a = NULL, *b = NULL;
+    char err[512];
+    ASSERT_OK(kfb_schema_source_get(s, 1, &a, err, sizeof(err)));
+    ASSERT_STREQ(kfb_avro_schema_root(a)->name, "Order");
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/1"), 1);
+    ASSERT_OK(kfb_schema_source_get(s, 1, &b, err, sizeof(err)));
+    ASSERT_TRUE(a == b);
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, NULL), 1); /* no second request */
+    ASSERT_EQ_U64(kfb_schema_source_fetch_count(s), 1);
+    char head[4096];
+    kfb_http_test_server_last_request(srv, head, sizeof(head));
+    ASSERT_CONTAINS(head, "GET /schemas/ids/1 HTTP/1.1");
+    ASSERT_CONTAINS(head, "application/vnd.schemaregistry.v1+json");
+    ASSERT_TRUE(strstr(head, "Authorization") == NULL);
+    kfb_schema_source_destroy(s);
+    kfb_http_test_server_stop(srv);
+}
+
+TEST(not_found_is_not_retried) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    kfb_http_test_server_script(srv, "/schemas/ids/7", 404,
+                                "{\"error_code\":40403,\"message\":\"Schema 7 not found\"}", 0);
+    kfb_schema_source_t *s = registry(srv, 3);
+    const kfb_avro_schema_t *a = NULL;
+    char err[512];
+    ASSERT_ERR(kfb_schema_source_get(s, 7, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_EQ_INT(kfb_err_class(KFB_ERR_UNKNOWN_SCHEMA_ID), KFB_ERRCLASS_RECORD);
+    ASSERT_CONTAINS(err, "unknown schema id 7");
+    ASSERT_CONTAINS(err, "Schema 7 not found");
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/7"), 1);
+    /* failures are not cached: registering the schema later makes it visible */
+    script_schema(srv, "/schemas/ids/7", "\"long\"", 0);
+    ASSERT_OK(kfb_schema_source_get(s, 7, &a, err, sizeof(err)));
+    ASSERT_EQ_INT(kfb_avro_schema_root(a)->type, KFB_AVRO_LONG);
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/7"), 2);
+    kfb_schema_source_destroy(s);
+    kfb_http_test_server_stop(srv);
+}
+
+TEST(server_error_then_ok_is_retried) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    kfb_http_test_server_script(srv, "/schemas/ids/2", 500,
+                                "{\"error_code\":50001,\"message\":\"Error in the backend\"}", 0);
+    kfb_http_test_server_script(srv, "/schemas/ids/2", 503, "", 0);
+    script_schema(srv, "/schemas/ids/2", RECORD_SCHEMA, 0);
+    kfb_schema_source_t *s = registry(srv, 3);
+    const kfb_avro_schema_t *a = NULL;
+    char err[512];
+    kfb_test_log_capture_start();
+    ASSERT_OK(kfb_schema_source_get(s, 2, &a, err, sizeof(err)));
+    ASSERT_CONTAINS(kfb_test_log_captured(), "answered 500: Error in the backend (attempt 1 of 4)");
+    ASSERT_CONTAINS(kfb_test_log_captured(), "answered 503 (attempt 2 of 4)");
+    kfb_test_log_capture_stop();
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/2"), 3);
+    ASSERT_EQ_U64(kfb_schema_source_fetch_count(s), 1);
+    kfb_schema_source_destroy(s);
+    kfb_http_test_server_stop(srv);
+}
+
+TEST(retries_are_bounded) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    kfb_http_test_server_script(srv, "/schemas/ids/2", 502, "", 0);
+    kfb_schema_source_t *s = registry(srv, 2);
+    const kfb_avro_schema_t *a = NULL;
+    char err[512];
+    kfb_test_log_capture_start();
+    ASSERT_ERR(kfb_schema_source_get(s, 2, &a, err, sizeof(err)), KFB_ERR_REGISTRY_UNAVAILABLE);
+    kfb_test_log_capture_stop();
+    ASSERT_EQ_INT(kfb_err_class(KFB_ERR_REGISTRY_UNAVAILABLE), KFB_ERRCLASS_RETRIABLE);
+    ASSERT_CONTAINS(err, "answered 502");
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/2"), 3);
+    kfb_schema_source_destroy(s);
+    kfb_http_test_server_stop(srv);
+}
+
+TEST(slow_response_hits_the_timeout) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    script_schema(srv, "/schemas/ids/3", RECORD_SCHEMA, 3000);
+    kfb_registry_config_t c;
+    kfb_registry_config_init(&c);
+    c.url = kfb_http_test_server_url(srv);
+    c.request_timeout_ms = 150;
+    c.max_retries = 0;
+    char err[512];
+    kfb_schema_source_t *s = kfb_schema_source_registry_new(&c, err, sizeof(err));
+    ASSERT_TRUE(s != NULL);
+    const kfb_avro_schema_t *a = NULL;
+    ASSERT_ERR(kfb_schema_source_get(s, 3, &a, err, sizeof(err)), KFB_ERR_TIMEOUT);
+    ASSERT_CONTAINS(err, "schema id 3: request to the schema registry");
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/3"), 1);
+    kfb_schema_source_destroy(s);
+    kfb_http_test_server_stop(srv);
+}
+
+TEST(basic_auth_right_and_wrong) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    kfb_http_test_server_require_basic_auth(srv, "bridge", "pa:ss@word");
+    script_schema(srv, "/schemas/ids/4", RECORD_SCHEMA, 0);
+    kfb_registry_config_t c;
+    kfb_registry_config_init(&c);
+    c.url = kfb_http_test_server_url(srv);
+    c.username = "bridge";
+    c.password = "pa:ss@word";
+    char err[512];
+    kfb_schema_source_t *s = kfb_schema_source_registry_new(&c, err, sizeof(err));
+    const kfb_avro_schema_t *a = NULL;
+    ASSERT_OK(kfb_schema_source_get(s, 4, &a, err, sizeof(err)));
+    char head[4096];
+    kfb_http_test_server_last_request(srv, head, sizeof(head));
+    ASSERT_CONTAINS(head, "Authorization: Basic YnJpZGdlOnBhOnNzQHdvcmQ="); /* base64 by hand */
+    kfb_schema_source_destroy(s);
+
+    c.password = "wrong-secret";
+    s = kfb_schema_source_registry_new(&c, err, sizeof(err));
+    kfb_test_log_capture_start();
+    ASSERT_ERR(kfb_schema_source_get(s, 4, &a, err, sizeof(err)), KFB_ERR_REGISTRY_AUTH);
+    ASSERT_TRUE(strstr(kfb_test_log_captured(), "wrong-secret") == NULL);
+    kfb_test_log_capture_stop();
+    ASSERT_CONTAINS(err, "answered 401");
+    ASSERT_CONTAINS(err, "check the configured username and password");
+    ASSERT_TRUE(strstr(err, "wrong-secret") == NULL);
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/4"), 2); /* 401 not retried */
+    kfb_schema_source_destroy(s);
+    kfb_http_test_server_stop(srv);
+}
+
+TEST(credentials_in_url_are_used_and_redacted) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    kfb_http_test_server_require_basic_auth(srv, "u", "s3cret");
+    kfb_http_test_server_script(srv, "/schemas/ids/9", 404, "", 0);
+    char url[256];
+    snprintf(url, sizeof(url), "http://u:s3cret@127.0.0.1:%d/", kfb_http_test_server_port(srv));
+    kfb_registry_config_t c;
+    kfb_registry_config_init(&c);
+    c.url = url;
+    char err[512];
+    kfb_test_log_capture_start();
+    kfb_schema_source_t *s = kfb_schema_source_registry_new(&c, err, sizeof(err));
+    ASSERT_TRUE(s != NULL);
+    const kfb_avro_schema_t *a = NULL;
+    ASSERT_ERR(kfb_schema_source_get(s, 9, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_TRUE(strstr(err, "s3cret") == NULL);
+    ASSERT_TRUE(strstr(kfb_test_log_captured(), "s3cret") == NULL);
+    kfb_test_log_capture_stop();
+    char head[4096];
+    kfb_http_test_server_last_request(srv, head, sizeof(head));
+    ASSERT_CONTAINS(head, "GET /schemas/ids/9 "); /* trailing '/' of the url dropped */
+    kfb_schema_source_destroy(s);
+    kfb_http_test_server_stop(srv);
+    char b[128];
+    ASSERT_STREQ(kfb_redact_url("https://a:b@sr:8081/x", b, sizeof(b)), "https://***@sr:8081/x");
+    ASSERT_STREQ(kfb_redact_url("https://a:b@c@sr", b, sizeof(b)), "https://***@sr");
+    ASSERT_STREQ(kfb_redact_url("http://sr:8081/p@q", b, sizeof(b)), "http://sr:8081/p@q");
+}
+
+TEST(non_avro_and_bad_bodies) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    char *pb = sr_body("syntax = \"proto3\";", "PROTOBUF");
+    kfb_http_test_server_script(srv, "/schemas/ids/10", 200, pb, 0);
+    free(pb);
+    char *ab = sr_body(RECORD_SCHEMA, "AVRO");
+    kfb_http_test_server_script(srv, "/schemas/ids/11", 200, ab, 0);
+    free(ab);
+    kfb_http_test_server_script(srv, "/schemas/ids/12", 200, "<html>proxy</html>", 0);
+    kfb_http_test_server_script(srv, "/schemas/ids/13", 200, "{\"id\":13}", 0);
+    script_schema(srv, "/schemas/ids/14", "{\"type\":\"recrod\"}", 0);
+    kfb_http_test_server_script(srv, "/schemas/ids/15", 400, "{\"message\":\"bad\"}", 0);
+    kfb_schema_source_t *s = registry(srv, 3);
+    const kfb_avro_schema_t *a = NULL;
+    char err[512];
+    ASSERT_ERR(kfb_schema_source_get(s, 10, &a, err, sizeof(err)), KFB_ERR_SCHEMA_NOT_AVRO);
+    ASSERT_CONTAINS(err, "schema id 10 is a PROTOBUF schema, not Avro");
+    ASSERT_OK(kfb_schema_source_get(s, 11, &a, err, sizeof(err)));
+    ASSERT_ERR(kfb_schema_source_get(s, 12, &a, err, sizeof(err)), KFB_ERR_REGISTRY_RESPONSE);
+    ASSERT_CONTAINS(err, "not a JSON object");
+    ASSERT_ERR(kfb_schema_source_get(s, 13, &a, err, sizeof(err)), KFB_ERR_REGISTRY_RESPONSE);
+    ASSERT_CONTAINS(err, "without a \"schema\" string");
+    ASSERT_ERR(kfb_schema_source_get(s, 14, &a, err, sizeof(err)), KFB_ERR_AVRO_SCHEMA_INVALID);
+    ASSERT_CONTAINS(err, "schema id 14: invalid Avro schema");
+    ASSERT_CONTAINS(err, "recrod");
+    ASSERT_ERR(kfb_schema_source_get(s, 15, &a, err, sizeof(err)), KFB_ERR_REGISTRY_RESPONSE);
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/15"), 1);
+    kfb_schema_source_destroy(s);
+    kfb_http_test_server_stop(srv);
+}
+
+TEST(connection_refused_is_retriable) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    char url[64];
+    snprintf(url, sizeof(url), "%s", kfb_http_test_server_url(srv));
+    kfb_http_test_server_stop(srv); /* nothing listens on that port now */
+    kfb_registry_config_t c;
+    kfb_registry_config_init(&c);
+    c.url = url;
+    c.max_retries = 1;
+    c.retry_backoff_ms = 1;
+    c.retry_backoff_max_ms = 1;
+    char err[512];
+    kfb_schema_source_t *s = kfb_schema_source_registry_new(&c, err, sizeof(err));
+    const kfb_avro_schema_t *a = NULL;
+    kfb_test_log_capture_start();
+    ASSERT_ERR(kfb_schema_source_get(s, 1, &a, err, sizeof(err)), KFB_ERR_REGISTRY_UNAVAILABLE);
+    ASSERT_CONTAINS(kfb_test_log_captured(), "(attempt 1 of 2)");
+    kfb_test_log_capture_stop();
+    ASSERT_CONTAINS(err, "request to the schema registry http://127.0.0.1:");
+    kfb_schema_source_destroy(s);
+}
+
+typedef struct {
+    kfb_schema_source_t *s;
+    const kfb_avro_schema_t *got;
+    kfb_err_t err;
+} lookup_arg_t;
+
+static void *lookup_thread(void *p) {
+    lookup_arg_t *a = p;
+    a->err = kfb_schema_source_get(a->s, 5, &a->got, NULL, 0);
+    return NULL;
+}
+
+TEST(concurrent_lookups_fetch_once) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    script_schema(srv, "/schemas/ids/5", RECORD_SCHEMA, 300); /* all threads arrive meanwhile */
+    kfb_schema_source_t *s = registry(srv, 0);
+    enum { N = 8 };
+    pthread_t t[N];
+    lookup_arg_t args[N];
+    for (int i = 0; i < N; i++) {
+        args[i] = (lookup_arg_t){s, NULL, KFB_ERR_INTERNAL};
+        ASSERT_EQ_INT(pthread_create(&t[i], NULL, lookup_thread, &args[i]), 0);
+    }
+    for (int i = 0; i < N; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < N; i++) {
+        ASSERT_OK(args[i].err);
+        ASSERT_TRUE(args[i].got == args[0].got);
+    }
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/5"), 1);
+    ASSERT_EQ_U64(kfb_schema_source_fetch_count(s), 1);
+    kfb_schema_source_destroy(s);
+    kfb_http_test_server_stop(srv);
+}
+
+TEST(configuration_errors) {
+    kfb_registry_config_t c;
+    kfb_registry_config_init(&c);
+    char err[512];
+    ASSERT_TRUE(kfb_schema_source_registry_new(&c, err, sizeof(err)) == NULL);
+    ASSERT_CONTAINS(err, "no url configured");
+    c.url = "ftp://u:topsecret@sr";
+    ASSERT_TRUE(kfb_schema_source_registry_new(&c, err, sizeof(err)) == NULL);
+    ASSERT_CONTAINS(err, "must start with http:// or https://");
+    ASSERT_TRUE(strstr(err, "topsecret") == NULL);
+    c.url = "https://sr:8081";
+    c.ca_file = "/nonexistent/ca.pem";
+    ASSERT_TRUE(kfb_schema_source_registry_new(&c, err, sizeof(err)) == NULL);
+    ASSERT_CONTAINS(err, "CA file \"/nonexistent/ca.pem\" cannot be read");
+    c.ca_file = NULL;
+    c.cert_file = "tests/golden/avro/gen.py"; /* any readable file */
+    ASSERT_TRUE(kfb_schema_source_registry_new(&c, err, sizeof(err)) == NULL);
+    ASSERT_CONTAINS(err, "needs both a client certificate and its key");
+    c.cert_file = NULL;
+    c.request_timeout_ms = 0;
+    ASSERT_TRUE(kfb_schema_source_registry_new(&c, err, sizeof(err)) == NULL);
+    ASSERT_CONTAINS(err, "timeouts must be > 0");
+    kfb_schema_source_destroy(NULL);
+}
+
+TEST(insecure_skip_verify_is_logged) {
+    kfb_registry_config_t c;
+    kfb_registry_config_init(&c);
+    c.url = "https://user:hunter2@sr.example:8081";
+    c.insecure_skip_verify = 1;
+    char err[512];
+    kfb_test_log_capture_start();
+    kfb_schema_source_t *s = kfb_schema_source_registry_new(&c, err, sizeof(err));
+    ASSERT_TRUE(s != NULL);
+    ASSERT_CONTAINS(kfb_test_log_captured(), "verification of the schema registry "
+                                             "https://sr.example:8081 is DISABLED");
+    ASSERT_TRUE(strstr(kfb_test_log_captured(), "hunter2") == NULL);
+    kfb_test_log_capture_stop();
+    kfb_schema_source_destroy(s);
+}
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    ASSERT_TRUE(f != NULL);
+    fputs(text, f);
+    fclose(f);
+}
+
+TEST(directory_backend) {
+    char dir[] = "/tmp/kfb-avsc-XXXXXX";
+    ASSERT_TRUE(mkdtemp(dir) != NULL);
+    char p[256];
+    snprintf(p, sizeof(p), "%s/3.avsc", dir);
+    write_file(p, RECORD_SCHEMA "\n");
+    snprintf(p, sizeof(p), "%s/4.avsc", dir);
+    write_file(p, "{\"type\": \"nope\"}");
+    char err[512];
+    kfb_schema_source_t *s = kfb_schema_source_dir_new(dir, err, sizeof(err));
+    ASSERT_TRUE(s != NULL);
+    const kfb_avro_schema_t *a = NULL, *b = NULL;
+    ASSERT_OK(kfb_schema_source_get(s, 3, &a, err, sizeof(err)));
+    ASSERT_STREQ(kfb_avro_schema_root(a)->name, "Order");
+    ASSERT_OK(kfb_schema_source_get(s, 3, &b, err, sizeof(err)));
+    ASSERT_TRUE(a == b);
+    ASSERT_EQ_U64(kfb_schema_source_fetch_count(s), 1);
+    ASSERT_ERR(kfb_schema_source_get(s, 4, &a, err, sizeof(err)), KFB_ERR_AVRO_SCHEMA_INVALID);
+    ASSERT_CONTAINS(err, "schema id 4: invalid Avro schema");
+    ASSERT_ERR(kfb_schema_source_get(s, 5, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_CONTAINS(err, "unknown schema id 5");
+    ASSERT_CONTAINS(err, "5.avsc");
+    kfb_schema_source_destroy(s);
+    snprintf(p, sizeof(p), "%s/3.avsc", dir);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s/4.avsc", dir);
+    unlink(p);
+    rmdir(dir);
+    ASSERT_TRUE(kfb_schema_source_dir_new(dir, err, sizeof(err)) == NULL);
+    ASSERT_CONTAINS(err, "is not a readable directory");
+}
+
+TEST(memory_backend_and_add) {
+    kfb_schema_source_t *s = kfb_schema_source_memory_new();
+    char err[512];
+    const kfb_avro_schema_t *a = NULL;
+    ASSERT_ERR(kfb_schema_source_get(s, 1, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_OK(kfb_schema_source_add(s, 1, "\"int\"", 5, err, sizeof(err)));
+    ASSERT_ERR(kfb_schema_source_add(s, 1, "\"long\"", 6, err, sizeof(err)), KFB_ERR_STATE);
+    ASSERT_CONTAINS(err, "schema id 1 is already known");
+    ASSERT_ERR(kfb_schema_source_add(s, 2, "\"lng\"", 5, err, sizeof(err)),
+               KFB_ERR_AVRO_SCHEMA_INVALID);
+    ASSERT_CONTAINS(err, "schema id 2: invalid Avro schema");
+    ASSERT_OK(kfb_schema_source_get(s, 1, &a, err, sizeof(err)));
+    ASSERT_EQ_INT(kfb_avro_schema_root(a)->type, KFB_AVRO_INT);
+    /* ids colliding in one hash bucket stay distinct */
+    ASSERT_OK(kfb_schema_source_add(s, 257, "\"string\"", 8, err, sizeof(err)));
+    ASSERT_OK(kfb_schema_source_add(s, -255, "\"bytes\"", 7, err, sizeof(err)));
+    ASSERT_OK(kfb_schema_source_get(s, 257, &a, err, sizeof(err)));
+    ASSERT_EQ_INT(kfb_avro_schema_root(a)->type, KFB_AVRO_STRING);
+    ASSERT_OK(kfb_schema_source_get(s, 1, &a, err, sizeof(err)));
+    ASSERT_EQ_INT(kfb_avro_schema_root(a)->type, KFB_AVRO_INT);
+    kfb_schema_source_destroy(s);
+}
