@@ -14,7 +14,9 @@
  *     Callbacks therefore need no locking against the submitting thread if the
  *     same thread polls.
  *   - The blocking helpers (metadata, admin, lookup) may be called from any
- *     thread except from inside a delivery callback; each takes a timeout.
+ *     thread; they block that thread up to their timeout, so they are meant for
+ *     setup and tools, not for the consumer's poll loop (submit_to_partition
+ *     resolves partitions without blocking).
  *
  * Writer semantics (fluss-protocol.md §10.5, §10.6, §11; Java Sender.java,
  * IdempotenceManager.java, RecordAccumulator.java): the I/O thread obtains a
@@ -26,6 +28,12 @@
  * treats duplicates and "out of order but already acknowledged" as success,
  * renumbers later batches after a batch fails for good, and resets the writer id
  * when the server's sequence state cannot be trusted any more.
+ *
+ * Metadata: bootstrap servers give the coordinator and tablet servers; each
+ * opened table is refreshed on its own (after leader errors before any resend,
+ * and every metadata_max_age_ms). A table or partition the server reports as
+ * gone fails its pending batches with TABLE_NOT_EXIST / PARTITION_NOT_EXISTS;
+ * other tables and partitions are unaffected.
  *
  * Ownership: submit copies the batch bytes (the caller may reset its builder
  * right away). Results passed to callbacks are valid only during the callback.
