@@ -14,7 +14,9 @@
  *     Callbacks therefore need no locking against the submitting thread if the
  *     same thread polls.
  *   - The blocking helpers (metadata, admin, lookup) may be called from any
- *     thread except from inside a delivery callback; each takes a timeout.
+ *     thread; they block that thread up to their timeout, so they are meant for
+ *     setup and tools, not for the consumer's poll loop (submit_to_partition
+ *     resolves partitions without blocking).
  *
  * Writer semantics (fluss-protocol.md §10.5, §10.6, §11; Java Sender.java,
  * IdempotenceManager.java, RecordAccumulator.java): the I/O thread obtains a
@@ -26,6 +28,12 @@
  * treats duplicates and "out of order but already acknowledged" as success,
  * renumbers later batches after a batch fails for good, and resets the writer id
  * when the server's sequence state cannot be trusted any more.
+ *
+ * Metadata: bootstrap servers give the coordinator and tablet servers; each
+ * opened table is refreshed on its own (after leader errors before any resend,
+ * and every metadata_max_age_ms). A table or partition the server reports as
+ * gone fails its pending batches with TABLE_NOT_EXIST / PARTITION_NOT_EXISTS;
+ * other tables and partitions are unaffected.
  *
  * Ownership: submit copies the batch bytes (the caller may reset its builder
  * right away). Results passed to callbacks are valid only during the callback.
@@ -40,6 +48,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "errors.h"
+#include "table_desc.h"
 
 typedef struct kfb_fluss_client kfb_fluss_client_t;
 
@@ -102,7 +111,8 @@ kfb_fluss_client_t *kfb_fluss_client_new(const kfb_fluss_client_conf_t *conf, ch
                                          size_t errstr_size);
 /* Stops the I/O thread and frees everything. Batches not yet delivered are
  * dropped without callbacks (a warning names their number): call
- * kfb_fluss_client_flush() first. NULL is a no-op. */
+ * kfb_fluss_client_flush() first. No other thread may still be inside a call on
+ * this client. NULL is a no-op. */
 void kfb_fluss_client_destroy(kfb_fluss_client_t *c);
 
 /* ------------------------------------------------------------------ writing */
@@ -121,6 +131,24 @@ void kfb_fluss_client_destroy(kfb_fluss_client_t *c);
 kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
                                   int32_t bucket_id, const uint8_t *batch, size_t len,
                                   void *opaque);
+
+/*
+ * Same for a partitioned table, naming the partition instead of its id
+ * (fluss-protocol.md §12): never blocks either. The I/O thread resolves the name
+ * with a Metadata request; on PARTITION_NOT_EXISTS and create != 0 it sends
+ * CreatePartition(spec, ignore if it exists) to the coordinator
+ * (DynamicPartitionCreator.java) and resolves again. Batches of an unresolved
+ * partition wait, in submit order; if resolution fails for good (e.g.
+ * PARTITION_SPEC_INVALID_EXCEPTION, or PARTITION_NOT_EXISTS without create) each
+ * one is delivered with that error. spec: n_spec (<= 64) partition key/value
+ * pairs in partition-key order; only needed with create. Strings are copied.
+ */
+kfb_err_t kfb_fluss_client_submit_to_partition(kfb_fluss_client_t *c, int64_t table_id,
+                                               const char *partition_name, int create,
+                                               const char *const *spec_keys,
+                                               const char *const *spec_values, size_t n_spec,
+                                               int32_t bucket_id, const uint8_t *batch,
+                                               size_t len, void *opaque);
 
 /* Serves delivery callbacks on the calling thread: waits up to timeout_ms
  * (0 = don't wait, -1 = forever) for at least one, then serves all that are
@@ -148,6 +176,7 @@ typedef struct kfb_fluss_table_info {
     int partitioned;        /* table_json.partition_key is non-empty */
     char *table_json;       /* NUL-terminated copy of the TableDescriptor JSON (§5) */
     size_t table_json_len;
+    kfb_table_desc_t *desc; /* table_json parsed (table_desc.h); owned by this struct */
 } kfb_fluss_table_info_t;
 
 void kfb_fluss_table_info_free(kfb_fluss_table_info_t *info);
@@ -155,8 +184,9 @@ void kfb_fluss_table_info_free(kfb_fluss_table_info_t *info);
 /*
  * GetTableInfo + bucket leaders. Opens the table for submit (its metadata is
  * then refreshed on leader errors and every metadata_max_age_ms). On error
- * returns e.g. FLUSS_ERROR (TABLE_NOT_EXIST ...), TIMEOUT, RPC_DISCONNECTED and
- * fills errstr with a sentence naming the table and the Fluss error.
+ * returns e.g. FLUSS_ERROR (TABLE_NOT_EXIST ...), TIMEOUT, RPC_DISCONNECTED, or
+ * UNSUPPORTED_FORMAT when table_json does not parse (kfb_table_desc_parse), and
+ * fills errstr with a sentence naming the table and the cause.
  */
 kfb_err_t kfb_fluss_client_get_table(kfb_fluss_client_t *c, const char *database,
                                      const char *table, int timeout_ms,

@@ -3,8 +3,9 @@
  * the caller's poll() loop (in the bridge: the Fluss client's I/O thread).
  *
  * What it does (fluss-protocol.md §1, §1.6, §13):
- *   - resolves host names (getaddrinfo, IPv4 and IPv6) and connects without
- *     blocking, trying every address before giving up;
+ *   - resolves host names without blocking (glibc getaddrinfo_a, polled from
+ *     kfb_fluss_conn_tick; address literals skip DNS), IPv4 and IPv6, and
+ *     connects without blocking, trying every address before giving up;
  *   - sends ApiVersions first (request id 0, then 1, 2, ... per connection like
  *     ServerConnection.java), keeps for every API the highest version both sides
  *     support, and fails requests for APIs the server lacks;

@@ -61,6 +61,8 @@ typedef struct partition {
     char *name;
     int32_t *leaders;
     int n_leaders;
+    int gone;    /* the server says it no longer exists (dropped, e.g. by retention) */
+    int probing; /* a single-partition metadata request is in flight */
 } partition_t;
 
 typedef struct table {
@@ -75,6 +77,10 @@ typedef struct table {
     int stale;
     int64_t last_refresh_ms;
     int refreshing;
+    /* A refresh listing every partition id failed with PARTITION_NOT_EXISTS:
+     * refresh the table alone and probe its partitions one by one. */
+    int split_refresh;
+    int gone; /* TABLE_NOT_EXIST for this id: dropped (a re-created table has a new id) */
 } table_t;
 
 enum { B_QUEUED = 0, B_INFLIGHT, B_RETRY, B_DONE, B_FAILED };
@@ -100,7 +106,33 @@ typedef struct wbatch {
     int32_t ferr;
     char *msg;
     int64_t leo;
+    struct pinfo *pinfo; /* submitted by partition name, not resolved yet */
 } wbatch_t;
+
+/* Partition name and spec of a batch submitted by name: one allocation, the
+ * strings follow the struct. */
+typedef struct pinfo {
+    char *name;
+    size_t n;
+    char **keys, **values;
+    int create;
+} pinfo_t;
+
+/* Resolution of one (table, partition name) in the I/O thread: Metadata with
+ * partitions_path, CreatePartition on PARTITION_NOT_EXISTS when allowed, then
+ * Metadata again (DynamicPartitionCreator.java). Batches wait here meanwhile. */
+enum { PR_LOOKUP = 0, PR_CREATE };
+typedef struct presolve {
+    struct presolve *next;
+    struct kfb_fluss_client *client;
+    int64_t table_id;
+    pinfo_t *pinfo; /* of the first batch */
+    int state;
+    int inflight;
+    int attempts;
+    int64_t next_try;
+    wbatch_t *head, *tail;
+} presolve_t;
 
 typedef struct bucket {
     struct bucket *hnext;
@@ -175,6 +207,9 @@ struct kfb_fluss_client {
     int boot_rr;
     int have_cluster;
     int cluster_refreshing;
+    int md_failures; /* consecutive failed refreshes: alternate with the bootstrap list */
+    int md_warned;   /* consecutive failed refreshes of any kind, for log rate limiting */
+    presolve_t *presolves;
     int64_t cluster_next_try;
     table_t *tables;
     int n_tables, cap_tables;
@@ -468,6 +503,7 @@ static void register_table(kfb_fluss_client_t *c, const char *db, const char *na
         c->n_tables++;
     }
     t->schema_id = ti->schema_id;
+    t->gone = 0; /* the server just described it */
     parse_table_json(ti->table_json.data, ti->table_json.len, &t->bucket_count, &t->partitioned);
 out:
     pthread_mutex_unlock(&c->lock);
@@ -692,6 +728,8 @@ typedef struct md_req {
     int cluster;        /* bootstrap / cluster-only refresh */
     int64_t table_ids[16];
     int n;
+    int no_parts;       /* table paths only */
+    int64_t probe_pid;  /* >= 0: only this partition of the (single) table */
 } md_req_t;
 
 static void send_metadata(kfb_fluss_client_t *c, md_req_t *r, int64_t now) {
@@ -705,7 +743,14 @@ static void send_metadata(kfb_fluss_client_t *c, md_req_t *r, int64_t now) {
         paths[i].database_name = t->db;
         paths[i].table_name = t->name;
         pp[i] = &paths[i];
-        for (int j = 0; j < t->n_parts && npid < 256; j++) pids[npid++] = t->parts[j].id;
+        if (r->probe_pid >= 0) {
+            pids[npid++] = r->probe_pid;
+            partition_t *p = find_partition(t, r->probe_pid);
+            if (p) p->probing = 1;
+            continue;
+        }
+        for (int j = 0; j < t->n_parts && npid < 256 && !r->no_parts; j++)
+            if (!t->parts[j].gone) pids[npid++] = t->parts[j].id;
         t->refreshing = 1;
     }
     req.n_table_path = (size_t)r->n;
@@ -715,7 +760,10 @@ static void send_metadata(kfb_fluss_client_t *c, md_req_t *r, int64_t now) {
     /* Cluster discovery goes to the bootstrap servers in turn (MetadataUpdater
      * initializeCluster); table refreshes to any known server. */
     int ni = -1;
-    if (!r->cluster && c->have_cluster) {
+    /* After a failed refresh, every other attempt goes back to the bootstrap
+     * servers, in case every known server moved or died (MetadataUpdater re-runs
+     * the bootstrap when no server is reachable). */
+    if (!r->cluster && c->have_cluster && c->md_failures % 2 == 0) {
         ni = ready_or_any(c, NODE_TABLET, (int)(c->rng++ % 64));
         if (ni < 0) ni = ready_or_any(c, NODE_COORD, 0);
     }
@@ -725,7 +773,12 @@ static void send_metadata(kfb_fluss_client_t *c, md_req_t *r, int64_t now) {
                                                  &req.base, c->conf.request_timeout_ms, now,
                                                  md_done_cb, r);
     if (err) {
-        for (int i = 0; i < r->n; i++) find_table(c, r->table_ids[i])->refreshing = 0;
+        for (int i = 0; i < r->n; i++) {
+            table_t *t = find_table(c, r->table_ids[i]);
+            partition_t *p = r->probe_pid >= 0 ? find_partition(t, r->probe_pid) : NULL;
+            if (p) p->probing = 0;
+            else t->refreshing = 0;
+        }
         if (r->cluster) c->cluster_refreshing = 0;
         free(r);
     }
@@ -738,13 +791,17 @@ static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_resp
     int64_t now = kfb_fluss_now_ms();
     for (int i = 0; i < r->n; i++) {
         table_t *t = find_table(c, r->table_ids[i]);
-        if (t) t->refreshing = 0;
+        partition_t *p = t && r->probe_pid >= 0 ? find_partition(t, r->probe_pid) : NULL;
+        if (p) p->probing = 0;
+        else if (t) t->refreshing = 0;
     }
     if (r->cluster) {
         c->cluster_refreshing = 0;
         c->cluster_next_try = now + 100;
     }
     if (!err && resp->type == KFB_RPC_RESP_SUCCESS && !c->shutting_down) {
+        c->md_failures = 0;
+        c->md_warned = 0;
         ProtobufCMessage *m;
         if (kfb_rpc_unpack(&fluss__metadata_response__descriptor, resp->body, resp->body_len,
                            &m) == KFB_ERR_OK) {
@@ -752,12 +809,45 @@ static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_resp
             protobuf_c_message_free_unpacked(m, NULL);
         }
     } else if (!c->shutting_down) {
+        if (err) c->md_failures++;
         int32_t code = -1;
         char msg[256] = "";
         if (!err) kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg);
-        KFB_WARN(FAC, "metadata request to %s:%d failed: %s", kfb_fluss_conn_host(conn),
-                 kfb_fluss_conn_port(conn),
-                 err ? kfb_fluss_conn_last_error(conn) : kfb_fluss_err_name(code));
+        if (!err && code == KFB_FLUSS_TABLE_NOT_EXIST && r->n == 1 && r->probe_pid < 0) {
+            table_t *t = find_table(c, r->table_ids[0]);
+            if (t && !t->gone) {
+                KFB_WARN(FAC, "table %s.%s (id %lld) no longer exists", t->db, t->name,
+                         (long long)t->id);
+                t->gone = 1;
+            }
+            free(r);
+            return;
+        }
+        if (!err && code == KFB_FLUSS_PARTITION_NOT_EXISTS) {
+            /* One of the listed partitions is gone (§4.3: a missing partition fails
+             * the whole request): find out which, one at a time. */
+            for (int i = 0; i < r->n; i++) {
+                table_t *t = find_table(c, r->table_ids[i]);
+                partition_t *p = t && r->probe_pid >= 0 ? find_partition(t, r->probe_pid) : NULL;
+                if (p) {
+                    KFB_WARN(FAC, "partition %s (id %lld) of %s.%s no longer exists",
+                             p->name, (long long)p->id, t->db, t->name);
+                    p->gone = 1;
+                } else if (t) {
+                    t->split_refresh = 1;
+                }
+            }
+            free(r);
+            return;
+        }
+        /* Refreshes are retried every 100 ms while metadata is stale: warn on
+         * the first failure of a run, then every 50th. */
+        c->md_warned++;
+        if (c->md_warned % 50 == 1)
+            KFB_WARN(FAC, "metadata request to %s:%d failed: %s%s%s (failure %d in a row)",
+                     kfb_fluss_conn_host(conn), kfb_fluss_conn_port(conn),
+                     err ? kfb_fluss_conn_last_error(conn) : kfb_fluss_err_name(code),
+                     !err && *msg ? ": " : "", !err ? msg : "", c->md_warned);
         for (int i = 0; i < r->n; i++) {
             table_t *t = find_table(c, r->table_ids[i]);
             if (t) t->last_refresh_ms = now; /* rate-limit the next attempt */
@@ -777,6 +867,7 @@ static void request_cluster_refresh(kfb_fluss_client_t *c) {
     if (!r) return;
     r->client = c;
     r->cluster = 1;
+    r->probe_pid = -1;
     c->cluster_refreshing = 1;
     send_metadata(c, r, now);
 }
@@ -789,7 +880,7 @@ static void maintain_metadata(kfb_fluss_client_t *c, int64_t now) {
     md_req_t *r = NULL;
     for (int i = 0; i < c->n_tables; i++) {
         table_t *t = &c->tables[i];
-        if (t->refreshing) continue;
+        if (t->refreshing || t->gone) continue;
         int due = t->stale ? now >= t->last_refresh_ms + 100
                            : now >= t->last_refresh_ms + c->conf.metadata_max_age_ms;
         if (!due) {
@@ -797,11 +888,34 @@ static void maintain_metadata(kfb_fluss_client_t *c, int64_t now) {
                                  : t->last_refresh_ms + c->conf.metadata_max_age_ms);
             continue;
         }
-        if (!r && !(r = calloc(1, sizeof *r))) return;
+        if (t->split_refresh) {
+            t->split_refresh = 0;
+            md_req_t *one = calloc(1, sizeof *one);
+            if (!one) return;
+            one->client = c;
+            one->table_ids[one->n++] = t->id;
+            one->no_parts = 1;
+            one->probe_pid = -1;
+            for (int j = 0; j < t->n_parts; j++) {
+                if (t->parts[j].gone || t->parts[j].probing) continue;
+                md_req_t *pr = calloc(1, sizeof *pr);
+                if (!pr) break;
+                pr->client = c;
+                pr->table_ids[pr->n++] = t->id;
+                pr->probe_pid = t->parts[j].id;
+                send_metadata(c, pr, now);
+            }
+            send_metadata(c, one, now);
+            continue;
+        }
+        /* One request per table: a missing table or partition fails the whole
+         * request (§4.3), which must not hold up the others. */
+        if (!(r = calloc(1, sizeof *r))) return;
         r->client = c;
-        if (r->n < 16) r->table_ids[r->n++] = t->id;
+        r->probe_pid = -1;
+        r->table_ids[r->n++] = t->id;
+        send_metadata(c, r, now);
     }
-    if (r) send_metadata(c, r, now);
 }
 
 /* ------------------------------------------------------------------ writer */
@@ -854,6 +968,51 @@ static void set_batch_msg(wbatch_t *b, const char *fmt, ...) {
     b->msg = strdup(tmp);
 }
 
+/* Queues the result of a finished batch that is no longer in any list and frees
+ * the batch. Returns 1 when a completion was queued. */
+static int complete_batch(kfb_fluss_client_t *c, wbatch_t *b) {
+    int ok = b->state == B_DONE;
+    completion_t *d = calloc(1, sizeof *d);
+    if (d) {
+        d->r.table_id = b->table_id;
+        d->r.partition_id = b->partition_id;
+        d->r.bucket_id = b->bucket_id;
+        d->r.err = ok ? KFB_ERR_OK : b->err;
+        d->r.fluss_error = ok ? 0 : b->ferr;
+        d->r.log_end_offset = ok ? b->leo : -1;
+        d->r.writer_id = b->writer_id;
+        d->r.batch_sequence = b->seq;
+        d->r.attempts = b->attempts;
+        d->r.opaque = b->opaque;
+        d->msg = ok ? NULL : b->msg;
+        d->len = b->len;
+        if (!ok) b->msg = NULL;
+    }
+    size_t len = b->len;
+    free(b->msg);
+    free(b->bytes);
+    free(b->pinfo);
+    free(b);
+    pthread_mutex_lock(&c->lock);
+    if (d) {
+        if (c->done_tail) c->done_tail->next = d;
+        else c->done_head = d;
+        c->done_tail = d;
+    } else {
+        /* cannot report it; at least keep the counters right */
+        c->outstanding--;
+        c->outstanding_bytes -= len;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return d != NULL;
+}
+
+static void signal_done(kfb_fluss_client_t *c) {
+    pthread_mutex_lock(&c->lock);
+    pthread_cond_broadcast(&c->done_cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
 /* Moves finished batches at the head of a bucket to the completion queue, so
  * a bucket's batches are delivered in submit order. */
 static void deliver_ready(kfb_fluss_client_t *c, bucket_t *bk) {
@@ -862,44 +1021,10 @@ static void deliver_ready(kfb_fluss_client_t *c, bucket_t *bk) {
         wbatch_t *b = bk->head;
         bk->head = b->next;
         if (!bk->head) bk->tail = NULL;
-        completion_t *d = calloc(1, sizeof *d);
-        if (d) {
-            d->r.table_id = b->table_id;
-            d->r.partition_id = b->partition_id;
-            d->r.bucket_id = b->bucket_id;
-            d->r.err = b->state == B_DONE ? KFB_ERR_OK : b->err;
-            d->r.fluss_error = b->state == B_DONE ? 0 : b->ferr;
-            d->r.log_end_offset = b->state == B_DONE ? b->leo : -1;
-            d->r.writer_id = b->writer_id;
-            d->r.batch_sequence = b->seq;
-            d->r.attempts = b->attempts;
-            d->r.opaque = b->opaque;
-            d->msg = b->state == B_DONE ? NULL : b->msg;
-            d->len = b->len;
-            if (b->state != B_DONE) b->msg = NULL;
-        }
-        free(b->msg);
-        free(b->bytes);
-        size_t len = b->len;
-        free(b);
-        pthread_mutex_lock(&c->lock);
-        if (d) {
-            if (c->done_tail) c->done_tail->next = d;
-            else c->done_head = d;
-            c->done_tail = d;
-        } else {
-            /* cannot report it; at least keep the counters right */
-            c->outstanding--;
-            c->outstanding_bytes -= len;
-        }
-        pthread_mutex_unlock(&c->lock);
+        complete_batch(c, b);
         n++;
     }
-    if (n) {
-        pthread_mutex_lock(&c->lock);
-        pthread_cond_broadcast(&c->done_cond);
-        pthread_mutex_unlock(&c->lock);
-    }
+    if (n) signal_done(c);
 }
 
 static int retry_delay(kfb_fluss_client_t *c, int attempts) {
@@ -1109,8 +1234,9 @@ static void init_writer_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_
     char msg[256] = "";
     if (!err && resp->type == KFB_RPC_RESP_ERROR)
         kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg);
-    KFB_WARN(FAC, "InitWriter failed: %s %s; retrying",
-             err ? kfb_fluss_conn_last_error(conn) : kfb_fluss_err_name(code), msg);
+    KFB_WARN(FAC, "InitWriter failed: %s%s%s; retrying",
+             err ? kfb_fluss_conn_last_error(conn) : kfb_fluss_err_name(code), *msg ? ": " : "",
+             msg);
     c->init_next_try = now + 500; /* WriterClient: 200/400/800 ms back-off */
 }
 
@@ -1166,7 +1292,9 @@ static void bucket_restart(kfb_fluss_client_t *c, bucket_t *bk) {
     }
 }
 
-static int send_batch_prepare(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b, int64_t now) {
+/* Stamps a batch on its first send (writer id, next sequence of its bucket);
+ * a resend keeps what it had. */
+static void send_batch_prepare(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b) {
     if (b->seq < 0) {
         b->writer_id = c->writer_id;
         b->seq = bk->next_seq;
@@ -1176,8 +1304,6 @@ static int send_batch_prepare(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b, 
     b->state = B_INFLIGHT;
     b->attempts++;
     bk->n_inflight++;
-    (void)now;
-    return 0;
 }
 
 static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
@@ -1216,6 +1342,28 @@ static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
         /* After a leader error the table's metadata is refreshed before any of
          * its buckets sends again (the leader may have moved). */
         table_t *tb = find_table(c, bk->table_id);
+        partition_t *part = tb && bk->partition_id >= 0 ? find_partition(tb, bk->partition_id) : NULL;
+        if (tb && tb->gone) {
+            for (wbatch_t *b = bk->head; b; b = b->next) {
+                if (b->state != B_QUEUED && b->state != B_RETRY) continue;
+                set_batch_msg(b, "table %s.%s (id %lld) no longer exists", tb->db, tb->name,
+                              (long long)tb->id);
+                fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, KFB_FLUSS_TABLE_NOT_EXIST, 0);
+            }
+            deliver_ready(c, bk);
+            continue;
+        }
+        if (part && part->gone) {
+            /* dropped partition: whatever is not in flight fails for good */
+            for (wbatch_t *b = bk->head; b; b = b->next) {
+                if (b->state != B_QUEUED && b->state != B_RETRY) continue;
+                set_batch_msg(b, "partition %s (id %lld) of %s.%s no longer exists",
+                              part->name, (long long)part->id, tb->db, tb->name);
+                fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, KFB_FLUSS_PARTITION_NOT_EXISTS, 0);
+            }
+            deliver_ready(c, bk);
+            continue;
+        }
         if (tb && tb->stale) continue;
         int ni = leader_node(c, bk->table_id, bk->partition_id, bk->bucket_id);
         if (ni < 0) {
@@ -1241,7 +1389,7 @@ static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
         }
         for (int s = 0; s < nsend; s++) {
             wbatch_t *b = sendv[s];
-            send_batch_prepare(c, bk, b, now);
+            send_batch_prepare(c, bk, b);
             /* Find an open request to the same leader and table that does not
              * already carry this bucket (the server keeps only the last entry
              * of a bucket, §16) and has room. */
@@ -1319,6 +1467,32 @@ static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
     free(reqs);
 }
 
+static void append_to_bucket(kfb_fluss_client_t *c, wbatch_t *b) {
+    b->next = NULL;
+    bucket_t *bk = get_bucket(c, b->table_id, b->partition_id, b->bucket_id);
+    if (!bk) {
+        b->state = B_FAILED;
+        b->err = KFB_ERR_NOMEM;
+        b->ferr = -1;
+        set_batch_msg(b, "out of memory tracking a batch for table %lld bucket %d",
+                      (long long)b->table_id, b->bucket_id);
+        complete_batch(c, b);
+        signal_done(c);
+        return;
+    }
+    b->bk = bk;
+    if (bk->tail) bk->tail->next = b;
+    else bk->head = b;
+    bk->tail = b;
+}
+
+/* A live partition of that name (a dropped one may come back with a new id). */
+static partition_t *find_partition_by_name(table_t *t, const char *name) {
+    for (int i = 0; t && i < t->n_parts; i++)
+        if (!t->parts[i].gone && strcmp(t->parts[i].name, name) == 0) return &t->parts[i];
+    return NULL;
+}
+
 static void take_submissions(kfb_fluss_client_t *c) {
     pthread_mutex_lock(&c->lock);
     wbatch_t *in = c->sub_head;
@@ -1328,23 +1502,217 @@ static void take_submissions(kfb_fluss_client_t *c) {
         wbatch_t *b = in;
         in = in->next;
         b->next = NULL;
-        bucket_t *bk = get_bucket(c, b->table_id, b->partition_id, b->bucket_id);
-        if (!bk) {
-            /* cannot track it: report it failed through a private bucket-less path */
-            pthread_mutex_lock(&c->lock);
-            c->outstanding--;
-            c->outstanding_bytes -= b->len;
-            pthread_mutex_unlock(&c->lock);
-            KFB_ERROR(FAC, "out of memory: batch for table %lld bucket %d dropped",
-                      (long long)b->table_id, b->bucket_id);
-            free(b->bytes);
-            free(b);
+        if (!b->pinfo) {
+            append_to_bucket(c, b);
             continue;
         }
-        b->bk = bk;
-        if (bk->tail) bk->tail->next = b;
-        else bk->head = b;
-        bk->tail = b;
+        partition_t *p = find_partition_by_name(find_table(c, b->table_id), b->pinfo->name);
+        presolve_t *r = NULL;
+        for (presolve_t *x = c->presolves; x && !r; x = x->next)
+            if (x->table_id == b->table_id && strcmp(x->pinfo->name, b->pinfo->name) == 0) r = x;
+        if (p && !r) {
+            /* known partition, nothing waiting before it: straight to its bucket */
+            b->partition_id = p->id;
+            free(b->pinfo);
+            b->pinfo = NULL;
+            append_to_bucket(c, b);
+            continue;
+        }
+        if (!r) {
+            r = calloc(1, sizeof *r);
+            if (!r) {
+                b->state = B_FAILED;
+                b->err = KFB_ERR_NOMEM;
+                b->ferr = -1;
+                set_batch_msg(b, "out of memory resolving a partition");
+                complete_batch(c, b);
+                signal_done(c);
+                continue;
+            }
+            r->client = c;
+            r->table_id = b->table_id;
+            r->pinfo = b->pinfo; /* the resolver keeps the first batch's name and spec */
+            b->pinfo = NULL;
+            r->next = c->presolves;
+            c->presolves = r;
+        } else {
+            free(b->pinfo);
+            b->pinfo = NULL;
+        }
+        if (r->tail) r->tail->next = b;
+        else r->head = b;
+        r->tail = b;
+    }
+}
+
+static void presolve_free(kfb_fluss_client_t *c, presolve_t *r) {
+    for (presolve_t **pp = &c->presolves; *pp; pp = &(*pp)->next)
+        if (*pp == r) {
+            *pp = r->next;
+            break;
+        }
+    free(r->pinfo);
+    free(r);
+}
+
+/* Fails every batch waiting on a resolution (they never reached a bucket). */
+static void presolve_fail(kfb_fluss_client_t *c, presolve_t *r, kfb_err_t err, int32_t ferr,
+                          const char *msg) {
+    table_t *t = find_table(c, r->table_id);
+    for (wbatch_t *b = r->head, *n; b; b = n) {
+        n = b->next;
+        b->state = B_FAILED;
+        b->err = err;
+        b->ferr = ferr;
+        set_batch_msg(b, "partition \"%s\" of %s.%s: %s", r->pinfo->name, t ? t->db : "?",
+                      t ? t->name : "?", msg);
+        complete_batch(c, b);
+    }
+    r->head = r->tail = NULL;
+    signal_done(c);
+    presolve_free(c, r);
+}
+
+static void presolve_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_response_t *resp,
+                        void *opaque) {
+    presolve_t *r = opaque;
+    kfb_fluss_client_t *c = r->client;
+    r->inflight = 0;
+    if (c->shutting_down) return;
+    int64_t now = kfb_fluss_now_ms();
+    int32_t code = 0;
+    char msg[384] = "";
+    if (err) {
+        code = -1;
+        snprintf(msg, sizeof msg, "%s", kfb_fluss_conn_last_error(conn));
+    } else if (resp->type == KFB_RPC_RESP_ERROR) {
+        if (kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg)) code = -1;
+    } else if (r->state == PR_LOOKUP) {
+        ProtobufCMessage *m;
+        if (kfb_rpc_unpack(&fluss__metadata_response__descriptor, resp->body, resp->body_len,
+                           &m) == KFB_ERR_OK) {
+            apply_metadata(c, (Fluss__MetadataResponse *)m, now);
+            protobuf_c_message_free_unpacked(m, NULL);
+        }
+        /* the next loop finds the partition in the cache, or asks again after
+         * a back-off if the server left it out */
+        r->attempts++;
+        r->next_try = now + (r->attempts > 1 ? retry_delay(c, r->attempts) : 0);
+        return;
+    } else {
+        r->state = PR_LOOKUP; /* created: now its id */
+        r->next_try = now;
+        return;
+    }
+    r->attempts++;
+    if (r->state == PR_LOOKUP && code == KFB_FLUSS_PARTITION_NOT_EXISTS && r->pinfo->create) {
+        r->state = PR_CREATE;
+        r->next_try = now;
+        return;
+    }
+    if (r->state == PR_CREATE && code == KFB_FLUSS_PARTITION_ALREADY_EXISTS) {
+        r->state = PR_LOOKUP;
+        r->next_try = now;
+        return;
+    }
+    if (err || kfb_fluss_err_retriable(code) || code == KFB_FLUSS_NOT_COORDINATOR_LEADER_EXCEPTION) {
+        if (code == KFB_FLUSS_NOT_COORDINATOR_LEADER_EXCEPTION) {
+            c->have_cluster = 0;
+            request_cluster_refresh(c);
+        }
+        r->next_try = now + retry_delay(c, r->attempts);
+        timer_at(c, r->next_try);
+        return;
+    }
+    char full[512];
+    snprintf(full, sizeof full, "%s failed: %s (%d)%s%s",
+             r->state == PR_CREATE ? "CreatePartition" : "partition lookup",
+             kfb_fluss_err_name(code), code, *msg ? ": " : "", msg);
+    presolve_fail(c, r, KFB_ERR_FLUSS_ERROR, code, full);
+}
+
+static void drive_resolvers(kfb_fluss_client_t *c, int64_t now) {
+    for (presolve_t *r = c->presolves, *next; r; r = next) {
+        next = r->next;
+        if (r->inflight) continue;
+        table_t *t = find_table(c, r->table_id);
+        partition_t *p = find_partition_by_name(t, r->pinfo->name);
+        if (p) {
+            for (wbatch_t *b = r->head, *n; b; b = n) {
+                n = b->next;
+                b->partition_id = p->id;
+                append_to_bucket(c, b);
+            }
+            r->head = r->tail = NULL;
+            presolve_free(c, r);
+            continue;
+        }
+        if (c->conf.delivery_timeout_ms > 0 && r->head &&
+            now - r->head->submit_ms >= c->conf.delivery_timeout_ms) {
+            presolve_fail(c, r, KFB_ERR_TIMEOUT, -1, "not resolved within delivery_timeout_ms");
+            continue;
+        }
+        if (now < r->next_try) {
+            timer_at(c, r->next_try);
+            continue;
+        }
+        int ni;
+        kfb_err_t err;
+        Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
+        tp.database_name = t->db;
+        tp.table_name = t->name;
+        if (r->state == PR_LOOKUP) {
+            ni = ready_or_any(c, NODE_TABLET, (int)(c->rng++ % 64));
+            if (ni < 0) ni = ready_or_any(c, NODE_COORD, 0);
+            if (ni < 0) ni = ready_or_any(c, NODE_BOOT, c->boot_rr++);
+            Fluss__PbTablePath *tps[1] = {&tp};
+            Fluss__PbPhysicalTablePath pp = FLUSS__PB_PHYSICAL_TABLE_PATH__INIT;
+            pp.database_name = t->db;
+            pp.table_name = t->name;
+            pp.partition_name = r->pinfo->name;
+            Fluss__PbPhysicalTablePath *pps[1] = {&pp};
+            Fluss__MetadataRequest mr = FLUSS__METADATA_REQUEST__INIT;
+            mr.n_table_path = 1;
+            mr.table_path = tps;
+            mr.n_partitions_path = 1;
+            mr.partitions_path = pps;
+            err = ni < 0 ? KFB_ERR_NOT_FOUND
+                         : kfb_fluss_conn_send(c->nodes[ni].conn, KFB_API_GET_METADATA, -1,
+                                               &mr.base, c->conf.request_timeout_ms, now,
+                                               presolve_cb, r);
+        } else {
+            ni = ready_or_any(c, NODE_COORD, 0);
+            if (ni < 0) request_cluster_refresh(c);
+            Fluss__PbKeyValue kv[64], *kvp[64];
+            size_t n = r->pinfo->n < 64 ? r->pinfo->n : 64;
+            for (size_t i = 0; i < n; i++) {
+                fluss__pb_key_value__init(&kv[i]);
+                kv[i].key = r->pinfo->keys[i];
+                kv[i].value = r->pinfo->values[i];
+                kvp[i] = &kv[i];
+            }
+            Fluss__PbPartitionSpec spec = FLUSS__PB_PARTITION_SPEC__INIT;
+            spec.n_partition_key_values = n;
+            spec.partition_key_values = kvp;
+            Fluss__CreatePartitionRequest cr = FLUSS__CREATE_PARTITION_REQUEST__INIT;
+            cr.table_path = &tp;
+            cr.partition_spec = &spec;
+            cr.ignore_if_not_exists = 1; /* means "ignore if it exists" (§3.2) */
+            err = ni < 0 ? KFB_ERR_NOT_FOUND
+                         : kfb_fluss_conn_send(c->nodes[ni].conn, KFB_API_CREATE_PARTITION, -1,
+                                               &cr.base, c->conf.request_timeout_ms, now,
+                                               presolve_cb, r);
+        }
+        if (err == KFB_ERR_RPC_API_UNSUPPORTED) {
+            presolve_fail(c, r, err, -1, kfb_fluss_conn_last_error(c->nodes[ni].conn));
+            continue;
+        }
+        if (err) {
+            r->next_try = now + 100;
+            timer_at(c, r->next_try);
+            continue;
+        }
+        r->inflight = 1;
     }
 }
 
@@ -1364,6 +1732,7 @@ static void *io_main(void *arg) {
         int64_t now = kfb_fluss_now_ms();
         c->next_timer = now + 1000;
         take_submissions(c);
+        drive_resolvers(c, now);
         maintain_metadata(c, now);
         process_calls(c, now);
         maybe_init_writer(c, now);
@@ -1543,8 +1912,22 @@ void kfb_fluss_client_destroy(kfb_fluss_client_t *c) {
     for (wbatch_t *b = c->sub_head, *n; b; b = n) {
         n = b->next;
         free(b->bytes);
+        free(b->pinfo);
         free(b);
         dropped++;
+    }
+    while (c->presolves) {
+        presolve_t *r = c->presolves;
+        for (wbatch_t *b = r->head, *n; b; b = n) {
+            n = b->next;
+            free(b->bytes);
+            free(b->msg);
+            free(b);
+            dropped++;
+        }
+        c->presolves = r->next;
+        free(r->pinfo);
+        free(r);
     }
     for (completion_t *d = c->done_head, *n; d; d = n) {
         n = d->next;
@@ -1586,16 +1969,15 @@ static int table_known(kfb_fluss_client_t *c, int64_t table_id) {
     return 0;
 }
 
-kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
-                                  int32_t bucket_id, const uint8_t *batch, size_t len,
-                                  void *opaque) {
-    if (!c || !batch || len < BATCH_HEADER || bucket_id < 0) return KFB_ERR_INVALID_ARG;
-    if (partition_id < -1) return KFB_ERR_INVALID_ARG;
+static kfb_err_t enqueue(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
+                         pinfo_t *pinfo, int32_t bucket_id, const uint8_t *batch, size_t len,
+                         void *opaque) {
     wbatch_t *b = calloc(1, sizeof *b);
     uint8_t *copy = malloc(len);
     if (!b || !copy) {
         free(b);
         free(copy);
+        free(pinfo);
         return KFB_ERR_NOMEM;
     }
     pthread_mutex_lock(&c->lock);
@@ -1609,6 +1991,7 @@ kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64
         pthread_mutex_unlock(&c->lock);
         free(b);
         free(copy);
+        free(pinfo);
         return err;
     }
     memcpy(copy, batch, len);
@@ -1616,6 +1999,7 @@ kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64
     b->len = len;
     b->table_id = table_id;
     b->partition_id = partition_id;
+    b->pinfo = pinfo;
     b->bucket_id = bucket_id;
     b->opaque = opaque;
     b->seq = -1;
@@ -1630,6 +2014,47 @@ kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64
     pthread_mutex_unlock(&c->lock);
     wake(c);
     return KFB_ERR_OK;
+}
+
+kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
+                                  int32_t bucket_id, const uint8_t *batch, size_t len,
+                                  void *opaque) {
+    if (!c || !batch || len < BATCH_HEADER || bucket_id < 0) return KFB_ERR_INVALID_ARG;
+    if (partition_id < -1) return KFB_ERR_INVALID_ARG;
+    return enqueue(c, table_id, partition_id, NULL, bucket_id, batch, len, opaque);
+}
+
+kfb_err_t kfb_fluss_client_submit_to_partition(kfb_fluss_client_t *c, int64_t table_id,
+                                               const char *partition_name, int create,
+                                               const char *const *spec_keys,
+                                               const char *const *spec_values, size_t n_spec,
+                                               int32_t bucket_id, const uint8_t *batch,
+                                               size_t len, void *opaque) {
+    if (!c || !batch || len < BATCH_HEADER || bucket_id < 0 || !partition_name ||
+        !*partition_name || n_spec > 64 || (n_spec && (!spec_keys || !spec_values)))
+        return KFB_ERR_INVALID_ARG;
+    size_t need = sizeof(pinfo_t) + 2 * n_spec * sizeof(char *) + strlen(partition_name) + 1;
+    for (size_t i = 0; i < n_spec; i++) {
+        if (!spec_keys[i] || !spec_values[i]) return KFB_ERR_INVALID_ARG;
+        need += strlen(spec_keys[i]) + strlen(spec_values[i]) + 2;
+    }
+    pinfo_t *pi = malloc(need);
+    if (!pi) return KFB_ERR_NOMEM;
+    char **arr = (char **)(pi + 1);
+    char *sp = (char *)(arr + 2 * n_spec);
+    pi->n = n_spec;
+    pi->keys = arr;
+    pi->values = arr + n_spec;
+    pi->create = create != 0;
+    pi->name = sp;
+    sp = stpcpy(sp, partition_name) + 1;
+    for (size_t i = 0; i < n_spec; i++) {
+        pi->keys[i] = sp;
+        sp = stpcpy(sp, spec_keys[i]) + 1;
+        pi->values[i] = sp;
+        sp = stpcpy(sp, spec_values[i]) + 1;
+    }
+    return enqueue(c, table_id, -1, pi, bucket_id, batch, len, opaque);
 }
 
 static void abs_deadline(struct timespec *ts, int timeout_ms) {
@@ -1766,6 +2191,7 @@ void kfb_fluss_table_info_free(kfb_fluss_table_info_t *info) {
     free(info->database);
     free(info->table);
     free(info->table_json);
+    kfb_table_desc_destroy(info->desc);
     free(info);
 }
 
@@ -1810,9 +2236,17 @@ kfb_err_t kfb_fluss_client_get_table(kfb_fluss_client_t *c, const char *database
     info->table_json_len = ti->table_json.len;
     info->table_id = ti->table_id;
     info->schema_id = ti->schema_id;
-    parse_table_json(ti->table_json.data, ti->table_json.len, &info->bucket_count,
-                     &info->partitioned);
     protobuf_c_message_free_unpacked(m, NULL);
+    char derr[384];
+    info->desc = kfb_table_desc_parse(info->table_json, info->table_json_len, derr, sizeof derr);
+    if (!info->desc) {
+        snprintf(errstr, errstr_size, "Fluss table %s.%s has a descriptor this bridge cannot "
+                 "read: %s", database, table, derr);
+        kfb_fluss_table_info_free(info);
+        return KFB_ERR_UNSUPPORTED_FORMAT;
+    }
+    info->bucket_count = info->desc->bucket_count;
+    info->partitioned = info->desc->partition_key_count > 0;
 
     /* Leaders of a non-partitioned table; partitioned tables get theirs per
      * partition (resolve_partition). */

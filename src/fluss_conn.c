@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -42,6 +43,14 @@ typedef struct conn_req {
     size_t body_len;
 } conn_req_t;
 
+/* An asynchronous name lookup (glibc getaddrinfo_a) owned by the connection. */
+typedef struct dns_req {
+    struct gaicb cb;
+    struct addrinfo hints;
+    char host[256];
+    char port[16];
+} dns_req_t;
+
 typedef struct req_vec {
     conn_req_t *v;
     size_t n, cap;
@@ -56,6 +65,7 @@ struct kfb_fluss_conn {
     kfb_fluss_conn_state_t state;
     int fd;
     struct addrinfo *ai, *ai_next;
+    dns_req_t *dns; /* name lookup in progress */
     int64_t connect_deadline;
     int64_t reconnect_at;
     int backoff_cur;
@@ -192,7 +202,22 @@ static int64_t next_backoff(kfb_fluss_conn_t *c) {
     return (int64_t)(c->backoff_cur * j);
 }
 
+/* Gives up a lookup in progress. A lookup glibc cannot cancel any more is
+ * waited for: its result lands in memory we are about to free. */
+static void dns_abandon(kfb_fluss_conn_t *c) {
+    dns_req_t *d = c->dns;
+    if (!d) return;
+    c->dns = NULL;
+    if (gai_cancel(&d->cb) == EAI_NOTCANCELED) {
+        const struct gaicb *l[1] = {&d->cb};
+        while (gai_error(&d->cb) == EAI_INPROGRESS) gai_suspend(l, 1, NULL);
+    }
+    if (gai_error(&d->cb) == 0 && d->cb.ar_result) freeaddrinfo(d->cb.ar_result);
+    free(d);
+}
+
 static void close_socket(kfb_fluss_conn_t *c) {
+    dns_abandon(c);
     if (c->fd >= 0) close(c->fd);
     c->fd = -1;
     if (c->ai) freeaddrinfo(c->ai);
@@ -357,6 +382,12 @@ static void try_addresses(kfb_fluss_conn_t *c, int64_t now) {
     connect_failed(c);
 }
 
+static void dns_failed(kfb_fluss_conn_t *c, const char *host, int rc) {
+    set_error(c, "cannot resolve Fluss server host \"%s\": %s", host,
+              rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+    connect_failed(c);
+}
+
 static void start_connect(kfb_fluss_conn_t *c, int64_t now) {
     struct addrinfo hints = {0};
     hints.ai_family = AF_UNSPEC;
@@ -374,14 +405,59 @@ static void start_connect(kfb_fluss_conn_t *c, int64_t now) {
     }
     c->connect_deadline = now + c->conf.connect_timeout_ms;
     c->state = KFB_CONN_CONNECTING;
-    /* getaddrinfo blocks on DNS; names are resolved at most once per attempt. */
-    int rc = getaddrinfo(host, port, &hints, &c->ai);
-    if (rc != 0) {
-        c->ai = NULL;
-        set_error(c, "cannot resolve Fluss server host \"%s\": %s", host, gai_strerror(rc));
+    unsigned char addr[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1) {
+        /* an address literal never touches DNS */
+        hints.ai_flags = AI_NUMERICHOST;
+        int rc = getaddrinfo(host, port, &hints, &c->ai);
+        if (rc != 0) {
+            c->ai = NULL;
+            dns_failed(c, host, rc);
+            return;
+        }
+        c->ai_next = c->ai;
+        try_addresses(c, now);
+        return;
+    }
+    /* A name: resolve it without blocking the poll loop (glibc getaddrinfo_a);
+     * kfb_fluss_conn_tick picks up the result. */
+    dns_req_t *d = calloc(1, sizeof *d);
+    if (!d) {
+        set_error(c, "out of memory resolving \"%s\"", host);
         connect_failed(c);
         return;
     }
+    snprintf(d->host, sizeof d->host, "%s", host);
+    snprintf(d->port, sizeof d->port, "%s", port);
+    d->hints = hints;
+    d->cb.ar_name = d->host;
+    d->cb.ar_service = d->port;
+    d->cb.ar_request = &d->hints;
+    struct gaicb *list[1] = {&d->cb};
+    int rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+    if (rc != 0) {
+        free(d);
+        dns_failed(c, host, rc);
+        return;
+    }
+    c->dns = d;
+}
+
+/* Finishes a name lookup that completed. */
+static void dns_poll(kfb_fluss_conn_t *c, int64_t now) {
+    dns_req_t *d = c->dns;
+    int rc = gai_error(&d->cb);
+    if (rc == EAI_INPROGRESS) return;
+    c->dns = NULL;
+    if (rc != 0) {
+        char host[256];
+        snprintf(host, sizeof host, "%s", d->host);
+        free(d);
+        dns_failed(c, host, rc);
+        return;
+    }
+    c->ai = d->cb.ar_result;
+    free(d);
     c->ai_next = c->ai;
     try_addresses(c, now);
 }
@@ -692,6 +768,11 @@ int64_t kfb_fluss_conn_next_deadline_ms(const kfb_fluss_conn_t *c) {
         c->state == KFB_CONN_AUTH)
         if (c->connect_deadline < d) d = c->connect_deadline;
     if (c->state == KFB_CONN_DOWN && c->queued.n > 0 && c->reconnect_at < d) d = c->reconnect_at;
+    /* glibc tells about a finished lookup only when asked: look every 5 ms */
+    if (c->dns) {
+        int64_t soon = kfb_fluss_now_ms() + 5;
+        if (soon < d) d = soon;
+    }
     return d;
 }
 
@@ -714,6 +795,7 @@ static void expire(kfb_fluss_conn_t *c, req_vec_t *q, int64_t now) {
 }
 
 void kfb_fluss_conn_tick(kfb_fluss_conn_t *c, int64_t now) {
+    if (c->dns) dns_poll(c, now);
     if ((c->state == KFB_CONN_CONNECTING || c->state == KFB_CONN_HANDSHAKE ||
          c->state == KFB_CONN_AUTH) &&
         now >= c->connect_deadline) {

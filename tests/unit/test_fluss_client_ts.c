@@ -368,3 +368,83 @@ TEST(ts_sasl) {
     ASSERT_CONTAINS(err, "AUTHENTICATE_EXCEPTION");
     env_stop();
 }
+
+static const char *EVENTS_DESC =
+    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
+    "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false},\"id\":0},"
+    "{\"name\":\"day\",\"data_type\":{\"type\":\"STRING\",\"nullable\":false},\"id\":1},"
+    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"},\"id\":2}],"
+    "\"primary_key\":[\"id\",\"day\"],\"highest_field_id\":2},"
+    "\"partition_key\":[\"day\"],\"properties\":{},\"custom_properties\":{}}";
+
+/* Batch of ids [from, to) for one partition day and one bucket: the key is the
+ * physical primary key (id; partition columns excluded, §7/§12). */
+static int events_batch(const char *day, int bucket, int from, int to, const uint8_t **out,
+                        size_t *len, kfb_kv_batch_builder_t *bb) {
+    kfb_buf_t key = KFB_BUF_INIT, val = KFB_BUF_INIT;
+    kfb_kv_batch_reset(bb);
+    int n = 0;
+    for (int id = from; id < to; id++) {
+        kfb_row_writer_t w;
+        kfb_buf_reset(&key);
+        kfb_buf_reset(&val);
+        kfb_key_writer_begin(&w, &key);
+        kfb_row_write_int(&w, id);
+        if (kfb_bucket_fluss(key.data, key.len, 2) != bucket) continue;
+        kfb_row_writer_begin(&w, &val, 3);
+        kfb_row_write_int(&w, id);
+        kfb_row_write_string(&w, day, strlen(day));
+        kfb_row_write_string(&w, "ev", 2);
+        if (kfb_kv_batch_append(bb, key.data, key.len, val.data, val.len)) abort();
+        n++;
+    }
+    if (kfb_kv_batch_build(bb, out, len)) abort();
+    kfb_buf_free(&key);
+    kfb_buf_free(&val);
+    return n;
+}
+
+TEST(ts_partitioned_table_by_name_with_creation) {
+    env_start(2, NULL, NULL);
+    char err[512];
+    int64_t tid, p2023;
+    ASSERT_OK(kfb_fts_add_table(E.s, "db", "events", EVENTS_DESC, 2, NULL, &tid, err, sizeof err));
+    ASSERT_OK(kfb_fts_add_partition(E.s, "db", "events", "2023", &p2023, err, sizeof err));
+    E.c = env_client(NULL, NULL, 0);
+    kfb_fluss_table_info_t *ti;
+    ASSERT_OK(kfb_fluss_client_get_table(E.c, "db", "events", 5000, &ti, err, sizeof err));
+    ASSERT_TRUE(ti->partitioned);
+    ASSERT_EQ_INT(ti->desc->physical_primary_key_count, 1);
+    kfb_fluss_table_info_free(ti);
+    char ebb[256];
+    kfb_kv_batch_builder_t *bb = kfb_kv_batch_builder_new(1, 1 << 20, ebb, sizeof ebb);
+    const char *k[1] = {"day"};
+    int rows = 0;
+    for (int round = 0; round < 3; round++) {
+        const char *days[2] = {"2023", "2024"};
+        for (int d = 0; d < 2; d++) {
+            const char *v[1] = {days[d]};
+            for (int b = 0; b < 2; b++) {
+                const uint8_t *bytes;
+                size_t len;
+                rows += events_batch(days[d], b, round * 50, round * 50 + 50, &bytes, &len, bb);
+                ASSERT_OK(kfb_fluss_client_submit_to_partition(E.c, tid, days[d], 1, k, v, 1, b,
+                                                               bytes, len, NULL));
+            }
+        }
+    }
+    ASSERT_OK(kfb_fluss_client_flush(E.c, 20000));
+    ASSERT_EQ_INT(E.failed, 0);
+    ASSERT_EQ_INT(E.delivered, 12);
+    ASSERT_EQ_INT(kfb_fts_api_calls(E.s, 1036), 1); /* "2024" created once, on demand */
+    kfb_fts_stats_t st;
+    kfb_fts_get_stats(E.s, &st);
+    ASSERT_EQ_INT(st.records_applied, rows);
+    char *dump = kfb_fts_dump_table_json(E.s, "db", "events");
+    ASSERT_TRUE(dump != NULL);
+    ASSERT_CONTAINS(dump, "2024|");
+    ASSERT_CONTAINS(dump, "2023|");
+    free(dump);
+    kfb_kv_batch_builder_destroy(bb);
+    env_stop();
+}
