@@ -236,7 +236,7 @@ int kfb_explain_main(int argc, char **argv, FILE *in, FILE *out, FILE *err) {
     kfb_mapper_config_init(&cfg);
     cfg.topic = "explain";
     int first_msg = argc;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -281,7 +281,6 @@ int kfb_explain_main(int argc, char **argv, FILE *in, FILE *out, FILE *err) {
             usage(err);
             return 2;
         }
-        i++;
     }
     if (!table || (!avro_schema && !schemas_dir) || (avro_schema && schemas_dir)) {
         fprintf(err, "explain: give --table and exactly one of --avro-schema or --schemas-dir\n");
