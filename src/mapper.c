@@ -942,10 +942,15 @@ size_t kfb_mapper_plan_count(const kfb_mapper_t *m) { return m->n_plans; }
 /* Decoding                                                                            */
 /* ---------------------------------------------------------------------------------- */
 
-static inline int64_t floor_div(int64_t a, int64_t b) {
-    int64_t q = a / b;
-    if ((a % b) != 0 && ((a < 0) != (b < 0))) q--;
-    return q;
+/* Floor division by a positive d with a non-negative remainder, without the overflow of
+ * "a - q * d" near INT64_MIN. */
+static inline void floor_divmod(int64_t a, int64_t d, int64_t *q, int64_t *r) {
+    *q = a / d;
+    *r = a % d;
+    if (*r < 0) {
+        *r += d;
+        *q -= 1;
+    }
 }
 
 static const char *avro_err_text(kfb_err_t e) {
@@ -967,6 +972,19 @@ static const char *avro_err_text(kfb_err_t e) {
         kfb_err_t e_ = (expr);                                                            \
         if (KFB_UNLIKELY(e_)) return rec_err((m), e_, (s)->path, "%s", avro_err_text(e_)); \
     } while (0)
+
+/* Most strings are ASCII: a word-at-a-time test avoids the full UTF-8 validator. */
+static inline int is_ascii(const uint8_t *p, size_t n) {
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++) acc |= p[i];
+    return (acc & 0x8080808080808080ULL) == 0;
+}
 
 /* Reads one column step's value into slot `sl` (present flag in *present). */
 static kfb_err_t run_column(kfb_mapper_t *m, const step_t *s, kfb_avro_cursor_t *c, slot_t *sl,
@@ -1034,14 +1052,18 @@ static kfb_err_t run_column(kfb_mapper_t *m, const step_t *s, kfb_avro_cursor_t 
             sl->v.ts.ms = v;
             sl->v.ts.nano = 0;
             break;
-        case CV_TS_MICROS:
-            sl->v.ts.ms = floor_div(v, 1000);
-            sl->v.ts.nano = (int32_t)(v - sl->v.ts.ms * 1000) * 1000;
+        case CV_TS_MICROS: {
+            int64_t r;
+            floor_divmod(v, 1000, &sl->v.ts.ms, &r);
+            sl->v.ts.nano = (int32_t)r * 1000;
             break;
-        case CV_TS_NANOS:
-            sl->v.ts.ms = floor_div(v, 1000000);
-            sl->v.ts.nano = (int32_t)(v - sl->v.ts.ms * 1000000);
+        }
+        case CV_TS_NANOS: {
+            int64_t r;
+            floor_divmod(v, 1000000, &sl->v.ts.ms, &r);
+            sl->v.ts.nano = (int32_t)r;
             break;
+        }
         default:
             sl->v.i64 = v;
             break;
@@ -1062,6 +1084,7 @@ static kfb_err_t run_column(kfb_mapper_t *m, const step_t *s, kfb_avro_cursor_t 
         return KFB_ERR_OK;
     case CV_STRING: {
         DEC_CHECK(m, s, kfb_avro_read_bytes(c, &sl->v.b.p, &sl->v.b.n));
+        if (KFB_LIKELY(is_ascii(sl->v.b.p, sl->v.b.n))) return KFB_ERR_OK;
         size_t bad = kfb_avro_utf8_check(sl->v.b.p, sl->v.b.n);
         if (KFB_UNLIKELY(bad != sl->v.b.n))
             return rec_err(m, KFB_ERR_INVALID_UTF8, s->path,
@@ -1106,6 +1129,8 @@ static kfb_err_t run_column(kfb_mapper_t *m, const step_t *s, kfb_avro_cursor_t 
 
 static kfb_err_t run_steps(kfb_mapper_t *m, const steplist_t *sl, kfb_avro_cursor_t *c,
                            int slotset) {
+    slot_t *slots = m->slots[slotset];
+    uint8_t *present = m->present[slotset];
     for (size_t i = 0; i < sl->n; i++) {
         const step_t *s = &sl->v[i];
         switch (s->kind) {
@@ -1115,8 +1140,7 @@ static kfb_err_t run_steps(kfb_mapper_t *m, const steplist_t *sl, kfb_avro_curso
             break;
         }
         case ST_COLUMN: {
-            kfb_err_t e = run_column(m, s, c, &m->slots[slotset][s->column],
-                                     &m->present[slotset][s->column]);
+            kfb_err_t e = run_column(m, s, c, &slots[s->column], &present[s->column]);
             if (KFB_UNLIKELY(e)) return e;
             break;
         }
@@ -1329,8 +1353,8 @@ static kfb_err_t render_partition_value(kfb_mapper_t *m, int col, const slot_t *
     }
     case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
     case KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE: {
-        int64_t days = floor_div(s->v.ts.ms, 86400000);
-        int64_t msod = s->v.ts.ms - days * 86400000;
+        int64_t days, msod;
+        floor_divmod(s->v.ts.ms, 86400000, &days, &msod);
         int64_t y;
         unsigned mo, d;
         civil_from_days(days, &y, &mo, &d);
@@ -1494,7 +1518,7 @@ kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
     m->value_plan = NULL;
     res->n = 0;
     memset(m->present[0], 0, ncol);
-    memset(m->present[1], 0, ncol);
+    if (m->format == KFB_MAPPER_FORMAT_DEBEZIUM) memset(m->present[1], 0, ncol);
     m->record_present[0] = m->record_present[1] = 0;
     m->op = 0;
     kfb_err_t e;
