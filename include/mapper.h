@@ -171,6 +171,10 @@ kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t 
                                      kfb_kv_batch_builder_t *batch, char *errstr,
                                      size_t errstr_size);
 
+/* 1 when key bytes are CompactedKeyEncoder bytes (decodable with kfb_key_decode over the
+ * physical primary-key column types), 0 for lake key formats (Paimon, Iceberg). */
+int kfb_mapper_key_is_compacted(const kfb_mapper_t *m);
+
 /* Plans compiled so far (one per writer schema id and role), for tests and metrics. */
 size_t kfb_mapper_plan_count(const kfb_mapper_t *m);
 

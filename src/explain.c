@@ -183,7 +183,7 @@ static void explain_one(explain_t *x, const uint8_t *value, size_t value_len) {
             }
             (void)kfb_row_json_append_row(l, td->column_names, td->column_types, x->values,
                                           td->column_count);
-        } else if (r->key && r->key == r->bucket_key && td->physical_primary_key_count) {
+        } else if (r->key && kfb_mapper_key_is_compacted(x->m)) {
             /* a delete: show the key columns, when the key is in the compacted format */
             kfb_datatype_t types[64];
             const char *names[64];

@@ -938,6 +938,10 @@ const char *kfb_mapper_describe(kfb_mapper_t *m, int32_t writer_schema_id) {
 
 size_t kfb_mapper_plan_count(const kfb_mapper_t *m) { return m->n_plans; }
 
+int kfb_mapper_key_is_compacted(const kfb_mapper_t *m) {
+    return m->keys.pk_encoding == KFB_KEY_ENC_COMPACTED;
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* Decoding                                                                            */
 /* ---------------------------------------------------------------------------------- */

@@ -297,3 +297,45 @@ TEST(golden_append_to_kv_batch_zero_copy) {
     kfb_kv_batch_builder_destroy(b);
     teardown(&fx);
 }
+
+/* Every golden value message cut short at every byte is a classified per-record error
+ * (never a crash, never a success), and one extra byte is TRAILING_BYTES. */
+TEST(golden_messages_truncated_at_every_byte) {
+    static const struct {
+        const char *table;
+        int debezium;
+        const char *names[8];
+    } sets[] = {
+        {GOLDEN "table_all.json", 0, {"all_1", "all_2", NULL}},
+        {GOLDEN "table_items.json", 0, {"v1_a", "v2_a", NULL}},
+        {GOLDEN "table_dbz.json", 1, {"dbz_c", "dbz_u", "dbz_u_move", "dbz_d", "dbz_t", NULL}},
+    };
+    for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
+        fixture_t fx;
+        kfb_mapper_config_t cfg;
+        kfb_mapper_config_init(&cfg);
+        cfg.format = sets[s].debezium ? KFB_MAPPER_FORMAT_DEBEZIUM : KFB_MAPPER_FORMAT_AVRO;
+        setup(&fx, sets[s].table, &cfg);
+        for (size_t k = 0; sets[s].names[k]; k++) {
+            const msg_t *mm = msg(sets[s].names[k]);
+            kfb_origin_t o = {"golden", 1, 7};
+            kfb_mapper_result_t res;
+            for (size_t cut = 0; cut < mm->value_len; cut++) {
+                kfb_err_t e = kfb_mapper_map(fx.m, mm->key, mm->key_len, mm->value, cut, &o, &res,
+                                             fx.err, sizeof(fx.err));
+                if (!e) fprintf(stderr, "%s cut at %zu accepted\n", mm->name, cut);
+                ASSERT_TRUE(e != KFB_ERR_OK);
+                ASSERT_EQ_INT(kfb_err_class(e), KFB_ERRCLASS_RECORD);
+                ASSERT_CONTAINS(fx.err, "topic golden partition 1 offset 7");
+            }
+            uint8_t *longer = malloc(mm->value_len + 1);
+            memcpy(longer, mm->value, mm->value_len);
+            longer[mm->value_len] = 0;
+            ASSERT_ERR(kfb_mapper_map(fx.m, mm->key, mm->key_len, longer, mm->value_len + 1, &o,
+                                      &res, fx.err, sizeof(fx.err)),
+                       KFB_ERR_TRAILING_BYTES);
+            free(longer);
+        }
+        teardown(&fx);
+    }
+}
