@@ -62,6 +62,7 @@ typedef enum conv {
     CV_TS_MILLIS, /* also local-timestamp-*: the column decides LTZ vs NTZ */
     CV_TS_MICROS,
     CV_TS_NANOS,
+    CV_ROW, /* Avro record -> ROW: a nested plan */
 } conv_t;
 
 typedef enum step_kind {
@@ -72,6 +73,7 @@ typedef enum step_kind {
 } step_kind_t;
 
 typedef struct steplist steplist_t;
+typedef struct nested nested_t;
 
 typedef struct step {
     step_kind_t kind;
@@ -82,14 +84,31 @@ typedef struct step {
     const kfb_avro_node_t *type;   /* the field's declared type (skip) */
     const kfb_avro_node_t *inner;  /* the non-null branch */
     int32_t src_scale;             /* decimal */
+    const kfb_datatype_t *ttype;   /* ST_COLUMN: the target column/field type */
     int slotset;                   /* ST_RECORD */
     steplist_t *sub;               /* ST_RECORD */
+    nested_t *nested;              /* CV_ROW */
     char *path;                    /* "Envelope.after.Value.id", for errors */
 } step_t;
 
 struct steplist {
     step_t *v;
     size_t n;
+};
+
+/* Nesting limit for ROW values (each level has its own scratch buffer). */
+#define MAX_ROW_DEPTH 8
+
+typedef struct slot slot_t;
+
+/* A ROW column fed by an Avro record: its own steps and slots, one per ROW field. Owned
+ * by the step; allocated when the plan is compiled. */
+struct nested {
+    steplist_t steps;
+    const kfb_datatype_t *type; /* the ROW type */
+    slot_t *slots;
+    uint8_t *present;
+    int depth; /* 0 for a ROW column, 1 for a ROW inside it, ... */
 };
 
 typedef enum plan_role { ROLE_VALUE = 0, ROLE_KEY } plan_role_t;
@@ -107,7 +126,7 @@ typedef struct plan {
 } plan_t;
 
 /* A decoded value in the column's representation. */
-typedef struct slot {
+struct slot {
     union {
         int64_t i64;
         float f32;
@@ -121,8 +140,9 @@ typedef struct slot {
             int32_t nano;
         } ts;
         kfb_decimal_t dec;
+        const nested_t *nested;
     } v;
-} slot_t;
+};
 
 #define SLOTSETS 2 /* 0: value / after, 1: Debezium before */
 
@@ -156,6 +176,7 @@ struct kfb_mapper {
     kfb_buf_t last_delete; /* Debezium: key bytes of the last delete, for its tombstone */
     int have_last_delete;
     kfb_buf_t desc_scratch;
+    kfb_buf_t nest_buf[MAX_ROW_DEPTH];
     const kfb_origin_t *origin;
     char *errstr;
     size_t errstr_size;
@@ -200,6 +221,12 @@ static void steplist_free(steplist_t *sl) {
     if (!sl) return;
     for (size_t i = 0; i < sl->n; i++) {
         free(sl->v[i].path);
+        if (sl->v[i].nested) {
+            steplist_free(&sl->v[i].nested->steps);
+            free(sl->v[i].nested->slots);
+            free(sl->v[i].nested->present);
+            free(sl->v[i].nested);
+        }
         if (sl->v[i].sub) {
             steplist_free(sl->v[i].sub);
             free(sl->v[i].sub);
@@ -362,11 +389,14 @@ static int choose_conv(const kfb_avro_node_t *a, const kfb_datatype_t *t, conv_t
         if (r == KFB_TYPE_BYTES || r == KFB_TYPE_BINARY) { *out = CV_FIXED; return 0; }
         break;
     case KFB_AVRO_RECORD:
+        if (r == KFB_TYPE_ROW) { *out = CV_ROW; return 0; }
+        snprintf(why, why_size, "an Avro record can only be written to a ROW column");
+        return -1;
     case KFB_AVRO_ARRAY:
     case KFB_AVRO_MAP:
         snprintf(why, why_size,
-                 "nested Avro %s values are not supported by this version of the bridge; "
-                 "ignore the field or flatten it upstream",
+                 "Avro %s values are not supported by this version of the bridge; ignore "
+                 "the field or flatten it upstream",
                  kfb_avro_type_name(a->type));
         return -1;
     default:
@@ -396,10 +426,14 @@ static int in_idx(const int *list, size_t n, int v) {
     return 0;
 }
 
-/* Fills one ST_COLUMN (or ST_SKIP) step for a field of declared type `type`. */
-static int compile_column_step(compile_ctx_t *c, step_t *s, const kfb_avro_node_t *type,
-                               int column) {
-    const kfb_table_desc_t *td = c->m->td;
+static int compile_nested(compile_ctx_t *c, step_t *s, const kfb_avro_node_t *rec,
+                          const kfb_datatype_t *row, int depth);
+
+/* Fills one ST_COLUMN step that writes an Avro value of declared type `type` into target
+ * slot `column` of type `ct` (a table column, or a field of a ROW when depth > 0). */
+static int compile_value_step(compile_ctx_t *c, step_t *s, const kfb_avro_node_t *type,
+                              int column, const kfb_datatype_t *ct, const char *cname,
+                              int depth) {
     s->type = type;
     s->null_branch = -1;
     s->inner = type;
@@ -418,21 +452,95 @@ static int compile_column_step(compile_ctx_t *c, step_t *s, const kfb_avro_node_
     }
     s->kind = ST_COLUMN;
     s->column = column;
-    const kfb_datatype_t *ct = td->columns[column].type;
+    s->ttype = ct;
     const char *lossy = NULL;
-    char why[256];
+    char why[512];
     conv_t cv;
     if (choose_conv(s->inner, ct, &cv, &lossy, why, sizeof(why)) != 0) {
-        cfail(c, s->path, "%s (column \"%s\")", why, td->columns[column].name);
+        cfail(c, s->path, "%s (%s \"%s\")", why, depth ? "ROW field" : "column", cname);
         return -1;
     }
     s->conv = cv;
     s->src_scale = s->inner->scale;
     char tn[128];
     kfb_datatype_format(ct, tn, sizeof(tn));
-    desc_add(c, "  column %s %s <- %s (%s%s)%s%s\n", td->columns[column].name, tn, s->path,
-             s->null_branch >= 0 ? "nullable " : "", avro_desc(s->inner),
+    desc_add(c, "  %*s%s %s %s <- %s (%s%s)%s%s\n", 2 * depth, "", depth ? "field" : "column",
+             cname, tn, s->path, s->null_branch >= 0 ? "nullable " : "", avro_desc(s->inner),
              lossy ? " LOSSY: " : "", lossy ? lossy : "");
+    if (cv == CV_ROW) return compile_nested(c, s, s->inner, ct, depth);
+    return 0;
+}
+
+static int compile_column_step(compile_ctx_t *c, step_t *s, const kfb_avro_node_t *type,
+                               int column) {
+    const kfb_table_desc_t *td = c->m->td;
+    return compile_value_step(c, s, type, column, td->columns[column].type,
+                              td->columns[column].name, 0);
+}
+
+/* An Avro record feeding a ROW column: fields match ROW fields by exact name (renames
+ * and ignores apply to top-level fields only); unmatched Avro fields are skipped, ROW
+ * fields without an Avro field are null, or a plan error when NOT NULL. */
+static int compile_nested(compile_ctx_t *c, step_t *s, const kfb_avro_node_t *rec,
+                          const kfb_datatype_t *row, int depth) {
+    if (depth + 1 >= MAX_ROW_DEPTH) {
+        cfail(c, s->path, "ROW values nest more than %d levels deep", MAX_ROW_DEPTH - 1);
+        return -1;
+    }
+    nested_t *nd = calloc(1, sizeof(*nd));
+    if (!nd) {
+        cfail(c, s->path, "out of memory");
+        return -1;
+    }
+    s->nested = nd;
+    nd->type = row;
+    nd->depth = depth;
+    size_t nf = row->field_count;
+    nd->slots = calloc(nf ? nf : 1, sizeof(slot_t));
+    nd->present = calloc(nf ? nf : 1, 1);
+    nd->steps.v = calloc(rec->n_fields ? rec->n_fields : 1, sizeof(step_t));
+    if (!nd->slots || !nd->present || !nd->steps.v) {
+        cfail(c, s->path, "out of memory");
+        return -1;
+    }
+    nd->steps.n = rec->n_fields;
+    uint8_t *has = nd->present; /* used as "has a source" while compiling */
+    for (size_t i = 0; i < rec->n_fields; i++) {
+        const kfb_avro_field_t *f = &rec->fields[i];
+        step_t *fs = &nd->steps.v[i];
+        size_t pl = strlen(s->path) + strlen(f->name) + 2;
+        fs->path = malloc(pl);
+        if (!fs->path) {
+            cfail(c, s->path, "out of memory");
+            return -1;
+        }
+        snprintf(fs->path, pl, "%s.%s", s->path, f->name);
+        fs->kind = ST_SKIP;
+        fs->type = f->type;
+        fs->column = -1;
+        int idx = -1;
+        for (size_t j = 0; j < nf; j++)
+            if (!strcmp(row->fields[j].name, f->name)) idx = (int)j;
+        if (idx < 0) {
+            desc_add(c, "  %*sskip %s (no ROW field \"%s\")\n", 2 * (depth + 1), "", fs->path,
+                     f->name);
+            continue;
+        }
+        if (compile_value_step(c, fs, f->type, idx, row->fields[idx].type, f->name, depth + 1))
+            return -1;
+        has[idx] = 1;
+    }
+    for (size_t j = 0; j < nf; j++) {
+        if (has[j]) continue;
+        if (!row->fields[j].type->nullable) {
+            cfail(c, s->path, "ROW field \"%s\" is NOT NULL but the Avro record has no field for it",
+                  row->fields[j].name);
+            return -1;
+        }
+        desc_add(c, "  %*sfield %s <- null (no Avro field)\n", 2 * (depth + 1), "",
+                 row->fields[j].name);
+    }
+    memset(has, 0, nf);
     return 0;
 }
 
@@ -779,6 +887,7 @@ void kfb_mapper_destroy(kfb_mapper_t *m) {
     }
     kfb_buf_free(&m->last_delete);
     kfb_buf_free(&m->desc_scratch);
+    for (int i = 0; i < MAX_ROW_DEPTH; i++) kfb_buf_free(&m->nest_buf[i]);
     free(m->topic);
     free(m);
 }
@@ -990,6 +1099,9 @@ static inline int is_ascii(const uint8_t *p, size_t n) {
     return (acc & 0x8080808080808080ULL) == 0;
 }
 
+static kfb_err_t run_list(kfb_mapper_t *m, const steplist_t *sl, kfb_avro_cursor_t *c,
+                          slot_t *slots, uint8_t *present);
+
 /* Reads one column step's value into slot `sl` (present flag in *present). */
 static kfb_err_t run_column(kfb_mapper_t *m, const step_t *s, kfb_avro_cursor_t *c, slot_t *sl,
                             uint8_t *present) {
@@ -1119,7 +1231,7 @@ static kfb_err_t run_column(kfb_mapper_t *m, const step_t *s, kfb_avro_cursor_t 
             DEC_CHECK(m, s, kfb_avro_read_fixed(c, s->inner->fixed_size, &p));
             n = s->inner->fixed_size;
         }
-        const kfb_datatype_t *t = m->td->columns[s->column].type;
+        const kfb_datatype_t *t = s->ttype;
         kfb_err_t e = kfb_decimal_from_unscaled_be(p, n, s->src_scale, t->precision, t->scale,
                                                    &sl->v.dec);
         if (KFB_UNLIKELY(e))
@@ -1127,14 +1239,20 @@ static kfb_err_t run_column(kfb_mapper_t *m, const step_t *s, kfb_avro_cursor_t 
                            (int)t->precision, (int)t->scale);
         return KFB_ERR_OK;
     }
+    case CV_ROW: {
+        nested_t *nd = s->nested;
+        memset(nd->present, 0, nd->type->field_count);
+        kfb_err_t e = run_list(m, &nd->steps, c, nd->slots, nd->present);
+        if (KFB_UNLIKELY(e)) return e;
+        sl->v.nested = nd;
+        return KFB_ERR_OK;
+    }
     }
     return rec_err(m, KFB_ERR_INTERNAL, s->path, "unknown conversion");
 }
 
-static kfb_err_t run_steps(kfb_mapper_t *m, const steplist_t *sl, kfb_avro_cursor_t *c,
-                           int slotset) {
-    slot_t *slots = m->slots[slotset];
-    uint8_t *present = m->present[slotset];
+static kfb_err_t run_list(kfb_mapper_t *m, const steplist_t *sl, kfb_avro_cursor_t *c,
+                          slot_t *slots, uint8_t *present) {
     for (size_t i = 0; i < sl->n; i++) {
         const step_t *s = &sl->v[i];
         switch (s->kind) {
@@ -1156,7 +1274,7 @@ static kfb_err_t run_steps(kfb_mapper_t *m, const steplist_t *sl, kfb_avro_curso
                 break;
             }
             m->record_present[s->slotset] = 1;
-            kfb_err_t e = run_steps(m, s->sub, c, s->slotset);
+            kfb_err_t e = run_list(m, s->sub, c, m->slots[s->slotset], m->present[s->slotset]);
             if (KFB_UNLIKELY(e)) return e;
             break;
         }
@@ -1180,11 +1298,19 @@ static kfb_err_t run_steps(kfb_mapper_t *m, const steplist_t *sl, kfb_avro_curso
     return KFB_ERR_OK;
 }
 
+static inline kfb_err_t run_steps(kfb_mapper_t *m, const steplist_t *sl, kfb_avro_cursor_t *c,
+                                  int slotset) {
+    return run_list(m, sl, c, m->slots[slotset], m->present[slotset]);
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* Writing keys, partitions and rows from slots                                        */
 /* ---------------------------------------------------------------------------------- */
 
-static kfb_err_t write_field(kfb_row_writer_t *w, const kfb_datatype_t *t, const slot_t *s) {
+static kfb_err_t write_nested(kfb_mapper_t *m, kfb_row_writer_t *w, const nested_t *nd);
+
+static kfb_err_t write_field(kfb_mapper_t *m, kfb_row_writer_t *w, const kfb_datatype_t *t,
+                             const slot_t *s) {
     switch (t->root) {
     case KFB_TYPE_BOOLEAN: return kfb_row_write_boolean(w, s->v.i64 != 0);
     case KFB_TYPE_TINYINT: return kfb_row_write_tinyint(w, (int8_t)s->v.i64);
@@ -1203,8 +1329,28 @@ static kfb_err_t write_field(kfb_row_writer_t *w, const kfb_datatype_t *t, const
     case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
     case KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE:
         return kfb_row_write_timestamp(w, s->v.ts.ms, s->v.ts.nano, t->precision);
+    case KFB_TYPE_ROW: return write_nested(m, w, s->v.nested);
     default: return KFB_ERR_UNSUPPORTED_TYPE;
     }
+}
+
+/* ROW: varint32 length + a nested CompactedRow of the ROW's fields
+ * (CompactedRowWriter.writeRow over RowSerializer.toBinaryRow in COMPACTED format). The
+ * nested row is built in a per-depth scratch buffer because its length comes first. */
+static kfb_err_t write_nested(kfb_mapper_t *m, kfb_row_writer_t *w, const nested_t *nd) {
+    kfb_buf_t *b = &m->nest_buf[nd->depth];
+    kfb_buf_reset(b);
+    kfb_row_writer_t nw;
+    uint32_t nf = (uint32_t)nd->type->field_count;
+    kfb_err_t e = kfb_row_writer_begin(&nw, b, nf);
+    for (uint32_t j = 0; j < nf && !e; j++) {
+        const kfb_datatype_t *ft = nd->type->fields[j].type;
+        if (nd->present[j]) e = write_field(m, &nw, ft, &nd->slots[j]);
+        else if (ft->nullable) e = kfb_row_write_null(&nw, j);
+        else e = KFB_ERR_NULL_NOT_ALLOWED;
+    }
+    if (e) return e;
+    return kfb_row_write_bytes(w, b->data, b->len);
 }
 
 static kfb_err_t write_paimon_field(kfb_paimon_key_writer_t *w, uint32_t pos,
@@ -1281,7 +1427,7 @@ static kfb_err_t encode_key(kfb_mapper_t *m, int set, const int *cols, size_t n,
         kfb_row_writer_t w;
         kfb_key_writer_begin(&w, out);
         for (size_t i = 0; i < n && !e; i++)
-            e = write_field(&w, td->columns[cols[i]].type, &m->slots[set][cols[i]]);
+            e = write_field(m, &w, td->columns[cols[i]].type, &m->slots[set][cols[i]]);
     } else if (enc == KFB_KEY_ENC_PAIMON) {
         kfb_paimon_key_writer_t w;
         e = kfb_paimon_key_begin(&w, out, (uint32_t)n);
@@ -1656,7 +1802,7 @@ kfb_err_t kfb_mapper_write_value(kfb_mapper_t *m, const kfb_mapper_result_t *res
     for (size_t col = 0; col < td->column_count && !e; col++) {
         const kfb_datatype_t *t = &td->column_types[col];
         if (m->present[set][col]) {
-            e = write_field(&w, t, &m->slots[set][col]);
+            e = write_field(m, &w, t, &m->slots[set][col]);
         } else if (KFB_LIKELY(t->nullable) || (int)col == td->auto_increment_column) {
             e = kfb_row_write_null(&w, (uint32_t)col);
         } else {

@@ -339,3 +339,35 @@ TEST(golden_messages_truncated_at_every_byte) {
         teardown(&fx);
     }
 }
+
+/* Avro records into ROW columns: a nested CompactedRow behind a varint32 length (§6.2 ROW;
+ * CompactedRowWriter.writeRow), ROW fields matched by name in their own order, a ROW field
+ * without an Avro field written as null, a nullable nested record in both states. */
+TEST(golden_nested_records_into_rows) {
+    fixture_t fx;
+    setup(&fx, GOLDEN "table_nested.json", NULL);
+    kfb_mapper_result_t res;
+    kfb_err_t e = map_msg(&fx, "nested_1", &res);
+    if (e) fprintf(stderr, "%s\n", fx.err);
+    ASSERT_OK(e);
+    ASSERT_HEX(res.out[0].key, res.out[0].key_len, "05");
+    ASSERT_EQ_INT(res.out[0].bucket, 2); /* fluss_bucket.py 05 4 */
+    row_of(&fx, &res, 0);
+    ASSERT_HEX(fx.row.data, fx.row.len,
+               "04"              /* bitmap: note (2) null */
+               "|05"             /* id 5 */
+               "|0a"             /* customer: 10 bytes of nested row */
+               "|08"             /*   bitmap: extra (3) null */
+               "|01"             /*   vip true */
+               "|02 62 6f"       /*   name \"bo\" */
+               "|04 00 07 01 58" /*   addr: 4 bytes: bitmap 00, zip 7, city \"X\" */);
+    ASSERT_OK(map_msg(&fx, "nested_2", &res));
+    row_of(&fx, &res, 0);
+    ASSERT_HEX(fx.row.data, fx.row.len,
+               "00|05"
+               "|05 0c 01 02 62 6f" /* customer: 5 bytes, addr (2) and extra (3) null */
+               "|01 6e");           /* note \"n\" */
+    const char *d = kfb_mapper_describe(fx.m, 7);
+    ASSERT_CONTAINS(d, "field extra <- null (no Avro field)");
+    teardown(&fx);
+}

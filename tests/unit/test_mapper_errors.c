@@ -254,7 +254,12 @@ TEST(plan_errors_are_reported_before_any_message) {
         {"{\"type\":\"record\",\"name\":\"E\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
          "{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":{\"type\":\"record\","
          "\"name\":\"Q\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}}]}",
-         "nested Avro record"},
+         "an Avro record can only be written to a ROW column"},
+        /* an array */
+        {"{\"type\":\"record\",\"name\":\"G\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
+         "{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":{\"type\":\"array\","
+         "\"items\":\"long\"}}]}",
+         "Avro array values are not supported"},
         /* timestamp-millis into BIGINT */
         {"{\"type\":\"record\",\"name\":\"F\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
          "{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":{\"type\":\"long\","

@@ -81,5 +81,11 @@ add("dbz_d", frame(6, {"id": 2}), frame(2, env(row1m, None, "d")))
 add("dbz_tomb", frame(6, {"id": 2}), "null")
 add("dbz_t", "-", frame(2, env(None, None, "t")))
 
+# nested records into ROW columns
+add("nested_1", "-", frame(7, {"id": 5, "customer": {"name": "bo", "vip": True,
+                                                    "addr": {"city": "X", "zip": 7}}, "note": None}))
+add("nested_2", "-", frame(7, {"id": 5, "customer": {"name": "bo", "vip": True, "addr": None},
+                               "note": "n"}))
+
 with open("messages.txt", "w") as f:
     f.write("\n".join(lines) + "\n")
