@@ -4,7 +4,8 @@
  * schemas, key from an Avro message key, nested records into ROW columns) and whether the
  * Confluent header is supplied or fuzzed; byte 1 is the Kafka key length; then the key,
  * then the value body. Oracles: no crash or leak (sanitizers), every error has a message,
- * and every value row the mapper writes decodes again with the row reader (compacted_row.h) under the table's column types.
+ * and every value row the mapper writes decodes again with the row reader
+ * (compacted_row.h) under the table's column types.
  * Tables and schemas are the golden ones of tests/golden/mapper/ (embedded).
  */
 #include <stdint.h>
