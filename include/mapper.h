@@ -22,9 +22,14 @@
  *     record), float -> FLOAT/DOUBLE, double -> DOUBLE, boolean -> BOOLEAN, string/uuid ->
  *     STRING/CHAR, enum -> STRING/CHAR, bytes/fixed -> BYTES/BINARY, decimal (bytes or
  *     fixed) -> DECIMAL(p,s) rescaled HALF_UP, date -> DATE, time-millis/micros -> TIME,
- *     timestamp-millis/micros/nanos -> TIMESTAMP_LTZ(p), local-timestamp-* -> TIMESTAMP(p).
+ *     timestamp-millis/micros/nanos -> TIMESTAMP_LTZ(p), local-timestamp-* -> TIMESTAMP(p),
+ *     record -> ROW (fields by name, recursively; a nested CompactedRow). Arrays and maps
+ *     are plan errors in this version.
  *     Lossy conversions (sub-millisecond digits into TIME or TIMESTAMP(p <= 3), decimal
  *     scale reduction) are allowed and listed in the plan description.
+ *   - Timestamps keep every sub-millisecond digit the source has when the column precision
+ *     is > 3 (as Java's writer stores whatever nano-of-millisecond it is given); for
+ *     precision <= 3 the format itself drops them.
  *   - Strings must be valid UTF-8 (strict RFC 3629); anything else is a per-record
  *     KFB_ERR_INVALID_UTF8. Fluss's Java client cannot produce invalid UTF-8 either.
  *   - Operations: a record is an upsert; a Kafka tombstone (NULL value) deletes the key
