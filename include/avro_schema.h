@@ -147,7 +147,8 @@ void kfb_avro_schema_destroy(kfb_avro_schema_t *schema);
 /* The top-level type. Owned by the schema. */
 const kfb_avro_node_t *kfb_avro_schema_root(const kfb_avro_schema_t *schema);
 
-/* Canonical-ish compact JSON the schema was parsed from (owned by the schema). */
+/* The parsed JSON re-serialized compactly by jansson (owned by the schema); for
+ * logs and explain output, not the Avro "Parsing Canonical Form". */
 const char *kfb_avro_schema_json(const kfb_avro_schema_t *schema);
 
 /* A named type defined anywhere in the schema by full name, or NULL. */

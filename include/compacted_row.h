@@ -23,7 +23,7 @@
  * (the mapping plan) writes every column in schema order, and checks NOT NULL before calling
  * kfb_row_write_null() (Java does not check it either, §6.3). All writes are inline and do
  * not allocate once the buffer has capacity. On error the buffer may hold a partial row:
- * truncate it back to kfb_row_writer_start().
+ * kfb_row_writer_discard() removes it.
  *
  * Reader: kfb_row_decode()/kfb_key_decode() check untrusted bytes against the column types
  * and fill kfb_value_t's whose strings/bytes point into the input (no allocation). The
@@ -80,6 +80,8 @@ static inline size_t kfb_row_writer_size(const kfb_row_writer_t *w) { return w->
 static inline const uint8_t *kfb_row_writer_data(const kfb_row_writer_t *w) {
     return w->buf->data + w->start;
 }
+/* Drops everything this row/key wrote (e.g. after a per-record error). */
+static inline void kfb_row_writer_discard(kfb_row_writer_t *w) { w->buf->len = w->start; }
 
 /* Marks field `pos` null (it writes no bytes). KFB_ERR_NULL_IN_KEY in key mode,
  * KFB_ERR_INVALID_ARG for pos >= field_count. */

@@ -54,6 +54,14 @@ kfb_err_t kfb_decimal_from_unscaled_be(const uint8_t *be, size_t n, int32_t src_
 kfb_err_t kfb_decimal_from_unscaled_i64(int64_t unscaled, int32_t src_scale, int32_t precision,
                                         int32_t scale, kfb_decimal_t *out);
 
+/* Same from decimal text as java.math.BigDecimal(String) reads it: optional sign, digits with
+ * an optional '.', optional exponent ("-12.5", "1E+3", ".5", "5."); no spaces. Used for
+ * string-encoded decimals (e.g. Debezium decimal.handling.mode=string).
+ * KFB_ERR_CORRUPT for text that is not a number; otherwise as kfb_decimal_from_unscaled_be
+ * (more than ~300 significant digits is KFB_ERR_DECIMAL_OVERFLOW). */
+kfb_err_t kfb_decimal_from_string(const char *s, size_t len, int32_t precision, int32_t scale,
+                                  kfb_decimal_t *out);
+
 /* Java Decimal.toString() = BigDecimal.toPlainString(): "-12.345", "0.05", "0.00", "100".
  * snprintf semantics; returns the length needed (< KFB_DECIMAL_STRING_MAX for valid values). */
 size_t kfb_decimal_to_string(const kfb_decimal_t *d, char *out, size_t out_size);

@@ -73,9 +73,10 @@ typedef struct kfb_kv_batch_builder kfb_kv_batch_builder_t;
  */
 kfb_kv_batch_builder_t *kfb_kv_batch_builder_new(int32_t schema_id, size_t write_limit,
                                                  char *errstr, size_t errstr_size);
-/* Frees the builder. Logs a warning (facility "kvbatch") when it holds records that
- * were never built and the batch was not aborted: that data is being dropped.
- * NULL is a no-op. */
+/* Frees the builder. Logs a warning (facility "kvbatch") when records were appended
+ * since the last build and the batch was not aborted: that data is being dropped
+ * unseen (fluss-rust's Drop rule; a writer-state change after the last build does not
+ * warn, since no record is lost by it). NULL is a no-op. */
 void kfb_kv_batch_builder_destroy(kfb_kv_batch_builder_t *b);
 
 /* Bytes one record takes in a batch: 4 + varint_size(key_len) + key_len + value_len
@@ -83,8 +84,10 @@ void kfb_kv_batch_builder_destroy(kfb_kv_batch_builder_t *b);
 size_t kfb_kv_record_size(size_t key_len, size_t value_len);
 
 /* Java's KvRecordBatchBuilder.hasRoomFor: size_in_bytes + record size <= write limit
- * (value_len 0 = delete). Also false when the record-count limit is reached, which
- * no real write limit allows (every record is >= 5 bytes). Does not look at state. */
+ * (value_len 0 = delete; an open zero-copy record is not counted). Also false when the
+ * record-count limit is reached, which no real write limit allows (every record is
+ * >= 5 bytes). Does not look at closed/aborted state. A record for which even an empty
+ * builder has no room (kfb_kv_record_size + 28 > write limit) needs a larger batch. */
 int kfb_kv_batch_has_room_for(const kfb_kv_batch_builder_t *b, size_t key_len, size_t value_len);
 
 /*

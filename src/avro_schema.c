@@ -703,7 +703,8 @@ kfb_err_t kfb_avro_schema_parse(const char *json, size_t len, kfb_avro_schema_t 
         return KFB_ERR_INVALID_ARG;
     }
     json_error_t jerr;
-    json_t *root = json_loadb(json, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+    /* duplicate keys: the last one wins, as with Java's Jackson parser */
+    json_t *root = json_loadb(json, len, JSON_DECODE_ANY, &jerr);
     if (!root) {
         if (errstr && errstr_size)
             snprintf(errstr, errstr_size,

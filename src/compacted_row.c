@@ -23,8 +23,10 @@ kfb_err_t kfb_row_writer_begin(kfb_row_writer_t *w, kfb_buf_t *buf, uint32_t fie
     w->field_count = field_count;
     kfb_err_t err = kfb_buf_reserve(buf, bm);
     if (KFB_UNLIKELY(err)) return err;
-    memset(buf->data + buf->len, 0, bm);
-    buf->len += bm;
+    if (bm) { /* an empty buffer may have no storage yet */
+        memset(buf->data + buf->len, 0, bm);
+        buf->len += bm;
+    }
     return KFB_ERR_OK;
 }
 

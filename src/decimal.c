@@ -189,6 +189,14 @@ static bool target_valid(int32_t precision, int32_t scale) {
            scale >= 0 && scale <= precision;
 }
 
+static kfb_err_t convert(mag_t *m, bool neg, int64_t src_scale, int32_t precision, int32_t scale,
+                         kfb_decimal_t *out) {
+    kfb_err_t err = rescale(m, (int64_t)scale - src_scale);
+    if (err) return err;
+    if (m->n == 0) neg = false;
+    return finish(m, neg, precision, scale, out);
+}
+
 kfb_err_t kfb_decimal_from_unscaled_be(const uint8_t *be, size_t n, int32_t src_scale,
                                        int32_t precision, int32_t scale, kfb_decimal_t *out) {
     if (!target_valid(precision, scale) || (n && !be)) return KFB_ERR_INVALID_ARG;
@@ -196,10 +204,70 @@ kfb_err_t kfb_decimal_from_unscaled_be(const uint8_t *be, size_t n, int32_t src_
     bool neg;
     kfb_err_t err = mag_from_be(be, n, &m, &neg);
     if (err) return err;
-    err = rescale(&m, (int64_t)scale - (int64_t)src_scale);
-    if (err) return err;
-    if (m.n == 0) neg = false;
-    return finish(&m, neg, precision, scale, out);
+    return convert(&m, neg, src_scale, precision, scale, out);
+}
+
+/* m = m * 10^k + add, k <= 9. False when the magnitude outgrows MAX_LIMBS. */
+static bool mag_push_digits(mag_t *m, int k, uint32_t add) {
+    if (!mag_mul_small(m, pow10_u32[k])) return false;
+    for (size_t i = 0; add; i++) {
+        if (i == m->n) {
+            if (m->n == MAX_LIMBS) return false;
+            m->limb[m->n++] = 0;
+        }
+        uint64_t x = (uint64_t)m->limb[i] + add;
+        m->limb[i] = (uint32_t)x;
+        add = (uint32_t)(x >> 32);
+    }
+    return true;
+}
+
+kfb_err_t kfb_decimal_from_string(const char *s, size_t len, int32_t precision, int32_t scale,
+                                  kfb_decimal_t *out) {
+    if (!target_valid(precision, scale) || (len && !s)) return KFB_ERR_INVALID_ARG;
+    size_t i = 0;
+    bool neg = false;
+    if (i < len && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
+    mag_t m;
+    memset(&m, 0, sizeof(m));
+    int64_t frac = 0, digits = 0;
+    bool dot = false, overflow = false;
+    uint32_t chunk = 0;
+    int chunk_len = 0;
+    for (; i < len; i++) {
+        char c = s[i];
+        if (c == '.' && !dot) {
+            dot = true;
+            continue;
+        }
+        if (c < '0' || c > '9') break;
+        digits++;
+        if (dot) frac++;
+        if (m.n == 0 && chunk_len == 0 && c == '0') continue; /* leading zeros */
+        chunk = chunk * 10 + (uint32_t)(c - '0');
+        if (++chunk_len == 9) {
+            overflow |= !mag_push_digits(&m, 9, chunk);
+            chunk = 0;
+            chunk_len = 0;
+        }
+    }
+    if (chunk_len) overflow |= !mag_push_digits(&m, chunk_len, chunk);
+    mag_trim(&m);
+    if (digits == 0) return KFB_ERR_CORRUPT;
+    int64_t exp = 0;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        bool eneg = false;
+        if (i < len && (s[i] == '+' || s[i] == '-')) eneg = s[i++] == '-';
+        size_t start = i;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            if (exp < 10000000000LL) exp = exp * 10 + (s[i] - '0'); /* saturate */
+        if (i == start) return KFB_ERR_CORRUPT;
+        if (eneg) exp = -exp;
+    }
+    if (i != len) return KFB_ERR_CORRUPT;
+    if (overflow) return KFB_ERR_DECIMAL_OVERFLOW;
+    return convert(&m, neg, frac - exp, precision, scale, out);
 }
 
 kfb_err_t kfb_decimal_from_unscaled_i64(int64_t unscaled, int32_t src_scale, int32_t precision,

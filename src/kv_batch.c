@@ -146,7 +146,8 @@ static kfb_err_t check_appendable(const kfb_kv_batch_builder_t *b, const uint8_t
 }
 
 /* Short copies inline: key and value rows are typically tens of bytes, where a call into
- * the library memcpy costs more than the copy. Overlapping 8/16-byte moves, no loop tail. */
+ * the library memcpy costs more than the copy. Overlapping 4/8/16-byte moves instead of a
+ * byte-wise tail; long copies still go to memcpy. */
 static inline void copy_bytes(uint8_t *dst, const uint8_t *src, size_t n) {
     if (n <= 16) {
         if (n >= 8) {

@@ -1,7 +1,8 @@
 /* fuzz_compacted_row.c - the compacted row and key readers on arbitrary bytes.
  *
- * Input: byte 0 picks a schema (low 2 bits) and the mode (bit 2: key instead of value row);
- * the rest is the row. Properties checked beyond "no crash, no overread":
+ * Input: byte 0 picks a schema (low 2 bits) and the mode (bit 2: key instead of value row;
+ * bit 3: decimal conversion from bytes instead, bit 4: from text; see fuzz_decimal*); the
+ * rest is the row. Properties checked beyond "no crash, no overread":
  *   - an accepted row consumed exactly its input: re-encoding the decoded values with the
  *     writer reproduces the input byte for byte (the reader accepts only canonical forms
  *     except non-minimal varints, which are re-encoded shorter - so compare lengths <=);
@@ -96,9 +97,49 @@ static void rewrite(kfb_row_writer_t *w, const kfb_datatype_t *t, uint32_t i, co
     if (e) abort();
 }
 
+/* Decimal conversion on arbitrary unscaled bytes: a success must be a fixed point (converting
+ * its own bytes at the target scale gives the same value) and must render as a string. */
+static void fuzz_decimal(const uint8_t *p, size_t n) {
+    if (n < 2) return;
+    int32_t src_scale = (int8_t)p[0];
+    int32_t precision = 1 + p[1] % 38;
+    int32_t scale = (p[1] >> 2) % (precision + 1);
+    kfb_decimal_t d, again;
+    if (kfb_decimal_from_unscaled_be(p + 2, n - 2, src_scale, precision, scale, &d)) return;
+    if (d.nbytes < 1 || d.nbytes > KFB_DECIMAL_MAX_BYTES) abort();
+    if (!kfb_decimal_bytes_minimal(d.bytes, d.nbytes)) abort();
+    if (kfb_decimal_from_unscaled_be(d.bytes, d.nbytes, scale, precision, scale, &again)) abort();
+    if (again.nbytes != d.nbytes || memcmp(again.bytes, d.bytes, d.nbytes) != 0) abort();
+    if (precision <= 18 && again.unscaled != d.unscaled) abort();
+    char s[KFB_DECIMAL_STRING_MAX];
+    if (kfb_decimal_to_string(&d, s, sizeof(s)) >= sizeof(s)) abort();
+}
+
+/* Decimal text: a success renders to a string that parses back to the same value. */
+static void fuzz_decimal_text(const uint8_t *p, size_t n) {
+    if (n < 1) return;
+    int32_t precision = 1 + p[0] % 38;
+    int32_t scale = (p[0] >> 2) % (precision + 1);
+    kfb_decimal_t d, again;
+    if (kfb_decimal_from_string((const char *)p + 1, n - 1, precision, scale, &d)) return;
+    char s[KFB_DECIMAL_STRING_MAX];
+    size_t len = kfb_decimal_to_string(&d, s, sizeof(s));
+    if (len >= sizeof(s)) abort();
+    if (kfb_decimal_from_string(s, len, precision, scale, &again)) abort();
+    if (again.nbytes != d.nbytes || memcmp(again.bytes, d.bytes, d.nbytes) != 0) abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!ready) init();
     if (size < 1) return 0;
+    if (data[0] & 16) {
+        fuzz_decimal_text(data + 1, size - 1);
+        return 0;
+    }
+    if (data[0] & 8) {
+        fuzz_decimal(data + 1, size - 1);
+        return 0;
+    }
     int s = data[0] & 3;
     int key = (data[0] >> 2) & 1;
     const uint8_t *p = data + 1;

@@ -193,6 +193,7 @@ static void *run(void *arg) {
 kfb_http_test_server_t *kfb_http_test_server_start(void) {
     kfb_http_test_server_t *s = calloc(1, sizeof(*s));
     if (!s) return NULL;
+    s->wake[0] = s->wake[1] = -1;
     s->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
     if (s->listen_fd < 0 || pipe(s->wake) != 0) goto fail;
     int one = 1;
@@ -213,6 +214,8 @@ kfb_http_test_server_t *kfb_http_test_server_start(void) {
     return s;
 fail:
     if (s->listen_fd >= 0) close(s->listen_fd);
+    if (s->wake[0] >= 0) close(s->wake[0]);
+    if (s->wake[1] >= 0) close(s->wake[1]);
     free(s);
     return NULL;
 }

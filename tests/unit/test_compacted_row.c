@@ -640,3 +640,18 @@ TEST(row_writer_nomem_free_steady_state) {
     ASSERT_TRUE(b.data == before);
     kfb_buf_free(&b);
 }
+
+TEST(row_zero_field_writer_and_discard) {
+    /* begin with no columns on a buffer without storage writes nothing (and touches nothing) */
+    kfb_buf_t b = KFB_BUF_INIT;
+    kfb_row_writer_t w;
+    ASSERT_OK(kfb_row_writer_begin(&w, &b, 0));
+    ASSERT_EQ_INT(b.len, 0);
+    ASSERT_OK(kfb_row_writer_begin(&w, &b, 2));
+    ASSERT_OK(kfb_row_write_int(&w, 7));
+    ASSERT_OK(kfb_row_writer_begin(&w, &b, 2));
+    ASSERT_OK(kfb_row_write_string(&w, "xyz", 3));
+    kfb_row_writer_discard(&w);
+    ASSERT_HEX(b.data, b.len, "00 07");
+    kfb_buf_free(&b);
+}

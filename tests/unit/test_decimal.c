@@ -231,3 +231,129 @@ TEST(decimal_minimal_bytes_predicate) {
     ASSERT_TRUE(kfb_decimal_bytes_minimal((const uint8_t *)"\xff\x7f", 2));
     ASSERT_FALSE(kfb_decimal_bytes_minimal((const uint8_t *)"\xff\x80", 2));
 }
+
+/* BigDecimal(String) syntax, hand-derived from the java.math.BigDecimal(String) grammar. */
+static kfb_err_t from_str(const char *s, int32_t p, int32_t sc, kfb_decimal_t *d) {
+    return kfb_decimal_from_string(s, strlen(s), p, sc, d);
+}
+
+TEST(decimal_from_string) {
+    kfb_decimal_t d;
+    ASSERT_OK(from_str("-12.345", 10, 2, &d));
+    ASSERT_EQ_INT(d.unscaled, -1235);
+    ASSERT_OK(from_str("+12.344", 10, 2, &d));
+    ASSERT_EQ_INT(d.unscaled, 1234);
+    ASSERT_OK(from_str("1E+3", 4, 0, &d));
+    ASSERT_EQ_INT(d.unscaled, 1000);
+    ASSERT_OK(from_str("1.5e-1", 3, 2, &d));
+    ASSERT_EQ_INT(d.unscaled, 15);
+    ASSERT_OK(from_str(".5", 1, 0, &d));
+    ASSERT_EQ_INT(d.unscaled, 1);
+    ASSERT_OK(from_str("5.", 1, 0, &d));
+    ASSERT_EQ_INT(d.unscaled, 5);
+    ASSERT_OK(from_str("-0", 20, 3, &d));
+    ASSERT_HEX(d.bytes, d.nbytes, "00");
+    ASSERT_OK(from_str("0.0000000000000000001", 19, 19, &d));
+    ASSERT_EQ_INT(d.unscaled, 1);
+    ASSERT_OK(from_str("000000000000000000000012345", 28, 0, &d));
+    ASSERT_HEX(d.bytes, d.nbytes, "30 39");
+    ASSERT_OK(from_str("1000000000", 10, 0, &d)); /* a 9-digit chunk then a zero */
+    ASSERT_EQ_INT(d.unscaled, 1000000000);
+    ASSERT_OK(from_str("-99999999999999999999999999999999999999", 38, 0, &d));
+    ASSERT_HEX(d.bytes, d.nbytes, "b4 c4 b3 57 a5 79 3b 85 f6 75 dd c0 00 00 00 01");
+    ASSERT_ERR(from_str("123456789012345678901234567890123456789", 38, 0, &d), KFB_ERR_DECIMAL_OVERFLOW);
+    ASSERT_OK(from_str("1e-1000", 5, 2, &d));
+    ASSERT_EQ_INT(d.unscaled, 0);
+    ASSERT_ERR(from_str("1e1000", 38, 0, &d), KFB_ERR_DECIMAL_OVERFLOW);
+    ASSERT_OK(from_str("0e99999999999999999999", 5, 0, &d));
+    char nines[401];
+    memset(nines, '9', 400);
+    nines[400] = '\0';
+    ASSERT_ERR(from_str(nines, 38, 0, &d), KFB_ERR_DECIMAL_OVERFLOW);
+    static const char *const bad[] = {"", "-", "+", ".", "abc", "1.2.3", "--1", "1e", "1e+",
+                                      " 1", "1 ", "1x", "0x10", "1e5.5"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (from_str(bad[i], 10, 0, &d) != KFB_ERR_CORRUPT) fprintf(stderr, "  \"%s\"\n", bad[i]);
+        ASSERT_ERR(from_str(bad[i], 10, 0, &d), KFB_ERR_CORRUPT);
+    }
+    ASSERT_ERR(from_str("1", 0, 0, &d), KFB_ERR_INVALID_ARG);
+}
+
+/* Random cases (seeded; up to 45-digit inputs, scales 0..45, half-way ties forced often).
+ * Expected values computed by an independent implementation, Python's decimal module:
+ * Decimal(u).scaleb(-src).quantize(Decimal(1).scaleb(-s), rounding=ROUND_HALF_UP), then the
+ * digit count of the unscaled result against p (NULL = does not fit), bytes from
+ * int.to_bytes(n, 'big', signed=True) with the smallest n. */
+static const struct {
+    const char *in;
+    int32_t src, p, s;
+    const char *want;
+} py_cases[] = {
+    {"fcec4d515fa0eee6c31550cf7ebd3716", 40, 25, 25, "ff224861025fe4abeac5"},
+    {"15", 14, 24, 9, "00"},
+    {"ee6781a9d51b47b7997289", 33, 24, 19, "ce78fa5bd0"},
+    {"0e0794952c466e473a17978df08078a22ea180", 38, 26, 8, "011c8de7a262b4"},
+    {"d3eb3e4780e58cdc96e4e6063410f0965b30", 19, 26, 8, NULL},
+    {"ff6e7640c95d", 36, 14, 7, "00"},
+    {"f6d7f5", 8, 30, 19, "ff2acf7f26a40800"},
+    {"f9a2db414926090ba3238746259bff39", 1, 26, 6, NULL},
+    {"f71a78ebd68f17e6519070c9", 40, 8, 6, "00"},
+    {"82091a3886", 29, 16, 5, "00"},
+    {"c2b3c76fdc8218dcd55622", 7, 28, 8, "fd9b05ca5e9d14f8a0555d54"},
+    {"8dd7", 15, 14, 12, "e3"},
+    {"3dcc17f83ad8132f0e2367c3a5464623", 42, 5, 4, "01"},
+    {"1e15a2070461ff9d4693302f", 29, 2, 0, "00"},
+    {"edf1790438224898024b032f57510c", 36, 34, 8, "ff70f091"},
+    {"f8be9f47574865491144966d2e423810", 3, 27, 3, NULL},
+    {"f335", 20, 18, 15, "00"},
+    {"60014893bd35949ab1ec33bfa3", 36, 23, 20, "02b3c9fde21416"},
+    {"07", 23, 30, 9, "00"},
+    {"c2f47bdbbfd69f4bce0babf099", 35, 15, 12, "fd1e02ec"},
+    {"ff4086ef81f54632c5e441ff63cb4ce862", 43, 21, 21, "a59458858e48cb"},
+    {"1cf25e4605cb9f194f", 20, 26, 10, "0c6eba9b3a"},
+    {"fc83fd403d4aa65fb2bb0dd4827e86b9e4", 27, 15, 7, NULL},
+    {"02f4bd937e5e4e8ff78584133ee01d", 26, 14, 8, NULL},
+    {"beeb404b516c3e30a8158dc9e0d1c63a0571", 45, 8, 7, "ff228a"},
+    {"fc04e38e7491e05fa98be2f4cd72fbb4b37f", 20, 38, 30, NULL},
+    {"feeb52ed8d078a5a", 40, 13, 0, "00"},
+    {"09c56ddd4ee478c97a5d46", 29, 2, 2, "00"},
+    {"fe50c4fd175382", 42, 34, 32, "ff46ca"},
+    {"4ddb7691ed52a3cb2a0405e7eb0d53", 1, 32, 2, NULL},
+    {"e0c11eb7ac", 37, 18, 16, "00"},
+    {"3598a8a6e0", 3, 36, 21, "02e7cc64301415955d4f800000"},
+    {"fc", 9, 11, 2, "00"},
+    {"ed9e4cd5dccb", 27, 30, 8, "00"},
+    {"dd411a7aad2f8f77f357b5be80b3", 12, 33, 22, NULL},
+    {"3f5cd512348a329f3e587d", 27, 35, 26, "0656154e9eda9ea9863c0d"},
+    {"bb221c7626a7", 36, 29, 5, "00"},
+    {"06a94a72775ac7f2c2bf82f272", 22, 13, 11, NULL},
+    {"02005d4608867a4089f2", 34, 18, 7, "00"},
+    {"e24814e4ecda1e1ca93a2bfcb92ad5194f2f45", 6, 23, 2, NULL},
+    {"bc8ea9b7c09b5ee52b02277ee38c1b5fd075", 1, 16, 15, NULL},
+    {"f67d3c30a1bff41359e2c48d963d87", 7, 31, 23, NULL},
+    {"ba46c9c064639076028716", 0, 19, 10, NULL},
+    {"0651f4827db9", 4, 10, 7, NULL},
+    {"fe8c1795", 19, 29, 25, "e9d522d54f40"},
+    {"085ec301652d", 14, 10, 2, "09"},
+    {"ff2751e7e084623269b9ea08f7be3992db", 40, 13, 8, "d40d54"},
+    {"d8", 33, 12, 9, "00"},
+};
+
+TEST(decimal_random_vs_python_decimal) {
+    for (size_t i = 0; i < sizeof(py_cases) / sizeof(py_cases[0]); i++) {
+        size_t n;
+        uint8_t *in = kfb_test_unhex(py_cases[i].in, &n);
+        kfb_decimal_t d;
+        kfb_err_t err = kfb_decimal_from_unscaled_be(in, n, py_cases[i].src, py_cases[i].p,
+                                                     py_cases[i].s, &d);
+        free(in);
+        if (!py_cases[i].want) {
+            if (err != KFB_ERR_DECIMAL_OVERFLOW) fprintf(stderr, "  case %zu\n", i);
+            ASSERT_ERR(err, KFB_ERR_DECIMAL_OVERFLOW);
+            continue;
+        }
+        if (err) fprintf(stderr, "  case %zu\n", i);
+        ASSERT_OK(err);
+        ASSERT_HEX(d.bytes, d.nbytes, py_cases[i].want);
+    }
+}

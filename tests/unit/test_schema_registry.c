@@ -3,9 +3,17 @@
  * caching by id, single fetch under concurrency, redaction, directory and
  * memory backends. Response shapes follow the Confluent Schema Registry API
  * reference for GET /schemas/ids/{id}. */
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -403,4 +411,114 @@ TEST(memory_backend_and_add) {
     ASSERT_OK(kfb_schema_source_get(s, 1, &a, err, sizeof(err)));
     ASSERT_EQ_INT(kfb_avro_schema_root(a)->type, KFB_AVRO_INT);
     kfb_schema_source_destroy(s);
+}
+
+/* ---- TLS, against `openssl s_server -WWW` (serves files of its cwd) ------------------- */
+
+static int free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof(a);
+    ASSERT_EQ_INT(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    ASSERT_EQ_INT(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static int can_connect(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    close(fd);
+    return ok;
+}
+
+TEST(tls_ca_file_and_skip_verify) {
+    if (system("command -v openssl >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "  openssl not installed: TLS test skipped\n");
+        return;
+    }
+    char dir[] = "/tmp/kfb-tls-XXXXXX";
+    ASSERT_TRUE(mkdtemp(dir) != NULL);
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+             "-keyout key.pem -out cert.pem -days 2 -subj /CN=127.0.0.1 "
+             "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 && mkdir -p www/schemas/ids",
+             dir);
+    ASSERT_EQ_INT(system(cmd), 0);
+    char path[512], ca[512];
+    snprintf(path, sizeof(path), "%s/www/schemas/ids/21", dir);
+    char *body = sr_body(RECORD_SCHEMA, NULL);
+    FILE *f = fopen(path, "w");
+    ASSERT_TRUE(f != NULL);
+    fputs(body, f);
+    fclose(f);
+    free(body);
+    snprintf(ca, sizeof(ca), "%s/cert.pem", dir);
+
+    int port = free_port();
+    pid_t pid = fork();
+    ASSERT_TRUE(pid >= 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the test */
+        char www[512], accept[64];
+        snprintf(www, sizeof(www), "%s/www", dir);
+        snprintf(accept, sizeof(accept), "127.0.0.1:%d", port);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        if (chdir(www) != 0) _exit(127);
+        execlp("openssl", "openssl", "s_server", "-quiet", "-WWW", "-accept", accept, "-cert",
+               "../cert.pem", "-key", "../key.pem", (char *)NULL);
+        _exit(127);
+    }
+    int up = 0;
+    for (int i = 0; i < 400 && !up; i++) { /* readiness, not a time threshold */
+        up = can_connect(port);
+        if (!up) nanosleep(&(struct timespec){0, 25000000L}, NULL);
+    }
+    ASSERT_TRUE(up);
+
+    char url[64], err[512];
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
+    kfb_registry_config_t c;
+    kfb_registry_config_init(&c);
+    c.url = url;
+    c.max_retries = 0;
+    const kfb_avro_schema_t *a = NULL;
+
+    /* verified against the self-signed certificate as CA */
+    c.ca_file = ca;
+    kfb_schema_source_t *s = kfb_schema_source_registry_new(&c, err, sizeof(err));
+    ASSERT_TRUE(s != NULL);
+    kfb_err_t e = kfb_schema_source_get(s, 21, &a, err, sizeof(err));
+    if (e) fprintf(stderr, "  %s\n", err);
+    ASSERT_OK(e);
+    ASSERT_STREQ(kfb_avro_schema_root(a)->name, "Order");
+    kfb_schema_source_destroy(s);
+
+    /* system CAs do not know it: a configuration error, not retried */
+    c.ca_file = NULL;
+    s = kfb_schema_source_registry_new(&c, err, sizeof(err));
+    ASSERT_ERR(kfb_schema_source_get(s, 21, &a, err, sizeof(err)), KFB_ERR_CONFIG);
+    ASSERT_CONTAINS(err, "TLS with the schema registry");
+    kfb_schema_source_destroy(s);
+
+    /* explicitly skipping verification works, with a warning */
+    c.insecure_skip_verify = 1;
+    kfb_test_log_capture_start();
+    s = kfb_schema_source_registry_new(&c, err, sizeof(err));
+    ASSERT_CONTAINS(kfb_test_log_captured(), "is DISABLED");
+    kfb_test_log_capture_stop();
+    ASSERT_OK(kfb_schema_source_get(s, 21, &a, err, sizeof(err)));
+    kfb_schema_source_destroy(s);
+
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ASSERT_EQ_INT(system(cmd), 0);
 }
