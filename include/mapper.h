@@ -23,8 +23,9 @@
  *     STRING/CHAR, enum -> STRING/CHAR, bytes/fixed -> BYTES/BINARY, decimal (bytes or
  *     fixed) -> DECIMAL(p,s) rescaled HALF_UP, date -> DATE, time-millis/micros -> TIME,
  *     timestamp-millis/micros/nanos -> TIMESTAMP_LTZ(p), local-timestamp-* -> TIMESTAMP(p),
- *     record -> ROW (fields by name, recursively; a nested CompactedRow). Arrays and maps
- *     are plan errors in this version.
+ *     record -> ROW (fields by name, recursively; a nested CompactedRow), array -> ARRAY and
+ *     map -> MAP<STRING, V> of scalar elements (BinaryArray/BinaryMap, §6.4); arrays or
+ *     maps of ARRAY/MAP/ROW elements are plan errors in this version.
  *     Lossy conversions (sub-millisecond digits into TIME or TIMESTAMP(p <= 3), decimal
  *     scale reduction) are allowed and listed in the plan description.
  *   - Timestamps keep every sub-millisecond digit the source has when the column precision

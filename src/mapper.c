@@ -62,7 +62,9 @@ typedef enum conv {
     CV_TS_MILLIS, /* also local-timestamp-*: the column decides LTZ vs NTZ */
     CV_TS_MICROS,
     CV_TS_NANOS,
-    CV_ROW, /* Avro record -> ROW: a nested plan */
+    CV_ROW,   /* Avro record -> ROW: a nested plan */
+    CV_ARRAY, /* Avro array -> ARRAY of scalars: validated, re-read when written */
+    CV_MAP,   /* Avro map -> MAP<STRING, scalar> */
 } conv_t;
 
 typedef enum step_kind {
@@ -88,6 +90,8 @@ typedef struct step {
     int slotset;                   /* ST_RECORD */
     steplist_t *sub;               /* ST_RECORD */
     nested_t *nested;              /* CV_ROW */
+    struct step *elem;             /* CV_ARRAY items, CV_MAP values (owned) */
+    int depth;
     char *path;                    /* "Envelope.after.Value.id", for errors */
 } step_t;
 
@@ -141,6 +145,11 @@ struct slot {
         } ts;
         kfb_decimal_t dec;
         const nested_t *nested;
+        struct {
+            const uint8_t *start, *end; /* the Avro array/map value, already validated */
+            const struct step *step;
+            uint32_t count;
+        } coll;
     } v;
 };
 
@@ -177,6 +186,7 @@ struct kfb_mapper {
     int have_last_delete;
     kfb_buf_t desc_scratch;
     kfb_buf_t nest_buf[MAX_ROW_DEPTH];
+    kfb_buf_t map_buf[MAX_ROW_DEPTH];
     const kfb_origin_t *origin;
     char *errstr;
     size_t errstr_size;
@@ -217,10 +227,17 @@ __attribute__((format(printf, 4, 5))) static kfb_err_t rec_err(kfb_mapper_t *m, 
     return err;
 }
 
+static void step_free_elem(step_t *e) {
+    if (!e) return;
+    free(e->path);
+    free(e);
+}
+
 static void steplist_free(steplist_t *sl) {
     if (!sl) return;
     for (size_t i = 0; i < sl->n; i++) {
         free(sl->v[i].path);
+        step_free_elem(sl->v[i].elem);
         if (sl->v[i].nested) {
             steplist_free(&sl->v[i].nested->steps);
             free(sl->v[i].nested->slots);
@@ -393,11 +410,12 @@ static int choose_conv(const kfb_avro_node_t *a, const kfb_datatype_t *t, conv_t
         snprintf(why, why_size, "an Avro record can only be written to a ROW column");
         return -1;
     case KFB_AVRO_ARRAY:
+        if (r == KFB_TYPE_ARRAY) { *out = CV_ARRAY; return 0; }
+        snprintf(why, why_size, "an Avro array can only be written to an ARRAY column");
+        return -1;
     case KFB_AVRO_MAP:
-        snprintf(why, why_size,
-                 "Avro %s values are not supported by this version of the bridge; ignore "
-                 "the field or flatten it upstream",
-                 kfb_avro_type_name(a->type));
+        if (r == KFB_TYPE_MAP) { *out = CV_MAP; return 0; }
+        snprintf(why, why_size, "an Avro map can only be written to a MAP column");
         return -1;
     default:
         break;
@@ -428,6 +446,7 @@ static int in_idx(const int *list, size_t n, int v) {
 
 static int compile_nested(compile_ctx_t *c, step_t *s, const kfb_avro_node_t *rec,
                           const kfb_datatype_t *row, int depth);
+static int compile_collection(compile_ctx_t *c, step_t *s, const kfb_datatype_t *ct, int depth);
 
 /* Fills one ST_COLUMN step that writes an Avro value of declared type `type` into target
  * slot `column` of type `ct` (a table column, or a field of a ROW when depth > 0). */
@@ -467,7 +486,9 @@ static int compile_value_step(compile_ctx_t *c, step_t *s, const kfb_avro_node_t
     desc_add(c, "  %*s%s %s %s <- %s (%s%s)%s%s\n", 2 * depth, "", depth ? "field" : "column",
              cname, tn, s->path, s->null_branch >= 0 ? "nullable " : "", avro_desc(s->inner),
              lossy ? " LOSSY: " : "", lossy ? lossy : "");
+    s->depth = depth;
     if (cv == CV_ROW) return compile_nested(c, s, s->inner, ct, depth);
+    if (cv == CV_ARRAY || cv == CV_MAP) return compile_collection(c, s, ct, depth);
     return 0;
 }
 
@@ -476,6 +497,42 @@ static int compile_column_step(compile_ctx_t *c, step_t *s, const kfb_avro_node_
     const kfb_table_desc_t *td = c->m->td;
     return compile_value_step(c, s, type, column, td->columns[column].type,
                               td->columns[column].name, 0);
+}
+
+/* Element types a BinaryArray slot can hold here (ArrayType elements in BinaryArray.java
+ * calculateFixLengthPartSize); nested ARRAY/MAP/ROW elements are not supported. */
+static int array_elem_ok(const kfb_datatype_t *t) { return !kfb_type_root_is_nested(t->root); }
+
+static int compile_collection(compile_ctx_t *c, step_t *s, const kfb_datatype_t *ct, int depth) {
+    const kfb_datatype_t *et = ct->root == KFB_TYPE_ARRAY ? ct->element : ct->value;
+    if (depth + 1 >= MAX_ROW_DEPTH) {
+        cfail(c, s->path, "values nest more than %d levels deep", MAX_ROW_DEPTH - 1);
+        return -1;
+    }
+    if (!array_elem_ok(et)) {
+        cfail(c, s->path, "%s of ARRAY, MAP or ROW elements are not supported by this version",
+              ct->root == KFB_TYPE_ARRAY ? "arrays" : "maps");
+        return -1;
+    }
+    if (ct->root == KFB_TYPE_MAP &&
+        ct->key->root != KFB_TYPE_STRING && ct->key->root != KFB_TYPE_CHAR) {
+        cfail(c, s->path, "Avro map keys are strings; the MAP column's key type must be STRING");
+        return -1;
+    }
+    step_t *e = calloc(1, sizeof(*e));
+    if (!e) {
+        cfail(c, s->path, "out of memory");
+        return -1;
+    }
+    s->elem = e;
+    size_t pl = strlen(s->path) + 3;
+    e->path = malloc(pl);
+    if (!e->path) {
+        cfail(c, s->path, "out of memory");
+        return -1;
+    }
+    snprintf(e->path, pl, "%s[]", s->path);
+    return compile_value_step(c, e, s->inner->items, 0, et, "element", depth + 1);
 }
 
 /* An Avro record feeding a ROW column: fields match ROW fields by exact name (renames
@@ -887,7 +944,10 @@ void kfb_mapper_destroy(kfb_mapper_t *m) {
     }
     kfb_buf_free(&m->last_delete);
     kfb_buf_free(&m->desc_scratch);
-    for (int i = 0; i < MAX_ROW_DEPTH; i++) kfb_buf_free(&m->nest_buf[i]);
+    for (int i = 0; i < MAX_ROW_DEPTH; i++) {
+        kfb_buf_free(&m->nest_buf[i]);
+        kfb_buf_free(&m->map_buf[i]);
+    }
     free(m->topic);
     free(m);
 }
@@ -1239,6 +1299,45 @@ static kfb_err_t run_column(kfb_mapper_t *m, const step_t *s, kfb_avro_cursor_t 
                            (int)t->precision, (int)t->scale);
         return KFB_ERR_OK;
     }
+    case CV_ARRAY:
+    case CV_MAP: {
+        /* Validate every item now (so a bad message fails at map time, not while a batch
+         * is being written) and count them; the items are read again when the BinaryArray
+         * is written, once its element count is known. */
+        const step_t *es = s->elem;
+        const kfb_datatype_t *et = es->ttype;
+        size_t min_item = s->inner->items->min_size + (s->conv == CV_MAP ? 1 : 0);
+        sl->v.coll.start = c->p;
+        sl->v.coll.step = es;
+        uint64_t total = 0, n;
+        int64_t bsize;
+        slot_t tmp;
+        uint8_t pres;
+        for (;;) {
+            DEC_CHECK(m, s, kfb_avro_read_block(c, min_item, &n, &bsize));
+            if (n == 0) break;
+            total += n;
+            if (KFB_UNLIKELY(total > 0x7fffff))
+                return rec_err(m, KFB_ERR_OUT_OF_RANGE, s->path, "more than %d elements", 0x7fffff);
+            for (uint64_t k = 0; k < n; k++) {
+                if (s->conv == CV_MAP) {
+                    const uint8_t *kp;
+                    size_t kl;
+                    DEC_CHECK(m, s, kfb_avro_read_bytes(c, &kp, &kl));
+                    if (!is_ascii(kp, kl) && kfb_avro_utf8_check(kp, kl) != kl)
+                        return rec_err(m, KFB_ERR_INVALID_UTF8, s->path, "map key is not valid UTF-8");
+                }
+                kfb_err_t e = run_column(m, es, c, &tmp, &pres);
+                if (KFB_UNLIKELY(e)) return e;
+                if (KFB_UNLIKELY(!pres && !et->nullable))
+                    return rec_err(m, KFB_ERR_NULL_NOT_ALLOWED, es->path,
+                                   "null element, but the element type is NOT NULL");
+            }
+        }
+        sl->v.coll.end = c->p;
+        sl->v.coll.count = (uint32_t)total;
+        return KFB_ERR_OK;
+    }
     case CV_ROW: {
         nested_t *nd = s->nested;
         memset(nd->present, 0, nd->type->field_count);
@@ -1308,6 +1407,8 @@ static inline kfb_err_t run_steps(kfb_mapper_t *m, const steplist_t *sl, kfb_avr
 /* ---------------------------------------------------------------------------------- */
 
 static kfb_err_t write_nested(kfb_mapper_t *m, kfb_row_writer_t *w, const nested_t *nd);
+static kfb_err_t write_collection(kfb_mapper_t *m, kfb_row_writer_t *w, const kfb_datatype_t *t,
+                                  const slot_t *s);
 
 static kfb_err_t write_field(kfb_mapper_t *m, kfb_row_writer_t *w, const kfb_datatype_t *t,
                              const slot_t *s) {
@@ -1330,8 +1431,177 @@ static kfb_err_t write_field(kfb_mapper_t *m, kfb_row_writer_t *w, const kfb_dat
     case KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE:
         return kfb_row_write_timestamp(w, s->v.ts.ms, s->v.ts.nano, t->precision);
     case KFB_TYPE_ROW: return write_nested(m, w, s->v.nested);
+    case KFB_TYPE_ARRAY:
+    case KFB_TYPE_MAP: return write_collection(m, w, t, s);
     default: return KFB_ERR_UNSUPPORTED_TYPE;
     }
+}
+
+/* ---- BinaryArray (fluss-common/.../row/BinaryArray.java, BinaryArrayWriter.java,
+ * AbstractBinaryWriter.java; fluss-protocol.md §6.4):
+ *   int32 LE element count | null bits, 4 + ((n + 31) / 32) * 4 header bytes in total |
+ *   n fixed-width slots (1: BOOLEAN/TINYINT, 2: SMALLINT, 4: INT/DATE/TIME/FLOAT, 8: all
+ *   others), zero-padded to a multiple of 8 | variable part, each entry zero-padded to 8.
+ *   8-byte slots of var-length values hold (offset << 32 | length), offsets from the array
+ *   start; strings/bytes of <= 7 bytes are inlined: top byte 0x80 | len, data in the low
+ *   bytes (little-endian). Non-compact DECIMAL: 16-byte var entry; non-compact TIMESTAMP:
+ *   8-byte var entry with the millis, slot = offset << 32 | nano-of-milli. NaN floats are
+ *   canonicalised (writeFloat/writeDouble). A null element sets its bit; its slot stays 0. */
+static size_t elem_size(const kfb_datatype_t *t) {
+    switch (t->root) {
+    case KFB_TYPE_BOOLEAN:
+    case KFB_TYPE_TINYINT: return 1;
+    case KFB_TYPE_SMALLINT: return 2;
+    case KFB_TYPE_INTEGER:
+    case KFB_TYPE_FLOAT:
+    case KFB_TYPE_DATE:
+    case KFB_TYPE_TIME_WITHOUT_TIME_ZONE: return 4;
+    default: return 8;
+    }
+}
+
+static inline size_t round8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+/* Appends a zeroed var-part entry of `n` bytes (rounded to 8) at the end of b; returns its
+ * offset or (size_t)-1 on out of memory. */
+static size_t var_entry(kfb_buf_t *b, size_t n) {
+    size_t off = b->len, r = round8(n);
+    if (kfb_buf_reserve(b, r)) return (size_t)-1;
+    memset(b->data + off, 0, r);
+    b->len += r;
+    return off;
+}
+
+static kfb_err_t array_put(kfb_buf_t *b, size_t slot, const kfb_datatype_t *t, const slot_t *v) {
+    uint8_t *p; /* re-derived after every append: the buffer may move */
+    switch (t->root) {
+    case KFB_TYPE_BOOLEAN: b->data[slot] = v->v.i64 != 0; return KFB_ERR_OK;
+    case KFB_TYPE_TINYINT: b->data[slot] = (uint8_t)v->v.i64; return KFB_ERR_OK;
+    case KFB_TYPE_SMALLINT: kfb_put_le16(b->data + slot, (uint16_t)v->v.i64); return KFB_ERR_OK;
+    case KFB_TYPE_INTEGER:
+    case KFB_TYPE_DATE:
+    case KFB_TYPE_TIME_WITHOUT_TIME_ZONE:
+        kfb_put_le32(b->data + slot, (uint32_t)v->v.i64);
+        return KFB_ERR_OK;
+    case KFB_TYPE_FLOAT:
+        kfb_put_le32(b->data + slot, isnan(v->v.f32) ? 0x7fc00000u : kfb_float_bits(v->v.f32));
+        return KFB_ERR_OK;
+    case KFB_TYPE_DOUBLE:
+        kfb_put_le64(b->data + slot,
+                     isnan(v->v.f64) ? 0x7ff8000000000000ull : kfb_double_bits(v->v.f64));
+        return KFB_ERR_OK;
+    case KFB_TYPE_BIGINT: kfb_put_le64(b->data + slot, (uint64_t)v->v.i64); return KFB_ERR_OK;
+    case KFB_TYPE_CHAR:
+    case KFB_TYPE_STRING:
+    case KFB_TYPE_BINARY:
+    case KFB_TYPE_BYTES: {
+        size_t n = v->v.b.n;
+        if (n <= 7) {
+            uint64_t x = (uint64_t)(0x80 | n) << 56;
+            for (size_t i = 0; i < n; i++) x |= (uint64_t)v->v.b.p[i] << (8 * i);
+            kfb_put_le64(b->data + slot, x);
+            return KFB_ERR_OK;
+        }
+        if (n > INT32_MAX) return KFB_ERR_OUT_OF_RANGE;
+        size_t off = var_entry(b, n);
+        if (off == (size_t)-1) return KFB_ERR_NOMEM;
+        memcpy(b->data + off, v->v.b.p, n);
+        kfb_put_le64(b->data + slot, (uint64_t)off << 32 | n);
+        return KFB_ERR_OK;
+    }
+    case KFB_TYPE_DECIMAL: {
+        if (t->precision <= KFB_DECIMAL_MAX_COMPACT_PRECISION) {
+            kfb_put_le64(b->data + slot, (uint64_t)v->v.dec.unscaled);
+            return KFB_ERR_OK;
+        }
+        size_t off = var_entry(b, 16);
+        if (off == (size_t)-1) return KFB_ERR_NOMEM;
+        p = b->data;
+        memcpy(p + off, v->v.dec.bytes, v->v.dec.nbytes);
+        kfb_put_le64(p + slot, (uint64_t)off << 32 | v->v.dec.nbytes);
+        return KFB_ERR_OK;
+    }
+    case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
+    case KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE: {
+        if (t->precision <= KFB_TIMESTAMP_MAX_COMPACT_PRECISION) {
+            kfb_put_le64(b->data + slot, (uint64_t)v->v.ts.ms);
+            return KFB_ERR_OK;
+        }
+        size_t off = var_entry(b, 8);
+        if (off == (size_t)-1) return KFB_ERR_NOMEM;
+        p = b->data;
+        kfb_put_le64(p + off, (uint64_t)v->v.ts.ms);
+        kfb_put_le64(p + slot, (uint64_t)off << 32 | (uint32_t)v->v.ts.nano);
+        return KFB_ERR_OK;
+    }
+    default: return KFB_ERR_UNSUPPORTED_TYPE;
+    }
+}
+
+/* Starts a BinaryArray of n elements in b (reset): header and zeroed fixed part. */
+static kfb_err_t array_begin(kfb_buf_t *b, uint32_t n, size_t esz, size_t *hdr) {
+    kfb_buf_reset(b);
+    *hdr = 4 + ((size_t)(n + 31) / 32) * 4;
+    size_t fixed = round8(*hdr + esz * n);
+    if (kfb_buf_reserve(b, fixed)) return KFB_ERR_NOMEM;
+    memset(b->data, 0, fixed);
+    kfb_put_le32(b->data, n);
+    b->len = fixed;
+    return KFB_ERR_OK;
+}
+
+/* ARRAY: varint32 length + BinaryArray. MAP: varint32 length + int32 LE key-array size +
+ * key BinaryArray + value BinaryArray (BinaryMap.valueOf). The Avro items were validated
+ * when the message was mapped; here they are read a second time. */
+static kfb_err_t write_collection(kfb_mapper_t *m, kfb_row_writer_t *w, const kfb_datatype_t *t,
+                                  const slot_t *s) {
+    const step_t *es = s->v.coll.step;
+    const kfb_datatype_t *et = es->ttype;
+    int is_map = t->root == KFB_TYPE_MAP;
+    uint32_t n = s->v.coll.count;
+    int d = es->depth;
+    kfb_buf_t *vb = &m->nest_buf[d], *kb = &m->map_buf[d];
+    size_t esz = elem_size(et), vhdr, khdr = 0;
+    kfb_err_t e = array_begin(vb, n, esz, &vhdr);
+    if (!e && is_map) e = array_begin(kb, n, 8, &khdr);
+    if (e) return e;
+    kfb_avro_cursor_t c;
+    kfb_avro_cursor_init(&c, s->v.coll.start, (size_t)(s->v.coll.end - s->v.coll.start));
+    size_t min_item = es->type->min_size + (is_map ? 1 : 0);
+    uint32_t i = 0;
+    slot_t tmp;
+    uint8_t pres;
+    for (;;) {
+        uint64_t cnt;
+        int64_t bsize;
+        if (kfb_avro_read_block(&c, min_item, &cnt, &bsize) != KFB_ERR_OK) return KFB_ERR_INTERNAL;
+        if (cnt == 0) break;
+        for (uint64_t k = 0; k < cnt; k++, i++) {
+            if (i >= n) return KFB_ERR_INTERNAL;
+            if (is_map) {
+                slot_t key;
+                if (kfb_avro_read_bytes(&c, &key.v.b.p, &key.v.b.n) != KFB_ERR_OK) return KFB_ERR_INTERNAL;
+                e = array_put(kb, khdr + 8 * (size_t)i, t->key, &key);
+                if (e) return e;
+            }
+            e = run_column(m, es, &c, &tmp, &pres);
+            if (e) return e;
+            if (!pres) vb->data[4 + (i >> 3)] |= (uint8_t)(1u << (i & 7));
+            else if ((e = array_put(vb, vhdr + esz * (size_t)i, et, &tmp))) return e;
+        }
+    }
+    if (!is_map) return kfb_row_write_bytes(w, vb->data, vb->len);
+    size_t total = 4 + kb->len + vb->len;
+    if (total > INT32_MAX) return KFB_ERR_OUT_OF_RANGE;
+    kfb_buf_t *out = w->buf;
+    e = kfb_buf_reserve(out, KFB_VARINT32_MAX + total);
+    if (e) return e;
+    out->len += kfb_varint32_write(out->data + out->len, (uint32_t)total);
+    kfb_put_le32(out->data + out->len, (uint32_t)kb->len);
+    out->len += 4;
+    (void)kfb_buf_append(out, kb->data, kb->len);
+    (void)kfb_buf_append(out, vb->data, vb->len);
+    return KFB_ERR_OK;
 }
 
 /* ROW: varint32 length + a nested CompactedRow of the ROW's fields

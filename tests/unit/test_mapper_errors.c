@@ -259,7 +259,7 @@ TEST(plan_errors_are_reported_before_any_message) {
         {"{\"type\":\"record\",\"name\":\"G\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
          "{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":{\"type\":\"array\","
          "\"items\":\"long\"}}]}",
-         "Avro array values are not supported"},
+         "an Avro array can only be written to an ARRAY column"},
         /* timestamp-millis into BIGINT */
         {"{\"type\":\"record\",\"name\":\"F\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
          "{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":{\"type\":\"long\","
