@@ -127,6 +127,7 @@ typedef struct plan {
     int32_t *target_columns; /* partial updates; NULL = all */
     size_t n_target;
     char *desc;
+    size_t enum_bound; /* bytes all enum symbols of one message can add to a row */
 } plan_t;
 
 /* A decoded value in the column's representation. */
@@ -185,6 +186,13 @@ struct kfb_mapper {
     kfb_buf_t last_delete; /* Debezium: key bytes of the last delete, for its tombstone */
     int have_last_delete;
     kfb_buf_t desc_scratch;
+    /* fast row writer: one op per column, and an upper bound of a row's size without its
+     * string/bytes payload (which the message length bounds) */
+    uint8_t *col_op;
+    size_t row_fixed_max;
+    size_t payload_bound; /* of the current message: key + value + enum symbols */
+    size_t enum_bound;
+    int fast_rows;
     kfb_buf_t nest_buf[MAX_ROW_DEPTH];
     kfb_buf_t map_buf[MAX_ROW_DEPTH];
     const kfb_origin_t *origin;
@@ -481,6 +489,12 @@ static int compile_value_step(compile_ctx_t *c, step_t *s, const kfb_avro_node_t
     }
     s->conv = cv;
     s->src_scale = s->inner->scale;
+    if (cv == CV_ENUM) {
+        size_t mx = 0;
+        for (size_t k = 0; k < s->inner->n_symbols; k++)
+            if (strlen(s->inner->symbols[k]) > mx) mx = strlen(s->inner->symbols[k]);
+        c->plan->enum_bound += mx;
+    }
     char tn[128];
     kfb_datatype_format(ct, tn, sizeof(tn));
     desc_add(c, "  %*s%s %s %s <- %s (%s%s)%s%s\n", 2 * depth, "", depth ? "field" : "column",
@@ -922,6 +936,66 @@ static kfb_lake_format_t lake_of(kfb_datalake_format_t f) {
     }
 }
 
+enum col_op {
+    OP_NESTED = 0, /* ROW, ARRAY, MAP: the general writer */
+    OP_BOOL,
+    OP_I8,
+    OP_I16,
+    OP_V32, /* INTEGER, DATE, TIME */
+    OP_V64, /* BIGINT */
+    OP_DEC64, /* compact DECIMAL: the unscaled value */
+    OP_F32,
+    OP_F64,
+    OP_BYTES, /* STRING, CHAR, BYTES, BINARY */
+    OP_DEC_BYTES,
+    OP_TS3,  /* TIMESTAMP* p <= 3 */
+    OP_TS9,  /* TIMESTAMP* p > 3 */
+};
+
+/* Per-column ops and the fixed-size bound for the fast row writer (§6.2 field sizes). */
+static int setup_fast_rows(kfb_mapper_t *m) {
+    const kfb_table_desc_t *td = m->td;
+    m->col_op = calloc(td->column_count, 1);
+    if (!m->col_op) return -1;
+    size_t bound = (td->column_count + 7) / 8;
+    int fast = 1;
+    for (size_t i = 0; i < td->column_count; i++) {
+        const kfb_datatype_t *t = &td->column_types[i];
+        uint8_t op;
+        size_t sz;
+        switch (t->root) {
+        case KFB_TYPE_BOOLEAN: op = OP_BOOL, sz = 1; break;
+        case KFB_TYPE_TINYINT: op = OP_I8, sz = 1; break;
+        case KFB_TYPE_SMALLINT: op = OP_I16, sz = 2; break;
+        case KFB_TYPE_INTEGER:
+        case KFB_TYPE_DATE:
+        case KFB_TYPE_TIME_WITHOUT_TIME_ZONE: op = OP_V32, sz = 5; break;
+        case KFB_TYPE_BIGINT: op = OP_V64, sz = 10; break;
+        case KFB_TYPE_FLOAT: op = OP_F32, sz = 4; break;
+        case KFB_TYPE_DOUBLE: op = OP_F64, sz = 8; break;
+        case KFB_TYPE_CHAR:
+        case KFB_TYPE_STRING:
+        case KFB_TYPE_BINARY:
+        case KFB_TYPE_BYTES: op = OP_BYTES, sz = 5; break;
+        case KFB_TYPE_DECIMAL:
+            if (t->precision <= KFB_DECIMAL_MAX_COMPACT_PRECISION) op = OP_DEC64, sz = 10;
+            else op = OP_DEC_BYTES, sz = 5 + KFB_DECIMAL_MAX_BYTES;
+            break;
+        case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
+        case KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE:
+            if (t->precision <= KFB_TIMESTAMP_MAX_COMPACT_PRECISION) op = OP_TS3, sz = 10;
+            else op = OP_TS9, sz = 15;
+            break;
+        default: op = OP_NESTED, sz = 0, fast = 0; break;
+        }
+        m->col_op[i] = op;
+        bound += sz;
+    }
+    m->row_fixed_max = bound;
+    m->fast_rows = fast;
+    return 0;
+}
+
 void kfb_mapper_destroy(kfb_mapper_t *m) {
     if (!m) return;
     for (size_t i = 0; i < m->n_plans; i++) plan_free(m->plans[i]);
@@ -943,6 +1017,7 @@ void kfb_mapper_destroy(kfb_mapper_t *m) {
         kfb_buf_free(&m->bkbuf[i]);
     }
     kfb_buf_free(&m->last_delete);
+    free(m->col_op);
     kfb_buf_free(&m->desc_scratch);
     for (int i = 0; i < MAX_ROW_DEPTH; i++) {
         kfb_buf_free(&m->nest_buf[i]);
@@ -1081,6 +1156,7 @@ kfb_mapper_t *kfb_mapper_new(const kfb_table_desc_t *td, kfb_schema_source_t *sc
         m->present[s] = calloc(td->column_count, 1);
         if (!m->slots[s] || !m->present[s]) goto nomem;
     }
+    if (setup_fast_rows(m) != 0) goto nomem;
     if (td->delete_behavior == KFB_DELETE_IGNORE)
         KFB_WARN("mapper",
                  "table has table.delete.behavior=IGNORE%s: deletes and tombstones will be "
@@ -1971,6 +2047,7 @@ kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
     e = get_plan(m, cm.schema_id, ROLE_VALUE, &p, perr, sizeof(perr));
     if (e) return rec_err(m, e, NULL, "%s", perr);
     m->value_plan = p;
+    m->payload_bound = value_len + key_len + p->enum_bound;
     kfb_avro_cursor_t c;
     kfb_avro_cursor_init(&c, cm.body, cm.body_len);
     e = run_steps(m, &p->steps, &c, 0);
@@ -2056,6 +2133,63 @@ kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
     }
 }
 
+/* The value row of a table without nested columns: one reservation (fixed-size bound plus
+ * the message length, which bounds every string/bytes payload), then every field written
+ * through a local cursor. Same bytes as the general path (§6.2). */
+static kfb_err_t write_row_fast(kfb_mapper_t *m, int set, kfb_buf_t *out) {
+    const kfb_table_desc_t *td = m->td;
+    size_t ncol = td->column_count, start = out->len;
+    kfb_err_t e = kfb_buf_reserve(out, m->row_fixed_max + m->payload_bound);
+    if (KFB_UNLIKELY(e)) return rec_err(m, e, NULL, "cannot write the value row: out of memory");
+    uint8_t *base = out->data + start, *bm = base;
+    size_t nb = (ncol + 7) / 8;
+    memset(bm, 0, nb);
+    uint8_t *p = base + nb;
+    const slot_t *sl = m->slots[set];
+    const uint8_t *pr = m->present[set];
+    for (size_t col = 0; col < ncol; col++) {
+        const slot_t *v = &sl[col];
+        if (!pr[col]) {
+            if (KFB_UNLIKELY(!td->column_types[col].nullable && (int)col != td->auto_increment_column))
+                return rec_err(m, KFB_ERR_NULL_NOT_ALLOWED, td->columns[col].name,
+                               "column \"%s\" is NOT NULL but the message has null for it",
+                               td->columns[col].name);
+            bm[col >> 3] |= (uint8_t)(1u << (col & 7));
+            continue;
+        }
+        switch (m->col_op[col]) {
+        case OP_BOOL: *p++ = v->v.i64 != 0; break;
+        case OP_I8: *p++ = (uint8_t)v->v.i64; break;
+        case OP_I16: kfb_put_le16(p, (uint16_t)v->v.i64); p += 2; break;
+        case OP_V32: p += kfb_varint32_write(p, (uint32_t)v->v.i64); break;
+        case OP_V64: p += kfb_varint64_write(p, (uint64_t)v->v.i64); break;
+        case OP_DEC64: p += kfb_varint64_write(p, (uint64_t)v->v.dec.unscaled); break;
+        case OP_F32: kfb_put_le32(p, kfb_float_bits(v->v.f32)); p += 4; break;
+        case OP_F64: kfb_put_le64(p, kfb_double_bits(v->v.f64)); p += 8; break;
+        case OP_BYTES:
+            if (KFB_UNLIKELY(v->v.b.n > INT32_MAX))
+                return rec_err(m, KFB_ERR_OUT_OF_RANGE, td->columns[col].name, "value too long");
+            p += kfb_varint32_write(p, (uint32_t)v->v.b.n);
+            if (v->v.b.n) memcpy(p, v->v.b.p, v->v.b.n);
+            p += v->v.b.n;
+            break;
+        case OP_DEC_BYTES:
+            p += kfb_varint32_write(p, v->v.dec.nbytes);
+            memcpy(p, v->v.dec.bytes, v->v.dec.nbytes);
+            p += v->v.dec.nbytes;
+            break;
+        case OP_TS3: p += kfb_varint64_write(p, (uint64_t)v->v.ts.ms); break;
+        case OP_TS9:
+            p += kfb_varint64_write(p, (uint64_t)v->v.ts.ms);
+            p += kfb_varint32_write(p, (uint32_t)v->v.ts.nano);
+            break;
+        default: return rec_err(m, KFB_ERR_INTERNAL, NULL, "nested column on the fast path");
+        }
+    }
+    out->len = (size_t)(p - out->data);
+    return KFB_ERR_OK;
+}
+
 kfb_err_t kfb_mapper_write_value(kfb_mapper_t *m, const kfb_mapper_result_t *res, size_t i,
                                  kfb_buf_t *out, char *errstr, size_t errstr_size) {
     if (i >= res->n || res->out[i].op != KFB_OP_UPSERT) {
@@ -2067,6 +2201,7 @@ kfb_err_t kfb_mapper_write_value(kfb_mapper_t *m, const kfb_mapper_result_t *res
     const kfb_table_desc_t *td = m->td;
     int set = m->out_slotset[i];
     size_t start = out->len;
+    if (KFB_LIKELY(m->fast_rows)) return write_row_fast(m, set, out);
     kfb_row_writer_t w;
     kfb_err_t e = kfb_row_writer_begin(&w, out, (uint32_t)td->column_count);
     for (size_t col = 0; col < td->column_count && !e; col++) {
