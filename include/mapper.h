@@ -17,7 +17,8 @@
  *     ignore list and fields without a column are decoded past. A nullable column without
  *     a field is null (or, with partial_update, left out of target_columns); a NOT NULL
  *     column without a field is a plan error, reported before any message is mapped.
- *   - Unions of null and one type are nullable; other unions are plan errors.
+ *   - Unions of null and one type are nullable; other unions are plan errors unless a
+ *     union rule names the branch to keep.
  *   - Conversions: int -> TINYINT/SMALLINT/INT/BIGINT, long -> BIGINT/INT (range-checked per
  *     record), float -> FLOAT/DOUBLE, double -> DOUBLE, boolean -> BOOLEAN, string/uuid ->
  *     STRING/CHAR, enum -> STRING/CHAR, bytes/fixed -> BYTES/BINARY, decimal (bytes or
@@ -76,6 +77,14 @@ typedef struct kfb_mapper_rename {
     const char *column; /* Fluss column name */
 } kfb_mapper_rename_t;
 
+/* Keeps one branch of a union that is not just [null, T]: values in that branch are
+ * mapped, null is null, any other branch is a per-record KFB_ERR_MAPPER_UNION_BRANCH. */
+typedef struct kfb_mapper_union_rule {
+    const char *field;  /* Avro field name (at any nesting level) */
+    const char *branch; /* Avro type name ("string", "long"), full name of a named type, or
+                           logical type name ("timestamp-millis") */
+} kfb_mapper_union_rule_t;
+
 typedef struct kfb_mapper_config {
     kfb_mapper_format_t format;
     kfb_mapper_key_format_t key_format;
@@ -83,6 +92,8 @@ typedef struct kfb_mapper_config {
     size_t n_renames;
     const char *const *ignore; /* Avro field names decoded past; borrowed likewise */
     size_t n_ignore;
+    const kfb_mapper_union_rule_t *union_rules; /* borrowed during kfb_mapper_new only */
+    size_t n_union_rules;
     /* Columns with no Avro field are left out of target_columns (a partial update)
      * instead of being written as null. */
     int partial_update;

@@ -81,8 +81,9 @@ typedef struct step {
     step_kind_t kind;
     conv_t conv;
     int32_t column;                /* ST_COLUMN */
-    int32_t null_branch;           /* -1: not a union */
-    size_t n_branches;             /* union branch count (2), 0 otherwise */
+    int32_t null_branch;           /* -1: not a union, or a union without null */
+    int32_t value_branch;          /* the union branch that is decoded */
+    size_t n_branches;             /* union branch count, 0: not a union */
     const kfb_avro_node_t *type;   /* the field's declared type (skip) */
     const kfb_avro_node_t *inner;  /* the non-null branch */
     int32_t src_scale;             /* decimal */
@@ -168,6 +169,8 @@ struct kfb_mapper {
     size_t n_renames;
     char **ignore;
     size_t n_ignore;
+    char **union_field, **union_branch;
+    size_t n_union_rules;
     kfb_key_plan_t keys;
 
     plan_t **plans;
@@ -446,6 +449,12 @@ static int is_ignored(const kfb_mapper_t *m, const char *field) {
     return 0;
 }
 
+static const char *union_rule_for(const kfb_mapper_t *m, const char *field) {
+    for (size_t i = 0; i < m->n_union_rules; i++)
+        if (!strcmp(m->union_field[i], field)) return m->union_branch[i];
+    return NULL;
+}
+
 static int in_idx(const int *list, size_t n, int v) {
     for (size_t i = 0; i < n; i++)
         if (list[i] == v) return 1;
@@ -454,6 +463,7 @@ static int in_idx(const int *list, size_t n, int v) {
 
 static int compile_nested(compile_ctx_t *c, step_t *s, const kfb_avro_node_t *rec,
                           const kfb_datatype_t *row, int depth);
+static const char *union_rule_for(const kfb_mapper_t *m, const char *field);
 static int compile_collection(compile_ctx_t *c, step_t *s, const kfb_datatype_t *ct, int depth);
 
 /* Fills one ST_COLUMN step that writes an Avro value of declared type `type` into target
@@ -466,15 +476,42 @@ static int compile_value_step(compile_ctx_t *c, step_t *s, const kfb_avro_node_t
     s->inner = type;
     if (type->type == KFB_AVRO_UNION) {
         const kfb_avro_node_t *inner = kfb_avro_nullable_inner(type);
-        if (!inner || type->n_branches != 2) {
-            cfail(c, s->path,
-                  "is a union of %zu types; only unions of null and one type can be mapped "
-                  "(ignore the field, or change the producer's schema)",
-                  type->n_branches);
-            return -1;
-        }
         s->null_branch = type->null_branch;
         s->n_branches = type->n_branches;
+        if (inner && type->n_branches == 2) {
+            s->value_branch = 1 - type->null_branch;
+        } else {
+            /* a configured rule picks the branch; other non-null branches are per-record
+             * errors */
+            const char *field = strrchr(s->path, '.');
+            field = field ? field + 1 : s->path;
+            const char *want = union_rule_for(c->m, field);
+            int found = -1;
+            for (size_t b = 0; want && b < type->n_branches; b++) {
+                const kfb_avro_node_t *br = type->branches[b];
+                if (br->type == KFB_AVRO_NULL) continue;
+                if (!strcmp(want, kfb_avro_type_name(br->type)) ||
+                    (br->name && !strcmp(want, br->name)) ||
+                    (br->logical != KFB_AVRO_LOGICAL_NONE &&
+                     !strcmp(want, kfb_avro_logical_type_name(br->logical))))
+                    found = (int)b;
+            }
+            if (found < 0 && want) {
+                cfail(c, s->path, "is a union without a branch \"%s\" (the configured union rule)",
+                      want);
+                return -1;
+            }
+            if (found < 0) {
+                cfail(c, s->path,
+                      "is a union of %zu types; only unions of null and one type map directly "
+                      "(configure a union rule naming the branch to keep, ignore the field, or "
+                      "change the producer's schema)",
+                      type->n_branches);
+                return -1;
+            }
+            s->value_branch = found;
+            inner = type->branches[found];
+        }
         s->inner = inner;
     }
     s->kind = ST_COLUMN;
@@ -1008,6 +1045,12 @@ void kfb_mapper_destroy(kfb_mapper_t *m) {
     free(m->rename_to);
     for (size_t i = 0; i < m->n_ignore; i++) free(m->ignore[i]);
     free(m->ignore);
+    for (size_t i = 0; i < m->n_union_rules; i++) {
+        free(m->union_field[i]);
+        free(m->union_branch[i]);
+    }
+    free(m->union_field);
+    free(m->union_branch);
     for (int s = 0; s < SLOTSETS; s++) {
         free(m->slots[s]);
         free(m->present[s]);
@@ -1151,6 +1194,17 @@ kfb_mapper_t *kfb_mapper_new(const kfb_table_desc_t *td, kfb_schema_source_t *sc
             if (!(m->ignore[i] = xstrdup(cfg->ignore[i]))) goto nomem;
         }
     }
+    if (cfg->n_union_rules) {
+        m->union_field = calloc(cfg->n_union_rules, sizeof(char *));
+        m->union_branch = calloc(cfg->n_union_rules, sizeof(char *));
+        if (!m->union_field || !m->union_branch) goto nomem;
+        for (size_t i = 0; i < cfg->n_union_rules; i++) {
+            m->n_union_rules = i + 1;
+            m->union_field[i] = xstrdup(cfg->union_rules[i].field);
+            m->union_branch[i] = xstrdup(cfg->union_rules[i].branch);
+            if (!m->union_field[i] || !m->union_branch[i]) goto nomem;
+        }
+    }
     for (int s = 0; s < SLOTSETS; s++) {
         m->slots[s] = calloc(td->column_count, sizeof(slot_t));
         m->present[s] = calloc(td->column_count, 1);
@@ -1241,13 +1295,18 @@ static kfb_err_t run_list(kfb_mapper_t *m, const steplist_t *sl, kfb_avro_cursor
 /* Reads one column step's value into slot `sl` (present flag in *present). */
 static kfb_err_t run_column(kfb_mapper_t *m, const step_t *s, kfb_avro_cursor_t *c, slot_t *sl,
                             uint8_t *present) {
-    if (s->null_branch >= 0) {
+    if (s->n_branches) {
         uint32_t b;
         DEC_CHECK(m, s, kfb_avro_read_union_index(c, s->n_branches, &b));
         if ((int32_t)b == s->null_branch) {
             *present = 0;
             return KFB_ERR_OK;
         }
+        if (KFB_UNLIKELY((int32_t)b != s->value_branch))
+            return rec_err(m, KFB_ERR_MAPPER_UNION_BRANCH, s->path,
+                           "the value is in union branch %u (%s), which the union rule does not "
+                           "map",
+                           b, kfb_avro_type_name(s->type->branches[b]->type));
     }
     *present = 1;
     switch (s->conv) {
