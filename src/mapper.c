@@ -8,8 +8,11 @@
  * t = truncate, m = message).
  * Output formats: CompactedKeyEncoder keys (fluss-common/.../row/encode/CompactedKeyEncoder.java,
  * §7.3), Paimon keys (row/encode/paimon/PaimonKeyEncoder.java, §7.6) when the table's
- * datalake format asks for them (key_plan.h decides, KeyEncoder.java), CompactedRow values
- * (row/compacted/CompactedRowWriter.java, §6.2), partition names
+ * datalake format asks for them (key_plan.h decides, KeyEncoder.java), Iceberg keys
+ * (iceberg_key.h), CompactedRow values (row/compacted/CompactedRowWriter.java, §6.2) with
+ * nested CompactedRows for ROW columns (serializer/RowSerializer.java) and BinaryArray /
+ * BinaryMap payloads for ARRAY / MAP columns (row/BinaryArrayWriter.java,
+ * AbstractBinaryWriter.java, BinaryMap.java, §6.4), partition names
  * (metadata/ResolvedPartitionSpec.java, utils/PartitionUtils.java, §12).
  *
  * Hot path: per message, one pass over the plan's steps decodes each Avro field into a
