@@ -80,6 +80,7 @@ typedef enum kfb_err_class {
     X(MAPPER_DELETE_DISABLED, FATAL, "table refuses deletes (table.delete.behavior)") \
     X(MAPPER_BAD_OP, RECORD, "Debezium envelope has a missing or unknown op")         \
     X(MAPPER_NO_KEY, RECORD, "message has no usable Kafka key")                       \
+    X(MAPPER_UNION_BRANCH, RECORD, "value is in a union branch the mapping does not keep") \
     /* (end mapper) */                                                                  \
     /* -- Fluss RPC client and test server -- */                                        \
     X(RPC_FRAME_TOO_LARGE, RETRIABLE, "RPC frame exceeds the maximum frame size")       \

@@ -3,7 +3,8 @@
  *
  *   kafka-fluss-bridge explain --table TABLE.json (--avro-schema FILE | --schemas-dir DIR)
  *       [--key-schema FILE] [--format avro|debezium] [--key-format avro|string|bytes]
- *       [--key HEX] [MESSAGE_HEX ... | -]
+ *       [--key HEX] [--key-from-message-key] [--partial-update] [--rename FIELD=COLUMN]...
+ *       [--ignore FIELD]... [--union FIELD=BRANCH]... [MESSAGE_HEX ... | -]
  *
  * TABLE.json is a Fluss table descriptor (table_desc.h). Messages are Confluent-framed
  * value bytes in hex, given as arguments or one per line on stdin ("-"); the word `null` is

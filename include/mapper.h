@@ -17,14 +17,21 @@
  *     ignore list and fields without a column are decoded past. A nullable column without
  *     a field is null (or, with partial_update, left out of target_columns); a NOT NULL
  *     column without a field is a plan error, reported before any message is mapped.
- *   - Unions of null and one type are nullable; other unions are plan errors.
+ *   - Unions of null and one type are nullable; other unions are plan errors unless a
+ *     union rule names the branch to keep.
  *   - Conversions: int -> TINYINT/SMALLINT/INT/BIGINT, long -> BIGINT/INT (range-checked per
  *     record), float -> FLOAT/DOUBLE, double -> DOUBLE, boolean -> BOOLEAN, string/uuid ->
  *     STRING/CHAR, enum -> STRING/CHAR, bytes/fixed -> BYTES/BINARY, decimal (bytes or
  *     fixed) -> DECIMAL(p,s) rescaled HALF_UP, date -> DATE, time-millis/micros -> TIME,
- *     timestamp-millis/micros/nanos -> TIMESTAMP_LTZ(p), local-timestamp-* -> TIMESTAMP(p).
+ *     timestamp-millis/micros/nanos -> TIMESTAMP_LTZ(p), local-timestamp-* -> TIMESTAMP(p),
+ *     record -> ROW (fields by name, recursively; a nested CompactedRow), array -> ARRAY and
+ *     map -> MAP<STRING, V> of scalar elements (BinaryArray/BinaryMap, §6.4); arrays or
+ *     maps of ARRAY/MAP/ROW elements are plan errors in this version.
  *     Lossy conversions (sub-millisecond digits into TIME or TIMESTAMP(p <= 3), decimal
  *     scale reduction) are allowed and listed in the plan description.
+ *   - Timestamps keep every sub-millisecond digit the source has when the column precision
+ *     is > 3 (as Java's writer stores whatever nano-of-millisecond it is given); for
+ *     precision <= 3 the format itself drops them.
  *   - Strings must be valid UTF-8 (strict RFC 3629); anything else is a per-record
  *     KFB_ERR_INVALID_UTF8. Fluss's Java client cannot produce invalid UTF-8 either.
  *   - Operations: a record is an upsert; a Kafka tombstone (NULL value) deletes the key
@@ -70,6 +77,14 @@ typedef struct kfb_mapper_rename {
     const char *column; /* Fluss column name */
 } kfb_mapper_rename_t;
 
+/* Keeps one branch of a union that is not just [null, T]: values in that branch are
+ * mapped, null is null, any other branch is a per-record KFB_ERR_MAPPER_UNION_BRANCH. */
+typedef struct kfb_mapper_union_rule {
+    const char *field;  /* Avro field name (at any nesting level) */
+    const char *branch; /* Avro type name ("string", "long"), full name of a named type, or
+                           logical type name ("timestamp-millis") */
+} kfb_mapper_union_rule_t;
+
 typedef struct kfb_mapper_config {
     kfb_mapper_format_t format;
     kfb_mapper_key_format_t key_format;
@@ -77,6 +92,8 @@ typedef struct kfb_mapper_config {
     size_t n_renames;
     const char *const *ignore; /* Avro field names decoded past; borrowed likewise */
     size_t n_ignore;
+    const kfb_mapper_union_rule_t *union_rules; /* borrowed during kfb_mapper_new only */
+    size_t n_union_rules;
     /* Columns with no Avro field are left out of target_columns (a partial update)
      * instead of being written as null. */
     int partial_update;
@@ -170,6 +187,10 @@ kfb_err_t kfb_mapper_write_value(kfb_mapper_t *m, const kfb_mapper_result_t *res
 kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t *res, size_t i,
                                      kfb_kv_batch_builder_t *batch, char *errstr,
                                      size_t errstr_size);
+
+/* 1 when key bytes are CompactedKeyEncoder bytes (decodable with kfb_key_decode over the
+ * physical primary-key column types), 0 for lake key formats (Paimon, Iceberg). */
+int kfb_mapper_key_is_compacted(const kfb_mapper_t *m);
 
 /* Plans compiled so far (one per writer schema id and role), for tests and metrics. */
 size_t kfb_mapper_plan_count(const kfb_mapper_t *m);

@@ -23,7 +23,9 @@ static void usage(FILE *err) {
             "usage: kafka-fluss-bridge explain --table TABLE.json\n"
             "           (--avro-schema FILE | --schemas-dir DIR) [--key-schema FILE]\n"
             "           [--format avro|debezium] [--key-format avro|string|bytes]\n"
-            "           [--key HEX] [MESSAGE_HEX ... | -]\n"
+            "           [--key HEX] [--key-from-message-key] [--partial-update]\n"
+            "           [--rename FIELD=COLUMN]... [--ignore FIELD]... [--union FIELD=BRANCH]...\n"
+            "           [MESSAGE_HEX ... | -]\n"
             "\n"
             "Prints one JSON line per Fluss write the bridge would make for each message.\n"
             "Messages are Confluent-framed Avro values in hex; `null` is a tombstone; `-`\n"
@@ -183,7 +185,7 @@ static void explain_one(explain_t *x, const uint8_t *value, size_t value_len) {
             }
             (void)kfb_row_json_append_row(l, td->column_names, td->column_types, x->values,
                                           td->column_count);
-        } else if (r->key && r->key == r->bucket_key && td->physical_primary_key_count) {
+        } else if (r->key && kfb_mapper_key_is_compacted(x->m)) {
             /* a delete: show the key columns, when the key is in the compacted format */
             kfb_datatype_t types[64];
             const char *names[64];
@@ -236,12 +238,37 @@ int kfb_explain_main(int argc, char **argv, FILE *in, FILE *out, FILE *err) {
     kfb_mapper_config_init(&cfg);
     cfg.topic = "explain";
     int first_msg = argc;
-    for (int i = 1; i < argc; i++) {
+    /* repeatable options; at most argc of each */
+    kfb_mapper_rename_t *renames = calloc((size_t)argc, sizeof(*renames));
+    kfb_mapper_union_rule_t *unions = calloc((size_t)argc, sizeof(*unions));
+    const char **ignores = calloc((size_t)argc, sizeof(*ignores));
+    char **owned = calloc((size_t)argc, sizeof(*owned)); /* split "a=b" copies */
+    size_t n_owned = 0;
+    int rc = 2;
+    explain_t x;
+    memset(&x, 0, sizeof(x));
+    x.out = out;
+    if (!renames || !unions || !ignores || !owned) goto done;
+    cfg.renames = renames;
+    cfg.union_rules = unions;
+    cfg.ignore = ignores;
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(out);
-            return 0;
+            rc = 0;
+            goto done;
+        }
+        if (!strcmp(a, "--partial-update")) {
+            cfg.partial_update = 1;
+            i--;
+            continue;
+        }
+        if (!strcmp(a, "--key-from-message-key")) {
+            cfg.key_from_message_key = 1;
+            i--;
+            continue;
         }
         if (a[0] != '-' || !strcmp(a, "-")) {
             first_msg = i;
@@ -254,7 +281,31 @@ int kfb_explain_main(int argc, char **argv, FILE *in, FILE *out, FILE *err) {
         if (!v) {
             fprintf(err, "explain: %s needs a value\n", a);
             usage(err);
-            return 2;
+            goto done;
+        }
+        if (!strcmp(a, "--rename") || !strcmp(a, "--union")) {
+            const char *eq = strchr(v, '=');
+            char *copy = strdup(v);
+            if (!eq || eq == v || !eq[1] || !copy) {
+                free(copy);
+                fprintf(err, "explain: %s takes FIELD=%s, not '%s'\n", a,
+                        a[2] == 'r' ? "COLUMN" : "BRANCH", v);
+                goto done;
+            }
+            owned[n_owned++] = copy;
+            copy[eq - v] = '\0';
+            if (a[2] == 'r') {
+                renames[cfg.n_renames].field = copy;
+                renames[cfg.n_renames++].column = copy + (eq - v) + 1;
+            } else {
+                unions[cfg.n_union_rules].field = copy;
+                unions[cfg.n_union_rules++].branch = copy + (eq - v) + 1;
+            }
+            continue;
+        }
+        if (!strcmp(a, "--ignore")) {
+            ignores[cfg.n_ignore++] = v;
+            continue;
         }
         if (!strcmp(a, "--table")) table = v;
         else if (!strcmp(a, "--avro-schema")) avro_schema = v;
@@ -266,7 +317,7 @@ int kfb_explain_main(int argc, char **argv, FILE *in, FILE *out, FILE *err) {
             else if (!strcmp(v, "debezium")) cfg.format = KFB_MAPPER_FORMAT_DEBEZIUM;
             else {
                 fprintf(err, "explain: --format must be avro or debezium, not '%s'\n", v);
-                return 2;
+                goto done;
             }
         } else if (!strcmp(a, "--key-format")) {
             if (!strcmp(v, "avro")) cfg.key_format = KFB_MAPPER_KEY_AVRO;
@@ -274,24 +325,19 @@ int kfb_explain_main(int argc, char **argv, FILE *in, FILE *out, FILE *err) {
             else if (!strcmp(v, "bytes")) cfg.key_format = KFB_MAPPER_KEY_BYTES;
             else {
                 fprintf(err, "explain: --key-format must be avro, string or bytes, not '%s'\n", v);
-                return 2;
+                goto done;
             }
         } else {
             fprintf(err, "explain: unknown option '%s'\n", a);
             usage(err);
-            return 2;
+            goto done;
         }
-        i++;
     }
     if (!table || (!avro_schema && !schemas_dir) || (avro_schema && schemas_dir)) {
         fprintf(err, "explain: give --table and exactly one of --avro-schema or --schemas-dir\n");
         usage(err);
-        return 2;
+        goto done;
     }
-    explain_t x;
-    memset(&x, 0, sizeof(x));
-    x.out = out;
-    int rc = 2;
     char e[1024];
     x.td = kfb_table_desc_load_file(table, e, sizeof(e));
     if (!x.td) {
@@ -351,5 +397,10 @@ done:
     free(x.values);
     kfb_buf_free(&x.row);
     kfb_buf_free(&x.line);
+    for (size_t k = 0; owned && k < n_owned; k++) free(owned[k]);
+    free(owned);
+    free(renames);
+    free(unions);
+    free(ignores);
     return rc;
 }

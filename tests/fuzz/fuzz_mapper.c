@@ -1,10 +1,11 @@
 /* fuzz_mapper.c - arbitrary bytes through compiled mapping plans.
  *
- * Input: byte 0 picks the table/schema/format (all scalar types, Debezium, key from an
- * Avro or string message key) and whether the Confluent header is supplied or fuzzed;
- * byte 1 is the Kafka key length; then the key, then the value body. Oracles: no crash or
- * leak (sanitizers), every error has a message, and every value row the mapper writes
- * decodes again with the row reader (compacted_row.h) under the table's column types.
+ * Input: byte 0 picks the table/schema/format (all scalar types, Debezium, two writer
+ * schemas, key from an Avro message key, records into ROW, arrays/maps into ARRAY/MAP) and whether the
+ * Confluent header is supplied or fuzzed; byte 1 is the Kafka key length; then the key,
+ * then the value body. Oracles: no crash or leak (sanitizers), every error has a message,
+ * and every value row the mapper writes decodes again with the row reader
+ * (compacted_row.h) under the table's column types.
  * Tables and schemas are the golden ones of tests/golden/mapper/ (embedded).
  */
 #include <stdint.h>
@@ -23,6 +24,10 @@ static const char *SCHEMA_2 = "{\"type\":\"record\",\"name\":\"Envelope\",\"name
 static const char *SCHEMA_3 = "{\"type\":\"record\",\"name\":\"Item\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},{\"name\":\"name\",\"type\":\"string\"}]}";
 static const char *SCHEMA_4 = "{\"type\":\"record\",\"name\":\"Item\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},{\"name\":\"qty\",\"type\":[\"null\",\"long\"],\"default\":null},{\"name\":\"name\",\"type\":\"string\"}]}";
 static const char *SCHEMA_5 = "{\"type\":\"record\",\"name\":\"ItemKey\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"}]}";
+static const char *TABLE_NESTED = "{\"version\":1,\"schema\":{\"version\":1,\"columns\":[{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\"}},{\"name\":\"customer\",\"data_type\":{\"type\":\"ROW\",\"fields\":[{\"name\":\"vip\",\"field_type\":{\"type\":\"BOOLEAN\"}},{\"name\":\"name\",\"field_type\":{\"type\":\"STRING\",\"nullable\":false}},{\"name\":\"addr\",\"field_type\":{\"type\":\"ROW\",\"fields\":[{\"name\":\"zip\",\"field_type\":{\"type\":\"INTEGER\"}},{\"name\":\"city\",\"field_type\":{\"type\":\"STRING\"}}]}},{\"name\":\"extra\",\"field_type\":{\"type\":\"INTEGER\"}}]}},{\"name\":\"note\",\"data_type\":{\"type\":\"STRING\"}}],\"primary_key\":[\"id\"]},\"partition_key\":[],\"bucket_key\":[],\"bucket_count\":4,\"properties\":{},\"custom_properties\":{}}";
+static const char *SCHEMA_7 = "{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},{\"name\":\"customer\",\"type\":{\"type\":\"record\",\"name\":\"Customer\",\"fields\":[{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"vip\",\"type\":\"boolean\"},{\"name\":\"addr\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"Addr\",\"fields\":[{\"name\":\"city\",\"type\":\"string\"},{\"name\":\"zip\",\"type\":\"int\"}]}]}]}},{\"name\":\"note\",\"type\":[\"null\",\"string\"]}]}";
+static const char *TABLE_COLL = "{\"version\":1,\"schema\":{\"version\":1,\"columns\":[{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\"}},{\"name\":\"ai\",\"data_type\":{\"type\":\"ARRAY\",\"element_type\":{\"type\":\"INTEGER\"}}},{\"name\":\"af\",\"data_type\":{\"type\":\"ARRAY\",\"element_type\":{\"type\":\"FLOAT\",\"nullable\":false}}},{\"name\":\"am\",\"data_type\":{\"type\":\"MAP\",\"key_type\":{\"type\":\"STRING\",\"nullable\":false},\"value_type\":{\"type\":\"BIGINT\"}}},{\"name\":\"as\",\"data_type\":{\"type\":\"ARRAY\",\"element_type\":{\"type\":\"STRING\"}}}],\"primary_key\":[\"id\"]},\"partition_key\":[],\"bucket_key\":[],\"bucket_count\":4,\"properties\":{},\"custom_properties\":{}}";
+static const char *SCHEMA_8 = "{\"type\":\"record\",\"name\":\"Coll\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},{\"name\":\"ai\",\"type\":{\"type\":\"array\",\"items\":[\"null\",\"int\"]}},{\"name\":\"af\",\"type\":{\"type\":\"array\",\"items\":\"float\"}},{\"name\":\"am\",\"type\":{\"type\":\"map\",\"values\":\"long\"}},{\"name\":\"as\",\"type\":{\"type\":\"array\",\"items\":[\"null\",\"string\"]}}]}";
 static const char *SCHEMA_6 = "{\"type\":\"record\",\"name\":\"Key\",\"namespace\":\"shop.t\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"}]}";
 
 typedef struct target {
@@ -32,7 +37,7 @@ typedef struct target {
     int32_t schema_id;
 } target_t;
 
-#define N_TARGETS 4
+#define N_TARGETS 6
 static target_t targets[N_TARGETS];
 static kfb_value_t values[64];
 static kfb_buf_t row;
@@ -47,8 +52,8 @@ static void make(target_t *t, const char *table, int32_t sid, const kfb_mapper_c
     t->td = kfb_table_desc_parse(table, strlen(table), e, sizeof(e));
     if (!t->td) abort();
     t->src = kfb_schema_source_memory_new();
-    const char *schemas[] = {SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6};
-    for (int i = 0; i < 6; i++) add(t->src, i + 1, schemas[i]);
+    const char *schemas[] = {SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6, SCHEMA_7, SCHEMA_8};
+    for (int i = 0; i < 8; i++) add(t->src, i + 1, schemas[i]);
     t->m = kfb_mapper_new(t->td, t->src, cfg, e, sizeof(e));
     if (!t->m) abort();
     t->schema_id = sid;
@@ -69,6 +74,8 @@ static void init(void) {
     kfb_mapper_config_init(&cfg);
     make(&targets[0], TABLE_ALL, 1, &cfg);
     make(&targets[2], TABLE_ITEMS, 4, &cfg);
+    make(&targets[4], TABLE_NESTED, 7, &cfg);
+    make(&targets[5], TABLE_COLL, 8, &cfg);
     cfg.format = KFB_MAPPER_FORMAT_DEBEZIUM;
     make(&targets[1], TABLE_DBZ, 2, &cfg);
     kfb_mapper_config_init(&cfg);

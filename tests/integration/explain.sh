@@ -59,5 +59,24 @@ err=$("$BIN" explain --table $G/table_all.json --schemas-dir $G/schemas --format
 check_rc setup.format 2 $rc
 check setup.format.msg 'avro or debezium' "$err"
 
+# 7. mapping options: --ignore, --partial-update, --rename, --union
+out=$("$BIN" explain --table $G/table_items.json --schemas-dir $G/schemas --ignore qty --partial-update "$(msg v2_a)"); rc=$?
+check_rc options 0 $rc
+check options.ignore '"key":"02","value":"04020162"' "$out"
+err=$("$BIN" explain --table $G/table_items.json --schemas-dir $G/schemas --rename name=title "$(msg v2_a)" 2>&1 >/dev/null); rc=$?
+check_rc options.rename 2 $rc
+check options.rename.msg 'no column "title"' "$err"
+err=$("$BIN" explain --table $G/table_items.json --schemas-dir $G/schemas --union qty "$(msg v2_a)" 2>&1 >/dev/null); rc=$?
+check_rc options.union 2 $rc
+check options.union.msg 'FIELD=BRANCH' "$err"
+
+# 8. nested records, arrays and maps, rendered by the row reader
+out=$("$BIN" explain --table $G/table_nested.json --schemas-dir $G/schemas "$(msg nested_1)"); rc=$?
+check_rc nested 0 $rc
+check nested.row '"customer": {"vip": true, "name": "bo", "addr": {"zip": 7, "city": "X"}, "extra": null}' "$out"
+out=$("$BIN" explain --table $G/table_coll.json --schemas-dir $G/schemas "$(msg coll_1)"); rc=$?
+check_rc coll 0 $rc
+check coll.value '"value":"000130090000004000000001000000020000000300000004000000050000' "$out"
+
 echo "== explain: $ok ok, $bad failed =="
 [ "$bad" -eq 0 ]

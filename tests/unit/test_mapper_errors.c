@@ -254,7 +254,12 @@ TEST(plan_errors_are_reported_before_any_message) {
         {"{\"type\":\"record\",\"name\":\"E\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
          "{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":{\"type\":\"record\","
          "\"name\":\"Q\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}}]}",
-         "nested Avro record"},
+         "an Avro record can only be written to a ROW column"},
+        /* an array */
+        {"{\"type\":\"record\",\"name\":\"G\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
+         "{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":{\"type\":\"array\","
+         "\"items\":\"long\"}}]}",
+         "an Avro array can only be written to an ARRAY column"},
         /* timestamp-millis into BIGINT */
         {"{\"type\":\"record\",\"name\":\"F\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
          "{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":{\"type\":\"long\","
@@ -509,5 +514,47 @@ TEST(paimon_lake_table_keys_and_bucketing) {
     ASSERT_EQ_INT(f.res.out[0].bucket, 5);
     ASSERT_OK(value_of(&f, 0));
     ASSERT_HEX(f.row.data, f.row.len, "00 2a 01 78"); /* the value row stays compacted */
+    teardown(&f);
+}
+
+TEST(union_rules_keep_one_branch) {
+    static const char *schema =
+        "{\"type\":\"record\",\"name\":\"U\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
+        "{\"name\":\"name\",\"type\":\"string\"},"
+        "{\"name\":\"qty\",\"type\":[\"null\",\"string\",\"long\"]}]}";
+    fx_t f;
+    /* without a rule: a plan error that says what to do */
+    ASSERT_TRUE(setup_cfg(&f, ITEMS, NULL, NULL) != NULL);
+    add_schema(&f, 40, schema);
+    ASSERT_ERR(kfb_mapper_prepare(f.m, 40, f.err, sizeof(f.err)), KFB_ERR_MAPPER_PLAN);
+    ASSERT_CONTAINS(f.err, "union rule");
+    teardown(&f);
+    /* a rule naming a branch the union does not have */
+    static const kfb_mapper_union_rule_t bad[] = {{"qty", "double"}};
+    kfb_mapper_config_t cfg;
+    kfb_mapper_config_init(&cfg);
+    cfg.union_rules = bad;
+    cfg.n_union_rules = 1;
+    ASSERT_TRUE(setup_cfg(&f, ITEMS, NULL, &cfg) != NULL);
+    add_schema(&f, 40, schema);
+    ASSERT_ERR(kfb_mapper_prepare(f.m, 40, f.err, sizeof(f.err)), KFB_ERR_MAPPER_PLAN);
+    ASSERT_CONTAINS(f.err, "without a branch \"double\"");
+    teardown(&f);
+    /* keep the long branch: long values map, null is null, strings are record errors */
+    static const kfb_mapper_union_rule_t keep[] = {{"qty", "long"}};
+    cfg.union_rules = keep;
+    ASSERT_TRUE(setup_cfg(&f, ITEMS, NULL, &cfg) != NULL);
+    add_schema(&f, 40, schema);
+    ASSERT_OK(map_hex(&f, NULL, "00 00000028 02 02 61 04 0a")); /* branch 2 (long) 5 */
+    ASSERT_OK(value_of(&f, 0));
+    ASSERT_HEX(f.row.data, f.row.len, "00 01 01 61 05");
+    ASSERT_OK(map_hex(&f, NULL, "00 00000028 02 02 61 00")); /* branch 0: null */
+    ASSERT_OK(value_of(&f, 0));
+    ASSERT_HEX(f.row.data, f.row.len, "04 01 01 61");
+    kfb_err_t e = map_hex(&f, NULL, "00 00000028 02 02 61 02 02 78"); /* branch 1: "x" */
+    ASSERT_ERR(e, KFB_ERR_MAPPER_UNION_BRANCH);
+    ASSERT_EQ_INT(kfb_err_class(e), KFB_ERRCLASS_RECORD);
+    ASSERT_CONTAINS(f.err, "U.qty");
+    ASSERT_CONTAINS(f.err, "branch 1 (string)");
     teardown(&f);
 }

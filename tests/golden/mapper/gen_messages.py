@@ -81,5 +81,17 @@ add("dbz_d", frame(6, {"id": 2}), frame(2, env(row1m, None, "d")))
 add("dbz_tomb", frame(6, {"id": 2}), "null")
 add("dbz_t", "-", frame(2, env(None, None, "t")))
 
+# nested records into ROW columns
+add("nested_1", "-", frame(7, {"id": 5, "customer": {"name": "bo", "vip": True,
+                                                    "addr": {"city": "X", "zip": 7}}, "note": None}))
+add("nested_2", "-", frame(7, {"id": 5, "customer": {"name": "bo", "vip": True, "addr": None},
+                               "note": "n"}))
+# arrays and maps into ARRAY/MAP columns; the ARRAY<INT> and ARRAY<FLOAT NOT NULL> values
+# are those of fluss-rust's test_all_data_types_java_compatible (Java encoded_key.hex)
+add("coll_1", "-", frame(8, {"id": 1, "ai": [1, 2, 3, 4, 5, -11, None, 444, 102234],
+                             "af": [0.1, 1.1, -0.5, 6.6, 3.4028234663852886e38,
+                                    1.401298464324817e-45],
+                             "am": {"a": 1, "bb": 300}, "as": ["hello world!", None]}))
+
 with open("messages.txt", "w") as f:
     f.write("\n".join(lines) + "\n")

@@ -1,0 +1,1112 @@
+/*
+ * mapper_exec.c - running compiled mapping plans on messages (rules in mapper.h).
+ *
+ * Input format: Confluent framing (confluent.h) around an Avro binary body (Apache Avro
+ * 1.11.1 specification, "Binary Encoding"); Debezium envelopes are records
+ * {before: [null, Value], after: [null, Value], op: string, ...} (Debezium
+ * "Data change events": op c = create, r = read (snapshot), u = update, d = delete,
+ * t = truncate, m = message).
+ * Output formats: CompactedKeyEncoder keys (fluss-common/.../row/encode/CompactedKeyEncoder.java,
+ * §7.3), Paimon keys (row/encode/paimon/PaimonKeyEncoder.java, §7.6) when the table's
+ * datalake format asks for them (key_plan.h decides, KeyEncoder.java), Iceberg keys
+ * (iceberg_key.h), CompactedRow values (row/compacted/CompactedRowWriter.java, §6.2) with
+ * nested CompactedRows for ROW columns (serializer/RowSerializer.java) and BinaryArray /
+ * BinaryMap payloads for ARRAY / MAP columns (row/BinaryArrayWriter.java,
+ * AbstractBinaryWriter.java, BinaryMap.java, §6.4), partition names
+ * (metadata/ResolvedPartitionSpec.java, utils/PartitionUtils.java, §12).
+ *
+ * Hot path: per message, one pass over the plan's steps decodes each Avro field into a
+ * slot (a scalar, or a pointer into the message), converting it to the column's
+ * representation on the way; the key, bucket key and value row are then written from the
+ * slots. Steps and slots are allocated when a plan is compiled; per message nothing is
+ * allocated once the scratch buffers have reached their working size.
+ */
+#include "mapper_internal.h"
+
+/* Per-record error: "<origin>: field <path>: <what>". */
+__attribute__((format(printf, 4, 5))) static kfb_err_t rec_err(kfb_mapper_t *m, kfb_err_t err,
+                                                               const char *path,
+                                                               const char *fmt, ...) {
+    if (!m->errstr || !m->errstr_size) return err;
+    char where[256], what[512];
+    kfb_origin_t o = {m->topic, -1, -1};
+    kfb_origin_format(m->origin ? m->origin : &o, where, sizeof(where));
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    if (path)
+        snprintf(m->errstr, m->errstr_size, "%s: field %s: %s", where, path, what);
+    else
+        snprintf(m->errstr, m->errstr_size, "%s: %s", where, what);
+    return err;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Decoding                                                                            */
+/* ---------------------------------------------------------------------------------- */
+
+/* Floor division by a positive d with a non-negative remainder, without the overflow of
+ * "a - q * d" near INT64_MIN. */
+static inline void floor_divmod(int64_t a, int64_t d, int64_t *q, int64_t *r) {
+    *q = a / d;
+    *r = a % d;
+    if (*r < 0) {
+        *r += d;
+        *q -= 1;
+    }
+}
+
+static const char *avro_err_text(kfb_err_t e) {
+    switch (e) {
+    case KFB_ERR_TRUNCATED: return "the message ends inside this field";
+    case KFB_ERR_VARINT_OVERLONG: return "a varint is longer than Avro allows";
+    case KFB_ERR_BAD_LENGTH: return "a length is negative or runs past the end of the message";
+    case KFB_ERR_AVRO_UNION_INDEX: return "the union branch index is out of range";
+    case KFB_ERR_AVRO_ENUM_INDEX: return "the enum symbol index is out of range";
+    case KFB_ERR_AVRO_BAD_BOOLEAN: return "a boolean byte is neither 0 nor 1";
+    case KFB_ERR_AVRO_BLOCK_COUNT: return "an array/map block count exceeds the message";
+    case KFB_ERR_AVRO_DEPTH: return "the value nests too deeply";
+    default: return kfb_err_message(e);
+    }
+}
+
+#define DEC_CHECK(m, s, expr)                                                             \
+    do {                                                                                  \
+        kfb_err_t e_ = (expr);                                                            \
+        if (KFB_UNLIKELY(e_)) return rec_err((m), e_, (s)->path, "%s", avro_err_text(e_)); \
+    } while (0)
+
+/* Most strings are ASCII: a word-at-a-time test avoids the full UTF-8 validator. */
+static inline int is_ascii(const uint8_t *p, size_t n) {
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++) acc |= p[i];
+    return (acc & 0x8080808080808080ULL) == 0;
+}
+
+static kfb_err_t run_list(kfb_mapper_t *m, const steplist_t *sl, kfb_avro_cursor_t *c,
+                          slot_t *slots, uint8_t *present);
+
+/* Reads one column step's value into slot `sl` (present flag in *present). */
+static kfb_err_t run_column(kfb_mapper_t *m, const step_t *s, kfb_avro_cursor_t *c, slot_t *sl,
+                            uint8_t *present) {
+    if (s->n_branches) {
+        uint32_t b;
+        DEC_CHECK(m, s, kfb_avro_read_union_index(c, s->n_branches, &b));
+        if ((int32_t)b == s->null_branch) {
+            *present = 0;
+            return KFB_ERR_OK;
+        }
+        if (KFB_UNLIKELY((int32_t)b != s->value_branch))
+            return rec_err(m, KFB_ERR_MAPPER_UNION_BRANCH, s->path,
+                           "the value is in union branch %u (%s), which the union rule does not "
+                           "map",
+                           b, kfb_avro_type_name(s->type->branches[b]->type));
+    }
+    *present = 1;
+    switch (s->conv) {
+    case CV_NULL:
+        *present = 0;
+        return KFB_ERR_OK;
+    case CV_BOOL: {
+        bool v;
+        DEC_CHECK(m, s, kfb_avro_read_boolean(c, &v));
+        sl->v.i64 = v;
+        return KFB_ERR_OK;
+    }
+    case CV_INT_I8:
+    case CV_INT_I16:
+    case CV_INT_I32:
+    case CV_INT_I64:
+    case CV_DATE:
+    case CV_TIME_MILLIS: {
+        int32_t v;
+        DEC_CHECK(m, s, kfb_avro_read_int(c, &v));
+        if (s->conv == CV_INT_I8 && (v < INT8_MIN || v > INT8_MAX))
+            return rec_err(m, KFB_ERR_OUT_OF_RANGE, s->path, "%d does not fit TINYINT (-128..127)", v);
+        if (s->conv == CV_INT_I16 && (v < INT16_MIN || v > INT16_MAX))
+            return rec_err(m, KFB_ERR_OUT_OF_RANGE, s->path,
+                           "%d does not fit SMALLINT (-32768..32767)", v);
+        if (s->conv == CV_TIME_MILLIS && (v < 0 || v >= 86400000))
+            return rec_err(m, KFB_ERR_OUT_OF_RANGE, s->path,
+                           "time-millis %d is outside a day (0..86399999)", v);
+        sl->v.i64 = v;
+        return KFB_ERR_OK;
+    }
+    case CV_LONG_I32:
+    case CV_LONG_I64:
+    case CV_TIME_MICROS:
+    case CV_TS_MILLIS:
+    case CV_TS_MICROS:
+    case CV_TS_NANOS: {
+        int64_t v;
+        DEC_CHECK(m, s, kfb_avro_read_long(c, &v));
+        switch (s->conv) {
+        case CV_LONG_I32:
+            if (v < INT32_MIN || v > INT32_MAX)
+                return rec_err(m, KFB_ERR_OUT_OF_RANGE, s->path, "%lld does not fit INT",
+                               (long long)v);
+            sl->v.i64 = v;
+            break;
+        case CV_TIME_MICROS:
+            if (v < 0 || v >= 86400000000LL)
+                return rec_err(m, KFB_ERR_OUT_OF_RANGE, s->path,
+                               "time-micros %lld is outside a day", (long long)v);
+            sl->v.i64 = v / 1000;
+            break;
+        case CV_TS_MILLIS:
+            sl->v.ts.ms = v;
+            sl->v.ts.nano = 0;
+            break;
+        case CV_TS_MICROS: {
+            int64_t r;
+            floor_divmod(v, 1000, &sl->v.ts.ms, &r);
+            sl->v.ts.nano = (int32_t)r * 1000;
+            break;
+        }
+        case CV_TS_NANOS: {
+            int64_t r;
+            floor_divmod(v, 1000000, &sl->v.ts.ms, &r);
+            sl->v.ts.nano = (int32_t)r;
+            break;
+        }
+        default:
+            sl->v.i64 = v;
+            break;
+        }
+        return KFB_ERR_OK;
+    }
+    case CV_FLOAT_F32:
+        DEC_CHECK(m, s, kfb_avro_read_float(c, &sl->v.f32));
+        return KFB_ERR_OK;
+    case CV_FLOAT_F64: {
+        float f;
+        DEC_CHECK(m, s, kfb_avro_read_float(c, &f));
+        sl->v.f64 = (double)f;
+        return KFB_ERR_OK;
+    }
+    case CV_DOUBLE_F64:
+        DEC_CHECK(m, s, kfb_avro_read_double(c, &sl->v.f64));
+        return KFB_ERR_OK;
+    case CV_STRING: {
+        DEC_CHECK(m, s, kfb_avro_read_bytes(c, &sl->v.b.p, &sl->v.b.n));
+        if (KFB_LIKELY(is_ascii(sl->v.b.p, sl->v.b.n))) return KFB_ERR_OK;
+        size_t bad = kfb_avro_utf8_check(sl->v.b.p, sl->v.b.n);
+        if (KFB_UNLIKELY(bad != sl->v.b.n))
+            return rec_err(m, KFB_ERR_INVALID_UTF8, s->path,
+                           "string is not valid UTF-8 (bad byte 0x%02x at offset %zu)",
+                           sl->v.b.p[bad], bad);
+        return KFB_ERR_OK;
+    }
+    case CV_ENUM: {
+        uint32_t idx;
+        DEC_CHECK(m, s, kfb_avro_read_enum(c, s->inner->n_symbols, &idx));
+        sl->v.b.p = (const uint8_t *)s->inner->symbols[idx];
+        sl->v.b.n = strlen(s->inner->symbols[idx]);
+        return KFB_ERR_OK;
+    }
+    case CV_BYTES:
+        DEC_CHECK(m, s, kfb_avro_read_bytes(c, &sl->v.b.p, &sl->v.b.n));
+        return KFB_ERR_OK;
+    case CV_FIXED:
+        DEC_CHECK(m, s, kfb_avro_read_fixed(c, s->inner->fixed_size, &sl->v.b.p));
+        sl->v.b.n = s->inner->fixed_size;
+        return KFB_ERR_OK;
+    case CV_DEC_BYTES:
+    case CV_DEC_FIXED: {
+        const uint8_t *p;
+        size_t n;
+        if (s->conv == CV_DEC_BYTES) DEC_CHECK(m, s, kfb_avro_read_bytes(c, &p, &n));
+        else {
+            DEC_CHECK(m, s, kfb_avro_read_fixed(c, s->inner->fixed_size, &p));
+            n = s->inner->fixed_size;
+        }
+        const kfb_datatype_t *t = s->ttype;
+        kfb_err_t e = kfb_decimal_from_unscaled_be(p, n, s->src_scale, t->precision, t->scale,
+                                                   &sl->v.dec);
+        if (KFB_UNLIKELY(e))
+            return rec_err(m, e, s->path, "decimal does not fit DECIMAL(%d, %d)",
+                           (int)t->precision, (int)t->scale);
+        return KFB_ERR_OK;
+    }
+    case CV_ARRAY:
+    case CV_MAP: {
+        /* Validate every item now (so a bad message fails at map time, not while a batch
+         * is being written) and count them; the items are read again when the BinaryArray
+         * is written, once its element count is known. */
+        const step_t *es = s->elem;
+        const kfb_datatype_t *et = es->ttype;
+        size_t min_item = s->inner->items->min_size + (s->conv == CV_MAP ? 1 : 0);
+        sl->v.coll.start = c->p;
+        sl->v.coll.step = es;
+        uint64_t total = 0, n;
+        int64_t bsize;
+        slot_t tmp;
+        uint8_t pres;
+        for (;;) {
+            DEC_CHECK(m, s, kfb_avro_read_block(c, min_item, &n, &bsize));
+            if (n == 0) break;
+            total += n;
+            if (KFB_UNLIKELY(total > 0x7fffff))
+                return rec_err(m, KFB_ERR_OUT_OF_RANGE, s->path, "more than %d elements", 0x7fffff);
+            for (uint64_t k = 0; k < n; k++) {
+                if (s->conv == CV_MAP) {
+                    const uint8_t *kp;
+                    size_t kl;
+                    DEC_CHECK(m, s, kfb_avro_read_bytes(c, &kp, &kl));
+                    if (!is_ascii(kp, kl) && kfb_avro_utf8_check(kp, kl) != kl)
+                        return rec_err(m, KFB_ERR_INVALID_UTF8, s->path, "map key is not valid UTF-8");
+                }
+                kfb_err_t e = run_column(m, es, c, &tmp, &pres);
+                if (KFB_UNLIKELY(e)) return e;
+                if (KFB_UNLIKELY(!pres && !et->nullable))
+                    return rec_err(m, KFB_ERR_NULL_NOT_ALLOWED, es->path,
+                                   "null element, but the element type is NOT NULL");
+            }
+        }
+        sl->v.coll.end = c->p;
+        sl->v.coll.count = (uint32_t)total;
+        return KFB_ERR_OK;
+    }
+    case CV_ROW: {
+        nested_t *nd = s->nested;
+        memset(nd->present, 0, nd->type->field_count);
+        kfb_err_t e = run_list(m, &nd->steps, c, nd->slots, nd->present);
+        if (KFB_UNLIKELY(e)) return e;
+        sl->v.nested = nd;
+        return KFB_ERR_OK;
+    }
+    }
+    return rec_err(m, KFB_ERR_INTERNAL, s->path, "unknown conversion");
+}
+
+static kfb_err_t run_list(kfb_mapper_t *m, const steplist_t *sl, kfb_avro_cursor_t *c,
+                          slot_t *slots, uint8_t *present) {
+    for (size_t i = 0; i < sl->n; i++) {
+        const step_t *s = &sl->v[i];
+        switch (s->kind) {
+        case ST_SKIP: {
+            kfb_err_t e = kfb_avro_skip(c, s->type);
+            if (KFB_UNLIKELY(e)) return rec_err(m, e, s->path, "%s", avro_err_text(e));
+            break;
+        }
+        case ST_COLUMN: {
+            kfb_err_t e = run_column(m, s, c, &slots[s->column], &present[s->column]);
+            if (KFB_UNLIKELY(e)) return e;
+            break;
+        }
+        case ST_RECORD: {
+            uint32_t b;
+            DEC_CHECK(m, s, kfb_avro_read_union_index(c, s->n_branches, &b));
+            if ((int32_t)b == s->null_branch) {
+                m->record_present[s->slotset] = 0;
+                break;
+            }
+            m->record_present[s->slotset] = 1;
+            kfb_err_t e = run_list(m, s->sub, c, m->slots[s->slotset], m->present[s->slotset]);
+            if (KFB_UNLIKELY(e)) return e;
+            break;
+        }
+        case ST_OP: {
+            if (s->null_branch >= 0) {
+                uint32_t b;
+                DEC_CHECK(m, s, kfb_avro_read_union_index(c, s->n_branches, &b));
+                if ((int32_t)b == s->null_branch) {
+                    m->op = 0;
+                    break;
+                }
+            }
+            const uint8_t *p;
+            size_t n;
+            DEC_CHECK(m, s, kfb_avro_read_bytes(c, &p, &n));
+            m->op = n == 1 ? (char)p[0] : '?';
+            break;
+        }
+        }
+    }
+    return KFB_ERR_OK;
+}
+
+static inline kfb_err_t run_steps(kfb_mapper_t *m, const steplist_t *sl, kfb_avro_cursor_t *c,
+                                  int slotset) {
+    return run_list(m, sl, c, m->slots[slotset], m->present[slotset]);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Writing keys, partitions and rows from slots                                        */
+/* ---------------------------------------------------------------------------------- */
+
+static kfb_err_t write_nested(kfb_mapper_t *m, kfb_row_writer_t *w, const nested_t *nd);
+static kfb_err_t write_collection(kfb_mapper_t *m, kfb_row_writer_t *w, const kfb_datatype_t *t,
+                                  const slot_t *s);
+
+static kfb_err_t write_field(kfb_mapper_t *m, kfb_row_writer_t *w, const kfb_datatype_t *t,
+                             const slot_t *s) {
+    switch (t->root) {
+    case KFB_TYPE_BOOLEAN: return kfb_row_write_boolean(w, s->v.i64 != 0);
+    case KFB_TYPE_TINYINT: return kfb_row_write_tinyint(w, (int8_t)s->v.i64);
+    case KFB_TYPE_SMALLINT: return kfb_row_write_smallint(w, (int16_t)s->v.i64);
+    case KFB_TYPE_INTEGER:
+    case KFB_TYPE_DATE:
+    case KFB_TYPE_TIME_WITHOUT_TIME_ZONE: return kfb_row_write_int(w, (int32_t)s->v.i64);
+    case KFB_TYPE_BIGINT: return kfb_row_write_bigint(w, s->v.i64);
+    case KFB_TYPE_FLOAT: return kfb_row_write_float(w, s->v.f32);
+    case KFB_TYPE_DOUBLE: return kfb_row_write_double(w, s->v.f64);
+    case KFB_TYPE_CHAR:
+    case KFB_TYPE_STRING:
+    case KFB_TYPE_BINARY:
+    case KFB_TYPE_BYTES: return kfb_row_write_bytes(w, s->v.b.p, s->v.b.n);
+    case KFB_TYPE_DECIMAL: return kfb_row_write_decimal(w, &s->v.dec);
+    case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
+    case KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE:
+        return kfb_row_write_timestamp(w, s->v.ts.ms, s->v.ts.nano, t->precision);
+    case KFB_TYPE_ROW: return write_nested(m, w, s->v.nested);
+    case KFB_TYPE_ARRAY:
+    case KFB_TYPE_MAP: return write_collection(m, w, t, s);
+    default: return KFB_ERR_UNSUPPORTED_TYPE;
+    }
+}
+
+/* ---- BinaryArray (fluss-common/.../row/BinaryArray.java, BinaryArrayWriter.java,
+ * AbstractBinaryWriter.java; fluss-protocol.md §6.4):
+ *   int32 LE element count | null bits, 4 + ((n + 31) / 32) * 4 header bytes in total |
+ *   n fixed-width slots (1: BOOLEAN/TINYINT, 2: SMALLINT, 4: INT/DATE/TIME/FLOAT, 8: all
+ *   others), zero-padded to a multiple of 8 | variable part, each entry zero-padded to 8.
+ *   8-byte slots of var-length values hold (offset << 32 | length), offsets from the array
+ *   start; strings/bytes of <= 7 bytes are inlined: top byte 0x80 | len, data in the low
+ *   bytes (little-endian). Non-compact DECIMAL: 16-byte var entry; non-compact TIMESTAMP:
+ *   8-byte var entry with the millis, slot = offset << 32 | nano-of-milli. NaN floats are
+ *   canonicalised (writeFloat/writeDouble). A null element sets its bit; its slot stays 0. */
+static size_t elem_size(const kfb_datatype_t *t) {
+    switch (t->root) {
+    case KFB_TYPE_BOOLEAN:
+    case KFB_TYPE_TINYINT: return 1;
+    case KFB_TYPE_SMALLINT: return 2;
+    case KFB_TYPE_INTEGER:
+    case KFB_TYPE_FLOAT:
+    case KFB_TYPE_DATE:
+    case KFB_TYPE_TIME_WITHOUT_TIME_ZONE: return 4;
+    default: return 8;
+    }
+}
+
+static inline size_t round8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+/* Appends a zeroed var-part entry of `n` bytes (rounded to 8) at the end of b; returns its
+ * offset or (size_t)-1 on out of memory. */
+static size_t var_entry(kfb_buf_t *b, size_t n) {
+    size_t off = b->len, r = round8(n);
+    if (kfb_buf_reserve(b, r)) return (size_t)-1;
+    memset(b->data + off, 0, r);
+    b->len += r;
+    return off;
+}
+
+static kfb_err_t array_put(kfb_buf_t *b, size_t slot, const kfb_datatype_t *t, const slot_t *v) {
+    uint8_t *p; /* re-derived after every append: the buffer may move */
+    switch (t->root) {
+    case KFB_TYPE_BOOLEAN: b->data[slot] = v->v.i64 != 0; return KFB_ERR_OK;
+    case KFB_TYPE_TINYINT: b->data[slot] = (uint8_t)v->v.i64; return KFB_ERR_OK;
+    case KFB_TYPE_SMALLINT: kfb_put_le16(b->data + slot, (uint16_t)v->v.i64); return KFB_ERR_OK;
+    case KFB_TYPE_INTEGER:
+    case KFB_TYPE_DATE:
+    case KFB_TYPE_TIME_WITHOUT_TIME_ZONE:
+        kfb_put_le32(b->data + slot, (uint32_t)v->v.i64);
+        return KFB_ERR_OK;
+    case KFB_TYPE_FLOAT:
+        kfb_put_le32(b->data + slot, isnan(v->v.f32) ? 0x7fc00000u : kfb_float_bits(v->v.f32));
+        return KFB_ERR_OK;
+    case KFB_TYPE_DOUBLE:
+        kfb_put_le64(b->data + slot,
+                     isnan(v->v.f64) ? 0x7ff8000000000000ull : kfb_double_bits(v->v.f64));
+        return KFB_ERR_OK;
+    case KFB_TYPE_BIGINT: kfb_put_le64(b->data + slot, (uint64_t)v->v.i64); return KFB_ERR_OK;
+    case KFB_TYPE_CHAR:
+    case KFB_TYPE_STRING:
+    case KFB_TYPE_BINARY:
+    case KFB_TYPE_BYTES: {
+        size_t n = v->v.b.n;
+        if (n <= 7) {
+            uint64_t x = (uint64_t)(0x80 | n) << 56;
+            for (size_t i = 0; i < n; i++) x |= (uint64_t)v->v.b.p[i] << (8 * i);
+            kfb_put_le64(b->data + slot, x);
+            return KFB_ERR_OK;
+        }
+        if (n > INT32_MAX) return KFB_ERR_OUT_OF_RANGE;
+        size_t off = var_entry(b, n);
+        if (off == (size_t)-1) return KFB_ERR_NOMEM;
+        memcpy(b->data + off, v->v.b.p, n);
+        kfb_put_le64(b->data + slot, (uint64_t)off << 32 | n);
+        return KFB_ERR_OK;
+    }
+    case KFB_TYPE_DECIMAL: {
+        if (t->precision <= KFB_DECIMAL_MAX_COMPACT_PRECISION) {
+            kfb_put_le64(b->data + slot, (uint64_t)v->v.dec.unscaled);
+            return KFB_ERR_OK;
+        }
+        size_t off = var_entry(b, 16);
+        if (off == (size_t)-1) return KFB_ERR_NOMEM;
+        p = b->data;
+        memcpy(p + off, v->v.dec.bytes, v->v.dec.nbytes);
+        kfb_put_le64(p + slot, (uint64_t)off << 32 | v->v.dec.nbytes);
+        return KFB_ERR_OK;
+    }
+    case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
+    case KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE: {
+        if (t->precision <= KFB_TIMESTAMP_MAX_COMPACT_PRECISION) {
+            kfb_put_le64(b->data + slot, (uint64_t)v->v.ts.ms);
+            return KFB_ERR_OK;
+        }
+        size_t off = var_entry(b, 8);
+        if (off == (size_t)-1) return KFB_ERR_NOMEM;
+        p = b->data;
+        kfb_put_le64(p + off, (uint64_t)v->v.ts.ms);
+        kfb_put_le64(p + slot, (uint64_t)off << 32 | (uint32_t)v->v.ts.nano);
+        return KFB_ERR_OK;
+    }
+    default: return KFB_ERR_UNSUPPORTED_TYPE;
+    }
+}
+
+/* Starts a BinaryArray of n elements in b (reset): header and zeroed fixed part. */
+static kfb_err_t array_begin(kfb_buf_t *b, uint32_t n, size_t esz, size_t *hdr) {
+    kfb_buf_reset(b);
+    *hdr = 4 + ((size_t)(n + 31) / 32) * 4;
+    size_t fixed = round8(*hdr + esz * n);
+    if (kfb_buf_reserve(b, fixed)) return KFB_ERR_NOMEM;
+    memset(b->data, 0, fixed);
+    kfb_put_le32(b->data, n);
+    b->len = fixed;
+    return KFB_ERR_OK;
+}
+
+/* ARRAY: varint32 length + BinaryArray. MAP: varint32 length + int32 LE key-array size +
+ * key BinaryArray + value BinaryArray (BinaryMap.valueOf). The Avro items were validated
+ * when the message was mapped; here they are read a second time. */
+static kfb_err_t write_collection(kfb_mapper_t *m, kfb_row_writer_t *w, const kfb_datatype_t *t,
+                                  const slot_t *s) {
+    const step_t *es = s->v.coll.step;
+    const kfb_datatype_t *et = es->ttype;
+    int is_map = t->root == KFB_TYPE_MAP;
+    uint32_t n = s->v.coll.count;
+    int d = es->depth;
+    kfb_buf_t *vb = &m->nest_buf[d], *kb = &m->map_buf[d];
+    size_t esz = elem_size(et), vhdr, khdr = 0;
+    kfb_err_t e = array_begin(vb, n, esz, &vhdr);
+    if (!e && is_map) e = array_begin(kb, n, 8, &khdr);
+    if (e) return e;
+    kfb_avro_cursor_t c;
+    kfb_avro_cursor_init(&c, s->v.coll.start, (size_t)(s->v.coll.end - s->v.coll.start));
+    size_t min_item = es->type->min_size + (is_map ? 1 : 0);
+    uint32_t i = 0;
+    slot_t tmp;
+    uint8_t pres;
+    for (;;) {
+        uint64_t cnt;
+        int64_t bsize;
+        if (kfb_avro_read_block(&c, min_item, &cnt, &bsize) != KFB_ERR_OK) return KFB_ERR_INTERNAL;
+        if (cnt == 0) break;
+        for (uint64_t k = 0; k < cnt; k++, i++) {
+            if (i >= n) return KFB_ERR_INTERNAL;
+            if (is_map) {
+                slot_t key;
+                if (kfb_avro_read_bytes(&c, &key.v.b.p, &key.v.b.n) != KFB_ERR_OK) return KFB_ERR_INTERNAL;
+                e = array_put(kb, khdr + 8 * (size_t)i, t->key, &key);
+                if (e) return e;
+            }
+            e = run_column(m, es, &c, &tmp, &pres);
+            if (e) return e;
+            if (!pres) vb->data[4 + (i >> 3)] |= (uint8_t)(1u << (i & 7));
+            else if ((e = array_put(vb, vhdr + esz * (size_t)i, et, &tmp))) return e;
+        }
+    }
+    if (!is_map) return kfb_row_write_bytes(w, vb->data, vb->len);
+    size_t total = 4 + kb->len + vb->len;
+    if (total > INT32_MAX) return KFB_ERR_OUT_OF_RANGE;
+    kfb_buf_t *out = w->buf;
+    e = kfb_buf_reserve(out, KFB_VARINT32_MAX + total);
+    if (e) return e;
+    out->len += kfb_varint32_write(out->data + out->len, (uint32_t)total);
+    kfb_put_le32(out->data + out->len, (uint32_t)kb->len);
+    out->len += 4;
+    (void)kfb_buf_append(out, kb->data, kb->len);
+    (void)kfb_buf_append(out, vb->data, vb->len);
+    return KFB_ERR_OK;
+}
+
+/* ROW: varint32 length + a nested CompactedRow of the ROW's fields
+ * (CompactedRowWriter.writeRow over RowSerializer.toBinaryRow in COMPACTED format). The
+ * nested row is built in a per-depth scratch buffer because its length comes first. */
+static kfb_err_t write_nested(kfb_mapper_t *m, kfb_row_writer_t *w, const nested_t *nd) {
+    kfb_buf_t *b = &m->nest_buf[nd->depth];
+    kfb_buf_reset(b);
+    kfb_row_writer_t nw;
+    uint32_t nf = (uint32_t)nd->type->field_count;
+    kfb_err_t e = kfb_row_writer_begin(&nw, b, nf);
+    for (uint32_t j = 0; j < nf && !e; j++) {
+        const kfb_datatype_t *ft = nd->type->fields[j].type;
+        if (nd->present[j]) e = write_field(m, &nw, ft, &nd->slots[j]);
+        else if (ft->nullable) e = kfb_row_write_null(&nw, j);
+        else e = KFB_ERR_NULL_NOT_ALLOWED;
+    }
+    if (e) return e;
+    return kfb_row_write_bytes(w, b->data, b->len);
+}
+
+static kfb_err_t write_paimon_field(kfb_paimon_key_writer_t *w, uint32_t pos,
+                                    const kfb_datatype_t *t, const slot_t *s) {
+    switch (t->root) {
+    case KFB_TYPE_BOOLEAN: return kfb_paimon_key_write_boolean(w, pos, s->v.i64 != 0);
+    case KFB_TYPE_TINYINT: return kfb_paimon_key_write_tinyint(w, pos, (int8_t)s->v.i64);
+    case KFB_TYPE_SMALLINT: return kfb_paimon_key_write_smallint(w, pos, (int16_t)s->v.i64);
+    case KFB_TYPE_INTEGER:
+    case KFB_TYPE_DATE:
+    case KFB_TYPE_TIME_WITHOUT_TIME_ZONE: return kfb_paimon_key_write_int(w, pos, (int32_t)s->v.i64);
+    case KFB_TYPE_BIGINT: return kfb_paimon_key_write_bigint(w, pos, s->v.i64);
+    case KFB_TYPE_FLOAT: return kfb_paimon_key_write_float(w, pos, s->v.f32);
+    case KFB_TYPE_DOUBLE: return kfb_paimon_key_write_double(w, pos, s->v.f64);
+    case KFB_TYPE_CHAR:
+    case KFB_TYPE_STRING: return kfb_paimon_key_write_string(w, pos, s->v.b.p, s->v.b.n);
+    case KFB_TYPE_BINARY:
+    case KFB_TYPE_BYTES: return kfb_paimon_key_write_bytes(w, pos, s->v.b.p, s->v.b.n);
+    case KFB_TYPE_DECIMAL:
+        if (t->precision <= KFB_DECIMAL_MAX_COMPACT_PRECISION)
+            return kfb_paimon_key_write_decimal(w, pos, t->precision, s->v.dec.unscaled);
+        return kfb_paimon_key_write_decimal_bytes(w, pos, t->precision, s->v.dec.bytes,
+                                                  s->v.dec.nbytes);
+    case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
+    case KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE:
+        return kfb_paimon_key_write_timestamp(w, pos, t->precision, s->v.ts.ms, s->v.ts.nano);
+    default: return KFB_ERR_UNSUPPORTED_TYPE;
+    }
+}
+
+/* IcebergKeyEncoder (single column): iceberg_key.h; which types it takes is checked
+ * when the mapper is created. */
+static kfb_err_t write_iceberg_field(kfb_buf_t *out, const kfb_datatype_t *t, const slot_t *s) {
+    switch (t->root) {
+    case KFB_TYPE_INTEGER:
+    case KFB_TYPE_DATE: return kfb_iceberg_key_int(out, (int32_t)s->v.i64);
+    case KFB_TYPE_TIME_WITHOUT_TIME_ZONE: return kfb_iceberg_key_time(out, (int32_t)s->v.i64);
+    case KFB_TYPE_BIGINT: return kfb_iceberg_key_bigint(out, s->v.i64);
+    case KFB_TYPE_FLOAT: return kfb_iceberg_key_float(out, s->v.f32);
+    case KFB_TYPE_DOUBLE: return kfb_iceberg_key_double(out, s->v.f64);
+    case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
+        return kfb_iceberg_key_timestamp(out, s->v.ts.ms, s->v.ts.nano);
+    case KFB_TYPE_DECIMAL:
+        if (t->precision <= KFB_DECIMAL_MAX_COMPACT_PRECISION)
+            return kfb_iceberg_key_decimal(out, s->v.dec.unscaled);
+        return kfb_iceberg_key_decimal_bytes(out, s->v.dec.bytes, s->v.dec.nbytes);
+    case KFB_TYPE_CHAR:
+    case KFB_TYPE_STRING:
+    case KFB_TYPE_BINARY:
+    case KFB_TYPE_BYTES: return kfb_iceberg_key_bytes(out, s->v.b.p, s->v.b.n);
+    default: return KFB_ERR_UNSUPPORTED_TYPE;
+    }
+}
+
+/* Encodes key columns `cols` from slot set `set` into out (reset first). */
+static kfb_err_t encode_key(kfb_mapper_t *m, int set, const int *cols, size_t n,
+                            kfb_key_encoding_t enc, kfb_buf_t *out) {
+    const kfb_table_desc_t *td = m->td;
+    kfb_buf_reset(out);
+    for (size_t i = 0; i < n; i++) {
+        int col = cols[i];
+        const kfb_datatype_t *t = td->columns[col].type;
+        if (KFB_UNLIKELY(!m->present[set][col]))
+            return rec_err(m, KFB_ERR_NULL_IN_KEY, td->columns[col].name,
+                           "primary-key column \"%s\" is null", td->columns[col].name);
+        const slot_t *s = &m->slots[set][col];
+        if (KFB_UNLIKELY((t->root == KFB_TYPE_FLOAT && isnan(s->v.f32)) ||
+                         (t->root == KFB_TYPE_DOUBLE && isnan(s->v.f64))))
+            return rec_err(m, KFB_ERR_OUT_OF_RANGE, td->columns[col].name,
+                           "NaN in key column \"%s\"", td->columns[col].name);
+    }
+    kfb_err_t e = KFB_ERR_OK;
+    if (enc == KFB_KEY_ENC_COMPACTED) {
+        kfb_row_writer_t w;
+        kfb_key_writer_begin(&w, out);
+        for (size_t i = 0; i < n && !e; i++)
+            e = write_field(m, &w, td->columns[cols[i]].type, &m->slots[set][cols[i]]);
+    } else if (enc == KFB_KEY_ENC_PAIMON) {
+        kfb_paimon_key_writer_t w;
+        e = kfb_paimon_key_begin(&w, out, (uint32_t)n);
+        for (size_t i = 0; i < n && !e; i++)
+            e = write_paimon_field(&w, (uint32_t)i, td->columns[cols[i]].type,
+                                   &m->slots[set][cols[i]]);
+        if (!e) e = kfb_paimon_key_finish(&w, NULL);
+        else kfb_paimon_key_abort(&w);
+    } else if (enc == KFB_KEY_ENC_ICEBERG && n == 1) {
+        e = write_iceberg_field(out, td->columns[cols[0]].type, &m->slots[set][cols[0]]);
+    } else {
+        e = KFB_ERR_UNSUPPORTED_FORMAT;
+    }
+    if (KFB_UNLIKELY(e)) return rec_err(m, e, NULL, "cannot encode the key: %s", kfb_err_message(e));
+    return KFB_ERR_OK;
+}
+
+/* Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil inverse). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *mo, unsigned *d) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t yy = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *mo = mp < 10 ? mp + 3 : mp - 9;
+    *y = yy + (*mo <= 2);
+}
+
+/* Appends one partition value rendered as PartitionUtils.convertValueOfType does. */
+static kfb_err_t render_partition_value(kfb_mapper_t *m, int col, const slot_t *s, char *out,
+                                        size_t size, size_t *pos) {
+    const kfb_table_column_t *tc = &m->td->columns[col];
+    char tmp[512];
+    int n = 0;
+    switch (tc->type->root) {
+    case KFB_TYPE_STRING:
+    case KFB_TYPE_CHAR:
+        if (s->v.b.n >= sizeof(tmp)) n = -1;
+        else {
+            memcpy(tmp, s->v.b.p, s->v.b.n);
+            n = (int)s->v.b.n;
+        }
+        break;
+    case KFB_TYPE_BOOLEAN: n = snprintf(tmp, sizeof(tmp), "%s", s->v.i64 ? "true" : "false"); break;
+    case KFB_TYPE_TINYINT:
+    case KFB_TYPE_SMALLINT:
+    case KFB_TYPE_INTEGER:
+    case KFB_TYPE_BIGINT: n = snprintf(tmp, sizeof(tmp), "%lld", (long long)s->v.i64); break;
+    case KFB_TYPE_BINARY:
+    case KFB_TYPE_BYTES:
+        if (s->v.b.n * 2 >= sizeof(tmp)) n = -1;
+        else {
+            for (size_t i = 0; i < s->v.b.n; i++) snprintf(tmp + 2 * i, 3, "%02x", s->v.b.p[i]);
+            n = (int)(s->v.b.n * 2);
+        }
+        break;
+    case KFB_TYPE_DATE: {
+        int64_t y;
+        unsigned mo, d;
+        civil_from_days(s->v.i64, &y, &mo, &d);
+        if (y < 0 || y > 9999) n = -2;
+        else n = snprintf(tmp, sizeof(tmp), "%04d-%02u-%02u", (int)y, mo, d);
+        break;
+    }
+    case KFB_TYPE_TIME_WITHOUT_TIME_ZONE: {
+        int64_t ms = s->v.i64;
+        n = snprintf(tmp, sizeof(tmp), "%02d-%02d-%02d_%03d", (int)(ms / 3600000),
+                     (int)(ms / 60000 % 60), (int)(ms / 1000 % 60), (int)(ms % 1000));
+        break;
+    }
+    case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
+    case KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE: {
+        int64_t days, msod;
+        floor_divmod(s->v.ts.ms, 86400000, &days, &msod);
+        int64_t y;
+        unsigned mo, d;
+        civil_from_days(days, &y, &mo, &d);
+        if (y < 0 || y > 9999) {
+            n = -2;
+            break;
+        }
+        /* fraction = nano-of-second, 9 digits, trailing zeros dropped */
+        long nos = (long)(msod % 1000) * 1000000L + s->v.ts.nano;
+        char frac[16];
+        snprintf(frac, sizeof(frac), "%09ld", nos);
+        for (int k = 8; k >= 0 && frac[k] == '0'; k--) frac[k] = '\0';
+        n = snprintf(tmp, sizeof(tmp), "%04d-%02u-%02u-%02d-%02d-%02d_%s", (int)y, mo, d,
+                     (int)(msod / 3600000), (int)(msod / 60000 % 60), (int)(msod / 1000 % 60),
+                     frac);
+        break;
+    }
+    default:
+        n = -3;
+        break;
+    }
+    if (n == -2)
+        return rec_err(m, KFB_ERR_OUT_OF_RANGE, tc->name,
+                       "partition value of \"%s\" is outside years 0000..9999", tc->name);
+    if (n < 0 || n > 200)
+        return rec_err(m, KFB_ERR_OUT_OF_RANGE, tc->name,
+                       "partition value of \"%s\" is longer than 200 characters", tc->name);
+    if (n == 0)
+        return rec_err(m, KFB_ERR_OUT_OF_RANGE, tc->name,
+                       "partition value of \"%s\" is empty", tc->name);
+    /* TablePath.detectInvalidName: [A-Za-z0-9_-] only */
+    for (int i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)tmp[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '-'))
+            return rec_err(m, KFB_ERR_OUT_OF_RANGE, tc->name,
+                           "partition value of \"%s\" contains '%c'; Fluss partition names allow "
+                           "only letters, digits, '_' and '-'",
+                           tc->name, ch >= 0x20 && ch < 0x7f ? ch : '?');
+    }
+    if (*pos + (size_t)n + 2 > size)
+        return rec_err(m, KFB_ERR_OUT_OF_RANGE, tc->name, "partition name too long");
+    memcpy(out + *pos, tmp, (size_t)n);
+    *pos += (size_t)n;
+    out[*pos] = '\0';
+    return KFB_ERR_OK;
+}
+
+/* Fills key, bucket key, bucket and partition of res->out[i] from slot set `set`. */
+static kfb_err_t finish_out(kfb_mapper_t *m, kfb_mapper_result_t *res, size_t i, kfb_op_t op,
+                            int set) {
+    const kfb_table_desc_t *td = m->td;
+    kfb_mapped_t *o = &res->out[i];
+    memset(o, 0, sizeof(*o));
+    o->op = op;
+    m->out_slotset[i] = set;
+    kfb_err_t e = encode_key(m, set, td->physical_primary_key, td->physical_primary_key_count,
+                             m->keys.pk_encoding, &m->keybuf[i]);
+    if (e) return e;
+    o->key = m->keybuf[i].data;
+    o->key_len = m->keybuf[i].len;
+    if (m->keys.bucket_key_is_pk_bytes) {
+        o->bucket_key = o->key;
+        o->bucket_key_len = o->key_len;
+    } else {
+        e = encode_key(m, set, td->bucket_keys, td->bucket_key_count, m->keys.bucket_encoding,
+                       &m->bkbuf[i]);
+        if (e) return e;
+        o->bucket_key = m->bkbuf[i].data;
+        o->bucket_key_len = m->bkbuf[i].len;
+    }
+    o->bucket = kfb_key_plan_bucket(&m->keys, o->bucket_key, o->bucket_key_len, td->bucket_count);
+    if (KFB_UNLIKELY(o->bucket < 0))
+        return rec_err(m, KFB_ERR_INTERNAL, NULL, "cannot compute the bucket (empty key)");
+    if (td->partition_key_count) {
+        size_t pos = 0;
+        char *pb = m->partbuf[i];
+        pb[0] = '\0';
+        for (size_t k = 0; k < td->partition_key_count; k++) {
+            int col = td->partition_keys[k];
+            if (!m->present[set][col])
+                return rec_err(m, KFB_ERR_NULL_IN_KEY, td->columns[col].name,
+                               "partition column \"%s\" is null", td->columns[col].name);
+            if (k) {
+                pb[pos++] = '$'; /* ResolvedPartitionSpec.PARTITION_SPEC_SEPARATOR */
+                pb[pos] = '\0';
+            }
+            e = render_partition_value(m, col, &m->slots[set][col], pb, sizeof(m->partbuf[i]), &pos);
+            if (e) return e;
+        }
+        o->partition = pb;
+    }
+    if (op == KFB_OP_UPSERT && m->value_plan && m->value_plan->target_columns) {
+        o->target_columns = m->value_plan->target_columns;
+        o->n_target_columns = m->value_plan->n_target;
+    }
+    return KFB_ERR_OK;
+}
+
+/* table.delete.behavior=DISABLE: Fluss fails the whole bucket batch (DELETION_DISABLED),
+ * so a delete must never reach a batch. */
+static kfb_err_t check_deletes(kfb_mapper_t *m, const kfb_mapper_result_t *res) {
+    if (m->td->delete_behavior != KFB_DELETE_DISABLE) return KFB_ERR_OK;
+    for (size_t i = 0; i < res->n; i++)
+        if (res->out[i].op == KFB_OP_DELETE)
+            return rec_err(m, KFB_ERR_MAPPER_DELETE_DISABLED, NULL,
+                           "this message deletes a row, but the table has "
+                           "table.delete.behavior=DISABLE, so Fluss would reject the whole "
+                           "batch; change the property or filter deletes upstream");
+    return KFB_ERR_OK;
+}
+
+/* Decodes a Kafka key into slot set `set` (PK columns). */
+static kfb_err_t decode_kafka_key(kfb_mapper_t *m, const uint8_t *key, size_t key_len, int set) {
+    if (!key)
+        return rec_err(m, KFB_ERR_MAPPER_NO_KEY, NULL,
+                       "the message has no Kafka key, which is needed here (tombstone or "
+                       "key_from_message_key)");
+    if (m->key_format != KFB_MAPPER_KEY_AVRO) {
+        int col = m->td->physical_primary_key[0];
+        if (m->key_format == KFB_MAPPER_KEY_STRING) {
+            size_t bad = kfb_avro_utf8_check(key, key_len);
+            if (bad != key_len)
+                return rec_err(m, KFB_ERR_INVALID_UTF8, "key",
+                               "the Kafka key is not valid UTF-8 (offset %zu)", bad);
+        }
+        m->slots[set][col].v.b.p = key;
+        m->slots[set][col].v.b.n = key_len;
+        m->present[set][col] = 1;
+        return KFB_ERR_OK;
+    }
+    kfb_confluent_msg_t cm;
+    char ferr[512];
+    kfb_err_t e = kfb_confluent_parse(key, key_len, m->origin, &cm, ferr, sizeof(ferr));
+    if (e) return rec_err(m, e, "key", "%s", ferr);
+    const plan_t *kp;
+    char perr[768];
+    e = kfb_mapper_get_plan_(m, cm.schema_id, ROLE_KEY, &kp, perr, sizeof(perr));
+    if (e) return rec_err(m, e, "key", "%s", perr);
+    kfb_avro_cursor_t c;
+    kfb_avro_cursor_init(&c, cm.body, cm.body_len);
+    e = run_steps(m, &kp->steps, &c, set);
+    if (e) return e;
+    if (KFB_UNLIKELY(kfb_avro_remaining(&c)))
+        return rec_err(m, KFB_ERR_TRAILING_BYTES, "key", "%zu bytes left after the Avro key",
+                       kfb_avro_remaining(&c));
+    return KFB_ERR_OK;
+}
+
+static int same_bytes(const kfb_buf_t *a, const uint8_t *p, size_t n) {
+    return a->len == n && (n == 0 || !memcmp(a->data, p, n));
+}
+
+kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
+                         const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
+                         kfb_mapper_result_t *res, char *errstr, size_t errstr_size) {
+    const size_t ncol = m->td->column_count;
+    m->origin = origin;
+    m->errstr = errstr;
+    m->errstr_size = errstr_size;
+    m->value_plan = NULL;
+    res->n = 0;
+    memset(m->present[0], 0, ncol);
+    if (m->format == KFB_MAPPER_FORMAT_DEBEZIUM) memset(m->present[1], 0, ncol);
+    m->record_present[0] = m->record_present[1] = 0;
+    m->op = 0;
+    kfb_err_t e;
+
+    if (!value) {
+        /* Kafka tombstone: delete the key carried by the Kafka key */
+        e = decode_kafka_key(m, key, key_len, 0);
+        if (e) return e;
+        e = finish_out(m, res, 0, KFB_OP_DELETE, 0);
+        if (e) return e;
+        res->n = 1;
+        if (m->format == KFB_MAPPER_FORMAT_DEBEZIUM && m->have_last_delete &&
+            same_bytes(&m->last_delete, res->out[0].key, res->out[0].key_len)) {
+            /* Debezium emits a tombstone after each delete, for log compaction */
+            res->out[0].op = KFB_OP_SKIP;
+            m->have_last_delete = 0;
+        }
+        return check_deletes(m, res);
+    }
+
+    kfb_confluent_msg_t cm;
+    char ferr[512];
+    e = kfb_confluent_parse(value, value_len, origin, &cm, ferr, sizeof(ferr));
+    if (e) {
+        kfb_mapper_set_err_(errstr, errstr_size, "%s", ferr);
+        return e;
+    }
+    const plan_t *p;
+    char perr[768];
+    e = kfb_mapper_get_plan_(m, cm.schema_id, ROLE_VALUE, &p, perr, sizeof(perr));
+    if (e) return rec_err(m, e, NULL, "%s", perr);
+    m->value_plan = p;
+    m->payload_bound = value_len + key_len + p->enum_bound;
+    kfb_avro_cursor_t c;
+    kfb_avro_cursor_init(&c, cm.body, cm.body_len);
+    e = run_steps(m, &p->steps, &c, 0);
+    if (e) return e;
+    if (KFB_UNLIKELY(kfb_avro_remaining(&c)))
+        return rec_err(m, KFB_ERR_TRAILING_BYTES, NULL,
+                       "%zu bytes left after the Avro value (wrong schema id?)",
+                       kfb_avro_remaining(&c));
+
+    if (m->format != KFB_MAPPER_FORMAT_DEBEZIUM) {
+        if (m->key_from_message_key) {
+            e = decode_kafka_key(m, key, key_len, 0);
+            if (e) return e;
+        }
+        e = finish_out(m, res, 0, KFB_OP_UPSERT, 0);
+        if (e) return e;
+        res->n = 1;
+        return KFB_ERR_OK;
+    }
+
+    /* Debezium */
+    switch (m->op) {
+    case 'c':
+    case 'r':
+    case 'u':
+        if (!m->record_present[0])
+            return rec_err(m, KFB_ERR_MAPPER_BAD_OP, "after",
+                           "Debezium op '%c' without an `after` image", m->op);
+        if (m->key_from_message_key) {
+            e = decode_kafka_key(m, key, key_len, 0);
+            if (e) return e;
+        }
+        if (m->op == 'u' && m->record_present[1] && !m->key_from_message_key) {
+            /* an update that moves the row to another key: delete the old one first */
+            e = finish_out(m, res, 0, KFB_OP_DELETE, 1);
+            if (e == KFB_ERR_OK) {
+                e = finish_out(m, res, 1, KFB_OP_UPSERT, 0);
+                if (e) return e;
+                kfb_mapped_t *o0 = &res->out[0], *o1 = &res->out[1];
+                int moved = o0->key_len != o1->key_len || memcmp(o0->key, o1->key, o0->key_len) ||
+                            (o0->partition && strcmp(o0->partition, o1->partition));
+                if (moved) {
+                    res->n = 2;
+                    return check_deletes(m, res);
+                }
+            } else if (e != KFB_ERR_NULL_IN_KEY) {
+                /* a `before` without key columns (REPLICA IDENTITY DEFAULT) is fine */
+                return e;
+            }
+        }
+        e = finish_out(m, res, 0, KFB_OP_UPSERT, 0);
+        if (e) return e;
+        res->n = 1;
+        return KFB_ERR_OK;
+    case 'd':
+        if (m->record_present[1]) {
+            e = finish_out(m, res, 0, KFB_OP_DELETE, 1);
+        } else {
+            memset(m->present[0], 0, ncol);
+            e = decode_kafka_key(m, key, key_len, 0);
+            if (!e) e = finish_out(m, res, 0, KFB_OP_DELETE, 0);
+        }
+        if (e) return e;
+        res->n = 1;
+        /* remember the key so the tombstone that follows is not a second delete */
+        kfb_buf_reset(&m->last_delete);
+        m->have_last_delete =
+            kfb_buf_append(&m->last_delete, res->out[0].key, res->out[0].key_len) == KFB_ERR_OK;
+        return check_deletes(m, res);
+    case 't':
+    case 'm':
+        memset(&res->out[0], 0, sizeof(res->out[0]));
+        res->out[0].op = KFB_OP_SKIP;
+        res->out[0].bucket = -1;
+        res->n = 1;
+        return KFB_ERR_OK;
+    default:
+        if (m->op == 0)
+            return rec_err(m, KFB_ERR_MAPPER_BAD_OP, "op", "the Debezium op is null");
+        return rec_err(m, KFB_ERR_MAPPER_BAD_OP, "op",
+                       "unknown Debezium op '%c' (expected c, r, u, d, t or m)",
+                       m->op >= 0x20 && m->op < 0x7f ? m->op : '?');
+    }
+}
+
+/* The value row of a table without nested columns: one reservation (fixed-size bound plus
+ * the message length, which bounds every string/bytes payload), then every field written
+ * through a local cursor. Same bytes as the general path (§6.2). */
+static kfb_err_t write_row_fast(kfb_mapper_t *m, int set, kfb_buf_t *out) {
+    const kfb_table_desc_t *td = m->td;
+    size_t ncol = td->column_count, start = out->len;
+    kfb_err_t e = kfb_buf_reserve(out, m->row_fixed_max + m->payload_bound);
+    if (KFB_UNLIKELY(e)) return rec_err(m, e, NULL, "cannot write the value row: out of memory");
+    uint8_t *base = out->data + start, *bm = base;
+    size_t nb = (ncol + 7) / 8;
+    memset(bm, 0, nb);
+    uint8_t *p = base + nb;
+    const slot_t *sl = m->slots[set];
+    const uint8_t *pr = m->present[set];
+    for (size_t col = 0; col < ncol; col++) {
+        const slot_t *v = &sl[col];
+        if (!pr[col]) {
+            if (KFB_UNLIKELY(!td->column_types[col].nullable && (int)col != td->auto_increment_column))
+                return rec_err(m, KFB_ERR_NULL_NOT_ALLOWED, td->columns[col].name,
+                               "column \"%s\" is NOT NULL but the message has null for it",
+                               td->columns[col].name);
+            bm[col >> 3] |= (uint8_t)(1u << (col & 7));
+            continue;
+        }
+        switch (m->col_op[col]) {
+        case OP_BOOL: *p++ = v->v.i64 != 0; break;
+        case OP_I8: *p++ = (uint8_t)v->v.i64; break;
+        case OP_I16: kfb_put_le16(p, (uint16_t)v->v.i64); p += 2; break;
+        case OP_V32: p += kfb_varint32_write(p, (uint32_t)v->v.i64); break;
+        case OP_V64: p += kfb_varint64_write(p, (uint64_t)v->v.i64); break;
+        case OP_DEC64: p += kfb_varint64_write(p, (uint64_t)v->v.dec.unscaled); break;
+        case OP_F32: kfb_put_le32(p, kfb_float_bits(v->v.f32)); p += 4; break;
+        case OP_F64: kfb_put_le64(p, kfb_double_bits(v->v.f64)); p += 8; break;
+        case OP_BYTES:
+            if (KFB_UNLIKELY(v->v.b.n > INT32_MAX))
+                return rec_err(m, KFB_ERR_OUT_OF_RANGE, td->columns[col].name, "value too long");
+            p += kfb_varint32_write(p, (uint32_t)v->v.b.n);
+            if (v->v.b.n) memcpy(p, v->v.b.p, v->v.b.n);
+            p += v->v.b.n;
+            break;
+        case OP_DEC_BYTES:
+            p += kfb_varint32_write(p, v->v.dec.nbytes);
+            memcpy(p, v->v.dec.bytes, v->v.dec.nbytes);
+            p += v->v.dec.nbytes;
+            break;
+        case OP_TS3: p += kfb_varint64_write(p, (uint64_t)v->v.ts.ms); break;
+        case OP_TS9:
+            p += kfb_varint64_write(p, (uint64_t)v->v.ts.ms);
+            p += kfb_varint32_write(p, (uint32_t)v->v.ts.nano);
+            break;
+        default: return rec_err(m, KFB_ERR_INTERNAL, NULL, "nested column on the fast path");
+        }
+    }
+    out->len = (size_t)(p - out->data);
+    return KFB_ERR_OK;
+}
+
+kfb_err_t kfb_mapper_write_value(kfb_mapper_t *m, const kfb_mapper_result_t *res, size_t i,
+                                 kfb_buf_t *out, char *errstr, size_t errstr_size) {
+    if (i >= res->n || res->out[i].op != KFB_OP_UPSERT) {
+        kfb_mapper_set_err_(errstr, errstr_size, "write_value: output %zu is not an upsert", i);
+        return KFB_ERR_INVALID_ARG;
+    }
+    m->errstr = errstr;
+    m->errstr_size = errstr_size;
+    const kfb_table_desc_t *td = m->td;
+    int set = m->out_slotset[i];
+    size_t start = out->len;
+    if (KFB_LIKELY(m->fast_rows)) return write_row_fast(m, set, out);
+    kfb_row_writer_t w;
+    kfb_err_t e = kfb_row_writer_begin(&w, out, (uint32_t)td->column_count);
+    for (size_t col = 0; col < td->column_count && !e; col++) {
+        const kfb_datatype_t *t = &td->column_types[col];
+        if (m->present[set][col]) {
+            e = write_field(m, &w, t, &m->slots[set][col]);
+        } else if (KFB_LIKELY(t->nullable) || (int)col == td->auto_increment_column) {
+            e = kfb_row_write_null(&w, (uint32_t)col);
+        } else {
+            out->len = start;
+            return rec_err(m, KFB_ERR_NULL_NOT_ALLOWED, td->columns[col].name,
+                           "column \"%s\" is NOT NULL but the message has null for it",
+                           td->columns[col].name);
+        }
+    }
+    if (e) {
+        out->len = start;
+        return rec_err(m, e, NULL, "cannot write the value row: %s", kfb_err_message(e));
+    }
+    return KFB_ERR_OK;
+}
+
+kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t *res, size_t i,
+                                     kfb_kv_batch_builder_t *batch, char *errstr,
+                                     size_t errstr_size) {
+    if (i >= res->n) {
+        kfb_mapper_set_err_(errstr, errstr_size, "append_to_batch: no output %zu", i);
+        return KFB_ERR_INVALID_ARG;
+    }
+    const kfb_mapped_t *o = &res->out[i];
+    if (o->op == KFB_OP_SKIP) return KFB_ERR_OK;
+    kfb_buf_t *vb;
+    kfb_err_t e = kfb_kv_batch_begin_record(batch, o->key, o->key_len, &vb);
+    if (e) {
+        kfb_mapper_set_err_(errstr, errstr_size, "cannot add the record to the batch: %s", kfb_err_message(e));
+        return e;
+    }
+    if (o->op == KFB_OP_UPSERT) {
+        e = kfb_mapper_write_value(m, res, i, vb, errstr, errstr_size);
+        if (e) {
+            kfb_kv_batch_cancel_record(batch);
+            return e;
+        }
+    }
+    e = kfb_kv_batch_end_record(batch, o->op == KFB_OP_DELETE);
+    if (e) kfb_mapper_set_err_(errstr, errstr_size, "cannot add the record to the batch: %s", kfb_err_message(e));
+    return e;
+}

@@ -1,0 +1,219 @@
+/*
+ * mapper_internal.h - what mapper_compile.c (plans, setup) and mapper_exec.c (per-message
+ * decoding and writing) share: the plan, step, slot and mapper structures. Not a public
+ * header; see mapper.h for the API and the mapping rules.
+ */
+#ifndef KFB_MAPPER_INTERNAL_H
+#define KFB_MAPPER_INTERNAL_H
+
+#include "mapper.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "avro_binary.h"
+#include "compacted_row.h"
+#include "decimal.h"
+#include "key_plan.h"
+#include "logging.h"
+#include "iceberg_key.h"
+#include "paimon_key.h"
+
+/* ---------------------------------------------------------------------------------- */
+/* Plans                                                                               */
+/* ---------------------------------------------------------------------------------- */
+
+typedef enum conv {
+    CV_NULL = 0, /* Avro "null": always null */
+    CV_BOOL,
+    CV_INT_I8,
+    CV_INT_I16,
+    CV_INT_I32,
+    CV_INT_I64,
+    CV_LONG_I32,
+    CV_LONG_I64,
+    CV_FLOAT_F32,
+    CV_FLOAT_F64,
+    CV_DOUBLE_F64,
+    CV_STRING, /* string, uuid */
+    CV_ENUM,
+    CV_BYTES,
+    CV_FIXED,
+    CV_DEC_BYTES,
+    CV_DEC_FIXED,
+    CV_DATE,
+    CV_TIME_MILLIS,
+    CV_TIME_MICROS,
+    CV_TS_MILLIS, /* also local-timestamp-*: the column decides LTZ vs NTZ */
+    CV_TS_MICROS,
+    CV_TS_NANOS,
+    CV_ROW,   /* Avro record -> ROW: a nested plan */
+    CV_ARRAY, /* Avro array -> ARRAY of scalars: validated, re-read when written */
+    CV_MAP,   /* Avro map -> MAP<STRING, scalar> */
+} conv_t;
+
+typedef enum step_kind {
+    ST_SKIP = 0,
+    ST_COLUMN,
+    ST_RECORD, /* Debezium before/after: a nullable record decoded into a slot set */
+    ST_OP,     /* Debezium op */
+} step_kind_t;
+
+typedef struct steplist steplist_t;
+typedef struct nested nested_t;
+
+typedef struct step {
+    step_kind_t kind;
+    conv_t conv;
+    int32_t column;                /* ST_COLUMN */
+    int32_t null_branch;           /* -1: not a union, or a union without null */
+    int32_t value_branch;          /* the union branch that is decoded */
+    size_t n_branches;             /* union branch count, 0: not a union */
+    const kfb_avro_node_t *type;   /* the field's declared type (skip) */
+    const kfb_avro_node_t *inner;  /* the non-null branch */
+    int32_t src_scale;             /* decimal */
+    const kfb_datatype_t *ttype;   /* ST_COLUMN: the target column/field type */
+    int slotset;                   /* ST_RECORD */
+    steplist_t *sub;               /* ST_RECORD */
+    nested_t *nested;              /* CV_ROW */
+    struct step *elem;             /* CV_ARRAY items, CV_MAP values (owned) */
+    int depth;
+    char *path;                    /* "Envelope.after.Value.id", for errors */
+} step_t;
+
+struct steplist {
+    step_t *v;
+    size_t n;
+};
+
+/* Nesting limit for ROW values (each level has its own scratch buffer). */
+#define MAX_ROW_DEPTH 8
+
+typedef struct slot slot_t;
+
+/* A ROW column fed by an Avro record: its own steps and slots, one per ROW field. Owned
+ * by the step; allocated when the plan is compiled. */
+struct nested {
+    steplist_t steps;
+    const kfb_datatype_t *type; /* the ROW type */
+    slot_t *slots;
+    uint8_t *present;
+    int depth; /* 0 for a ROW column, 1 for a ROW inside it, ... */
+};
+
+typedef enum plan_role { ROLE_VALUE = 0, ROLE_KEY } plan_role_t;
+
+typedef struct plan {
+    int32_t schema_id;
+    plan_role_t role;
+    kfb_err_t err;     /* compile error, cached so a bad schema fails fast */
+    char *errmsg;
+    steplist_t steps;  /* top level: record fields, or one step for a primitive root */
+    int root_is_record;
+    int32_t *target_columns; /* partial updates; NULL = all */
+    size_t n_target;
+    char *desc;
+    size_t enum_bound; /* bytes all enum symbols of one message can add to a row */
+} plan_t;
+
+/* A decoded value in the column's representation. */
+struct slot {
+    union {
+        int64_t i64;
+        float f32;
+        double f64;
+        struct {
+            const uint8_t *p;
+            size_t n;
+        } b;
+        struct {
+            int64_t ms;
+            int32_t nano;
+        } ts;
+        kfb_decimal_t dec;
+        const nested_t *nested;
+        struct {
+            const uint8_t *start, *end; /* the Avro array/map value, already validated */
+            const struct step *step;
+            uint32_t count;
+        } coll;
+    } v;
+};
+
+#define SLOTSETS 2 /* 0: value / after, 1: Debezium before */
+
+struct kfb_mapper {
+    const kfb_table_desc_t *td;
+    kfb_schema_source_t *schemas;
+    kfb_mapper_format_t format;
+    kfb_mapper_key_format_t key_format;
+    int partial_update;
+    int key_from_message_key;
+    char *topic;
+    char **rename_from, **rename_to;
+    size_t n_renames;
+    char **ignore;
+    size_t n_ignore;
+    char **union_field, **union_branch;
+    size_t n_union_rules;
+    kfb_key_plan_t keys;
+
+    plan_t **plans;
+    size_t n_plans, cap_plans;
+    plan_t *last_plan; /* value plan of the previous message */
+
+    /* per-message state */
+    slot_t *slots[SLOTSETS];
+    uint8_t *present[SLOTSETS]; /* 1 = slot holds a value; 0 = null / no source */
+    int record_present[SLOTSETS];
+    char op;
+    const plan_t *value_plan;
+    kfb_buf_t keybuf[KFB_MAPPER_MAX_OUT], bkbuf[KFB_MAPPER_MAX_OUT];
+    char partbuf[KFB_MAPPER_MAX_OUT][1024];
+    int out_slotset[KFB_MAPPER_MAX_OUT];
+    kfb_buf_t last_delete; /* Debezium: key bytes of the last delete, for its tombstone */
+    int have_last_delete;
+    kfb_buf_t desc_scratch;
+    /* fast row writer: one op per column, and an upper bound of a row's size without its
+     * string/bytes payload (which the message length bounds) */
+    uint8_t *col_op;
+    size_t row_fixed_max;
+    size_t payload_bound; /* of the current message: key + value + enum symbols */
+    size_t enum_bound;
+    int fast_rows;
+    kfb_buf_t nest_buf[MAX_ROW_DEPTH];
+    kfb_buf_t map_buf[MAX_ROW_DEPTH];
+    const kfb_origin_t *origin;
+    char *errstr;
+    size_t errstr_size;
+};
+
+enum col_op {
+    OP_NESTED = 0, /* ROW, ARRAY, MAP: the general writer */
+    OP_BOOL,
+    OP_I8,
+    OP_I16,
+    OP_V32, /* INTEGER, DATE, TIME */
+    OP_V64, /* BIGINT */
+    OP_DEC64, /* compact DECIMAL: the unscaled value */
+    OP_F32,
+    OP_F64,
+    OP_BYTES, /* STRING, CHAR, BYTES, BINARY */
+    OP_DEC_BYTES,
+    OP_TS3,  /* TIMESTAMP* p <= 3 */
+    OP_TS9,  /* TIMESTAMP* p > 3 */
+};
+
+/* Fills errstr (snprintf semantics; NULL/0 is ignored). */
+__attribute__((format(printf, 3, 4))) void kfb_mapper_set_err_(char *errstr, size_t size,
+                                                              const char *fmt, ...);
+
+/* The plan for (schema id, role): cached, or fetched from the schema source and compiled.
+ * Compile errors are cached in the plan and returned again (KFB_ERR_MAPPER_PLAN). */
+kfb_err_t kfb_mapper_get_plan_(kfb_mapper_t *m, int32_t schema_id, plan_role_t role,
+                               const plan_t **out, char *errstr, size_t errstr_size);
+
+#endif
