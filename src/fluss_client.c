@@ -9,8 +9,9 @@
  * writer reset), write/RecordAccumulator.java (max 5 in flight per bucket,
  * updateThrottle: delay = max_throttle * p^2, p >= 1 -> full window),
  * metadata/MetadataUpdater.java (bootstrap, refresh on InvalidMetadataException).
- * Batch header offsets (writer id @12, sequence @20, CRC-32C over [9, end) @5):
- * fluss-common/.../record/DefaultKvRecordBatch.java, fluss-protocol.md §9.1.
+ * Writer id, sequence and CRC of a batch are (re)written by kfb_kv_batch_restamp()
+ * (kv_batch.h, DefaultKvRecordBatch.java, fluss-protocol.md §9.1), which also
+ * rejects a submitted batch whose length, magic or CRC is wrong.
  *
  * Locking: `lock` guards the submit queue, the call queue, the completion queue,
  * the outstanding counters and the table registry's names. Everything else
@@ -30,18 +31,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bytes.h"
-#include "crc32c.h"
 #include "fluss_api.pb-c.h"
 #include "fluss_conn.h"
 #include "fluss_errors.h"
+#include "kv_batch.h"
 #include "logging.h"
 #include "rpc_frame.h"
 
 #define FAC "fluss-client"
 #define RETRY_BACKOFF_MAX_MS 1000
 #define BUCKET_HASH 4096
-#define BATCH_HEADER 28
 
 /* ------------------------------------------------------------------ types */
 
@@ -920,12 +919,11 @@ static void maintain_metadata(kfb_fluss_client_t *c, int64_t now) {
 
 /* ------------------------------------------------------------------ writer */
 
-static void restamp(wbatch_t *b) {
-    /* DefaultKvRecordBatch: writer id @12 (LE int64), sequence @20 (LE int32),
-     * CRC-32C of [9, end) @5. */
-    kfb_put_le64(b->bytes + 12, (uint64_t)b->writer_id);
-    kfb_put_le32(b->bytes + 20, (uint32_t)b->seq);
-    kfb_put_le32(b->bytes + 5, kfb_crc32c(0, b->bytes + 9, b->len - 9));
+/* Writes b's writer id and sequence into its bytes (kv_batch.h owns the header
+ * layout and the CRC). Cannot fail for a batch that was stamped before: its CRC is
+ * ours. */
+static kfb_err_t restamp(wbatch_t *b) {
+    return kfb_kv_batch_restamp(b->bytes, b->len, b->writer_id, b->seq);
 }
 
 static bucket_t *get_bucket(kfb_fluss_client_t *c, int64_t tid, int64_t pid, int32_t bid) {
@@ -1055,7 +1053,7 @@ static void fail_batch(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b, kfb_err
         if (x->seq > b->seq && x->writer_id == b->writer_id &&
             (x->state == B_INFLIGHT || x->state == B_RETRY)) {
             x->seq--;
-            restamp(x);
+            (void)restamp(x); /* sent before, so stamped before: cannot fail */
             x->renumbered = 1;
             if (x->state == B_RETRY) x->next_try_ms = 0;
         }
@@ -1288,22 +1286,32 @@ static void bucket_restart(kfb_fluss_client_t *c, bucket_t *bk) {
         b->writer_id = c->writer_id;
         b->seq = bk->next_seq++;
         b->renumbered = 0;
-        restamp(b);
+        (void)restamp(b); /* sent before, so stamped before: cannot fail */
     }
 }
 
 /* Stamps a batch on its first send (writer id, next sequence of its bucket);
- * a resend keeps what it had. */
-static void send_batch_prepare(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b) {
+ * a resend keeps what it had. The first stamp also checks the caller's bytes
+ * (length, magic, CRC): a batch that fails is failed for good, unsent, without
+ * taking a sequence. Returns 0 when b is now in flight. */
+static int send_batch_prepare(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b) {
     if (b->seq < 0) {
+        kfb_err_t err = kfb_kv_batch_restamp(b->bytes, b->len, c->writer_id, bk->next_seq);
+        if (err) {
+            set_batch_msg(b, "batch for table %lld bucket %d is not a valid KV batch: %s (build "
+                          "it with kv_batch.h)", (long long)b->table_id, b->bucket_id,
+                          kfb_err_message(err));
+            fail_batch(c, bk, b, err, -1, 0);
+            return -1;
+        }
         b->writer_id = c->writer_id;
         b->seq = bk->next_seq;
         bk->next_seq = bk->next_seq == INT32_MAX ? 0 : bk->next_seq + 1;
-        restamp(b);
     }
     b->state = B_INFLIGHT;
     b->attempts++;
     bk->n_inflight++;
+    return 0;
 }
 
 static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
@@ -1371,7 +1379,7 @@ static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
             continue;
         }
         wbatch_t *sendv[5];
-        int nsend = 0;
+        int nsend = 0, invalid = 0;
         wbatch_t *first_retry = NULL;
         for (wbatch_t *b = bk->head; b; b = b->next)
             if (b->state == B_RETRY && (!first_retry || b->seq < first_retry->seq)) first_retry = b;
@@ -1389,7 +1397,10 @@ static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
         }
         for (int s = 0; s < nsend; s++) {
             wbatch_t *b = sendv[s];
-            send_batch_prepare(c, bk, b);
+            if (send_batch_prepare(c, bk, b) != 0) {
+                invalid = 1;
+                continue;
+            }
             /* Find an open request to the same leader and table that does not
              * already carry this bucket (the server keeps only the last entry
              * of a bucket, §16) and has room. */
@@ -1422,6 +1433,7 @@ static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
             batch_outcome(c, b, KFB_ERR_NOMEM, -1, "out of memory building a PutKv request", -1, 0,
                           0, now);
         }
+        if (invalid) deliver_ready(c, bk);
     }
     for (int i = 0; i < nreq; i++) {
         put_req_t *pr = reqs[i];
@@ -2019,7 +2031,7 @@ static kfb_err_t enqueue(kfb_fluss_client_t *c, int64_t table_id, int64_t partit
 kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
                                   int32_t bucket_id, const uint8_t *batch, size_t len,
                                   void *opaque) {
-    if (!c || !batch || len < BATCH_HEADER || bucket_id < 0) return KFB_ERR_INVALID_ARG;
+    if (!c || !batch || len < KFB_KV_BATCH_HEADER_SIZE || bucket_id < 0) return KFB_ERR_INVALID_ARG;
     if (partition_id < -1) return KFB_ERR_INVALID_ARG;
     return enqueue(c, table_id, partition_id, NULL, bucket_id, batch, len, opaque);
 }
@@ -2030,7 +2042,7 @@ kfb_err_t kfb_fluss_client_submit_to_partition(kfb_fluss_client_t *c, int64_t ta
                                                const char *const *spec_values, size_t n_spec,
                                                int32_t bucket_id, const uint8_t *batch,
                                                size_t len, void *opaque) {
-    if (!c || !batch || len < BATCH_HEADER || bucket_id < 0 || !partition_name ||
+    if (!c || !batch || len < KFB_KV_BATCH_HEADER_SIZE || bucket_id < 0 || !partition_name ||
         !*partition_name || n_spec > 64 || (n_spec && (!spec_keys || !spec_values)))
         return KFB_ERR_INVALID_ARG;
     size_t need = sizeof(pinfo_t) + 2 * n_spec * sizeof(char *) + strlen(partition_name) + 1;

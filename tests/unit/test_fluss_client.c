@@ -844,8 +844,9 @@ TEST(conn_rejects_oversized_response) {
 
 /* ----------------------------------------------------- client-level tests */
 
-/* A KV batch with one record (§9.1): header + "06 00 00 00 01 <id> 00 01 01 61";
- * writer id / sequence / CRC are left for the client to stamp. */
+/* A KV batch with one record (§9.1): header + "06 00 00 00 01 <id> 00 01 01 61",
+ * unstamped (writer id / sequence -1) as kfb_kv_batch_build leaves it, with its
+ * CRC-32C of [9, end) at 5: the client checks that before it stamps. */
 static size_t make_batch(uint8_t *b, uint8_t key) {
     memset(b, 0, 28);
     kfb_put_le32(b, 38 - 4);
@@ -856,6 +857,7 @@ static size_t make_batch(uint8_t *b, uint8_t key) {
     kfb_put_le32(b + 24, 1);
     uint8_t rec[10] = {6, 0, 0, 0, 1, key, 0, 1, 1, 0x61};
     memcpy(b + 28, rec, 10);
+    kfb_put_le32(b + 5, kfb_crc32c(0, b + 9, 38 - 9));
     return 38;
 }
 
@@ -1083,6 +1085,42 @@ TEST(client_whole_request_error_is_reported_per_batch) {
     ASSERT_ERR(dl->err[0], KFB_ERR_FLUSS_ERROR);
     ASSERT_STREQ(dl->name[0], "AUTHORIZATION_EXCEPTION");
     ASSERT_CONTAINS(dl->msg[0], "whole request rejected");
+    kfb_fluss_client_destroy(c);
+    peer_stop(p);
+}
+
+TEST(client_fails_a_corrupt_batch_unsent_without_taking_a_sequence) {
+    peer_t *p = peer_start();
+    kfb_fluss_client_conf_t conf;
+    kfb_fluss_client_conf_init(&conf);
+    kfb_fluss_client_t *c = client_for(p, &conf);
+    char err[512];
+    kfb_fluss_table_info_t *ti;
+    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
+    kfb_fluss_table_info_free(ti);
+    uint8_t bad[64], badlen[64], good[64];
+    size_t n = make_batch(bad, 1);
+    bad[30] ^= 0x01; /* a record byte changed after the CRC was taken */
+    make_batch(badlen, 2);
+    kfb_put_le32(badlen, 38); /* length field says 4 bytes more than there are */
+    make_batch(good, 3);
+    ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, bad, n, (void *)1));
+    ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, badlen, n, (void *)2));
+    ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, good, n, (void *)3));
+    ASSERT_OK(kfb_fluss_client_flush(c, 10000));
+    ASSERT_EQ_INT(dl->n, 3);
+    ASSERT_EQ_INT(dl->opaque[0], 1);
+    ASSERT_ERR(dl->err[0], KFB_ERR_BAD_CRC);
+    ASSERT_CONTAINS(dl->msg[0], "not a valid KV batch");
+    ASSERT_EQ_INT(dl->opaque[1], 2);
+    ASSERT_ERR(dl->err[1], KFB_ERR_BAD_LENGTH);
+    ASSERT_EQ_INT(dl->opaque[2], 3);
+    ASSERT_OK(dl->err[2]);
+    ASSERT_EQ_INT(dl->seq[2], 0); /* the rejected batches took no sequence */
+    PEER(p, {
+        ASSERT_EQ_INT(p->applied[0], 1);
+        ASSERT_EQ_INT(p->bad_crc, 0);
+    });
     kfb_fluss_client_destroy(c);
     peer_stop(p);
 }
