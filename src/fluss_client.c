@@ -1123,28 +1123,18 @@ kfb_err_t kfb_fluss_client_resolve_partition(kfb_fluss_client_t *c, int64_t tabl
         return KFB_ERR_INVALID_ARG;
     }
     int64_t end = kfb_fluss_now_ms() + (timeout_ms > 0 ? timeout_ms : c->conf.request_timeout_ms);
-    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
-    tp.database_name = db;
-    tp.table_name = tb;
-    Fluss__PbTablePath *tps[1] = {&tp};
-    Fluss__PbPhysicalTablePath pp = FLUSS__PB_PHYSICAL_TABLE_PATH__INIT;
-    pp.database_name = db;
-    pp.table_name = tb;
-    pp.partition_name = (char *)partition_name;
-    Fluss__PbPhysicalTablePath *pps[1] = {&pp};
-    Fluss__MetadataRequest mr = FLUSS__METADATA_REQUEST__INIT;
-    mr.n_table_path = 1;
-    mr.table_path = tps;
-    mr.n_partitions_path = 1;
-    mr.partitions_path = pps;
+    kfb_fc_partition_reqs_t pr;
+    if (kfb_fc_partition_reqs_init(&pr, db, tb, partition_name, spec_keys, spec_values, n) < 0)
+        return KFB_ERR_NOMEM;
+    kfb_err_t err = KFB_ERR_NOT_FOUND;
     for (int attempt = 0; attempt < 2; attempt++) {
         int left = (int)(end - kfb_fluss_now_ms());
         if (left <= 0) left = 1;
         ProtobufCMessage *m;
         int32_t ferr = 0;
-        kfb_err_t err = kfb_fluss_client_call(c, KFB_FLUSS_TARGET_ANY, KFB_API_GET_METADATA,
-                                              &mr.base, &fluss__metadata_response__descriptor,
-                                              left, &m, &ferr, errstr, errstr_size);
+        err = kfb_fluss_client_call(c, KFB_FLUSS_TARGET_ANY, KFB_API_GET_METADATA,
+                                    &pr.lookup.base, &fluss__metadata_response__descriptor, left,
+                                    &m, &ferr, errstr, errstr_size);
         if (!err) {
             Fluss__MetadataResponse *md = (Fluss__MetadataResponse *)m;
             err = KFB_ERR_NOT_FOUND;
@@ -1157,39 +1147,65 @@ kfb_err_t kfb_fluss_client_resolve_partition(kfb_fluss_client_t *c, int64_t tabl
             if (err)
                 snprintf(errstr, errstr_size, "partition \"%s\" of %s.%s missing from the "
                          "metadata response", partition_name, db, tb);
-            return err;
+            break;
         }
-        if (ferr != KFB_FLUSS_PARTITION_NOT_EXISTS || !create || attempt > 0) return err;
+        if (ferr != KFB_FLUSS_PARTITION_NOT_EXISTS || !create || attempt > 0) break;
         /* DynamicPartitionCreator: create with "ignore if exists", then look again. */
-        Fluss__PbKeyValue *kv = calloc(n ? n : 1, sizeof *kv);
-        Fluss__PbKeyValue **kvp = calloc(n ? n : 1, sizeof *kvp);
-        if (!kv || !kvp) {
-            free(kv);
-            free(kvp);
-            return KFB_ERR_NOMEM;
-        }
-        for (size_t i = 0; i < n; i++) {
-            fluss__pb_key_value__init(&kv[i]);
-            kv[i].key = (char *)spec_keys[i];
-            kv[i].value = (char *)spec_values[i];
-            kvp[i] = &kv[i];
-        }
-        Fluss__PbPartitionSpec spec = FLUSS__PB_PARTITION_SPEC__INIT;
-        spec.n_partition_key_values = n;
-        spec.partition_key_values = kvp;
-        Fluss__CreatePartitionRequest cr = FLUSS__CREATE_PARTITION_REQUEST__INIT;
-        cr.table_path = &tp;
-        cr.partition_spec = &spec;
-        cr.ignore_if_not_exists = 1; /* means "ignore if it exists" (§3.2) */
         left = (int)(end - kfb_fluss_now_ms());
         err = kfb_fluss_client_call(c, KFB_FLUSS_TARGET_COORDINATOR, KFB_API_CREATE_PARTITION,
-                                    &cr.base, NULL, left > 0 ? left : 1, NULL, NULL, errstr,
-                                    errstr_size);
-        free(kv);
-        free(kvp);
-        if (err) return err;
+                                    &pr.create.base, NULL, left > 0 ? left : 1, NULL, NULL,
+                                    errstr, errstr_size);
+        if (err) break;
+        err = KFB_ERR_NOT_FOUND;
     }
-    return KFB_ERR_NOT_FOUND;
+    kfb_fc_partition_reqs_free(&pr);
+    return err;
+}
+
+int kfb_fc_partition_reqs_init(kfb_fc_partition_reqs_t *r, const char *db, const char *table,
+                               const char *partition_name, const char *const *keys,
+                               const char *const *values, size_t n) {
+    r->kv = calloc(n ? n : 1, sizeof *r->kv);
+    r->kvp = calloc(n ? n : 1, sizeof *r->kvp);
+    if (!r->kv || !r->kvp) {
+        kfb_fc_partition_reqs_free(r);
+        return -1;
+    }
+    fluss__pb_table_path__init(&r->tp);
+    r->tp.database_name = (char *)db;
+    r->tp.table_name = (char *)table;
+    r->tps[0] = &r->tp;
+    fluss__pb_physical_table_path__init(&r->pp);
+    r->pp.database_name = (char *)db;
+    r->pp.table_name = (char *)table;
+    r->pp.partition_name = (char *)partition_name;
+    r->pps[0] = &r->pp;
+    fluss__metadata_request__init(&r->lookup);
+    r->lookup.n_table_path = 1;
+    r->lookup.table_path = r->tps;
+    r->lookup.n_partitions_path = 1;
+    r->lookup.partitions_path = r->pps;
+    for (size_t i = 0; i < n; i++) {
+        fluss__pb_key_value__init(&r->kv[i]);
+        r->kv[i].key = (char *)keys[i];
+        r->kv[i].value = (char *)values[i];
+        r->kvp[i] = &r->kv[i];
+    }
+    fluss__pb_partition_spec__init(&r->spec);
+    r->spec.n_partition_key_values = n;
+    r->spec.partition_key_values = r->kvp;
+    fluss__create_partition_request__init(&r->create);
+    r->create.table_path = &r->tp;
+    r->create.partition_spec = &r->spec;
+    r->create.ignore_if_not_exists = 1; /* means "ignore if it exists" (§3.2) */
+    return 0;
+}
+
+void kfb_fc_partition_reqs_free(kfb_fc_partition_reqs_t *r) {
+    free(r->kv);
+    free(r->kvp);
+    r->kv = NULL;
+    r->kvp = NULL;
 }
 
 static kfb_err_t exists_call(kfb_fluss_client_t *c, int16_t api, const ProtobufCMessage *req,

@@ -141,6 +141,24 @@ int kfb_fc_ready_or_any(kfb_fluss_client_t *c, int role, int rr);
 /* Asks for cluster metadata (coordinator, tablet servers) unless a request is
  * in flight or was sent less than 100 ms ago. */
 void kfb_fc_request_cluster_refresh(kfb_fluss_client_t *c);
+/* The two requests that resolve a partition name (DynamicPartitionCreator.java):
+ * `lookup`, a Metadata request for the table and that partition path, and
+ * `create`, CreatePartition(spec, ignore if it exists). Every pointer refers to
+ * the caller's strings or into the struct itself, so it must not be copied. */
+typedef struct kfb_fc_partition_reqs {
+    Fluss__PbTablePath tp, *tps[1];
+    Fluss__PbPhysicalTablePath pp, *pps[1];
+    Fluss__MetadataRequest lookup;
+    Fluss__PbKeyValue *kv, **kvp;
+    Fluss__PbPartitionSpec spec;
+    Fluss__CreatePartitionRequest create;
+} kfb_fc_partition_reqs_t;
+
+/* Fills r; returns -1 when out of memory (then r needs no free). */
+int kfb_fc_partition_reqs_init(kfb_fc_partition_reqs_t *r, const char *db, const char *table,
+                               const char *partition_name, const char *const *keys,
+                               const char *const *values, size_t n);
+void kfb_fc_partition_reqs_free(kfb_fc_partition_reqs_t *r);
 /* Applies a MetadataResponse to the node list and the opened tables. */
 void kfb_fc_apply_metadata(kfb_fluss_client_t *c, const Fluss__MetadataResponse *md, int64_t now);
 

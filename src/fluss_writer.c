@@ -871,52 +871,28 @@ void kfb_fluss_writer_drive_resolvers(kfb_fluss_client_t *c, int64_t now) {
             kfb_fc_timer_at(c, r->next_try);
             continue;
         }
-        int ni;
-        kfb_err_t err;
-        Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
-        tp.database_name = t->db;
-        tp.table_name = t->name;
-        if (r->state == PR_LOOKUP) {
-            ni = kfb_fc_ready_or_any(c, NODE_TABLET, (int)(c->rng++ % 64));
-            if (ni < 0) ni = kfb_fc_ready_or_any(c, NODE_COORD, 0);
-            if (ni < 0) ni = kfb_fc_ready_or_any(c, NODE_BOOT, c->boot_rr++);
-            Fluss__PbTablePath *tps[1] = {&tp};
-            Fluss__PbPhysicalTablePath pp = FLUSS__PB_PHYSICAL_TABLE_PATH__INIT;
-            pp.database_name = t->db;
-            pp.table_name = t->name;
-            pp.partition_name = r->pinfo->name;
-            Fluss__PbPhysicalTablePath *pps[1] = {&pp};
-            Fluss__MetadataRequest mr = FLUSS__METADATA_REQUEST__INIT;
-            mr.n_table_path = 1;
-            mr.table_path = tps;
-            mr.n_partitions_path = 1;
-            mr.partitions_path = pps;
-            err = ni < 0 ? KFB_ERR_NOT_FOUND
-                         : kfb_fluss_conn_send(c->nodes[ni].conn, KFB_API_GET_METADATA, -1,
-                                               &mr.base, c->conf.request_timeout_ms, now,
-                                               presolve_cb, r);
-        } else {
-            ni = kfb_fc_ready_or_any(c, NODE_COORD, 0);
-            if (ni < 0) kfb_fc_request_cluster_refresh(c);
-            Fluss__PbKeyValue kv[64], *kvp[64];
-            size_t n = r->pinfo->n < 64 ? r->pinfo->n : 64;
-            for (size_t i = 0; i < n; i++) {
-                fluss__pb_key_value__init(&kv[i]);
-                kv[i].key = r->pinfo->keys[i];
-                kv[i].value = r->pinfo->values[i];
-                kvp[i] = &kv[i];
+        int ni = -1;
+        kfb_err_t err = KFB_ERR_NOMEM; /* retried below like a failed send */
+        kfb_fc_partition_reqs_t pr;
+        if (kfb_fc_partition_reqs_init(&pr, t->db, t->name, r->pinfo->name,
+                                       (const char *const *)r->pinfo->keys,
+                                       (const char *const *)r->pinfo->values, r->pinfo->n) == 0) {
+            int16_t api = KFB_API_GET_METADATA;
+            const ProtobufCMessage *req = &pr.lookup.base;
+            if (r->state == PR_LOOKUP) {
+                ni = kfb_fc_ready_or_any(c, NODE_TABLET, (int)(c->rng++ % 64));
+                if (ni < 0) ni = kfb_fc_ready_or_any(c, NODE_COORD, 0);
+                if (ni < 0) ni = kfb_fc_ready_or_any(c, NODE_BOOT, c->boot_rr++);
+            } else {
+                api = KFB_API_CREATE_PARTITION;
+                req = &pr.create.base;
+                ni = kfb_fc_ready_or_any(c, NODE_COORD, 0);
+                if (ni < 0) kfb_fc_request_cluster_refresh(c);
             }
-            Fluss__PbPartitionSpec spec = FLUSS__PB_PARTITION_SPEC__INIT;
-            spec.n_partition_key_values = n;
-            spec.partition_key_values = kvp;
-            Fluss__CreatePartitionRequest cr = FLUSS__CREATE_PARTITION_REQUEST__INIT;
-            cr.table_path = &tp;
-            cr.partition_spec = &spec;
-            cr.ignore_if_not_exists = 1; /* means "ignore if it exists" (§3.2) */
             err = ni < 0 ? KFB_ERR_NOT_FOUND
-                         : kfb_fluss_conn_send(c->nodes[ni].conn, KFB_API_CREATE_PARTITION, -1,
-                                               &cr.base, c->conf.request_timeout_ms, now,
-                                               presolve_cb, r);
+                         : kfb_fluss_conn_send(c->nodes[ni].conn, api, -1, req,
+                                               c->conf.request_timeout_ms, now, presolve_cb, r);
+            kfb_fc_partition_reqs_free(&pr);
         }
         if (err == KFB_ERR_RPC_API_UNSUPPORTED) {
             presolve_fail(c, r, err, -1, kfb_fluss_conn_last_error(c->nodes[ni].conn));
