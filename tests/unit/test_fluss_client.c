@@ -907,6 +907,22 @@ static kfb_fluss_client_t *client_for(peer_t *p, kfb_fluss_client_conf_t *conf) 
     return c;
 }
 
+/* Opens the peer's table db.<name> (get_table registers it with the client). */
+static void open_table(kfb_fluss_client_t *c, const char *name) {
+    char err[512];
+    kfb_fluss_table_info_t *ti;
+    ASSERT_OK(kfb_fluss_client_get_table(c, "db", name, 5000, &ti, err, sizeof err));
+    kfb_fluss_table_info_free(ti);
+}
+
+/* client_for with the peer's table db.t (id 7) opened, as most tests need. */
+static kfb_fluss_client_t *client_with_table(peer_t *p, kfb_fluss_client_conf_t *conf) {
+    kfb_fluss_client_t *c = client_for(p, conf);
+    ASSERT_TRUE(c != NULL);
+    open_table(c, "t");
+    return c;
+}
+
 TEST(client_writes_batches_in_order) {
     peer_t *p = peer_start();
     kfb_fluss_client_conf_t conf;
@@ -969,11 +985,7 @@ TEST(client_retries_leader_error_with_same_sequence) {
     p->nscript = 2;
     kfb_fluss_client_conf_t conf;
     kfb_fluss_client_conf_init(&conf);
-    kfb_fluss_client_t *c = client_for(p, &conf);
-    char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
     int md_before;
     PEER(p, md_before = p->count[12]);
     uint8_t b[64];
@@ -1006,11 +1018,7 @@ TEST(client_fatal_error_renumbers_later_batches) {
     p->nscript = 1;
     kfb_fluss_client_conf_t conf;
     kfb_fluss_client_conf_init(&conf);
-    kfb_fluss_client_t *c = client_for(p, &conf);
-    char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
     uint8_t b[64];
     for (int i = 0; i < 8; i++) {
         size_t n = make_batch(b, (uint8_t)i);
@@ -1047,11 +1055,7 @@ TEST(client_lost_response_is_acknowledged_as_duplicate) {
     kfb_fluss_client_conf_init(&conf);
     conf.putkv_timeout_ms = 100;
     conf.request_timeout_ms = 200;
-    kfb_fluss_client_t *c = client_for(p, &conf);
-    char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
     uint8_t b[64];
     size_t n = make_batch(b, 1);
     ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, NULL));
@@ -1072,11 +1076,7 @@ TEST(client_whole_request_error_is_reported_per_batch) {
     p->whole_putkv_error = KFB_FLUSS_AUTHORIZATION_EXCEPTION;
     kfb_fluss_client_conf_t conf;
     kfb_fluss_client_conf_init(&conf);
-    kfb_fluss_client_t *c = client_for(p, &conf);
-    char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
     uint8_t b[64];
     size_t n = make_batch(b, 1);
     ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, NULL));
@@ -1093,11 +1093,7 @@ TEST(client_fails_a_corrupt_batch_unsent_without_taking_a_sequence) {
     peer_t *p = peer_start();
     kfb_fluss_client_conf_t conf;
     kfb_fluss_client_conf_init(&conf);
-    kfb_fluss_client_t *c = client_for(p, &conf);
-    char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
     uint8_t bad[64], badlen[64], good[64];
     size_t n = make_batch(bad, 1);
     bad[30] ^= 0x01; /* a record byte changed after the CRC was taken */
@@ -1149,8 +1145,7 @@ TEST(client_queue_full_and_unknown_table) {
     peer_t *p = peer_start();
     p->drop_api = KFB_API_PUT_KV;
     c = client_for(p, &conf);
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    open_table(c, "t");
     ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, NULL));
     ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 1, b, n, NULL));
     ASSERT_ERR(kfb_fluss_client_submit(c, 7, -1, 2, b, n, NULL), KFB_ERR_RPC_QUEUE_FULL);
@@ -1171,11 +1166,7 @@ TEST(client_delivery_timeout) {
     conf.putkv_timeout_ms = 50;
     conf.request_timeout_ms = 50;
     conf.delivery_timeout_ms = 300;
-    kfb_fluss_client_t *c = client_for(p, &conf);
-    char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
     uint8_t b[64];
     size_t n = make_batch(b, 1);
     ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, NULL));
@@ -1219,11 +1210,8 @@ TEST(client_lookup_strips_schema_id) {
     peer_t *p = peer_start();
     kfb_fluss_client_conf_t conf;
     kfb_fluss_client_conf_init(&conf);
-    kfb_fluss_client_t *c = client_for(p, &conf);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
     char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
     const uint8_t *keys[2] = {(const uint8_t *)"k1", (const uint8_t *)"k2"};
     size_t kl[2] = {2, 2};
     uint8_t *vals[2];
@@ -1282,10 +1270,7 @@ TEST(client_submit_by_partition_name) {
     kfb_fluss_client_conf_t conf;
     kfb_fluss_client_conf_init(&conf);
     kfb_fluss_client_t *c = client_for(p, &conf);
-    char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "pt", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    open_table(c, "pt");
     uint8_t b[64];
     size_t n = make_batch(b, 1);
     const char *k[1] = {"day"}, *v2[1] = {"p2"}, *v3[1] = {"p3"};
@@ -1339,10 +1324,7 @@ TEST(client_dropped_partition_fails_its_batches_only) {
     kfb_fluss_client_conf_t conf;
     kfb_fluss_client_conf_init(&conf);
     kfb_fluss_client_t *c = client_for(p, &conf);
-    char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "pt", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    open_table(c, "pt");
     uint8_t b[64];
     size_t n = make_batch(b, 1);
     const char *k[1] = {"day"}, *v2[1] = {"p2"};
@@ -1390,11 +1372,7 @@ TEST(client_caps_batches_in_flight_per_bucket) {
         kfb_fluss_client_conf_t conf;
         kfb_fluss_client_conf_init(&conf);
         conf.max_inflight_per_bucket = cap;
-        kfb_fluss_client_t *c = client_for(p, &conf);
-        char err[512];
-        kfb_fluss_table_info_t *ti;
-        ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-        kfb_fluss_table_info_free(ti);
+        kfb_fluss_client_t *c = client_with_table(p, &conf);
         uint8_t b[64];
         size_t n = make_batch(b, 1);
         for (int i = 0; i < 10; i++) ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, NULL));
@@ -1416,13 +1394,9 @@ TEST(client_dropped_table_fails_its_batches) {
     peer_t *p = peer_start();
     kfb_fluss_client_conf_t conf;
     kfb_fluss_client_conf_init(&conf);
-    kfb_fluss_client_t *c = client_for(p, &conf);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
     char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "pt", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    open_table(c, "pt");
     int64_t pid;
     ASSERT_OK(kfb_fluss_client_resolve_partition(c, 8, "p1", 0, NULL, NULL, 0, 5000, &pid, err,
                                                  sizeof err));

@@ -16,17 +16,6 @@
 #include "bucketing.h"
 #include "kv_batch.h"
 
-static const char *USERS_DESC =
-    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
-    "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false},\"id\":0},"
-    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"},\"id\":1}],"
-    "\"primary_key\":[\"id\"],\"highest_field_id\":1},"
-    "\"partition_key\":[],\"properties\":{},\"custom_properties\":{}}";
-
-#define BATCH_94                                                                          \
-    "28 00 00 00 00 d6 9d 42 f1 01 00 00 07 00 00 00 00 00 00 00 00 00 00 00 02 00 00 00" \
-    " 06 00 00 00 01 01 00 01 01 61 02 00 00 00 01 02"
-
 static kfb_fts_t *start_server(int ntablets) {
     kfb_fts_config_t cfg = {0};
     cfg.n_tablet_servers = ntablets;
@@ -39,7 +28,7 @@ static kfb_fts_t *start_server(int ntablets) {
 static int64_t add_users(kfb_fts_t *s, int buckets, const int *leaders) {
     char err[256];
     int64_t id = -1;
-    kfb_err_t e = kfb_fts_add_table(s, "demo", "users", USERS_DESC, buckets, leaders, &id, err,
+    kfb_err_t e = kfb_fts_add_table(s, "demo", "users", KFB_TC_USERS_DESC, buckets, leaders, &id, err,
                                     sizeof(err));
     if (e != KFB_ERR_OK) fprintf(stderr, "add_table: %s\n", err);
     return id;
@@ -265,7 +254,7 @@ TEST(put_kv_golden_batch_applies_and_dumps) {
     int64_t id = add_users(s, 1, NULL);
     int fd = kfb_tc_connect(kfb_fts_port(s, 0));
     size_t n;
-    uint8_t *batch = kfb_test_unhex(BATCH_94, &n);
+    uint8_t *batch = kfb_test_unhex(KFB_TC_BATCH_94, &n);
     ASSERT_EQ_INT(n, 44);
     int64_t leo = -1;
     ASSERT_EQ_INT(put_code(fd, 1, id, 0, batch, n, &leo), 0);
@@ -315,7 +304,7 @@ TEST(duplicate_batch_acknowledged_not_applied) {
     int64_t id = add_users(s, 1, NULL);
     int fd = kfb_tc_connect(kfb_fts_port(s, 0));
     size_t n;
-    uint8_t *b0 = kfb_test_unhex(BATCH_94, &n); /* writer 7 seq 0: upsert (1,"a") */
+    uint8_t *b0 = kfb_test_unhex(KFB_TC_BATCH_94, &n); /* writer 7 seq 0: upsert (1,"a") */
     int64_t leo0 = -1, leo1 = -1, leo2 = -1;
     ASSERT_EQ_INT(put_code(fd, 1, id, 0, b0, n, &leo0), 0);
     rec_t del[] = {{{0x01}, 1, NULL}};
@@ -391,7 +380,7 @@ TEST(wrong_leader_and_unknown_bucket) {
     int64_t id = add_users(s, 2, leaders);
     int fd = kfb_tc_connect(kfb_fts_port(s, 0));
     size_t n;
-    uint8_t *b = kfb_test_unhex(BATCH_94, &n);
+    uint8_t *b = kfb_test_unhex(KFB_TC_BATCH_94, &n);
     ASSERT_EQ_INT(put_code(fd, 1, id, 0, b, n, NULL), 12);
     ASSERT_EQ_INT(put_code(fd, 2, id, 5, b, n, NULL), 21);
     ASSERT_EQ_INT(put_code(fd, 3, id + 100, 0, b, n, NULL), 21);
@@ -453,7 +442,7 @@ TEST(put_kv_request_level_rules) {
     int64_t id = add_users(s, 2, NULL);
     int fd = kfb_tc_connect(kfb_fts_port(s, 0));
     size_t n;
-    uint8_t *b = kfb_test_unhex(BATCH_94, &n);
+    uint8_t *b = kfb_test_unhex(KFB_TC_BATCH_94, &n);
     Fluss__PbPutKvReqForBucket e0 = FLUSS__PB_PUT_KV_REQ_FOR_BUCKET__INIT;
     e0.bucket_id = 7; /* would fail with 21, but is superseded by the next entry */
     Fluss__PbPutKvReqForBucket e1 = e0;
@@ -493,7 +482,7 @@ TEST(deletion_disabled_fails_bucket) {
     ASSERT_OK(kfb_fts_add_table(s, "demo", "nodel", desc, 1, NULL, &id, err, sizeof(err)));
     int fd = kfb_tc_connect(kfb_fts_port(s, 0));
     size_t n;
-    uint8_t *b = kfb_test_unhex(BATCH_94, &n); /* upsert + delete */
+    uint8_t *b = kfb_test_unhex(KFB_TC_BATCH_94, &n); /* upsert + delete */
     ASSERT_EQ_INT(put_code(fd, 1, id, 0, b, n, NULL), 57);
     char *dump = kfb_fts_dump_table_json(s, "demo", "nodel");
     ASSERT_CONTAINS(dump, "\"rows\":{}"); /* the whole bucket batch failed */
@@ -508,7 +497,7 @@ TEST(lookup_returns_schema_id_and_row) {
     int64_t id = add_users(s, 1, NULL);
     int fd = kfb_tc_connect(kfb_fts_port(s, 0));
     size_t n;
-    uint8_t *b = kfb_test_unhex(BATCH_94, &n);
+    uint8_t *b = kfb_test_unhex(KFB_TC_BATCH_94, &n);
     ASSERT_EQ_INT(put_code(fd, 1, id, 0, b, n, NULL), 0);
     free(b);
     uint8_t k1 = 0x01, k2 = 0x02;
@@ -626,8 +615,8 @@ TEST(create_database_and_table_on_coordinator) {
     tp.table_name = "t1";
     Fluss__CreateTableRequest ct = FLUSS__CREATE_TABLE_REQUEST__INIT;
     ct.table_path = &tp;
-    ct.table_json.data = (uint8_t *)USERS_DESC;
-    ct.table_json.len = strlen(USERS_DESC);
+    ct.table_json.data = (uint8_t *)KFB_TC_USERS_DESC;
+    ct.table_json.len = strlen(KFB_TC_USERS_DESC);
     m = kfb_tc_call(fd, KFB_API_CREATE_TABLE, 0, 4, &ct.base,
                     &fluss__create_table_response__descriptor);
     ASSERT_TRUE(m != NULL);
@@ -727,7 +716,7 @@ TEST(tables_file_and_bad_config) {
                                         sizeof(err)), KFB_ERR_CONFIG);
     ASSERT_CONTAINS(err, "tables[0]");
     int bad_leaders[1] = {5};
-    ASSERT_ERR(kfb_fts_add_table(s, "d", "t", USERS_DESC, 1, bad_leaders, NULL, err, sizeof(err)),
+    ASSERT_ERR(kfb_fts_add_table(s, "d", "t", KFB_TC_USERS_DESC, 1, bad_leaders, NULL, err, sizeof(err)),
                KFB_ERR_CONFIG);
     ASSERT_CONTAINS(err, "not a tablet server");
     kfb_fluss_test_server_stop(s);

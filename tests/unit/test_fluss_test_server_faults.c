@@ -16,17 +16,6 @@
 #include "harness.h"
 #include "kv_batch.h"
 
-static const char *USERS_DESC =
-    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
-    "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false},\"id\":0},"
-    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"},\"id\":1}],"
-    "\"primary_key\":[\"id\"],\"highest_field_id\":1},"
-    "\"partition_key\":[],\"properties\":{},\"custom_properties\":{}}";
-
-#define BATCH_94                                                                          \
-    "28 00 00 00 00 d6 9d 42 f1 01 00 00 07 00 00 00 00 00 00 00 00 00 00 00 02 00 00 00" \
-    " 06 00 00 00 01 01 00 01 01 61 02 00 00 00 01 02"
-
 typedef struct fixture {
     kfb_fts_t *s;
     int64_t table_id;
@@ -42,10 +31,10 @@ static fixture_t setup(int ntablets) {
     f.s = kfb_fluss_test_server_start(&cfg, err, sizeof(err));
     if (!f.s) return f;
     int leaders[1] = {0};
-    if (kfb_fts_add_table(f.s, "demo", "users", USERS_DESC, 1, leaders, &f.table_id, err,
+    if (kfb_fts_add_table(f.s, "demo", "users", KFB_TC_USERS_DESC, 1, leaders, &f.table_id, err,
                           sizeof(err)) != KFB_ERR_OK)
         fprintf(stderr, "%s\n", err);
-    f.batch = kfb_test_unhex(BATCH_94, &f.batch_len);
+    f.batch = kfb_test_unhex(KFB_TC_BATCH_94, &f.batch_len);
     return f;
 }
 
@@ -434,7 +423,7 @@ TEST(control_protocol_commands) {
     ASSERT_TRUE(strncmp(r, "ERR ", 4) == 0);
     free(r);
     char line[1024];
-    snprintf(line, sizeof(line), "add-table demo t2 2 1,0 %s", USERS_DESC);
+    snprintf(line, sizeof(line), "add-table demo t2 2 1,0 %s", KFB_TC_USERS_DESC);
     r = kfb_fts_control(f.s, line);
     ASSERT_STREQ(r, "OK 2\n");
     free(r);
