@@ -23,6 +23,10 @@
  * NULL primary key, name STRING; unpartitioned, bucket key = primary key. */
 extern const char *const KFB_TC_USERS_DESC;
 
+/* A partitioned table (§12): id INT, dt STRING partition key, primary key (id, dt),
+ * so the physical primary key (and the key bytes) is id alone. */
+extern const char *const KFB_TC_PARTITIONED_DESC;
+
 /* The 44-byte KV batch of fluss-protocol.md §9.4 as kfb_test_unhex input (derived;
  * its CRC was computed with Java's CRC32C): schema 1, writer 7, sequence 0, two
  * records: upsert (1, "a") and delete id=2. */

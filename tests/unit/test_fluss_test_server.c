@@ -11,6 +11,7 @@
 
 #include "fluss_api.pb-c.h"
 #include "fluss_test_server.h"
+#include "fluss_ts_asserts.h"
 #include "fluss_ts_client.h"
 #include "harness.h"
 #include "bucketing.h"
@@ -243,9 +244,7 @@ TEST(init_writer_on_tablet_only) {
     ASSERT_CONTAINS(kfb_test_log_captured(), "Received unknown API key 1026 on the coordinator");
     kfb_test_log_capture_stop();
     close(fd);
-    kfb_fts_stats_t st;
-    kfb_fts_get_stats(s, &st);
-    ASSERT_EQ_INT(st.dropped, 1);
+    ASSERT_EQ_INT(stats_of(s).dropped, 1);
     kfb_fluss_test_server_stop(s);
 }
 
@@ -260,15 +259,10 @@ TEST(put_kv_golden_batch_applies_and_dumps) {
     ASSERT_EQ_INT(put_code(fd, 1, id, 0, batch, n, &leo), 0);
     /* one insert -> 1 changelog record; deleting an absent key adds none */
     ASSERT_EQ_INT(leo, 1);
-    char *dump = kfb_fts_dump_table_json(s, "demo", "users");
-    ASSERT_TRUE(dump != NULL);
-    ASSERT_CONTAINS(dump, "\"row_count\":1,\"rows\":{\"01\":{\"id\": 1, \"name\": \"a\"}}");
-    ASSERT_CONTAINS(dump, "\"log_end_offset\":1");
-    free(dump);
-    kfb_fts_stats_t st;
-    kfb_fts_get_stats(s, &st);
-    ASSERT_EQ_INT(st.batches_applied, 1);
-    ASSERT_EQ_INT(st.records_applied, 2);
+    assert_users_dump(s, "\"row_count\":1,\"rows\":{\"01\":{\"id\": 1, \"name\": \"a\"}}");
+    assert_users_dump(s, "\"log_end_offset\":1");
+    ASSERT_EQ_INT(stats_of(s).batches_applied, 1);
+    ASSERT_EQ_INT(stats_of(s).records_applied, 2);
     free(batch);
     close(fd);
     kfb_fluss_test_server_stop(s);
@@ -292,9 +286,7 @@ TEST(changelog_offsets_insert_update_delete) {
     ASSERT_EQ_INT(put_code(fd, 2, id, 0, b, n, &leo), 0);
     ASSERT_EQ_INT(leo, 5);
     free(b);
-    char *dump = kfb_fts_dump_table_json(s, "demo", "users");
-    ASSERT_CONTAINS(dump, "\"rows\":{}");
-    free(dump);
+    assert_users_dump(s, "\"rows\":{}");
     close(fd);
     kfb_fluss_test_server_stop(s);
 }
@@ -315,13 +307,9 @@ TEST(duplicate_batch_acknowledged_not_applied) {
     /* Resending seq 0: success with its original offset, and key 1 stays deleted. */
     ASSERT_EQ_INT(put_code(fd, 3, id, 0, b0, n, &leo2), 0);
     ASSERT_EQ_INT(leo2, leo0);
-    char *dump = kfb_fts_dump_table_json(s, "demo", "users");
-    ASSERT_CONTAINS(dump, "\"rows\":{}");
-    free(dump);
-    kfb_fts_stats_t st;
-    kfb_fts_get_stats(s, &st);
-    ASSERT_EQ_INT(st.duplicates, 1);
-    ASSERT_EQ_INT(st.batches_applied, 2);
+    assert_users_dump(s, "\"rows\":{}");
+    ASSERT_EQ_INT(stats_of(s).duplicates, 1);
+    ASSERT_EQ_INT(stats_of(s).batches_applied, 2);
     free(b0);
     free(b1);
     close(fd);
@@ -411,9 +399,7 @@ TEST(bad_crc_bad_row_wrong_bucket_rejected) {
     b = make_batch(-1, -1, 2, r300, 1, &n);
     ASSERT_EQ_INT(put_code(fd, 5, id, 5, b, n, NULL), 9);
     free(b);
-    char *dump = kfb_fts_dump_table_json(s, "demo", "users");
-    ASSERT_CONTAINS(dump, "\"row_count\":1,");
-    free(dump);
+    assert_users_dump(s, "\"row_count\":1,");
     close(fd);
     kfb_fluss_test_server_stop(s);
 }
@@ -548,9 +534,7 @@ TEST(unparsable_body_gets_no_response) {
     ASSERT_CONTAINS(kfb_test_log_captured(), "Error while parsing request (ApiVersions");
     kfb_test_log_capture_stop();
     kfb_buf_free(&f);
-    kfb_fts_stats_t st;
-    kfb_fts_get_stats(s, &st);
-    ASSERT_EQ_INT(st.dropped, 3);
+    ASSERT_EQ_INT(stats_of(s).dropped, 3);
     close(fd);
     kfb_fluss_test_server_stop(s);
 }
@@ -746,9 +730,7 @@ TEST(offline_feed_bytes) {
     ASSERT_TRUE(n > 1 && buf[0] == 0);
     ASSERT_TRUE(kfb_fts_feed_bytes(s, 0, buf + 1, n - 1) > 0);
     ASSERT_EQ_INT(kfb_fts_api_calls(s, KFB_API_PUT_KV), 1);
-    char *dump = kfb_fts_dump_table_json(s, "demo", "users");
-    ASSERT_CONTAINS(dump, "\"row_count\":1,");
-    free(dump);
+    assert_users_dump(s, "\"row_count\":1,");
     uint8_t shortf[] = {0, 0, 0, 2, 0x03, 0xe8};
     ASSERT_EQ_INT(kfb_fts_feed_bytes(s, 0, shortf, sizeof(shortf)), -1);
     kfb_fluss_test_server_stop(s);
@@ -819,16 +801,8 @@ TEST(first_row_merge_engine_and_overwrite_mode) {
     kfb_fluss_test_server_stop(s);
 }
 
-/* Partitioned table (§12): id INT, dt STRING partition key, PK (id, dt) -> the
- * physical PK (and key bytes) is id alone. Rows hand-encoded per §6.2. */
-static const char *PART_DESC =
-    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
-    "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}},"
-    "{\"name\":\"dt\",\"data_type\":{\"type\":\"STRING\",\"nullable\":false}},"
-    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"}}],"
-    "\"primary_key\":[\"id\",\"dt\"]},\"partition_key\":[\"dt\"],\"properties\":{},"
-    "\"custom_properties\":{}}";
-
+/* Partitioned table (KFB_TC_PARTITIONED_DESC): the physical PK (and key bytes) is
+ * id alone. Rows hand-encoded per §6.2. */
 static Fluss__MetadataResponse *partition_metadata(int fd, int32_t id, const char *name,
                                                    int64_t pid) {
     Fluss__PbPhysicalTablePath pp = FLUSS__PB_PHYSICAL_TABLE_PATH__INIT;
@@ -859,7 +833,8 @@ TEST(partitioned_table) {
     add_users(s, 1, NULL);
     char err[256];
     int64_t tid;
-    ASSERT_OK(kfb_fts_add_table(s, "demo", "p", PART_DESC, 2, NULL, &tid, err, sizeof(err)));
+    ASSERT_OK(kfb_fts_add_table(s, "demo", "p", KFB_TC_PARTITIONED_DESC, 2, NULL, &tid, err,
+                                sizeof(err)));
     int fd = kfb_tc_connect(kfb_fts_port(s, KFB_FTS_COORDINATOR));
     Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
     tp.database_name = "demo";

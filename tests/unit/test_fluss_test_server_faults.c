@@ -12,6 +12,7 @@
 
 #include "fluss_api.pb-c.h"
 #include "fluss_test_server.h"
+#include "fluss_ts_asserts.h"
 #include "fluss_ts_client.h"
 #include "harness.h"
 #include "kv_batch.h"
@@ -161,10 +162,8 @@ TEST(fault_error_after_apply_then_duplicate) {
     ASSERT_EQ_INT(row_count(&f), 1);
     /* §16: the client's resend is acknowledged as a duplicate */
     ASSERT_EQ_INT(put(fd, 2, &f), 0);
-    kfb_fts_stats_t st;
-    kfb_fts_get_stats(f.s, &st);
-    ASSERT_EQ_INT(st.duplicates, 1);
-    ASSERT_EQ_INT(st.batches_applied, 1);
+    ASSERT_EQ_INT(stats_of(f.s).duplicates, 1);
+    ASSERT_EQ_INT(stats_of(f.s).batches_applied, 1);
     close(fd);
     teardown(&f);
 }
@@ -225,9 +224,7 @@ TEST(fault_drop_before_and_after_apply) {
     ASSERT_EQ_INT(row_count(&f), 1); /* applied although never acknowledged */
     fd = kfb_tc_connect(kfb_fts_port(f.s, 0));
     ASSERT_EQ_INT(put(fd, 3, &f), 0); /* the retry is a duplicate */
-    kfb_fts_stats_t st;
-    kfb_fts_get_stats(f.s, &st);
-    ASSERT_EQ_INT(st.duplicates, 1);
+    ASSERT_EQ_INT(stats_of(f.s).duplicates, 1);
     close(fd);
     teardown(&f);
 }
@@ -308,12 +305,8 @@ TEST(move_leader) {
     /* bucket state (rows, writer state) moves with the leadership, as replicas
      * share the changelog: the resend is a duplicate on the new leader */
     ASSERT_EQ_INT(put(fd1, 3, &f), 0);
-    kfb_fts_stats_t st;
-    kfb_fts_get_stats(f.s, &st);
-    ASSERT_EQ_INT(st.duplicates, 1);
-    char *d = kfb_fts_dump_table_json(f.s, "demo", "users");
-    ASSERT_CONTAINS(d, "\"leader\":1,\"leader_epoch\":1");
-    free(d);
+    ASSERT_EQ_INT(stats_of(f.s).duplicates, 1);
+    assert_users_dump(f.s, "\"leader\":1,\"leader_epoch\":1");
     ASSERT_ERR(kfb_fts_move_leader(f.s, f.table_id, -1, 0, 7, err, sizeof(err)),
                KFB_ERR_INVALID_ARG);
     ASSERT_ERR(kfb_fts_move_leader(f.s, 99, -1, 0, 0, err, sizeof(err)), KFB_ERR_NOT_FOUND);
