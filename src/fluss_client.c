@@ -64,8 +64,6 @@ typedef struct call {
     pthread_cond_t cond;
 } call_t;
 
-static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
-
 /* ------------------------------------------------------------ conf, nodes */
 
 void kfb_fluss_client_conf_init(kfb_fluss_client_conf_t *conf) {
@@ -855,23 +853,21 @@ kfb_fluss_client_t *kfb_fluss_client_new(const kfb_fluss_client_conf_t *conf, ch
     pthread_cond_init(&c->done_cond, NULL);
     c->writer_id = c->writer_id_pub = -1;
     c->rng = (uint64_t)kfb_fluss_now_ms();
-    c->bootstrap = xstrdup(conf->bootstrap_servers);
-    c->client_name = xstrdup(conf->client_name);
-    c->client_version = xstrdup(conf->client_version);
-    c->sasl_user = xstrdup(conf->sasl_username);
-    c->sasl_pass = xstrdup(conf->sasl_password);
+    c->bootstrap = strdup(conf->bootstrap_servers);
     c->conf.bootstrap_servers = c->bootstrap;
-    c->conf.client_name = c->client_name;
-    c->conf.client_version = c->client_version;
-    c->conf.sasl_username = c->sasl_user;
-    c->conf.sasl_password = c->sasl_pass;
+    if (kfb_fluss_ident_adopt(&c->id, &c->conf.client_name, &c->conf.client_version,
+                              &c->conf.sasl_username, &c->conf.sasl_password) < 0) {
+        snprintf(errstr, errstr_size, "fluss client: out of memory");
+        kfb_fluss_client_destroy(c);
+        return NULL;
+    }
     if (!c->conf.max_request_bytes) c->conf.max_request_bytes = 10 * 1024 * 1024;
     if (!c->conf.queue_max_bytes) c->conf.queue_max_bytes = (size_t)256 * 1024 * 1024;
     kfb_fluss_conn_conf_init(&c->cconf);
-    if (c->client_name) c->cconf.client_name = c->client_name;
-    if (c->client_version) c->cconf.client_version = c->client_version;
-    c->cconf.sasl_username = c->sasl_user;
-    c->cconf.sasl_password = c->sasl_pass;
+    if (c->id.client_name) c->cconf.client_name = c->id.client_name;
+    if (c->id.client_version) c->cconf.client_version = c->id.client_version;
+    c->cconf.sasl_username = c->id.sasl_user;
+    c->cconf.sasl_password = c->id.sasl_pass;
     if (conf->connect_timeout_ms > 0) c->cconf.connect_timeout_ms = conf->connect_timeout_ms;
     if (conf->reconnect_backoff_ms > 0) c->cconf.backoff_ms = conf->reconnect_backoff_ms;
     if (conf->reconnect_backoff_max_ms > 0) c->cconf.backoff_max_ms = conf->reconnect_backoff_max_ms;
@@ -946,11 +942,7 @@ void kfb_fluss_client_destroy(kfb_fluss_client_t *c) {
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->done_cond);
     free(c->bootstrap);
-    free(c->client_name);
-    free(c->client_version);
-    if (c->sasl_pass) memset(c->sasl_pass, 0, strlen(c->sasl_pass));
-    free(c->sasl_user);
-    free(c->sasl_pass);
+    kfb_fluss_ident_free(&c->id);
     free(c);
 }
 

@@ -73,7 +73,8 @@ typedef struct call call_t;
 struct kfb_fluss_client {
     kfb_fluss_client_conf_t conf;
     kfb_fluss_conn_conf_t cconf;
-    char *bootstrap, *client_name, *client_version, *sasl_user, *sasl_pass;
+    char *bootstrap;
+    kfb_fluss_ident_t id; /* the identity strings of conf point here */
 
     pthread_t thread;
     int thread_started;
