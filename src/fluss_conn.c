@@ -685,7 +685,8 @@ static void do_write(kfb_fluss_conn_t *c) {
 static kfb_err_t conn_send(kfb_fluss_conn_t *c, int16_t api_key, int api_version,
                            const ProtobufCMessage *body, const uint8_t *raw, size_t raw_len,
                            int timeout_ms, int64_t now_ms, kfb_fluss_conn_cb_t cb, void *opaque) {
-    if (!c || timeout_ms < 0) return KFB_ERR_INVALID_ARG;
+    /* a request is a protobuf message or raw body bytes (raw may be empty, never missing) */
+    if (!c || timeout_ms < 0 || (!body && raw_len && !raw)) return KFB_ERR_INVALID_ARG;
     conn_req_t r = {0};
     r.api_key = api_key;
     r.api_version = api_version;
@@ -710,7 +711,7 @@ static kfb_err_t conn_send(kfb_fluss_conn_t *c, int16_t api_key, int api_version
         if (!r.body) return KFB_ERR_NOMEM;
         if (body)
             r.body_len = protobuf_c_message_pack(body, r.body);
-        else
+        else if (raw) /* checked above; spelled out for the optimizer's nonnull analysis */
             memcpy(r.body, raw, r.body_len = n);
     }
     if (vec_push(&c->queued, &r) != KFB_ERR_OK) {
