@@ -195,4 +195,8 @@ int kfb_mapper_key_is_compacted(const kfb_mapper_t *m);
 /* Plans compiled so far (one per writer schema id and role), for tests and metrics. */
 size_t kfb_mapper_plan_count(const kfb_mapper_t *m);
 
+/* Testing hook: 0 turns the fused path off (every message takes the general path), so
+ * tests can compare both on the same messages; 1 (the default) turns it back on. */
+void kfb_mapper_set_fused_for_testing(kfb_mapper_t *m, int enabled);
+
 #endif

@@ -864,6 +864,185 @@ static int same_bytes(const kfb_buf_t *a, const uint8_t *p, size_t n) {
     return a->len == n && (n == 0 || !memcmp(a->data, p, n));
 }
 
+/* ---------------------------------------------------------------------------------- */
+/* Fused path: Avro straight into the value row                                        */
+/* ---------------------------------------------------------------------------------- */
+
+/* Writes a decoded slot with the column's op (the encodings of write_row_fast, §6.2).
+ * Returns NULL for ops the fused path does not take. */
+static inline uint8_t *put_slot(uint8_t *p, uint8_t op, const slot_t *v) {
+    switch (op) {
+    case OP_BOOL: *p++ = v->v.i64 != 0; return p;
+    case OP_I8: *p++ = (uint8_t)v->v.i64; return p;
+    case OP_I16: kfb_put_le16(p, (uint16_t)v->v.i64); return p + 2;
+    case OP_V32: return p + kfb_varint32_write(p, (uint32_t)v->v.i64);
+    case OP_V64: return p + kfb_varint64_write(p, (uint64_t)v->v.i64);
+    case OP_DEC64: return p + kfb_varint64_write(p, (uint64_t)v->v.dec.unscaled);
+    case OP_F32: kfb_put_le32(p, kfb_float_bits(v->v.f32)); return p + 4;
+    case OP_F64: kfb_put_le64(p, kfb_double_bits(v->v.f64)); return p + 8;
+    case OP_BYTES:
+        if (KFB_UNLIKELY(v->v.b.n > INT32_MAX)) return NULL;
+        p += kfb_varint32_write(p, (uint32_t)v->v.b.n);
+        if (v->v.b.n) memcpy(p, v->v.b.p, v->v.b.n);
+        return p + v->v.b.n;
+    case OP_DEC_BYTES:
+        p += kfb_varint32_write(p, v->v.dec.nbytes);
+        memcpy(p, v->v.dec.bytes, v->v.dec.nbytes);
+        return p + v->v.dec.nbytes;
+    case OP_TS3: return p + kfb_varint64_write(p, (uint64_t)v->v.ts.ms);
+    case OP_TS9:
+        p += kfb_varint64_write(p, (uint64_t)v->v.ts.ms);
+        return p + kfb_varint32_write(p, (uint32_t)v->v.ts.nano);
+    default: return NULL;
+    }
+}
+
+/* Decodes an Avro body with the plan's fused ops into m->fused_row (a value row) and fills
+ * res->out[0]. Returns 0 on success; 1 when anything is off, leaving the message to the
+ * general path, which decides (and words) the outcome. `bound` caps the row size: the
+ * fixed-size bound plus the body length (every string/bytes payload is in the body) plus
+ * the enum symbols. */
+static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, size_t body_len,
+                     kfb_mapper_result_t *res) {
+    const kfb_table_desc_t *td = m->td;
+    kfb_buf_t *rb = &m->fused_row;
+    rb->len = 0;
+    if (KFB_UNLIKELY(kfb_buf_reserve(rb, m->row_fixed_max + body_len + pl->enum_bound))) return 1;
+    uint8_t *const base = rb->data;
+    const size_t nb = (td->column_count + 7) / 8;
+    memcpy(base, pl->fused_bitmap, nb);
+    uint8_t *p = base + nb;
+    uint32_t koff[FUSED_MAX_KEY], klen[FUSED_MAX_KEY];
+    kfb_avro_cursor_t c;
+    kfb_avro_cursor_init(&c, body, body_len);
+    const fop_t *op = pl->fops, *const op_end = op + pl->n_fops;
+    for (; op < op_end; op++) {
+        uint8_t *const fs = p;
+        if (op->is_union) {
+            uint32_t b;
+            if (KFB_UNLIKELY(kfb_avro_read_union_index(&c, op->n_branches, &b))) return 1;
+            if ((int32_t)b == op->null_branch) {
+                if (KFB_UNLIKELY(!op->null_ok)) return 1;
+                base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
+                continue;
+            }
+            if (KFB_UNLIKELY((int32_t)b != op->value_branch)) return 1;
+        }
+        switch (op->kind) {
+        case F_SKIP:
+            if (KFB_UNLIKELY(kfb_avro_skip(&c, op->step->type))) return 1;
+            continue;
+        case F_LONG_V64: {
+            int64_t v;
+            if (KFB_UNLIKELY(kfb_avro_read_long(&c, &v))) return 1;
+            p += kfb_varint64_write(p, (uint64_t)v);
+            break;
+        }
+        case F_INT_V32:
+        case F_INT_V64: {
+            int32_t v;
+            if (KFB_UNLIKELY(kfb_avro_read_int(&c, &v))) return 1;
+            if (op->kind == F_INT_V32) p += kfb_varint32_write(p, (uint32_t)v);
+            else p += kfb_varint64_write(p, (uint64_t)(int64_t)v);
+            break;
+        }
+        case F_STR:
+        case F_BYTES: {
+            const uint8_t *d;
+            size_t n;
+            if (KFB_UNLIKELY(kfb_avro_read_bytes(&c, &d, &n))) return 1;
+            if (op->kind == F_STR && KFB_UNLIKELY(!is_ascii(d, n)) &&
+                kfb_avro_utf8_check(d, n) != n)
+                return 1;
+            if (KFB_UNLIKELY(n > INT32_MAX)) return 1;
+            p += kfb_varint32_write(p, (uint32_t)n);
+            kfb_kv_batch_copy_(p, d, n);
+            p += n;
+            break;
+        }
+        case F_F64: {
+            if (KFB_UNLIKELY(kfb_avro_remaining(&c) < 8)) return 1;
+            uint64_t bits = kfb_get_le64(c.p);
+            c.p += 8;
+            if (op->key_pos >= 0 && isnan(kfb_bits_double(bits))) return 1;
+            kfb_put_le64(p, bits);
+            p += 8;
+            break;
+        }
+        case F_F32: {
+            if (KFB_UNLIKELY(kfb_avro_remaining(&c) < 4)) return 1;
+            uint32_t bits = kfb_get_le32(c.p);
+            c.p += 4;
+            if (op->key_pos >= 0 && isnan(kfb_bits_float(bits))) return 1;
+            kfb_put_le32(p, bits);
+            p += 4;
+            break;
+        }
+        case F_BOOL: {
+            if (KFB_UNLIKELY(c.p >= c.end || *c.p > 1)) return 1;
+            *p++ = *c.p++;
+            break;
+        }
+        default: { /* F_GENERIC */
+            slot_t sl;
+            uint8_t pres;
+            if (KFB_UNLIKELY(run_column(m, op->step, &c, &sl, &pres))) return 1;
+            if (!pres) {
+                if (KFB_UNLIKELY(!op->null_ok)) return 1;
+                base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
+                continue;
+            }
+            if (op->key_pos >= 0 && ((op->col_op == OP_F32 && isnan(sl.v.f32)) ||
+                                     (op->col_op == OP_F64 && isnan(sl.v.f64))))
+                return 1;
+            p = put_slot(p, op->col_op, &sl);
+            if (KFB_UNLIKELY(!p)) return 1;
+            break;
+        }
+        }
+        if (op->key_pos >= 0) {
+            koff[op->key_pos] = (uint32_t)(fs - base);
+            klen[op->key_pos] = (uint32_t)(p - fs);
+        }
+    }
+    if (KFB_UNLIKELY(c.p != c.end)) return 1;
+    rb->len = (size_t)(p - base);
+
+    kfb_mapped_t *o = &res->out[0];
+    if (pl->n_key == 1) {
+        o->key = base + koff[0];
+        o->key_len = klen[0];
+    } else {
+        kfb_buf_t *kb = &m->keybuf[0];
+        kb->len = 0;
+        size_t total = 0;
+        for (size_t k = 0; k < pl->n_key; k++) total += klen[k];
+        if (KFB_UNLIKELY(kfb_buf_reserve(kb, total))) return 1;
+        for (size_t k = 0; k < pl->n_key; k++) {
+            memcpy(kb->data + kb->len, base + koff[k], klen[k]);
+            kb->len += klen[k];
+        }
+        o->key = kb->data;
+        o->key_len = kb->len;
+    }
+    o->bucket = kfb_key_plan_bucket(&m->keys, o->key, o->key_len, td->bucket_count);
+    if (KFB_UNLIKELY(o->bucket < 0)) return 1;
+    o->op = KFB_OP_UPSERT;
+    o->bucket_key = o->key;
+    o->bucket_key_len = o->key_len;
+    o->partition = NULL;
+    o->target_columns = pl->target_columns;
+    o->n_target_columns = pl->target_columns ? pl->n_target : 0;
+    m->out_slotset[0] = 0;
+    res->n = 1;
+    m->fused_ok = 1;
+    return 0;
+}
+
+void kfb_mapper_set_fused_for_testing(kfb_mapper_t *m, int enabled) {
+    m->fused_disabled = !enabled;
+}
+
 kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
                          const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
                          kfb_mapper_result_t *res, char *errstr, size_t errstr_size) {
@@ -871,6 +1050,19 @@ kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
     m->origin = origin;
     m->errstr = errstr;
     m->errstr_size = errstr_size;
+    m->fused_ok = 0;
+    /* Fused path: same schema as the previous message and a plan that allows it. The
+     * Confluent header test is kfb_confluent_parse's success condition; the id equals a
+     * compiled plan's, so it is not negative. */
+    const plan_t *lp = m->last_plan;
+    if (KFB_LIKELY(value && lp && lp->fops && value_len >= KFB_CONFLUENT_HEADER_SIZE &&
+                   value[0] == KFB_CONFLUENT_MAGIC &&
+                   (int32_t)kfb_get_be32(value + 1) == lp->schema_id && !m->fused_disabled)) {
+        m->value_plan = lp;
+        if (KFB_LIKELY(run_fused(m, lp, value + KFB_CONFLUENT_HEADER_SIZE,
+                                 value_len - KFB_CONFLUENT_HEADER_SIZE, res) == 0))
+            return KFB_ERR_OK;
+    }
     m->value_plan = NULL;
     res->n = 0;
     memset(m->present[0], 0, ncol);
@@ -1061,6 +1253,11 @@ kfb_err_t kfb_mapper_write_value(kfb_mapper_t *m, const kfb_mapper_result_t *res
     const kfb_table_desc_t *td = m->td;
     int set = m->out_slotset[i];
     size_t start = out->len;
+    if (KFB_LIKELY(m->fused_ok && i == 0)) {
+        if (KFB_UNLIKELY(kfb_buf_append(out, m->fused_row.data, m->fused_row.len)))
+            return rec_err(m, KFB_ERR_NOMEM, NULL, "cannot write the value row: out of memory");
+        return KFB_ERR_OK;
+    }
     if (KFB_LIKELY(m->fast_rows)) return write_row_fast(m, set, out);
     kfb_row_writer_t w;
     kfb_err_t e = kfb_row_writer_begin(&w, out, (uint32_t)td->column_count);
@@ -1093,6 +1290,16 @@ kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t 
     }
     const kfb_mapped_t *o = &res->out[i];
     if (o->op == KFB_OP_SKIP) return KFB_ERR_OK;
+    if (KFB_LIKELY(m->fused_ok && i == 0 && o->op == KFB_OP_UPSERT)) {
+        /* the row is already encoded: one inline append, same record bytes as
+         * begin_record + row + end_record, and the batch is unchanged on error */
+        kfb_err_t e = kfb_kv_batch_append(batch, o->key, o->key_len, m->fused_row.data,
+                                          m->fused_row.len);
+        if (KFB_UNLIKELY(e))
+            kfb_mapper_set_err_(errstr, errstr_size, "cannot add the record to the batch: %s",
+                                kfb_err_message(e));
+        return e;
+    }
     kfb_buf_t *vb;
     kfb_err_t e = kfb_kv_batch_begin_record(batch, o->key, o->key_len, &vb);
     if (e) {
