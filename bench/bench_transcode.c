@@ -39,7 +39,7 @@ void *realloc(void *p, size_t n) {
 }
 
 #define NMSG 1024
-#define ROUNDS 2000L
+#define ROUNDS_DEFAULT 2000L
 
 static double now(void) {
     struct timespec ts;
@@ -93,6 +93,9 @@ static const char *const cities[4] = {"Amsterdam", "Berlin", "Copenhagen", "Dubl
 
 int main(void) {
     kfb_log_set_level(KFB_LOG_ERROR);
+    /* BENCH_ROUNDS shortens the run, e.g. under valgrind --tool=callgrind */
+    const char *env_rounds = getenv("BENCH_ROUNDS");
+    const long ROUNDS = env_rounds && atol(env_rounds) > 0 ? atol(env_rounds) : ROUNDS_DEFAULT;
     static uint8_t msgs[NMSG][128];
     static size_t lens[NMSG];
     for (long i = 0; i < NMSG; i++) {

@@ -55,6 +55,7 @@ static void plan_free(plan_t *p) {
     free(p->desc);
     free(p->fops);
     free(p->fused_bitmap);
+    free(p->fused_off);
     free(p);
 }
 
@@ -671,10 +672,12 @@ static int build_fused(kfb_mapper_t *m, plan_t *p) {
     if (keys_seen != td->physical_primary_key_count) return 0;
     size_t nb = (td->column_count + 7) / 8;
     fop_t *ops = calloc(p->steps.n ? p->steps.n : 1, sizeof(*ops));
-    uint8_t *bm = calloc(nb ? nb : 1, 1);
-    if (!ops || !bm) {
+    uint8_t *bm = calloc(nb < 8 ? 8 : nb, 1); /* run_fused copies 8 bytes */
+    uint32_t *off = calloc(p->steps.n + 1, sizeof(*off));
+    if (!ops || !bm || !off) {
         free(ops);
         free(bm);
+        free(off);
         return -1;
     }
     /* columns without a field are null in every row (compile_finish let through only
@@ -695,7 +698,10 @@ static int build_fused(kfb_mapper_t *m, plan_t *p) {
         bm[col >> 3] &= (uint8_t)~(1u << (col & 7));
         o->col_op = m->col_op[col];
         for (size_t k = 0; k < td->physical_primary_key_count; k++)
-            if (td->physical_primary_key[k] == col) o->key_pos = (int8_t)k;
+            if (td->physical_primary_key[k] == col) {
+                o->key_pos = (int8_t)k;
+                p->key_ops[k] = (uint32_t)i;
+            }
         o->null_ok = o->key_pos < 0 &&
                      (td->column_types[col].nullable || col == td->auto_increment_column);
         o->kind = (uint8_t)fused_kind(m, s);
@@ -709,7 +715,9 @@ static int build_fused(kfb_mapper_t *m, plan_t *p) {
     p->fops = ops;
     p->n_fops = p->steps.n;
     p->fused_bitmap = bm;
+    p->fused_off = off;
     p->n_key = td->physical_primary_key_count;
+    p->bucket_fastmod = UINT64_MAX / (uint64_t)td->bucket_count + 1;
     return 0;
 }
 

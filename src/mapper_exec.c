@@ -897,6 +897,82 @@ static inline uint8_t *put_slot(uint8_t *p, uint8_t op, const slot_t *v) {
     }
 }
 
+/* Avro varint of at most 8 bytes, read from 8 readable bytes at p: returns its length
+ * (1..8) and the raw (still zigzagged) value, or 0 when it is longer (the caller then takes
+ * the checked reader). The 7-bit groups are packed by three mask-and-shift steps (pairs,
+ * quads, halves) instead of a loop with a branch per byte. */
+static inline unsigned varint8_read(const uint8_t *p, uint64_t *out) {
+    uint64_t w = kfb_get_le64(p);
+    uint64_t stop = ~w & 0x8080808080808080ULL;
+    if (KFB_UNLIKELY(!stop)) return 0;
+    unsigned len = ((unsigned)__builtin_ctzll(stop) >> 3) + 1;
+    uint64_t x = len == 8 ? w : w & ((1ULL << (8 * len)) - 1);
+    x &= 0x7f7f7f7f7f7f7f7fULL;
+    x = ((x & 0x7f007f007f007f00ULL) >> 1) | (x & 0x007f007f007f007fULL);
+    x = ((x & 0x3fff00003fff0000ULL) >> 2) | (x & 0x00003fff00003fffULL);
+    x = ((x & 0x0fffffff00000000ULL) >> 4) | (x & 0x000000000fffffffULL);
+    *out = x;
+    return len;
+}
+
+/* Unsigned LEB128 of v (the bytes of kfb_varint64_write): values below 2^56 are spread into
+ * 7-bit groups by the inverse of varint8_read's steps and stored with one 8-byte write, so
+ * the destination needs 8 writable bytes (the fused row reserves slack for it). */
+static inline uint8_t *varint_put(uint8_t *p, uint64_t v) {
+    if (KFB_LIKELY(v < (1ULL << 56))) {
+        unsigned bits = 64 - (unsigned)__builtin_clzll(v | 1);
+        unsigned len = (bits + 6) / 7;
+        uint64_t x = v;
+        x = (x & 0x000000000fffffffULL) | ((x & 0x00fffffff0000000ULL) << 4);
+        x = (x & 0x00003fff00003fffULL) | ((x & 0x0fffc0000fffc000ULL) << 2);
+        x = (x & 0x007f007f007f007fULL) | ((x & 0x3f803f803f803f80ULL) << 1);
+        x |= 0x8080808080808080ULL & ((1ULL << (8 * (len - 1))) - 1);
+        kfb_put_le64(p, x);
+        return p + len;
+    }
+    return p + kfb_varint64_write(p, v);
+}
+
+/* Avro long (zigzag varint) with the 8-byte fast read; the checked reader otherwise. */
+static inline int fused_read_long(kfb_avro_cursor_t *c, int64_t *v) {
+    uint64_t u;
+    unsigned n;
+    if (KFB_LIKELY(kfb_avro_remaining(c) >= 8 && (n = varint8_read(c->p, &u)) != 0)) {
+        c->p += n;
+        *v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+        return 0;
+    }
+    return kfb_avro_read_long(c, v) != KFB_ERR_OK;
+}
+
+/* Avro int: as fused_read_long, and a 5-byte encoding must not carry bits past 32
+ * (the checked reader decides everything else, errors included). */
+static inline int fused_read_int(kfb_avro_cursor_t *c, int32_t *v) {
+    uint64_t u;
+    unsigned n;
+    if (KFB_LIKELY(kfb_avro_remaining(c) >= 8 && (n = varint8_read(c->p, &u)) != 0 &&
+                   u <= 0xffffffffULL && n <= 5)) {
+        c->p += n;
+        uint32_t u32 = (uint32_t)u;
+        *v = (int32_t)(u32 >> 1) ^ -(int32_t)(u32 & 1);
+        return 0;
+    }
+    return kfb_avro_read_int(c, v) != KFB_ERR_OK;
+}
+
+/* is_ascii for a string that ends before `end`: strings of up to 16 bytes with 16 readable
+ * bytes from their start (inside the message) are tested with two masked 8-byte loads. */
+static inline int fused_ascii(const uint8_t *d, size_t n, const uint8_t *end) {
+    if (KFB_LIKELY(n <= 16 && (size_t)(end - d) >= 16)) {
+        uint64_t a = kfb_get_le64(d), b = kfb_get_le64(d + 8);
+        /* n < 8: keep n bytes of a, none of b; n >= 8: all of a, n - 8 bytes of b */
+        uint64_t ma = n >= 8 ? ~0ULL : (1ULL << (8 * n)) - 1;
+        uint64_t mb = n <= 8 ? 0 : n == 16 ? ~0ULL : (1ULL << (8 * (n - 8))) - 1;
+        return (((a & ma) | (b & mb)) & 0x8080808080808080ULL) == 0;
+    }
+    return is_ascii(d, n);
+}
+
 /* Decodes an Avro body with the plan's fused ops into m->fused_row (a value row) and fills
  * res->out[0]. Returns 0 on success; 1 when anything is off, leaving the message to the
  * general path, which decides (and words) the outcome. `bound` caps the row size: the
@@ -907,17 +983,25 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
     const kfb_table_desc_t *td = m->td;
     kfb_buf_t *rb = &m->fused_row;
     rb->len = 0;
-    if (KFB_UNLIKELY(kfb_buf_reserve(rb, m->row_fixed_max + body_len + pl->enum_bound))) return 1;
+    m->fused_ok = 0;
+    if (KFB_UNLIKELY(kfb_buf_reserve(rb, m->row_fixed_max + body_len + pl->enum_bound + 8)))
+        return 1;
     uint8_t *const base = rb->data;
     const size_t nb = (td->column_count + 7) / 8;
-    memcpy(base, pl->fused_bitmap, nb);
+    /* the bitmap array has at least 8 bytes and the row 8 bytes of slack: one move for
+     * tables of up to 64 columns */
+    if (KFB_LIKELY(nb <= 8)) memcpy(base, pl->fused_bitmap, 8);
+    else memcpy(base, pl->fused_bitmap, nb);
     uint8_t *p = base + nb;
-    uint32_t koff[FUSED_MAX_KEY], klen[FUSED_MAX_KEY];
+    /* end offset of each op's bytes; a key column's bytes run from the previous op's end */
+    uint32_t *const off = pl->fused_off;
     kfb_avro_cursor_t c;
     kfb_avro_cursor_init(&c, body, body_len);
-    const fop_t *op = pl->fops, *const op_end = op + pl->n_fops;
-    for (; op < op_end; op++) {
-        uint8_t *const fs = p;
+    const fop_t *const ops = pl->fops;
+    const size_t n_ops = pl->n_fops;
+    for (size_t i = 0; i < n_ops; i++) {
+        const fop_t *const op = &ops[i];
+        off[i] = (uint32_t)(p - base);
         if (op->is_union) {
             uint32_t b;
             if (KFB_UNLIKELY(kfb_avro_read_union_index(&c, op->n_branches, &b))) return 1;
@@ -934,16 +1018,16 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
             continue;
         case F_LONG_V64: {
             int64_t v;
-            if (KFB_UNLIKELY(kfb_avro_read_long(&c, &v))) return 1;
-            p += kfb_varint64_write(p, (uint64_t)v);
+            if (KFB_UNLIKELY(fused_read_long(&c, &v))) return 1;
+            p = varint_put(p, (uint64_t)v);
             break;
         }
         case F_INT_V32:
         case F_INT_V64: {
             int32_t v;
-            if (KFB_UNLIKELY(kfb_avro_read_int(&c, &v))) return 1;
-            if (op->kind == F_INT_V32) p += kfb_varint32_write(p, (uint32_t)v);
-            else p += kfb_varint64_write(p, (uint64_t)(int64_t)v);
+            if (KFB_UNLIKELY(fused_read_int(&c, &v))) return 1;
+            /* INTEGER: the 32-bit pattern (a negative int is 5 bytes); BIGINT: 64 bits */
+            p = varint_put(p, op->kind == F_INT_V32 ? (uint64_t)(uint32_t)v : (uint64_t)(int64_t)v);
             break;
         }
         case F_STR:
@@ -951,7 +1035,7 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
             const uint8_t *d;
             size_t n;
             if (KFB_UNLIKELY(kfb_avro_read_bytes(&c, &d, &n))) return 1;
-            if (op->kind == F_STR && KFB_UNLIKELY(!is_ascii(d, n)) &&
+            if (op->kind == F_STR && KFB_UNLIKELY(!fused_ascii(d, n, c.end)) &&
                 kfb_avro_utf8_check(d, n) != n)
                 return 1;
             if (KFB_UNLIKELY(n > INT32_MAX)) return 1;
@@ -1000,33 +1084,38 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
             break;
         }
         }
-        if (op->key_pos >= 0) {
-            koff[op->key_pos] = (uint32_t)(fs - base);
-            klen[op->key_pos] = (uint32_t)(p - fs);
-        }
     }
+    off[n_ops] = (uint32_t)(p - base);
     if (KFB_UNLIKELY(c.p != c.end)) return 1;
     rb->len = (size_t)(p - base);
 
     kfb_mapped_t *o = &res->out[0];
     if (pl->n_key == 1) {
-        o->key = base + koff[0];
-        o->key_len = klen[0];
+        size_t i = pl->key_ops[0];
+        o->key = base + off[i];
+        o->key_len = off[i + 1] - off[i];
     } else {
         kfb_buf_t *kb = &m->keybuf[0];
         kb->len = 0;
-        size_t total = 0;
-        for (size_t k = 0; k < pl->n_key; k++) total += klen[k];
-        if (KFB_UNLIKELY(kfb_buf_reserve(kb, total))) return 1;
+        if (KFB_UNLIKELY(kfb_buf_reserve(kb, rb->len))) return 1;
         for (size_t k = 0; k < pl->n_key; k++) {
-            memcpy(kb->data + kb->len, base + koff[k], klen[k]);
-            kb->len += klen[k];
+            size_t i = pl->key_ops[k], n = off[i + 1] - off[i];
+            memcpy(kb->data + kb->len, base + off[i], n);
+            kb->len += n;
         }
         o->key = kb->data;
         o->key_len = kb->len;
     }
-    o->bucket = kfb_key_plan_bucket(&m->keys, o->key, o->key_len, td->bucket_count);
-    if (KFB_UNLIKELY(o->bucket < 0)) return 1;
+    if (KFB_LIKELY(m->keys.bucket_fn == KFB_BUCKET_FN_FLUSS)) {
+        /* kfb_bucket_fluss with the modulo as a multiplication (Lemire's fastmod; the
+         * hash is >= 0 and the key is never empty) */
+        uint32_t h = (uint32_t)kfb_murmur_fluss_int(kfb_murmur_fluss(o->key, o->key_len));
+        uint64_t low = pl->bucket_fastmod * h;
+        o->bucket = (int32_t)(((unsigned __int128)low * (uint32_t)td->bucket_count) >> 64);
+    } else {
+        o->bucket = kfb_key_plan_bucket(&m->keys, o->key, o->key_len, td->bucket_count);
+        if (KFB_UNLIKELY(o->bucket < 0)) return 1;
+    }
     o->op = KFB_OP_UPSERT;
     o->bucket_key = o->key;
     o->bucket_key_len = o->key_len;
@@ -1039,18 +1128,16 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
     return 0;
 }
 
-void kfb_mapper_set_fused_for_testing(kfb_mapper_t *m, int enabled) {
-    m->fused_disabled = !enabled;
-}
+static kfb_err_t map_general(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
+                             const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
+                             kfb_mapper_result_t *res, char *errstr, size_t errstr_size);
 
 kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
                          const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
                          kfb_mapper_result_t *res, char *errstr, size_t errstr_size) {
-    const size_t ncol = m->td->column_count;
     m->origin = origin;
     m->errstr = errstr;
     m->errstr_size = errstr_size;
-    m->fused_ok = 0;
     /* Fused path: same schema as the previous message and a plan that allows it. The
      * Confluent header test is kfb_confluent_parse's success condition; the id equals a
      * compiled plan's, so it is not negative. */
@@ -1063,6 +1150,23 @@ kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
                                  value_len - KFB_CONFLUENT_HEADER_SIZE, res) == 0))
             return KFB_ERR_OK;
     }
+    return map_general(m, key, key_len, value, value_len, origin, res, errstr, errstr_size);
+}
+
+void kfb_mapper_set_fused_for_testing(kfb_mapper_t *m, int enabled) {
+    m->fused_disabled = !enabled;
+}
+
+/* The general path: every message the fused path does not take or declines. Kept out of
+ * line so the fused path's caller stays a small function. */
+static __attribute__((noinline)) kfb_err_t map_general(kfb_mapper_t *m, const uint8_t *key,
+                                                       size_t key_len, const uint8_t *value,
+                                                       size_t value_len,
+                                                       const kfb_origin_t *origin,
+                                                       kfb_mapper_result_t *res, char *errstr,
+                                                       size_t errstr_size) {
+    const size_t ncol = m->td->column_count;
+    m->fused_ok = 0;
     m->value_plan = NULL;
     res->n = 0;
     memset(m->present[0], 0, ncol);

@@ -154,6 +154,9 @@ typedef struct plan {
     size_t n_fops;
     uint8_t *fused_bitmap; /* initial null bitmap: columns without a field are null */
     size_t n_key;          /* physical PK columns */
+    uint32_t key_ops[FUSED_MAX_KEY]; /* op index of each physical PK column, in PK order */
+    uint32_t *fused_off;   /* n_fops + 1 entries of per-message scratch (op end offsets) */
+    uint64_t bucket_fastmod; /* UINT64_MAX / bucket_count + 1: h % n as a multiplication */
 } plan_t;
 
 /* A decoded value in the column's representation. */
