@@ -198,5 +198,7 @@ size_t kfb_mapper_plan_count(const kfb_mapper_t *m);
 /* Testing hook: 0 turns the fused path off (every message takes the general path), so
  * tests can compare both on the same messages; 1 (the default) turns it back on. */
 void kfb_mapper_set_fused_for_testing(kfb_mapper_t *m, int enabled);
+/* Messages mapped by the fused path so far (tests check that it was taken). */
+uint64_t kfb_mapper_fused_count_for_testing(const kfb_mapper_t *m);
 
 #endif

@@ -1125,6 +1125,7 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
     m->out_slotset[0] = 0;
     res->n = 1;
     m->fused_ok = 1;
+    m->fused_count++;
     return 0;
 }
 
@@ -1156,6 +1157,8 @@ kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
 void kfb_mapper_set_fused_for_testing(kfb_mapper_t *m, int enabled) {
     m->fused_disabled = !enabled;
 }
+
+uint64_t kfb_mapper_fused_count_for_testing(const kfb_mapper_t *m) { return m->fused_count; }
 
 /* The general path: every message the fused path does not take or declines. Kept out of
  * line so the fused path's caller stays a small function. */

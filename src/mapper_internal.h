@@ -230,6 +230,7 @@ struct kfb_mapper {
     kfb_buf_t fused_row;
     int fused_ok; /* res->out[0] of the last kfb_mapper_map came from the fused path */
     int fused_disabled; /* testing hook */
+    uint64_t fused_count; /* messages the fused path mapped (tests) */
     const kfb_origin_t *origin;
     char *errstr;
     size_t errstr_size;
