@@ -202,6 +202,8 @@ int main(void) {
     printf("ratio ours/avro-c: %.1fx (target >= 10x)%s\n", ratio, ratio >= 10.0 ? "" : " MISSED");
     printf("allocations per message in steady state: ours %.4f (target 0)%s, avro-c %.4f\n",
            (double)ours_allocs / n, ours_allocs ? " MISSED" : "", (double)avro_allocs / n);
+    printf("messages on the fused path: %.1f%%\n",
+           100.0 * (double)kfb_mapper_fused_count_for_testing(m) / (n + NMSG));
     printf("(checksums %ld %ld)\n", bucket_sum, check);
 
     avro_reader_free(rd);

@@ -55,7 +55,6 @@ static void plan_free(plan_t *p) {
     free(p->desc);
     free(p->fops);
     free(p->fused_bitmap);
-    free(p->fused_off);
     free(p);
 }
 
@@ -671,13 +670,13 @@ static int build_fused(kfb_mapper_t *m, plan_t *p) {
     }
     if (keys_seen != td->physical_primary_key_count) return 0;
     size_t nb = (td->column_count + 7) / 8;
-    fop_t *ops = calloc(p->steps.n ? p->steps.n : 1, sizeof(*ops));
+    /* at most four ops per field: a union index, a mark, the value, a mark */
+    size_t cap = 4 * p->steps.n + 1, n = 0;
+    fop_t *ops = calloc(cap, sizeof(*ops));
     uint8_t *bm = calloc(nb < 8 ? 8 : nb, 1); /* run_fused copies 8 bytes */
-    uint32_t *off = calloc(p->steps.n + 1, sizeof(*off));
-    if (!ops || !bm || !off) {
+    if (!ops || !bm) {
         free(ops);
         free(bm);
-        free(off);
         return -1;
     }
     /* columns without a field are null in every row (compile_finish let through only
@@ -685,37 +684,56 @@ static int build_fused(kfb_mapper_t *m, plan_t *p) {
     for (size_t col = 0; col < td->column_count; col++) bm[col >> 3] |= (uint8_t)(1u << (col & 7));
     for (size_t i = 0; i < p->steps.n; i++) {
         const step_t *s = &p->steps.v[i];
-        fop_t *o = &ops[i];
+        fop_t *o = &ops[n];
         o->step = s;
         o->key_pos = -1;
         o->column = -1;
         if (s->kind == ST_SKIP) {
             o->kind = F_SKIP;
+            n++;
             continue;
         }
         int col = s->column;
-        o->column = col;
-        bm[col >> 3] &= (uint8_t)~(1u << (col & 7));
-        o->col_op = m->col_op[col];
+        int8_t key_pos = -1;
         for (size_t k = 0; k < td->physical_primary_key_count; k++)
-            if (td->physical_primary_key[k] == col) {
-                o->key_pos = (int8_t)k;
-                p->key_ops[k] = (uint32_t)i;
-            }
-        o->null_ok = o->key_pos < 0 &&
-                     (td->column_types[col].nullable || col == td->auto_increment_column);
-        o->kind = (uint8_t)fused_kind(m, s);
-        if (o->kind != F_GENERIC && s->n_branches) {
-            o->is_union = 1;
+            if (td->physical_primary_key[k] == col) key_pos = (int8_t)k;
+        uint8_t null_ok = key_pos < 0 &&
+                          (td->column_types[col].nullable || col == td->auto_increment_column);
+        fop_kind_t kind = fused_kind(m, s);
+        if (kind != F_GENERIC && s->n_branches) {
+            /* F_GENERIC reads its own union index (run_column) */
+            o->kind = F_UNION;
+            o->column = col;
+            o->null_ok = null_ok;
             o->n_branches = (uint32_t)s->n_branches;
             o->null_branch = s->null_branch;
             o->value_branch = s->value_branch;
+            o = &ops[++n];
+            o->step = s;
+        }
+        if (key_pos >= 0) {
+            o->kind = F_MARK;
+            o->column = 2 * key_pos;
+            o = &ops[++n];
+            o->step = s;
+        }
+        o->kind = (uint8_t)kind;
+        o->column = col;
+        o->key_pos = key_pos;
+        o->null_ok = null_ok;
+        o->col_op = m->col_op[col];
+        bm[col >> 3] &= (uint8_t)~(1u << (col & 7));
+        n++;
+        if (key_pos >= 0) {
+            o = &ops[n++];
+            o->kind = F_MARK;
+            o->column = 2 * key_pos + 1;
+            o->key_pos = -1;
         }
     }
     p->fops = ops;
-    p->n_fops = p->steps.n;
+    p->n_fops = n;
     p->fused_bitmap = bm;
-    p->fused_off = off;
     p->n_key = td->physical_primary_key_count;
     p->bucket_fastmod = UINT64_MAX / (uint64_t)td->bucket_count + 1;
     return 0;

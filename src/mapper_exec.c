@@ -933,44 +933,19 @@ static inline uint8_t *varint_put(uint8_t *p, uint64_t v) {
     return p + kfb_varint64_write(p, v);
 }
 
-/* Avro long (zigzag varint) with the 8-byte fast read; the checked reader otherwise. */
-static inline int fused_read_long(kfb_avro_cursor_t *c, int64_t *v) {
-    uint64_t u;
-    unsigned n;
-    if (KFB_LIKELY(kfb_avro_remaining(c) >= 8 && (n = varint8_read(c->p, &u)) != 0)) {
-        c->p += n;
-        *v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-        return 0;
+/* is_ascii without a loop for strings of up to 16 bytes: two overlapping loads from the
+ * string's first and last bytes (never outside it). */
+static inline int fused_ascii(const uint8_t *d, size_t n) {
+    uint64_t acc;
+    if (n >= 8) {
+        if (KFB_UNLIKELY(n > 16)) return is_ascii(d, n);
+        acc = kfb_get_le64(d) | kfb_get_le64(d + n - 8);
+    } else if (n >= 4) {
+        acc = kfb_get_le32(d) | kfb_get_le32(d + n - 4);
+    } else {
+        acc = n ? (uint64_t)d[0] | d[n / 2] | d[n - 1] : 0;
     }
-    return kfb_avro_read_long(c, v) != KFB_ERR_OK;
-}
-
-/* Avro int: as fused_read_long, and a 5-byte encoding must not carry bits past 32
- * (the checked reader decides everything else, errors included). */
-static inline int fused_read_int(kfb_avro_cursor_t *c, int32_t *v) {
-    uint64_t u;
-    unsigned n;
-    if (KFB_LIKELY(kfb_avro_remaining(c) >= 8 && (n = varint8_read(c->p, &u)) != 0 &&
-                   u <= 0xffffffffULL && n <= 5)) {
-        c->p += n;
-        uint32_t u32 = (uint32_t)u;
-        *v = (int32_t)(u32 >> 1) ^ -(int32_t)(u32 & 1);
-        return 0;
-    }
-    return kfb_avro_read_int(c, v) != KFB_ERR_OK;
-}
-
-/* is_ascii for a string that ends before `end`: strings of up to 16 bytes with 16 readable
- * bytes from their start (inside the message) are tested with two masked 8-byte loads. */
-static inline int fused_ascii(const uint8_t *d, size_t n, const uint8_t *end) {
-    if (KFB_LIKELY(n <= 16 && (size_t)(end - d) >= 16)) {
-        uint64_t a = kfb_get_le64(d), b = kfb_get_le64(d + 8);
-        /* n < 8: keep n bytes of a, none of b; n >= 8: all of a, n - 8 bytes of b */
-        uint64_t ma = n >= 8 ? ~0ULL : (1ULL << (8 * n)) - 1;
-        uint64_t mb = n <= 8 ? 0 : n == 16 ? ~0ULL : (1ULL << (8 * (n - 8))) - 1;
-        return (((a & ma) | (b & mb)) & 0x8080808080808080ULL) == 0;
-    }
-    return is_ascii(d, n);
+    return (acc & 0x8080808080808080ULL) == 0;
 }
 
 /* Decodes an Avro body with the plan's fused ops into m->fused_row (a value row) and fills
@@ -993,39 +968,64 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
     if (KFB_LIKELY(nb <= 8)) memcpy(base, pl->fused_bitmap, 8);
     else memcpy(base, pl->fused_bitmap, nb);
     uint8_t *p = base + nb;
-    /* end offset of each op's bytes; a key column's bytes run from the previous op's end */
-    uint32_t *const off = pl->fused_off;
-    kfb_avro_cursor_t c;
-    kfb_avro_cursor_init(&c, body, body_len);
-    const fop_t *const ops = pl->fops;
-    const size_t n_ops = pl->n_fops;
-    for (size_t i = 0; i < n_ops; i++) {
-        const fop_t *const op = &ops[i];
-        off[i] = (uint32_t)(p - base);
-        if (op->is_union) {
+    /* row offsets taken by F_MARK ops: key column k spans [mark[2k], mark[2k + 1]) */
+    uint32_t mark[2 * FUSED_MAX_KEY];
+    /* The cursor lives in locals (registers); a kfb_avro_cursor_t is built only around the
+     * out-of-line readers (skip, generic conversions, long varints). */
+    const uint8_t *cp = body, *const cend = body + body_len;
+    const fop_t *op = pl->fops, *const op_end = op + pl->n_fops;
+#define FUSED_CALL_(call)                                                                 \
+    do {                                                                                  \
+        kfb_avro_cursor_t c_ = {cp, cend};                                                \
+        if (KFB_UNLIKELY(call)) return 1;                                                 \
+        cp = c_.p;                                                                        \
+    } while (0)
+    for (; op < op_end; op++) {
+        switch (op->kind) {
+        case F_MARK: mark[op->column] = (uint32_t)(p - base); continue;
+        case F_UNION: {
+            /* precedes its value op; a null skips that op */
             uint32_t b;
-            if (KFB_UNLIKELY(kfb_avro_read_union_index(&c, op->n_branches, &b))) return 1;
+            if (KFB_LIKELY(cp < cend && *cp < 0x80 && !(*cp & 1))) b = *cp++ >> 1;
+            else FUSED_CALL_(kfb_avro_read_union_index(&c_, op->n_branches, &b));
+            if (KFB_UNLIKELY(b >= op->n_branches)) return 1;
             if ((int32_t)b == op->null_branch) {
                 if (KFB_UNLIKELY(!op->null_ok)) return 1;
                 base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
+                op++; /* the value op; never a key column (null_ok) */
                 continue;
             }
             if (KFB_UNLIKELY((int32_t)b != op->value_branch)) return 1;
-        }
-        switch (op->kind) {
-        case F_SKIP:
-            if (KFB_UNLIKELY(kfb_avro_skip(&c, op->step->type))) return 1;
             continue;
+        }
+        case F_SKIP: FUSED_CALL_(kfb_avro_skip(&c_, op->step->type)); continue;
         case F_LONG_V64: {
             int64_t v;
-            if (KFB_UNLIKELY(fused_read_long(&c, &v))) return 1;
+            uint64_t u;
+            unsigned n;
+            if (KFB_LIKELY(cend - cp >= 8 && (n = varint8_read(cp, &u)) != 0)) {
+                cp += n;
+                v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+            } else {
+                FUSED_CALL_(kfb_avro_read_long(&c_, &v));
+            }
             p = varint_put(p, (uint64_t)v);
             break;
         }
         case F_INT_V32:
         case F_INT_V64: {
             int32_t v;
-            if (KFB_UNLIKELY(fused_read_int(&c, &v))) return 1;
+            uint64_t u;
+            unsigned n;
+            /* a 5-byte int must not carry bits past 32; the checked reader decides the rest */
+            if (KFB_LIKELY(cend - cp >= 8 && (n = varint8_read(cp, &u)) != 0 &&
+                           u <= 0xffffffffULL)) {
+                cp += n;
+                uint32_t u32 = (uint32_t)u;
+                v = (int32_t)(u32 >> 1) ^ -(int32_t)(u32 & 1);
+            } else {
+                FUSED_CALL_(kfb_avro_read_int(&c_, &v));
+            }
             /* INTEGER: the 32-bit pattern (a negative int is 5 bytes); BIGINT: 64 bits */
             p = varint_put(p, op->kind == F_INT_V32 ? (uint64_t)(uint32_t)v : (uint64_t)(int64_t)v);
             break;
@@ -1034,43 +1034,52 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
         case F_BYTES: {
             const uint8_t *d;
             size_t n;
-            if (KFB_UNLIKELY(kfb_avro_read_bytes(&c, &d, &n))) return 1;
-            if (op->kind == F_STR && KFB_UNLIKELY(!fused_ascii(d, n, c.end)) &&
+            if (KFB_LIKELY(cp < cend && *cp < 0x80 && !(*cp & 1))) {
+                /* one-byte length 0..63 */
+                n = *cp++ >> 1;
+                if (KFB_UNLIKELY(n > (size_t)(cend - cp))) return 1;
+                d = cp;
+                cp += n;
+            } else {
+                FUSED_CALL_(kfb_avro_read_bytes(&c_, &d, &n));
+                if (KFB_UNLIKELY(n > INT32_MAX)) return 1;
+            }
+            if (op->kind == F_STR && KFB_UNLIKELY(!fused_ascii(d, n)) &&
                 kfb_avro_utf8_check(d, n) != n)
                 return 1;
-            if (KFB_UNLIKELY(n > INT32_MAX)) return 1;
-            p += kfb_varint32_write(p, (uint32_t)n);
+            if (KFB_LIKELY(n < 0x80)) *p++ = (uint8_t)n;
+            else p += kfb_varint32_write(p, (uint32_t)n);
             kfb_kv_batch_copy_(p, d, n);
             p += n;
             break;
         }
         case F_F64: {
-            if (KFB_UNLIKELY(kfb_avro_remaining(&c) < 8)) return 1;
-            uint64_t bits = kfb_get_le64(c.p);
-            c.p += 8;
+            if (KFB_UNLIKELY(cend - cp < 8)) return 1;
+            uint64_t bits = kfb_get_le64(cp);
+            cp += 8;
             if (op->key_pos >= 0 && isnan(kfb_bits_double(bits))) return 1;
             kfb_put_le64(p, bits);
             p += 8;
             break;
         }
         case F_F32: {
-            if (KFB_UNLIKELY(kfb_avro_remaining(&c) < 4)) return 1;
-            uint32_t bits = kfb_get_le32(c.p);
-            c.p += 4;
+            if (KFB_UNLIKELY(cend - cp < 4)) return 1;
+            uint32_t bits = kfb_get_le32(cp);
+            cp += 4;
             if (op->key_pos >= 0 && isnan(kfb_bits_float(bits))) return 1;
             kfb_put_le32(p, bits);
             p += 4;
             break;
         }
         case F_BOOL: {
-            if (KFB_UNLIKELY(c.p >= c.end || *c.p > 1)) return 1;
-            *p++ = *c.p++;
+            if (KFB_UNLIKELY(cp >= cend || *cp > 1)) return 1;
+            *p++ = *cp++;
             break;
         }
         default: { /* F_GENERIC */
             slot_t sl;
             uint8_t pres;
-            if (KFB_UNLIKELY(run_column(m, op->step, &c, &sl, &pres))) return 1;
+            FUSED_CALL_(run_column(m, op->step, &c_, &sl, &pres));
             if (!pres) {
                 if (KFB_UNLIKELY(!op->null_ok)) return 1;
                 base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
@@ -1085,22 +1094,21 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
         }
         }
     }
-    off[n_ops] = (uint32_t)(p - base);
-    if (KFB_UNLIKELY(c.p != c.end)) return 1;
+#undef FUSED_CALL_
+    if (KFB_UNLIKELY(cp != cend)) return 1;
     rb->len = (size_t)(p - base);
 
     kfb_mapped_t *o = &res->out[0];
     if (pl->n_key == 1) {
-        size_t i = pl->key_ops[0];
-        o->key = base + off[i];
-        o->key_len = off[i + 1] - off[i];
+        o->key = base + mark[0];
+        o->key_len = mark[1] - mark[0];
     } else {
         kfb_buf_t *kb = &m->keybuf[0];
         kb->len = 0;
         if (KFB_UNLIKELY(kfb_buf_reserve(kb, rb->len))) return 1;
         for (size_t k = 0; k < pl->n_key; k++) {
-            size_t i = pl->key_ops[k], n = off[i + 1] - off[i];
-            memcpy(kb->data + kb->len, base + off[i], n);
+            size_t n = mark[2 * k + 1] - mark[2 * k];
+            memcpy(kb->data + kb->len, base + mark[2 * k], n);
             kb->len += n;
         }
         o->key = kb->data;

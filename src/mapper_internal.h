@@ -122,6 +122,8 @@ typedef enum fop_kind {
     F_F64,       /* double -> DOUBLE */
     F_STR,       /* string -> STRING/CHAR (UTF-8 checked) */
     F_BYTES,     /* bytes -> BYTES/BINARY */
+    F_UNION,     /* union index of the next op's field; null skips that op */
+    F_MARK,      /* records the row offset in mark slot `column` (key column bounds) */
 } fop_kind_t;
 
 #define FUSED_MAX_KEY 8 /* physical PK columns the fused path assembles */
@@ -129,10 +131,9 @@ typedef enum fop_kind {
 typedef struct fop {
     uint8_t kind;      /* fop_kind_t */
     uint8_t col_op;    /* enum col_op of the column (F_GENERIC) */
-    uint8_t is_union;  /* F_* other than GENERIC: read a union index first */
     uint8_t null_ok;   /* the column takes a null bit (nullable, not a key column) */
     int8_t key_pos;    /* index in the physical primary key, -1 if not a key column */
-    int32_t null_branch, value_branch;
+    int32_t null_branch, value_branch; /* F_UNION */
     uint32_t n_branches;
     int32_t column;
     const struct step *step;
@@ -154,8 +155,6 @@ typedef struct plan {
     size_t n_fops;
     uint8_t *fused_bitmap; /* initial null bitmap: columns without a field are null */
     size_t n_key;          /* physical PK columns */
-    uint32_t key_ops[FUSED_MAX_KEY]; /* op index of each physical PK column, in PK order */
-    uint32_t *fused_off;   /* n_fops + 1 entries of per-message scratch (op end offsets) */
     uint64_t bucket_fastmod; /* UINT64_MAX / bucket_count + 1: h % n as a multiplication */
 } plan_t;
 
