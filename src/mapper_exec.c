@@ -905,28 +905,43 @@ static inline unsigned varint8_read(const uint8_t *p, uint64_t *out) {
     uint64_t w = kfb_get_le64(p);
     uint64_t stop = ~w & 0x8080808080808080ULL;
     if (KFB_UNLIKELY(!stop)) return 0;
-    unsigned len = ((unsigned)__builtin_ctzll(stop) >> 3) + 1;
-    uint64_t x = len == 8 ? w : w & ((1ULL << (8 * len)) - 1);
-    x &= 0x7f7f7f7f7f7f7f7fULL;
+    /* stop ^ (stop - 1): every bit up to the first clear continuation bit, i.e. exactly the
+     * varint's bytes */
+    uint64_t x = w & (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7fULL;
     x = ((x & 0x7f007f007f007f00ULL) >> 1) | (x & 0x007f007f007f007fULL);
     x = ((x & 0x3fff00003fff0000ULL) >> 2) | (x & 0x00003fff00003fffULL);
     x = ((x & 0x0fffffff00000000ULL) >> 4) | (x & 0x000000000fffffffULL);
     *out = x;
-    return len;
+    return ((unsigned)__builtin_ctzll(stop) >> 3) + 1;
 }
+
+/* Per count of leading zero bits of (v | 1) below 2^56: the LEB128 length, and the
+ * continuation bits of all its bytes but the last. */
+#define VL_(n) ((n) >= 57 ? 1 : (n) >= 50 ? 2 : (n) >= 43 ? 3 : (n) >= 36 ? 4 : (n) >= 29 ? 5 : \
+                (n) >= 22 ? 6 : (n) >= 15 ? 7 : 8)
+#define VL4_(n) VL_(n), VL_((n) + 1), VL_((n) + 2), VL_((n) + 3)
+static const uint8_t varint_len_by_clz[64] = {
+    VL4_(0),  VL4_(4),  VL4_(8),  VL4_(12), VL4_(16), VL4_(20), VL4_(24), VL4_(28),
+    VL4_(32), VL4_(36), VL4_(40), VL4_(44), VL4_(48), VL4_(52), VL4_(56), VL4_(60),
+};
+#undef VL4_
+#undef VL_
+static const uint64_t varint_cont_by_len[9] = {
+    0, 0, 0x80, 0x8080, 0x808080, 0x80808080, 0x8080808080ULL, 0x808080808080ULL,
+    0x80808080808080ULL,
+};
 
 /* Unsigned LEB128 of v (the bytes of kfb_varint64_write): values below 2^56 are spread into
  * 7-bit groups by the inverse of varint8_read's steps and stored with one 8-byte write, so
  * the destination needs 8 writable bytes (the fused row reserves slack for it). */
 static inline uint8_t *varint_put(uint8_t *p, uint64_t v) {
     if (KFB_LIKELY(v < (1ULL << 56))) {
-        unsigned bits = 64 - (unsigned)__builtin_clzll(v | 1);
-        unsigned len = (bits + 6) / 7;
+        unsigned len = varint_len_by_clz[__builtin_clzll(v | 1)];
         uint64_t x = v;
         x = (x & 0x000000000fffffffULL) | ((x & 0x00fffffff0000000ULL) << 4);
         x = (x & 0x00003fff00003fffULL) | ((x & 0x0fffc0000fffc000ULL) << 2);
         x = (x & 0x007f007f007f007fULL) | ((x & 0x3f803f803f803f80ULL) << 1);
-        x |= 0x8080808080808080ULL & ((1ULL << (8 * (len - 1))) - 1);
+        x |= varint_cont_by_len[len];
         kfb_put_le64(p, x);
         return p + len;
     }
@@ -980,10 +995,27 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
         if (KFB_UNLIKELY(call)) return 1;                                                 \
         cp = c_.p;                                                                        \
     } while (0)
-    for (; op < op_end; op++) {
-        switch (op->kind) {
-        case F_MARK: mark[op->column] = (uint32_t)(p - base); continue;
-        case F_UNION: {
+    /* Threaded dispatch (GCC/Clang labels as values): each op ends with its own indirect
+     * jump to the next op's handler, instead of one shared switch at the loop head; fewer
+     * instructions per op and a branch-predictor entry per op kind. */
+    static const void *const handler[] = {
+        [F_SKIP] = &&L_SKIP,         [F_GENERIC] = &&L_GENERIC, [F_BOOL] = &&L_BOOL,
+        [F_INT_V32] = &&L_INT,       [F_INT_V64] = &&L_INT,     [F_LONG_V64] = &&L_LONG_V64,
+        [F_F32] = &&L_F32,           [F_F64] = &&L_F64,         [F_STR] = &&L_BYTES,
+        [F_BYTES] = &&L_BYTES,       [F_UNION] = &&L_UNION,     [F_MARK] = &&L_MARK,
+    };
+#define NEXT_OP()                                                                         \
+    do {                                                                                  \
+        if (++op == op_end) goto ops_done;                                                \
+        goto *handler[op->kind];                                                          \
+    } while (0)
+    if (op == op_end) goto ops_done;
+    goto *handler[op->kind];
+    {
+    L_MARK:
+        mark[op->column] = (uint32_t)(p - base);
+        NEXT_OP();
+    L_UNION: {
             /* precedes its value op; a null skips that op */
             uint32_t b;
             if (KFB_LIKELY(cp < cend && *cp < 0x80 && !(*cp & 1))) b = *cp++ >> 1;
@@ -993,13 +1025,15 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
                 if (KFB_UNLIKELY(!op->null_ok)) return 1;
                 base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
                 op++; /* the value op; never a key column (null_ok) */
-                continue;
+                NEXT_OP();
             }
             if (KFB_UNLIKELY((int32_t)b != op->value_branch)) return 1;
-            continue;
+            NEXT_OP();
         }
-        case F_SKIP: FUSED_CALL_(kfb_avro_skip(&c_, op->step->type)); continue;
-        case F_LONG_V64: {
+    L_SKIP:
+        FUSED_CALL_(kfb_avro_skip(&c_, op->step->type));
+        NEXT_OP();
+    L_LONG_V64: {
             int64_t v;
             uint64_t u;
             unsigned n;
@@ -1010,10 +1044,9 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
                 FUSED_CALL_(kfb_avro_read_long(&c_, &v));
             }
             p = varint_put(p, (uint64_t)v);
-            break;
+            NEXT_OP();
         }
-        case F_INT_V32:
-        case F_INT_V64: {
+    L_INT: {
             int32_t v;
             uint64_t u;
             unsigned n;
@@ -1028,10 +1061,9 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
             }
             /* INTEGER: the 32-bit pattern (a negative int is 5 bytes); BIGINT: 64 bits */
             p = varint_put(p, op->kind == F_INT_V32 ? (uint64_t)(uint32_t)v : (uint64_t)(int64_t)v);
-            break;
+            NEXT_OP();
         }
-        case F_STR:
-        case F_BYTES: {
+    L_BYTES: {
             const uint8_t *d;
             size_t n;
             if (KFB_LIKELY(cp < cend && *cp < 0x80 && !(*cp & 1))) {
@@ -1051,49 +1083,50 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
             else p += kfb_varint32_write(p, (uint32_t)n);
             kfb_kv_batch_copy_(p, d, n);
             p += n;
-            break;
+            NEXT_OP();
         }
-        case F_F64: {
+    L_F64: {
             if (KFB_UNLIKELY(cend - cp < 8)) return 1;
             uint64_t bits = kfb_get_le64(cp);
             cp += 8;
             if (op->key_pos >= 0 && isnan(kfb_bits_double(bits))) return 1;
             kfb_put_le64(p, bits);
             p += 8;
-            break;
+            NEXT_OP();
         }
-        case F_F32: {
+    L_F32: {
             if (KFB_UNLIKELY(cend - cp < 4)) return 1;
             uint32_t bits = kfb_get_le32(cp);
             cp += 4;
             if (op->key_pos >= 0 && isnan(kfb_bits_float(bits))) return 1;
             kfb_put_le32(p, bits);
             p += 4;
-            break;
+            NEXT_OP();
         }
-        case F_BOOL: {
+    L_BOOL: {
             if (KFB_UNLIKELY(cp >= cend || *cp > 1)) return 1;
             *p++ = *cp++;
-            break;
+            NEXT_OP();
         }
-        default: { /* F_GENERIC */
+    L_GENERIC: {
             slot_t sl;
             uint8_t pres;
             FUSED_CALL_(run_column(m, op->step, &c_, &sl, &pres));
             if (!pres) {
                 if (KFB_UNLIKELY(!op->null_ok)) return 1;
                 base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
-                continue;
+                NEXT_OP();
             }
             if (op->key_pos >= 0 && ((op->col_op == OP_F32 && isnan(sl.v.f32)) ||
                                      (op->col_op == OP_F64 && isnan(sl.v.f64))))
                 return 1;
             p = put_slot(p, op->col_op, &sl);
             if (KFB_UNLIKELY(!p)) return 1;
-            break;
-        }
+            NEXT_OP();
         }
     }
+ops_done:
+#undef NEXT_OP
 #undef FUSED_CALL_
     if (KFB_UNLIKELY(cp != cend)) return 1;
     rb->len = (size_t)(p - base);
