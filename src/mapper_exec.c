@@ -915,6 +915,20 @@ static inline unsigned varint8_read(const uint8_t *p, uint64_t *out) {
     return ((unsigned)__builtin_ctzll(stop) >> 3) + 1;
 }
 
+/* A varint of one or two bytes near the end of the input, where varint8_read cannot load
+ * 8 bytes; 0 for anything else (the checked reader then decides). */
+static inline unsigned varint_tail_read(const uint8_t *p, const uint8_t *end, uint64_t *out) {
+    if (p < end && p[0] < 0x80) {
+        *out = p[0];
+        return 1;
+    }
+    if (end - p >= 2 && p[1] < 0x80) {
+        *out = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+        return 2;
+    }
+    return 0;
+}
+
 /* Per count of leading zero bits of (v | 1) below 2^56: the LEB128 length, and the
  * continuation bits of all its bytes but the last. */
 #define VL_(n) ((n) >= 57 ? 1 : (n) >= 50 ? 2 : (n) >= 43 ? 3 : (n) >= 36 ? 4 : (n) >= 29 ? 5 : \
@@ -1040,6 +1054,9 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
             if (KFB_LIKELY(cend - cp >= 8 && (n = varint8_read(cp, &u)) != 0)) {
                 cp += n;
                 v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+            } else if ((n = varint_tail_read(cp, cend, &u)) != 0) {
+                cp += n;
+                v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
             } else {
                 FUSED_CALL_(kfb_avro_read_long(&c_, &v));
             }
@@ -1050,9 +1067,11 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
             int32_t v;
             uint64_t u;
             unsigned n;
-            /* a 5-byte int must not carry bits past 32; the checked reader decides the rest */
-            if (KFB_LIKELY(cend - cp >= 8 && (n = varint8_read(cp, &u)) != 0 &&
-                           u <= 0xffffffffULL)) {
+            /* an int has at most 5 bytes and no bits past 32 (as the checked reader, which
+             * decides everything else) */
+            if ((KFB_LIKELY(cend - cp >= 8 && (n = varint8_read(cp, &u)) != 0) ||
+                 (n = varint_tail_read(cp, cend, &u)) != 0) &&
+                n <= 5 && u <= 0xffffffffULL) {
                 cp += n;
                 uint32_t u32 = (uint32_t)u;
                 v = (int32_t)(u32 >> 1) ^ -(int32_t)(u32 & 1);
