@@ -945,6 +945,25 @@ static const uint64_t varint_cont_by_len[9] = {
     0x80808080808080ULL,
 };
 
+/* A non-negative Avro int/long (zigzag varint of at most max_len <= 8 bytes, 8 readable at
+ * src, no bits past 32 when max_len is 5) re-encoded as the LEB128 of its value at *dst
+ * (8 writable bytes), without unpacking the 7-bit groups: for an even zigzag value u = 2v,
+ * byte k of v's groups is bits 1..6 of Avro byte k plus bit 0 of Avro byte k + 1.
+ * Returns the Avro length, or 0 (negative, longer, or too wide) for the general decoder. */
+static inline unsigned zigzag8_transcode(const uint8_t *src, uint8_t **dst, unsigned max_len) {
+    uint64_t w = kfb_get_le64(src);
+    uint64_t stop = ~w & 0x8080808080808080ULL;
+    if (KFB_UNLIKELY(!stop) || (w & 1)) return 0;
+    unsigned n = ((unsigned)__builtin_ctzll(stop) >> 3) + 1;
+    if (n > max_len || (n == 5 && max_len == 5 && src[4] > 0x0f)) return 0;
+    uint64_t y = w & (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7fULL;
+    uint64_t r = ((y >> 1) & 0x3f3f3f3f3f3f3f3fULL) | ((y >> 2) & 0x4040404040404040ULL);
+    unsigned len = ((63u - (unsigned)__builtin_clzll(r | 1)) >> 3) + 1;
+    kfb_put_le64(*dst, r | varint_cont_by_len[len]);
+    *dst += len;
+    return n;
+}
+
 /* Unsigned LEB128 of v (the bytes of kfb_varint64_write): values below 2^56 are spread into
  * 7-bit groups by the inverse of varint8_read's steps and stored with one 8-byte write, so
  * the destination needs 8 writable bytes (the fused row reserves slack for it). */
@@ -1051,6 +1070,10 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
             int64_t v;
             uint64_t u;
             unsigned n;
+            if (KFB_LIKELY(cend - cp >= 8) && (n = zigzag8_transcode(cp, &p, 8)) != 0) {
+                cp += n;
+                NEXT_OP();
+            }
             if (KFB_LIKELY(cend - cp >= 8 && (n = varint8_read(cp, &u)) != 0)) {
                 cp += n;
                 v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
@@ -1069,6 +1092,10 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
             unsigned n;
             /* an int has at most 5 bytes and no bits past 32 (as the checked reader, which
              * decides everything else) */
+            if (KFB_LIKELY(cend - cp >= 8) && (n = zigzag8_transcode(cp, &p, 5)) != 0) {
+                cp += n;
+                NEXT_OP();
+            }
             if ((KFB_LIKELY(cend - cp >= 8 && (n = varint8_read(cp, &u)) != 0) ||
                  (n = varint_tail_read(cp, cend, &u)) != 0) &&
                 n <= 5 && u <= 0xffffffffULL) {
