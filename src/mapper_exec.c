@@ -20,6 +20,12 @@
  * representation on the way; the key, bucket key and value row are then written from the
  * slots. Steps and slots are allocated when a plan is compiled; per message nothing is
  * allocated once the scratch buffers have reached their working size.
+ * Fused path (run_fused): plans that allow it (mapper_compile.c, build_fused) also carry a
+ * flat array of ops, one per field plus union-index and key-bound marks, run with threaded
+ * dispatch; each op transcodes its Avro value into the value row in place (zigzag varints
+ * to LEB128 without unpacking the 7-bit groups where the value is non-negative), so the
+ * slots, the key writer and the row writer are skipped. It declines (returns 1) on anything
+ * unusual and the general path maps the message from scratch.
  */
 #include "mapper_internal.h"
 
