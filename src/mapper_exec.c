@@ -1481,9 +1481,13 @@ kfb_err_t kfb_mapper_write_value(kfb_mapper_t *m, const kfb_mapper_result_t *res
     return KFB_ERR_OK;
 }
 
-kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t *res, size_t i,
-                                     kfb_kv_batch_builder_t *batch, char *errstr,
-                                     size_t errstr_size) {
+/* Everything but a fused row appended without error; out of line so that the fused case
+ * below stays a leaf-like function without register saves. */
+static __attribute__((noinline)) kfb_err_t append_general(kfb_mapper_t *m,
+                                                          const kfb_mapper_result_t *res,
+                                                          size_t i,
+                                                          kfb_kv_batch_builder_t *batch,
+                                                          char *errstr, size_t errstr_size) {
     if (i >= res->n) {
         kfb_mapper_set_err_(errstr, errstr_size, "append_to_batch: no output %zu", i);
         return KFB_ERR_INVALID_ARG;
@@ -1516,4 +1520,19 @@ kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t 
     e = kfb_kv_batch_end_record(batch, o->op == KFB_OP_DELETE);
     if (e) kfb_mapper_set_err_(errstr, errstr_size, "cannot add the record to the batch: %s", kfb_err_message(e));
     return e;
+}
+
+kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t *res, size_t i,
+                                     kfb_kv_batch_builder_t *batch, char *errstr,
+                                     size_t errstr_size) {
+    if (KFB_LIKELY(m->fused_ok && i == 0 && res->n && res->out[0].op == KFB_OP_UPSERT)) {
+        /* the row is already encoded: one inline append, same record bytes as
+         * begin_record + row + end_record; an error leaves the batch unchanged, so the
+         * general path below meets (and words) the same error again */
+        if (KFB_LIKELY(kfb_kv_batch_append(batch, res->out[0].key, res->out[0].key_len,
+                                           m->fused_row.data, m->fused_row.len) ==
+                       KFB_ERR_OK))
+            return KFB_ERR_OK;
+    }
+    return append_general(m, res, i, batch, errstr, errstr_size);
 }
