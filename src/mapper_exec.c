@@ -20,11 +20,11 @@
  * representation on the way; the key, bucket key and value row are then written from the
  * slots. Steps and slots are allocated when a plan is compiled; per message nothing is
  * allocated once the scratch buffers have reached their working size.
- * Fused path (run_fused): plans that allow it (mapper_compile.c, build_fused) also carry a
+ * Fused path (map_fused): plans that allow it (mapper_compile.c, build_fused) also carry a
  * flat array of ops, one per field plus union-index and key-bound marks, run with threaded
  * dispatch; each op transcodes its Avro value into the value row in place (zigzag varints
  * to LEB128 without unpacking the 7-bit groups where the value is non-negative), so the
- * slots, the key writer and the row writer are skipped. It declines (returns 1) on anything
+ * slots, the key writer and the row writer are skipped. It declines (goto decline) on anything
  * unusual and the general path maps the message from scratch.
  */
 #include "mapper_internal.h"
@@ -1002,19 +1002,30 @@ static inline int fused_ascii(const uint8_t *d, size_t n) {
     return (acc & 0x8080808080808080ULL) == 0;
 }
 
-/* Decodes an Avro body with the plan's fused ops into m->fused_row (a value row) and fills
- * res->out[0]. Returns 0 on success; 1 when anything is off, leaving the message to the
- * general path, which decides (and words) the outcome. `bound` caps the row size: the
+/* Decodes the Avro body of a Confluent-framed value with the plan's fused ops into
+ * m->fused_row (a value row) and fills res->out[0]. When anything is off it leaves the
+ * message to the general path, which decides (and words) the outcome. `bound` caps the row size: the
  * fixed-size bound plus the body length (every string/bytes payload is in the body) plus
  * the enum symbols. */
-static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, size_t body_len,
-                     kfb_mapper_result_t *res) {
+static kfb_err_t map_general(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
+                             const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
+                             kfb_mapper_result_t *res, char *errstr, size_t errstr_size);
+
+static __attribute__((noinline)) kfb_err_t map_fused(kfb_mapper_t *m, const plan_t *pl,
+                                                     const uint8_t *key, size_t key_len,
+                                                     const uint8_t *value, size_t value_len,
+                                                     const kfb_origin_t *origin,
+                                                     kfb_mapper_result_t *res, char *errstr,
+                                                     size_t errstr_size) {
+    const uint8_t *const body = value + KFB_CONFLUENT_HEADER_SIZE;
+    const size_t body_len = value_len - KFB_CONFLUENT_HEADER_SIZE;
+    m->value_plan = pl;
     const kfb_table_desc_t *td = m->td;
     kfb_buf_t *rb = &m->fused_row;
     rb->len = 0;
     m->fused_ok = 0;
     if (KFB_UNLIKELY(kfb_buf_reserve(rb, m->row_fixed_max + body_len + pl->enum_bound + 8)))
-        return 1;
+        goto decline;
     uint8_t *const base = rb->data;
     const size_t nb = (td->column_count + 7) / 8;
     /* the bitmap array has at least 8 bytes and the row 8 bytes of slack: one move for
@@ -1031,7 +1042,7 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
 #define FUSED_CALL_(call)                                                                 \
     do {                                                                                  \
         kfb_avro_cursor_t c_ = {cp, cend};                                                \
-        if (KFB_UNLIKELY(call)) return 1;                                                 \
+        if (KFB_UNLIKELY(call)) goto decline;                                                 \
         cp = c_.p;                                                                        \
     } while (0)
     /* Threaded dispatch (GCC/Clang labels as values): each op ends with its own indirect
@@ -1059,14 +1070,14 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
             uint32_t b;
             if (KFB_LIKELY(cp < cend && *cp < 0x80 && !(*cp & 1))) b = *cp++ >> 1;
             else FUSED_CALL_(kfb_avro_read_union_index(&c_, op->n_branches, &b));
-            if (KFB_UNLIKELY(b >= op->n_branches)) return 1;
+            if (KFB_UNLIKELY(b >= op->n_branches)) goto decline;
             if ((int32_t)b == op->null_branch) {
-                if (KFB_UNLIKELY(!op->null_ok)) return 1;
+                if (KFB_UNLIKELY(!op->null_ok)) goto decline;
                 base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
                 op++; /* the value op; never a key column (null_ok) */
                 NEXT_OP();
             }
-            if (KFB_UNLIKELY((int32_t)b != op->value_branch)) return 1;
+            if (KFB_UNLIKELY((int32_t)b != op->value_branch)) goto decline;
             NEXT_OP();
         }
     L_SKIP:
@@ -1121,16 +1132,16 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
             if (KFB_LIKELY(cp < cend && *cp < 0x80 && !(*cp & 1))) {
                 /* one-byte length 0..63 */
                 n = *cp++ >> 1;
-                if (KFB_UNLIKELY(n > (size_t)(cend - cp))) return 1;
+                if (KFB_UNLIKELY(n > (size_t)(cend - cp))) goto decline;
                 d = cp;
                 cp += n;
             } else {
                 FUSED_CALL_(kfb_avro_read_bytes(&c_, &d, &n));
-                if (KFB_UNLIKELY(n > INT32_MAX)) return 1;
+                if (KFB_UNLIKELY(n > INT32_MAX)) goto decline;
             }
             if (op->kind == F_STR && KFB_UNLIKELY(!fused_ascii(d, n)) &&
                 kfb_avro_utf8_check(d, n) != n)
-                return 1;
+                goto decline;
             if (KFB_LIKELY(n < 0x80)) *p++ = (uint8_t)n;
             else p += kfb_varint32_write(p, (uint32_t)n);
             kfb_kv_batch_copy_(p, d, n);
@@ -1138,25 +1149,25 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
             NEXT_OP();
         }
     L_F64: {
-            if (KFB_UNLIKELY(cend - cp < 8)) return 1;
+            if (KFB_UNLIKELY(cend - cp < 8)) goto decline;
             uint64_t bits = kfb_get_le64(cp);
             cp += 8;
-            if (op->key_pos >= 0 && isnan(kfb_bits_double(bits))) return 1;
+            if (op->key_pos >= 0 && isnan(kfb_bits_double(bits))) goto decline;
             kfb_put_le64(p, bits);
             p += 8;
             NEXT_OP();
         }
     L_F32: {
-            if (KFB_UNLIKELY(cend - cp < 4)) return 1;
+            if (KFB_UNLIKELY(cend - cp < 4)) goto decline;
             uint32_t bits = kfb_get_le32(cp);
             cp += 4;
-            if (op->key_pos >= 0 && isnan(kfb_bits_float(bits))) return 1;
+            if (op->key_pos >= 0 && isnan(kfb_bits_float(bits))) goto decline;
             kfb_put_le32(p, bits);
             p += 4;
             NEXT_OP();
         }
     L_BOOL: {
-            if (KFB_UNLIKELY(cp >= cend || *cp > 1)) return 1;
+            if (KFB_UNLIKELY(cp >= cend || *cp > 1)) goto decline;
             *p++ = *cp++;
             NEXT_OP();
         }
@@ -1165,22 +1176,22 @@ static int run_fused(kfb_mapper_t *m, const plan_t *pl, const uint8_t *body, siz
             uint8_t pres;
             FUSED_CALL_(run_column(m, op->step, &c_, &sl, &pres));
             if (!pres) {
-                if (KFB_UNLIKELY(!op->null_ok)) return 1;
+                if (KFB_UNLIKELY(!op->null_ok)) goto decline;
                 base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
                 NEXT_OP();
             }
             if (op->key_pos >= 0 && ((op->col_op == OP_F32 && isnan(sl.v.f32)) ||
                                      (op->col_op == OP_F64 && isnan(sl.v.f64))))
-                return 1;
+                goto decline;
             p = put_slot(p, op->col_op, &sl);
-            if (KFB_UNLIKELY(!p)) return 1;
+            if (KFB_UNLIKELY(!p)) goto decline;
             NEXT_OP();
         }
     }
 ops_done:
 #undef NEXT_OP
 #undef FUSED_CALL_
-    if (KFB_UNLIKELY(cp != cend)) return 1;
+    if (KFB_UNLIKELY(cp != cend)) goto decline;
     rb->len = (size_t)(p - base);
 
     kfb_mapped_t *o = &res->out[0];
@@ -1190,7 +1201,7 @@ ops_done:
     } else {
         kfb_buf_t *kb = &m->keybuf[0];
         kb->len = 0;
-        if (KFB_UNLIKELY(kfb_buf_reserve(kb, rb->len))) return 1;
+        if (KFB_UNLIKELY(kfb_buf_reserve(kb, rb->len))) goto decline;
         for (size_t k = 0; k < pl->n_key; k++) {
             size_t n = mark[2 * k + 1] - mark[2 * k];
             memcpy(kb->data + kb->len, base + mark[2 * k], n);
@@ -1207,7 +1218,7 @@ ops_done:
         o->bucket = (int32_t)(((unsigned __int128)low * (uint32_t)td->bucket_count) >> 64);
     } else {
         o->bucket = kfb_key_plan_bucket(&m->keys, o->key, o->key_len, td->bucket_count);
-        if (KFB_UNLIKELY(o->bucket < 0)) return 1;
+        if (KFB_UNLIKELY(o->bucket < 0)) goto decline;
     }
     o->op = KFB_OP_UPSERT;
     o->bucket_key = o->key;
@@ -1219,12 +1230,11 @@ ops_done:
     res->n = 1;
     m->fused_ok = 1;
     m->fused_count++;
-    return 0;
+    return KFB_ERR_OK;
+decline:
+    /* a tail call: the general path maps the message from scratch */
+    return map_general(m, key, key_len, value, value_len, origin, res, errstr, errstr_size);
 }
-
-static kfb_err_t map_general(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
-                             const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
-                             kfb_mapper_result_t *res, char *errstr, size_t errstr_size);
 
 kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
                          const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
@@ -1238,12 +1248,9 @@ kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
     const plan_t *lp = m->last_plan;
     if (KFB_LIKELY(value && lp && lp->fops && value_len >= KFB_CONFLUENT_HEADER_SIZE &&
                    value[0] == KFB_CONFLUENT_MAGIC &&
-                   (int32_t)kfb_get_be32(value + 1) == lp->schema_id && !m->fused_disabled)) {
-        m->value_plan = lp;
-        if (KFB_LIKELY(run_fused(m, lp, value + KFB_CONFLUENT_HEADER_SIZE,
-                                 value_len - KFB_CONFLUENT_HEADER_SIZE, res) == 0))
-            return KFB_ERR_OK;
-    }
+                   (int32_t)kfb_get_be32(value + 1) == lp->schema_id && !m->fused_disabled))
+        return map_fused(m, lp, key, key_len, value, value_len, origin, res, errstr,
+                         errstr_size);
     return map_general(m, key, key_len, value, value_len, origin, res, errstr, errstr_size);
 }
 
