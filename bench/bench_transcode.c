@@ -8,7 +8,11 @@
  * body into one reused generic value (the fastest use of avro-c's generic API; it does less
  * than we do: no key, no bucket, no row). Prints messages/s for both, the ratio, and the
  * allocations per message in steady state (malloc/calloc/realloc counted by interposing
- * glibc's allocator in this binary).
+ * glibc's allocator in this binary), and the share of messages the mapper's fused path took.
+ * A missed target prints MISSED; the exit status stays 0 so `make bench` runs the rest.
+ * BENCH_ROUNDS=N shortens the run (instruction counts: valgrind --tool=callgrind, then
+ * compare the inclusive costs of kfb_mapper_map + kfb_mapper_append_to_batch with
+ * avro_value_read between two round counts).
  */
 #include <avro.h>
 #include <stdio.h>
@@ -39,7 +43,7 @@ void *realloc(void *p, size_t n) {
 }
 
 #define NMSG 1024
-#define ROUNDS 2000L
+#define ROUNDS_DEFAULT 2000L
 
 static double now(void) {
     struct timespec ts;
@@ -93,6 +97,9 @@ static const char *const cities[4] = {"Amsterdam", "Berlin", "Copenhagen", "Dubl
 
 int main(void) {
     kfb_log_set_level(KFB_LOG_ERROR);
+    /* BENCH_ROUNDS shortens the run, e.g. under valgrind --tool=callgrind */
+    const char *env_rounds = getenv("BENCH_ROUNDS");
+    const long ROUNDS = env_rounds && atol(env_rounds) > 0 ? atol(env_rounds) : ROUNDS_DEFAULT;
     static uint8_t msgs[NMSG][128];
     static size_t lens[NMSG];
     for (long i = 0; i < NMSG; i++) {
@@ -195,9 +202,12 @@ int main(void) {
     double n = (double)ROUNDS * NMSG;
     printf("transcode (Avro -> key + bucket + row in KV batch): %.2f M msg/s\n", n / t_ours / 1e6);
     printf("avro-c generic avro_value_read (decode only):      %.2f M msg/s\n", n / t_avro / 1e6);
-    printf("ratio ours/avro-c: %.1fx (target >= 10x)\n", t_avro / t_ours);
-    printf("allocations per message in steady state: ours %.4f, avro-c %.4f\n",
-           (double)ours_allocs / n, (double)avro_allocs / n);
+    double ratio = t_avro / t_ours;
+    printf("ratio ours/avro-c: %.1fx (target >= 10x)%s\n", ratio, ratio >= 10.0 ? "" : " MISSED");
+    printf("allocations per message in steady state: ours %.4f (target 0)%s, avro-c %.4f\n",
+           (double)ours_allocs / n, ours_allocs ? " MISSED" : "", (double)avro_allocs / n);
+    printf("messages on the fused path: %.1f%%\n",
+           100.0 * (double)kfb_mapper_fused_count_for_testing(m) / (n + NMSG));
     printf("(checksums %ld %ld)\n", bucket_sum, check);
 
     avro_reader_free(rd);
@@ -208,5 +218,7 @@ int main(void) {
     kfb_mapper_destroy(m);
     kfb_schema_source_destroy(src);
     kfb_table_desc_destroy(td);
-    return ours_allocs == 0 ? 0 : 1;
+    /* a missed target is printed, not an exit status: `make bench` stops at the first
+     * failing benchmark */
+    return 0;
 }

@@ -11,6 +11,14 @@
  *   - the value row (CompactedRow, §6.2) is written from the slots into a caller buffer,
  *     typically the KV batch buffer itself (kfb_kv_batch_begin_record), in column order.
  * No avro-c generic values; no allocation per message once the scratch buffers have grown.
+ * Fused path: for plain Avro records mapped onto an unpartitioned table without nested
+ * columns, with CompactedKeyEncoder keys that are also the bucket key and the fields in
+ * column order, the plan also has one op per field that decodes the Avro value straight
+ * into the value row (mapper-owned); the key is the row's bytes of the PK columns and
+ * kfb_mapper_append_to_batch() copies the finished row with one append. Any message the
+ * fused path cannot take as is (nulls in NOT NULL or key columns, NaN keys, range, UTF-8
+ * or framing errors, ...) is mapped again by the general path, so results, errors and
+ * their text are the same either way (tests/unit/test_mapper_fused.c).
  *
  * Mapping rules (see docs/explain.md for the user-facing version):
  *   - Avro fields match columns by exact name, after an optional rename map; fields in the
@@ -194,5 +202,11 @@ int kfb_mapper_key_is_compacted(const kfb_mapper_t *m);
 
 /* Plans compiled so far (one per writer schema id and role), for tests and metrics. */
 size_t kfb_mapper_plan_count(const kfb_mapper_t *m);
+
+/* Testing hook: 0 turns the fused path off (every message takes the general path), so
+ * tests can compare both on the same messages; 1 (the default) turns it back on. */
+void kfb_mapper_set_fused_for_testing(kfb_mapper_t *m, int enabled);
+/* Messages mapped by the fused path so far (tests check that it was taken). */
+uint64_t kfb_mapper_fused_count_for_testing(const kfb_mapper_t *m);
 
 #endif

@@ -53,6 +53,8 @@ static void plan_free(plan_t *p) {
     free(p->errmsg);
     free(p->target_columns);
     free(p->desc);
+    free(p->fops);
+    free(p->fused_bitmap);
     free(p);
 }
 
@@ -621,6 +623,122 @@ static int compile_finish(compile_ctx_t *c) {
     return 0;
 }
 
+/* The fused op for a column step, or F_GENERIC when only the general conversion fits. */
+static fop_kind_t fused_kind(const kfb_mapper_t *m, const step_t *s) {
+    uint8_t op = m->col_op[s->column];
+    switch (s->conv) {
+    case CV_BOOL: return op == OP_BOOL ? F_BOOL : F_GENERIC;
+    case CV_INT_I32:
+    case CV_DATE: return op == OP_V32 ? F_INT_V32 : F_GENERIC;
+    case CV_INT_I64: return op == OP_V64 ? F_INT_V64 : F_GENERIC;
+    case CV_LONG_I64: return op == OP_V64 ? F_LONG_V64 : F_GENERIC;
+    case CV_TS_MILLIS: return op == OP_TS3 ? F_LONG_V64 : F_GENERIC;
+    case CV_FLOAT_F32: return op == OP_F32 ? F_F32 : F_GENERIC;
+    case CV_DOUBLE_F64: return op == OP_F64 ? F_F64 : F_GENERIC;
+    case CV_STRING: return op == OP_BYTES ? F_STR : F_GENERIC;
+    case CV_BYTES: return op == OP_BYTES ? F_BYTES : F_GENERIC;
+    default: return F_GENERIC;
+    }
+}
+
+/* Builds the fused ops of a value plan when the table and plan allow them: plain Avro
+ * records (no Debezium, key from the value), an unpartitioned table without nested
+ * columns, CompactedKeyEncoder keys whose bytes are also the bucket key, every field either
+ * skipped or a scalar column, the columns in field order (the row is written as the fields
+ * are decoded) and every physical PK column fed by a field. The key is then the row's
+ * encodings of the PK columns in PK order (CompactedKeyWriter writes each field as
+ * CompactedRowWriter does, §7.3). Leaves p->fops NULL otherwise; returns -1 on out of memory. */
+static int build_fused(kfb_mapper_t *m, plan_t *p) {
+    const kfb_table_desc_t *td = m->td;
+    if (p->role != ROLE_VALUE || p->err || !p->root_is_record ||
+        m->format != KFB_MAPPER_FORMAT_AVRO || m->key_from_message_key || !m->fast_rows ||
+        td->partition_key_count || m->keys.pk_encoding != KFB_KEY_ENC_COMPACTED ||
+        !m->keys.bucket_key_is_pk_bytes || td->physical_primary_key_count > FUSED_MAX_KEY ||
+        !td->physical_primary_key_count)
+        return 0;
+    int last = -1;
+    size_t keys_seen = 0;
+    for (size_t i = 0; i < p->steps.n; i++) {
+        const step_t *s = &p->steps.v[i];
+        if (s->kind == ST_SKIP) continue;
+        if (s->kind != ST_COLUMN || s->conv == CV_ROW || s->conv == CV_ARRAY ||
+            s->conv == CV_MAP || s->column <= last)
+            return 0;
+        last = s->column;
+        if (in_idx(td->physical_primary_key, td->physical_primary_key_count, s->column))
+            keys_seen++;
+    }
+    if (keys_seen != td->physical_primary_key_count) return 0;
+    size_t nb = (td->column_count + 7) / 8;
+    /* at most four ops per field: a union index, a mark, the value, a mark */
+    size_t cap = 4 * p->steps.n + 1, n = 0;
+    fop_t *ops = calloc(cap, sizeof(*ops));
+    uint8_t *bm = calloc(nb < 8 ? 8 : nb, 1); /* run_fused copies 8 bytes */
+    if (!ops || !bm) {
+        free(ops);
+        free(bm);
+        return -1;
+    }
+    /* columns without a field are null in every row (compile_finish let through only
+     * nullable and auto-increment ones) */
+    for (size_t col = 0; col < td->column_count; col++) bm[col >> 3] |= (uint8_t)(1u << (col & 7));
+    for (size_t i = 0; i < p->steps.n; i++) {
+        const step_t *s = &p->steps.v[i];
+        fop_t *o = &ops[n];
+        o->step = s;
+        o->key_pos = -1;
+        o->column = -1;
+        if (s->kind == ST_SKIP) {
+            o->kind = F_SKIP;
+            n++;
+            continue;
+        }
+        int col = s->column;
+        int8_t key_pos = -1;
+        for (size_t k = 0; k < td->physical_primary_key_count; k++)
+            if (td->physical_primary_key[k] == col) key_pos = (int8_t)k;
+        uint8_t null_ok = key_pos < 0 &&
+                          (td->column_types[col].nullable || col == td->auto_increment_column);
+        fop_kind_t kind = fused_kind(m, s);
+        if (kind != F_GENERIC && s->n_branches) {
+            /* F_GENERIC reads its own union index (run_column) */
+            o->kind = F_UNION;
+            o->column = col;
+            o->null_ok = null_ok;
+            o->n_branches = (uint32_t)s->n_branches;
+            o->null_branch = s->null_branch;
+            o->value_branch = s->value_branch;
+            o = &ops[++n];
+            o->step = s;
+        }
+        if (key_pos >= 0) {
+            o->kind = F_MARK;
+            o->column = 2 * key_pos;
+            o = &ops[++n];
+            o->step = s;
+        }
+        o->kind = (uint8_t)kind;
+        o->column = col;
+        o->key_pos = key_pos;
+        o->null_ok = null_ok;
+        o->col_op = m->col_op[col];
+        bm[col >> 3] &= (uint8_t)~(1u << (col & 7));
+        n++;
+        if (key_pos >= 0) {
+            o = &ops[n++];
+            o->kind = F_MARK;
+            o->column = 2 * key_pos + 1;
+            o->key_pos = -1;
+        }
+    }
+    p->fops = ops;
+    p->n_fops = n;
+    p->fused_bitmap = bm;
+    p->n_key = td->physical_primary_key_count;
+    p->bucket_fastmod = UINT64_MAX / (uint64_t)td->bucket_count + 1;
+    return 0;
+}
+
 /* Compiles a plan for a writer schema. Never returns NULL except on out of memory: a
  * compile error is kept in the plan (err, errmsg). */
 static plan_t *compile_plan(kfb_mapper_t *m, int32_t schema_id, plan_role_t role,
@@ -680,6 +798,10 @@ static plan_t *compile_plan(kfb_mapper_t *m, int32_t schema_id, plan_role_t role
     }
     (void)kfb_buf_append_byte(&c.desc, 0);
     p->desc = (char *)c.desc.data; /* owned by the plan now */
+    if (build_fused(m, p) != 0) {
+        plan_free(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -826,6 +948,7 @@ void kfb_mapper_destroy(kfb_mapper_t *m) {
         kfb_buf_free(&m->bkbuf[i]);
     }
     kfb_buf_free(&m->last_delete);
+    kfb_buf_free(&m->fused_row);
     free(m->col_op);
     kfb_buf_free(&m->desc_scratch);
     for (int i = 0; i < MAX_ROW_DEPTH; i++) {

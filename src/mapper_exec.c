@@ -20,6 +20,12 @@
  * representation on the way; the key, bucket key and value row are then written from the
  * slots. Steps and slots are allocated when a plan is compiled; per message nothing is
  * allocated once the scratch buffers have reached their working size.
+ * Fused path (map_fused): plans that allow it (mapper_compile.c, build_fused) also carry a
+ * flat array of ops, one per field plus union-index and key-bound marks, run with threaded
+ * dispatch; each op transcodes its Avro value into the value row in place (zigzag varints
+ * to LEB128 without unpacking the 7-bit groups where the value is non-negative), so the
+ * slots, the key writer and the row writer are skipped. It declines (goto decline) on anything
+ * unusual and the general path maps the message from scratch.
  */
 #include "mapper_internal.h"
 
@@ -864,13 +870,406 @@ static int same_bytes(const kfb_buf_t *a, const uint8_t *p, size_t n) {
     return a->len == n && (n == 0 || !memcmp(a->data, p, n));
 }
 
+/* ---------------------------------------------------------------------------------- */
+/* Fused path: Avro straight into the value row                                        */
+/* ---------------------------------------------------------------------------------- */
+
+/* Writes a decoded slot with the column's op (the encodings of write_row_fast, §6.2).
+ * Returns NULL for ops the fused path does not take. */
+static inline uint8_t *put_slot(uint8_t *p, uint8_t op, const slot_t *v) {
+    switch (op) {
+    case OP_BOOL: *p++ = v->v.i64 != 0; return p;
+    case OP_I8: *p++ = (uint8_t)v->v.i64; return p;
+    case OP_I16: kfb_put_le16(p, (uint16_t)v->v.i64); return p + 2;
+    case OP_V32: return p + kfb_varint32_write(p, (uint32_t)v->v.i64);
+    case OP_V64: return p + kfb_varint64_write(p, (uint64_t)v->v.i64);
+    case OP_DEC64: return p + kfb_varint64_write(p, (uint64_t)v->v.dec.unscaled);
+    case OP_F32: kfb_put_le32(p, kfb_float_bits(v->v.f32)); return p + 4;
+    case OP_F64: kfb_put_le64(p, kfb_double_bits(v->v.f64)); return p + 8;
+    case OP_BYTES:
+        if (KFB_UNLIKELY(v->v.b.n > INT32_MAX)) return NULL;
+        p += kfb_varint32_write(p, (uint32_t)v->v.b.n);
+        if (v->v.b.n) memcpy(p, v->v.b.p, v->v.b.n);
+        return p + v->v.b.n;
+    case OP_DEC_BYTES:
+        p += kfb_varint32_write(p, v->v.dec.nbytes);
+        memcpy(p, v->v.dec.bytes, v->v.dec.nbytes);
+        return p + v->v.dec.nbytes;
+    case OP_TS3: return p + kfb_varint64_write(p, (uint64_t)v->v.ts.ms);
+    case OP_TS9:
+        p += kfb_varint64_write(p, (uint64_t)v->v.ts.ms);
+        return p + kfb_varint32_write(p, (uint32_t)v->v.ts.nano);
+    default: return NULL;
+    }
+}
+
+/* Avro varint of at most 8 bytes, read from 8 readable bytes at p: returns its length
+ * (1..8) and the raw (still zigzagged) value, or 0 when it is longer (the caller then takes
+ * the checked reader). The 7-bit groups are packed by three mask-and-shift steps (pairs,
+ * quads, halves) instead of a loop with a branch per byte. */
+static inline unsigned varint8_read(const uint8_t *p, uint64_t *out) {
+    uint64_t w = kfb_get_le64(p);
+    uint64_t stop = ~w & 0x8080808080808080ULL;
+    if (KFB_UNLIKELY(!stop)) return 0;
+    /* stop ^ (stop - 1): every bit up to the first clear continuation bit, i.e. exactly the
+     * varint's bytes */
+    uint64_t x = w & (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7fULL;
+    x = ((x & 0x7f007f007f007f00ULL) >> 1) | (x & 0x007f007f007f007fULL);
+    x = ((x & 0x3fff00003fff0000ULL) >> 2) | (x & 0x00003fff00003fffULL);
+    x = ((x & 0x0fffffff00000000ULL) >> 4) | (x & 0x000000000fffffffULL);
+    *out = x;
+    return ((unsigned)__builtin_ctzll(stop) >> 3) + 1;
+}
+
+/* A varint of one or two bytes near the end of the input, where varint8_read cannot load
+ * 8 bytes; 0 for anything else (the checked reader then decides). */
+static inline unsigned varint_tail_read(const uint8_t *p, const uint8_t *end, uint64_t *out) {
+    if (p < end && p[0] < 0x80) {
+        *out = p[0];
+        return 1;
+    }
+    if (end - p >= 2 && p[1] < 0x80) {
+        *out = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+        return 2;
+    }
+    return 0;
+}
+
+/* Per count of leading zero bits of (v | 1) below 2^56: the LEB128 length, and the
+ * continuation bits of all its bytes but the last. */
+#define VL_(n) ((n) >= 57 ? 1 : (n) >= 50 ? 2 : (n) >= 43 ? 3 : (n) >= 36 ? 4 : (n) >= 29 ? 5 : \
+                (n) >= 22 ? 6 : (n) >= 15 ? 7 : 8)
+#define VL4_(n) VL_(n), VL_((n) + 1), VL_((n) + 2), VL_((n) + 3)
+static const uint8_t varint_len_by_clz[64] = {
+    VL4_(0),  VL4_(4),  VL4_(8),  VL4_(12), VL4_(16), VL4_(20), VL4_(24), VL4_(28),
+    VL4_(32), VL4_(36), VL4_(40), VL4_(44), VL4_(48), VL4_(52), VL4_(56), VL4_(60),
+};
+#undef VL4_
+#undef VL_
+static const uint64_t varint_cont_by_len[9] = {
+    0, 0, 0x80, 0x8080, 0x808080, 0x80808080, 0x8080808080ULL, 0x808080808080ULL,
+    0x80808080808080ULL,
+};
+
+/* A non-negative Avro int/long (zigzag varint of at most max_len <= 8 bytes, 8 readable at
+ * src, no bits past 32 when max_len is 5) re-encoded as the LEB128 of its value at *dst
+ * (8 writable bytes), without unpacking the 7-bit groups: for an even zigzag value u = 2v,
+ * byte k of v's groups is bits 1..6 of Avro byte k plus bit 0 of Avro byte k + 1.
+ * Returns the Avro length, or 0 (negative, longer, or too wide) for the general decoder. */
+static inline unsigned zigzag8_transcode(const uint8_t *src, uint8_t **dst, unsigned max_len) {
+    uint64_t w = kfb_get_le64(src);
+    uint64_t stop = ~w & 0x8080808080808080ULL;
+    if (KFB_UNLIKELY(!stop) || (w & 1)) return 0;
+    unsigned n = ((unsigned)__builtin_ctzll(stop) >> 3) + 1;
+    if (n > max_len || (n == 5 && max_len == 5 && src[4] > 0x0f)) return 0;
+    uint64_t y = w & (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7fULL;
+    uint64_t r = ((y >> 1) & 0x3f3f3f3f3f3f3f3fULL) | ((y >> 2) & 0x4040404040404040ULL);
+    unsigned len = ((63u - (unsigned)__builtin_clzll(r | 1)) >> 3) + 1;
+    kfb_put_le64(*dst, r | varint_cont_by_len[len]);
+    *dst += len;
+    return n;
+}
+
+/* Unsigned LEB128 of v (the bytes of kfb_varint64_write): values below 2^56 are spread into
+ * 7-bit groups by the inverse of varint8_read's steps and stored with one 8-byte write, so
+ * the destination needs 8 writable bytes (the fused row reserves slack for it). */
+static inline uint8_t *varint_put(uint8_t *p, uint64_t v) {
+    if (KFB_LIKELY(v < (1ULL << 56))) {
+        unsigned len = varint_len_by_clz[__builtin_clzll(v | 1)];
+        uint64_t x = v;
+        x = (x & 0x000000000fffffffULL) | ((x & 0x00fffffff0000000ULL) << 4);
+        x = (x & 0x00003fff00003fffULL) | ((x & 0x0fffc0000fffc000ULL) << 2);
+        x = (x & 0x007f007f007f007fULL) | ((x & 0x3f803f803f803f80ULL) << 1);
+        x |= varint_cont_by_len[len];
+        kfb_put_le64(p, x);
+        return p + len;
+    }
+    return p + kfb_varint64_write(p, v);
+}
+
+/* is_ascii without a loop for strings of up to 16 bytes: two overlapping loads from the
+ * string's first and last bytes (never outside it). */
+static inline int fused_ascii(const uint8_t *d, size_t n) {
+    uint64_t acc;
+    if (n >= 8) {
+        if (KFB_UNLIKELY(n > 16)) return is_ascii(d, n);
+        acc = kfb_get_le64(d) | kfb_get_le64(d + n - 8);
+    } else if (n >= 4) {
+        acc = kfb_get_le32(d) | kfb_get_le32(d + n - 4);
+    } else {
+        acc = n ? (uint64_t)d[0] | d[n / 2] | d[n - 1] : 0;
+    }
+    return (acc & 0x8080808080808080ULL) == 0;
+}
+
+/* Decodes the Avro body of a Confluent-framed value with the plan's fused ops into
+ * m->fused_row (a value row) and fills res->out[0]. When anything is off it leaves the
+ * message to the general path, which decides (and words) the outcome. `bound` caps the row size: the
+ * fixed-size bound plus the body length (every string/bytes payload is in the body) plus
+ * the enum symbols. */
+static kfb_err_t map_general(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
+                             const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
+                             kfb_mapper_result_t *res, char *errstr, size_t errstr_size);
+
+static __attribute__((noinline)) kfb_err_t map_fused(kfb_mapper_t *m, const plan_t *pl,
+                                                     const uint8_t *key, size_t key_len,
+                                                     const uint8_t *value, size_t value_len,
+                                                     const kfb_origin_t *origin,
+                                                     kfb_mapper_result_t *res, char *errstr,
+                                                     size_t errstr_size) {
+    const uint8_t *const body = value + KFB_CONFLUENT_HEADER_SIZE;
+    const size_t body_len = value_len - KFB_CONFLUENT_HEADER_SIZE;
+    m->value_plan = pl;
+    const kfb_table_desc_t *td = m->td;
+    kfb_buf_t *rb = &m->fused_row;
+    rb->len = 0;
+    m->fused_ok = 0;
+    if (KFB_UNLIKELY(kfb_buf_reserve(rb, m->row_fixed_max + body_len + pl->enum_bound + 8)))
+        goto decline;
+    uint8_t *const base = rb->data;
+    const size_t nb = (td->column_count + 7) / 8;
+    /* the bitmap array has at least 8 bytes and the row 8 bytes of slack: one move for
+     * tables of up to 64 columns */
+    if (KFB_LIKELY(nb <= 8)) memcpy(base, pl->fused_bitmap, 8);
+    else memcpy(base, pl->fused_bitmap, nb);
+    uint8_t *p = base + nb;
+    /* row offsets taken by F_MARK ops: key column k spans [mark[2k], mark[2k + 1]) */
+    uint32_t mark[2 * FUSED_MAX_KEY];
+    /* The cursor lives in locals (registers); a kfb_avro_cursor_t is built only around the
+     * out-of-line readers (skip, generic conversions, long varints). */
+    const uint8_t *cp = body, *const cend = body + body_len;
+    const fop_t *op = pl->fops, *const op_end = op + pl->n_fops;
+#define FUSED_CALL_(call)                                                                 \
+    do {                                                                                  \
+        kfb_avro_cursor_t c_ = {cp, cend};                                                \
+        if (KFB_UNLIKELY(call)) goto decline;                                                 \
+        cp = c_.p;                                                                        \
+    } while (0)
+    /* Threaded dispatch (GCC/Clang labels as values): each op ends with its own indirect
+     * jump to the next op's handler, instead of one shared switch at the loop head; fewer
+     * instructions per op and a branch-predictor entry per op kind. */
+    static const void *const handler[] = {
+        [F_SKIP] = &&L_SKIP,         [F_GENERIC] = &&L_GENERIC, [F_BOOL] = &&L_BOOL,
+        [F_INT_V32] = &&L_INT,       [F_INT_V64] = &&L_INT,     [F_LONG_V64] = &&L_LONG_V64,
+        [F_F32] = &&L_F32,           [F_F64] = &&L_F64,         [F_STR] = &&L_BYTES,
+        [F_BYTES] = &&L_BYTES,       [F_UNION] = &&L_UNION,     [F_MARK] = &&L_MARK,
+    };
+#define NEXT_OP()                                                                         \
+    do {                                                                                  \
+        if (++op == op_end) goto ops_done;                                                \
+        goto *handler[op->kind];                                                          \
+    } while (0)
+    if (op == op_end) goto ops_done;
+    goto *handler[op->kind];
+    {
+    L_MARK:
+        mark[op->column] = (uint32_t)(p - base);
+        NEXT_OP();
+    L_UNION: {
+            /* precedes its value op; a null skips that op */
+            uint32_t b;
+            if (KFB_LIKELY(cp < cend && *cp < 0x80 && !(*cp & 1))) b = *cp++ >> 1;
+            else FUSED_CALL_(kfb_avro_read_union_index(&c_, op->n_branches, &b));
+            if (KFB_UNLIKELY(b >= op->n_branches)) goto decline;
+            if ((int32_t)b == op->null_branch) {
+                if (KFB_UNLIKELY(!op->null_ok)) goto decline;
+                base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
+                op++; /* the value op; never a key column (null_ok) */
+                NEXT_OP();
+            }
+            if (KFB_UNLIKELY((int32_t)b != op->value_branch)) goto decline;
+            NEXT_OP();
+        }
+    L_SKIP:
+        FUSED_CALL_(kfb_avro_skip(&c_, op->step->type));
+        NEXT_OP();
+    L_LONG_V64: {
+            int64_t v;
+            uint64_t u;
+            unsigned n;
+            if (KFB_LIKELY(cend - cp >= 8) && (n = zigzag8_transcode(cp, &p, 8)) != 0) {
+                cp += n;
+                NEXT_OP();
+            }
+            if (KFB_LIKELY(cend - cp >= 8 && (n = varint8_read(cp, &u)) != 0)) {
+                cp += n;
+                v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+            } else if ((n = varint_tail_read(cp, cend, &u)) != 0) {
+                cp += n;
+                v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+            } else {
+                FUSED_CALL_(kfb_avro_read_long(&c_, &v));
+            }
+            p = varint_put(p, (uint64_t)v);
+            NEXT_OP();
+        }
+    L_INT: {
+            int32_t v;
+            uint64_t u;
+            unsigned n;
+            /* an int has at most 5 bytes and no bits past 32 (as the checked reader, which
+             * decides everything else) */
+            if (KFB_LIKELY(cend - cp >= 8) && (n = zigzag8_transcode(cp, &p, 5)) != 0) {
+                cp += n;
+                NEXT_OP();
+            }
+            if ((KFB_LIKELY(cend - cp >= 8 && (n = varint8_read(cp, &u)) != 0) ||
+                 (n = varint_tail_read(cp, cend, &u)) != 0) &&
+                n <= 5 && u <= 0xffffffffULL) {
+                cp += n;
+                uint32_t u32 = (uint32_t)u;
+                v = (int32_t)(u32 >> 1) ^ -(int32_t)(u32 & 1);
+            } else {
+                FUSED_CALL_(kfb_avro_read_int(&c_, &v));
+            }
+            /* INTEGER: the 32-bit pattern (a negative int is 5 bytes); BIGINT: 64 bits */
+            p = varint_put(p, op->kind == F_INT_V32 ? (uint64_t)(uint32_t)v : (uint64_t)(int64_t)v);
+            NEXT_OP();
+        }
+    L_BYTES: {
+            const uint8_t *d;
+            size_t n;
+            if (KFB_LIKELY(cp < cend && *cp < 0x80 && !(*cp & 1))) {
+                /* one-byte length 0..63 */
+                n = *cp++ >> 1;
+                if (KFB_UNLIKELY(n > (size_t)(cend - cp))) goto decline;
+                d = cp;
+                cp += n;
+            } else {
+                FUSED_CALL_(kfb_avro_read_bytes(&c_, &d, &n));
+                if (KFB_UNLIKELY(n > INT32_MAX)) goto decline;
+            }
+            if (op->kind == F_STR && KFB_UNLIKELY(!fused_ascii(d, n)) &&
+                kfb_avro_utf8_check(d, n) != n)
+                goto decline;
+            if (KFB_LIKELY(n < 0x80)) *p++ = (uint8_t)n;
+            else p += kfb_varint32_write(p, (uint32_t)n);
+            kfb_kv_batch_copy_(p, d, n);
+            p += n;
+            NEXT_OP();
+        }
+    L_F64: {
+            if (KFB_UNLIKELY(cend - cp < 8)) goto decline;
+            uint64_t bits = kfb_get_le64(cp);
+            cp += 8;
+            if (op->key_pos >= 0 && isnan(kfb_bits_double(bits))) goto decline;
+            kfb_put_le64(p, bits);
+            p += 8;
+            NEXT_OP();
+        }
+    L_F32: {
+            if (KFB_UNLIKELY(cend - cp < 4)) goto decline;
+            uint32_t bits = kfb_get_le32(cp);
+            cp += 4;
+            if (op->key_pos >= 0 && isnan(kfb_bits_float(bits))) goto decline;
+            kfb_put_le32(p, bits);
+            p += 4;
+            NEXT_OP();
+        }
+    L_BOOL: {
+            if (KFB_UNLIKELY(cp >= cend || *cp > 1)) goto decline;
+            *p++ = *cp++;
+            NEXT_OP();
+        }
+    L_GENERIC: {
+            slot_t sl;
+            uint8_t pres;
+            FUSED_CALL_(run_column(m, op->step, &c_, &sl, &pres));
+            if (!pres) {
+                if (KFB_UNLIKELY(!op->null_ok)) goto decline;
+                base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
+                NEXT_OP();
+            }
+            if (op->key_pos >= 0 && ((op->col_op == OP_F32 && isnan(sl.v.f32)) ||
+                                     (op->col_op == OP_F64 && isnan(sl.v.f64))))
+                goto decline;
+            p = put_slot(p, op->col_op, &sl);
+            if (KFB_UNLIKELY(!p)) goto decline;
+            NEXT_OP();
+        }
+    }
+ops_done:
+#undef NEXT_OP
+#undef FUSED_CALL_
+    if (KFB_UNLIKELY(cp != cend)) goto decline;
+    rb->len = (size_t)(p - base);
+
+    kfb_mapped_t *o = &res->out[0];
+    if (pl->n_key == 1) {
+        o->key = base + mark[0];
+        o->key_len = mark[1] - mark[0];
+    } else {
+        kfb_buf_t *kb = &m->keybuf[0];
+        kb->len = 0;
+        if (KFB_UNLIKELY(kfb_buf_reserve(kb, rb->len))) goto decline;
+        for (size_t k = 0; k < pl->n_key; k++) {
+            size_t n = mark[2 * k + 1] - mark[2 * k];
+            memcpy(kb->data + kb->len, base + mark[2 * k], n);
+            kb->len += n;
+        }
+        o->key = kb->data;
+        o->key_len = kb->len;
+    }
+    if (KFB_LIKELY(m->keys.bucket_fn == KFB_BUCKET_FN_FLUSS)) {
+        /* kfb_bucket_fluss with the modulo as a multiplication (Lemire's fastmod; the
+         * hash is >= 0 and the key is never empty) */
+        uint32_t h = (uint32_t)kfb_murmur_fluss_int(kfb_murmur_fluss(o->key, o->key_len));
+        uint64_t low = pl->bucket_fastmod * h;
+        o->bucket = (int32_t)(((unsigned __int128)low * (uint32_t)td->bucket_count) >> 64);
+    } else {
+        o->bucket = kfb_key_plan_bucket(&m->keys, o->key, o->key_len, td->bucket_count);
+        if (KFB_UNLIKELY(o->bucket < 0)) goto decline;
+    }
+    o->op = KFB_OP_UPSERT;
+    o->bucket_key = o->key;
+    o->bucket_key_len = o->key_len;
+    o->partition = NULL;
+    o->target_columns = pl->target_columns;
+    o->n_target_columns = pl->target_columns ? pl->n_target : 0;
+    m->out_slotset[0] = 0;
+    res->n = 1;
+    m->fused_ok = 1;
+    m->fused_count++;
+    return KFB_ERR_OK;
+decline:
+    /* a tail call: the general path maps the message from scratch */
+    return map_general(m, key, key_len, value, value_len, origin, res, errstr, errstr_size);
+}
+
 kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
                          const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
                          kfb_mapper_result_t *res, char *errstr, size_t errstr_size) {
-    const size_t ncol = m->td->column_count;
     m->origin = origin;
     m->errstr = errstr;
     m->errstr_size = errstr_size;
+    /* Fused path: same schema as the previous message and a plan that allows it. The
+     * Confluent header test is kfb_confluent_parse's success condition; the id equals a
+     * compiled plan's, so it is not negative. */
+    const plan_t *lp = m->last_plan;
+    if (KFB_LIKELY(value && lp && lp->fops && value_len >= KFB_CONFLUENT_HEADER_SIZE &&
+                   value[0] == KFB_CONFLUENT_MAGIC &&
+                   (int32_t)kfb_get_be32(value + 1) == lp->schema_id && !m->fused_disabled))
+        return map_fused(m, lp, key, key_len, value, value_len, origin, res, errstr,
+                         errstr_size);
+    return map_general(m, key, key_len, value, value_len, origin, res, errstr, errstr_size);
+}
+
+void kfb_mapper_set_fused_for_testing(kfb_mapper_t *m, int enabled) {
+    m->fused_disabled = !enabled;
+}
+
+uint64_t kfb_mapper_fused_count_for_testing(const kfb_mapper_t *m) { return m->fused_count; }
+
+/* The general path: every message the fused path does not take or declines. Kept out of
+ * line so the fused path's caller stays a small function. */
+static __attribute__((noinline)) kfb_err_t map_general(kfb_mapper_t *m, const uint8_t *key,
+                                                       size_t key_len, const uint8_t *value,
+                                                       size_t value_len,
+                                                       const kfb_origin_t *origin,
+                                                       kfb_mapper_result_t *res, char *errstr,
+                                                       size_t errstr_size) {
+    const size_t ncol = m->td->column_count;
+    m->fused_ok = 0;
     m->value_plan = NULL;
     res->n = 0;
     memset(m->present[0], 0, ncol);
@@ -1061,6 +1460,11 @@ kfb_err_t kfb_mapper_write_value(kfb_mapper_t *m, const kfb_mapper_result_t *res
     const kfb_table_desc_t *td = m->td;
     int set = m->out_slotset[i];
     size_t start = out->len;
+    if (KFB_LIKELY(m->fused_ok && i == 0)) {
+        if (KFB_UNLIKELY(kfb_buf_append(out, m->fused_row.data, m->fused_row.len)))
+            return rec_err(m, KFB_ERR_NOMEM, NULL, "cannot write the value row: out of memory");
+        return KFB_ERR_OK;
+    }
     if (KFB_LIKELY(m->fast_rows)) return write_row_fast(m, set, out);
     kfb_row_writer_t w;
     kfb_err_t e = kfb_row_writer_begin(&w, out, (uint32_t)td->column_count);
@@ -1084,15 +1488,29 @@ kfb_err_t kfb_mapper_write_value(kfb_mapper_t *m, const kfb_mapper_result_t *res
     return KFB_ERR_OK;
 }
 
-kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t *res, size_t i,
-                                     kfb_kv_batch_builder_t *batch, char *errstr,
-                                     size_t errstr_size) {
+/* Everything but a fused row appended without error; out of line so that the fused case
+ * below stays a leaf-like function without register saves. */
+static __attribute__((noinline)) kfb_err_t append_general(kfb_mapper_t *m,
+                                                          const kfb_mapper_result_t *res,
+                                                          size_t i,
+                                                          kfb_kv_batch_builder_t *batch,
+                                                          char *errstr, size_t errstr_size) {
     if (i >= res->n) {
         kfb_mapper_set_err_(errstr, errstr_size, "append_to_batch: no output %zu", i);
         return KFB_ERR_INVALID_ARG;
     }
     const kfb_mapped_t *o = &res->out[i];
     if (o->op == KFB_OP_SKIP) return KFB_ERR_OK;
+    if (KFB_LIKELY(m->fused_ok && i == 0 && o->op == KFB_OP_UPSERT)) {
+        /* the row is already encoded: one inline append, same record bytes as
+         * begin_record + row + end_record, and the batch is unchanged on error */
+        kfb_err_t e = kfb_kv_batch_append(batch, o->key, o->key_len, m->fused_row.data,
+                                          m->fused_row.len);
+        if (KFB_UNLIKELY(e))
+            kfb_mapper_set_err_(errstr, errstr_size, "cannot add the record to the batch: %s",
+                                kfb_err_message(e));
+        return e;
+    }
     kfb_buf_t *vb;
     kfb_err_t e = kfb_kv_batch_begin_record(batch, o->key, o->key_len, &vb);
     if (e) {
@@ -1109,4 +1527,19 @@ kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t 
     e = kfb_kv_batch_end_record(batch, o->op == KFB_OP_DELETE);
     if (e) kfb_mapper_set_err_(errstr, errstr_size, "cannot add the record to the batch: %s", kfb_err_message(e));
     return e;
+}
+
+kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t *res, size_t i,
+                                     kfb_kv_batch_builder_t *batch, char *errstr,
+                                     size_t errstr_size) {
+    if (KFB_LIKELY(m->fused_ok && i == 0 && res->n && res->out[0].op == KFB_OP_UPSERT)) {
+        /* the row is already encoded: one inline append, same record bytes as
+         * begin_record + row + end_record; an error leaves the batch unchanged, so the
+         * general path below meets (and words) the same error again */
+        if (KFB_LIKELY(kfb_kv_batch_append(batch, res->out[0].key, res->out[0].key_len,
+                                           m->fused_row.data, m->fused_row.len) ==
+                       KFB_ERR_OK))
+            return KFB_ERR_OK;
+    }
+    return append_general(m, res, i, batch, errstr, errstr_size);
 }

@@ -106,6 +106,39 @@ struct nested {
 
 typedef enum plan_role { ROLE_VALUE = 0, ROLE_KEY } plan_role_t;
 
+/* Fused ops: one per top-level Avro field of a plan that decodes Avro straight into the
+ * value row (no slots). Only for plans where that gives exactly the general path's bytes;
+ * anything unusual at run time (nulls in NOT NULL or key columns, NaN keys, range or UTF-8
+ * failures, truncation, ...) abandons the fused attempt and the general path re-runs the
+ * message, so errors and their text stay the general path's. */
+typedef enum fop_kind {
+    F_SKIP = 0,  /* kfb_avro_skip */
+    F_GENERIC,   /* run_column into a slot, then the column's op (any scalar conversion) */
+    F_BOOL,      /* boolean -> BOOLEAN */
+    F_INT_V32,   /* int -> INTEGER, date -> DATE */
+    F_INT_V64,   /* int -> BIGINT */
+    F_LONG_V64,  /* long -> BIGINT, timestamp-millis -> TIMESTAMP*(p <= 3) */
+    F_F32,       /* float -> FLOAT */
+    F_F64,       /* double -> DOUBLE */
+    F_STR,       /* string -> STRING/CHAR (UTF-8 checked) */
+    F_BYTES,     /* bytes -> BYTES/BINARY */
+    F_UNION,     /* union index of the next op's field; null skips that op */
+    F_MARK,      /* records the row offset in mark slot `column` (key column bounds) */
+} fop_kind_t;
+
+#define FUSED_MAX_KEY 8 /* physical PK columns the fused path assembles */
+
+typedef struct fop {
+    uint8_t kind;      /* fop_kind_t */
+    uint8_t col_op;    /* enum col_op of the column (F_GENERIC) */
+    uint8_t null_ok;   /* the column takes a null bit (nullable, not a key column) */
+    int8_t key_pos;    /* index in the physical primary key, -1 if not a key column */
+    int32_t null_branch, value_branch; /* F_UNION */
+    uint32_t n_branches;
+    int32_t column;
+    const struct step *step;
+} fop_t;
+
 typedef struct plan {
     int32_t schema_id;
     plan_role_t role;
@@ -117,6 +150,12 @@ typedef struct plan {
     size_t n_target;
     char *desc;
     size_t enum_bound; /* bytes all enum symbols of one message can add to a row */
+    /* fused path (NULL: not eligible); see fop_t */
+    fop_t *fops;
+    size_t n_fops;
+    uint8_t *fused_bitmap; /* initial null bitmap: columns without a field are null */
+    size_t n_key;          /* physical PK columns */
+    uint64_t bucket_fastmod; /* UINT64_MAX / bucket_count + 1: h % n as a multiplication */
 } plan_t;
 
 /* A decoded value in the column's representation. */
@@ -186,6 +225,11 @@ struct kfb_mapper {
     int fast_rows;
     kfb_buf_t nest_buf[MAX_ROW_DEPTH];
     kfb_buf_t map_buf[MAX_ROW_DEPTH];
+    /* fused path: the value row of the last message, built while decoding */
+    kfb_buf_t fused_row;
+    int fused_ok; /* res->out[0] of the last kfb_mapper_map came from the fused path */
+    int fused_disabled; /* testing hook */
+    uint64_t fused_count; /* messages the fused path mapped (tests) */
     const kfb_origin_t *origin;
     char *errstr;
     size_t errstr_size;
