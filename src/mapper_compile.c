@@ -114,6 +114,18 @@ static int choose_conv(const kfb_avro_node_t *a, const kfb_datatype_t *t, conv_t
         }
         break;
     case KFB_AVRO_LOGICAL_UUID:
+        /* uuid on fixed(16) (Avro 1.12) is 16 raw bytes, not a length-prefixed string:
+         * reading it as a string would silently write garbage. It goes the fixed path
+         * (BYTES/BINARY); text rendering into STRING is not implemented. */
+        if (a->type == KFB_AVRO_FIXED) {
+            if (r == KFB_TYPE_STRING || r == KFB_TYPE_CHAR) {
+                snprintf(why, why_size,
+                         "Avro uuid on fixed(16) is 16 raw bytes: map it to a BYTES or "
+                         "BINARY(16) column (writing it as text into STRING is not supported)");
+                return -1;
+            }
+            break;
+        }
         if (r == KFB_TYPE_STRING || r == KFB_TYPE_CHAR) {
             *out = CV_STRING;
             return 0;

@@ -265,6 +265,11 @@ TEST(plan_errors_are_reported_before_any_message) {
          "{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":{\"type\":\"long\","
          "\"logicalType\":\"timestamp-millis\"}}]}",
          "maps to TIMESTAMP_LTZ(p)"},
+        /* uuid on fixed(16) into STRING: 16 raw bytes are not a length-prefixed string */
+        {"{\"type\":\"record\",\"name\":\"U\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
+         "{\"name\":\"name\",\"type\":{\"type\":\"fixed\",\"name\":\"Uid\",\"size\":16,"
+         "\"logicalType\":\"uuid\"}}]}",
+         "uuid on fixed(16) is 16 raw bytes"},
         /* a primitive top-level value */
         {"\"string\"", "expected a record"},
     };
@@ -556,5 +561,28 @@ TEST(union_rules_keep_one_branch) {
     ASSERT_EQ_INT(kfb_err_class(e), KFB_ERRCLASS_RECORD);
     ASSERT_CONTAINS(f.err, "U.qty");
     ASSERT_CONTAINS(f.err, "branch 1 (string)");
+    teardown(&f);
+}
+
+/* uuid on fixed(16) into a BYTES column: the 16 raw bytes, as any fixed. Expected row by
+ * hand (fluss-protocol.md §6.2): bitmap 00, INT 1 -> 01, BYTES -> varint length 0x10 + bytes.
+ * Avro body by hand: int 1 -> 02, fixed -> the 16 bytes with no length. */
+TEST(uuid_on_fixed16_into_bytes_column) {
+    static const char *T =
+        "{\"version\":1,\"schema\":{\"columns\":["
+        "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\"}},"
+        "{\"name\":\"u\",\"data_type\":{\"type\":\"BYTES\"}}],\"primary_key\":[\"id\"]},"
+        "\"partition_key\":[],\"bucket_count\":4,\"properties\":{%s}}";
+    fx_t f;
+    ASSERT_TRUE(setup_cfg(&f, T, NULL, NULL) != NULL);
+    add_schema(&f, 11,
+               "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
+               "{\"name\":\"u\",\"type\":{\"type\":\"fixed\",\"name\":\"Uid\",\"size\":16,"
+               "\"logicalType\":\"uuid\"}}]}");
+    /* first byte 0x1e: read as a string this was a 15-byte length (the bug this pins) */
+    ASSERT_OK(map_hex(&f, NULL, "00 0000000b | 02 | 1e 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f"));
+    ASSERT_HEX(f.res.out[0].key, f.res.out[0].key_len, "01");
+    ASSERT_OK(value_of(&f, 0));
+    ASSERT_HEX(f.row.data, f.row.len, "00 01 10 1e 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f");
     teardown(&f);
 }
