@@ -74,15 +74,21 @@ static inline uint32_t kfb_murmur_fmix32(uint32_t h) {
     return h;
 }
 
+/* The 4-byte little-endian block rounds over p[0..aligned) that both hashes share
+ * (MurmurHashUtils.hashUnsafeBytesByInt; Murmur3 body). aligned is a multiple of 4. */
+static inline uint32_t kfb_murmur_blocks_(const uint8_t *p, size_t aligned, uint32_t h1) {
+    for (size_t i = 0; i < aligned; i += 4)
+        h1 = kfb_murmur_mix_h1_(h1, kfb_murmur_mix_k1_(kfb_get_le32(p + i)));
+    return h1;
+}
+
 /* MurmurHashUtils.hashUnsafeBytes(bytes, off, len, seed) as Java computes it
  * on a little-endian machine: 4-byte LE blocks, then each tail byte signed
  * and sign-extended, then h ^= len and fmix. Result is Java's int bits. */
 static inline uint32_t kfb_murmur_fluss_seed(const void *data, size_t len, uint32_t seed) {
     const uint8_t *p = (const uint8_t *)data;
     size_t aligned = len & ~(size_t)3;
-    uint32_t h1 = seed;
-    for (size_t i = 0; i < aligned; i += 4)
-        h1 = kfb_murmur_mix_h1_(h1, kfb_murmur_mix_k1_(kfb_get_le32(p + i)));
+    uint32_t h1 = kfb_murmur_blocks_(p, aligned, seed);
     for (size_t i = aligned; i < len; i++) {
         /* Java: int halfWord = UNSAFE.getByte(...) - a signed byte widened. */
         uint32_t k1 = (uint32_t)(int32_t)(int8_t)p[i];
@@ -115,9 +121,7 @@ static inline int32_t kfb_murmur_fluss_int(int32_t code) {
 static inline uint32_t kfb_murmur3_32(const void *data, size_t len, uint32_t seed) {
     const uint8_t *p = (const uint8_t *)data;
     size_t aligned = len & ~(size_t)3;
-    uint32_t h1 = seed;
-    for (size_t i = 0; i < aligned; i += 4)
-        h1 = kfb_murmur_mix_h1_(h1, kfb_murmur_mix_k1_(kfb_get_le32(p + i)));
+    uint32_t h1 = kfb_murmur_blocks_(p, aligned, seed);
     uint32_t k1 = 0;
     switch (len & 3) {
     case 3: k1 ^= (uint32_t)p[aligned + 2] << 16; /* fall through */

@@ -207,6 +207,14 @@ static inline kfb_err_t kfb_row_write_timestamp_ltz(kfb_row_writer_t *w, int64_t
     return kfb_row_write_timestamp(w, epoch_millis, nano_of_milli, precision);
 }
 
+/* Types whose value is always varint32 length + bytes (written by kfb_row_write_bytes and
+ * read back as kfb_value_t.bytes). DECIMAL with p > 18 has the same layout, but its bytes
+ * carry extra rules, so it is not included. */
+static inline bool kfb_row_root_is_length_prefixed(kfb_type_root_t r) {
+    return r == KFB_TYPE_CHAR || r == KFB_TYPE_STRING || r == KFB_TYPE_BINARY ||
+           r == KFB_TYPE_BYTES || kfb_type_root_is_nested(r);
+}
+
 /* ---- reader ---------------------------------------------------------------------- */
 
 /* One decoded field. Which member is set follows the column's root:
@@ -241,6 +249,14 @@ typedef struct kfb_value {
  * names the column index, its type and the byte offset. */
 kfb_err_t kfb_row_decode(const kfb_datatype_t *types, size_t n, const uint8_t *p, size_t len,
                          kfb_value_t *out, char *errstr, size_t errstr_size);
+
+/* Writes back one value as kfb_row_decode/kfb_key_decode fill it, for column pos of type t
+ * (the reader's inverse: re-encoding a decoded row reproduces its canonical bytes). A null
+ * value goes through kfb_row_write_null. v's bytes must not point into w's own buffer (a
+ * write may move it). Errors as the typed writes, and KFB_ERR_UNSUPPORTED_TYPE for a root
+ * outside the enum. */
+kfb_err_t kfb_row_write_value(kfb_row_writer_t *w, const kfb_datatype_t *t, uint32_t pos,
+                              const kfb_value_t *v);
 
 /* Decodes a compacted key (no bitmap; no value is ever null). Nested types are refused
  * (KFB_ERR_UNSUPPORTED_TYPE), as Fluss does not allow them in keys. */

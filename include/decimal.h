@@ -42,6 +42,17 @@ typedef struct kfb_decimal {
     uint8_t bytes[KFB_DECIMAL_MAX_BYTES];
 } kfb_decimal_t;
 
+/* 10^p for p = 0..18, the compact range (Decimal.POW10). */
+extern const uint64_t kfb_decimal_pow10_u64[19];
+
+/* True when an unscaled int64 has at most `precision` digits (1..18), i.e. it is a valid
+ * compact DECIMAL(precision, s) value; -2^63 has 19 digits and never fits. */
+static inline bool kfb_decimal_i64_fits(int64_t unscaled, int32_t precision) {
+    /* magnitude without negating INT64_MIN */
+    uint64_t mag = unscaled < 0 ? 0 - (uint64_t)unscaled : (uint64_t)unscaled;
+    return precision >= 1 && precision <= 18 && mag < kfb_decimal_pow10_u64[precision];
+}
+
 /* Builds a DECIMAL(precision, scale) from a big-endian two's-complement unscaled integer of
  * any length (an Avro `decimal` payload; n = 0 reads as zero, as Avro does) at src_scale.
  * Errors: KFB_ERR_INVALID_ARG for a precision/scale outside DECIMAL's ranges;
@@ -57,8 +68,10 @@ kfb_err_t kfb_decimal_from_unscaled_i64(int64_t unscaled, int32_t src_scale, int
 /* Same from decimal text as java.math.BigDecimal(String) reads it: optional sign, digits with
  * an optional '.', optional exponent ("-12.5", "1E+3", ".5", "5."); no spaces. Used for
  * string-encoded decimals (e.g. Debezium decimal.handling.mode=string).
- * KFB_ERR_CORRUPT for text that is not a number; otherwise as kfb_decimal_from_unscaled_be
- * (more than ~300 significant digits is KFB_ERR_DECIMAL_OVERFLOW). */
+ * KFB_ERR_CORRUPT for text that is not a number, or whose exponent or scale is outside Java's
+ * int range (BigDecimal throws there); otherwise as kfb_decimal_from_unscaled_be (more than
+ * ~300 significant digits, or rescaling a non-zero value by more than 2^29 digits, which Java
+ * cannot do either, is KFB_ERR_DECIMAL_OVERFLOW). */
 kfb_err_t kfb_decimal_from_string(const char *s, size_t len, int32_t precision, int32_t scale,
                                   kfb_decimal_t *out);
 
@@ -68,10 +81,20 @@ size_t kfb_decimal_to_string(const kfb_decimal_t *d, char *out, size_t out_size)
 
 /* Plain-string rendering of a raw unscaled value, for decoded rows (compact decimals carry an
  * int64, non-compact ones their wire bytes). Inputs longer than KFB_DECIMAL_MAX_INPUT_BYTES
- * significant bytes render as "" and return 0. */
+ * significant bytes, or a scale outside -1000..1000, render as "" and return 0. */
 size_t kfb_decimal_format_i64(int64_t unscaled, int32_t scale, char *out, size_t out_size);
 size_t kfb_decimal_format_be(const uint8_t *be, size_t n, int32_t scale, char *out,
                              size_t out_size);
+
+/* Drops leading sign bytes that BigInteger.toByteArray() would not emit (00 before a byte
+ * < 0x80, ff before a byte >= 0x80), keeping at least one byte; moves *be, shrinks *n. */
+static inline void kfb_decimal_trim_sign_bytes(const uint8_t **be, size_t *n) {
+    while (*n > 1 && (((*be)[0] == 0x00 && !((*be)[1] & 0x80)) ||
+                      ((*be)[0] == 0xff && ((*be)[1] & 0x80)))) {
+        (*be)++;
+        (*n)--;
+    }
+}
 
 /* True when `be` (n >= 1 bytes) is the minimal two's-complement form, as toByteArray emits. */
 bool kfb_decimal_bytes_minimal(const uint8_t *be, size_t n);

@@ -16,7 +16,8 @@
  *                            wrapping like Java long arithmetic), 8-byte LE long
  *   DECIMAL                  BigInteger.toByteArray() of the unscaled value:
  *                            minimal big-endian two's complement, no length
- *   CHAR, STRING             the UTF-8 bytes, no length, no padding
+ *   CHAR, STRING             the UTF-8 bytes (malformed pieces -> U+FFFD as Java's
+ *                            String round trip does), no length, no padding
  *   BINARY, BYTES            the bytes, no length, no padding
  *   BOOLEAN, TINYINT, SMALLINT, TIMESTAMP_WITH_LOCAL_TIME_ZONE, ARRAY, MAP,
  *   ROW                      unsupported (Java: IllegalArgumentException)
@@ -57,8 +58,13 @@ kfb_err_t kfb_iceberg_key_decimal(kfb_buf_t *out, int64_t unscaled);
  * KFB_ERR_INVALID_ARG for len 0, KFB_ERR_DECIMAL_OVERFLOW above 16 significant
  * bytes, which no DECIMAL(38) value needs). */
 kfb_err_t kfb_iceberg_key_decimal_bytes(kfb_buf_t *out, const uint8_t *be, size_t len);
-/* CHAR/STRING (UTF-8, not validated: Java round-trips through a Java String,
- * which would replace invalid sequences) and BINARY/BYTES. */
+/* BINARY/BYTES as given. (Also CHAR/STRING bytes that are known to be valid UTF-8.) */
 kfb_err_t kfb_iceberg_key_bytes(kfb_buf_t *out, const void *data, size_t len);
+/* CHAR/STRING: IcebergBinaryRowWriter.writeString encodes BinaryString.toString(), a Java
+ * String round trip. Valid UTF-8 is appended unchanged; each malformed piece becomes
+ * U+FFFD (ef bf bd) exactly where OpenJDK 17's UTF-8 decoder puts one (an encoded
+ * surrogate ED A0..BF xx is one U+FFFD; a truncated sequence at the end is one U+FFFD),
+ * so the key hashes to the bucket a Java client picks. Appends at most 3 * len bytes. */
+kfb_err_t kfb_iceberg_key_string(kfb_buf_t *out, const void *utf8, size_t len);
 
 #endif

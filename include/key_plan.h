@@ -70,7 +70,8 @@ const char *kfb_lake_format_name(kfb_lake_format_t lake);
 const char *kfb_key_encoding_name(kfb_key_encoding_t enc);
 
 /* Parses a `table.datalake.format` value like Java's convertToEnum: exact
- * name, ASCII case-insensitive, no trimming. NULL means absent (-> NONE).
+ * name after String.toUpperCase(Locale.ROOT) of both sides (ASCII letters in
+ * any case, and U+0131 dotless i reads as 'I', as in Java), no trimming. NULL means absent (-> NONE).
  * Returns KFB_ERR_UNSUPPORTED_FORMAT for anything else, with errstr filled. */
 kfb_err_t kfb_lake_format_parse(const char *value, kfb_lake_format_t *out, char *errstr,
                                 size_t errstr_size);

@@ -94,30 +94,11 @@ static kfb_err_t rd_len_bytes(reader_t *r, kfb_value_t *v) {
     return KFB_ERR_OK;
 }
 
-static const uint64_t pow10_u64[19] = {1ULL,
-                                       10ULL,
-                                       100ULL,
-                                       1000ULL,
-                                       10000ULL,
-                                       100000ULL,
-                                       1000000ULL,
-                                       10000000ULL,
-                                       100000000ULL,
-                                       1000000000ULL,
-                                       10000000000ULL,
-                                       100000000000ULL,
-                                       1000000000000ULL,
-                                       10000000000000ULL,
-                                       100000000000000ULL,
-                                       1000000000000000ULL,
-                                       10000000000000000ULL,
-                                       100000000000000000ULL,
-                                       1000000000000000000ULL};
-
 static kfb_err_t read_field(reader_t *r, const kfb_datatype_t *t, kfb_value_t *v) {
     const uint8_t *b;
     kfb_err_t err;
     v->is_null = false;
+    if (kfb_row_root_is_length_prefixed(t->root)) return rd_len_bytes(r, v);
     switch (t->root) {
     case KFB_TYPE_BOOLEAN:
         if ((err = rd_fixed(r, 1, &b))) return err;
@@ -157,14 +138,6 @@ static kfb_err_t read_field(reader_t *r, const kfb_datatype_t *t, kfb_value_t *v
         if ((err = rd_fixed(r, 8, &b))) return err;
         v->v.f64 = kfb_bits_double(kfb_get_le64(b));
         return KFB_ERR_OK;
-    case KFB_TYPE_CHAR:
-    case KFB_TYPE_STRING:
-    case KFB_TYPE_BINARY:
-    case KFB_TYPE_BYTES:
-    case KFB_TYPE_ARRAY:
-    case KFB_TYPE_MAP:
-    case KFB_TYPE_ROW:
-        return rd_len_bytes(r, v);
     case KFB_TYPE_DECIMAL: {
         if (KFB_UNLIKELY(t->precision < KFB_DECIMAL_MIN_PRECISION ||
                          t->precision > KFB_DECIMAL_MAX_PRECISION || t->scale < 0 ||
@@ -175,8 +148,7 @@ static kfb_err_t read_field(reader_t *r, const kfb_datatype_t *t, kfb_value_t *v
             uint64_t u;
             if ((err = rd_u64(r, &u))) return err;
             int64_t s = (int64_t)u;
-            uint64_t mag = s < 0 ? 0 - u : u;
-            if (KFB_UNLIKELY(mag >= pow10_u64[t->precision])) {
+            if (KFB_UNLIKELY(!kfb_decimal_i64_fits(s, t->precision))) {
                 r->pos = at;
                 return rd_fail(r, KFB_ERR_DECIMAL_OVERFLOW,
                                "compact decimal has more digits than the precision");
@@ -224,6 +196,32 @@ static kfb_err_t read_field(reader_t *r, const kfb_datatype_t *t, kfb_value_t *v
         return KFB_ERR_OK;
     }
     default: return rd_fail(r, KFB_ERR_UNSUPPORTED_TYPE, "unknown type root");
+    }
+}
+
+kfb_err_t kfb_row_write_value(kfb_row_writer_t *w, const kfb_datatype_t *t, uint32_t pos,
+                              const kfb_value_t *v) {
+    if (v->is_null) return kfb_row_write_null(w, pos);
+    if (kfb_row_root_is_length_prefixed(t->root))
+        return kfb_row_write_bytes(w, v->v.bytes.data, v->v.bytes.len);
+    switch (t->root) {
+    case KFB_TYPE_BOOLEAN: return kfb_row_write_boolean(w, v->v.b);
+    case KFB_TYPE_TINYINT: return kfb_row_write_tinyint(w, v->v.i8);
+    case KFB_TYPE_SMALLINT: return kfb_row_write_smallint(w, v->v.i16);
+    case KFB_TYPE_INTEGER:
+    case KFB_TYPE_DATE:
+    case KFB_TYPE_TIME_WITHOUT_TIME_ZONE: return kfb_row_write_int(w, v->v.i32);
+    case KFB_TYPE_BIGINT: return kfb_row_write_bigint(w, v->v.i64);
+    case KFB_TYPE_FLOAT: return kfb_row_write_float(w, v->v.f32);
+    case KFB_TYPE_DOUBLE: return kfb_row_write_double(w, v->v.f64);
+    case KFB_TYPE_DECIMAL:
+        if (t->precision <= KFB_DECIMAL_MAX_COMPACT_PRECISION)
+            return kfb_row_write_decimal_compact(w, v->v.i64);
+        return kfb_row_write_decimal_bytes(w, v->v.bytes.data, v->v.bytes.len);
+    case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
+    case KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE:
+        return kfb_row_write_timestamp(w, v->v.ts.millis, v->v.ts.nano_of_milli, t->precision);
+    default: return KFB_ERR_UNSUPPORTED_TYPE;
     }
 }
 

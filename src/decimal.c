@@ -100,28 +100,31 @@ static kfb_err_t mag_from_be(const uint8_t *be, size_t n, mag_t *m, bool *neg) {
     return KFB_ERR_OK;
 }
 
+const uint64_t kfb_decimal_pow10_u64[19] = {
+    1ULL,
+    10ULL,
+    100ULL,
+    1000ULL,
+    10000ULL,
+    100000ULL,
+    1000000ULL,
+    10000000ULL,
+    100000000ULL,
+    1000000000ULL,
+    10000000000ULL,
+    100000000000ULL,
+    1000000000000ULL,
+    10000000000000ULL,
+    100000000000000ULL,
+    1000000000000000ULL,
+    10000000000000000ULL,
+    100000000000000000ULL,
+    1000000000000000000ULL,
+};
+
 static u128 pow10_u128(int p) {
-    static const uint64_t small[19] = {1ULL,
-                                       10ULL,
-                                       100ULL,
-                                       1000ULL,
-                                       10000ULL,
-                                       100000ULL,
-                                       1000000ULL,
-                                       10000000ULL,
-                                       100000000ULL,
-                                       1000000000ULL,
-                                       10000000000ULL,
-                                       100000000000ULL,
-                                       1000000000000ULL,
-                                       10000000000000ULL,
-                                       100000000000000ULL,
-                                       1000000000000000ULL,
-                                       10000000000000000ULL,
-                                       100000000000000000ULL,
-                                       1000000000000000000ULL};
-    if (p <= 18) return small[p];
-    return (u128)small[18] * pow10_u128(p - 18);
+    if (p <= 18) return kfb_decimal_pow10_u64[p];
+    return (u128)kfb_decimal_pow10_u64[18] * pow10_u128(p - 18);
 }
 
 /* Fills out from a rounded sign + magnitude; checks the digit count against precision. */
@@ -143,17 +146,23 @@ static kfb_err_t finish(const mag_t *m, bool neg, int32_t precision, int32_t sca
         b[i] = (uint8_t)twos;
         twos >>= 8;
     }
-    size_t start = 0;
-    while (start < 15 && ((b[start] == 0x00 && !(b[start + 1] & 0x80)) ||
-                          (b[start] == 0xff && (b[start + 1] & 0x80))))
-        start++;
-    out->nbytes = (uint8_t)(16 - start);
-    memcpy(out->bytes, b + start, out->nbytes);
+    const uint8_t *start = b;
+    size_t n = sizeof(b);
+    kfb_decimal_trim_sign_bytes(&start, &n);
+    out->nbytes = (uint8_t)n;
+    memcpy(out->bytes, start, n);
     return KFB_ERR_OK;
 }
 
+/* Beyond this many digits of rescaling a non-zero value, Java's setScale needs
+ * BigInteger.TEN.pow(k), which throws "BigInteger would overflow supported range" (OpenJDK 17:
+ * instantly for k around 7.2e8) or runs for minutes (k = 5.4e8 did not finish in two), so no
+ * Java client produces a value there; we fail instead of rounding to zero. */
+#define MAX_RESCALE_DIGITS (INT64_C(1) << 29)
+
 static kfb_err_t rescale(mag_t *m, int64_t k) {
     if (m->n == 0) return KFB_ERR_OK;
+    if (k > MAX_RESCALE_DIGITS || k < -MAX_RESCALE_DIGITS) return KFB_ERR_DECIMAL_OVERFLOW;
     if (k > 0) {
         /* Growing past 2^128 can only end above 10^38: stop early. */
         while (k > 0) {
@@ -266,6 +275,11 @@ kfb_err_t kfb_decimal_from_string(const char *s, size_t len, int32_t precision, 
         if (eneg) exp = -exp;
     }
     if (i != len) return KFB_ERR_CORRUPT;
+    /* BigDecimal(String) throws NumberFormatException unless the exponent lies in
+     * -Integer.MAX_VALUE..Integer.MAX_VALUE and the resulting scale (fraction digits minus
+     * exponent) fits an int (its javadoc; "1e-2147483648" and "0.1e-2147483647" fail). */
+    if (exp > INT32_MAX || exp < -INT32_MAX) return KFB_ERR_CORRUPT;
+    if (frac - exp > INT32_MAX || frac - exp < INT32_MIN) return KFB_ERR_CORRUPT;
     if (overflow) return KFB_ERR_DECIMAL_OVERFLOW;
     return convert(&m, neg, frac - exp, precision, scale, out);
 }
@@ -283,10 +297,9 @@ kfb_err_t kfb_decimal_from_unscaled_i64(int64_t unscaled, int32_t src_scale, int
 
 bool kfb_decimal_bytes_minimal(const uint8_t *be, size_t n) {
     if (n == 0) return false;
-    if (n == 1) return true;
-    if (be[0] == 0x00 && !(be[1] & 0x80)) return false;
-    if (be[0] == 0xff && (be[1] & 0x80)) return false;
-    return true;
+    size_t m = n;
+    kfb_decimal_trim_sign_bytes(&be, &m);
+    return m == n;
 }
 
 /* Bounded character sink with snprintf counting. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "decimal.h"
 
 bool kfb_iceberg_key_type_supported(const char *type_root) {
     static const char *const ok[] = {
@@ -63,10 +64,7 @@ kfb_err_t kfb_iceberg_key_timestamp(kfb_buf_t *out, int64_t millis, int32_t nano
 
 /* BigInteger.toByteArray() never carries redundant sign bytes. */
 static kfb_err_t put_minimal(kfb_buf_t *out, const uint8_t *be, size_t len) {
-    while (len > 1 && ((be[0] == 0x00 && !(be[1] & 0x80)) || (be[0] == 0xff && (be[1] & 0x80)))) {
-        be++;
-        len--;
-    }
+    kfb_decimal_trim_sign_bytes(&be, &len);
     if (KFB_UNLIKELY(len > 16)) return KFB_ERR_DECIMAL_OVERFLOW;
     return kfb_buf_append(out, be, len);
 }
@@ -86,4 +84,101 @@ kfb_err_t kfb_iceberg_key_bytes(kfb_buf_t *out, const void *data, size_t len) {
     if (KFB_UNLIKELY(!data && len > 0)) return KFB_ERR_INVALID_ARG;
     if (len == 0) return KFB_ERR_OK;
     return kfb_buf_append(out, data, len);
+}
+
+/* ---- CHAR/STRING: what Java's String round trip makes of the bytes -------------------- */
+
+static bool is_cont(uint8_t b) { return (b & 0xc0) == 0x80; }
+
+/* Second byte that cannot follow a 3-byte lead (overlong E0 or not a continuation). */
+static bool bad3_2(uint8_t b1, uint8_t b2) {
+    return (b1 == 0xe0 && (b2 & 0xe0) == 0x80) || !is_cont(b2);
+}
+
+/* Second byte that cannot follow a 4-byte lead (overlong F0, above U+10FFFF, or not a
+ * continuation). */
+static bool bad4_2(uint8_t b1, uint8_t b2) {
+    return (b1 == 0xf0 && (b2 < 0x90 || b2 > 0xbf)) || (b1 == 0xf4 && (b2 & 0xf0) != 0x80) ||
+           !is_cont(b2);
+}
+
+/* Scans one sequence at s[0..n) (n >= 1) as OpenJDK 17's UTF-8 String decoder does with
+ * REPLACE: returns how many bytes it takes and whether they are kept (valid) or become one
+ * U+FFFD. *stop is set when the decoder gives up on the rest of the input (a truncated
+ * sequence at the end: one U+FFFD for all of it). Established by comparing against
+ * new String(bytes, UTF_8).getBytes(UTF_8) over all 406900 sequences of 1..4 bytes drawn
+ * from 25 boundary byte values (tests/unit/test_iceberg_key.c holds a sample). */
+static size_t jdk_utf8_step(const uint8_t *s, size_t n, bool *valid, bool *stop) {
+    uint8_t b1 = s[0];
+    *valid = false;
+    *stop = false;
+    if (b1 < 0x80) {
+        *valid = true;
+        return 1;
+    }
+    if (b1 >= 0xc2 && b1 <= 0xdf) {
+        if (n < 2) {
+            *stop = true;
+            return n;
+        }
+        *valid = is_cont(s[1]);
+        return *valid ? 2 : 1;
+    }
+    if (b1 >= 0xe0 && b1 <= 0xef) {
+        if (n < 3) {
+            if (n == 2 && bad3_2(b1, s[1])) return 1;
+            *stop = true;
+            return n;
+        }
+        if (bad3_2(b1, s[1])) return 1;
+        if (!is_cont(s[2])) return 2;
+        /* complete: an encoded surrogate (ED A0..BF xx) is one U+FFFD for all 3 bytes */
+        *valid = !(b1 == 0xed && s[1] >= 0xa0);
+        return 3;
+    }
+    if (b1 >= 0xf0 && b1 <= 0xf7) {
+        if (n < 4) {
+            if (b1 > 0xf4 || (n >= 2 && bad4_2(b1, s[1]))) return 1;
+            if (n == 3 && !is_cont(s[2])) return 2;
+            *stop = true;
+            return n;
+        }
+        if (b1 > 0xf4 || bad4_2(b1, s[1])) return 1;
+        if (!is_cont(s[2])) return 2;
+        if (!is_cont(s[3])) return 3;
+        *valid = true;
+        return 4;
+    }
+    return 1; /* 80..BF, C0, C1, F8..FF */
+}
+
+kfb_err_t kfb_iceberg_key_string(kfb_buf_t *out, const void *utf8, size_t len) {
+    if (KFB_UNLIKELY(!utf8 && len > 0)) return KFB_ERR_INVALID_ARG;
+    if (len == 0) return KFB_ERR_OK;
+    if (KFB_UNLIKELY(len > SIZE_MAX / 3)) return KFB_ERR_OUT_OF_RANGE;
+    kfb_err_t err = kfb_buf_reserve(out, 3 * len); /* worst case: every byte -> ef bf bd */
+    if (err) return err;
+    const uint8_t *s = (const uint8_t *)utf8;
+    uint8_t *d = out->data + out->len;
+    size_t i = 0;
+    while (i < len) {
+        if (s[i] < 0x80) {
+            *d++ = s[i++];
+            continue;
+        }
+        bool valid, stop;
+        size_t k = jdk_utf8_step(s + i, len - i, &valid, &stop);
+        if (valid) {
+            memcpy(d, s + i, k);
+            d += k;
+        } else {
+            *d++ = 0xef;
+            *d++ = 0xbf;
+            *d++ = 0xbd;
+        }
+        i += k;
+        if (stop) break;
+    }
+    out->len = (size_t)(d - out->data);
+    return KFB_ERR_OK;
 }

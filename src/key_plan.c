@@ -44,15 +44,24 @@ const char *kfb_key_encoding_name(kfb_key_encoding_t enc) {
     return "unknown";
 }
 
-/* ASCII-only: Java upper-cases with Locale.ROOT, and every enum name is ASCII,
- * so a non-ASCII byte can never match anyway. */
-static int ascii_casecmp(const char *a, const char *b) {
-    for (;; a++, b++) {
-        unsigned char ca = (unsigned char)*a, cb = (unsigned char)*b;
-        if (ca >= 'A' && ca <= 'Z') ca = (unsigned char)(ca - 'A' + 'a');
-        if (cb >= 'A' && cb <= 'Z') cb = (unsigned char)(cb - 'A' + 'a');
-        if (ca != cb) return 1;
-        if (ca == 0) return 0;
+/* Compares a property value with an enum name (ASCII lower case) the way
+ * ConfigurationUtils.convertToEnum does: both sides upper-cased with
+ * String.toUpperCase(Locale.ROOT). Besides ASCII, the only character that
+ * upper-cases into a letter of paimon/lance/iceberg/hudi is U+0131 (dotless i,
+ * UTF-8 c4 b1) -> 'I'; U+017F -> S, U+00DF -> SS and the ligatures U+FB00..06
+ * produce no match, and every other non-ASCII character stays non-ASCII. */
+static int java_upper_equals(const char *value, const char *name) {
+    const unsigned char *v = (const unsigned char *)value;
+    for (const char *n = name;; n++) {
+        unsigned char cv = *v++;
+        if (cv == 0xc4 && *v == 0xb1) {
+            cv = 'i';
+            v++;
+        } else if (cv >= 'A' && cv <= 'Z') {
+            cv = (unsigned char)(cv - 'A' + 'a');
+        }
+        if (cv != (unsigned char)*n) return 0;
+        if (cv == 0) return 1;
     }
 }
 
@@ -64,7 +73,7 @@ kfb_err_t kfb_lake_format_parse(const char *value, kfb_lake_format_t *out, char 
     *out = KFB_LAKE_NONE;
     if (!value) return KFB_ERR_OK;
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-        if (ascii_casecmp(value, kfb_lake_format_name(all[i])) == 0) {
+        if (java_upper_equals(value, kfb_lake_format_name(all[i]))) {
             *out = all[i];
             return KFB_ERR_OK;
         }

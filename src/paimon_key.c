@@ -39,31 +39,10 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "decimal.h"
 
 #define HEADER_BITS 8
 #define MAX_INLINE 7
-
-static const int64_t POW10[19] = {
-    1LL,
-    10LL,
-    100LL,
-    1000LL,
-    10000LL,
-    100000LL,
-    1000000LL,
-    10000000LL,
-    100000000LL,
-    1000000000LL,
-    10000000000LL,
-    100000000000LL,
-    1000000000000LL,
-    10000000000000LL,
-    100000000000000LL,
-    1000000000000000LL,
-    10000000000000000LL,
-    100000000000000000LL,
-    1000000000000000000LL,
-};
 
 static kfb_err_t fail(kfb_paimon_key_writer_t *w, kfb_err_t err) {
     if (!w->err) w->err = err;
@@ -216,24 +195,14 @@ static kfb_err_t write_decimal_var(kfb_paimon_key_writer_t *w, uint32_t pos, con
     return KFB_ERR_OK;
 }
 
-/* Drops sign bytes that BigInteger.toByteArray() would not emit. */
-static void minimal_twos_complement(const uint8_t **be, size_t *len) {
-    while (*len > 1 && (((*be)[0] == 0x00 && !((*be)[1] & 0x80)) ||
-                        ((*be)[0] == 0xff && ((*be)[1] & 0x80)))) {
-        (*be)++;
-        (*len)--;
-    }
-}
-
 kfb_err_t kfb_paimon_key_write_decimal(kfb_paimon_key_writer_t *w, uint32_t pos, int precision,
                                        int64_t unscaled) {
     kfb_err_t err = claim(w, pos);
     if (err) return err;
     if (KFB_UNLIKELY(precision < 1 || precision > 38)) return fail(w, KFB_ERR_INVALID_ARG);
     if (precision <= 18) {
-        /* compare magnitudes without negating INT64_MIN */
-        uint64_t mag = unscaled < 0 ? 0 - (uint64_t)unscaled : (uint64_t)unscaled;
-        if (KFB_UNLIKELY(mag >= (uint64_t)POW10[precision])) return fail(w, KFB_ERR_DECIMAL_OVERFLOW);
+        if (KFB_UNLIKELY(!kfb_decimal_i64_fits(unscaled, precision)))
+            return fail(w, KFB_ERR_DECIMAL_OVERFLOW);
         kfb_put_le64(slot(w, pos), (uint64_t)unscaled);
         return KFB_ERR_OK;
     }
@@ -242,7 +211,7 @@ kfb_err_t kfb_paimon_key_write_decimal(kfb_paimon_key_writer_t *w, uint32_t pos,
     kfb_put_be64(be, (uint64_t)unscaled);
     const uint8_t *p = be;
     size_t len = sizeof be;
-    minimal_twos_complement(&p, &len);
+    kfb_decimal_trim_sign_bytes(&p, &len);
     return write_decimal_var(w, pos, p, len);
 }
 
@@ -252,7 +221,7 @@ kfb_err_t kfb_paimon_key_write_decimal_bytes(kfb_paimon_key_writer_t *w, uint32_
     if (err) return err;
     if (KFB_UNLIKELY(precision < 1 || precision > 38 || !be || len == 0))
         return fail(w, KFB_ERR_INVALID_ARG);
-    minimal_twos_complement(&be, &len);
+    kfb_decimal_trim_sign_bytes(&be, &len);
     /* 10^38 < 2^127: anything wider than 16 bytes overflows every precision */
     if (KFB_UNLIKELY(len > 16)) return fail(w, KFB_ERR_DECIMAL_OVERFLOW);
 

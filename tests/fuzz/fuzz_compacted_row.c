@@ -60,41 +60,7 @@ static void init(void) {
 }
 
 static void rewrite(kfb_row_writer_t *w, const kfb_datatype_t *t, uint32_t i, const kfb_value_t *v) {
-    kfb_err_t e = KFB_ERR_OK;
-    if (v->is_null) {
-        e = kfb_row_write_null(w, i);
-    } else {
-        switch (t->root) {
-        case KFB_TYPE_BOOLEAN: e = kfb_row_write_boolean(w, v->v.b); break;
-        case KFB_TYPE_TINYINT: e = kfb_row_write_tinyint(w, v->v.i8); break;
-        case KFB_TYPE_SMALLINT: e = kfb_row_write_smallint(w, v->v.i16); break;
-        case KFB_TYPE_INTEGER:
-        case KFB_TYPE_DATE:
-        case KFB_TYPE_TIME_WITHOUT_TIME_ZONE: e = kfb_row_write_int(w, v->v.i32); break;
-        case KFB_TYPE_BIGINT: e = kfb_row_write_bigint(w, v->v.i64); break;
-        case KFB_TYPE_FLOAT: e = kfb_row_write_float(w, v->v.f32); break;
-        case KFB_TYPE_DOUBLE: e = kfb_row_write_double(w, v->v.f64); break;
-        case KFB_TYPE_DECIMAL:
-            if (t->precision <= 18) {
-                e = kfb_row_write_decimal_compact(w, v->v.i64);
-                break;
-            }
-            /* fall through */
-        case KFB_TYPE_CHAR:
-        case KFB_TYPE_STRING:
-        case KFB_TYPE_BINARY:
-        case KFB_TYPE_BYTES:
-        case KFB_TYPE_ARRAY:
-        case KFB_TYPE_MAP:
-        case KFB_TYPE_ROW: e = kfb_row_write_bytes(w, v->v.bytes.data, v->v.bytes.len); break;
-        case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
-        case KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE:
-            e = kfb_row_write_timestamp(w, v->v.ts.millis, v->v.ts.nano_of_milli, t->precision);
-            break;
-        default: abort();
-        }
-    }
-    if (e) abort();
+    if (kfb_row_write_value(w, t, i, v) != KFB_ERR_OK) abort();
 }
 
 /* Decimal conversion on arbitrary unscaled bytes: a success must be a fixed point (converting

@@ -12,6 +12,7 @@
  *  - fluss-protocol.md §7.2 example: PK (STRING "abc", INT 42) -> 03 61 62 63 2a.
  */
 #include "compacted_row.h"
+#include "compacted_fixtures.h"
 #include "harness.h"
 
 static kfb_datatype_t T(kfb_type_root_t r) { return kfb_datatype_make(r, false); }
@@ -110,28 +111,7 @@ TEST(key_rust_all_types_java_compatible) {
     kfb_buf_t b = KFB_BUF_INIT;
     kfb_row_writer_t w;
     kfb_key_writer_begin(&w, &b);
-    ASSERT_OK(kfb_row_write_boolean(&w, true));
-    ASSERT_OK(kfb_row_write_tinyint(&w, 2));
-    ASSERT_OK(kfb_row_write_smallint(&w, 10));
-    ASSERT_OK(kfb_row_write_int(&w, 100));
-    ASSERT_OK(kfb_row_write_bigint(&w, -6101065172474983726LL));
-    ASSERT_OK(kfb_row_write_float(&w, 13.2f));
-    ASSERT_OK(kfb_row_write_double(&w, 15.21));
-    ASSERT_OK(kfb_row_write_date(&w, 19655));
-    ASSERT_OK(kfb_row_write_time(&w, 34200000));
-    ASSERT_OK(kfb_row_write_bytes(&w, "1234567890", 10));
-    ASSERT_OK(kfb_row_write_bytes(&w, "20", 2));
-    ASSERT_OK(kfb_row_write_string(&w, "1", 1));
-    ASSERT_OK(kfb_row_write_string(&w, "hello", 5));
-    kfb_decimal_t d;
-    ASSERT_OK(kfb_decimal_from_unscaled_i64(9, 2, 5, 2, &d));
-    ASSERT_OK(kfb_row_write_decimal(&w, &d));
-    ASSERT_OK(kfb_decimal_from_unscaled_i64(10, 0, 20, 0, &d));
-    ASSERT_OK(kfb_row_write_decimal(&w, &d));
-    ASSERT_OK(kfb_row_write_timestamp_ntz(&w, 1698235273182LL, 0, 1));
-    ASSERT_OK(kfb_row_write_timestamp_ntz(&w, 1698235273182LL, 0, 5));
-    ASSERT_OK(kfb_row_write_timestamp_ltz(&w, 1698235273182LL, 0, 1));
-    ASSERT_OK(kfb_row_write_timestamp_ltz(&w, 1698235273182LL, 0, 5));
+    ASSERT_OK(kfb_test_write_rust_all_types(&w));
     /* raw nested payloads, taken from the expected bytes after each length byte */
     size_t off = b.len;
     ASSERT_TRUE(off + 1 + 48 + 1 + 32 + 1 + 88 == wl);

@@ -142,3 +142,84 @@ TEST(supported_types) {
     for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) ASSERT_FALSE(kfb_iceberg_key_type_supported(no[i]));
     ASSERT_FALSE(kfb_iceberg_key_type_supported(NULL));
 }
+
+/* Audit: IcebergBinaryRowWriter.writeString encodes BinaryString.toString(), so malformed
+ * UTF-8 comes out as U+FFFD where Java's decoder puts them. Expected bytes printed by OpenJDK
+ * 17 (an independent implementation): new String(in, UTF_8).getBytes(UTF_8), which is what
+ * Fluss's decodeUTF8 fallback + encodeUTF8 produce (BinaryString.java). During the audit the
+ * function also matched the JDK on all 406900 sequences of 1..4 bytes over 25 boundary byte
+ * values and on 300000 random 5..14-byte strings. */
+TEST(string_keys_follow_java_string_round_trip) {
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"61", "61"},
+        {"c3 a9", "c3 a9"},
+        {"e2 82 ac", "e2 82 ac"},
+        {"f0 9f 98 80", "f0 9f 98 80"},
+        {"80", "ef bf bd"},
+        {"bf", "ef bf bd"},
+        {"c0 af", "ef bf bd ef bf bd"},
+        {"c1 bf", "ef bf bd ef bf bd"},
+        {"c2", "ef bf bd"},
+        {"c2 41", "ef bf bd 41"},
+        {"df c0", "ef bf bd ef bf bd"},
+        {"e0", "ef bf bd"},
+        {"e0 80", "ef bf bd ef bf bd"},
+        {"e0 80 80", "ef bf bd ef bf bd ef bf bd"},
+        {"e0 a0", "ef bf bd"},
+        {"e0 a0 80", "e0 a0 80"},
+        {"e0 a0 41", "ef bf bd 41"},
+        {"e1 41", "ef bf bd 41"},
+        {"e1 80 41", "ef bf bd 41"},
+        {"e1 80", "ef bf bd"},
+        {"ed a0 80", "ef bf bd"},
+        {"ed bf bf", "ef bf bd"},
+        {"ed 9f bf", "ed 9f bf"},
+        {"ed a0 41", "ef bf bd 41"},
+        {"ed a0", "ef bf bd"},
+        {"ef bf bf", "ef bf bf"},
+        {"f0", "ef bf bd"},
+        {"f0 8f", "ef bf bd ef bf bd"},
+        {"f0 80 80 80", "ef bf bd ef bf bd ef bf bd ef bf bd"},
+        {"f0 90", "ef bf bd"},
+        {"f0 90 80", "ef bf bd"},
+        {"f0 90 80 41", "ef bf bd 41"},
+        {"f0 90 41 41", "ef bf bd 41 41"},
+        {"f4 90 80 80", "ef bf bd ef bf bd ef bf bd ef bf bd"},
+        {"f4 8f", "ef bf bd"},
+        {"f4 8f bf bf", "f4 8f bf bf"},
+        {"f5 80 80 80", "ef bf bd ef bf bd ef bf bd ef bf bd"},
+        {"f7 bf bf bf", "ef bf bd ef bf bd ef bf bd ef bf bd"},
+        {"f8", "ef bf bd"},
+        {"ff", "ef bf bd"},
+        {"fe 41", "ef bf bd 41"},
+        {"61 e2 82 61 62", "61 ef bf bd 61 62"},
+        {"c3", "ef bf bd"},
+        {"41 e2", "41 ef bf bd"},
+        {"41 f0 9f 98", "41 ef bf bd"},
+        {"f0 9f 98 f0 9f 98 80", "ef bf bd f0 9f 98 80"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n;
+        uint8_t *in = kfb_test_unhex(cases[i].in, &n);
+        kfb_buf_t b = KFB_BUF_INIT;
+        ASSERT_OK(kfb_buf_append(&b, "\x07", 1)); /* appends after existing bytes */
+        ASSERT_OK(kfb_iceberg_key_string(&b, in, n));
+        if (b.len < 1 || b.data[0] != 7) fprintf(stderr, "  case %zu\n", i);
+        ASSERT_EQ_INT(b.data[0], 7);
+        size_t wn;
+        uint8_t *want = kfb_test_unhex(cases[i].want, &wn);
+        if (b.len - 1 != wn || memcmp(b.data + 1, want, wn)) fprintf(stderr, "  case %zu\n", i);
+        ASSERT_MEMEQ(b.data + 1, b.len - 1, want, wn);
+        free(want);
+        free(in);
+        kfb_buf_free(&b);
+    }
+    kfb_buf_t b = KFB_BUF_INIT;
+    ASSERT_OK(kfb_iceberg_key_string(&b, NULL, 0));
+    ASSERT_EQ_INT(b.len, 0);
+    ASSERT_ERR(kfb_iceberg_key_string(&b, NULL, 1), KFB_ERR_INVALID_ARG);
+    ASSERT_EQ_INT(b.len, 0);
+    kfb_buf_free(&b);
+}

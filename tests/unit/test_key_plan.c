@@ -141,6 +141,27 @@ TEST(lake_format_parse_like_java_convert_to_enum) {
     ASSERT_STREQ(kfb_key_encoding_name((kfb_key_encoding_t)9), "unknown");
 }
 
+/* Audit: ConfigurationUtils.convertToEnum compares value.toUpperCase(Locale.ROOT) with the
+ * enum's; String.toUpperCase maps U+0131 LATIN SMALL LETTER DOTLESS I (UTF-8 c4 b1) to 'I'
+ * (Unicode UnicodeData.txt simple uppercase 0049), so Java reads "pa\u0131mon" as PAIMON.
+ * No other character upper-cases into the letters of paimon/lance/iceberg/hudi (U+017F -> S,
+ * U+FB01 -> FI, U+00DF -> SS have no match). U+0130 (capital I with dot) stays itself.
+ * Checked with OpenJDK 17: every BMP char whose toUpperCase(Locale.ROOT) is ASCII is one of
+ * U+00DF U+0131 U+017F U+FB00..U+FB06. */
+TEST(lake_format_parse_java_uppercases_dotless_i) {
+    kfb_lake_format_t f;
+    ASSERT_OK(kfb_lake_format_parse("pa\xc4\xb1mon", &f, NULL, 0));
+    ASSERT_EQ_INT(f, KFB_LAKE_PAIMON);
+    ASSERT_OK(kfb_lake_format_parse("\xc4\xb1" "ceberg", &f, NULL, 0));
+    ASSERT_EQ_INT(f, KFB_LAKE_ICEBERG);
+    ASSERT_OK(kfb_lake_format_parse("HUD\xc4\xb1", &f, NULL, 0));
+    ASSERT_EQ_INT(f, KFB_LAKE_HUDI);
+    static const char *bad[] = {"pa\xc4\xb0mon", "pa\xc4mon", "pa\xc4", "pa\xb1mon",
+                                "l\xc4\xb1nce", "paimon\xc4\xb1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ASSERT_ERR(kfb_lake_format_parse(bad[i], &f, NULL, 0), KFB_ERR_UNSUPPORTED_FORMAT);
+}
+
 TEST(kv_format_version_parse_like_integer_parse_int) {
     int v;
     static const struct { const char *in; int want; } ok[] = {

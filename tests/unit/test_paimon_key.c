@@ -102,37 +102,41 @@ TEST(java_all_types_row_hand_derived) {
     kfb_buf_free(&out);
 }
 
-TEST(inline_limit_is_seven_bytes) {
-    /* hand-derived: 7 bytes stay in the slot, 8 go to the variable part */
+/* Writes n string (or binary) fields and checks the finished key against want. */
+static void check_binary_key(bool as_string, uint32_t n, const char *const *vals,
+                             const size_t *lens, const char *want) {
     kfb_buf_t out = KFB_BUF_INIT;
     kfb_paimon_key_writer_t w;
-    ASSERT_OK(kfb_paimon_key_begin(&w, &out, 3));
-    ASSERT_OK(kfb_paimon_key_write_string(&w, 0, "abcdefg", 7));
-    ASSERT_OK(kfb_paimon_key_write_string(&w, 1, "abcdefgh", 8));
-    ASSERT_OK(kfb_paimon_key_write_string(&w, 2, "", 0));
+    ASSERT_OK(kfb_paimon_key_begin(&w, &out, n));
+    for (uint32_t i = 0; i < n; i++)
+        ASSERT_OK(as_string ? kfb_paimon_key_write_string(&w, i, vals[i], lens[i])
+                            : kfb_paimon_key_write_bytes(&w, i, vals[i], lens[i]));
     ASSERT_OK(kfb_paimon_key_finish(&w, NULL));
-    ASSERT_HEX(out.data, out.len,
-               ZERO8 "61 62 63 64 65 66 67 87"
-               "08 00 00 00 20 00 00 00" /* offset 32, len 8 */
-               "00 00 00 00 00 00 00 80" /* empty string inline */
-               "61 62 63 64 65 66 67 68");
+    ASSERT_HEX(out.data, out.len, want);
     kfb_buf_free(&out);
+}
+
+TEST(inline_limit_is_seven_bytes) {
+    /* hand-derived: 7 bytes stay in the slot, 8 go to the variable part */
+    static const char *const vals[] = {"abcdefg", "abcdefgh", ""};
+    static const size_t lens[] = {7, 8, 0};
+    check_binary_key(true, 3, vals, lens,
+                     ZERO8 "61 62 63 64 65 66 67 87"
+                     "08 00 00 00 20 00 00 00" /* offset 32, len 8 */
+                     "00 00 00 00 00 00 00 80" /* empty string inline */
+                     "61 62 63 64 65 66 67 68");
 }
 
 TEST(variable_part_order_and_padding) {
     /* hand-derived: 9-byte then 17-byte binary, padded to 16 and 24 */
-    kfb_buf_t out = KFB_BUF_INIT;
-    kfb_paimon_key_writer_t w;
-    ASSERT_OK(kfb_paimon_key_begin(&w, &out, 2));
-    ASSERT_OK(kfb_paimon_key_write_bytes(&w, 0, "\xff\xff\xff\xff\xff\xff\xff\xff\xff", 9));
-    ASSERT_OK(kfb_paimon_key_write_bytes(&w, 1, "ABCDEFGHIJKLMNOPQ", 17));
-    ASSERT_OK(kfb_paimon_key_finish(&w, NULL));
-    ASSERT_HEX(out.data, out.len,
-               ZERO8 "09 00 00 00 18 00 00 00" /* offset 24, len 9 */
-               "11 00 00 00 28 00 00 00"       /* offset 40, len 17 */
-               "ff ff ff ff ff ff ff ff ff 00 00 00 00 00 00 00"
-               "41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f 50 51 00 00 00 00 00 00 00");
-    kfb_buf_free(&out);
+    static const char *const vals[] = {"\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+                                       "ABCDEFGHIJKLMNOPQ"};
+    static const size_t lens[] = {9, 17};
+    check_binary_key(false, 2, vals, lens,
+                     ZERO8 "09 00 00 00 18 00 00 00" /* offset 24, len 9 */
+                     "11 00 00 00 28 00 00 00"       /* offset 40, len 17 */
+                     "ff ff ff ff ff ff ff ff ff 00 00 00 00 00 00 00"
+                     "41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f 50 51 00 00 00 00 00 00 00");
 }
 
 TEST(null_bitset_width_grows_at_57_fields) {
