@@ -785,7 +785,7 @@ kfb_config_t *kfb_config_parse(const char *text, size_t len, const char *name, c
         apply_defaults(&c, cfg->top) || cross_checks(&c, &root))
         goto fail;
     node_free(&root);
-    KFB_INFO("config", "%s: %zu mapping%s", cfg->name, cfg->n_maps, cfg->n_maps == 1 ? "" : "s");
+    KFB_DEBUG("config", "%s: %zu mapping%s", cfg->name, cfg->n_maps, cfg->n_maps == 1 ? "" : "s");
     return cfg;
 nomem:
     if (errstr && errstr_size) snprintf(errstr, errstr_size, "%s: out of memory", name ? name : "<config>");
@@ -950,10 +950,20 @@ kfb_err_t kfb_config_check_for_run(const kfb_config_t *cfg, char *errstr, size_t
 
 /* ---- dump and reference ------------------------------------------------------------------ */
 
+static void dump_str(FILE *out, const char *v) {
+    fputc('"', out);
+    for (; *v; v++) {
+        if (*v == '"' || *v == '\\') fprintf(out, "\\%c", *v);
+        else if ((unsigned char)*v < 0x20) fprintf(out, "\\x%02x", (unsigned char)*v);
+        else fputc(*v, out);
+    }
+    fputc('"', out);
+}
+
 static void dump_scalar(FILE *out, const kfb_config_key_def_t *d, const cval_t *v) {
     char b[48];
     if (d->flags & KFB_CF_SECRET) fputs("\"***\"", out);
-    else if (d->type == KFB_CT_STRING) fprintf(out, "\"%s\"", v->str);
+    else if (d->type == KFB_CT_STRING) dump_str(out, v->str);
     else if (d->type == KFB_CT_ENUM) fputs(v->str, out);
     else if (d->type == KFB_CT_BOOL) fputs(v->num ? "true" : "false", out);
     else {
@@ -975,14 +985,21 @@ static void dump_vals(FILE *out, const cval_t *vals, const char *prefix, const c
         fprintf(out, "%s%s:", ind, d->path + pl);
         if (d->type == KFB_CT_LIST) {
             fputs(" [", out);
-            for (size_t k = 0; k < v->n; k++) fprintf(out, "%s\"%s\"", k ? ", " : "", v->items[k]);
+            for (size_t k = 0; k < v->n; k++) {
+                if (k) fputs(", ", out);
+                dump_str(out, v->items[k]);
+            }
             fputs("]\n", out);
         } else if (d->type == KFB_CT_MAP || d->type == KFB_CT_PASSTHROUGH) {
             fputs(v->n ? "\n" : " {}\n", out);
             for (size_t k = 0; k < v->n; k++) {
                 const char *nm = v->items[2 * k];
                 int secret = d->type == KFB_CT_PASSTHROUGH && kafka_secret(nm);
-                fprintf(out, "%s  %s: \"%s\"\n", indent, nm, secret ? "***" : v->items[2 * k + 1]);
+                fprintf(out, "%s  ", indent);
+                dump_str(out, nm);
+                fputs(": ", out);
+                dump_str(out, secret ? "***" : v->items[2 * k + 1]);
+                fputc('\n', out);
             }
         } else {
             fputc(' ', out);
@@ -997,10 +1014,14 @@ void kfb_config_dump(const kfb_config_t *cfg, FILE *out) {
     for (size_t i = 0; i < kfb_config_nkeys; i++) {
         const kfb_config_key_def_t *d = &kfb_config_keys[i];
         if (d->type != KFB_CT_SECTION) continue;
-        if (!strcmp(d->path, "schema_registry") && !cfg->top[i].set) continue;
-        fprintf(out, "%s:\n", d->path);
         char p[64];
         snprintf(p, sizeof(p), "%s.", d->path);
+        int any = 0;
+        for (size_t k = 0; k < kfb_config_nkeys; k++)
+            any |= cfg->top[k].has && parent_len(kfb_config_keys[k].path) == strlen(p) &&
+                   !strncmp(kfb_config_keys[k].path, p, strlen(p));
+        if (!any || (!strcmp(d->path, "schema_registry") && !cfg->top[i].set)) continue;
+        fprintf(out, "%s:\n", d->path);
         dump_vals(out, cfg->top, p, "  ", NULL);
     }
     fputs("mappings:\n", out);
