@@ -113,6 +113,10 @@ static const char *event_what(yaml_event_type_t t) {
 
 static int next_event(ctx_t *c, yaml_parser_t *p, yaml_event_t *ev) {
     if (yaml_parser_parse(p, ev)) return 0;
+    if (p->error == YAML_READER_ERROR) /* marks are not kept for reader errors */
+        return fail_at(c, (int)p->mark.line + 1, (int)p->mark.column + 1,
+                       "the file is not UTF-8 text (%s at byte %zu)", p->problem ? p->problem : "bad byte",
+                       p->problem_offset);
     return fail_at(c, (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1,
                    "YAML syntax error: %s%s%s; fix the indentation or quoting there",
                    p->problem ? p->problem : "unknown problem", p->context ? " " : "",

@@ -265,6 +265,8 @@ TEST(yaml_syntax_errors_name_the_position) {
     ASSERT_TRUE(refused("fluss:\n  a: b\n c: d\n", "c.yaml:3:2: YAML syntax error:"));
     ASSERT_TRUE(refused("a: \"unterminated\n", "c.yaml:2:1: YAML syntax error: found unexpected end of stream"));
     ASSERT_TRUE(refused("- a\n- b\n", "c.yaml:1:1: the top level must be a mapping"));
+    ASSERT_TRUE(refused("fluss:\n  a: \xff\n", "c.yaml:"));
+    ASSERT_CONTAINS(err, "not UTF-8 text (invalid leading UTF-8 octet at byte 12)");
     ASSERT_TRUE(refused(MIN_OK "---\nx: 1\n", "c.yaml:4:1: a second YAML document"));
     ASSERT_TRUE(refused("? [a, b]\n: c\n", "c.yaml:1:3: keys must be plain names, not a list"));
     ASSERT_TRUE(refused("fluss: {bootstrap_servers: \"a\\0b\"}\n" MIN_OK, "c.yaml:1:28: value contains a NUL character"));
