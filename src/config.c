@@ -69,6 +69,8 @@ typedef struct ctx {
     char *err;
     size_t err_size;
     int failed;
+    const char *text; /* the input, to place reader errors (libyaml gives only an offset) */
+    size_t len;
 } ctx_t;
 
 static int fail_at(ctx_t *c, int line, int col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -113,10 +115,17 @@ static const char *event_what(yaml_event_type_t t) {
 
 static int next_event(ctx_t *c, yaml_parser_t *p, yaml_event_t *ev) {
     if (yaml_parser_parse(p, ev)) return 0;
-    if (p->error == YAML_READER_ERROR) /* marks are not kept for reader errors */
-        return fail_at(c, (int)p->mark.line + 1, (int)p->mark.column + 1,
+    if (p->error == YAML_READER_ERROR) { /* marks are not kept for reader errors */
+        int line = 1, col = 1;
+        for (size_t i = 0; i < p->problem_offset && i < c->len; i++, col++)
+            if (c->text[i] == '\n') {
+                line++;
+                col = 0;
+            }
+        return fail_at(c, line, col,
                        "the file is not UTF-8 text (%s at byte %zu)", p->problem ? p->problem : "bad byte",
                        p->problem_offset);
+    }
     return fail_at(c, (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1,
                    "YAML syntax error: %s%s%s; fix the indentation or quoting there",
                    p->problem ? p->problem : "unknown problem", p->context ? " " : "",
@@ -203,6 +212,8 @@ static int parse_tree(ctx_t *c, const char *text, size_t len, ynode_t *root) {
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p)) return fail_at(c, 1, 1, "out of memory");
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    c->text = text;
+    c->len = len;
     int rc = -1, docs = 0;
     memset(root, 0, sizeof(*root));
     root->kind = -1;

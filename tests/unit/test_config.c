@@ -265,7 +265,7 @@ TEST(yaml_syntax_errors_name_the_position) {
     ASSERT_TRUE(refused("fluss:\n  a: b\n c: d\n", "c.yaml:3:2: YAML syntax error:"));
     ASSERT_TRUE(refused("a: \"unterminated\n", "c.yaml:2:1: YAML syntax error: found unexpected end of stream"));
     ASSERT_TRUE(refused("- a\n- b\n", "c.yaml:1:1: the top level must be a mapping"));
-    ASSERT_TRUE(refused("fluss:\n  a: \xff\n", "c.yaml:"));
+    ASSERT_TRUE(refused("fluss:\n  a: \xff\n", "c.yaml:2:6: "));
     ASSERT_CONTAINS(err, "not UTF-8 text (invalid leading UTF-8 octet at byte 12)");
     ASSERT_TRUE(refused(MIN_OK "---\nx: 1\n", "c.yaml:4:1: a second YAML document"));
     ASSERT_TRUE(refused("? [a, b]\n: c\n", "c.yaml:1:3: keys must be plain names, not a list"));
