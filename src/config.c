@@ -636,6 +636,22 @@ static int kafka_secret(const char *name) {
            strstr(name, "key.pem") || strstr(name, "ssl.key");
 }
 
+/* The nearest librdkafka property name, from librdkafka's own list. */
+static void kafka_suggest(rd_kafka_conf_t *rk, const char *name, char *out, size_t size) {
+    size_t cnt = 0, best = (size_t)-1;
+    const char **arr = rd_kafka_conf_dump(rk, &cnt);
+    const char *hit = NULL;
+    for (size_t i = 0; arr && i < cnt; i += 2) {
+        size_t d = kfb_config_edit_distance(name, arr[i]);
+        if (d < best) {
+            best = d;
+            hit = arr[i];
+        }
+    }
+    if (hit && best <= strlen(name) / 4 + 1) snprintf(out, size, " (did you mean '%s'?)", hit);
+    if (arr) rd_kafka_conf_dump_free(arr, cnt);
+}
+
 /* Every kafka: property through rd_kafka_conf_set, so typos fail at load with a line. */
 static int check_kafka(ctx_t *c, const ynode_t *n, cval_t *v) {
     rd_kafka_conf_t *rk = rd_kafka_conf_new();
@@ -651,9 +667,15 @@ static int check_kafka(ctx_t *c, const ynode_t *n, cval_t *v) {
                          name);
             break;
         }
+        /* setting it would dlopen() the libraries during validation; the consumer loads them */
+        if (!strcmp(name, "plugin.library.paths")) continue;
         rd_kafka_conf_res_t r = rd_kafka_conf_set(rk, name, val, e, sizeof(e));
-        if (r == RD_KAFKA_CONF_UNKNOWN)
-            rc = fail_at(c, kn->line, kn->col, "'kafka.%s' is not a librdkafka property (see librdkafka's CONFIGURATION.md)", name);
+        if (r == RD_KAFKA_CONF_UNKNOWN) {
+            char hint[160] = "";
+            kafka_suggest(rk, name, hint, sizeof(hint));
+            rc = fail_at(c, kn->line, kn->col, "'kafka.%s' is not a librdkafka property%s (see librdkafka's CONFIGURATION.md)",
+                         name, hint);
+        }
         else if (r != RD_KAFKA_CONF_OK)
             rc = fail_at(c, kn->line, kn->col, "'kafka.%s': %s", name,
                          kafka_secret(name) ? "invalid value (secret, not shown)" : e);

@@ -359,7 +359,7 @@ TEST(kafka_properties_checked_by_librdkafka) {
     ASSERT_OK(kfb_config_check_for_run(c, err, sizeof(err)));
     kfb_config_destroy(c);
     ASSERT_TRUE(refused("kafka:\n  bootstrap.server: x\n" MIN_OK,
-                        "c.yaml:2:3: 'kafka.bootstrap.server' is not a librdkafka property"));
+                        "c.yaml:2:3: 'kafka.bootstrap.server' is not a librdkafka property (did you mean 'bootstrap.servers'?)"));
     ASSERT_TRUE(refused("kafka:\n  fetch.max.bytes: lots\n" MIN_OK, "c.yaml:2:3: 'kafka.fetch.max.bytes': "));
     ASSERT_TRUE(refused("kafka:\n  enable.auto.commit: true\n" MIN_OK, "c.yaml:2:3: 'kafka.enable.auto.commit' must stay false"));
     ASSERT_TRUE(refused("kafka: [a]\n" MIN_OK, "c.yaml:1:8: 'kafka' must be a mapping"));
