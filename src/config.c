@@ -638,9 +638,21 @@ static int kafka_secret(const char *name) {
 
 /* The nearest librdkafka property name, from librdkafka's own list. */
 static void kafka_suggest(rd_kafka_conf_t *rk, const char *name, char *out, size_t size) {
+    /* the dump lists only properties that have a value; these common ones have none */
+    static const char *const unset[] = {"bootstrap.servers", "group.id", "group.instance.id", "sasl.username",
+                                        "sasl.password", "sasl.mechanisms", "ssl.ca.location",
+                                        "ssl.certificate.location", "ssl.key.location", "ssl.key.password",
+                                        "client.rack", "debug"};
     size_t cnt = 0, best = (size_t)-1;
     const char **arr = rd_kafka_conf_dump(rk, &cnt);
     const char *hit = NULL;
+    for (size_t i = 0; i < sizeof(unset) / sizeof(unset[0]); i++) {
+        size_t d = kfb_config_edit_distance(name, unset[i]);
+        if (d < best) {
+            best = d;
+            hit = unset[i];
+        }
+    }
     for (size_t i = 0; arr && i < cnt; i += 2) {
         size_t d = kfb_config_edit_distance(name, arr[i]);
         if (d < best) {
