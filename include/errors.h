@@ -82,6 +82,9 @@ typedef enum kfb_err_class {
     X(MAPPER_NO_KEY, RECORD, "message has no usable Kafka key")                       \
     X(MAPPER_UNION_BRANCH, RECORD, "value is in a union branch the mapping does not keep") \
     /* (end mapper) */                                                                  \
+    /* -- configuration (config) -- */                                                  \
+    X(CONFIG_MISSING, FATAL, "configuration lacks a key this command needs")          \
+    /* (end config) */                                                                  \
     /* -- Fluss RPC client and test server -- */                                        \
     X(RPC_FRAME_TOO_LARGE, RETRIABLE, "RPC frame exceeds the maximum frame size")       \
     X(RPC_BAD_RESPONSE_TYPE, RETRIABLE, "RPC response frame has an unknown type byte")    \

@@ -5,6 +5,13 @@
  *       [--key-schema FILE] [--format avro|debezium] [--key-format avro|string|bytes]
  *       [--key HEX] [--key-from-message-key] [--partial-update] [--rename FIELD=COLUMN]...
  *       [--ignore FIELD]... [--union FIELD=BRANCH]... [MESSAGE_HEX ... | -]
+ *   kafka-fluss-bridge explain --config FILE --mapping NAME [--table TABLE.json]
+ *       [--avro-schema FILE | --schemas-dir DIR] [--key-schema FILE] [--key HEX] [MESSAGE_HEX ... | -]
+ *
+ * With --config (config.h) the mapping options come from the named entry of `mappings:`
+ * (giving them as flags too is a usage error, so a run never silently differs from the
+ * file), the table descriptor from its `table_descriptor` unless --table is given, and the
+ * schema source from the file's schemas_dir / schema_registry unless a schema flag is given.
  *
  * TABLE.json is a Fluss table descriptor (table_desc.h). Messages are Confluent-framed
  * value bytes in hex, given as arguments or one per line on stdin ("-"); the word `null` is

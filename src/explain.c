@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "compacted_row.h"
+#include "config.h"
 #include "confluent.h"
 #include "mapper.h"
 #include "row_json.h"
@@ -22,6 +23,8 @@ static void usage(FILE *err) {
     fprintf(err,
             "usage: kafka-fluss-bridge explain --table TABLE.json\n"
             "           (--avro-schema FILE | --schemas-dir DIR) [--key-schema FILE]\n"
+            "   or: kafka-fluss-bridge explain --config FILE --mapping NAME [--table TABLE.json]\n"
+            "           [--avro-schema FILE | --schemas-dir DIR] [--key-schema FILE]\n"
             "           [--format avro|debezium] [--key-format avro|string|bytes]\n"
             "           [--key HEX] [--key-from-message-key] [--partial-update]\n"
             "           [--rename FIELD=COLUMN]... [--ignore FIELD]... [--union FIELD=BRANCH]...\n"
@@ -29,7 +32,11 @@ static void usage(FILE *err) {
             "\n"
             "Prints one JSON line per Fluss write the bridge would make for each message.\n"
             "Messages are Confluent-framed Avro values in hex; `null` is a tombstone; `-`\n"
-            "reads messages from stdin, one per line. Exit status 0 if all messages map.\n");
+            "reads messages from stdin, one per line. Exit status 0 if all messages map.\n"
+            "With --config/--mapping the mapping options, the table descriptor\n"
+            "(table_descriptor) and the schema source (schemas_dir or schema_registry) come\n"
+            "from the bridge's YAML; --table, --avro-schema/--schemas-dir and --key-schema\n"
+            "override the file, the other mapping options are refused.\n");
 }
 
 /* Hex to bytes; whitespace, ':' and '|' are ignored. Returns 0 or -1. Caller frees. */
@@ -233,7 +240,9 @@ static void explain_text(explain_t *x, const char *text, FILE *err) {
 
 int kfb_explain_main(int argc, char **argv, FILE *in, FILE *out, FILE *err) {
     const char *table = NULL, *avro_schema = NULL, *schemas_dir = NULL, *key_schema = NULL;
-    const char *key_hex = NULL;
+    const char *key_hex = NULL, *config_file = NULL, *mapping_name = NULL;
+    int mapping_flags = 0; /* mapping options given as flags (refused with --config) */
+    kfb_config_t *conf = NULL;
     kfb_mapper_config_t cfg;
     kfb_mapper_config_init(&cfg);
     cfg.topic = "explain";
@@ -262,11 +271,13 @@ int kfb_explain_main(int argc, char **argv, FILE *in, FILE *out, FILE *err) {
         }
         if (!strcmp(a, "--partial-update")) {
             cfg.partial_update = 1;
+            mapping_flags = 1;
             i--;
             continue;
         }
         if (!strcmp(a, "--key-from-message-key")) {
             cfg.key_from_message_key = 1;
+            mapping_flags = 1;
             i--;
             continue;
         }
@@ -283,6 +294,9 @@ int kfb_explain_main(int argc, char **argv, FILE *in, FILE *out, FILE *err) {
             usage(err);
             goto done;
         }
+        if (!strcmp(a, "--rename") || !strcmp(a, "--union") || !strcmp(a, "--ignore") ||
+            !strcmp(a, "--format") || !strcmp(a, "--key-format"))
+            mapping_flags = 1;
         if (!strcmp(a, "--rename") || !strcmp(a, "--union")) {
             const char *eq = strchr(v, '=');
             char *copy = strdup(v);
@@ -312,6 +326,8 @@ int kfb_explain_main(int argc, char **argv, FILE *in, FILE *out, FILE *err) {
         else if (!strcmp(a, "--schemas-dir")) schemas_dir = v;
         else if (!strcmp(a, "--key-schema")) key_schema = v;
         else if (!strcmp(a, "--key")) key_hex = v;
+        else if (!strcmp(a, "--config")) config_file = v;
+        else if (!strcmp(a, "--mapping")) mapping_name = v;
         else if (!strcmp(a, "--format")) {
             if (!strcmp(v, "avro")) cfg.format = KFB_MAPPER_FORMAT_AVRO;
             else if (!strcmp(v, "debezium")) cfg.format = KFB_MAPPER_FORMAT_DEBEZIUM;
@@ -333,18 +349,59 @@ int kfb_explain_main(int argc, char **argv, FILE *in, FILE *out, FILE *err) {
             goto done;
         }
     }
-    if (!table || (!avro_schema && !schemas_dir) || (avro_schema && schemas_dir)) {
+    char e[1024];
+    if (config_file || mapping_name) {
+        if (!config_file || !mapping_name) {
+            fprintf(err, "explain: --config and --mapping go together\n");
+            usage(err);
+            goto done;
+        }
+        if (mapping_flags) {
+            fprintf(err, "explain: with --config, the mapping options (--format, --key-format, --rename, "
+                         "--ignore, --union, --partial-update, --key-from-message-key) come from the mapping "
+                         "'%s'; edit the file instead\n", mapping_name);
+            goto done;
+        }
+        conf = kfb_config_load_file(config_file, e, sizeof(e));
+        if (!conf) {
+            fprintf(err, "explain: %s\n", e);
+            goto done;
+        }
+        const kfb_config_mapping_t *mp = kfb_config_find_mapping(conf, mapping_name);
+        if (!mp) {
+            fprintf(err, "explain: %s has no mapping named '%s'; it has:", config_file, mapping_name);
+            for (size_t k = 0; k < kfb_config_mapping_count(conf); k++)
+                fprintf(err, " %s", kfb_config_mapping_at(conf, k)->name);
+            fprintf(err, "\n");
+            goto done;
+        }
+        kfb_config_mapper_config(mp, &cfg);
+        if (!table) table = mp->table_descriptor;
+        if (!table) {
+            fprintf(err, "explain: mapping '%s' has no table_descriptor; give --table TABLE.json\n", mapping_name);
+            goto done;
+        }
+        if (!avro_schema && !schemas_dir) {
+            x.src = kfb_config_schema_source_new(conf, e, sizeof(e));
+            if (!x.src) {
+                fprintf(err, "explain: %s: %s\n", config_file, e);
+                goto done;
+            }
+        }
+    }
+    if (!table || (!x.src && !avro_schema && !schemas_dir) || (avro_schema && schemas_dir)) {
         fprintf(err, "explain: give --table and exactly one of --avro-schema or --schemas-dir\n");
         usage(err);
         goto done;
     }
-    char e[1024];
     x.td = kfb_table_desc_load_file(table, e, sizeof(e));
     if (!x.td) {
         fprintf(err, "explain: %s\n", e);
         goto done;
     }
-    if (schemas_dir) {
+    if (x.src) {
+        /* from the configuration */
+    } else if (schemas_dir) {
         x.src = kfb_schema_source_dir_new(schemas_dir, e, sizeof(e));
         if (!x.src) {
             fprintf(err, "explain: %s\n", e);
@@ -402,5 +459,6 @@ done:
     free(renames);
     free(unions);
     free(ignores);
+    kfb_config_destroy(conf);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "crc32c.h"
 #include "explain.h"
 
@@ -17,6 +18,8 @@ static void usage(FILE *out) {
             "\n"
             "commands:\n"
             "  explain     show the Fluss writes the bridge would make for Avro messages\n"
+            "  config-reference  print the configuration reference (markdown, every key)\n"
+            "  check-config FILE  validate a configuration and print it with defaults (secrets hidden)\n"
             "  version     print the version and build facts\n"
             "  help        this text\n");
 }
@@ -28,6 +31,25 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
         printf("kafka-fluss-bridge %s (crc32c: %s)\n", KFB_VERSION, kfb_crc32c_impl_name());
+        return 0;
+    }
+    if (!strcmp(argv[1], "config-reference")) {
+        kfb_config_reference(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "check-config")) {
+        if (argc != 3) {
+            fprintf(stderr, "usage: kafka-fluss-bridge check-config FILE\n");
+            return 2;
+        }
+        char e[1024];
+        kfb_config_t *cfg = kfb_config_load_file(argv[2], e, sizeof(e));
+        if (!cfg) {
+            fprintf(stderr, "kafka-fluss-bridge: %s\n", e);
+            return 2;
+        }
+        kfb_config_dump(cfg, stdout);
+        kfb_config_destroy(cfg);
         return 0;
     }
     if (!strcmp(argv[1], "explain")) return kfb_explain_main(argc - 1, argv + 1, stdin, stdout, stderr);
