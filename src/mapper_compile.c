@@ -743,6 +743,7 @@ static int build_fused(kfb_mapper_t *m, plan_t *p) {
             o->key_pos = -1;
         }
     }
+    ops[n].kind = F_END; /* cap has room: at most 4 ops per field, plus one */
     p->fops = ops;
     p->n_fops = n;
     p->fused_bitmap = bm;

@@ -1038,29 +1038,35 @@ static __attribute__((noinline)) kfb_err_t map_fused(kfb_mapper_t *m, const plan
     /* The cursor lives in locals (registers); a kfb_avro_cursor_t is built only around the
      * out-of-line readers (skip, generic conversions, long varints). */
     const uint8_t *cp = body, *const cend = body + body_len;
-    const fop_t *op = pl->fops, *const op_end = op + pl->n_fops;
+    const fop_t *op = pl->fops;
 #define FUSED_CALL_(call)                                                                 \
     do {                                                                                  \
         kfb_avro_cursor_t c_ = {cp, cend};                                                \
-        if (KFB_UNLIKELY(call)) goto decline;                                                 \
+        if (KFB_UNLIKELY(call)) goto decline;                                             \
         cp = c_.p;                                                                        \
     } while (0)
-    /* Threaded dispatch (GCC/Clang labels as values): each op ends with its own indirect
-     * jump to the next op's handler, instead of one shared switch at the loop head; fewer
-     * instructions per op and a branch-predictor entry per op kind. */
-    static const void *const handler[] = {
-        [F_SKIP] = &&L_SKIP,         [F_GENERIC] = &&L_GENERIC, [F_BOOL] = &&L_BOOL,
-        [F_INT_V32] = &&L_INT,       [F_INT_V64] = &&L_INT,     [F_LONG_V64] = &&L_LONG_V64,
-        [F_F32] = &&L_F32,           [F_F64] = &&L_F64,         [F_STR] = &&L_BYTES,
-        [F_BYTES] = &&L_BYTES,       [F_UNION] = &&L_UNION,     [F_MARK] = &&L_MARK,
-    };
+    /* Threaded dispatch (GCC/Clang labels as values): each op ends with an indirect jump
+     * through the next op's own handler address, instead of one shared switch at the loop
+     * head; the F_END sentinel's handler leaves the loop, so there is no end test either. */
+    if (KFB_UNLIKELY(!op->h)) {
+        static const void *const handler[] = {
+            [F_SKIP] = &&L_SKIP,   [F_GENERIC] = &&L_GENERIC, [F_BOOL] = &&L_BOOL,
+            [F_INT_V32] = &&L_INT, [F_INT_V64] = &&L_INT,     [F_LONG_V64] = &&L_LONG_V64,
+            [F_F32] = &&L_F32,     [F_F64] = &&L_F64,         [F_STR] = &&L_BYTES,
+            [F_BYTES] = &&L_BYTES, [F_UNION] = &&L_UNION,     [F_MARK] = &&L_MARK,
+            [F_END] = &&ops_done,
+        };
+        for (fop_t *o = pl->fops;; o++) {
+            o->h = handler[o->kind];
+            if (o->kind == F_END) break;
+        }
+    }
 #define NEXT_OP()                                                                         \
     do {                                                                                  \
-        if (++op == op_end) goto ops_done;                                                \
-        goto *handler[op->kind];                                                          \
+        ++op;                                                                             \
+        goto *op->h;                                                                      \
     } while (0)
-    if (op == op_end) goto ops_done;
-    goto *handler[op->kind];
+    goto *op->h;
     {
     L_MARK:
         mark[op->column] = (uint32_t)(p - base);
@@ -1213,7 +1219,9 @@ ops_done:
     if (KFB_LIKELY(m->keys.bucket_fn == KFB_BUCKET_FN_FLUSS)) {
         /* kfb_bucket_fluss with the modulo as a multiplication (Lemire's fastmod; the
          * hash is >= 0 and the key is never empty) */
-        uint32_t h = (uint32_t)kfb_murmur_fluss_int(kfb_murmur_fluss(o->key, o->key_len));
+        int32_t kh = KFB_LIKELY(o->key_len - 1 < 8) ? kfb_murmur_fluss_short(o->key, o->key_len)
+                                                    : kfb_murmur_fluss(o->key, o->key_len);
+        uint32_t h = (uint32_t)kfb_murmur_fluss_int(kh);
         uint64_t low = pl->bucket_fastmod * h;
         o->bucket = (int32_t)(((unsigned __int128)low * (uint32_t)td->bucket_count) >> 64);
     } else {

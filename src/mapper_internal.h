@@ -124,11 +124,15 @@ typedef enum fop_kind {
     F_BYTES,     /* bytes -> BYTES/BINARY */
     F_UNION,     /* union index of the next op's field; null skips that op */
     F_MARK,      /* records the row offset in mark slot `column` (key column bounds) */
+    F_END,       /* sentinel after the last op (not counted in n_fops) */
 } fop_kind_t;
 
 #define FUSED_MAX_KEY 8 /* physical PK columns the fused path assembles */
 
 typedef struct fop {
+    /* the op's handler in map_fused (a label address, filled by map_fused on the plan's
+     * first fused message: labels exist only inside their function); NULL until then */
+    const void *h;
     uint8_t kind;      /* fop_kind_t */
     uint8_t col_op;    /* enum col_op of the column (F_GENERIC) */
     uint8_t null_ok;   /* the column takes a null bit (nullable, not a key column) */
@@ -151,7 +155,7 @@ typedef struct plan {
     char *desc;
     size_t enum_bound; /* bytes all enum symbols of one message can add to a row */
     /* fused path (NULL: not eligible); see fop_t */
-    fop_t *fops;
+    fop_t *fops; /* n_fops ops and an F_END sentinel */
     size_t n_fops;
     uint8_t *fused_bitmap; /* initial null bitmap: columns without a field are null */
     size_t n_key;          /* physical PK columns */
