@@ -20,7 +20,7 @@
  * representation on the way; the key, bucket key and value row are then written from the
  * slots. Steps and slots are allocated when a plan is compiled; per message nothing is
  * allocated once the scratch buffers have reached their working size.
- * Fused path (map_fused): plans that allow it (mapper_compile.c, build_fused) also carry a
+ * Fused path (kfb_mapper_map's own body): plans that allow it (mapper_compile.c, build_fused) also carry a
  * flat array of ops, one per field plus union-index and key-bound marks, run with threaded
  * dispatch; each op transcodes its Avro value into the value row in place (zigzag varints
  * to LEB128 without unpacking the 7-bit groups where the value is non-negative), so the
@@ -1002,21 +1002,32 @@ static inline int fused_ascii(const uint8_t *d, size_t n) {
     return (acc & 0x8080808080808080ULL) == 0;
 }
 
-/* Decodes the Avro body of a Confluent-framed value with the plan's fused ops into
- * m->fused_row (a value row) and fills res->out[0]. When anything is off it leaves the
- * message to the general path, which decides (and words) the outcome. `bound` caps the row size: the
- * fixed-size bound plus the body length (every string/bytes payload is in the body) plus
- * the enum symbols. */
 static kfb_err_t map_general(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
                              const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
                              kfb_mapper_result_t *res, char *errstr, size_t errstr_size);
 
-static __attribute__((noinline)) kfb_err_t map_fused(kfb_mapper_t *m, const plan_t *pl,
-                                                     const uint8_t *key, size_t key_len,
-                                                     const uint8_t *value, size_t value_len,
-                                                     const kfb_origin_t *origin,
-                                                     kfb_mapper_result_t *res, char *errstr,
-                                                     size_t errstr_size) {
+/* The fused path: decodes the Avro body of a Confluent-framed value with the plan's fused
+ * ops into m->fused_row (a value row) and fills res->out[0]. When anything is off it leaves
+ * the message to the general path, which decides (and words) the outcome. The row is
+ * reserved for the fixed-size bound plus the body length (every string/bytes payload is in
+ * the body) plus the enum symbols. */
+kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
+                         const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
+                         kfb_mapper_result_t *res, char *errstr, size_t errstr_size) {
+    m->origin = origin;
+    m->errstr = errstr;
+    m->errstr_size = errstr_size;
+    m->msg_key = key;
+    m->msg_key_len = key_len;
+    /* Fused path: same schema as the previous message and a plan that allows it. The
+     * Confluent header test is kfb_confluent_parse's success condition; the id equals a
+     * compiled plan's, so it is not negative. The fused code is this function's body
+     * rather than a callee, so the message pays one call frame. */
+    const plan_t *const pl = m->last_plan;
+    if (KFB_UNLIKELY(!(value && pl && pl->fops && value_len >= KFB_CONFLUENT_HEADER_SIZE &&
+                       value[0] == KFB_CONFLUENT_MAGIC &&
+                       (int32_t)kfb_get_be32(value + 1) == pl->schema_id && !m->fused_disabled)))
+        return map_general(m, key, key_len, value, value_len, origin, res, errstr, errstr_size);
     const uint8_t *const body = value + KFB_CONFLUENT_HEADER_SIZE;
     const size_t body_len = value_len - KFB_CONFLUENT_HEADER_SIZE;
     m->value_plan = pl;
@@ -1241,25 +1252,8 @@ ops_done:
     return KFB_ERR_OK;
 decline:
     /* a tail call: the general path maps the message from scratch */
-    return map_general(m, key, key_len, value, value_len, origin, res, errstr, errstr_size);
-}
-
-kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
-                         const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
-                         kfb_mapper_result_t *res, char *errstr, size_t errstr_size) {
-    m->origin = origin;
-    m->errstr = errstr;
-    m->errstr_size = errstr_size;
-    /* Fused path: same schema as the previous message and a plan that allows it. The
-     * Confluent header test is kfb_confluent_parse's success condition; the id equals a
-     * compiled plan's, so it is not negative. */
-    const plan_t *lp = m->last_plan;
-    if (KFB_LIKELY(value && lp && lp->fops && value_len >= KFB_CONFLUENT_HEADER_SIZE &&
-                   value[0] == KFB_CONFLUENT_MAGIC &&
-                   (int32_t)kfb_get_be32(value + 1) == lp->schema_id && !m->fused_disabled))
-        return map_fused(m, lp, key, key_len, value, value_len, origin, res, errstr,
-                         errstr_size);
-    return map_general(m, key, key_len, value, value_len, origin, res, errstr, errstr_size);
+    return map_general(m, m->msg_key, m->msg_key_len, value, value_len, m->origin, res,
+                       m->errstr, m->errstr_size);
 }
 
 void kfb_mapper_set_fused_for_testing(kfb_mapper_t *m, int enabled) {
@@ -1544,10 +1538,13 @@ kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t 
         /* the row is already encoded: one inline append, same record bytes as
          * begin_record + row + end_record; an error leaves the batch unchanged, so the
          * general path below meets (and words) the same error again */
+        m->append_errstr = errstr;
+        m->append_errstr_size = errstr_size;
         if (KFB_LIKELY(kfb_kv_batch_append(batch, res->out[0].key, res->out[0].key_len,
                                            m->fused_row.data, m->fused_row.len) ==
                        KFB_ERR_OK))
             return KFB_ERR_OK;
+        return append_general(m, res, 0, batch, m->append_errstr, m->append_errstr_size);
     }
     return append_general(m, res, i, batch, errstr, errstr_size);
 }

@@ -130,7 +130,7 @@ typedef enum fop_kind {
 #define FUSED_MAX_KEY 8 /* physical PK columns the fused path assembles */
 
 typedef struct fop {
-    /* the op's handler in map_fused (a label address, filled by map_fused on the plan's
+    /* the op's handler in kfb_mapper_map (a label address, filled there on the plan's
      * first fused message: labels exist only inside their function); NULL until then */
     const void *h;
     uint8_t kind;      /* fop_kind_t */
@@ -235,6 +235,13 @@ struct kfb_mapper {
     int fused_disabled; /* testing hook */
     uint64_t fused_count; /* messages the fused path mapped (tests) */
     const kfb_origin_t *origin;
+    /* the arguments of the current kfb_mapper_map / kfb_mapper_append_to_batch call that
+     * only their slow paths need: kept here rather than in callee-saved registers, so the
+     * fast paths save and restore none */
+    const uint8_t *msg_key;
+    size_t msg_key_len;
+    char *append_errstr;
+    size_t append_errstr_size;
     char *errstr;
     size_t errstr_size;
 };
