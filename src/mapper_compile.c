@@ -720,6 +720,8 @@ static int build_fused(kfb_mapper_t *m, plan_t *p) {
             o->n_branches = (uint32_t)s->n_branches;
             o->null_branch = s->null_branch;
             o->value_branch = s->value_branch;
+            o->null_byte = (uint32_t)col >> 3;
+            o->null_bit = (uint8_t)(1u << (col & 7));
             o = &ops[++n];
             o->step = s;
         }
@@ -749,6 +751,10 @@ static int build_fused(kfb_mapper_t *m, plan_t *p) {
     p->fused_bitmap = bm;
     p->n_key = td->physical_primary_key_count;
     p->bucket_fastmod = UINT64_MAX / (uint64_t)td->bucket_count + 1;
+    p->fused_nb = nb;
+    /* fixed-size bound, enum symbols, and the 8 bytes of slack of the 8-byte stores */
+    p->fused_reserve = m->row_fixed_max + p->enum_bound + 8;
+    p->fused_n_target = p->target_columns ? p->n_target : 0;
     return 0;
 }
 

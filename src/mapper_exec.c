@@ -1035,10 +1035,9 @@ kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
     kfb_buf_t *rb = &m->fused_row;
     rb->len = 0;
     m->fused_ok = 0;
-    if (KFB_UNLIKELY(kfb_buf_reserve(rb, m->row_fixed_max + body_len + pl->enum_bound + 8)))
-        goto decline;
+    if (KFB_UNLIKELY(kfb_buf_reserve(rb, pl->fused_reserve + body_len))) goto decline;
     uint8_t *const base = rb->data;
-    const size_t nb = (td->column_count + 7) / 8;
+    const size_t nb = pl->fused_nb;
     /* the bitmap array has at least 8 bytes and the row 8 bytes of slack: one move for
      * tables of up to 64 columns */
     if (KFB_LIKELY(nb <= 8)) memcpy(base, pl->fused_bitmap, 8);
@@ -1090,7 +1089,7 @@ kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
             if (KFB_UNLIKELY(b >= op->n_branches)) goto decline;
             if ((int32_t)b == op->null_branch) {
                 if (KFB_UNLIKELY(!op->null_ok)) goto decline;
-                base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
+                base[op->null_byte] |= op->null_bit;
                 op++; /* the value op; never a key column (null_ok) */
                 NEXT_OP();
             }
@@ -1244,7 +1243,7 @@ ops_done:
     o->bucket_key_len = o->key_len;
     o->partition = NULL;
     o->target_columns = pl->target_columns;
-    o->n_target_columns = pl->target_columns ? pl->n_target : 0;
+    o->n_target_columns = pl->fused_n_target;
     m->out_slotset[0] = 0;
     res->n = 1;
     m->fused_ok = 1;

@@ -138,6 +138,8 @@ typedef struct fop {
     uint8_t null_ok;   /* the column takes a null bit (nullable, not a key column) */
     int8_t key_pos;    /* index in the physical primary key, -1 if not a key column */
     int32_t null_branch, value_branch; /* F_UNION */
+    uint32_t null_byte;  /* F_UNION: the column's null bit is base[null_byte] & null_bit */
+    uint8_t null_bit;
     uint32_t n_branches;
     int32_t column;
     const struct step *step;
@@ -160,6 +162,9 @@ typedef struct plan {
     uint8_t *fused_bitmap; /* initial null bitmap: columns without a field are null */
     size_t n_key;          /* physical PK columns */
     uint64_t bucket_fastmod; /* UINT64_MAX / bucket_count + 1: h % n as a multiplication */
+    size_t fused_nb;         /* null bitmap bytes of the table */
+    size_t fused_reserve;    /* row bytes to reserve besides the body length */
+    size_t fused_n_target;   /* res n_target_columns: n_target, 0 without target_columns */
 } plan_t;
 
 /* A decoded value in the column's representation. */
