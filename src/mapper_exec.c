@@ -962,7 +962,8 @@ static inline unsigned zigzag8_transcode(const uint8_t *src, uint8_t **dst, unsi
     if (KFB_UNLIKELY(!stop) || (w & 1)) return 0;
     unsigned n = ((unsigned)__builtin_ctzll(stop) >> 3) + 1;
     if (n > max_len || (n == 5 && max_len == 5 && src[4] > 0x0f)) return 0;
-    uint64_t y = w & (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7fULL;
+    /* the varint's bytes; their continuation bits (bit 7) are never selected below */
+    uint64_t y = w & (stop ^ (stop - 1));
     uint64_t r = ((y >> 1) & 0x3f3f3f3f3f3f3f3fULL) | ((y >> 2) & 0x4040404040404040ULL);
     unsigned len = ((63u - (unsigned)__builtin_clzll(r | 1)) >> 3) + 1;
     kfb_put_le64(*dst, r | varint_cont_by_len[len]);
@@ -985,21 +986,6 @@ static inline uint8_t *varint_put(uint8_t *p, uint64_t v) {
         return p + len;
     }
     return p + kfb_varint64_write(p, v);
-}
-
-/* is_ascii without a loop for strings of up to 16 bytes: two overlapping loads from the
- * string's first and last bytes (never outside it). */
-static inline int fused_ascii(const uint8_t *d, size_t n) {
-    uint64_t acc;
-    if (n >= 8) {
-        if (KFB_UNLIKELY(n > 16)) return is_ascii(d, n);
-        acc = kfb_get_le64(d) | kfb_get_le64(d + n - 8);
-    } else if (n >= 4) {
-        acc = kfb_get_le32(d) | kfb_get_le32(d + n - 4);
-    } else {
-        acc = n ? (uint64_t)d[0] | d[n / 2] | d[n - 1] : 0;
-    }
-    return (acc & 0x8080808080808080ULL) == 0;
 }
 
 static kfb_err_t map_general(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
@@ -1145,22 +1131,39 @@ kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
     L_BYTES: {
             const uint8_t *d;
             size_t n;
-            if (KFB_LIKELY(cp < cend && *cp < 0x80 && !(*cp & 1))) {
-                /* one-byte length 0..63 */
+            uint64_t hi; /* nonzero: the payload may hold non-ASCII bytes */
+            if (KFB_LIKELY(cp < cend && !(*cp & 0x81))) {
+                /* one-byte length 0..63, and so a one-byte Fluss length */
                 n = *cp++ >> 1;
                 if (KFB_UNLIKELY(n > (size_t)(cend - cp))) goto decline;
                 d = cp;
                 cp += n;
+                *p++ = (uint8_t)n;
+                /* the copy's own loads give the ASCII test; the row's 8 bytes of slack
+                 * take the over-long store of a short payload */
+                if (n - 1 < 8 && cend - d >= 8) {
+                    uint64_t w = kfb_get_le64(d);
+                    kfb_put_le64(p, w);
+                    hi = (w << (64 - 8 * n)) & 0x8080808080808080ULL;
+                } else if (n - 9 < 8) {
+                    uint64_t w0 = kfb_get_le64(d), w1 = kfb_get_le64(d + n - 8);
+                    kfb_put_le64(p, w0);
+                    kfb_put_le64(p + n - 8, w1);
+                    hi = (w0 | w1) & 0x8080808080808080ULL;
+                } else {
+                    kfb_kv_batch_copy_(p, d, n);
+                    hi = 1;
+                }
             } else {
                 FUSED_CALL_(kfb_avro_read_bytes(&c_, &d, &n));
                 if (KFB_UNLIKELY(n > INT32_MAX)) goto decline;
+                p += kfb_varint32_write(p, (uint32_t)n);
+                kfb_kv_batch_copy_(p, d, n);
+                hi = 1;
             }
-            if (op->kind == F_STR && KFB_UNLIKELY(!fused_ascii(d, n)) &&
+            if (op->kind == F_STR && KFB_UNLIKELY(hi) && !is_ascii(d, n) &&
                 kfb_avro_utf8_check(d, n) != n)
                 goto decline;
-            if (KFB_LIKELY(n < 0x80)) *p++ = (uint8_t)n;
-            else p += kfb_varint32_write(p, (uint32_t)n);
-            kfb_kv_batch_copy_(p, d, n);
             p += n;
             NEXT_OP();
         }

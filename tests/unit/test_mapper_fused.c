@@ -115,8 +115,10 @@ static int32_t rnd_int(void) {
 static void put_str_rnd(out_t *o) {
     static const char *const pool[] = {"", "a", "bob", "exactly8", "sixteen-chars-xx",
                                        "a longer string over 16 bytes", "h\xc3\xa9llo",
-                                       "bad\xff", "\xc0\xaf", "tail\xe2\x82"};
-    const char *s = pool[rnd(10)];
+                                       "bad\xff", "\xc0\xaf", "tail\xe2\x82",
+                                       "twelve\xc3\xa9" "bytes", "fourteen-byte\xff",
+                                       "ninebyte\x80", "\xe2\x82\xac-seven"};
+    const char *s = pool[rnd(sizeof pool / sizeof pool[0])];
     put_bytes(o, s, strlen(s));
 }
 
@@ -267,7 +269,8 @@ static void run(size_t batch_limit, int corrupt) {
     ASSERT_OK(kfb_kv_batch_build(a.batch, &pa, &la));
     ASSERT_OK(kfb_kv_batch_build(b.batch, &pb, &lb));
     ASSERT_MEMEQ(pa, la, pb, lb);
-    ASSERT_GT_INT(kfb_kv_batch_record_count(a.batch), 0);
+    /* (a small batch may just have been reset by the last message) */
+    if (batch_limit >= 4096) ASSERT_GT_INT(kfb_kv_batch_record_count(a.batch), 0);
     /* both outcomes are common, and the fused side really took the fused path */
     ASSERT_GT_INT(ok, 100);
     ASSERT_GT_INT(failed, 300);
