@@ -725,7 +725,10 @@ static int build_fused(kfb_mapper_t *m, plan_t *p) {
             o = &ops[++n];
             o->step = s;
         }
-        if (key_pos >= 0) {
+        /* a long key op records its own bounds; other key ops are wrapped in marks */
+        int marks = key_pos >= 0 && kind != F_LONG_V64;
+        if (key_pos >= 0 && kind == F_LONG_V64) kind = F_KEY_LONG;
+        if (marks) {
             o->kind = F_MARK;
             o->column = 2 * key_pos;
             o = &ops[++n];
@@ -738,7 +741,7 @@ static int build_fused(kfb_mapper_t *m, plan_t *p) {
         o->col_op = m->col_op[col];
         bm[col >> 3] &= (uint8_t)~(1u << (col & 7));
         n++;
-        if (key_pos >= 0) {
+        if (marks) {
             o = &ops[n++];
             o->kind = F_MARK;
             o->column = 2 * key_pos + 1;

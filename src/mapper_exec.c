@@ -1050,6 +1050,7 @@ kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
             [F_INT_V32] = &&L_INT, [F_INT_V64] = &&L_INT,     [F_LONG_V64] = &&L_LONG_V64,
             [F_F32] = &&L_F32,     [F_F64] = &&L_F64,         [F_STR] = &&L_BYTES,
             [F_BYTES] = &&L_BYTES, [F_UNION] = &&L_UNION,     [F_MARK] = &&L_MARK,
+            [F_KEY_LONG] = &&L_KEY_LONG,
             [F_END] = &&ops_done,
         };
         for (fop_t *o = pl->fops;; o++) {
@@ -1070,7 +1071,7 @@ kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
     L_UNION: {
             /* precedes its value op; a null skips that op */
             uint32_t b;
-            if (KFB_LIKELY(cp < cend && *cp < 0x80 && !(*cp & 1))) b = *cp++ >> 1;
+            if (KFB_LIKELY(cp < cend && !(*cp & 0x81))) b = *cp++ >> 1;
             else FUSED_CALL_(kfb_avro_read_union_index(&c_, op->n_branches, &b));
             if (KFB_UNLIKELY(b >= op->n_branches)) goto decline;
             if ((int32_t)b == op->null_branch) {
@@ -1085,26 +1086,40 @@ kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
     L_SKIP:
         FUSED_CALL_(kfb_avro_skip(&c_, op->step->type));
         NEXT_OP();
-    L_LONG_V64: {
-            int64_t v;
-            uint64_t u;
-            unsigned n;
-            if (KFB_LIKELY(cend - cp >= 8) && (n = zigzag8_transcode(cp, &p, 8)) != 0) {
-                cp += n;
-                NEXT_OP();
-            }
-            if (KFB_LIKELY(cend - cp >= 8 && (n = varint8_read(cp, &u)) != 0)) {
-                cp += n;
-                v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-            } else if ((n = varint_tail_read(cp, cend, &u)) != 0) {
-                cp += n;
-                v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-            } else {
-                FUSED_CALL_(kfb_avro_read_long(&c_, &v));
-            }
-            p = varint_put(p, (uint64_t)v);
+/* long -> BIGINT/TIMESTAMP(p <= 3): non-negative values by the zigzag transcode, the rest
+ * decoded and re-encoded; a macro because L_KEY_LONG wraps the same code in key marks */
+#define FUSED_LONG_()                                                                     \
+    do {                                                                                  \
+        int64_t v_;                                                                       \
+        uint64_t u_;                                                                      \
+        unsigned n_;                                                                      \
+        if (KFB_LIKELY(cend - cp >= 8) && (n_ = zigzag8_transcode(cp, &p, 8)) != 0) {     \
+            cp += n_;                                                                     \
+            break;                                                                        \
+        }                                                                                 \
+        if (KFB_LIKELY(cend - cp >= 8 && (n_ = varint8_read(cp, &u_)) != 0)) {            \
+            cp += n_;                                                                     \
+            v_ = (int64_t)(u_ >> 1) ^ -(int64_t)(u_ & 1);                                 \
+        } else if ((n_ = varint_tail_read(cp, cend, &u_)) != 0) {                         \
+            cp += n_;                                                                     \
+            v_ = (int64_t)(u_ >> 1) ^ -(int64_t)(u_ & 1);                                 \
+        } else {                                                                          \
+            FUSED_CALL_(kfb_avro_read_long(&c_, &v_));                                    \
+        }                                                                                 \
+        p = varint_put(p, (uint64_t)v_);                                                  \
+    } while (0)
+    L_LONG_V64:
+        FUSED_LONG_();
+        NEXT_OP();
+    L_KEY_LONG: {
+            /* a long key column: its bounds without two F_MARK ops */
+            uint32_t k0 = (uint32_t)(p - base);
+            FUSED_LONG_();
+            mark[2 * op->key_pos] = k0;
+            mark[2 * op->key_pos + 1] = (uint32_t)(p - base);
             NEXT_OP();
         }
+#undef FUSED_LONG_
     L_INT: {
             int32_t v;
             uint64_t u;
@@ -1161,7 +1176,7 @@ kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
                 kfb_kv_batch_copy_(p, d, n);
                 hi = 1;
             }
-            if (op->kind == F_STR && KFB_UNLIKELY(hi) && !is_ascii(d, n) &&
+            if (KFB_UNLIKELY(hi) && op->kind == F_STR && !is_ascii(d, n) &&
                 kfb_avro_utf8_check(d, n) != n)
                 goto decline;
             p += n;

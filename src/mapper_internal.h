@@ -124,6 +124,7 @@ typedef enum fop_kind {
     F_BYTES,     /* bytes -> BYTES/BINARY */
     F_UNION,     /* union index of the next op's field; null skips that op */
     F_MARK,      /* records the row offset in mark slot `column` (key column bounds) */
+    F_KEY_LONG,  /* F_LONG_V64 of a key column, taking its own bounds (no F_MARK ops) */
     F_END,       /* sentinel after the last op (not counted in n_fops) */
 } fop_kind_t;
 
