@@ -869,7 +869,10 @@ kfb_err_t kfb_mapper_get_plan_(kfb_mapper_t *m, int32_t schema_id, plan_role_t r
         return p->err;
     }
     *out = p;
-    if (role == ROLE_VALUE) m->last_plan = p;
+    if (role == ROLE_VALUE) {
+        m->last_plan = p;
+        m->fused_plan = p->fops && !m->fused_disabled ? p : NULL;
+    }
     return KFB_ERR_OK;
 }
 

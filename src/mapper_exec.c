@@ -1009,10 +1009,10 @@ kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
      * Confluent header test is kfb_confluent_parse's success condition; the id equals a
      * compiled plan's, so it is not negative. The fused code is this function's body
      * rather than a callee, so the message pays one call frame. */
-    const plan_t *const pl = m->last_plan;
-    if (KFB_UNLIKELY(!(value && pl && pl->fops && value_len >= KFB_CONFLUENT_HEADER_SIZE &&
+    const plan_t *const pl = m->fused_plan;
+    if (KFB_UNLIKELY(!(pl && value_len >= KFB_CONFLUENT_HEADER_SIZE && value &&
                        value[0] == KFB_CONFLUENT_MAGIC &&
-                       (int32_t)kfb_get_be32(value + 1) == pl->schema_id && !m->fused_disabled)))
+                       (int32_t)kfb_get_be32(value + 1) == pl->schema_id)))
         return map_general(m, key, key_len, value, value_len, origin, res, errstr, errstr_size);
     const uint8_t *const body = value + KFB_CONFLUENT_HEADER_SIZE;
     const size_t body_len = value_len - KFB_CONFLUENT_HEADER_SIZE;
@@ -1275,6 +1275,7 @@ decline:
 
 void kfb_mapper_set_fused_for_testing(kfb_mapper_t *m, int enabled) {
     m->fused_disabled = !enabled;
+    m->fused_plan = m->last_plan && m->last_plan->fops && enabled ? m->last_plan : NULL;
 }
 
 uint64_t kfb_mapper_fused_count_for_testing(const kfb_mapper_t *m) { return m->fused_count; }

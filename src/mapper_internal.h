@@ -213,6 +213,9 @@ struct kfb_mapper {
     plan_t **plans;
     size_t n_plans, cap_plans;
     plan_t *last_plan; /* value plan of the previous message */
+    /* last_plan when the fused path may run it (it has fused ops and the testing hook
+     * has not disabled the path), else NULL: the one test kfb_mapper_map makes first */
+    const plan_t *fused_plan;
 
     /* per-message state */
     slot_t *slots[SLOTSETS];
