@@ -20,11 +20,14 @@
  * representation on the way; the key, bucket key and value row are then written from the
  * slots. Steps and slots are allocated when a plan is compiled; per message nothing is
  * allocated once the scratch buffers have reached their working size.
- * Fused path (kfb_mapper_map's own body): plans that allow it (mapper_compile.c, build_fused) also carry a
- * flat array of ops, one per field plus union-index and key-bound marks, run with threaded
- * dispatch; each op transcodes its Avro value into the value row in place (zigzag varints
- * to LEB128 without unpacking the 7-bit groups where the value is non-negative), so the
- * slots, the key writer and the row writer are skipped. It declines (goto decline) on anything
+ * Fused path (kfb_mapper_map's own body): plans that allow it (mapper_compile.c,
+ * build_fused) also carry a flat array of ops, one per field plus union-index and
+ * key-bound marks and an end sentinel, run with threaded dispatch through a handler
+ * address stored in each op; each op transcodes its Avro value into the value row in
+ * place (zigzag varints to LEB128 without unpacking the 7-bit groups where the value is
+ * non-negative, short strings with 8-byte moves whose loads also give the ASCII test), so
+ * the slots, the key writer and the row writer are skipped. Keys of up to 8 bytes are
+ * hashed by the loop-free kfb_murmur_fluss_short. It declines (goto decline) on anything
  * unusual and the general path maps the message from scratch.
  */
 #include "mapper_internal.h"
