@@ -3,10 +3,11 @@
  *
  * Record (10 fields): long id, string name, int a, double d, boolean b, ["null","string"] ns
  * (null), timestamp-millis ts, string city, float f, int i2; mapped onto a table with the same
- * columns (PK id, 64 buckets). Ours: kfb_mapper_map + kfb_mapper_append_to_batch (zero copy
- * into the batch buffer; the batch is reset when full). Baseline: avro_value_read of the
- * body into one reused generic value (the fastest use of avro-c's generic API; it does less
- * than we do: no key, no bucket, no row). Prints messages/s for both, the ratio, and the
+ * columns (PK id, 64 buckets). Ours: kfb_mapper_map (the fused path builds the row in
+ * mapper scratch: the bucket, and so the batch, is known only once the key is decoded) +
+ * kfb_mapper_append_to_batch (one inline append copies key and row; the batch is reset
+ * when full). Baseline: avro_value_read of the body into one reused generic value (the
+ * fastest use of avro-c's generic API; it does less than we do: no key, no bucket, no row). Prints messages/s for both, the ratio, and the
  * allocations per message in steady state (malloc/calloc/realloc counted by interposing
  * glibc's allocator in this binary), and the share of messages the mapper's fused path took.
  * A missed target prints MISSED; the exit status stays 0 so `make bench` runs the rest.

@@ -102,6 +102,30 @@ static inline int32_t kfb_murmur_fluss(const void *data, size_t len) {
     return (int32_t)kfb_murmur_fluss_seed(data, len, 42u);
 }
 
+/* kfb_murmur_fluss for keys of 1..8 bytes (a BIGINT/INT key is a 1..10-byte varint, mostly
+ * short): the same rounds without the loops, so a hot caller pays no loop control. Reads
+ * only the len bytes at data; len must be 1..8 (anything else: use kfb_murmur_fluss). */
+static inline int32_t kfb_murmur_fluss_short(const void *data, size_t len) {
+    const uint8_t *p = (const uint8_t *)data;
+    uint32_t h1 = 42u;
+    if (len >= 4) {
+        h1 = kfb_murmur_mix_h1_(h1, kfb_murmur_mix_k1_(kfb_get_le32(p)));
+        if (len >= 8) h1 = kfb_murmur_mix_h1_(h1, kfb_murmur_mix_k1_(kfb_get_le32(p + 4)));
+    }
+    /* the 0..3 tail bytes, each signed and sign-extended as Java's getByte */
+    const uint8_t *t = p + (len & ~(size_t)3);
+    switch (len & 3) {
+    case 3: h1 = kfb_murmur_mix_h1_(h1, kfb_murmur_mix_k1_((uint32_t)(int32_t)(int8_t)*t++));
+        /* fall through */
+    case 2: h1 = kfb_murmur_mix_h1_(h1, kfb_murmur_mix_k1_((uint32_t)(int32_t)(int8_t)*t++));
+        /* fall through */
+    case 1: h1 = kfb_murmur_mix_h1_(h1, kfb_murmur_mix_k1_((uint32_t)(int32_t)(int8_t)*t));
+        /* fall through */
+    default: break;
+    }
+    return (int32_t)kfb_murmur_fmix32(h1 ^ (uint32_t)len);
+}
+
 /* MathUtils.murmurHash(int): one more block round over the 4-byte int, then
  * h ^= 4, bitMix, and a non-negative result (INT_MIN -> 0, else |c|). */
 static inline int32_t kfb_murmur_fluss_int(int32_t code) {
@@ -145,6 +169,14 @@ static inline int kfb_bucket_args_ok_(size_t len, int32_t num_buckets) {
 static inline int32_t kfb_bucket_fluss(const void *key, size_t len, int32_t num_buckets) {
     if (KFB_UNLIKELY(!kfb_bucket_args_ok_(len, num_buckets))) return KFB_BUCKET_INVALID;
     return kfb_murmur_fluss_int(kfb_murmur_fluss(key, len)) % num_buckets;
+}
+
+/* kfb_bucket_fluss for keys of 1..8 bytes through kfb_murmur_fluss_short; the same result
+ * as kfb_bucket_fluss for every such key, KFB_BUCKET_INVALID for any other length or
+ * num_buckets <= 0. */
+static inline int32_t kfb_bucket_fluss_short(const void *key, size_t len, int32_t num_buckets) {
+    if (KFB_UNLIKELY(len - 1 >= 8 || num_buckets <= 0)) return KFB_BUCKET_INVALID;
+    return kfb_murmur_fluss_int(kfb_murmur_fluss_short(key, len)) % num_buckets;
 }
 
 /* PaimonBucketingFunction: Math.abs(hash % n); Java's % keeps the dividend's

@@ -720,10 +720,15 @@ static int build_fused(kfb_mapper_t *m, plan_t *p) {
             o->n_branches = (uint32_t)s->n_branches;
             o->null_branch = s->null_branch;
             o->value_branch = s->value_branch;
+            o->null_byte = (uint32_t)col >> 3;
+            o->null_bit = (uint8_t)(1u << (col & 7));
             o = &ops[++n];
             o->step = s;
         }
-        if (key_pos >= 0) {
+        /* a long key op records its own bounds; other key ops are wrapped in marks */
+        int marks = key_pos >= 0 && kind != F_LONG_V64;
+        if (key_pos >= 0 && kind == F_LONG_V64) kind = F_KEY_LONG;
+        if (marks) {
             o->kind = F_MARK;
             o->column = 2 * key_pos;
             o = &ops[++n];
@@ -736,18 +741,23 @@ static int build_fused(kfb_mapper_t *m, plan_t *p) {
         o->col_op = m->col_op[col];
         bm[col >> 3] &= (uint8_t)~(1u << (col & 7));
         n++;
-        if (key_pos >= 0) {
+        if (marks) {
             o = &ops[n++];
             o->kind = F_MARK;
             o->column = 2 * key_pos + 1;
             o->key_pos = -1;
         }
     }
+    ops[n].kind = F_END; /* cap has room: at most 4 ops per field, plus one */
     p->fops = ops;
     p->n_fops = n;
     p->fused_bitmap = bm;
     p->n_key = td->physical_primary_key_count;
     p->bucket_fastmod = UINT64_MAX / (uint64_t)td->bucket_count + 1;
+    p->fused_nb = nb;
+    /* fixed-size bound, enum symbols, and the 8 bytes of slack of the 8-byte stores */
+    p->fused_reserve = m->row_fixed_max + p->enum_bound + 8;
+    p->fused_n_target = p->target_columns ? p->n_target : 0;
     return 0;
 }
 
@@ -859,7 +869,10 @@ kfb_err_t kfb_mapper_get_plan_(kfb_mapper_t *m, int32_t schema_id, plan_role_t r
         return p->err;
     }
     *out = p;
-    if (role == ROLE_VALUE) m->last_plan = p;
+    if (role == ROLE_VALUE) {
+        m->last_plan = p;
+        m->fused_plan = p->fops && !m->fused_disabled ? p : NULL;
+    }
     return KFB_ERR_OK;
 }
 

@@ -20,11 +20,14 @@
  * representation on the way; the key, bucket key and value row are then written from the
  * slots. Steps and slots are allocated when a plan is compiled; per message nothing is
  * allocated once the scratch buffers have reached their working size.
- * Fused path (map_fused): plans that allow it (mapper_compile.c, build_fused) also carry a
- * flat array of ops, one per field plus union-index and key-bound marks, run with threaded
- * dispatch; each op transcodes its Avro value into the value row in place (zigzag varints
- * to LEB128 without unpacking the 7-bit groups where the value is non-negative), so the
- * slots, the key writer and the row writer are skipped. It declines (goto decline) on anything
+ * Fused path (kfb_mapper_map's own body): plans that allow it (mapper_compile.c,
+ * build_fused) also carry a flat array of ops, one per field plus union-index and
+ * key-bound marks and an end sentinel, run with threaded dispatch through a handler
+ * address stored in each op; each op transcodes its Avro value into the value row in
+ * place (zigzag varints to LEB128 without unpacking the 7-bit groups where the value is
+ * non-negative, short strings with 8-byte moves whose loads also give the ASCII test), so
+ * the slots, the key writer and the row writer are skipped. Keys of up to 8 bytes are
+ * hashed by the loop-free kfb_murmur_fluss_short. It declines (goto decline) on anything
  * unusual and the general path maps the message from scratch.
  */
 #include "mapper_internal.h"
@@ -962,7 +965,8 @@ static inline unsigned zigzag8_transcode(const uint8_t *src, uint8_t **dst, unsi
     if (KFB_UNLIKELY(!stop) || (w & 1)) return 0;
     unsigned n = ((unsigned)__builtin_ctzll(stop) >> 3) + 1;
     if (n > max_len || (n == 5 && max_len == 5 && src[4] > 0x0f)) return 0;
-    uint64_t y = w & (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7fULL;
+    /* the varint's bytes; their continuation bits (bit 7) are never selected below */
+    uint64_t y = w & (stop ^ (stop - 1));
     uint64_t r = ((y >> 1) & 0x3f3f3f3f3f3f3f3fULL) | ((y >> 2) & 0x4040404040404040ULL);
     unsigned len = ((63u - (unsigned)__builtin_clzll(r | 1)) >> 3) + 1;
     kfb_put_le64(*dst, r | varint_cont_by_len[len]);
@@ -987,36 +991,32 @@ static inline uint8_t *varint_put(uint8_t *p, uint64_t v) {
     return p + kfb_varint64_write(p, v);
 }
 
-/* is_ascii without a loop for strings of up to 16 bytes: two overlapping loads from the
- * string's first and last bytes (never outside it). */
-static inline int fused_ascii(const uint8_t *d, size_t n) {
-    uint64_t acc;
-    if (n >= 8) {
-        if (KFB_UNLIKELY(n > 16)) return is_ascii(d, n);
-        acc = kfb_get_le64(d) | kfb_get_le64(d + n - 8);
-    } else if (n >= 4) {
-        acc = kfb_get_le32(d) | kfb_get_le32(d + n - 4);
-    } else {
-        acc = n ? (uint64_t)d[0] | d[n / 2] | d[n - 1] : 0;
-    }
-    return (acc & 0x8080808080808080ULL) == 0;
-}
-
-/* Decodes the Avro body of a Confluent-framed value with the plan's fused ops into
- * m->fused_row (a value row) and fills res->out[0]. When anything is off it leaves the
- * message to the general path, which decides (and words) the outcome. `bound` caps the row size: the
- * fixed-size bound plus the body length (every string/bytes payload is in the body) plus
- * the enum symbols. */
 static kfb_err_t map_general(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
                              const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
                              kfb_mapper_result_t *res, char *errstr, size_t errstr_size);
 
-static __attribute__((noinline)) kfb_err_t map_fused(kfb_mapper_t *m, const plan_t *pl,
-                                                     const uint8_t *key, size_t key_len,
-                                                     const uint8_t *value, size_t value_len,
-                                                     const kfb_origin_t *origin,
-                                                     kfb_mapper_result_t *res, char *errstr,
-                                                     size_t errstr_size) {
+/* The fused path: decodes the Avro body of a Confluent-framed value with the plan's fused
+ * ops into m->fused_row (a value row) and fills res->out[0]. When anything is off it leaves
+ * the message to the general path, which decides (and words) the outcome. The row is
+ * reserved for the fixed-size bound plus the body length (every string/bytes payload is in
+ * the body) plus the enum symbols. */
+kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
+                         const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
+                         kfb_mapper_result_t *res, char *errstr, size_t errstr_size) {
+    m->origin = origin;
+    m->errstr = errstr;
+    m->errstr_size = errstr_size;
+    m->msg_key = key;
+    m->msg_key_len = key_len;
+    /* Fused path: same schema as the previous message and a plan that allows it. The
+     * Confluent header test is kfb_confluent_parse's success condition; the id equals a
+     * compiled plan's, so it is not negative. The fused code is this function's body
+     * rather than a callee, so the message pays one call frame. */
+    const plan_t *const pl = m->fused_plan;
+    if (KFB_UNLIKELY(!(pl && value_len >= KFB_CONFLUENT_HEADER_SIZE && value &&
+                       value[0] == KFB_CONFLUENT_MAGIC &&
+                       (int32_t)kfb_get_be32(value + 1) == pl->schema_id)))
+        return map_general(m, key, key_len, value, value_len, origin, res, errstr, errstr_size);
     const uint8_t *const body = value + KFB_CONFLUENT_HEADER_SIZE;
     const size_t body_len = value_len - KFB_CONFLUENT_HEADER_SIZE;
     m->value_plan = pl;
@@ -1024,10 +1024,9 @@ static __attribute__((noinline)) kfb_err_t map_fused(kfb_mapper_t *m, const plan
     kfb_buf_t *rb = &m->fused_row;
     rb->len = 0;
     m->fused_ok = 0;
-    if (KFB_UNLIKELY(kfb_buf_reserve(rb, m->row_fixed_max + body_len + pl->enum_bound + 8)))
-        goto decline;
+    if (KFB_UNLIKELY(kfb_buf_reserve(rb, pl->fused_reserve + body_len))) goto decline;
     uint8_t *const base = rb->data;
-    const size_t nb = (td->column_count + 7) / 8;
+    const size_t nb = pl->fused_nb;
     /* the bitmap array has at least 8 bytes and the row 8 bytes of slack: one move for
      * tables of up to 64 columns */
     if (KFB_LIKELY(nb <= 8)) memcpy(base, pl->fused_bitmap, 8);
@@ -1038,29 +1037,36 @@ static __attribute__((noinline)) kfb_err_t map_fused(kfb_mapper_t *m, const plan
     /* The cursor lives in locals (registers); a kfb_avro_cursor_t is built only around the
      * out-of-line readers (skip, generic conversions, long varints). */
     const uint8_t *cp = body, *const cend = body + body_len;
-    const fop_t *op = pl->fops, *const op_end = op + pl->n_fops;
+    const fop_t *op = pl->fops;
 #define FUSED_CALL_(call)                                                                 \
     do {                                                                                  \
         kfb_avro_cursor_t c_ = {cp, cend};                                                \
-        if (KFB_UNLIKELY(call)) goto decline;                                                 \
+        if (KFB_UNLIKELY(call)) goto decline;                                             \
         cp = c_.p;                                                                        \
     } while (0)
-    /* Threaded dispatch (GCC/Clang labels as values): each op ends with its own indirect
-     * jump to the next op's handler, instead of one shared switch at the loop head; fewer
-     * instructions per op and a branch-predictor entry per op kind. */
-    static const void *const handler[] = {
-        [F_SKIP] = &&L_SKIP,         [F_GENERIC] = &&L_GENERIC, [F_BOOL] = &&L_BOOL,
-        [F_INT_V32] = &&L_INT,       [F_INT_V64] = &&L_INT,     [F_LONG_V64] = &&L_LONG_V64,
-        [F_F32] = &&L_F32,           [F_F64] = &&L_F64,         [F_STR] = &&L_BYTES,
-        [F_BYTES] = &&L_BYTES,       [F_UNION] = &&L_UNION,     [F_MARK] = &&L_MARK,
-    };
+    /* Threaded dispatch (GCC/Clang labels as values): each op ends with an indirect jump
+     * through the next op's own handler address, instead of one shared switch at the loop
+     * head; the F_END sentinel's handler leaves the loop, so there is no end test either. */
+    if (KFB_UNLIKELY(!op->h)) {
+        static const void *const handler[] = {
+            [F_SKIP] = &&L_SKIP,   [F_GENERIC] = &&L_GENERIC, [F_BOOL] = &&L_BOOL,
+            [F_INT_V32] = &&L_INT, [F_INT_V64] = &&L_INT,     [F_LONG_V64] = &&L_LONG_V64,
+            [F_F32] = &&L_F32,     [F_F64] = &&L_F64,         [F_STR] = &&L_BYTES,
+            [F_BYTES] = &&L_BYTES, [F_UNION] = &&L_UNION,     [F_MARK] = &&L_MARK,
+            [F_KEY_LONG] = &&L_KEY_LONG,
+            [F_END] = &&ops_done,
+        };
+        for (fop_t *o = pl->fops;; o++) {
+            o->h = handler[o->kind];
+            if (o->kind == F_END) break;
+        }
+    }
 #define NEXT_OP()                                                                         \
     do {                                                                                  \
-        if (++op == op_end) goto ops_done;                                                \
-        goto *handler[op->kind];                                                          \
+        ++op;                                                                             \
+        goto *op->h;                                                                      \
     } while (0)
-    if (op == op_end) goto ops_done;
-    goto *handler[op->kind];
+    goto *op->h;
     {
     L_MARK:
         mark[op->column] = (uint32_t)(p - base);
@@ -1068,12 +1074,12 @@ static __attribute__((noinline)) kfb_err_t map_fused(kfb_mapper_t *m, const plan
     L_UNION: {
             /* precedes its value op; a null skips that op */
             uint32_t b;
-            if (KFB_LIKELY(cp < cend && *cp < 0x80 && !(*cp & 1))) b = *cp++ >> 1;
+            if (KFB_LIKELY(cp < cend && !(*cp & 0x81))) b = *cp++ >> 1;
             else FUSED_CALL_(kfb_avro_read_union_index(&c_, op->n_branches, &b));
             if (KFB_UNLIKELY(b >= op->n_branches)) goto decline;
             if ((int32_t)b == op->null_branch) {
                 if (KFB_UNLIKELY(!op->null_ok)) goto decline;
-                base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
+                base[op->null_byte] |= op->null_bit;
                 op++; /* the value op; never a key column (null_ok) */
                 NEXT_OP();
             }
@@ -1083,26 +1089,40 @@ static __attribute__((noinline)) kfb_err_t map_fused(kfb_mapper_t *m, const plan
     L_SKIP:
         FUSED_CALL_(kfb_avro_skip(&c_, op->step->type));
         NEXT_OP();
-    L_LONG_V64: {
-            int64_t v;
-            uint64_t u;
-            unsigned n;
-            if (KFB_LIKELY(cend - cp >= 8) && (n = zigzag8_transcode(cp, &p, 8)) != 0) {
-                cp += n;
-                NEXT_OP();
-            }
-            if (KFB_LIKELY(cend - cp >= 8 && (n = varint8_read(cp, &u)) != 0)) {
-                cp += n;
-                v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-            } else if ((n = varint_tail_read(cp, cend, &u)) != 0) {
-                cp += n;
-                v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-            } else {
-                FUSED_CALL_(kfb_avro_read_long(&c_, &v));
-            }
-            p = varint_put(p, (uint64_t)v);
+/* long -> BIGINT/TIMESTAMP(p <= 3): non-negative values by the zigzag transcode, the rest
+ * decoded and re-encoded; a macro because L_KEY_LONG wraps the same code in key marks */
+#define FUSED_LONG_()                                                                     \
+    do {                                                                                  \
+        int64_t v_;                                                                       \
+        uint64_t u_;                                                                      \
+        unsigned n_;                                                                      \
+        if (KFB_LIKELY(cend - cp >= 8) && (n_ = zigzag8_transcode(cp, &p, 8)) != 0) {     \
+            cp += n_;                                                                     \
+            break;                                                                        \
+        }                                                                                 \
+        if (KFB_LIKELY(cend - cp >= 8 && (n_ = varint8_read(cp, &u_)) != 0)) {            \
+            cp += n_;                                                                     \
+            v_ = (int64_t)(u_ >> 1) ^ -(int64_t)(u_ & 1);                                 \
+        } else if ((n_ = varint_tail_read(cp, cend, &u_)) != 0) {                         \
+            cp += n_;                                                                     \
+            v_ = (int64_t)(u_ >> 1) ^ -(int64_t)(u_ & 1);                                 \
+        } else {                                                                          \
+            FUSED_CALL_(kfb_avro_read_long(&c_, &v_));                                    \
+        }                                                                                 \
+        p = varint_put(p, (uint64_t)v_);                                                  \
+    } while (0)
+    L_LONG_V64:
+        FUSED_LONG_();
+        NEXT_OP();
+    L_KEY_LONG: {
+            /* a long key column: its bounds without two F_MARK ops */
+            uint32_t k0 = (uint32_t)(p - base);
+            FUSED_LONG_();
+            mark[2 * op->key_pos] = k0;
+            mark[2 * op->key_pos + 1] = (uint32_t)(p - base);
             NEXT_OP();
         }
+#undef FUSED_LONG_
     L_INT: {
             int32_t v;
             uint64_t u;
@@ -1129,22 +1149,39 @@ static __attribute__((noinline)) kfb_err_t map_fused(kfb_mapper_t *m, const plan
     L_BYTES: {
             const uint8_t *d;
             size_t n;
-            if (KFB_LIKELY(cp < cend && *cp < 0x80 && !(*cp & 1))) {
-                /* one-byte length 0..63 */
+            uint64_t hi; /* nonzero: the payload may hold non-ASCII bytes */
+            if (KFB_LIKELY(cp < cend && !(*cp & 0x81))) {
+                /* one-byte length 0..63, and so a one-byte Fluss length */
                 n = *cp++ >> 1;
                 if (KFB_UNLIKELY(n > (size_t)(cend - cp))) goto decline;
                 d = cp;
                 cp += n;
+                *p++ = (uint8_t)n;
+                /* the copy's own loads give the ASCII test; the row's 8 bytes of slack
+                 * take the over-long store of a short payload */
+                if (n - 1 < 8 && cend - d >= 8) {
+                    uint64_t w = kfb_get_le64(d);
+                    kfb_put_le64(p, w);
+                    hi = (w << (64 - 8 * n)) & 0x8080808080808080ULL;
+                } else if (n - 9 < 8) {
+                    uint64_t w0 = kfb_get_le64(d), w1 = kfb_get_le64(d + n - 8);
+                    kfb_put_le64(p, w0);
+                    kfb_put_le64(p + n - 8, w1);
+                    hi = (w0 | w1) & 0x8080808080808080ULL;
+                } else {
+                    kfb_kv_batch_copy_(p, d, n);
+                    hi = 1;
+                }
             } else {
                 FUSED_CALL_(kfb_avro_read_bytes(&c_, &d, &n));
                 if (KFB_UNLIKELY(n > INT32_MAX)) goto decline;
+                p += kfb_varint32_write(p, (uint32_t)n);
+                kfb_kv_batch_copy_(p, d, n);
+                hi = 1;
             }
-            if (op->kind == F_STR && KFB_UNLIKELY(!fused_ascii(d, n)) &&
+            if (KFB_UNLIKELY(hi) && op->kind == F_STR && !is_ascii(d, n) &&
                 kfb_avro_utf8_check(d, n) != n)
                 goto decline;
-            if (KFB_LIKELY(n < 0x80)) *p++ = (uint8_t)n;
-            else p += kfb_varint32_write(p, (uint32_t)n);
-            kfb_kv_batch_copy_(p, d, n);
             p += n;
             NEXT_OP();
         }
@@ -1213,7 +1250,9 @@ ops_done:
     if (KFB_LIKELY(m->keys.bucket_fn == KFB_BUCKET_FN_FLUSS)) {
         /* kfb_bucket_fluss with the modulo as a multiplication (Lemire's fastmod; the
          * hash is >= 0 and the key is never empty) */
-        uint32_t h = (uint32_t)kfb_murmur_fluss_int(kfb_murmur_fluss(o->key, o->key_len));
+        int32_t kh = KFB_LIKELY(o->key_len - 1 < 8) ? kfb_murmur_fluss_short(o->key, o->key_len)
+                                                    : kfb_murmur_fluss(o->key, o->key_len);
+        uint32_t h = (uint32_t)kfb_murmur_fluss_int(kh);
         uint64_t low = pl->bucket_fastmod * h;
         o->bucket = (int32_t)(((unsigned __int128)low * (uint32_t)td->bucket_count) >> 64);
     } else {
@@ -1225,7 +1264,7 @@ ops_done:
     o->bucket_key_len = o->key_len;
     o->partition = NULL;
     o->target_columns = pl->target_columns;
-    o->n_target_columns = pl->target_columns ? pl->n_target : 0;
+    o->n_target_columns = pl->fused_n_target;
     m->out_slotset[0] = 0;
     res->n = 1;
     m->fused_ok = 1;
@@ -1233,29 +1272,13 @@ ops_done:
     return KFB_ERR_OK;
 decline:
     /* a tail call: the general path maps the message from scratch */
-    return map_general(m, key, key_len, value, value_len, origin, res, errstr, errstr_size);
-}
-
-kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
-                         const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
-                         kfb_mapper_result_t *res, char *errstr, size_t errstr_size) {
-    m->origin = origin;
-    m->errstr = errstr;
-    m->errstr_size = errstr_size;
-    /* Fused path: same schema as the previous message and a plan that allows it. The
-     * Confluent header test is kfb_confluent_parse's success condition; the id equals a
-     * compiled plan's, so it is not negative. */
-    const plan_t *lp = m->last_plan;
-    if (KFB_LIKELY(value && lp && lp->fops && value_len >= KFB_CONFLUENT_HEADER_SIZE &&
-                   value[0] == KFB_CONFLUENT_MAGIC &&
-                   (int32_t)kfb_get_be32(value + 1) == lp->schema_id && !m->fused_disabled))
-        return map_fused(m, lp, key, key_len, value, value_len, origin, res, errstr,
-                         errstr_size);
-    return map_general(m, key, key_len, value, value_len, origin, res, errstr, errstr_size);
+    return map_general(m, m->msg_key, m->msg_key_len, value, value_len, m->origin, res,
+                       m->errstr, m->errstr_size);
 }
 
 void kfb_mapper_set_fused_for_testing(kfb_mapper_t *m, int enabled) {
     m->fused_disabled = !enabled;
+    m->fused_plan = m->last_plan && m->last_plan->fops && enabled ? m->last_plan : NULL;
 }
 
 uint64_t kfb_mapper_fused_count_for_testing(const kfb_mapper_t *m) { return m->fused_count; }
@@ -1536,10 +1559,13 @@ kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t 
         /* the row is already encoded: one inline append, same record bytes as
          * begin_record + row + end_record; an error leaves the batch unchanged, so the
          * general path below meets (and words) the same error again */
+        m->append_errstr = errstr;
+        m->append_errstr_size = errstr_size;
         if (KFB_LIKELY(kfb_kv_batch_append(batch, res->out[0].key, res->out[0].key_len,
                                            m->fused_row.data, m->fused_row.len) ==
                        KFB_ERR_OK))
             return KFB_ERR_OK;
+        return append_general(m, res, 0, batch, m->append_errstr, m->append_errstr_size);
     }
     return append_general(m, res, i, batch, errstr, errstr_size);
 }

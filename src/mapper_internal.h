@@ -124,16 +124,23 @@ typedef enum fop_kind {
     F_BYTES,     /* bytes -> BYTES/BINARY */
     F_UNION,     /* union index of the next op's field; null skips that op */
     F_MARK,      /* records the row offset in mark slot `column` (key column bounds) */
+    F_KEY_LONG,  /* F_LONG_V64 of a key column, taking its own bounds (no F_MARK ops) */
+    F_END,       /* sentinel after the last op (not counted in n_fops) */
 } fop_kind_t;
 
 #define FUSED_MAX_KEY 8 /* physical PK columns the fused path assembles */
 
 typedef struct fop {
+    /* the op's handler in kfb_mapper_map (a label address, filled there on the plan's
+     * first fused message: labels exist only inside their function); NULL until then */
+    const void *h;
     uint8_t kind;      /* fop_kind_t */
     uint8_t col_op;    /* enum col_op of the column (F_GENERIC) */
     uint8_t null_ok;   /* the column takes a null bit (nullable, not a key column) */
     int8_t key_pos;    /* index in the physical primary key, -1 if not a key column */
     int32_t null_branch, value_branch; /* F_UNION */
+    uint32_t null_byte;  /* F_UNION: the column's null bit is base[null_byte] & null_bit */
+    uint8_t null_bit;
     uint32_t n_branches;
     int32_t column;
     const struct step *step;
@@ -151,11 +158,14 @@ typedef struct plan {
     char *desc;
     size_t enum_bound; /* bytes all enum symbols of one message can add to a row */
     /* fused path (NULL: not eligible); see fop_t */
-    fop_t *fops;
+    fop_t *fops; /* n_fops ops and an F_END sentinel */
     size_t n_fops;
     uint8_t *fused_bitmap; /* initial null bitmap: columns without a field are null */
     size_t n_key;          /* physical PK columns */
     uint64_t bucket_fastmod; /* UINT64_MAX / bucket_count + 1: h % n as a multiplication */
+    size_t fused_nb;         /* null bitmap bytes of the table */
+    size_t fused_reserve;    /* row bytes to reserve besides the body length */
+    size_t fused_n_target;   /* res n_target_columns: n_target, 0 without target_columns */
 } plan_t;
 
 /* A decoded value in the column's representation. */
@@ -203,6 +213,9 @@ struct kfb_mapper {
     plan_t **plans;
     size_t n_plans, cap_plans;
     plan_t *last_plan; /* value plan of the previous message */
+    /* last_plan when the fused path may run it (it has fused ops and the testing hook
+     * has not disabled the path), else NULL: the one test kfb_mapper_map makes first */
+    const plan_t *fused_plan;
 
     /* per-message state */
     slot_t *slots[SLOTSETS];
@@ -231,6 +244,13 @@ struct kfb_mapper {
     int fused_disabled; /* testing hook */
     uint64_t fused_count; /* messages the fused path mapped (tests) */
     const kfb_origin_t *origin;
+    /* the arguments of the current kfb_mapper_map / kfb_mapper_append_to_batch call that
+     * only their slow paths need: kept here rather than in callee-saved registers, so the
+     * fast paths save and restore none */
+    const uint8_t *msg_key;
+    size_t msg_key_len;
+    char *append_errstr;
+    size_t append_errstr_size;
     char *errstr;
     size_t errstr_size;
 };

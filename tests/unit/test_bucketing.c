@@ -280,3 +280,55 @@ TEST(unaligned_input) {
         ASSERT_EQ_INT(kfb_murmur_fluss(shifted + off, 23), want);
     }
 }
+
+/* ---- kfb_murmur_fluss_short / kfb_bucket_fluss_short (keys of 1..8 bytes) ---- */
+
+TEST(short_hash_vectors) {
+    /* BucketingFunctionTest keys and the §7.5 / Python-derived tail vectors above, restated */
+    ASSERT_EQ_INT(kfb_bucket_fluss_short("\x00\x0a", 2, 7), 1);
+    ASSERT_EQ_INT(kfb_bucket_fluss_short("\x00\x0a\x0a\x0a", 4, 12), 0);
+    ASSERT_EQ_INT(kfb_bucket_fluss_short("\xac\x02", 2, 16), 5);
+    ASSERT_EQ_INT(kfb_bucket_fluss_short("\xff", 1, 16), 9);
+    ASSERT_EQ_HEX((uint32_t)kfb_murmur_fluss_short("\xff\xfe", 2), 0xdf0ea0b0u);
+    ASSERT_EQ_HEX((uint32_t)kfb_murmur_fluss_short("\x81\x82\x83", 3), 0x85075360u);
+    ASSERT_EQ_HEX((uint32_t)kfb_murmur_fluss_short("\x01\x02\x03\x04\xf0", 5), 0x431d7eb4u);
+    ASSERT_EQ_HEX((uint32_t)kfb_murmur_fluss_short("\x01\x02\x03\x04\x90\xa0", 6), 0x2d222f80u);
+    ASSERT_EQ_HEX((uint32_t)kfb_murmur_fluss_short("\x01\x02\x03\x04\xc0\xd0\xe0", 7),
+                  0xee095a74u);
+    ASSERT_EQ_INT(kfb_bucket_fluss_short("\x01\x02\x03\x04\xc0\xd0\xe0", 7, 1000), 853);
+}
+
+TEST(short_hash_equals_general_for_every_length) {
+    /* random keys of every length 1..64 (unaligned, every byte value): the short functions
+     * equal the general ones and the independent reference up to 8 bytes, refuse longer */
+    uint8_t buf[64 + 8];
+    for (size_t n = 1; n <= 64; n++) {
+        for (int trial = 0; trial < 300; trial++) {
+            size_t off = (size_t)kfb_test_rand() % 8;
+            uint8_t *key = buf + off;
+            for (size_t i = 0; i < n; i++) key[i] = (uint8_t)kfb_test_rand();
+            if (trial & 1)
+                for (size_t i = 0; i < n; i++) key[i] |= 0x80;
+            int32_t nb = (int32_t)(kfb_test_rand() % 4096) + 1;
+            if (n <= 8) {
+                ASSERT_EQ_HEX((uint32_t)kfb_murmur_fluss_short(key, n),
+                              (uint32_t)kfb_murmur_fluss(key, n));
+                ASSERT_EQ_HEX((uint32_t)kfb_murmur_fluss_short(key, n),
+                              (uint32_t)java_ref_hash(key, n));
+                ASSERT_EQ_INT(kfb_bucket_fluss_short(key, n, nb), kfb_bucket_fluss(key, n, nb));
+                ASSERT_EQ_INT(kfb_bucket_fluss_short(key, n, nb), java_ref_bucket(key, n, nb));
+            } else {
+                ASSERT_EQ_INT(kfb_bucket_fluss_short(key, n, nb), KFB_BUCKET_INVALID);
+            }
+        }
+    }
+}
+
+TEST(short_hash_invalid_arguments) {
+    ASSERT_EQ_INT(kfb_bucket_fluss_short("", 0, 16), KFB_BUCKET_INVALID);
+    ASSERT_EQ_INT(kfb_bucket_fluss_short(NULL, 0, 16), KFB_BUCKET_INVALID);
+    ASSERT_EQ_INT(kfb_bucket_fluss_short("abcdefghi", 9, 16), KFB_BUCKET_INVALID);
+    ASSERT_EQ_INT(kfb_bucket_fluss_short("a", 1, 0), KFB_BUCKET_INVALID);
+    ASSERT_EQ_INT(kfb_bucket_fluss_short("a", 1, -5), KFB_BUCKET_INVALID);
+    ASSERT_EQ_INT(kfb_bucket_fluss_short("a", 1, 1), 0);
+}
