@@ -613,7 +613,8 @@ static kfb_err_t write_iceberg_field(kfb_buf_t *out, const kfb_datatype_t *t, co
             return kfb_iceberg_key_decimal(out, s->v.dec.unscaled);
         return kfb_iceberg_key_decimal_bytes(out, s->v.dec.bytes, s->v.dec.nbytes);
     case KFB_TYPE_CHAR:
-    case KFB_TYPE_STRING:
+    case KFB_TYPE_STRING: /* Java's String round trip (identical for the valid UTF-8 we accept) */
+        return kfb_iceberg_key_string(out, s->v.b.p, s->v.b.n);
     case KFB_TYPE_BINARY:
     case KFB_TYPE_BYTES: return kfb_iceberg_key_bytes(out, s->v.b.p, s->v.b.n);
     default: return KFB_ERR_UNSUPPORTED_TYPE;
