@@ -52,6 +52,11 @@ typedef struct env {
     int64_t last_writer[NBUCKETS];
     int32_t last_seq[NBUCKETS];
     uint64_t rng;
+    /* per submitted batch (opaque), for the writer-reset tests */
+    int64_t res_writer[64];
+    int32_t res_seq[64];
+    int32_t res_ferr[64];
+    char res_name[64][48];
 } env_t;
 
 static env_t E;
@@ -72,6 +77,12 @@ static void on_delivery(kfb_fluss_client_t *c, const kfb_fluss_batch_result_t *r
     }
     int64_t n = (int64_t)(intptr_t)r->opaque;
     if (n <= E.last_op[b]) E.out_of_order++;
+    if (n >= 0 && n < 64) {
+        E.res_writer[n] = r->writer_id;
+        E.res_seq[n] = r->batch_sequence;
+        E.res_ferr[n] = r->err ? r->fluss_error : 0;
+        snprintf(E.res_name[n], sizeof E.res_name[n], "%s", r->error_name);
+    }
     E.last_op[b] = n;
 }
 
@@ -226,16 +237,16 @@ static char *expected_rows(int *nrows) {
 
 /* Flushes, then checks the table equals the model and every batch was applied
  * exactly once, in order. */
-static void assert_exact_state(void) {
+static void assert_exact_state_n(int applied_batches, int delivered) {
     ASSERT_OK(kfb_fluss_client_flush(E.c, 60000));
     ASSERT_EQ_INT(E.failed, 0);
-    ASSERT_EQ_INT(E.delivered, E.nbatches);
+    ASSERT_EQ_INT(E.delivered, delivered);
     ASSERT_EQ_INT(E.out_of_order, 0);
     int nrows;
     char *want = expected_rows(&nrows);
     char *dump = kfb_fts_dump_table_json(E.s, "db", "users");
     ASSERT_TRUE(dump != NULL);
-    ASSERT_TRUE(nrows > NKEYS / 2); /* the workload did reach most keys */
+    if (applied_batches > 100) ASSERT_TRUE(nrows > NKEYS / 2); /* reached most keys */
     const char *p = strstr(dump, "\"row_count\":");
     ASSERT_TRUE(p != NULL);
     if (strncmp(p, want, strlen(want)) != 0) {
@@ -250,9 +261,11 @@ static void assert_exact_state(void) {
     free(dump);
     kfb_fts_stats_t st;
     kfb_fts_get_stats(E.s, &st);
-    ASSERT_EQ_U64(st.batches_applied, (uint64_t)E.nbatches);
+    ASSERT_EQ_U64(st.batches_applied, (uint64_t)applied_batches);
     ASSERT_EQ_U64(st.records_applied, (uint64_t)E.nrecords);
 }
+
+static void assert_exact_state(void) { assert_exact_state_n(E.nbatches, E.nbatches); }
 
 /* The workload in PHASES slices; before each slice `arm` (if any) injects
  * faults or changes the cluster while earlier batches are still in flight. */
@@ -454,4 +467,133 @@ TEST(order_refused_connections) {
     env_client(5000);
     run(arm_refuse);
     env_stop();
+}
+
+/* ---- writer reset (fluss-protocol.md §10.5; Java Sender.handleWriteBatchException,
+ * IdempotenceManager.canRetry / handleFailedBatch) ---- */
+
+/* One batch of `nrec` records for keys of `bucket`. With to_model = 0 the
+ * batch is expected to fail: its rows carry versions the model never records
+ * (a later write of the same key supersedes them with a higher one). */
+static void bucket_batch(int bucket, int nrec, int to_model) {
+    kfb_buf_t key = KFB_BUF_INIT, val = KFB_BUF_INIT;
+    char err[256];
+    kfb_kv_batch_builder_t *bb = kfb_kv_batch_builder_new(1, 1 << 16, err, sizeof err);
+    while ((int)kfb_kv_batch_record_count(bb) < nrec) {
+        int id = (int)(rnd() % NKEYS);
+        model_key_t *m = &E.keys[id];
+        if (key_of(id, &key) != bucket) continue;
+        if (!m->hex[0])
+            for (size_t i = 0; i < key.len; i++) snprintf(m->hex + 2 * i, 3, "%02x", key.data[i]);
+        int version = m->version + 1;
+        if (to_model) {
+            m->version = version;
+            m->deleted = 0;
+        } else {
+            version += 100000; /* never matches the model: shows if it was applied */
+        }
+        kfb_row_writer_t w;
+        kfb_buf_reset(&val);
+        if (kfb_row_writer_begin(&w, &val, 2)) abort();
+        char name[32];
+        int n = snprintf(name, sizeof name, "v%d", version);
+        if (kfb_row_write_int(&w, id) || kfb_row_write_string(&w, name, (size_t)n)) abort();
+        if (kfb_kv_batch_append(bb, key.data, key.len, val.data, val.len)) abort();
+    }
+    int before = E.nrecords;
+    submit(bucket, bb);
+    if (!to_model) {
+        E.nrecords = before; /* not applied */
+    }
+    kfb_kv_batch_builder_destroy(bb);
+    kfb_buf_free(&key);
+    kfb_buf_free(&val);
+}
+
+/* Three batches acknowledged under the first writer, then `code` scripted on
+ * the next expected batch (sequence 3) while `pipelined` later batches are
+ * already in flight behind it, then 3 more. */
+static void writer_reset_case(int code, const char *name, int pipelined) {
+    env_start(1);
+    env_client(5000);
+    for (int i = 0; i < 3; i++) {
+        bucket_batch(0, 2, 1);
+        ASSERT_OK(kfb_fluss_client_flush(E.c, 10000));
+    }
+    int64_t w0 = kfb_fluss_client_writer_id(E.c);
+    ASSERT_GE_INT(w0, 0);
+    for (int i = 0; i < 3; i++) {
+        ASSERT_EQ_INT(E.res_writer[i], w0);
+        ASSERT_EQ_INT(E.res_seq[i], i);
+    }
+    kfb_fts_fault_t f = kfb_fts_fault_default(KFB_FTS_FAULT_ERROR);
+    f.api_key = API_PUT_KV;
+    f.bucket = 0;
+    f.error_code = code;
+    inject(f);
+    if (pipelined) {
+        /* hold the failing answer so the later batches are surely sent (and
+         * answered) before it arrives */
+        kfb_fts_fault_t d = kfb_fts_fault_default(KFB_FTS_FAULT_DELAY);
+        d.api_key = API_PUT_KV;
+        d.delay_ms = 300;
+        inject(d);
+    }
+    bucket_batch(0, 2, 0); /* opaque 3: fails */
+    for (int i = 0; i < pipelined; i++) bucket_batch(0, 2, 1);
+    ASSERT_OK(kfb_fluss_client_flush(E.c, 10000));
+    for (int i = 0; i < 3; i++) {
+        bucket_batch(0, 2, 1);
+        ASSERT_OK(kfb_fluss_client_flush(E.c, 10000));
+    }
+    /* the scripted batch failed for good with its Fluss error ... */
+    ASSERT_EQ_INT(E.failed, 1);
+    ASSERT_EQ_INT(E.res_ferr[3], code);
+    ASSERT_STREQ(E.res_name[3], name);
+    ASSERT_EQ_INT(E.res_writer[3], w0);
+    ASSERT_EQ_INT(E.res_seq[3], 3);
+    /* ... the writer id was reset and a new one obtained ... */
+    ASSERT_EQ_U64(kfb_fts_api_calls(E.s, API_INIT_WRITER), 2);
+    int64_t w1 = kfb_fluss_client_writer_id(E.c);
+    ASSERT_GE_INT(w1, 0);
+    ASSERT_NE_INT(w1, w0);
+    /* ... and every later batch restarted at sequence 0 under it, in order */
+    for (int i = 4; i < E.nbatches; i++) {
+        ASSERT_EQ_INT(E.res_ferr[i], 0);
+        ASSERT_EQ_INT(E.res_writer[i], w1);
+        ASSERT_EQ_INT(E.res_seq[i], i - 4);
+    }
+    /* the server refused the batch behind the scripted one with a real
+     * OUT_OF_ORDER_SEQUENCE (its sequence is ahead of the one it expects); the
+     * client then holds the bucket (one batch at a time) until the scripted
+     * answer arrives and the writer is reset */
+    if (code == KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION)
+        ASSERT_EQ_U64(kfb_fts_rejections(E.s, code), 1); /* only the scripted one */
+    if (pipelined)
+        ASSERT_GE_INT(kfb_fts_rejections(E.s, KFB_FLUSS_OUT_OF_ORDER_SEQUENCE_EXCEPTION),
+                      1 + (code == KFB_FLUSS_OUT_OF_ORDER_SEQUENCE_EXCEPTION));
+    E.failed = 0; /* expected; assert_exact_state checks the rest */
+    assert_exact_state_n(E.nbatches - 1, E.nbatches);
+    env_stop();
+}
+
+TEST(writer_reset_after_out_of_order_sequence) {
+    writer_reset_case(KFB_FLUSS_OUT_OF_ORDER_SEQUENCE_EXCEPTION, "OUT_OF_ORDER_SEQUENCE_EXCEPTION",
+                      0);
+}
+
+TEST(writer_reset_after_unknown_writer_id) {
+    writer_reset_case(KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION, "UNKNOWN_WRITER_ID_EXCEPTION", 0);
+}
+
+/* Batches in flight behind the failed one get the server's real
+ * OUT_OF_ORDER_SEQUENCE (their sequence is ahead of what it expects): they
+ * are retried, restamped under the new writer, and applied once each. */
+TEST(writer_reset_with_batches_in_flight_behind) {
+    writer_reset_case(KFB_FLUSS_OUT_OF_ORDER_SEQUENCE_EXCEPTION, "OUT_OF_ORDER_SEQUENCE_EXCEPTION",
+                      4);
+}
+
+TEST(writer_reset_unknown_writer_with_batches_in_flight_behind) {
+    writer_reset_case(KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION, "UNKNOWN_WRITER_ID_EXCEPTION", 4);
 }
