@@ -1363,6 +1363,28 @@ static int peer_count(peer_t *p, int api) {
     return n;
 }
 
+/* Returns once every request the client's I/O thread decided to send before
+ * this call has reached the peer: two Lookups to the bucket leader travel on
+ * the same connection as its PutKv requests (FIFO), and the second is only
+ * issued after the first was answered, i.e. after at least one more full
+ * pass of the I/O loop (which schedules every ready batch) following the
+ * submits. Replaces a sleep ("give any extra request the chance to show up"). */
+static void io_barrier(kfb_fluss_client_t *c) {
+    const uint8_t *keys[1] = {(const uint8_t *)"k2"};
+    size_t kl[1] = {2};
+    uint8_t *vals[1];
+    size_t vl[1];
+    char err[256];
+    for (int i = 0; i < 2; i++) {
+        if (kfb_fluss_client_lookup(c, 7, -1, 0, keys, kl, 1, 10000, vals, vl, NULL, err,
+                                    sizeof err)) {
+            fprintf(stderr, "barrier lookup: %s\n", err);
+            abort();
+        }
+        free(vals[0]);
+    }
+}
+
 TEST(client_caps_batches_in_flight_per_bucket) {
     /* The server never answers PutKv: exactly max_inflight_per_bucket requests
      * go out for one bucket (Fluss keeps 5 batches per writer for dedup). */
@@ -1377,7 +1399,7 @@ TEST(client_caps_batches_in_flight_per_bucket) {
         size_t n = make_batch(b, 1);
         for (int i = 0; i < 10; i++) ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, NULL));
         for (int i = 0; i < 500 && peer_count(p, KFB_API_PUT_KV) < cap; i++) usleep(10000);
-        usleep(200000); /* give any extra request the chance to show up */
+        io_barrier(c);
         ASSERT_EQ_INT(peer_count(p, KFB_API_PUT_KV), cap);
         /* and a second bucket is not held back by the first */
         ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 1, b, n, NULL));
