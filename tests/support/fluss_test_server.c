@@ -488,6 +488,7 @@ void kfb_fluss_test_server_stop(kfb_fts_t *s) {
     for (size_t i = 0; i < s->ndatabases; i++) free(s->databases[i]);
     free(s->databases);
     free(s->faults);
+    for (int i = 0; i < FTS_NUM_APIS; i++) kfb_buf_free(&s->last_request[i]);
     free(s->host);
     free(s->sasl_user);
     free(s->sasl_pass);
