@@ -22,6 +22,7 @@
 
 #include "fluss_api.pb-c.h"
 #include "fluss_client.h"
+#include "fluss_errors.h"
 #include "fluss_test_server.h"
 #include "fluss_ts_client.h"
 #include "harness.h"
@@ -214,4 +215,15 @@ TEST(wire_authenticate_sasl_plain) {
                  "0a 05 50 4c 41 49 4e 12 0d 00 61 64 6d 69 6e 00 73 65 63 72 65 74");
     kfb_fluss_client_destroy(c);
     kfb_fluss_test_server_stop(s);
+}
+
+/* A server's error code is untrusted: the extremes of int32 name "UNKNOWN" and
+ * never index outside the table (INT32_MAX once overflowed code + 1; found by
+ * fuzz_fluss_conn through a SERVER_FAILURE frame). */
+TEST(fluss_error_names_of_extreme_codes) {
+    ASSERT_STREQ(kfb_fluss_err_name(INT32_MAX), kfb_fluss_err_name(-1));
+    ASSERT_STREQ(kfb_fluss_err_name(INT32_MIN), kfb_fluss_err_name(-1));
+    ASSERT_STREQ(kfb_fluss_err_name(-2), kfb_fluss_err_name(-1));
+    ASSERT_STREQ(kfb_fluss_err_name(12), "NOT_LEADER_OR_FOLLOWER");
+    ASSERT_EQ_INT(kfb_fluss_err_class(INT32_MAX), kfb_fluss_err_class(-1));
 }
