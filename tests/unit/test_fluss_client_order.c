@@ -597,3 +597,40 @@ TEST(writer_reset_with_batches_in_flight_behind) {
 TEST(writer_reset_unknown_writer_with_batches_in_flight_behind) {
     writer_reset_case(KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION, "UNKNOWN_WRITER_ID_EXCEPTION", 4);
 }
+
+/* UNKNOWN_WRITER_ID on a batch that is NOT the next expected one (the batch
+ * before it is still unanswered): Java's canRetry would not retry it (no
+ * sequence reset) and Java resets the writer; we retry it (see the comment in
+ * fluss_writer.c batch_outcome). The server did not apply it, so the retry
+ * applies it exactly once, after the batch before it, under the same writer. */
+TEST(unknown_writer_id_on_a_later_batch_is_retried) {
+    env_start(1);
+    env_client(5000);
+    for (int i = 0; i < 3; i++) {
+        bucket_batch(0, 2, 1);
+        ASSERT_OK(kfb_fluss_client_flush(E.c, 10000));
+    }
+    int64_t w0 = kfb_fluss_client_writer_id(E.c);
+    kfb_fts_fault_t d = kfb_fts_fault_default(KFB_FTS_FAULT_DELAY);
+    d.api_key = API_PUT_KV;
+    d.delay_ms = 300;
+    inject(d);
+    bucket_batch(0, 2, 1); /* opaque 3, sequence 3: applied, answer held back */
+    for (int i = 0; i < 1000 && kfb_fts_faults_pending(E.s); i++) usleep(1000);
+    ASSERT_EQ_INT(kfb_fts_faults_pending(E.s), 0);
+    kfb_fts_fault_t f = kfb_fts_fault_default(KFB_FTS_FAULT_ERROR);
+    f.api_key = API_PUT_KV;
+    f.bucket = 0;
+    f.error_code = KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION;
+    inject(f);
+    bucket_batch(0, 2, 1); /* opaque 4, sequence 4: refused with 33 first */
+    ASSERT_OK(kfb_fluss_client_flush(E.c, 10000));
+    ASSERT_EQ_INT(E.failed, 0);
+    ASSERT_EQ_U64(kfb_fts_rejections(E.s, KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION), 1);
+    ASSERT_EQ_U64(kfb_fts_api_calls(E.s, API_INIT_WRITER), 1); /* no writer reset */
+    ASSERT_EQ_INT(kfb_fluss_client_writer_id(E.c), w0);
+    ASSERT_EQ_INT(E.res_writer[4], w0);
+    ASSERT_EQ_INT(E.res_seq[4], 4);
+    assert_exact_state();
+    env_stop();
+}
