@@ -17,8 +17,9 @@ static const fluss_err_entry_t fluss_errs[] = {KFB_FLUSS_ERRORS(FLUSS_ERR_ENTRY_
  * check keeps that true if someone inserts a gap. */
 static const fluss_err_entry_t *fluss_err_find(int32_t code) {
     size_t n = sizeof(fluss_errs) / sizeof(fluss_errs[0]);
-    if (code >= -1 && (size_t)(code + 1) < n && fluss_errs[code + 1].code == code)
-        return &fluss_errs[code + 1];
+    /* 64-bit: code + 1 overflowed (UB, a crash) for a server-sent INT32_MAX */
+    int64_t idx = (int64_t)code + 1;
+    if (idx >= 0 && idx < (int64_t)n && fluss_errs[idx].code == code) return &fluss_errs[idx];
     for (size_t i = 0; i < n; i++)
         if (fluss_errs[i].code == code) return &fluss_errs[i];
     return &fluss_errs[0];

@@ -289,6 +289,18 @@ static void batch_outcome(kfb_fluss_client_t *c, wbatch_t *b, kfb_err_t err, int
             b->leo = -1;
             return;
         }
+        /* Java IdempotenceManager.canRetry retries OUT_OF_ORDER_SEQUENCE when the
+         * sequence was reset or is not the next one, but UNKNOWN_WRITER_ID only
+         * after a reset, and Sender.handleWriteBatchException fails a retriable
+         * batch whose writer id changed meanwhile. We deliberately fail only the
+         * batch that IS the next sequence (like Java) and retry the others, for
+         * both codes: a batch answered with either was not applied under that
+         * writer, so resending it (same sequence, or restamped after the reset
+         * that the next batch's failure triggers) cannot apply it twice, and the
+         * bridge does not lose the batches behind it. Sequences already
+         * acknowledged (above) are done for both codes, as Java does for
+         * OUT_OF_ORDER_SEQUENCE (isAlreadyCommitted). Tests:
+         * test_fluss_client_order.c writer_reset_*. */
         if (b->renumbered || stale || b->seq != bk->last_acked + 1) {
             retry = 1;
         } else {
@@ -296,7 +308,9 @@ static void batch_outcome(kfb_fluss_client_t *c, wbatch_t *b, kfb_err_t err, int
                           "be reset", (long long)b->table_id, b->bucket_id,
                           kfb_fluss_err_name(ferr), ferr, msg ? msg : "");
             fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, ferr, 0);
-            writer_reset(c, "out-of-order sequence on the next expected batch");
+            writer_reset(c, ferr == KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION
+                                ? "unknown writer id on the next expected batch"
+                                : "out-of-order sequence on the next expected batch");
             return;
         }
     } else if (err) {

@@ -483,6 +483,7 @@ void kfb_fluss_test_server_stop(kfb_fts_t *s) {
         if (s->nodes[i].listen_fd >= 0) close(s->nodes[i].listen_fd);
     if (s->wake_pipe[0] >= 0) close(s->wake_pipe[0]);
     if (s->wake_pipe[1] >= 0) close(s->wake_pipe[1]);
+    for (int i = 0; i < FTS_NUM_APIS; i++) kfb_buf_free(&s->last_request[i]);
     for (size_t i = 0; i < s->ntables; i++) fts_table_free(s->tables[i]);
     free(s->tables);
     for (size_t i = 0; i < s->ndatabases; i++) free(s->databases[i]);

@@ -136,6 +136,11 @@ void kfb_fts_get_stats(kfb_fts_t *s, kfb_fts_stats_t *out);
 uint64_t kfb_fts_rejections(kfb_fts_t *s, int error_code);
 /* Calls of one API key that were dispatched (parsed and routed). */
 uint64_t kfb_fts_api_calls(kfb_fts_t *s, int api_key);
+/* The last request of one API key exactly as received: the frame payload after
+ * its 4-byte length prefix (api key, version, request id, protobuf body), also
+ * for requests that were then dropped. malloc'ed (caller frees); NULL and
+ * *len = 0 when none arrived. */
+uint8_t *kfb_fts_last_request(kfb_fts_t *s, int api_key, size_t *len);
 /* Everything above as one JSON object (caller frees). */
 char *kfb_fts_stats_json(kfb_fts_t *s);
 

@@ -185,6 +185,10 @@ struct kfb_fts {
     fts_fault_t *faults;
     size_t nfaults, cap_faults;
 
+    /* the last request payload (after the length prefix) of each api key as
+     * received, for tests of the client's wire bytes (kfb_fts_last_request) */
+    kfb_buf_t last_request[FTS_NUM_APIS];
+
     kfb_fts_stats_t stats;
     uint64_t rejections_by_code[FTS_MAX_ERRCODE];
     uint64_t api_calls[FTS_NUM_APIS];

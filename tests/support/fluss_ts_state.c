@@ -696,6 +696,20 @@ uint64_t kfb_fts_rejections(kfb_fts_t *s, int error_code) {
     return n;
 }
 
+uint8_t *kfb_fts_last_request(kfb_fts_t *s, int api_key, size_t *len) {
+    *len = 0;
+    if (api_key < 1000 || api_key >= 1000 + FTS_NUM_APIS) return NULL;
+    pthread_mutex_lock(&s->mu);
+    const kfb_buf_t *lr = &s->last_request[api_key - 1000];
+    uint8_t *out = lr->len ? malloc(lr->len) : NULL;
+    if (out) {
+        memcpy(out, lr->data, lr->len);
+        *len = lr->len;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return out;
+}
+
 uint64_t kfb_fts_api_calls(kfb_fts_t *s, int api_key) {
     if (api_key < 1000 || api_key >= 1000 + FTS_NUM_APIS) return 0;
     pthread_mutex_lock(&s->mu);

@@ -1363,6 +1363,28 @@ static int peer_count(peer_t *p, int api) {
     return n;
 }
 
+/* Returns once every request the client's I/O thread decided to send before
+ * this call has reached the peer: two Lookups to the bucket leader travel on
+ * the same connection as its PutKv requests (FIFO), and the second is only
+ * issued after the first was answered, i.e. after at least one more full
+ * pass of the I/O loop (which schedules every ready batch) following the
+ * submits. Replaces a sleep ("give any extra request the chance to show up"). */
+static void io_barrier(kfb_fluss_client_t *c) {
+    const uint8_t *keys[1] = {(const uint8_t *)"k2"};
+    size_t kl[1] = {2};
+    uint8_t *vals[1];
+    size_t vl[1];
+    char err[256];
+    for (int i = 0; i < 2; i++) {
+        if (kfb_fluss_client_lookup(c, 7, -1, 0, keys, kl, 1, 10000, vals, vl, NULL, err,
+                                    sizeof err)) {
+            fprintf(stderr, "barrier lookup: %s\n", err);
+            abort();
+        }
+        free(vals[0]);
+    }
+}
+
 TEST(client_caps_batches_in_flight_per_bucket) {
     /* The server never answers PutKv: exactly max_inflight_per_bucket requests
      * go out for one bucket (Fluss keeps 5 batches per writer for dedup). */
@@ -1377,7 +1399,7 @@ TEST(client_caps_batches_in_flight_per_bucket) {
         size_t n = make_batch(b, 1);
         for (int i = 0; i < 10; i++) ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, NULL));
         for (int i = 0; i < 500 && peer_count(p, KFB_API_PUT_KV) < cap; i++) usleep(10000);
-        usleep(200000); /* give any extra request the chance to show up */
+        io_barrier(c);
         ASSERT_EQ_INT(peer_count(p, KFB_API_PUT_KV), cap);
         /* and a second bucket is not held back by the first */
         ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 1, b, n, NULL));
@@ -1487,4 +1509,47 @@ TEST(client_conf_validation) {
     kfb_fluss_client_destroy(c);
     kfb_fluss_client_destroy(NULL);
     kfb_fluss_conn_destroy(NULL);
+}
+
+TEST(client_pressure_on_success_pauses_that_bucket) {
+    /* PbPutKvRespForBucket.pressure 0.5 on a success pauses the bucket for
+     * max * p^2 = 1000 ms (RecordAccumulator.updateThrottle); a bucket answered
+     * without pressure is not held back: six round trips of bucket 1 finish
+     * before bucket 0's next batch goes out. Ordering, not time, is asserted. */
+    peer_t *p = peer_start();
+    kfb_fluss_client_conf_t conf;
+    kfb_fluss_client_conf_init(&conf);
+    static char bs[64];
+    snprintf(bs, sizeof bs, "127.0.0.1:%d", p->port);
+    conf.bootstrap_servers = bs;
+    conf.delivery_cb = on_delivery;
+    conf.backpressure_max_throttle_ms = 4000;
+    static deliveries_t d;
+    memset(&d, 0, sizeof d);
+    dl = &d;
+    char err[256];
+    kfb_fluss_client_t *c = kfb_fluss_client_new(&conf, err, sizeof err);
+    ASSERT_TRUE(c != NULL);
+    open_table(c, "t");
+    uint8_t b[64];
+    size_t n = make_batch(b, 1);
+    PEER(p, p->pressure_pct = 50);
+    ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, (void *)(intptr_t)0));
+    for (int i = 0; i < 1000 && dl->n < 1; i++) kfb_fluss_client_poll(c, 10);
+    ASSERT_EQ_INT(dl->n, 1);
+    PEER(p, p->pressure_pct = 0);
+    ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, (void *)(intptr_t)1));
+    for (int k = 2; k < 8; k++) {
+        ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 1, b, n, (void *)(intptr_t)k));
+        for (int i = 0; i < 1000 && dl->n < k; i++) kfb_fluss_client_poll(c, 10);
+        ASSERT_EQ_INT(dl->opaque[k - 1], k); /* bucket 1 went ahead */
+    }
+    PEER(p, ASSERT_EQ_INT(p->applied[0], 1)); /* bucket 0 still paused */
+    ASSERT_OK(kfb_fluss_client_flush(c, 10000));
+    ASSERT_EQ_INT(dl->n, 8);
+    ASSERT_EQ_INT(dl->opaque[7], 1);
+    ASSERT_OK(dl->err[7]);
+    ASSERT_EQ_INT(dl->attempts[7], 1); /* delayed, not retried */
+    kfb_fluss_client_destroy(c);
+    peer_stop(p);
 }
