@@ -21,8 +21,9 @@
  * Writer semantics (fluss-protocol.md §10.5, §10.6, §11; Java Sender.java,
  * IdempotenceManager.java, RecordAccumulator.java): the I/O thread obtains a
  * writer id with InitWriter, stamps each batch with (writer id, per-bucket
- * sequence) when it is first sent, keeps at most `max_inflight_per_bucket`
- * (<= 5) batches of a bucket in flight, sends PutKv (acks = -1) to the bucket
+ * sequence) when it is first sent (kfb_kv_batch_restamp: a batch whose length,
+ * magic or CRC is wrong fails for good with that error, unsent), keeps at most
+ * `max_inflight_per_bucket` (<= 5) batches of a bucket in flight, sends PutKv (acks = -1) to the bucket
  * leader grouping buckets of one table per leader, retries retriable errors with
  * the same sequence after a back-off (refreshing metadata for leader errors),
  * treats duplicates and "out of order but already acknowledged" as success,

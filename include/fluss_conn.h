@@ -60,6 +60,20 @@ typedef struct kfb_fluss_conn_conf {
     size_t max_frame;           /* largest response frame accepted; 0 = 100 MiB */
 } kfb_fluss_conn_conf_t;
 
+/* Owned copies of the identity strings of a connection or client configuration
+ * (client name and version, SASL user and password). */
+typedef struct kfb_fluss_ident {
+    char *client_name, *client_version, *sasl_user, *sasl_pass;
+} kfb_fluss_ident_t;
+
+/* Copies *name, *version, *user and *pass (each may be NULL) into id and points
+ * them at the copies, so a configuration never keeps the caller's strings.
+ * Returns -1 when out of memory (id then still needs kfb_fluss_ident_free). */
+int kfb_fluss_ident_adopt(kfb_fluss_ident_t *id, const char **name, const char **version,
+                          const char **user, const char **pass);
+/* Frees the copies, wiping the password first. */
+void kfb_fluss_ident_free(kfb_fluss_ident_t *id);
+
 /*
  * Completion of one request, on the poll thread.
  *   err == OK:  `resp` is the response (type SUCCESS or ERROR; decode an ERROR body

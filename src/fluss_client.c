@@ -1,16 +1,11 @@
 /*
- * fluss_client.c - Fluss client: I/O thread, metadata cache, blocking calls and
- * the idempotent PutKv writer (see fluss_client.h).
+ * fluss_client.c - Fluss client: I/O thread, connections, metadata cache and
+ * the blocking admin calls (see fluss_client.h). The PutKv writer lives in
+ * fluss_writer.c; fluss_client_internal.h holds the state both share.
  *
  * References (apache/fluss, fluss-client/src/main/java/org/apache/fluss/client/):
- * write/Sender.java (grouping per leader and table, response handling,
- * canRetry), write/IdempotenceManager.java + IdempotenceBucketEntry.java
- * (sequences, duplicate / out-of-order rules, renumbering after a failed batch,
- * writer reset), write/RecordAccumulator.java (max 5 in flight per bucket,
- * updateThrottle: delay = max_throttle * p^2, p >= 1 -> full window),
- * metadata/MetadataUpdater.java (bootstrap, refresh on InvalidMetadataException).
- * Batch header offsets (writer id @12, sequence @20, CRC-32C over [9, end) @5):
- * fluss-common/.../record/DefaultKvRecordBatch.java, fluss-protocol.md §9.1.
+ * metadata/MetadataUpdater.java (bootstrap, refresh on InvalidMetadataException),
+ * admin/FlussAdmin.java (the blocking calls), fluss-protocol.md §4.
  *
  * Locking: `lock` guards the submit queue, the call queue, the completion queue,
  * the outstanding counters and the table registry's names. Everything else
@@ -23,7 +18,6 @@
 #include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,127 +25,18 @@
 #include <unistd.h>
 
 #include "bytes.h"
-#include "crc32c.h"
 #include "fluss_api.pb-c.h"
 #include "fluss_conn.h"
 #include "fluss_errors.h"
+#include "fluss_client_internal.h"
+#include "fluss_writer.h"
 #include "logging.h"
 #include "rpc_frame.h"
 
-#define FAC "fluss-client"
-#define RETRY_BACKOFF_MAX_MS 1000
-#define BUCKET_HASH 4096
-#define BATCH_HEADER 28
 
 /* ------------------------------------------------------------------ types */
 
-enum { NODE_BOOT = 0, NODE_COORD = 1, NODE_TABLET = 2 };
-
-typedef struct node {
-    int role;
-    int32_t id;
-    char *host;
-    int port;
-    kfb_fluss_conn_t *conn;
-    int alive; /* listed in the latest metadata (bootstrap nodes: always) */
-} node_t;
-
-typedef struct partition {
-    int64_t id;
-    char *name;
-    int32_t *leaders;
-    int n_leaders;
-    int gone;    /* the server says it no longer exists (dropped, e.g. by retention) */
-    int probing; /* a single-partition metadata request is in flight */
-} partition_t;
-
-typedef struct table {
-    int64_t id;
-    char *db, *name;
-    int32_t schema_id, bucket_count;
-    int partitioned;
-    int32_t *leaders; /* non-partitioned tables */
-    int n_leaders;
-    partition_t *parts;
-    int n_parts, cap_parts;
-    int stale;
-    int64_t last_refresh_ms;
-    int refreshing;
-    /* A refresh listing every partition id failed with PARTITION_NOT_EXISTS:
-     * refresh the table alone and probe its partitions one by one. */
-    int split_refresh;
-    int gone; /* TABLE_NOT_EXIST for this id: dropped (a re-created table has a new id) */
-} table_t;
-
-enum { B_QUEUED = 0, B_INFLIGHT, B_RETRY, B_DONE, B_FAILED };
-
-struct bucket;
-
-typedef struct wbatch {
-    struct wbatch *next;
-    struct bucket *bk;
-    int64_t table_id, partition_id;
-    int32_t bucket_id;
-    uint8_t *bytes;
-    size_t len;
-    void *opaque;
-    int state;
-    int64_t writer_id;
-    int32_t seq; /* -1 = not assigned yet */
-    int renumbered;
-    int attempts;
-    int64_t submit_ms, next_try_ms;
-    /* result */
-    kfb_err_t err;
-    int32_t ferr;
-    char *msg;
-    int64_t leo;
-    struct pinfo *pinfo; /* submitted by partition name, not resolved yet */
-} wbatch_t;
-
-/* Partition name and spec of a batch submitted by name: one allocation, the
- * strings follow the struct. */
-typedef struct pinfo {
-    char *name;
-    size_t n;
-    char **keys, **values;
-    int create;
-} pinfo_t;
-
-/* Resolution of one (table, partition name) in the I/O thread: Metadata with
- * partitions_path, CreatePartition on PARTITION_NOT_EXISTS when allowed, then
- * Metadata again (DynamicPartitionCreator.java). Batches wait here meanwhile. */
-enum { PR_LOOKUP = 0, PR_CREATE };
-typedef struct presolve {
-    struct presolve *next;
-    struct kfb_fluss_client *client;
-    int64_t table_id;
-    pinfo_t *pinfo; /* of the first batch */
-    int state;
-    int inflight;
-    int attempts;
-    int64_t next_try;
-    wbatch_t *head, *tail;
-} presolve_t;
-
-typedef struct bucket {
-    struct bucket *hnext;
-    int64_t table_id, partition_id;
-    int32_t bucket_id;
-    wbatch_t *head, *tail;
-    int n_inflight;
-    int32_t next_seq, last_acked;
-    int64_t writer_id;
-    int64_t throttle_until;
-    struct bucket *anext; /* list of all buckets */
-} bucket_t;
-
-typedef struct completion {
-    struct completion *next;
-    kfb_fluss_batch_result_t r;
-    char *msg;
-    size_t len;
-} completion_t;
+#define TARGET_LEADER 100
 
 typedef struct call {
     struct call *next;
@@ -178,65 +63,6 @@ typedef struct call {
     char msg[512];
     pthread_cond_t cond;
 } call_t;
-
-#define TARGET_LEADER 100
-
-struct kfb_fluss_client {
-    kfb_fluss_client_conf_t conf;
-    kfb_fluss_conn_conf_t cconf;
-    char *bootstrap, *client_name, *client_version, *sasl_user, *sasl_pass;
-
-    pthread_t thread;
-    int thread_started;
-    int wake_pipe[2];
-    pthread_mutex_t lock;
-    pthread_cond_t done_cond;
-    int stop;
-
-    /* guarded by lock */
-    wbatch_t *sub_head, *sub_tail;
-    call_t *calls_in;
-    completion_t *done_head, *done_tail;
-    size_t outstanding, outstanding_bytes;
-    int64_t writer_id_pub;
-
-    /* I/O thread only (tables: names read under lock by other threads) */
-    node_t *nodes;
-    int n_nodes, cap_nodes;
-    int n_boot;
-    int boot_rr;
-    int have_cluster;
-    int cluster_refreshing;
-    int md_failures; /* consecutive failed refreshes: alternate with the bootstrap list */
-    int md_warned;   /* consecutive failed refreshes of any kind, for log rate limiting */
-    presolve_t *presolves;
-    int64_t cluster_next_try;
-    table_t *tables;
-    int n_tables, cap_tables;
-    call_t *calls; /* pending calls */
-    kfb_fluss_conn_t **retired; /* replaced connections, destroyed at the loop top */
-    int n_retired;
-    bucket_t *bhash[BUCKET_HASH];
-    bucket_t *buckets;
-    int64_t writer_id;
-    int init_inflight;
-    int64_t init_next_try;
-    int64_t next_timer;
-    int shutting_down;
-    uint64_t rng;
-};
-
-static void wake(kfb_fluss_client_t *c) {
-    char b = 1;
-    ssize_t n = write(c->wake_pipe[1], &b, 1);
-    (void)n; /* a full pipe already means "wake up" */
-}
-
-static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
-
-static void timer_at(kfb_fluss_client_t *c, int64_t t) {
-    if (t < c->next_timer) c->next_timer = t;
-}
 
 /* ------------------------------------------------------------ conf, nodes */
 
@@ -333,13 +159,13 @@ static int parse_bootstrap(kfb_fluss_client_t *c, const char *list, char *errstr
 
 /* ---------------------------------------------------------------- tables */
 
-static table_t *find_table(kfb_fluss_client_t *c, int64_t id) {
+table_t *kfb_fc_find_table(kfb_fluss_client_t *c, int64_t id) {
     for (int i = 0; i < c->n_tables; i++)
         if (c->tables[i].id == id) return &c->tables[i];
     return NULL;
 }
 
-static partition_t *find_partition(table_t *t, int64_t id) {
+partition_t *kfb_fc_find_partition(table_t *t, int64_t id) {
     for (int i = 0; i < t->n_parts; i++)
         if (t->parts[i].id == id) return &t->parts[i];
     return NULL;
@@ -365,14 +191,14 @@ static int set_leaders(int32_t **leaders, int *n, Fluss__PbBucketMetadata **bm, 
 }
 
 /* Leader node index of a bucket, or -1. */
-static int leader_node(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
+int kfb_fc_leader_node(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
                        int32_t bucket_id) {
-    table_t *t = find_table(c, table_id);
+    table_t *t = kfb_fc_find_table(c, table_id);
     if (!t) return -1;
     int32_t *l;
     int n;
     if (partition_id >= 0) {
-        partition_t *p = find_partition(t, partition_id);
+        partition_t *p = kfb_fc_find_partition(t, partition_id);
         if (!p) return -1;
         l = p->leaders;
         n = p->n_leaders;
@@ -420,7 +246,7 @@ static void node_upsert(kfb_fluss_client_t *c, int role, const Fluss__PbServerNo
     add_node(c, role, sn->node_id, sn->host, sn->port);
 }
 
-static void apply_metadata(kfb_fluss_client_t *c, const Fluss__MetadataResponse *md, int64_t now) {
+void kfb_fc_apply_metadata(kfb_fluss_client_t *c, const Fluss__MetadataResponse *md, int64_t now) {
     for (int i = 0; i < c->n_nodes; i++)
         if (c->nodes[i].role == NODE_TABLET) c->nodes[i].alive = 0;
     if (md->coordinator_server) node_upsert(c, NODE_COORD, md->coordinator_server);
@@ -431,7 +257,7 @@ static void apply_metadata(kfb_fluss_client_t *c, const Fluss__MetadataResponse 
     pthread_mutex_lock(&c->lock);
     for (size_t i = 0; i < md->n_table_metadata; i++) {
         const Fluss__PbTableMetadata *tm = md->table_metadata[i];
-        table_t *t = find_table(c, tm->table_id);
+        table_t *t = kfb_fc_find_table(c, tm->table_id);
         if (!t) continue;
         set_leaders(&t->leaders, &t->n_leaders, tm->bucket_metadata, tm->n_bucket_metadata);
         t->stale = 0;
@@ -439,9 +265,9 @@ static void apply_metadata(kfb_fluss_client_t *c, const Fluss__MetadataResponse 
     }
     for (size_t i = 0; i < md->n_partition_metadata; i++) {
         const Fluss__PbPartitionMetadata *pm = md->partition_metadata[i];
-        table_t *t = find_table(c, pm->table_id);
+        table_t *t = kfb_fc_find_table(c, pm->table_id);
         if (!t) continue;
-        partition_t *p = find_partition(t, pm->partition_id);
+        partition_t *p = kfb_fc_find_partition(t, pm->partition_id);
         if (!p) {
             if (t->n_parts == t->cap_parts) {
                 int nc = t->cap_parts ? t->cap_parts * 2 : 8;
@@ -480,7 +306,7 @@ static void parse_table_json(const uint8_t *json, size_t len, int32_t *bucket_co
 static void register_table(kfb_fluss_client_t *c, const char *db, const char *name,
                            const Fluss__GetTableInfoResponse *ti) {
     pthread_mutex_lock(&c->lock);
-    table_t *t = find_table(c, ti->table_id);
+    table_t *t = kfb_fc_find_table(c, ti->table_id);
     if (!t) {
         if (c->n_tables == c->cap_tables) {
             int nc = c->cap_tables ? c->cap_tables * 2 : 8;
@@ -530,7 +356,7 @@ static void unlink_call(kfb_fluss_client_t *c, call_t *k) {
 
 /* A node of `role`: READY connections first, then any alive one; rr picks
  * among candidates. -1 if there is none. */
-static int ready_or_any(kfb_fluss_client_t *c, int role, int rr) {
+int kfb_fc_ready_or_any(kfb_fluss_client_t *c, int role, int rr) {
     if (rr < 0) rr = -rr;
     for (int pass = 0; pass < 2; pass++) {
         int cnt = 0;
@@ -552,32 +378,30 @@ static int ready_or_any(kfb_fluss_client_t *c, int role, int rr) {
     return -1;
 }
 
-static void request_cluster_refresh(kfb_fluss_client_t *c);
-
 /* Node for a call, or -1 (wait: metadata is being fetched). */
 static int route(kfb_fluss_client_t *c, int target, int64_t tid, int64_t pid, int32_t bid, int rr) {
     int i = -1;
     switch (target) {
     case KFB_FLUSS_TARGET_COORDINATOR:
-        i = ready_or_any(c, NODE_COORD, 0);
-        if (i < 0) request_cluster_refresh(c);
+        i = kfb_fc_ready_or_any(c, NODE_COORD, 0);
+        if (i < 0) kfb_fc_request_cluster_refresh(c);
         return i;
     case KFB_FLUSS_TARGET_TABLET:
-        i = ready_or_any(c, NODE_TABLET, rr);
-        if (i < 0) request_cluster_refresh(c);
+        i = kfb_fc_ready_or_any(c, NODE_TABLET, rr);
+        if (i < 0) kfb_fc_request_cluster_refresh(c);
         return i;
     case TARGET_LEADER: {
-        i = leader_node(c, tid, pid, bid);
+        i = kfb_fc_leader_node(c, tid, pid, bid);
         if (i < 0) {
-            table_t *t = find_table(c, tid);
+            table_t *t = kfb_fc_find_table(c, tid);
             if (t) t->stale = 1;
         }
         return i;
     }
     default:
-        i = ready_or_any(c, NODE_TABLET, rr);
-        if (i < 0) i = ready_or_any(c, NODE_COORD, 0);
-        if (i < 0) i = ready_or_any(c, NODE_BOOT, rr);
+        i = kfb_fc_ready_or_any(c, NODE_TABLET, rr);
+        if (i < 0) i = kfb_fc_ready_or_any(c, NODE_COORD, 0);
+        if (i < 0) i = kfb_fc_ready_or_any(c, NODE_BOOT, rr);
         return i;
     }
 }
@@ -591,7 +415,7 @@ static void send_call(kfb_fluss_client_t *c, call_t *k, int64_t now) {
     int ni = route(c, k->target, k->table_id, k->partition_id, k->bucket_id, k->rr);
     if (ni < 0) {
         k->next_try = now + 50;
-        timer_at(c, k->next_try);
+        kfb_fc_timer_at(c, k->next_try);
         return;
     }
     int timeout = (int)(k->deadline - now);
@@ -623,9 +447,9 @@ static void call_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_re
             snprintf(k->msg, sizeof k->msg, "%s", kfb_fluss_conn_last_error(conn));
             k->rr++;
             k->next_try = now + 100;
-            timer_at(c, k->next_try);
+            kfb_fc_timer_at(c, k->next_try);
             if (k->target == TARGET_LEADER) {
-                table_t *t = find_table(c, k->table_id);
+                table_t *t = kfb_fc_find_table(c, k->table_id);
                 if (t) t->stale = 1;
             }
             return;
@@ -644,10 +468,10 @@ static void call_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_re
         if (code == KFB_FLUSS_NOT_COORDINATOR_LEADER_EXCEPTION && now + 100 < k->deadline) {
             /* a standby coordinator: find the leader again (§4.1) */
             c->have_cluster = 0;
-            request_cluster_refresh(c);
+            kfb_fc_request_cluster_refresh(c);
             k->rr++;
             k->next_try = now + 100;
-            timer_at(c, k->next_try);
+            kfb_fc_timer_at(c, k->next_try);
             return;
         }
         k->ferr = code;
@@ -667,7 +491,7 @@ static void call_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_re
                                                   : &fluss__get_table_info_response__descriptor;
         if (kfb_rpc_unpack(d, resp->body, resp->body_len, &m) == KFB_ERR_OK) {
             if (k->api_key == KFB_API_GET_METADATA)
-                apply_metadata(c, (Fluss__MetadataResponse *)m, now);
+                kfb_fc_apply_metadata(c, (Fluss__MetadataResponse *)m, now);
             else if (k->reg_db)
                 register_table(c, k->reg_db, k->reg_table, (Fluss__GetTableInfoResponse *)m);
             protobuf_c_message_free_unpacked(m, NULL);
@@ -713,8 +537,8 @@ static void process_calls(kfb_fluss_client_t *c, int64_t now) {
             continue;
         }
         if (now >= k->next_try) send_call(c, k, now);
-        else timer_at(c, k->next_try);
-        if (!k->in_flight) timer_at(c, k->deadline);
+        else kfb_fc_timer_at(c, k->next_try);
+        if (!k->in_flight) kfb_fc_timer_at(c, k->deadline);
     }
 }
 
@@ -738,14 +562,14 @@ static void send_metadata(kfb_fluss_client_t *c, md_req_t *r, int64_t now) {
     int64_t pids[256];
     size_t npid = 0;
     for (int i = 0; i < r->n; i++) {
-        table_t *t = find_table(c, r->table_ids[i]);
+        table_t *t = kfb_fc_find_table(c, r->table_ids[i]);
         fluss__pb_table_path__init(&paths[i]);
         paths[i].database_name = t->db;
         paths[i].table_name = t->name;
         pp[i] = &paths[i];
         if (r->probe_pid >= 0) {
             pids[npid++] = r->probe_pid;
-            partition_t *p = find_partition(t, r->probe_pid);
+            partition_t *p = kfb_fc_find_partition(t, r->probe_pid);
             if (p) p->probing = 1;
             continue;
         }
@@ -764,18 +588,18 @@ static void send_metadata(kfb_fluss_client_t *c, md_req_t *r, int64_t now) {
      * servers, in case every known server moved or died (MetadataUpdater re-runs
      * the bootstrap when no server is reachable). */
     if (!r->cluster && c->have_cluster && c->md_failures % 2 == 0) {
-        ni = ready_or_any(c, NODE_TABLET, (int)(c->rng++ % 64));
-        if (ni < 0) ni = ready_or_any(c, NODE_COORD, 0);
+        ni = kfb_fc_ready_or_any(c, NODE_TABLET, (int)(c->rng++ % 64));
+        if (ni < 0) ni = kfb_fc_ready_or_any(c, NODE_COORD, 0);
     }
-    if (ni < 0) ni = ready_or_any(c, NODE_BOOT, c->boot_rr++);
+    if (ni < 0) ni = kfb_fc_ready_or_any(c, NODE_BOOT, c->boot_rr++);
     kfb_err_t err = ni < 0 ? KFB_ERR_NOT_FOUND
                            : kfb_fluss_conn_send(c->nodes[ni].conn, KFB_API_GET_METADATA, -1,
                                                  &req.base, c->conf.request_timeout_ms, now,
                                                  md_done_cb, r);
     if (err) {
         for (int i = 0; i < r->n; i++) {
-            table_t *t = find_table(c, r->table_ids[i]);
-            partition_t *p = r->probe_pid >= 0 ? find_partition(t, r->probe_pid) : NULL;
+            table_t *t = kfb_fc_find_table(c, r->table_ids[i]);
+            partition_t *p = r->probe_pid >= 0 ? kfb_fc_find_partition(t, r->probe_pid) : NULL;
             if (p) p->probing = 0;
             else t->refreshing = 0;
         }
@@ -790,8 +614,8 @@ static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_resp
     kfb_fluss_client_t *c = r->client;
     int64_t now = kfb_fluss_now_ms();
     for (int i = 0; i < r->n; i++) {
-        table_t *t = find_table(c, r->table_ids[i]);
-        partition_t *p = t && r->probe_pid >= 0 ? find_partition(t, r->probe_pid) : NULL;
+        table_t *t = kfb_fc_find_table(c, r->table_ids[i]);
+        partition_t *p = t && r->probe_pid >= 0 ? kfb_fc_find_partition(t, r->probe_pid) : NULL;
         if (p) p->probing = 0;
         else if (t) t->refreshing = 0;
     }
@@ -805,7 +629,7 @@ static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_resp
         ProtobufCMessage *m;
         if (kfb_rpc_unpack(&fluss__metadata_response__descriptor, resp->body, resp->body_len,
                            &m) == KFB_ERR_OK) {
-            apply_metadata(c, (Fluss__MetadataResponse *)m, now);
+            kfb_fc_apply_metadata(c, (Fluss__MetadataResponse *)m, now);
             protobuf_c_message_free_unpacked(m, NULL);
         }
     } else if (!c->shutting_down) {
@@ -814,7 +638,7 @@ static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_resp
         char msg[256] = "";
         if (!err) kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg);
         if (!err && code == KFB_FLUSS_TABLE_NOT_EXIST && r->n == 1 && r->probe_pid < 0) {
-            table_t *t = find_table(c, r->table_ids[0]);
+            table_t *t = kfb_fc_find_table(c, r->table_ids[0]);
             if (t && !t->gone) {
                 KFB_WARN(FAC, "table %s.%s (id %lld) no longer exists", t->db, t->name,
                          (long long)t->id);
@@ -827,8 +651,8 @@ static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_resp
             /* One of the listed partitions is gone (§4.3: a missing partition fails
              * the whole request): find out which, one at a time. */
             for (int i = 0; i < r->n; i++) {
-                table_t *t = find_table(c, r->table_ids[i]);
-                partition_t *p = t && r->probe_pid >= 0 ? find_partition(t, r->probe_pid) : NULL;
+                table_t *t = kfb_fc_find_table(c, r->table_ids[i]);
+                partition_t *p = t && r->probe_pid >= 0 ? kfb_fc_find_partition(t, r->probe_pid) : NULL;
                 if (p) {
                     KFB_WARN(FAC, "partition %s (id %lld) of %s.%s no longer exists",
                              p->name, (long long)p->id, t->db, t->name);
@@ -849,18 +673,18 @@ static void md_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_resp
                      err ? kfb_fluss_conn_last_error(conn) : kfb_fluss_err_name(code),
                      !err && *msg ? ": " : "", !err ? msg : "", c->md_warned);
         for (int i = 0; i < r->n; i++) {
-            table_t *t = find_table(c, r->table_ids[i]);
+            table_t *t = kfb_fc_find_table(c, r->table_ids[i]);
             if (t) t->last_refresh_ms = now; /* rate-limit the next attempt */
         }
     }
     free(r);
 }
 
-static void request_cluster_refresh(kfb_fluss_client_t *c) {
+void kfb_fc_request_cluster_refresh(kfb_fluss_client_t *c) {
     if (c->cluster_refreshing) return;
     int64_t now = kfb_fluss_now_ms();
     if (now < c->cluster_next_try) {
-        timer_at(c, c->cluster_next_try);
+        kfb_fc_timer_at(c, c->cluster_next_try);
         return;
     }
     md_req_t *r = calloc(1, sizeof *r);
@@ -874,7 +698,7 @@ static void request_cluster_refresh(kfb_fluss_client_t *c) {
 
 static void maintain_metadata(kfb_fluss_client_t *c, int64_t now) {
     if (!c->have_cluster) {
-        request_cluster_refresh(c);
+        kfb_fc_request_cluster_refresh(c);
         return;
     }
     md_req_t *r = NULL;
@@ -884,7 +708,7 @@ static void maintain_metadata(kfb_fluss_client_t *c, int64_t now) {
         int due = t->stale ? now >= t->last_refresh_ms + 100
                            : now >= t->last_refresh_ms + c->conf.metadata_max_age_ms;
         if (!due) {
-            timer_at(c, t->stale ? t->last_refresh_ms + 100
+            kfb_fc_timer_at(c, t->stale ? t->last_refresh_ms + 100
                                  : t->last_refresh_ms + c->conf.metadata_max_age_ms);
             continue;
         }
@@ -918,804 +742,6 @@ static void maintain_metadata(kfb_fluss_client_t *c, int64_t now) {
     }
 }
 
-/* ------------------------------------------------------------------ writer */
-
-static void restamp(wbatch_t *b) {
-    /* DefaultKvRecordBatch: writer id @12 (LE int64), sequence @20 (LE int32),
-     * CRC-32C of [9, end) @5. */
-    kfb_put_le64(b->bytes + 12, (uint64_t)b->writer_id);
-    kfb_put_le32(b->bytes + 20, (uint32_t)b->seq);
-    kfb_put_le32(b->bytes + 5, kfb_crc32c(0, b->bytes + 9, b->len - 9));
-}
-
-static bucket_t *get_bucket(kfb_fluss_client_t *c, int64_t tid, int64_t pid, int32_t bid) {
-    uint64_t h = ((uint64_t)tid * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)pid * 0xC2B2AE3D27D4EB4FULL) ^
-                 (uint64_t)(uint32_t)bid * 0x165667B19E3779F9ULL;
-    h = (h ^ (h >> 29)) % BUCKET_HASH;
-    for (bucket_t *b = c->bhash[h]; b; b = b->hnext)
-        if (b->table_id == tid && b->partition_id == pid && b->bucket_id == bid) return b;
-    bucket_t *b = calloc(1, sizeof *b);
-    if (!b) return NULL;
-    b->table_id = tid;
-    b->partition_id = pid;
-    b->bucket_id = bid;
-    b->last_acked = -1;
-    b->writer_id = -1;
-    b->hnext = c->bhash[h];
-    c->bhash[h] = b;
-    b->anext = c->buckets;
-    c->buckets = b;
-    return b;
-}
-
-static void writer_reset(kfb_fluss_client_t *c, const char *why) {
-    if (c->writer_id < 0) return;
-    KFB_WARN(FAC, "resetting writer id %lld: %s", (long long)c->writer_id, why);
-    c->writer_id = -1;
-    pthread_mutex_lock(&c->lock);
-    c->writer_id_pub = -1;
-    pthread_mutex_unlock(&c->lock);
-}
-
-static void set_batch_msg(wbatch_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_batch_msg(wbatch_t *b, const char *fmt, ...) {
-    char tmp[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    free(b->msg);
-    b->msg = strdup(tmp);
-}
-
-/* Queues the result of a finished batch that is no longer in any list and frees
- * the batch. Returns 1 when a completion was queued. */
-static int complete_batch(kfb_fluss_client_t *c, wbatch_t *b) {
-    int ok = b->state == B_DONE;
-    completion_t *d = calloc(1, sizeof *d);
-    if (d) {
-        d->r.table_id = b->table_id;
-        d->r.partition_id = b->partition_id;
-        d->r.bucket_id = b->bucket_id;
-        d->r.err = ok ? KFB_ERR_OK : b->err;
-        d->r.fluss_error = ok ? 0 : b->ferr;
-        d->r.log_end_offset = ok ? b->leo : -1;
-        d->r.writer_id = b->writer_id;
-        d->r.batch_sequence = b->seq;
-        d->r.attempts = b->attempts;
-        d->r.opaque = b->opaque;
-        d->msg = ok ? NULL : b->msg;
-        d->len = b->len;
-        if (!ok) b->msg = NULL;
-    }
-    size_t len = b->len;
-    free(b->msg);
-    free(b->bytes);
-    free(b->pinfo);
-    free(b);
-    pthread_mutex_lock(&c->lock);
-    if (d) {
-        if (c->done_tail) c->done_tail->next = d;
-        else c->done_head = d;
-        c->done_tail = d;
-    } else {
-        /* cannot report it; at least keep the counters right */
-        c->outstanding--;
-        c->outstanding_bytes -= len;
-    }
-    pthread_mutex_unlock(&c->lock);
-    return d != NULL;
-}
-
-static void signal_done(kfb_fluss_client_t *c) {
-    pthread_mutex_lock(&c->lock);
-    pthread_cond_broadcast(&c->done_cond);
-    pthread_mutex_unlock(&c->lock);
-}
-
-/* Moves finished batches at the head of a bucket to the completion queue, so
- * a bucket's batches are delivered in submit order. */
-static void deliver_ready(kfb_fluss_client_t *c, bucket_t *bk) {
-    int n = 0;
-    while (bk->head && (bk->head->state == B_DONE || bk->head->state == B_FAILED)) {
-        wbatch_t *b = bk->head;
-        bk->head = b->next;
-        if (!bk->head) bk->tail = NULL;
-        complete_batch(c, b);
-        n++;
-    }
-    if (n) signal_done(c);
-}
-
-static int retry_delay(kfb_fluss_client_t *c, int attempts) {
-    int64_t d = c->conf.retry_backoff_ms;
-    for (int i = 1; i < attempts && d < RETRY_BACKOFF_MAX_MS; i++) d *= 2;
-    if (d > RETRY_BACKOFF_MAX_MS) d = RETRY_BACKOFF_MAX_MS;
-    return (int)d;
-}
-
-static void throttle(kfb_fluss_client_t *c, bucket_t *bk, float p, int64_t now) {
-    /* RecordAccumulator.updateThrottle */
-    int64_t max = c->conf.backpressure_max_throttle_ms;
-    int64_t delay = p >= 1.0f ? max : (int64_t)((double)max * p * p);
-    if (delay > 0 && now + delay > bk->throttle_until) bk->throttle_until = now + delay;
-}
-
-static void fail_batch(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b, kfb_err_t err,
-                       int32_t ferr, int renumber_later) {
-    b->state = B_FAILED;
-    b->err = err;
-    b->ferr = ferr;
-    if (!renumber_later || b->seq < 0 || b->writer_id != bk->writer_id ||
-        b->writer_id != c->writer_id)
-        return;
-    /* IdempotenceBucketEntry.adjustSequencesDueToFailedBatch: the server never
-     * recorded this sequence, so every later batch moves down by one. */
-    for (wbatch_t *x = b->next; x; x = x->next) {
-        if (x->seq > b->seq && x->writer_id == b->writer_id &&
-            (x->state == B_INFLIGHT || x->state == B_RETRY)) {
-            x->seq--;
-            restamp(x);
-            x->renumbered = 1;
-            if (x->state == B_RETRY) x->next_try_ms = 0;
-        }
-    }
-    bk->next_seq--;
-}
-
-/* One bucket's answer to one send of batch b. ferr: Fluss code (0 ok); err:
- * transport error (then ferr is ignored). */
-static void batch_outcome(kfb_fluss_client_t *c, wbatch_t *b, kfb_err_t err, int32_t ferr,
-                          const char *msg, int64_t leo, int has_pressure, float pressure,
-                          int64_t now) {
-    bucket_t *bk = b->bk;
-    bk->n_inflight--;
-    int stale = b->writer_id != bk->writer_id;
-    table_t *t = find_table(c, b->table_id);
-    if (!err && (ferr == 0 || ferr == KFB_FLUSS_DUPLICATE_SEQUENCE_EXCEPTION)) {
-        b->state = B_DONE;
-        b->leo = ferr == 0 ? leo : -1;
-        if (!stale && b->seq > bk->last_acked) bk->last_acked = b->seq;
-        if (has_pressure && pressure > 0) throttle(c, bk, pressure, now);
-        return;
-    }
-    int retry = 0;
-    if (!err && (ferr == KFB_FLUSS_OUT_OF_ORDER_SEQUENCE_EXCEPTION ||
-                 ferr == KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION)) {
-        if (!stale && b->seq >= 0 && b->seq <= bk->last_acked) {
-            /* the earlier send was applied and its response lost */
-            b->state = B_DONE;
-            b->leo = -1;
-            return;
-        }
-        if (b->renumbered || stale || b->seq != bk->last_acked + 1) {
-            retry = 1;
-        } else {
-            set_batch_msg(b, "PutKv for table %lld bucket %d: %s (%d): %s; the writer id will "
-                          "be reset", (long long)b->table_id, b->bucket_id,
-                          kfb_fluss_err_name(ferr), ferr, msg ? msg : "");
-            fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, ferr, 0);
-            writer_reset(c, "out-of-order sequence on the next expected batch");
-            return;
-        }
-    } else if (err) {
-        retry = err != KFB_ERR_RPC_API_UNSUPPORTED && err != KFB_ERR_RPC_AUTH_FAILED;
-        if (retry && t) t->stale = 1; /* connection trouble: the leader may have moved */
-    } else {
-        kfb_fluss_errclass_t cls = kfb_fluss_err_class(ferr);
-        if (cls == KFB_FLUSS_CLASS_RETRY || cls == KFB_FLUSS_CLASS_REFRESH ||
-            ferr == KFB_FLUSS_RETRIABLE_AUTHENTICATE_EXCEPTION) {
-            retry = 1;
-            if (cls == KFB_FLUSS_CLASS_REFRESH && t) t->stale = 1;
-            if (ferr == KFB_FLUSS_STORAGE_BACKPRESSURE_EXCEPTION) throttle(c, bk, 1.0f, now);
-        }
-    }
-    const char *ename = err ? kfb_err_name(err) : kfb_fluss_err_name(ferr);
-    if (retry) {
-        if (c->conf.delivery_timeout_ms > 0 && now - b->submit_ms >= c->conf.delivery_timeout_ms) {
-            set_batch_msg(b, "PutKv for table %lld bucket %d gave up after %d attempts in %lld ms; "
-                          "last error %s%s%s", (long long)b->table_id, b->bucket_id, b->attempts,
-                          (long long)(now - b->submit_ms), ename, msg && *msg ? ": " : "",
-                          msg ? msg : "");
-            fail_batch(c, bk, b, KFB_ERR_TIMEOUT, err ? -1 : ferr, 0);
-            /* It may have been written: sequences can no longer be trusted. */
-            writer_reset(c, "a batch ran out of delivery time");
-            return;
-        }
-        b->state = B_RETRY;
-        b->next_try_ms = now + retry_delay(c, b->attempts);
-        timer_at(c, b->next_try_ms);
-        KFB_DEBUG(FAC, "retrying batch seq %d of table %lld bucket %d: %s %s", b->seq,
-                  (long long)b->table_id, b->bucket_id, ename, msg ? msg : "");
-        return;
-    }
-    set_batch_msg(b, "PutKv for table %lld%s bucket %d failed: %s (%d)%s%s", (long long)b->table_id,
-                  b->partition_id >= 0 ? " (partitioned)" : "", b->bucket_id, ename,
-                  err ? (int)err : ferr, msg && *msg ? ": " : "", msg ? msg : "");
-    fail_batch(c, bk, b, err ? err : KFB_ERR_FLUSS_ERROR, err ? -1 : ferr, 1);
-}
-
-typedef struct put_req {
-    kfb_fluss_client_t *client;
-    int node;
-    int64_t table_id;
-    size_t bytes;
-    int n, cap;
-    wbatch_t **b;
-} put_req_t;
-
-static void putkv_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_response_t *resp,
-                          void *opaque) {
-    put_req_t *pr = opaque;
-    kfb_fluss_client_t *c = pr->client;
-    int64_t now = kfb_fluss_now_ms();
-    if (c->shutting_down) {
-        free(pr->b);
-        free(pr);
-        return;
-    }
-    char msg[512] = "";
-    Fluss__PutKvResponse *r = NULL;
-    ProtobufCMessage *m = NULL;
-    int32_t code = 0;
-    if (err) {
-        snprintf(msg, sizeof msg, "%s", kfb_fluss_conn_last_error(conn));
-    } else if (resp->type == KFB_RPC_RESP_ERROR) {
-        if (kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg) != KFB_ERR_OK)
-            code = -1;
-    } else if (kfb_rpc_unpack(&fluss__put_kv_response__descriptor, resp->body, resp->body_len,
-                              &m) != KFB_ERR_OK) {
-        err = KFB_ERR_RPC_BAD_BODY;
-        snprintf(msg, sizeof msg, "unparsable PutKvResponse from %s:%d", kfb_fluss_conn_host(conn),
-                 kfb_fluss_conn_port(conn));
-    } else {
-        r = (Fluss__PutKvResponse *)m;
-    }
-    for (int i = 0; i < pr->n; i++) {
-        wbatch_t *b = pr->b[i];
-        if (!r) {
-            batch_outcome(c, b, err, code, msg, -1, 0, 0, now);
-        } else {
-            const Fluss__PbPutKvRespForBucket *br = NULL;
-            for (size_t j = 0; j < r->n_buckets_resp; j++) {
-                const Fluss__PbPutKvRespForBucket *x = r->buckets_resp[j];
-                int64_t pid = x->has_partition_id ? x->partition_id : -1;
-                if (x->bucket_id == b->bucket_id && pid == b->partition_id) br = x;
-            }
-            if (!br)
-                batch_outcome(c, b, KFB_ERR_PROTOCOL, -1, "the PutKv response has no entry for "
-                              "this bucket", -1, 0, 0, now);
-            else
-                batch_outcome(c, b, KFB_ERR_OK, br->has_error_code ? br->error_code : 0,
-                              br->error_message, br->has_log_end_offset ? br->log_end_offset : -1,
-                              br->has_pressure, br->pressure, now);
-        }
-    }
-    if (m) protobuf_c_message_free_unpacked(m, NULL);
-    for (int i = 0; i < pr->n; i++) deliver_ready(c, pr->b[i]->bk);
-    free(pr->b);
-    free(pr);
-}
-
-static int put_req_add(put_req_t *pr, wbatch_t *b) {
-    if (pr->n == pr->cap) {
-        int nc = pr->cap ? pr->cap * 2 : 8;
-        wbatch_t **nb = realloc(pr->b, (size_t)nc * sizeof *nb);
-        if (!nb) return -1;
-        pr->b = nb;
-        pr->cap = nc;
-    }
-    pr->b[pr->n++] = b;
-    pr->bytes += b->len;
-    return 0;
-}
-
-static void init_writer_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_response_t *resp,
-                           void *opaque) {
-    kfb_fluss_client_t *c = opaque;
-    int64_t now = kfb_fluss_now_ms();
-    c->init_inflight = 0;
-    if (c->shutting_down) return;
-    if (!err && resp->type == KFB_RPC_RESP_SUCCESS) {
-        ProtobufCMessage *m;
-        if (kfb_rpc_unpack(&fluss__init_writer_response__descriptor, resp->body, resp->body_len,
-                           &m) == KFB_ERR_OK) {
-            c->writer_id = ((Fluss__InitWriterResponse *)m)->writer_id;
-            protobuf_c_message_free_unpacked(m, NULL);
-            pthread_mutex_lock(&c->lock);
-            c->writer_id_pub = c->writer_id;
-            pthread_mutex_unlock(&c->lock);
-            KFB_INFO(FAC, "writer id %lld from %s:%d", (long long)c->writer_id,
-                     kfb_fluss_conn_host(conn), kfb_fluss_conn_port(conn));
-            return;
-        }
-    }
-    int32_t code = -1;
-    char msg[256] = "";
-    if (!err && resp->type == KFB_RPC_RESP_ERROR)
-        kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg);
-    KFB_WARN(FAC, "InitWriter failed: %s%s%s; retrying",
-             err ? kfb_fluss_conn_last_error(conn) : kfb_fluss_err_name(code), *msg ? ": " : "",
-             msg);
-    c->init_next_try = now + 500; /* WriterClient: 200/400/800 ms back-off */
-}
-
-static void maybe_init_writer(kfb_fluss_client_t *c, int64_t now) {
-    if (c->writer_id >= 0 || c->init_inflight || !c->buckets) return;
-    if (now < c->init_next_try) {
-        timer_at(c, c->init_next_try);
-        return;
-    }
-    int ni = ready_or_any(c, NODE_TABLET, (int)(c->rng++ % 64));
-    if (ni < 0) {
-        request_cluster_refresh(c);
-        return;
-    }
-    /* The Java client lists the tables it writes to (§10.5). */
-    Fluss__InitWriterRequest req = FLUSS__INIT_WRITER_REQUEST__INIT;
-    Fluss__PbTablePath *paths = calloc((size_t)c->n_tables + 1, sizeof *paths);
-    Fluss__PbTablePath **pp = calloc((size_t)c->n_tables + 1, sizeof *pp);
-    if (!paths || !pp) {
-        free(paths);
-        free(pp);
-        return;
-    }
-    for (int i = 0; i < c->n_tables; i++) {
-        fluss__pb_table_path__init(&paths[i]);
-        paths[i].database_name = c->tables[i].db;
-        paths[i].table_name = c->tables[i].name;
-        pp[i] = &paths[i];
-    }
-    req.n_table_path = (size_t)c->n_tables;
-    req.table_path = pp;
-    if (kfb_fluss_conn_send(c->nodes[ni].conn, KFB_API_INIT_WRITER, -1, &req.base,
-                            c->conf.request_timeout_ms, now, init_writer_cb, c) == KFB_ERR_OK)
-        c->init_inflight = 1;
-    else
-        c->init_next_try = now + 500;
-    free(paths);
-    free(pp);
-}
-
-/* Restarts a bucket's sequences under the current writer id (after a reset),
- * in submit order, once nothing of it is in flight. */
-static void bucket_restart(kfb_fluss_client_t *c, bucket_t *bk) {
-    bk->writer_id = c->writer_id;
-    bk->next_seq = 0;
-    bk->last_acked = -1;
-    for (wbatch_t *b = bk->head; b; b = b->next) {
-        if (b->state != B_RETRY) continue;
-        b->writer_id = c->writer_id;
-        b->seq = bk->next_seq++;
-        b->renumbered = 0;
-        restamp(b);
-    }
-}
-
-/* Stamps a batch on its first send (writer id, next sequence of its bucket);
- * a resend keeps what it had. */
-static void send_batch_prepare(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b) {
-    if (b->seq < 0) {
-        b->writer_id = c->writer_id;
-        b->seq = bk->next_seq;
-        bk->next_seq = bk->next_seq == INT32_MAX ? 0 : bk->next_seq + 1;
-        restamp(b);
-    }
-    b->state = B_INFLIGHT;
-    b->attempts++;
-    bk->n_inflight++;
-}
-
-static void schedule_writes(kfb_fluss_client_t *c, int64_t now) {
-    if (c->writer_id < 0) return;
-    put_req_t **reqs = NULL;
-    int nreq = 0, capreq = 0;
-    int maxin = c->conf.max_inflight_per_bucket;
-    for (bucket_t *bk = c->buckets; bk; bk = bk->anext) {
-        if (!bk->head) continue;
-        if (bk->writer_id != c->writer_id) {
-            if (bk->n_inflight) continue;
-            bucket_restart(c, bk);
-        }
-        /* delivery timeout of batches never sent or waiting for a retry */
-        if (c->conf.delivery_timeout_ms > 0) {
-            for (wbatch_t *b = bk->head; b; b = b->next) {
-                if ((b->state == B_QUEUED || b->state == B_RETRY) &&
-                    now - b->submit_ms >= c->conf.delivery_timeout_ms) {
-                    set_batch_msg(b, "batch for table %lld bucket %d not acknowledged within "
-                                  "delivery_timeout_ms=%d (leader unknown or unreachable?)",
-                                  (long long)b->table_id, b->bucket_id,
-                                  c->conf.delivery_timeout_ms);
-                    int was_sent = b->state == B_RETRY;
-                    fail_batch(c, bk, b, KFB_ERR_TIMEOUT, -1, 0);
-                    if (was_sent) writer_reset(c, "a batch ran out of delivery time");
-                }
-            }
-            deliver_ready(c, bk);
-            if (c->writer_id < 0) break;
-            if (!bk->head) continue;
-        }
-        if (now < bk->throttle_until) {
-            timer_at(c, bk->throttle_until);
-            continue;
-        }
-        /* After a leader error the table's metadata is refreshed before any of
-         * its buckets sends again (the leader may have moved). */
-        table_t *tb = find_table(c, bk->table_id);
-        partition_t *part = tb && bk->partition_id >= 0 ? find_partition(tb, bk->partition_id) : NULL;
-        if (tb && tb->gone) {
-            for (wbatch_t *b = bk->head; b; b = b->next) {
-                if (b->state != B_QUEUED && b->state != B_RETRY) continue;
-                set_batch_msg(b, "table %s.%s (id %lld) no longer exists", tb->db, tb->name,
-                              (long long)tb->id);
-                fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, KFB_FLUSS_TABLE_NOT_EXIST, 0);
-            }
-            deliver_ready(c, bk);
-            continue;
-        }
-        if (part && part->gone) {
-            /* dropped partition: whatever is not in flight fails for good */
-            for (wbatch_t *b = bk->head; b; b = b->next) {
-                if (b->state != B_QUEUED && b->state != B_RETRY) continue;
-                set_batch_msg(b, "partition %s (id %lld) of %s.%s no longer exists",
-                              part->name, (long long)part->id, tb->db, tb->name);
-                fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, KFB_FLUSS_PARTITION_NOT_EXISTS, 0);
-            }
-            deliver_ready(c, bk);
-            continue;
-        }
-        if (tb && tb->stale) continue;
-        int ni = leader_node(c, bk->table_id, bk->partition_id, bk->bucket_id);
-        if (ni < 0) {
-            if (tb) tb->stale = 1;
-            continue;
-        }
-        wbatch_t *sendv[5];
-        int nsend = 0;
-        wbatch_t *first_retry = NULL;
-        for (wbatch_t *b = bk->head; b; b = b->next)
-            if (b->state == B_RETRY && (!first_retry || b->seq < first_retry->seq)) first_retry = b;
-        if (first_retry) {
-            /* recovering: one batch at a time, lowest sequence first */
-            if (bk->n_inflight) continue;
-            if (now < first_retry->next_try_ms) {
-                timer_at(c, first_retry->next_try_ms);
-                continue;
-            }
-            sendv[nsend++] = first_retry;
-        } else {
-            for (wbatch_t *b = bk->head; b && bk->n_inflight + nsend < maxin; b = b->next)
-                if (b->state == B_QUEUED) sendv[nsend++] = b;
-        }
-        for (int s = 0; s < nsend; s++) {
-            wbatch_t *b = sendv[s];
-            send_batch_prepare(c, bk, b);
-            /* Find an open request to the same leader and table that does not
-             * already carry this bucket (the server keeps only the last entry
-             * of a bucket, §16) and has room. */
-            put_req_t *pr = NULL;
-            for (int i = 0; i < nreq && !pr; i++) {
-                put_req_t *q = reqs[i];
-                if (q->node != ni || q->table_id != bk->table_id) continue;
-                if (q->bytes + b->len > c->conf.max_request_bytes) continue;
-                int dup = 0;
-                for (int j = 0; j < q->n && !dup; j++) dup = q->b[j]->bk == bk;
-                if (!dup) pr = q;
-            }
-            if (!pr) {
-                if (nreq == capreq) {
-                    int nc = capreq ? capreq * 2 : 8;
-                    put_req_t **nr = realloc(reqs, (size_t)nc * sizeof *nr);
-                    if (!nr) goto fail_one;
-                    reqs = nr;
-                    capreq = nc;
-                }
-                pr = calloc(1, sizeof *pr);
-                if (!pr) goto fail_one;
-                pr->client = c;
-                pr->node = ni;
-                pr->table_id = bk->table_id;
-                reqs[nreq++] = pr;
-            }
-            if (put_req_add(pr, b) == 0) continue;
-        fail_one:
-            batch_outcome(c, b, KFB_ERR_NOMEM, -1, "out of memory building a PutKv request", -1, 0,
-                          0, now);
-        }
-    }
-    for (int i = 0; i < nreq; i++) {
-        put_req_t *pr = reqs[i];
-        Fluss__PbPutKvReqForBucket *bb = calloc((size_t)pr->n, sizeof *bb);
-        Fluss__PbPutKvReqForBucket **bp = calloc((size_t)pr->n, sizeof *bp);
-        kfb_err_t err = KFB_ERR_NOMEM;
-        if (bb && bp) {
-            for (int j = 0; j < pr->n; j++) {
-                wbatch_t *b = pr->b[j];
-                fluss__pb_put_kv_req_for_bucket__init(&bb[j]);
-                if (b->partition_id >= 0) {
-                    bb[j].has_partition_id = 1;
-                    bb[j].partition_id = b->partition_id;
-                }
-                bb[j].bucket_id = b->bucket_id;
-                bb[j].records.data = b->bytes;
-                bb[j].records.len = b->len;
-                bp[j] = &bb[j];
-            }
-            Fluss__PutKvRequest req = FLUSS__PUT_KV_REQUEST__INIT;
-            req.acks = c->conf.acks;
-            req.table_id = pr->table_id;
-            req.timeout_ms = c->conf.putkv_timeout_ms;
-            req.has_agg_mode = 1; /* the Java client always sets it (0 = merge engine) */
-            req.agg_mode = 0;
-            req.n_buckets_req = (size_t)pr->n;
-            req.buckets_req = bp;
-            /* client deadline: the server's own timeout plus a margin */
-            err = kfb_fluss_conn_send(c->nodes[pr->node].conn, KFB_API_PUT_KV, -1, &req.base,
-                                      c->conf.putkv_timeout_ms + c->conf.request_timeout_ms, now,
-                                      putkv_done_cb, pr);
-        }
-        free(bb);
-        free(bp);
-        if (err) {
-            const char *m = kfb_fluss_conn_last_error(c->nodes[pr->node].conn);
-            for (int j = 0; j < pr->n; j++) batch_outcome(c, pr->b[j], err, -1, m, -1, 0, 0, now);
-            for (int j = 0; j < pr->n; j++) deliver_ready(c, pr->b[j]->bk);
-            free(pr->b);
-            free(pr);
-        }
-    }
-    free(reqs);
-}
-
-static void append_to_bucket(kfb_fluss_client_t *c, wbatch_t *b) {
-    b->next = NULL;
-    bucket_t *bk = get_bucket(c, b->table_id, b->partition_id, b->bucket_id);
-    if (!bk) {
-        b->state = B_FAILED;
-        b->err = KFB_ERR_NOMEM;
-        b->ferr = -1;
-        set_batch_msg(b, "out of memory tracking a batch for table %lld bucket %d",
-                      (long long)b->table_id, b->bucket_id);
-        complete_batch(c, b);
-        signal_done(c);
-        return;
-    }
-    b->bk = bk;
-    if (bk->tail) bk->tail->next = b;
-    else bk->head = b;
-    bk->tail = b;
-}
-
-/* A live partition of that name (a dropped one may come back with a new id). */
-static partition_t *find_partition_by_name(table_t *t, const char *name) {
-    for (int i = 0; t && i < t->n_parts; i++)
-        if (!t->parts[i].gone && strcmp(t->parts[i].name, name) == 0) return &t->parts[i];
-    return NULL;
-}
-
-static void take_submissions(kfb_fluss_client_t *c) {
-    pthread_mutex_lock(&c->lock);
-    wbatch_t *in = c->sub_head;
-    c->sub_head = c->sub_tail = NULL;
-    pthread_mutex_unlock(&c->lock);
-    while (in) {
-        wbatch_t *b = in;
-        in = in->next;
-        b->next = NULL;
-        if (!b->pinfo) {
-            append_to_bucket(c, b);
-            continue;
-        }
-        partition_t *p = find_partition_by_name(find_table(c, b->table_id), b->pinfo->name);
-        presolve_t *r = NULL;
-        for (presolve_t *x = c->presolves; x && !r; x = x->next)
-            if (x->table_id == b->table_id && strcmp(x->pinfo->name, b->pinfo->name) == 0) r = x;
-        if (p && !r) {
-            /* known partition, nothing waiting before it: straight to its bucket */
-            b->partition_id = p->id;
-            free(b->pinfo);
-            b->pinfo = NULL;
-            append_to_bucket(c, b);
-            continue;
-        }
-        if (!r) {
-            r = calloc(1, sizeof *r);
-            if (!r) {
-                b->state = B_FAILED;
-                b->err = KFB_ERR_NOMEM;
-                b->ferr = -1;
-                set_batch_msg(b, "out of memory resolving a partition");
-                complete_batch(c, b);
-                signal_done(c);
-                continue;
-            }
-            r->client = c;
-            r->table_id = b->table_id;
-            r->pinfo = b->pinfo; /* the resolver keeps the first batch's name and spec */
-            b->pinfo = NULL;
-            r->next = c->presolves;
-            c->presolves = r;
-        } else {
-            free(b->pinfo);
-            b->pinfo = NULL;
-        }
-        if (r->tail) r->tail->next = b;
-        else r->head = b;
-        r->tail = b;
-    }
-}
-
-static void presolve_free(kfb_fluss_client_t *c, presolve_t *r) {
-    for (presolve_t **pp = &c->presolves; *pp; pp = &(*pp)->next)
-        if (*pp == r) {
-            *pp = r->next;
-            break;
-        }
-    free(r->pinfo);
-    free(r);
-}
-
-/* Fails every batch waiting on a resolution (they never reached a bucket). */
-static void presolve_fail(kfb_fluss_client_t *c, presolve_t *r, kfb_err_t err, int32_t ferr,
-                          const char *msg) {
-    table_t *t = find_table(c, r->table_id);
-    for (wbatch_t *b = r->head, *n; b; b = n) {
-        n = b->next;
-        b->state = B_FAILED;
-        b->err = err;
-        b->ferr = ferr;
-        set_batch_msg(b, "partition \"%s\" of %s.%s: %s", r->pinfo->name, t ? t->db : "?",
-                      t ? t->name : "?", msg);
-        complete_batch(c, b);
-    }
-    r->head = r->tail = NULL;
-    signal_done(c);
-    presolve_free(c, r);
-}
-
-static void presolve_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_response_t *resp,
-                        void *opaque) {
-    presolve_t *r = opaque;
-    kfb_fluss_client_t *c = r->client;
-    r->inflight = 0;
-    if (c->shutting_down) return;
-    int64_t now = kfb_fluss_now_ms();
-    int32_t code = 0;
-    char msg[384] = "";
-    if (err) {
-        code = -1;
-        snprintf(msg, sizeof msg, "%s", kfb_fluss_conn_last_error(conn));
-    } else if (resp->type == KFB_RPC_RESP_ERROR) {
-        if (kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg)) code = -1;
-    } else if (r->state == PR_LOOKUP) {
-        ProtobufCMessage *m;
-        if (kfb_rpc_unpack(&fluss__metadata_response__descriptor, resp->body, resp->body_len,
-                           &m) == KFB_ERR_OK) {
-            apply_metadata(c, (Fluss__MetadataResponse *)m, now);
-            protobuf_c_message_free_unpacked(m, NULL);
-        }
-        /* the next loop finds the partition in the cache, or asks again after
-         * a back-off if the server left it out */
-        r->attempts++;
-        r->next_try = now + (r->attempts > 1 ? retry_delay(c, r->attempts) : 0);
-        return;
-    } else {
-        r->state = PR_LOOKUP; /* created: now its id */
-        r->next_try = now;
-        return;
-    }
-    r->attempts++;
-    if (r->state == PR_LOOKUP && code == KFB_FLUSS_PARTITION_NOT_EXISTS && r->pinfo->create) {
-        r->state = PR_CREATE;
-        r->next_try = now;
-        return;
-    }
-    if (r->state == PR_CREATE && code == KFB_FLUSS_PARTITION_ALREADY_EXISTS) {
-        r->state = PR_LOOKUP;
-        r->next_try = now;
-        return;
-    }
-    if (err || kfb_fluss_err_retriable(code) || code == KFB_FLUSS_NOT_COORDINATOR_LEADER_EXCEPTION) {
-        if (code == KFB_FLUSS_NOT_COORDINATOR_LEADER_EXCEPTION) {
-            c->have_cluster = 0;
-            request_cluster_refresh(c);
-        }
-        r->next_try = now + retry_delay(c, r->attempts);
-        timer_at(c, r->next_try);
-        return;
-    }
-    char full[512];
-    snprintf(full, sizeof full, "%s failed: %s (%d)%s%s",
-             r->state == PR_CREATE ? "CreatePartition" : "partition lookup",
-             kfb_fluss_err_name(code), code, *msg ? ": " : "", msg);
-    presolve_fail(c, r, KFB_ERR_FLUSS_ERROR, code, full);
-}
-
-static void drive_resolvers(kfb_fluss_client_t *c, int64_t now) {
-    for (presolve_t *r = c->presolves, *next; r; r = next) {
-        next = r->next;
-        if (r->inflight) continue;
-        table_t *t = find_table(c, r->table_id);
-        partition_t *p = find_partition_by_name(t, r->pinfo->name);
-        if (p) {
-            for (wbatch_t *b = r->head, *n; b; b = n) {
-                n = b->next;
-                b->partition_id = p->id;
-                append_to_bucket(c, b);
-            }
-            r->head = r->tail = NULL;
-            presolve_free(c, r);
-            continue;
-        }
-        if (c->conf.delivery_timeout_ms > 0 && r->head &&
-            now - r->head->submit_ms >= c->conf.delivery_timeout_ms) {
-            presolve_fail(c, r, KFB_ERR_TIMEOUT, -1, "not resolved within delivery_timeout_ms");
-            continue;
-        }
-        if (now < r->next_try) {
-            timer_at(c, r->next_try);
-            continue;
-        }
-        int ni;
-        kfb_err_t err;
-        Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
-        tp.database_name = t->db;
-        tp.table_name = t->name;
-        if (r->state == PR_LOOKUP) {
-            ni = ready_or_any(c, NODE_TABLET, (int)(c->rng++ % 64));
-            if (ni < 0) ni = ready_or_any(c, NODE_COORD, 0);
-            if (ni < 0) ni = ready_or_any(c, NODE_BOOT, c->boot_rr++);
-            Fluss__PbTablePath *tps[1] = {&tp};
-            Fluss__PbPhysicalTablePath pp = FLUSS__PB_PHYSICAL_TABLE_PATH__INIT;
-            pp.database_name = t->db;
-            pp.table_name = t->name;
-            pp.partition_name = r->pinfo->name;
-            Fluss__PbPhysicalTablePath *pps[1] = {&pp};
-            Fluss__MetadataRequest mr = FLUSS__METADATA_REQUEST__INIT;
-            mr.n_table_path = 1;
-            mr.table_path = tps;
-            mr.n_partitions_path = 1;
-            mr.partitions_path = pps;
-            err = ni < 0 ? KFB_ERR_NOT_FOUND
-                         : kfb_fluss_conn_send(c->nodes[ni].conn, KFB_API_GET_METADATA, -1,
-                                               &mr.base, c->conf.request_timeout_ms, now,
-                                               presolve_cb, r);
-        } else {
-            ni = ready_or_any(c, NODE_COORD, 0);
-            if (ni < 0) request_cluster_refresh(c);
-            Fluss__PbKeyValue kv[64], *kvp[64];
-            size_t n = r->pinfo->n < 64 ? r->pinfo->n : 64;
-            for (size_t i = 0; i < n; i++) {
-                fluss__pb_key_value__init(&kv[i]);
-                kv[i].key = r->pinfo->keys[i];
-                kv[i].value = r->pinfo->values[i];
-                kvp[i] = &kv[i];
-            }
-            Fluss__PbPartitionSpec spec = FLUSS__PB_PARTITION_SPEC__INIT;
-            spec.n_partition_key_values = n;
-            spec.partition_key_values = kvp;
-            Fluss__CreatePartitionRequest cr = FLUSS__CREATE_PARTITION_REQUEST__INIT;
-            cr.table_path = &tp;
-            cr.partition_spec = &spec;
-            cr.ignore_if_not_exists = 1; /* means "ignore if it exists" (§3.2) */
-            err = ni < 0 ? KFB_ERR_NOT_FOUND
-                         : kfb_fluss_conn_send(c->nodes[ni].conn, KFB_API_CREATE_PARTITION, -1,
-                                               &cr.base, c->conf.request_timeout_ms, now,
-                                               presolve_cb, r);
-        }
-        if (err == KFB_ERR_RPC_API_UNSUPPORTED) {
-            presolve_fail(c, r, err, -1, kfb_fluss_conn_last_error(c->nodes[ni].conn));
-            continue;
-        }
-        if (err) {
-            r->next_try = now + 100;
-            timer_at(c, r->next_try);
-            continue;
-        }
-        r->inflight = 1;
-    }
-}
-
 /* ----------------------------------------------------------------- thread */
 
 static void *io_main(void *arg) {
@@ -1731,12 +757,12 @@ static void *io_main(void *arg) {
         while (c->n_retired > 0) kfb_fluss_conn_destroy(c->retired[--c->n_retired]);
         int64_t now = kfb_fluss_now_ms();
         c->next_timer = now + 1000;
-        take_submissions(c);
-        drive_resolvers(c, now);
+        kfb_fluss_writer_take_submissions(c);
+        kfb_fluss_writer_drive_resolvers(c, now);
         maintain_metadata(c, now);
         process_calls(c, now);
-        maybe_init_writer(c, now);
-        schedule_writes(c, now);
+        kfb_fluss_writer_maybe_init(c, now);
+        kfb_fluss_writer_schedule(c, now);
 
         if (cap < c->n_nodes + 1 || !pfds || !pnode) {
             int nc = c->n_nodes + 8;
@@ -1827,23 +853,21 @@ kfb_fluss_client_t *kfb_fluss_client_new(const kfb_fluss_client_conf_t *conf, ch
     pthread_cond_init(&c->done_cond, NULL);
     c->writer_id = c->writer_id_pub = -1;
     c->rng = (uint64_t)kfb_fluss_now_ms();
-    c->bootstrap = xstrdup(conf->bootstrap_servers);
-    c->client_name = xstrdup(conf->client_name);
-    c->client_version = xstrdup(conf->client_version);
-    c->sasl_user = xstrdup(conf->sasl_username);
-    c->sasl_pass = xstrdup(conf->sasl_password);
+    c->bootstrap = strdup(conf->bootstrap_servers);
     c->conf.bootstrap_servers = c->bootstrap;
-    c->conf.client_name = c->client_name;
-    c->conf.client_version = c->client_version;
-    c->conf.sasl_username = c->sasl_user;
-    c->conf.sasl_password = c->sasl_pass;
+    if (kfb_fluss_ident_adopt(&c->id, &c->conf.client_name, &c->conf.client_version,
+                              &c->conf.sasl_username, &c->conf.sasl_password) < 0) {
+        snprintf(errstr, errstr_size, "fluss client: out of memory");
+        kfb_fluss_client_destroy(c);
+        return NULL;
+    }
     if (!c->conf.max_request_bytes) c->conf.max_request_bytes = 10 * 1024 * 1024;
     if (!c->conf.queue_max_bytes) c->conf.queue_max_bytes = (size_t)256 * 1024 * 1024;
     kfb_fluss_conn_conf_init(&c->cconf);
-    if (c->client_name) c->cconf.client_name = c->client_name;
-    if (c->client_version) c->cconf.client_version = c->client_version;
-    c->cconf.sasl_username = c->sasl_user;
-    c->cconf.sasl_password = c->sasl_pass;
+    if (c->id.client_name) c->cconf.client_name = c->id.client_name;
+    if (c->id.client_version) c->cconf.client_version = c->id.client_version;
+    c->cconf.sasl_username = c->id.sasl_user;
+    c->cconf.sasl_password = c->id.sasl_pass;
     if (conf->connect_timeout_ms > 0) c->cconf.connect_timeout_ms = conf->connect_timeout_ms;
     if (conf->reconnect_backoff_ms > 0) c->cconf.backoff_ms = conf->reconnect_backoff_ms;
     if (conf->reconnect_backoff_max_ms > 0) c->cconf.backoff_max_ms = conf->reconnect_backoff_max_ms;
@@ -1872,7 +896,7 @@ void kfb_fluss_client_destroy(kfb_fluss_client_t *c) {
         pthread_mutex_lock(&c->lock);
         c->stop = 1;
         pthread_mutex_unlock(&c->lock);
-        wake(c);
+        kfb_fc_wake(c);
         pthread_join(c->thread, NULL);
     }
     /* Connections complete their requests with RPC_SHUTDOWN on this thread. */
@@ -1897,44 +921,7 @@ void kfb_fluss_client_destroy(kfb_fluss_client_t *c) {
             pthread_cond_signal(&k->cond);
         }
     pthread_mutex_unlock(&c->lock);
-    size_t dropped = 0;
-    for (bucket_t *bk = c->buckets, *nb; bk; bk = nb) {
-        nb = bk->anext;
-        for (wbatch_t *b = bk->head, *n; b; b = n) {
-            n = b->next;
-            free(b->bytes);
-            free(b->msg);
-            free(b);
-            dropped++;
-        }
-        free(bk);
-    }
-    for (wbatch_t *b = c->sub_head, *n; b; b = n) {
-        n = b->next;
-        free(b->bytes);
-        free(b->pinfo);
-        free(b);
-        dropped++;
-    }
-    while (c->presolves) {
-        presolve_t *r = c->presolves;
-        for (wbatch_t *b = r->head, *n; b; b = n) {
-            n = b->next;
-            free(b->bytes);
-            free(b->msg);
-            free(b);
-            dropped++;
-        }
-        c->presolves = r->next;
-        free(r->pinfo);
-        free(r);
-    }
-    for (completion_t *d = c->done_head, *n; d; d = n) {
-        n = d->next;
-        free(d->msg);
-        free(d);
-        dropped++;
-    }
+    size_t dropped = kfb_fluss_writer_discard(c);
     if (dropped)
         KFB_WARN(FAC, "destroying the Fluss client with %zu undelivered batches (call "
                  "kfb_fluss_client_flush first)", dropped);
@@ -1955,179 +942,8 @@ void kfb_fluss_client_destroy(kfb_fluss_client_t *c) {
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->done_cond);
     free(c->bootstrap);
-    free(c->client_name);
-    free(c->client_version);
-    if (c->sasl_pass) memset(c->sasl_pass, 0, strlen(c->sasl_pass));
-    free(c->sasl_user);
-    free(c->sasl_pass);
+    kfb_fluss_ident_free(&c->id);
     free(c);
-}
-
-static int table_known(kfb_fluss_client_t *c, int64_t table_id) {
-    for (int i = 0; i < c->n_tables; i++)
-        if (c->tables[i].id == table_id) return 1;
-    return 0;
-}
-
-static kfb_err_t enqueue(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
-                         pinfo_t *pinfo, int32_t bucket_id, const uint8_t *batch, size_t len,
-                         void *opaque) {
-    wbatch_t *b = calloc(1, sizeof *b);
-    uint8_t *copy = malloc(len);
-    if (!b || !copy) {
-        free(b);
-        free(copy);
-        free(pinfo);
-        return KFB_ERR_NOMEM;
-    }
-    pthread_mutex_lock(&c->lock);
-    kfb_err_t err = KFB_ERR_OK;
-    if (c->stop) err = KFB_ERR_RPC_SHUTDOWN;
-    else if (!table_known(c, table_id)) err = KFB_ERR_INVALID_ARG;
-    else if (c->outstanding >= (size_t)c->conf.queue_max_batches ||
-             (c->outstanding > 0 && c->outstanding_bytes + len > c->conf.queue_max_bytes))
-        err = KFB_ERR_RPC_QUEUE_FULL;
-    if (err) {
-        pthread_mutex_unlock(&c->lock);
-        free(b);
-        free(copy);
-        free(pinfo);
-        return err;
-    }
-    memcpy(copy, batch, len);
-    b->bytes = copy;
-    b->len = len;
-    b->table_id = table_id;
-    b->partition_id = partition_id;
-    b->pinfo = pinfo;
-    b->bucket_id = bucket_id;
-    b->opaque = opaque;
-    b->seq = -1;
-    b->writer_id = -1;
-    b->leo = -1;
-    b->submit_ms = kfb_fluss_now_ms();
-    if (c->sub_tail) c->sub_tail->next = b;
-    else c->sub_head = b;
-    c->sub_tail = b;
-    c->outstanding++;
-    c->outstanding_bytes += len;
-    pthread_mutex_unlock(&c->lock);
-    wake(c);
-    return KFB_ERR_OK;
-}
-
-kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
-                                  int32_t bucket_id, const uint8_t *batch, size_t len,
-                                  void *opaque) {
-    if (!c || !batch || len < BATCH_HEADER || bucket_id < 0) return KFB_ERR_INVALID_ARG;
-    if (partition_id < -1) return KFB_ERR_INVALID_ARG;
-    return enqueue(c, table_id, partition_id, NULL, bucket_id, batch, len, opaque);
-}
-
-kfb_err_t kfb_fluss_client_submit_to_partition(kfb_fluss_client_t *c, int64_t table_id,
-                                               const char *partition_name, int create,
-                                               const char *const *spec_keys,
-                                               const char *const *spec_values, size_t n_spec,
-                                               int32_t bucket_id, const uint8_t *batch,
-                                               size_t len, void *opaque) {
-    if (!c || !batch || len < BATCH_HEADER || bucket_id < 0 || !partition_name ||
-        !*partition_name || n_spec > 64 || (n_spec && (!spec_keys || !spec_values)))
-        return KFB_ERR_INVALID_ARG;
-    size_t need = sizeof(pinfo_t) + 2 * n_spec * sizeof(char *) + strlen(partition_name) + 1;
-    for (size_t i = 0; i < n_spec; i++) {
-        if (!spec_keys[i] || !spec_values[i]) return KFB_ERR_INVALID_ARG;
-        need += strlen(spec_keys[i]) + strlen(spec_values[i]) + 2;
-    }
-    pinfo_t *pi = malloc(need);
-    if (!pi) return KFB_ERR_NOMEM;
-    char **arr = (char **)(pi + 1);
-    char *sp = (char *)(arr + 2 * n_spec);
-    pi->n = n_spec;
-    pi->keys = arr;
-    pi->values = arr + n_spec;
-    pi->create = create != 0;
-    pi->name = sp;
-    sp = stpcpy(sp, partition_name) + 1;
-    for (size_t i = 0; i < n_spec; i++) {
-        pi->keys[i] = sp;
-        sp = stpcpy(sp, spec_keys[i]) + 1;
-        pi->values[i] = sp;
-        sp = stpcpy(sp, spec_values[i]) + 1;
-    }
-    return enqueue(c, table_id, -1, pi, bucket_id, batch, len, opaque);
-}
-
-static void abs_deadline(struct timespec *ts, int timeout_ms) {
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += timeout_ms / 1000;
-    ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
-int kfb_fluss_client_poll(kfb_fluss_client_t *c, int timeout_ms) {
-    pthread_mutex_lock(&c->lock);
-    if (!c->done_head && timeout_ms != 0) {
-        struct timespec ts;
-        if (timeout_ms > 0) abs_deadline(&ts, timeout_ms);
-        while (!c->done_head) {
-            int rc = timeout_ms < 0 ? pthread_cond_wait(&c->done_cond, &c->lock)
-                                    : pthread_cond_timedwait(&c->done_cond, &c->lock, &ts);
-            if (rc == ETIMEDOUT) break;
-        }
-    }
-    completion_t *list = c->done_head;
-    c->done_head = c->done_tail = NULL;
-    pthread_mutex_unlock(&c->lock);
-    int n = 0;
-    while (list) {
-        completion_t *d = list;
-        list = list->next;
-        if (!d->r.err)
-            d->r.error_name = "";
-        else if (d->r.err == KFB_ERR_FLUSS_ERROR || d->r.fluss_error > 0)
-            d->r.error_name = kfb_fluss_err_name(d->r.fluss_error);
-        else
-            d->r.error_name = kfb_err_name(d->r.err);
-        d->r.message = d->msg ? d->msg : "";
-        if (c->conf.delivery_cb) c->conf.delivery_cb(c, &d->r, c->conf.delivery_opaque);
-        /* counted as outstanding until the callback has run, so flush() returning
-         * means every callback ran */
-        pthread_mutex_lock(&c->lock);
-        c->outstanding--;
-        c->outstanding_bytes -= d->len;
-        pthread_mutex_unlock(&c->lock);
-        free(d->msg);
-        free(d);
-        n++;
-    }
-    return n;
-}
-
-size_t kfb_fluss_client_outstanding(kfb_fluss_client_t *c) {
-    pthread_mutex_lock(&c->lock);
-    size_t n = c->outstanding;
-    pthread_mutex_unlock(&c->lock);
-    return n;
-}
-
-kfb_err_t kfb_fluss_client_flush(kfb_fluss_client_t *c, int timeout_ms) {
-    int64_t end = kfb_fluss_now_ms() + timeout_ms;
-    for (;;) {
-        if (kfb_fluss_client_outstanding(c) == 0) return KFB_ERR_OK;
-        int64_t left = end - kfb_fluss_now_ms();
-        if (left <= 0) return KFB_ERR_TIMEOUT;
-        kfb_fluss_client_poll(c, left > 100 ? 100 : (int)left);
-    }
-}
-
-int64_t kfb_fluss_client_writer_id(kfb_fluss_client_t *c) {
-    pthread_mutex_lock(&c->lock);
-    int64_t w = c->writer_id_pub;
-    pthread_mutex_unlock(&c->lock);
-    return w;
 }
 
 /* Runs one call to completion on the I/O thread and waits for it. */
@@ -2152,7 +968,7 @@ static kfb_err_t run_call(kfb_fluss_client_t *c, call_t *k, const ProtobufCMessa
     k->next = c->calls_in;
     c->calls_in = k;
     pthread_mutex_unlock(&c->lock);
-    wake(c);
+    kfb_fc_wake(c);
     pthread_mutex_lock(&c->lock);
     while (!k->done) pthread_cond_wait(&k->cond, &c->lock);
     pthread_mutex_unlock(&c->lock);
@@ -2299,28 +1115,18 @@ kfb_err_t kfb_fluss_client_resolve_partition(kfb_fluss_client_t *c, int64_t tabl
         return KFB_ERR_INVALID_ARG;
     }
     int64_t end = kfb_fluss_now_ms() + (timeout_ms > 0 ? timeout_ms : c->conf.request_timeout_ms);
-    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
-    tp.database_name = db;
-    tp.table_name = tb;
-    Fluss__PbTablePath *tps[1] = {&tp};
-    Fluss__PbPhysicalTablePath pp = FLUSS__PB_PHYSICAL_TABLE_PATH__INIT;
-    pp.database_name = db;
-    pp.table_name = tb;
-    pp.partition_name = (char *)partition_name;
-    Fluss__PbPhysicalTablePath *pps[1] = {&pp};
-    Fluss__MetadataRequest mr = FLUSS__METADATA_REQUEST__INIT;
-    mr.n_table_path = 1;
-    mr.table_path = tps;
-    mr.n_partitions_path = 1;
-    mr.partitions_path = pps;
+    kfb_fc_partition_reqs_t pr;
+    if (kfb_fc_partition_reqs_init(&pr, db, tb, partition_name, spec_keys, spec_values, n) < 0)
+        return KFB_ERR_NOMEM;
+    kfb_err_t err = KFB_ERR_NOT_FOUND;
     for (int attempt = 0; attempt < 2; attempt++) {
         int left = (int)(end - kfb_fluss_now_ms());
         if (left <= 0) left = 1;
         ProtobufCMessage *m;
         int32_t ferr = 0;
-        kfb_err_t err = kfb_fluss_client_call(c, KFB_FLUSS_TARGET_ANY, KFB_API_GET_METADATA,
-                                              &mr.base, &fluss__metadata_response__descriptor,
-                                              left, &m, &ferr, errstr, errstr_size);
+        err = kfb_fluss_client_call(c, KFB_FLUSS_TARGET_ANY, KFB_API_GET_METADATA,
+                                    &pr.lookup.base, &fluss__metadata_response__descriptor, left,
+                                    &m, &ferr, errstr, errstr_size);
         if (!err) {
             Fluss__MetadataResponse *md = (Fluss__MetadataResponse *)m;
             err = KFB_ERR_NOT_FOUND;
@@ -2333,39 +1139,65 @@ kfb_err_t kfb_fluss_client_resolve_partition(kfb_fluss_client_t *c, int64_t tabl
             if (err)
                 snprintf(errstr, errstr_size, "partition \"%s\" of %s.%s missing from the "
                          "metadata response", partition_name, db, tb);
-            return err;
+            break;
         }
-        if (ferr != KFB_FLUSS_PARTITION_NOT_EXISTS || !create || attempt > 0) return err;
+        if (ferr != KFB_FLUSS_PARTITION_NOT_EXISTS || !create || attempt > 0) break;
         /* DynamicPartitionCreator: create with "ignore if exists", then look again. */
-        Fluss__PbKeyValue *kv = calloc(n ? n : 1, sizeof *kv);
-        Fluss__PbKeyValue **kvp = calloc(n ? n : 1, sizeof *kvp);
-        if (!kv || !kvp) {
-            free(kv);
-            free(kvp);
-            return KFB_ERR_NOMEM;
-        }
-        for (size_t i = 0; i < n; i++) {
-            fluss__pb_key_value__init(&kv[i]);
-            kv[i].key = (char *)spec_keys[i];
-            kv[i].value = (char *)spec_values[i];
-            kvp[i] = &kv[i];
-        }
-        Fluss__PbPartitionSpec spec = FLUSS__PB_PARTITION_SPEC__INIT;
-        spec.n_partition_key_values = n;
-        spec.partition_key_values = kvp;
-        Fluss__CreatePartitionRequest cr = FLUSS__CREATE_PARTITION_REQUEST__INIT;
-        cr.table_path = &tp;
-        cr.partition_spec = &spec;
-        cr.ignore_if_not_exists = 1; /* means "ignore if it exists" (§3.2) */
         left = (int)(end - kfb_fluss_now_ms());
         err = kfb_fluss_client_call(c, KFB_FLUSS_TARGET_COORDINATOR, KFB_API_CREATE_PARTITION,
-                                    &cr.base, NULL, left > 0 ? left : 1, NULL, NULL, errstr,
-                                    errstr_size);
-        free(kv);
-        free(kvp);
-        if (err) return err;
+                                    &pr.create.base, NULL, left > 0 ? left : 1, NULL, NULL,
+                                    errstr, errstr_size);
+        if (err) break;
+        err = KFB_ERR_NOT_FOUND;
     }
-    return KFB_ERR_NOT_FOUND;
+    kfb_fc_partition_reqs_free(&pr);
+    return err;
+}
+
+int kfb_fc_partition_reqs_init(kfb_fc_partition_reqs_t *r, const char *db, const char *table,
+                               const char *partition_name, const char *const *keys,
+                               const char *const *values, size_t n) {
+    r->kv = calloc(n ? n : 1, sizeof *r->kv);
+    r->kvp = calloc(n ? n : 1, sizeof *r->kvp);
+    if (!r->kv || !r->kvp) {
+        kfb_fc_partition_reqs_free(r);
+        return -1;
+    }
+    fluss__pb_table_path__init(&r->tp);
+    r->tp.database_name = (char *)db;
+    r->tp.table_name = (char *)table;
+    r->tps[0] = &r->tp;
+    fluss__pb_physical_table_path__init(&r->pp);
+    r->pp.database_name = (char *)db;
+    r->pp.table_name = (char *)table;
+    r->pp.partition_name = (char *)partition_name;
+    r->pps[0] = &r->pp;
+    fluss__metadata_request__init(&r->lookup);
+    r->lookup.n_table_path = 1;
+    r->lookup.table_path = r->tps;
+    r->lookup.n_partitions_path = 1;
+    r->lookup.partitions_path = r->pps;
+    for (size_t i = 0; i < n; i++) {
+        fluss__pb_key_value__init(&r->kv[i]);
+        r->kv[i].key = (char *)keys[i];
+        r->kv[i].value = (char *)values[i];
+        r->kvp[i] = &r->kv[i];
+    }
+    fluss__pb_partition_spec__init(&r->spec);
+    r->spec.n_partition_key_values = n;
+    r->spec.partition_key_values = r->kvp;
+    fluss__create_partition_request__init(&r->create);
+    r->create.table_path = &r->tp;
+    r->create.partition_spec = &r->spec;
+    r->create.ignore_if_not_exists = 1; /* means "ignore if it exists" (§3.2) */
+    return 0;
+}
+
+void kfb_fc_partition_reqs_free(kfb_fc_partition_reqs_t *r) {
+    free(r->kv);
+    free(r->kvp);
+    r->kv = NULL;
+    r->kvp = NULL;
 }
 
 static kfb_err_t exists_call(kfb_fluss_client_t *c, int16_t api, const ProtobufCMessage *req,

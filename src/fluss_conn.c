@@ -60,7 +60,7 @@ struct kfb_fluss_conn {
     char *host;
     int port;
     kfb_fluss_conn_conf_t conf;
-    char *client_name, *client_version, *sasl_user, *sasl_pass;
+    kfb_fluss_ident_t id; /* the strings of conf point here */
 
     kfb_fluss_conn_state_t state;
     int fd;
@@ -120,7 +120,6 @@ static void vec_remove(req_vec_t *q, size_t i) {
     q->n--;
 }
 
-static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 kfb_fluss_conn_t *kfb_fluss_conn_new(const char *host, int port,
                                      const kfb_fluss_conn_conf_t *conf, char *errstr,
@@ -144,19 +143,11 @@ kfb_fluss_conn_t *kfb_fluss_conn_new(const char *host, int port,
     if (c->conf.backoff_max_ms < c->conf.backoff_ms) c->conf.backoff_max_ms = c->conf.backoff_ms;
     if (!c->conf.max_frame) c->conf.max_frame = KFB_RPC_DEFAULT_MAX_FRAME;
     c->host = strdup(host);
-    c->client_name = strdup(c->conf.client_name ? c->conf.client_name : def.client_name);
-    c->client_version =
-        strdup(c->conf.client_version ? c->conf.client_version : def.client_version);
-    c->sasl_user = dup_or_null(c->conf.sasl_username);
-    c->sasl_pass = dup_or_null(c->conf.sasl_password);
-    if (!c->host || !c->client_name || !c->client_version ||
-        (c->conf.sasl_username && !c->sasl_user) || (c->conf.sasl_password && !c->sasl_pass))
+    if (!c->conf.client_name) c->conf.client_name = def.client_name;
+    if (!c->conf.client_version) c->conf.client_version = def.client_version;
+    if (!c->host || kfb_fluss_ident_adopt(&c->id, &c->conf.client_name, &c->conf.client_version,
+                                          &c->conf.sasl_username, &c->conf.sasl_password) < 0)
         goto nomem;
-    /* Never keep pointers to the caller's strings. */
-    c->conf.client_name = c->client_name;
-    c->conf.client_version = c->client_version;
-    c->conf.sasl_username = c->sasl_user;
-    c->conf.sasl_password = c->sasl_pass;
     c->port = port;
     c->fd = -1;
     c->server_type = -1;
@@ -252,12 +243,30 @@ void kfb_fluss_conn_destroy(kfb_fluss_conn_t *c) {
     kfb_buf_free(&c->wbuf);
     kfb_buf_free(&c->rbuf);
     free(c->host);
-    free(c->client_name);
-    free(c->client_version);
-    if (c->sasl_pass) memset(c->sasl_pass, 0, strlen(c->sasl_pass));
-    free(c->sasl_user);
-    free(c->sasl_pass);
+    kfb_fluss_ident_free(&c->id);
     free(c);
+}
+
+int kfb_fluss_ident_adopt(kfb_fluss_ident_t *id, const char **name, const char **version,
+                          const char **user, const char **pass) {
+    char **dst[4] = {&id->client_name, &id->client_version, &id->sasl_user, &id->sasl_pass};
+    const char **src[4] = {name, version, user, pass};
+    int rc = 0;
+    for (int i = 0; i < 4; i++) {
+        *dst[i] = *src[i] ? strdup(*src[i]) : NULL;
+        if (*src[i] && !*dst[i]) rc = -1;
+        *src[i] = *dst[i];
+    }
+    return rc;
+}
+
+void kfb_fluss_ident_free(kfb_fluss_ident_t *id) {
+    if (id->sasl_pass) memset(id->sasl_pass, 0, strlen(id->sasl_pass));
+    free(id->client_name);
+    free(id->client_version);
+    free(id->sasl_user);
+    free(id->sasl_pass);
+    memset(id, 0, sizeof *id);
 }
 
 /* Writes one frame for `r` into the output buffer and moves it in flight. The
@@ -306,21 +315,21 @@ static void send_internal(kfb_fluss_conn_t *c, int kind, int64_t now) {
     kfb_err_t err;
     if (kind == REQ_API_VERSIONS) {
         Fluss__ApiVersionsRequest req = FLUSS__API_VERSIONS_REQUEST__INIT;
-        req.client_software_name = c->client_name;
-        req.client_software_version = c->client_version;
+        req.client_software_name = c->id.client_name;
+        req.client_software_version = c->id.client_version;
         r.api_key = KFB_API_API_VERSIONS;
         err = write_request(c, &r, &req.base, NULL, 0, 0);
     } else {
         /* SASL/PLAIN (RFC 4616): authzid (empty) NUL user NUL password. */
-        size_t ul = strlen(c->sasl_user), pl = c->sasl_pass ? strlen(c->sasl_pass) : 0;
+        size_t ul = strlen(c->id.sasl_user), pl = c->id.sasl_pass ? strlen(c->id.sasl_pass) : 0;
         uint8_t *tok = malloc(ul + pl + 2);
         if (!tok) {
             err = KFB_ERR_NOMEM;
         } else {
             tok[0] = 0;
-            memcpy(tok + 1, c->sasl_user, ul);
+            memcpy(tok + 1, c->id.sasl_user, ul);
             tok[1 + ul] = 0;
-            if (pl) memcpy(tok + 2 + ul, c->sasl_pass, pl);
+            if (pl) memcpy(tok + 2 + ul, c->id.sasl_pass, pl);
             Fluss__AuthenticateRequest req = FLUSS__AUTHENTICATE_REQUEST__INIT;
             req.protocol = "PLAIN";
             req.token.data = tok;
@@ -528,7 +537,7 @@ static void handle_api_versions(kfb_fluss_conn_t *c, const kfb_rpc_response_t *r
     }
     c->server_type = av->has_server_type ? av->server_type : -1;
     protobuf_c_message_free_unpacked(m, NULL);
-    if (c->sasl_user) {
+    if (c->id.sasl_user) {
         if (c->versions[kfb_rpc_api_index(KFB_API_AUTHENTICATE)] < 0) {
             set_error(c, "SASL is configured but Fluss server %s:%d does not offer the "
                       "Authenticate API", c->host, c->port);
@@ -548,7 +557,7 @@ static void handle_authenticate(kfb_fluss_conn_t *c, const kfb_rpc_response_t *r
         char msg[256] = "";
         kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg);
         set_error(c, "SASL/PLAIN authentication as \"%s\" to %s:%d failed: %s (%d) %s",
-                  c->sasl_user, c->host, c->port, kfb_fluss_err_name(code), code, msg);
+                  c->id.sasl_user, c->host, c->port, kfb_fluss_err_name(code), code, msg);
         /* 51 is worth another handshake after the back-off; 46 is not, but the
          * caller decides whether to try again. */
         kfb_fluss_conn_close(c, code == KFB_FLUSS_RETRIABLE_AUTHENTICATE_EXCEPTION

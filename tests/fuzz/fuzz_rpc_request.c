@@ -12,22 +12,8 @@
 #include <stdlib.h>
 
 #include "fluss_test_server.h"
+#include "fluss_ts_client.h"
 #include "logging.h"
-
-static const char *PDESC =
-    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
-    "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}},"
-    "{\"name\":\"dt\",\"data_type\":{\"type\":\"STRING\",\"nullable\":false}},"
-    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"}}],"
-    "\"primary_key\":[\"id\",\"dt\"]},\"partition_key\":[\"dt\"],\"properties\":{},"
-    "\"custom_properties\":{}}";
-
-static const char *DESC =
-    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
-    "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false},\"id\":0},"
-    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"},\"id\":1}],"
-    "\"primary_key\":[\"id\"],\"highest_field_id\":1},"
-    "\"partition_key\":[],\"properties\":{},\"custom_properties\":{}}";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
@@ -42,8 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char err[256];
     kfb_fts_t *s = kfb_fts_new_offline(&cfg, err, sizeof(err));
     if (!s) abort();
-    if (kfb_fts_add_table(s, "demo", "users", DESC, 1, NULL, NULL, err, sizeof(err)) != KFB_ERR_OK ||
-        kfb_fts_add_table(s, "demo", "p", PDESC, 1, NULL, NULL, err, sizeof(err)) != KFB_ERR_OK ||
+    if (kfb_fts_add_table(s, "demo", "users", KFB_TC_USERS_DESC, 1, NULL, NULL, err,
+                          sizeof(err)) != KFB_ERR_OK ||
+        kfb_fts_add_table(s, "demo", "p", KFB_TC_PARTITIONED_DESC, 1, NULL, NULL, err,
+                          sizeof(err)) != KFB_ERR_OK ||
         kfb_fts_add_partition(s, "demo", "p", "2024", NULL, err, sizeof(err)) != KFB_ERR_OK)
         abort();
     int node = (data[0] & 1) ? KFB_FTS_COORDINATOR : 0;

@@ -90,8 +90,12 @@ static int node_listen(kfb_fts_t *s, fts_node_t *n, char *errstr, size_t errstr_
     }
     sl = sizeof(ss);
     getsockname(fd, (struct sockaddr *)&ss, &sl);
-    n->port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                       : ((struct sockaddr_in *)&ss)->sin_port);
+    /* Only the first bind picks the port (0 = ephemeral); a listener reopened by the
+     * loop thread binds the same port again and must not write n->port, which
+     * kfb_fts_port() reads from other threads without s->mu. */
+    if (n->port == 0)
+        n->port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                           : ((struct sockaddr_in *)&ss)->sin_port);
     n->listen_fd = fd;
     return 0;
 }
@@ -287,7 +291,7 @@ static void *loop_main(void *arg) {
     struct pollfd *pfds = NULL;
     fts_conn_t **pconns = NULL;
     size_t cap = 0;
-    while (!s->stopping) {
+    while (!atomic_load(&s->stopping)) {
         int64_t now = fts_now_ms();
         pthread_mutex_lock(&s->mu);
         int64_t next = apply_node_intents(s, now);
@@ -329,7 +333,7 @@ static void *loop_main(void *arg) {
         }
         int r = poll(pfds, np, timeout);
         if (r < 0 && errno != EINTR) break;
-        if (s->stopping) break;
+        if (atomic_load(&s->stopping)) break;
 
         pthread_mutex_lock(&s->mu);
         if (pfds[0].revents & POLLIN) {
@@ -466,7 +470,7 @@ kfb_fts_t *kfb_fluss_test_server_start(const kfb_fts_config_t *cfg, char *errstr
 void kfb_fluss_test_server_stop(kfb_fts_t *s) {
     if (!s) return;
     if (s->thread_started) {
-        s->stopping = 1;
+        atomic_store(&s->stopping, true);
         fts_wake(s);
         pthread_join(s->thread, NULL);
     }

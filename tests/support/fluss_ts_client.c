@@ -14,6 +14,21 @@
 #include "buf.h"
 #include "bytes.h"
 
+const char *const KFB_TC_USERS_DESC =
+    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
+    "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false},\"id\":0},"
+    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"},\"id\":1}],"
+    "\"primary_key\":[\"id\"],\"highest_field_id\":1},"
+    "\"partition_key\":[],\"properties\":{},\"custom_properties\":{}}";
+
+const char *const KFB_TC_PARTITIONED_DESC =
+    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
+    "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}},"
+    "{\"name\":\"dt\",\"data_type\":{\"type\":\"STRING\",\"nullable\":false}},"
+    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"}}],"
+    "\"primary_key\":[\"id\",\"dt\"]},\"partition_key\":[\"dt\"],\"properties\":{},"
+    "\"custom_properties\":{}}";
+
 int kfb_tc_connect(int port) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;

@@ -19,6 +19,21 @@
 
 #define KFB_TC_TIMEOUT_MS 10000
 
+/* TableDescriptor JSON (fluss-protocol.md §5.1) of the tests' table: id INTEGER NOT
+ * NULL primary key, name STRING; unpartitioned, bucket key = primary key. */
+extern const char *const KFB_TC_USERS_DESC;
+
+/* A partitioned table (§12): id INT, dt STRING partition key, primary key (id, dt),
+ * so the physical primary key (and the key bytes) is id alone. */
+extern const char *const KFB_TC_PARTITIONED_DESC;
+
+/* The 44-byte KV batch of fluss-protocol.md §9.4 as kfb_test_unhex input (derived;
+ * its CRC was computed with Java's CRC32C): schema 1, writer 7, sequence 0, two
+ * records: upsert (1, "a") and delete id=2. */
+#define KFB_TC_BATCH_94                                                                   \
+    "28 00 00 00 00 d6 9d 42 f1 01 00 00 07 00 00 00 00 00 00 00 00 00 00 00 02 00 00 00" \
+    " 06 00 00 00 01 01 00 01 01 61 02 00 00 00 01 02"
+
 /* Connects to 127.0.0.1:port; -1 when refused. */
 int kfb_tc_connect(int port);
 /* Sends a request frame; 0 on success. */

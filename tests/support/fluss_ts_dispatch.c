@@ -363,6 +363,23 @@ static void table_not_exist(req_ctx_t *x, const Fluss__PbTablePath *p) {
     reply_error(x, KFB_FLUSS_TABLE_NOT_EXIST, msg);
 }
 
+/* The partitioned table at p; NULL after replying TABLE_NOT_EXIST or
+ * TABLE_NOT_PARTITIONED (MetadataManager / CoordinatorService checks). */
+static fts_table_t *partitioned_table(req_ctx_t *x, const Fluss__PbTablePath *p) {
+    fts_table_t *t = fts_find_table(x->s, p->database_name, p->table_name);
+    if (!t) {
+        table_not_exist(x, p);
+        return NULL;
+    }
+    if (!t->partitioned) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "Table %.200s.%.200s is not partitioned.", t->db, t->name);
+        reply_error(x, KFB_FLUSS_TABLE_NOT_PARTITIONED_EXCEPTION, msg);
+        return NULL;
+    }
+    return t;
+}
+
 static void h_get_table_info(req_ctx_t *x, const ProtobufCMessage *req) {
     const Fluss__GetTableInfoRequest *q = (const Fluss__GetTableInfoRequest *)req;
     fts_table_t *t = fts_find_table(x->s, q->table_path->database_name, q->table_path->table_name);
@@ -568,17 +585,8 @@ out:
  * partitions whose named keys all have the given values. */
 static void h_list_partitions(req_ctx_t *x, const ProtobufCMessage *req) {
     const Fluss__ListPartitionInfosRequest *q = (const Fluss__ListPartitionInfosRequest *)req;
-    fts_table_t *t = fts_find_table(x->s, q->table_path->database_name, q->table_path->table_name);
-    char msg[512];
-    if (!t) {
-        table_not_exist(x, q->table_path);
-        return;
-    }
-    if (!t->partitioned) {
-        snprintf(msg, sizeof(msg), "Table %.200s.%.200s is not partitioned.", t->db, t->name);
-        reply_error(x, KFB_FLUSS_TABLE_NOT_PARTITIONED_EXCEPTION, msg);
-        return;
-    }
+    fts_table_t *t = partitioned_table(x, q->table_path);
+    if (!t) return;
     size_t nk = fts_schema_partition_key_count(t->schema), np = t->nparts, nv = np * nk;
     Fluss__PbPartitionInfo *pi = calloc(np ? np : 1, sizeof(*pi));
     Fluss__PbPartitionInfo **ppi = calloc(np ? np : 1, sizeof(*ppi));
@@ -642,17 +650,9 @@ out:
  * "ignore if it already exists" (§3.2). */
 static void h_create_partition(req_ctx_t *x, const ProtobufCMessage *req) {
     const Fluss__CreatePartitionRequest *q = (const Fluss__CreatePartitionRequest *)req;
-    fts_table_t *t = fts_find_table(x->s, q->table_path->database_name, q->table_path->table_name);
+    fts_table_t *t = partitioned_table(x, q->table_path);
+    if (!t) return;
     char msg[768];
-    if (!t) {
-        table_not_exist(x, q->table_path);
-        return;
-    }
-    if (!t->partitioned) {
-        snprintf(msg, sizeof(msg), "Table %.200s.%.200s is not partitioned.", t->db, t->name);
-        reply_error(x, KFB_FLUSS_TABLE_NOT_PARTITIONED_EXCEPTION, msg);
-        return;
-    }
     size_t nk = fts_schema_partition_key_count(t->schema);
     const Fluss__PbPartitionSpec *ps = q->partition_spec;
     kfb_buf_t name = KFB_BUF_INIT;

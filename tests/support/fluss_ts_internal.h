@@ -21,6 +21,7 @@
 #define KFB_FLUSS_TS_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -165,7 +166,9 @@ struct kfb_fts {
     pthread_t thread;
     bool thread_started;
     int wake_pipe[2];
-    volatile int stopping;
+    /* set by kfb_fluss_test_server_stop() on the caller's thread, read by the loop
+     * thread outside s->mu (it must see it while blocked in poll()) */
+    atomic_bool stopping;
 
     int n_tablets;
     fts_node_t nodes[KFB_FTS_MAX_TABLET_SERVERS + 1]; /* [0] = coordinator */

@@ -844,8 +844,9 @@ TEST(conn_rejects_oversized_response) {
 
 /* ----------------------------------------------------- client-level tests */
 
-/* A KV batch with one record (§9.1): header + "06 00 00 00 01 <id> 00 01 01 61";
- * writer id / sequence / CRC are left for the client to stamp. */
+/* A KV batch with one record (§9.1): header + "06 00 00 00 01 <id> 00 01 01 61",
+ * unstamped (writer id / sequence -1) as kfb_kv_batch_build leaves it, with its
+ * CRC-32C of [9, end) at 5: the client checks that before it stamps. */
 static size_t make_batch(uint8_t *b, uint8_t key) {
     memset(b, 0, 28);
     kfb_put_le32(b, 38 - 4);
@@ -856,6 +857,7 @@ static size_t make_batch(uint8_t *b, uint8_t key) {
     kfb_put_le32(b + 24, 1);
     uint8_t rec[10] = {6, 0, 0, 0, 1, key, 0, 1, 1, 0x61};
     memcpy(b + 28, rec, 10);
+    kfb_put_le32(b + 5, kfb_crc32c(0, b + 9, 38 - 9));
     return 38;
 }
 
@@ -902,6 +904,22 @@ static kfb_fluss_client_t *client_for(peer_t *p, kfb_fluss_client_conf_t *conf) 
     char err[256];
     kfb_fluss_client_t *c = kfb_fluss_client_new(conf, err, sizeof err);
     if (!c) fprintf(stderr, "  %s\n", err);
+    return c;
+}
+
+/* Opens the peer's table db.<name> (get_table registers it with the client). */
+static void open_table(kfb_fluss_client_t *c, const char *name) {
+    char err[512];
+    kfb_fluss_table_info_t *ti;
+    ASSERT_OK(kfb_fluss_client_get_table(c, "db", name, 5000, &ti, err, sizeof err));
+    kfb_fluss_table_info_free(ti);
+}
+
+/* client_for with the peer's table db.t (id 7) opened, as most tests need. */
+static kfb_fluss_client_t *client_with_table(peer_t *p, kfb_fluss_client_conf_t *conf) {
+    kfb_fluss_client_t *c = client_for(p, conf);
+    ASSERT_TRUE(c != NULL);
+    open_table(c, "t");
     return c;
 }
 
@@ -967,11 +985,7 @@ TEST(client_retries_leader_error_with_same_sequence) {
     p->nscript = 2;
     kfb_fluss_client_conf_t conf;
     kfb_fluss_client_conf_init(&conf);
-    kfb_fluss_client_t *c = client_for(p, &conf);
-    char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
     int md_before;
     PEER(p, md_before = p->count[12]);
     uint8_t b[64];
@@ -1004,11 +1018,7 @@ TEST(client_fatal_error_renumbers_later_batches) {
     p->nscript = 1;
     kfb_fluss_client_conf_t conf;
     kfb_fluss_client_conf_init(&conf);
-    kfb_fluss_client_t *c = client_for(p, &conf);
-    char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
     uint8_t b[64];
     for (int i = 0; i < 8; i++) {
         size_t n = make_batch(b, (uint8_t)i);
@@ -1045,11 +1055,7 @@ TEST(client_lost_response_is_acknowledged_as_duplicate) {
     kfb_fluss_client_conf_init(&conf);
     conf.putkv_timeout_ms = 100;
     conf.request_timeout_ms = 200;
-    kfb_fluss_client_t *c = client_for(p, &conf);
-    char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
     uint8_t b[64];
     size_t n = make_batch(b, 1);
     ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, NULL));
@@ -1070,11 +1076,7 @@ TEST(client_whole_request_error_is_reported_per_batch) {
     p->whole_putkv_error = KFB_FLUSS_AUTHORIZATION_EXCEPTION;
     kfb_fluss_client_conf_t conf;
     kfb_fluss_client_conf_init(&conf);
-    kfb_fluss_client_t *c = client_for(p, &conf);
-    char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
     uint8_t b[64];
     size_t n = make_batch(b, 1);
     ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, NULL));
@@ -1083,6 +1085,38 @@ TEST(client_whole_request_error_is_reported_per_batch) {
     ASSERT_ERR(dl->err[0], KFB_ERR_FLUSS_ERROR);
     ASSERT_STREQ(dl->name[0], "AUTHORIZATION_EXCEPTION");
     ASSERT_CONTAINS(dl->msg[0], "whole request rejected");
+    kfb_fluss_client_destroy(c);
+    peer_stop(p);
+}
+
+TEST(client_fails_a_corrupt_batch_unsent_without_taking_a_sequence) {
+    peer_t *p = peer_start();
+    kfb_fluss_client_conf_t conf;
+    kfb_fluss_client_conf_init(&conf);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
+    uint8_t bad[64], badlen[64], good[64];
+    size_t n = make_batch(bad, 1);
+    bad[30] ^= 0x01; /* a record byte changed after the CRC was taken */
+    make_batch(badlen, 2);
+    kfb_put_le32(badlen, 38); /* length field says 4 bytes more than there are */
+    make_batch(good, 3);
+    ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, bad, n, (void *)1));
+    ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, badlen, n, (void *)2));
+    ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, good, n, (void *)3));
+    ASSERT_OK(kfb_fluss_client_flush(c, 10000));
+    ASSERT_EQ_INT(dl->n, 3);
+    ASSERT_EQ_INT(dl->opaque[0], 1);
+    ASSERT_ERR(dl->err[0], KFB_ERR_BAD_CRC);
+    ASSERT_CONTAINS(dl->msg[0], "not a valid KV batch");
+    ASSERT_EQ_INT(dl->opaque[1], 2);
+    ASSERT_ERR(dl->err[1], KFB_ERR_BAD_LENGTH);
+    ASSERT_EQ_INT(dl->opaque[2], 3);
+    ASSERT_OK(dl->err[2]);
+    ASSERT_EQ_INT(dl->seq[2], 0); /* the rejected batches took no sequence */
+    PEER(p, {
+        ASSERT_EQ_INT(p->applied[0], 1);
+        ASSERT_EQ_INT(p->bad_crc, 0);
+    });
     kfb_fluss_client_destroy(c);
     peer_stop(p);
 }
@@ -1111,8 +1145,7 @@ TEST(client_queue_full_and_unknown_table) {
     peer_t *p = peer_start();
     p->drop_api = KFB_API_PUT_KV;
     c = client_for(p, &conf);
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    open_table(c, "t");
     ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, NULL));
     ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 1, b, n, NULL));
     ASSERT_ERR(kfb_fluss_client_submit(c, 7, -1, 2, b, n, NULL), KFB_ERR_RPC_QUEUE_FULL);
@@ -1133,11 +1166,7 @@ TEST(client_delivery_timeout) {
     conf.putkv_timeout_ms = 50;
     conf.request_timeout_ms = 50;
     conf.delivery_timeout_ms = 300;
-    kfb_fluss_client_t *c = client_for(p, &conf);
-    char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
     uint8_t b[64];
     size_t n = make_batch(b, 1);
     ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, NULL));
@@ -1181,11 +1210,8 @@ TEST(client_lookup_strips_schema_id) {
     peer_t *p = peer_start();
     kfb_fluss_client_conf_t conf;
     kfb_fluss_client_conf_init(&conf);
-    kfb_fluss_client_t *c = client_for(p, &conf);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
     char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
     const uint8_t *keys[2] = {(const uint8_t *)"k1", (const uint8_t *)"k2"};
     size_t kl[2] = {2, 2};
     uint8_t *vals[2];
@@ -1244,10 +1270,7 @@ TEST(client_submit_by_partition_name) {
     kfb_fluss_client_conf_t conf;
     kfb_fluss_client_conf_init(&conf);
     kfb_fluss_client_t *c = client_for(p, &conf);
-    char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "pt", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    open_table(c, "pt");
     uint8_t b[64];
     size_t n = make_batch(b, 1);
     const char *k[1] = {"day"}, *v2[1] = {"p2"}, *v3[1] = {"p3"};
@@ -1301,10 +1324,7 @@ TEST(client_dropped_partition_fails_its_batches_only) {
     kfb_fluss_client_conf_t conf;
     kfb_fluss_client_conf_init(&conf);
     kfb_fluss_client_t *c = client_for(p, &conf);
-    char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "pt", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    open_table(c, "pt");
     uint8_t b[64];
     size_t n = make_batch(b, 1);
     const char *k[1] = {"day"}, *v2[1] = {"p2"};
@@ -1352,11 +1372,7 @@ TEST(client_caps_batches_in_flight_per_bucket) {
         kfb_fluss_client_conf_t conf;
         kfb_fluss_client_conf_init(&conf);
         conf.max_inflight_per_bucket = cap;
-        kfb_fluss_client_t *c = client_for(p, &conf);
-        char err[512];
-        kfb_fluss_table_info_t *ti;
-        ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-        kfb_fluss_table_info_free(ti);
+        kfb_fluss_client_t *c = client_with_table(p, &conf);
         uint8_t b[64];
         size_t n = make_batch(b, 1);
         for (int i = 0; i < 10; i++) ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, NULL));
@@ -1378,13 +1394,9 @@ TEST(client_dropped_table_fails_its_batches) {
     peer_t *p = peer_start();
     kfb_fluss_client_conf_t conf;
     kfb_fluss_client_conf_init(&conf);
-    kfb_fluss_client_t *c = client_for(p, &conf);
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
     char err[512];
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "t", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
-    ASSERT_OK(kfb_fluss_client_get_table(c, "db", "pt", 5000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    open_table(c, "pt");
     int64_t pid;
     ASSERT_OK(kfb_fluss_client_resolve_partition(c, 8, "p1", 0, NULL, NULL, 0, 5000, &pid, err,
                                                  sizeof err));

@@ -12,15 +12,9 @@
 #include "fluss_client.h"
 #include "fluss_errors.h"
 #include "fluss_test_server.h"
+#include "fluss_ts_client.h"
 #include "harness.h"
 #include "kv_batch.h"
-
-static const char *USERS_DESC =
-    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
-    "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false},\"id\":0},"
-    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"},\"id\":1}],"
-    "\"primary_key\":[\"id\"],\"highest_field_id\":1},"
-    "\"partition_key\":[],\"properties\":{},\"custom_properties\":{}}";
 
 #define NBUCKETS 4
 
@@ -65,7 +59,7 @@ static void env_start(int ntablets, const char *user, const char *pass) {
         fprintf(stderr, "test server: %s\n", err);
         abort();
     }
-    if (kfb_fts_add_table(E.s, "db", "users", USERS_DESC, NBUCKETS, NULL, &E.table_id, err,
+    if (kfb_fts_add_table(E.s, "db", "users", KFB_TC_USERS_DESC, NBUCKETS, NULL, &E.table_id, err,
                           sizeof err)) {
         fprintf(stderr, "add table: %s\n", err);
         abort();
@@ -339,7 +333,7 @@ TEST(ts_admin_create_database_and_table) {
     ASSERT_ERR(kfb_fluss_client_create_database(E.c, "fresh", 0, 5000, err, sizeof err),
                KFB_ERR_FLUSS_ERROR);
     ASSERT_CONTAINS(err, "DATABASE_ALREADY_EXIST");
-    ASSERT_OK(kfb_fluss_client_create_table(E.c, "fresh", "t2", USERS_DESC, 0, 5000, err,
+    ASSERT_OK(kfb_fluss_client_create_table(E.c, "fresh", "t2", KFB_TC_USERS_DESC, 0, 5000, err,
                                             sizeof err));
     ASSERT_OK(kfb_fluss_client_table_exists(E.c, "fresh", "t2", 5000, &exists, err, sizeof err));
     ASSERT_EQ_INT(exists, 1);

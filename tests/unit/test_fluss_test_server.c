@@ -11,21 +11,11 @@
 
 #include "fluss_api.pb-c.h"
 #include "fluss_test_server.h"
+#include "fluss_ts_asserts.h"
 #include "fluss_ts_client.h"
 #include "harness.h"
 #include "bucketing.h"
 #include "kv_batch.h"
-
-static const char *USERS_DESC =
-    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
-    "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false},\"id\":0},"
-    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"},\"id\":1}],"
-    "\"primary_key\":[\"id\"],\"highest_field_id\":1},"
-    "\"partition_key\":[],\"properties\":{},\"custom_properties\":{}}";
-
-#define BATCH_94                                                                          \
-    "28 00 00 00 00 d6 9d 42 f1 01 00 00 07 00 00 00 00 00 00 00 00 00 00 00 02 00 00 00" \
-    " 06 00 00 00 01 01 00 01 01 61 02 00 00 00 01 02"
 
 static kfb_fts_t *start_server(int ntablets) {
     kfb_fts_config_t cfg = {0};
@@ -39,7 +29,7 @@ static kfb_fts_t *start_server(int ntablets) {
 static int64_t add_users(kfb_fts_t *s, int buckets, const int *leaders) {
     char err[256];
     int64_t id = -1;
-    kfb_err_t e = kfb_fts_add_table(s, "demo", "users", USERS_DESC, buckets, leaders, &id, err,
+    kfb_err_t e = kfb_fts_add_table(s, "demo", "users", KFB_TC_USERS_DESC, buckets, leaders, &id, err,
                                     sizeof(err));
     if (e != KFB_ERR_OK) fprintf(stderr, "add_table: %s\n", err);
     return id;
@@ -254,9 +244,7 @@ TEST(init_writer_on_tablet_only) {
     ASSERT_CONTAINS(kfb_test_log_captured(), "Received unknown API key 1026 on the coordinator");
     kfb_test_log_capture_stop();
     close(fd);
-    kfb_fts_stats_t st;
-    kfb_fts_get_stats(s, &st);
-    ASSERT_EQ_INT(st.dropped, 1);
+    ASSERT_EQ_INT(stats_of(s).dropped, 1);
     kfb_fluss_test_server_stop(s);
 }
 
@@ -265,21 +253,16 @@ TEST(put_kv_golden_batch_applies_and_dumps) {
     int64_t id = add_users(s, 1, NULL);
     int fd = kfb_tc_connect(kfb_fts_port(s, 0));
     size_t n;
-    uint8_t *batch = kfb_test_unhex(BATCH_94, &n);
+    uint8_t *batch = kfb_test_unhex(KFB_TC_BATCH_94, &n);
     ASSERT_EQ_INT(n, 44);
     int64_t leo = -1;
     ASSERT_EQ_INT(put_code(fd, 1, id, 0, batch, n, &leo), 0);
     /* one insert -> 1 changelog record; deleting an absent key adds none */
     ASSERT_EQ_INT(leo, 1);
-    char *dump = kfb_fts_dump_table_json(s, "demo", "users");
-    ASSERT_TRUE(dump != NULL);
-    ASSERT_CONTAINS(dump, "\"row_count\":1,\"rows\":{\"01\":{\"id\": 1, \"name\": \"a\"}}");
-    ASSERT_CONTAINS(dump, "\"log_end_offset\":1");
-    free(dump);
-    kfb_fts_stats_t st;
-    kfb_fts_get_stats(s, &st);
-    ASSERT_EQ_INT(st.batches_applied, 1);
-    ASSERT_EQ_INT(st.records_applied, 2);
+    assert_users_dump(s, "\"row_count\":1,\"rows\":{\"01\":{\"id\": 1, \"name\": \"a\"}}");
+    assert_users_dump(s, "\"log_end_offset\":1");
+    ASSERT_EQ_INT(stats_of(s).batches_applied, 1);
+    ASSERT_EQ_INT(stats_of(s).records_applied, 2);
     free(batch);
     close(fd);
     kfb_fluss_test_server_stop(s);
@@ -303,9 +286,7 @@ TEST(changelog_offsets_insert_update_delete) {
     ASSERT_EQ_INT(put_code(fd, 2, id, 0, b, n, &leo), 0);
     ASSERT_EQ_INT(leo, 5);
     free(b);
-    char *dump = kfb_fts_dump_table_json(s, "demo", "users");
-    ASSERT_CONTAINS(dump, "\"rows\":{}");
-    free(dump);
+    assert_users_dump(s, "\"rows\":{}");
     close(fd);
     kfb_fluss_test_server_stop(s);
 }
@@ -315,7 +296,7 @@ TEST(duplicate_batch_acknowledged_not_applied) {
     int64_t id = add_users(s, 1, NULL);
     int fd = kfb_tc_connect(kfb_fts_port(s, 0));
     size_t n;
-    uint8_t *b0 = kfb_test_unhex(BATCH_94, &n); /* writer 7 seq 0: upsert (1,"a") */
+    uint8_t *b0 = kfb_test_unhex(KFB_TC_BATCH_94, &n); /* writer 7 seq 0: upsert (1,"a") */
     int64_t leo0 = -1, leo1 = -1, leo2 = -1;
     ASSERT_EQ_INT(put_code(fd, 1, id, 0, b0, n, &leo0), 0);
     rec_t del[] = {{{0x01}, 1, NULL}};
@@ -326,13 +307,9 @@ TEST(duplicate_batch_acknowledged_not_applied) {
     /* Resending seq 0: success with its original offset, and key 1 stays deleted. */
     ASSERT_EQ_INT(put_code(fd, 3, id, 0, b0, n, &leo2), 0);
     ASSERT_EQ_INT(leo2, leo0);
-    char *dump = kfb_fts_dump_table_json(s, "demo", "users");
-    ASSERT_CONTAINS(dump, "\"rows\":{}");
-    free(dump);
-    kfb_fts_stats_t st;
-    kfb_fts_get_stats(s, &st);
-    ASSERT_EQ_INT(st.duplicates, 1);
-    ASSERT_EQ_INT(st.batches_applied, 2);
+    assert_users_dump(s, "\"rows\":{}");
+    ASSERT_EQ_INT(stats_of(s).duplicates, 1);
+    ASSERT_EQ_INT(stats_of(s).batches_applied, 2);
     free(b0);
     free(b1);
     close(fd);
@@ -391,7 +368,7 @@ TEST(wrong_leader_and_unknown_bucket) {
     int64_t id = add_users(s, 2, leaders);
     int fd = kfb_tc_connect(kfb_fts_port(s, 0));
     size_t n;
-    uint8_t *b = kfb_test_unhex(BATCH_94, &n);
+    uint8_t *b = kfb_test_unhex(KFB_TC_BATCH_94, &n);
     ASSERT_EQ_INT(put_code(fd, 1, id, 0, b, n, NULL), 12);
     ASSERT_EQ_INT(put_code(fd, 2, id, 5, b, n, NULL), 21);
     ASSERT_EQ_INT(put_code(fd, 3, id + 100, 0, b, n, NULL), 21);
@@ -422,9 +399,7 @@ TEST(bad_crc_bad_row_wrong_bucket_rejected) {
     b = make_batch(-1, -1, 2, r300, 1, &n);
     ASSERT_EQ_INT(put_code(fd, 5, id, 5, b, n, NULL), 9);
     free(b);
-    char *dump = kfb_fts_dump_table_json(s, "demo", "users");
-    ASSERT_CONTAINS(dump, "\"row_count\":1,");
-    free(dump);
+    assert_users_dump(s, "\"row_count\":1,");
     close(fd);
     kfb_fluss_test_server_stop(s);
 }
@@ -453,7 +428,7 @@ TEST(put_kv_request_level_rules) {
     int64_t id = add_users(s, 2, NULL);
     int fd = kfb_tc_connect(kfb_fts_port(s, 0));
     size_t n;
-    uint8_t *b = kfb_test_unhex(BATCH_94, &n);
+    uint8_t *b = kfb_test_unhex(KFB_TC_BATCH_94, &n);
     Fluss__PbPutKvReqForBucket e0 = FLUSS__PB_PUT_KV_REQ_FOR_BUCKET__INIT;
     e0.bucket_id = 7; /* would fail with 21, but is superseded by the next entry */
     Fluss__PbPutKvReqForBucket e1 = e0;
@@ -493,7 +468,7 @@ TEST(deletion_disabled_fails_bucket) {
     ASSERT_OK(kfb_fts_add_table(s, "demo", "nodel", desc, 1, NULL, &id, err, sizeof(err)));
     int fd = kfb_tc_connect(kfb_fts_port(s, 0));
     size_t n;
-    uint8_t *b = kfb_test_unhex(BATCH_94, &n); /* upsert + delete */
+    uint8_t *b = kfb_test_unhex(KFB_TC_BATCH_94, &n); /* upsert + delete */
     ASSERT_EQ_INT(put_code(fd, 1, id, 0, b, n, NULL), 57);
     char *dump = kfb_fts_dump_table_json(s, "demo", "nodel");
     ASSERT_CONTAINS(dump, "\"rows\":{}"); /* the whole bucket batch failed */
@@ -508,7 +483,7 @@ TEST(lookup_returns_schema_id_and_row) {
     int64_t id = add_users(s, 1, NULL);
     int fd = kfb_tc_connect(kfb_fts_port(s, 0));
     size_t n;
-    uint8_t *b = kfb_test_unhex(BATCH_94, &n);
+    uint8_t *b = kfb_test_unhex(KFB_TC_BATCH_94, &n);
     ASSERT_EQ_INT(put_code(fd, 1, id, 0, b, n, NULL), 0);
     free(b);
     uint8_t k1 = 0x01, k2 = 0x02;
@@ -559,9 +534,7 @@ TEST(unparsable_body_gets_no_response) {
     ASSERT_CONTAINS(kfb_test_log_captured(), "Error while parsing request (ApiVersions");
     kfb_test_log_capture_stop();
     kfb_buf_free(&f);
-    kfb_fts_stats_t st;
-    kfb_fts_get_stats(s, &st);
-    ASSERT_EQ_INT(st.dropped, 3);
+    ASSERT_EQ_INT(stats_of(s).dropped, 3);
     close(fd);
     kfb_fluss_test_server_stop(s);
 }
@@ -626,8 +599,8 @@ TEST(create_database_and_table_on_coordinator) {
     tp.table_name = "t1";
     Fluss__CreateTableRequest ct = FLUSS__CREATE_TABLE_REQUEST__INIT;
     ct.table_path = &tp;
-    ct.table_json.data = (uint8_t *)USERS_DESC;
-    ct.table_json.len = strlen(USERS_DESC);
+    ct.table_json.data = (uint8_t *)KFB_TC_USERS_DESC;
+    ct.table_json.len = strlen(KFB_TC_USERS_DESC);
     m = kfb_tc_call(fd, KFB_API_CREATE_TABLE, 0, 4, &ct.base,
                     &fluss__create_table_response__descriptor);
     ASSERT_TRUE(m != NULL);
@@ -727,7 +700,7 @@ TEST(tables_file_and_bad_config) {
                                         sizeof(err)), KFB_ERR_CONFIG);
     ASSERT_CONTAINS(err, "tables[0]");
     int bad_leaders[1] = {5};
-    ASSERT_ERR(kfb_fts_add_table(s, "d", "t", USERS_DESC, 1, bad_leaders, NULL, err, sizeof(err)),
+    ASSERT_ERR(kfb_fts_add_table(s, "d", "t", KFB_TC_USERS_DESC, 1, bad_leaders, NULL, err, sizeof(err)),
                KFB_ERR_CONFIG);
     ASSERT_CONTAINS(err, "not a tablet server");
     kfb_fluss_test_server_stop(s);
@@ -757,9 +730,7 @@ TEST(offline_feed_bytes) {
     ASSERT_TRUE(n > 1 && buf[0] == 0);
     ASSERT_TRUE(kfb_fts_feed_bytes(s, 0, buf + 1, n - 1) > 0);
     ASSERT_EQ_INT(kfb_fts_api_calls(s, KFB_API_PUT_KV), 1);
-    char *dump = kfb_fts_dump_table_json(s, "demo", "users");
-    ASSERT_CONTAINS(dump, "\"row_count\":1,");
-    free(dump);
+    assert_users_dump(s, "\"row_count\":1,");
     uint8_t shortf[] = {0, 0, 0, 2, 0x03, 0xe8};
     ASSERT_EQ_INT(kfb_fts_feed_bytes(s, 0, shortf, sizeof(shortf)), -1);
     kfb_fluss_test_server_stop(s);
@@ -830,16 +801,8 @@ TEST(first_row_merge_engine_and_overwrite_mode) {
     kfb_fluss_test_server_stop(s);
 }
 
-/* Partitioned table (§12): id INT, dt STRING partition key, PK (id, dt) -> the
- * physical PK (and key bytes) is id alone. Rows hand-encoded per §6.2. */
-static const char *PART_DESC =
-    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
-    "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}},"
-    "{\"name\":\"dt\",\"data_type\":{\"type\":\"STRING\",\"nullable\":false}},"
-    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"}}],"
-    "\"primary_key\":[\"id\",\"dt\"]},\"partition_key\":[\"dt\"],\"properties\":{},"
-    "\"custom_properties\":{}}";
-
+/* Partitioned table (KFB_TC_PARTITIONED_DESC): the physical PK (and key bytes) is
+ * id alone. Rows hand-encoded per §6.2. */
 static Fluss__MetadataResponse *partition_metadata(int fd, int32_t id, const char *name,
                                                    int64_t pid) {
     Fluss__PbPhysicalTablePath pp = FLUSS__PB_PHYSICAL_TABLE_PATH__INIT;
@@ -870,7 +833,8 @@ TEST(partitioned_table) {
     add_users(s, 1, NULL);
     char err[256];
     int64_t tid;
-    ASSERT_OK(kfb_fts_add_table(s, "demo", "p", PART_DESC, 2, NULL, &tid, err, sizeof(err)));
+    ASSERT_OK(kfb_fts_add_table(s, "demo", "p", KFB_TC_PARTITIONED_DESC, 2, NULL, &tid, err,
+                                sizeof(err)));
     int fd = kfb_tc_connect(kfb_fts_port(s, KFB_FTS_COORDINATOR));
     Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
     tp.database_name = "demo";

@@ -12,20 +12,10 @@
 
 #include "fluss_api.pb-c.h"
 #include "fluss_test_server.h"
+#include "fluss_ts_asserts.h"
 #include "fluss_ts_client.h"
 #include "harness.h"
 #include "kv_batch.h"
-
-static const char *USERS_DESC =
-    "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
-    "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false},\"id\":0},"
-    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"},\"id\":1}],"
-    "\"primary_key\":[\"id\"],\"highest_field_id\":1},"
-    "\"partition_key\":[],\"properties\":{},\"custom_properties\":{}}";
-
-#define BATCH_94                                                                          \
-    "28 00 00 00 00 d6 9d 42 f1 01 00 00 07 00 00 00 00 00 00 00 00 00 00 00 02 00 00 00" \
-    " 06 00 00 00 01 01 00 01 01 61 02 00 00 00 01 02"
 
 typedef struct fixture {
     kfb_fts_t *s;
@@ -42,10 +32,10 @@ static fixture_t setup(int ntablets) {
     f.s = kfb_fluss_test_server_start(&cfg, err, sizeof(err));
     if (!f.s) return f;
     int leaders[1] = {0};
-    if (kfb_fts_add_table(f.s, "demo", "users", USERS_DESC, 1, leaders, &f.table_id, err,
+    if (kfb_fts_add_table(f.s, "demo", "users", KFB_TC_USERS_DESC, 1, leaders, &f.table_id, err,
                           sizeof(err)) != KFB_ERR_OK)
         fprintf(stderr, "%s\n", err);
-    f.batch = kfb_test_unhex(BATCH_94, &f.batch_len);
+    f.batch = kfb_test_unhex(KFB_TC_BATCH_94, &f.batch_len);
     return f;
 }
 
@@ -172,10 +162,8 @@ TEST(fault_error_after_apply_then_duplicate) {
     ASSERT_EQ_INT(row_count(&f), 1);
     /* §16: the client's resend is acknowledged as a duplicate */
     ASSERT_EQ_INT(put(fd, 2, &f), 0);
-    kfb_fts_stats_t st;
-    kfb_fts_get_stats(f.s, &st);
-    ASSERT_EQ_INT(st.duplicates, 1);
-    ASSERT_EQ_INT(st.batches_applied, 1);
+    ASSERT_EQ_INT(stats_of(f.s).duplicates, 1);
+    ASSERT_EQ_INT(stats_of(f.s).batches_applied, 1);
     close(fd);
     teardown(&f);
 }
@@ -236,9 +224,7 @@ TEST(fault_drop_before_and_after_apply) {
     ASSERT_EQ_INT(row_count(&f), 1); /* applied although never acknowledged */
     fd = kfb_tc_connect(kfb_fts_port(f.s, 0));
     ASSERT_EQ_INT(put(fd, 3, &f), 0); /* the retry is a duplicate */
-    kfb_fts_stats_t st;
-    kfb_fts_get_stats(f.s, &st);
-    ASSERT_EQ_INT(st.duplicates, 1);
+    ASSERT_EQ_INT(stats_of(f.s).duplicates, 1);
     close(fd);
     teardown(&f);
 }
@@ -319,12 +305,8 @@ TEST(move_leader) {
     /* bucket state (rows, writer state) moves with the leadership, as replicas
      * share the changelog: the resend is a duplicate on the new leader */
     ASSERT_EQ_INT(put(fd1, 3, &f), 0);
-    kfb_fts_stats_t st;
-    kfb_fts_get_stats(f.s, &st);
-    ASSERT_EQ_INT(st.duplicates, 1);
-    char *d = kfb_fts_dump_table_json(f.s, "demo", "users");
-    ASSERT_CONTAINS(d, "\"leader\":1,\"leader_epoch\":1");
-    free(d);
+    ASSERT_EQ_INT(stats_of(f.s).duplicates, 1);
+    assert_users_dump(f.s, "\"leader\":1,\"leader_epoch\":1");
     ASSERT_ERR(kfb_fts_move_leader(f.s, f.table_id, -1, 0, 7, err, sizeof(err)),
                KFB_ERR_INVALID_ARG);
     ASSERT_ERR(kfb_fts_move_leader(f.s, 99, -1, 0, 0, err, sizeof(err)), KFB_ERR_NOT_FOUND);
@@ -434,7 +416,7 @@ TEST(control_protocol_commands) {
     ASSERT_TRUE(strncmp(r, "ERR ", 4) == 0);
     free(r);
     char line[1024];
-    snprintf(line, sizeof(line), "add-table demo t2 2 1,0 %s", USERS_DESC);
+    snprintf(line, sizeof(line), "add-table demo t2 2 1,0 %s", KFB_TC_USERS_DESC);
     r = kfb_fts_control(f.s, line);
     ASSERT_STREQ(r, "OK 2\n");
     free(r);

@@ -15,6 +15,7 @@
 #include "bytes.h"
 #include "crc32c.h"
 #include "harness.h"
+#include "kv_batch_test.h"
 
 /* fluss-protocol.md §9.4: schema 1, writer 7, seq 0, upsert (1,"a"), delete id=2. */
 #define WORKED_HEX                                                                         \
@@ -23,16 +24,6 @@
 static const uint8_t WORKED_KEY1[] = {0x01};
 static const uint8_t WORKED_VAL1[] = {0x00, 0x01, 0x01, 0x61};
 static const uint8_t WORKED_KEY2[] = {0x02};
-
-static kfb_kv_batch_builder_t *new_builder(int32_t schema_id, size_t limit) {
-    char err[256];
-    kfb_kv_batch_builder_t *b = kfb_kv_batch_builder_new(schema_id, limit, err, sizeof(err));
-    if (!b) {
-        fprintf(stderr, "builder_new: %s\n", err);
-        kfb_test_fail();
-    }
-    return b;
-}
 
 /* Copies the current build output (the builder's pointer is only valid until it mutates). */
 static uint8_t *build_copy(kfb_kv_batch_builder_t *b, size_t *len) {

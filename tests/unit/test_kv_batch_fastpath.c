@@ -9,6 +9,7 @@
 
 #include "bytes.h"
 #include "harness.h"
+#include "kv_batch_test.h"
 
 static uint32_t bitwise_crc32c(const uint8_t *p, size_t n) {
     uint32_t reg = 0xFFFFFFFFu;
@@ -73,16 +74,6 @@ static void ex_finish(expect_t *e, int16_t schema_id, int64_t writer_id, int32_t
     for (int i = 0; i < 4; i++) p[24 + i] = (uint8_t)((uint32_t)e->count >> (8 * i));
     uint32_t crc = bitwise_crc32c(p + 9, e->len - 9);
     for (int i = 0; i < 4; i++) p[5 + i] = (uint8_t)(crc >> (8 * i));
-}
-
-static kfb_kv_batch_builder_t *new_builder(int32_t schema_id, size_t limit) {
-    char err[256];
-    kfb_kv_batch_builder_t *b = kfb_kv_batch_builder_new(schema_id, limit, err, sizeof(err));
-    if (!b) {
-        fprintf(stderr, "builder_new: %s\n", err);
-        kfb_test_fail();
-    }
-    return b;
 }
 
 static void assert_built_equals(kfb_kv_batch_builder_t *b, expect_t *e, int16_t schema_id) {

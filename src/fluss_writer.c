@@ -1,0 +1,1101 @@
+/*
+ * fluss_writer.c - the idempotent PutKv writer of the Fluss client: per-bucket
+ * batch queues, writer id and sequences, in-flight accounting, response
+ * handling, renumbering, retries, backpressure, partition resolution by name,
+ * and the submit / poll / flush half of fluss_client.h. Runs on the client's
+ * I/O thread (fluss_client.c), except the public calls at the end.
+ *
+ * References (apache/fluss, fluss-client/src/main/java/org/apache/fluss/client/):
+ * write/Sender.java (grouping per leader and table, response handling,
+ * canRetry), write/IdempotenceManager.java + IdempotenceBucketEntry.java
+ * (sequences, duplicate / out-of-order rules, renumbering after a failed batch,
+ * writer reset), write/RecordAccumulator.java (max 5 in flight per bucket,
+ * updateThrottle: delay = max_throttle * p^2, p >= 1 -> full window),
+ * write/DynamicPartitionCreator.java (partition resolution), fluss-protocol.md
+ * §10.5. Writer id, sequence and CRC of a batch are (re)written by
+ * kfb_kv_batch_restamp() (kv_batch.h, DefaultKvRecordBatch.java, §9.1), which
+ * also rejects a submitted batch whose length, magic or CRC is wrong.
+ */
+#include "fluss_writer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fluss_api.pb-c.h"
+#include "fluss_client_internal.h"
+#include "fluss_conn.h"
+#include "fluss_errors.h"
+#include "kv_batch.h"
+#include "logging.h"
+#include "rpc_frame.h"
+
+#define RETRY_BACKOFF_MAX_MS 1000
+
+/* ------------------------------------------------------------------ types */
+
+enum { B_QUEUED = 0, B_INFLIGHT, B_RETRY, B_DONE, B_FAILED };
+
+struct wbatch {
+    struct wbatch *next;
+    struct bucket *bk;
+    int64_t table_id, partition_id;
+    int32_t bucket_id;
+    uint8_t *bytes;
+    size_t len;
+    void *opaque;
+    int state;
+    int64_t writer_id;
+    int32_t seq; /* -1 = not assigned yet */
+    int renumbered;
+    int attempts;
+    int64_t submit_ms, next_try_ms;
+    /* result */
+    kfb_err_t err;
+    int32_t ferr;
+    char *msg;
+    int64_t leo;
+    struct pinfo *pinfo; /* submitted by partition name, not resolved yet */
+};
+
+/* Partition name and spec of a batch submitted by name: one allocation, the
+ * strings follow the struct. */
+typedef struct pinfo {
+    char *name;
+    size_t n;
+    char **keys, **values;
+    int create;
+} pinfo_t;
+
+/* Resolution of one (table, partition name) in the I/O thread: Metadata with
+ * partitions_path, CreatePartition on PARTITION_NOT_EXISTS when allowed, then
+ * Metadata again (DynamicPartitionCreator.java). Batches wait here meanwhile. */
+enum { PR_LOOKUP = 0, PR_CREATE };
+struct presolve {
+    struct presolve *next;
+    struct kfb_fluss_client *client;
+    int64_t table_id;
+    pinfo_t *pinfo; /* of the first batch */
+    int state;
+    int inflight;
+    int attempts;
+    int64_t next_try;
+    wbatch_t *head, *tail;
+};
+
+struct bucket {
+    struct bucket *hnext;
+    int64_t table_id, partition_id;
+    int32_t bucket_id;
+    wbatch_t *head, *tail;
+    int n_inflight;
+    int32_t next_seq, last_acked;
+    int64_t writer_id;
+    int64_t throttle_until;
+    struct bucket *anext; /* list of all buckets */
+};
+
+struct completion {
+    struct completion *next;
+    kfb_fluss_batch_result_t r;
+    char *msg;
+    size_t len;
+};
+
+/* ------------------------------------------------------------------ writer */
+
+/* Writes b's writer id and sequence into its bytes (kv_batch.h owns the header
+ * layout and the CRC). Cannot fail for a batch that was stamped before: its CRC is
+ * ours. */
+static kfb_err_t restamp(wbatch_t *b) {
+    return kfb_kv_batch_restamp(b->bytes, b->len, b->writer_id, b->seq);
+}
+
+static bucket_t *get_bucket(kfb_fluss_client_t *c, int64_t tid, int64_t pid, int32_t bid) {
+    uint64_t h = ((uint64_t)tid * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)pid * 0xC2B2AE3D27D4EB4FULL) ^
+                 (uint64_t)(uint32_t)bid * 0x165667B19E3779F9ULL;
+    h = (h ^ (h >> 29)) % BUCKET_HASH;
+    for (bucket_t *b = c->bhash[h]; b; b = b->hnext)
+        if (b->table_id == tid && b->partition_id == pid && b->bucket_id == bid) return b;
+    bucket_t *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    b->table_id = tid;
+    b->partition_id = pid;
+    b->bucket_id = bid;
+    b->last_acked = -1;
+    b->writer_id = -1;
+    b->hnext = c->bhash[h];
+    c->bhash[h] = b;
+    b->anext = c->buckets;
+    c->buckets = b;
+    return b;
+}
+
+static void writer_reset(kfb_fluss_client_t *c, const char *why) {
+    if (c->writer_id < 0) return;
+    KFB_WARN(FAC, "resetting writer id %lld: %s", (long long)c->writer_id, why);
+    c->writer_id = -1;
+    pthread_mutex_lock(&c->lock);
+    c->writer_id_pub = -1;
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void set_batch_msg(wbatch_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_batch_msg(wbatch_t *b, const char *fmt, ...) {
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    free(b->msg);
+    b->msg = strdup(tmp);
+}
+
+static void wbatch_free(wbatch_t *b) {
+    free(b->msg);
+    free(b->bytes);
+    free(b->pinfo);
+    free(b);
+}
+
+/* Frees a list of batches linked by next; returns how many there were. */
+static size_t wbatch_free_list(wbatch_t *b) {
+    size_t n = 0;
+    for (wbatch_t *next; b; b = next, n++) {
+        next = b->next;
+        wbatch_free(b);
+    }
+    return n;
+}
+
+/* Queues the result of a finished batch that is no longer in any list and frees
+ * the batch. Returns 1 when a completion was queued. */
+static int complete_batch(kfb_fluss_client_t *c, wbatch_t *b) {
+    int ok = b->state == B_DONE;
+    completion_t *d = calloc(1, sizeof *d);
+    if (d) {
+        d->r.table_id = b->table_id;
+        d->r.partition_id = b->partition_id;
+        d->r.bucket_id = b->bucket_id;
+        d->r.err = ok ? KFB_ERR_OK : b->err;
+        d->r.fluss_error = ok ? 0 : b->ferr;
+        d->r.log_end_offset = ok ? b->leo : -1;
+        d->r.writer_id = b->writer_id;
+        d->r.batch_sequence = b->seq;
+        d->r.attempts = b->attempts;
+        d->r.opaque = b->opaque;
+        d->msg = ok ? NULL : b->msg;
+        d->len = b->len;
+        if (!ok) b->msg = NULL;
+    }
+    size_t len = b->len;
+    wbatch_free(b);
+    pthread_mutex_lock(&c->lock);
+    if (d) {
+        if (c->done_tail) c->done_tail->next = d;
+        else c->done_head = d;
+        c->done_tail = d;
+    } else {
+        /* cannot report it; at least keep the counters right */
+        c->outstanding--;
+        c->outstanding_bytes -= len;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return d != NULL;
+}
+
+static void signal_done(kfb_fluss_client_t *c) {
+    pthread_mutex_lock(&c->lock);
+    pthread_cond_broadcast(&c->done_cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Moves finished batches at the head of a bucket to the completion queue, so
+ * a bucket's batches are delivered in submit order. */
+static void deliver_ready(kfb_fluss_client_t *c, bucket_t *bk) {
+    int n = 0;
+    while (bk->head && (bk->head->state == B_DONE || bk->head->state == B_FAILED)) {
+        wbatch_t *b = bk->head;
+        bk->head = b->next;
+        if (!bk->head) bk->tail = NULL;
+        complete_batch(c, b);
+        n++;
+    }
+    if (n) signal_done(c);
+}
+
+static int retry_delay(kfb_fluss_client_t *c, int attempts) {
+    int64_t d = c->conf.retry_backoff_ms;
+    for (int i = 1; i < attempts && d < RETRY_BACKOFF_MAX_MS; i++) d *= 2;
+    if (d > RETRY_BACKOFF_MAX_MS) d = RETRY_BACKOFF_MAX_MS;
+    return (int)d;
+}
+
+static void throttle(kfb_fluss_client_t *c, bucket_t *bk, float p, int64_t now) {
+    /* RecordAccumulator.updateThrottle */
+    int64_t max = c->conf.backpressure_max_throttle_ms;
+    int64_t delay = p >= 1.0f ? max : (int64_t)((double)max * p * p);
+    if (delay > 0 && now + delay > bk->throttle_until) bk->throttle_until = now + delay;
+}
+
+static void fail_batch(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b, kfb_err_t err,
+                       int32_t ferr, int renumber_later) {
+    b->state = B_FAILED;
+    b->err = err;
+    b->ferr = ferr;
+    if (!renumber_later || b->seq < 0 || b->writer_id != bk->writer_id ||
+        b->writer_id != c->writer_id)
+        return;
+    /* IdempotenceBucketEntry.adjustSequencesDueToFailedBatch: the server never
+     * recorded this sequence, so every later batch moves down by one. */
+    for (wbatch_t *x = b->next; x; x = x->next) {
+        if (x->seq > b->seq && x->writer_id == b->writer_id &&
+            (x->state == B_INFLIGHT || x->state == B_RETRY)) {
+            x->seq--;
+            (void)restamp(x); /* sent before, so stamped before: cannot fail */
+            x->renumbered = 1;
+            if (x->state == B_RETRY) x->next_try_ms = 0;
+        }
+    }
+    bk->next_seq--;
+}
+
+/* One bucket's answer to one send of batch b. ferr: Fluss code (0 ok); err:
+ * transport error (then ferr is ignored). */
+static void batch_outcome(kfb_fluss_client_t *c, wbatch_t *b, kfb_err_t err, int32_t ferr,
+                          const char *msg, int64_t leo, int has_pressure, float pressure,
+                          int64_t now) {
+    bucket_t *bk = b->bk;
+    bk->n_inflight--;
+    int stale = b->writer_id != bk->writer_id;
+    table_t *t = kfb_fc_find_table(c, b->table_id);
+    if (!err && (ferr == 0 || ferr == KFB_FLUSS_DUPLICATE_SEQUENCE_EXCEPTION)) {
+        b->state = B_DONE;
+        b->leo = ferr == 0 ? leo : -1;
+        if (!stale && b->seq > bk->last_acked) bk->last_acked = b->seq;
+        if (has_pressure && pressure > 0) throttle(c, bk, pressure, now);
+        return;
+    }
+    int retry = 0;
+    if (!err && (ferr == KFB_FLUSS_OUT_OF_ORDER_SEQUENCE_EXCEPTION ||
+                 ferr == KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION)) {
+        if (!stale && b->seq >= 0 && b->seq <= bk->last_acked) {
+            /* the earlier send was applied and its response lost */
+            b->state = B_DONE;
+            b->leo = -1;
+            return;
+        }
+        if (b->renumbered || stale || b->seq != bk->last_acked + 1) {
+            retry = 1;
+        } else {
+            set_batch_msg(b, "PutKv for table %lld bucket %d: %s (%d): %s; the writer id will "
+                          "be reset", (long long)b->table_id, b->bucket_id,
+                          kfb_fluss_err_name(ferr), ferr, msg ? msg : "");
+            fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, ferr, 0);
+            writer_reset(c, "out-of-order sequence on the next expected batch");
+            return;
+        }
+    } else if (err) {
+        retry = err != KFB_ERR_RPC_API_UNSUPPORTED && err != KFB_ERR_RPC_AUTH_FAILED;
+        if (retry && t) t->stale = 1; /* connection trouble: the leader may have moved */
+    } else {
+        kfb_fluss_errclass_t cls = kfb_fluss_err_class(ferr);
+        if (cls == KFB_FLUSS_CLASS_RETRY || cls == KFB_FLUSS_CLASS_REFRESH ||
+            ferr == KFB_FLUSS_RETRIABLE_AUTHENTICATE_EXCEPTION) {
+            retry = 1;
+            if (cls == KFB_FLUSS_CLASS_REFRESH && t) t->stale = 1;
+            if (ferr == KFB_FLUSS_STORAGE_BACKPRESSURE_EXCEPTION) throttle(c, bk, 1.0f, now);
+        }
+    }
+    const char *ename = err ? kfb_err_name(err) : kfb_fluss_err_name(ferr);
+    if (retry) {
+        if (c->conf.delivery_timeout_ms > 0 && now - b->submit_ms >= c->conf.delivery_timeout_ms) {
+            set_batch_msg(b, "PutKv for table %lld bucket %d gave up after %d attempts in %lld ms; "
+                          "last error %s%s%s", (long long)b->table_id, b->bucket_id, b->attempts,
+                          (long long)(now - b->submit_ms), ename, msg && *msg ? ": " : "",
+                          msg ? msg : "");
+            fail_batch(c, bk, b, KFB_ERR_TIMEOUT, err ? -1 : ferr, 0);
+            /* It may have been written: sequences can no longer be trusted. */
+            writer_reset(c, "a batch ran out of delivery time");
+            return;
+        }
+        b->state = B_RETRY;
+        b->next_try_ms = now + retry_delay(c, b->attempts);
+        kfb_fc_timer_at(c, b->next_try_ms);
+        KFB_DEBUG(FAC, "retrying batch seq %d of table %lld bucket %d: %s %s", b->seq,
+                  (long long)b->table_id, b->bucket_id, ename, msg ? msg : "");
+        return;
+    }
+    set_batch_msg(b, "PutKv for table %lld%s bucket %d failed: %s (%d)%s%s", (long long)b->table_id,
+                  b->partition_id >= 0 ? " (partitioned)" : "", b->bucket_id, ename,
+                  err ? (int)err : ferr, msg && *msg ? ": " : "", msg ? msg : "");
+    fail_batch(c, bk, b, err ? err : KFB_ERR_FLUSS_ERROR, err ? -1 : ferr, 1);
+}
+
+typedef struct put_req {
+    kfb_fluss_client_t *client;
+    int node;
+    int64_t table_id;
+    size_t bytes;
+    int n, cap;
+    wbatch_t **b;
+} put_req_t;
+
+static void putkv_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_response_t *resp,
+                          void *opaque) {
+    put_req_t *pr = opaque;
+    kfb_fluss_client_t *c = pr->client;
+    int64_t now = kfb_fluss_now_ms();
+    if (c->shutting_down) {
+        free(pr->b);
+        free(pr);
+        return;
+    }
+    char msg[512] = "";
+    Fluss__PutKvResponse *r = NULL;
+    ProtobufCMessage *m = NULL;
+    int32_t code = 0;
+    if (err) {
+        snprintf(msg, sizeof msg, "%s", kfb_fluss_conn_last_error(conn));
+    } else if (resp->type == KFB_RPC_RESP_ERROR) {
+        if (kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg) != KFB_ERR_OK)
+            code = -1;
+    } else if (kfb_rpc_unpack(&fluss__put_kv_response__descriptor, resp->body, resp->body_len,
+                              &m) != KFB_ERR_OK) {
+        err = KFB_ERR_RPC_BAD_BODY;
+        snprintf(msg, sizeof msg, "unparsable PutKvResponse from %s:%d", kfb_fluss_conn_host(conn),
+                 kfb_fluss_conn_port(conn));
+    } else {
+        r = (Fluss__PutKvResponse *)m;
+    }
+    for (int i = 0; i < pr->n; i++) {
+        wbatch_t *b = pr->b[i];
+        if (!r) {
+            batch_outcome(c, b, err, code, msg, -1, 0, 0, now);
+        } else {
+            const Fluss__PbPutKvRespForBucket *br = NULL;
+            for (size_t j = 0; j < r->n_buckets_resp; j++) {
+                const Fluss__PbPutKvRespForBucket *x = r->buckets_resp[j];
+                int64_t pid = x->has_partition_id ? x->partition_id : -1;
+                if (x->bucket_id == b->bucket_id && pid == b->partition_id) br = x;
+            }
+            if (!br)
+                batch_outcome(c, b, KFB_ERR_PROTOCOL, -1, "the PutKv response has no entry for "
+                              "this bucket", -1, 0, 0, now);
+            else
+                batch_outcome(c, b, KFB_ERR_OK, br->has_error_code ? br->error_code : 0,
+                              br->error_message, br->has_log_end_offset ? br->log_end_offset : -1,
+                              br->has_pressure, br->pressure, now);
+        }
+    }
+    if (m) protobuf_c_message_free_unpacked(m, NULL);
+    for (int i = 0; i < pr->n; i++) deliver_ready(c, pr->b[i]->bk);
+    free(pr->b);
+    free(pr);
+}
+
+static int put_req_add(put_req_t *pr, wbatch_t *b) {
+    if (pr->n == pr->cap) {
+        int nc = pr->cap ? pr->cap * 2 : 8;
+        wbatch_t **nb = realloc(pr->b, (size_t)nc * sizeof *nb);
+        if (!nb) return -1;
+        pr->b = nb;
+        pr->cap = nc;
+    }
+    pr->b[pr->n++] = b;
+    pr->bytes += b->len;
+    return 0;
+}
+
+static void init_writer_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_response_t *resp,
+                           void *opaque) {
+    kfb_fluss_client_t *c = opaque;
+    int64_t now = kfb_fluss_now_ms();
+    c->init_inflight = 0;
+    if (c->shutting_down) return;
+    if (!err && resp->type == KFB_RPC_RESP_SUCCESS) {
+        ProtobufCMessage *m;
+        if (kfb_rpc_unpack(&fluss__init_writer_response__descriptor, resp->body, resp->body_len,
+                           &m) == KFB_ERR_OK) {
+            c->writer_id = ((Fluss__InitWriterResponse *)m)->writer_id;
+            protobuf_c_message_free_unpacked(m, NULL);
+            pthread_mutex_lock(&c->lock);
+            c->writer_id_pub = c->writer_id;
+            pthread_mutex_unlock(&c->lock);
+            KFB_INFO(FAC, "writer id %lld from %s:%d", (long long)c->writer_id,
+                     kfb_fluss_conn_host(conn), kfb_fluss_conn_port(conn));
+            return;
+        }
+    }
+    int32_t code = -1;
+    char msg[256] = "";
+    if (!err && resp->type == KFB_RPC_RESP_ERROR)
+        kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg);
+    KFB_WARN(FAC, "InitWriter failed: %s%s%s; retrying",
+             err ? kfb_fluss_conn_last_error(conn) : kfb_fluss_err_name(code), *msg ? ": " : "",
+             msg);
+    c->init_next_try = now + 500; /* WriterClient: 200/400/800 ms back-off */
+}
+
+void kfb_fluss_writer_maybe_init(kfb_fluss_client_t *c, int64_t now) {
+    if (c->writer_id >= 0 || c->init_inflight || !c->buckets) return;
+    if (now < c->init_next_try) {
+        kfb_fc_timer_at(c, c->init_next_try);
+        return;
+    }
+    int ni = kfb_fc_ready_or_any(c, NODE_TABLET, (int)(c->rng++ % 64));
+    if (ni < 0) {
+        kfb_fc_request_cluster_refresh(c);
+        return;
+    }
+    /* The Java client lists the tables it writes to (§10.5). */
+    Fluss__InitWriterRequest req = FLUSS__INIT_WRITER_REQUEST__INIT;
+    Fluss__PbTablePath *paths = calloc((size_t)c->n_tables + 1, sizeof *paths);
+    Fluss__PbTablePath **pp = calloc((size_t)c->n_tables + 1, sizeof *pp);
+    if (!paths || !pp) {
+        free(paths);
+        free(pp);
+        return;
+    }
+    for (int i = 0; i < c->n_tables; i++) {
+        fluss__pb_table_path__init(&paths[i]);
+        paths[i].database_name = c->tables[i].db;
+        paths[i].table_name = c->tables[i].name;
+        pp[i] = &paths[i];
+    }
+    req.n_table_path = (size_t)c->n_tables;
+    req.table_path = pp;
+    if (kfb_fluss_conn_send(c->nodes[ni].conn, KFB_API_INIT_WRITER, -1, &req.base,
+                            c->conf.request_timeout_ms, now, init_writer_cb, c) == KFB_ERR_OK)
+        c->init_inflight = 1;
+    else
+        c->init_next_try = now + 500;
+    free(paths);
+    free(pp);
+}
+
+/* Restarts a bucket's sequences under the current writer id (after a reset),
+ * in submit order, once nothing of it is in flight. */
+static void bucket_restart(kfb_fluss_client_t *c, bucket_t *bk) {
+    bk->writer_id = c->writer_id;
+    bk->next_seq = 0;
+    bk->last_acked = -1;
+    for (wbatch_t *b = bk->head; b; b = b->next) {
+        if (b->state != B_RETRY) continue;
+        b->writer_id = c->writer_id;
+        b->seq = bk->next_seq++;
+        b->renumbered = 0;
+        (void)restamp(b); /* sent before, so stamped before: cannot fail */
+    }
+}
+
+/* Stamps a batch on its first send (writer id, next sequence of its bucket);
+ * a resend keeps what it had. The first stamp also checks the caller's bytes
+ * (length, magic, CRC): a batch that fails is failed for good, unsent, without
+ * taking a sequence. Returns 0 when b is now in flight. */
+static int send_batch_prepare(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b) {
+    if (b->seq < 0) {
+        kfb_err_t err = kfb_kv_batch_restamp(b->bytes, b->len, c->writer_id, bk->next_seq);
+        if (err) {
+            set_batch_msg(b, "batch for table %lld bucket %d is not a valid KV batch: %s (build "
+                          "it with kv_batch.h)", (long long)b->table_id, b->bucket_id,
+                          kfb_err_message(err));
+            fail_batch(c, bk, b, err, -1, 0);
+            return -1;
+        }
+        b->writer_id = c->writer_id;
+        b->seq = bk->next_seq;
+        bk->next_seq = bk->next_seq == INT32_MAX ? 0 : bk->next_seq + 1;
+    }
+    b->state = B_INFLIGHT;
+    b->attempts++;
+    bk->n_inflight++;
+    return 0;
+}
+
+void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
+    if (c->writer_id < 0) return;
+    put_req_t **reqs = NULL;
+    int nreq = 0, capreq = 0;
+    int maxin = c->conf.max_inflight_per_bucket;
+    for (bucket_t *bk = c->buckets; bk; bk = bk->anext) {
+        if (!bk->head) continue;
+        if (bk->writer_id != c->writer_id) {
+            if (bk->n_inflight) continue;
+            bucket_restart(c, bk);
+        }
+        /* delivery timeout of batches never sent or waiting for a retry */
+        if (c->conf.delivery_timeout_ms > 0) {
+            for (wbatch_t *b = bk->head; b; b = b->next) {
+                if ((b->state == B_QUEUED || b->state == B_RETRY) &&
+                    now - b->submit_ms >= c->conf.delivery_timeout_ms) {
+                    set_batch_msg(b, "batch for table %lld bucket %d not acknowledged within "
+                                  "delivery_timeout_ms=%d (leader unknown or unreachable?)",
+                                  (long long)b->table_id, b->bucket_id,
+                                  c->conf.delivery_timeout_ms);
+                    int was_sent = b->state == B_RETRY;
+                    fail_batch(c, bk, b, KFB_ERR_TIMEOUT, -1, 0);
+                    if (was_sent) writer_reset(c, "a batch ran out of delivery time");
+                }
+            }
+            deliver_ready(c, bk);
+            if (c->writer_id < 0) break;
+            if (!bk->head) continue;
+        }
+        if (now < bk->throttle_until) {
+            kfb_fc_timer_at(c, bk->throttle_until);
+            continue;
+        }
+        /* After a leader error the table's metadata is refreshed before any of
+         * its buckets sends again (the leader may have moved). */
+        table_t *tb = kfb_fc_find_table(c, bk->table_id);
+        partition_t *part = tb && bk->partition_id >= 0 ? kfb_fc_find_partition(tb, bk->partition_id) : NULL;
+        if (tb && tb->gone) {
+            for (wbatch_t *b = bk->head; b; b = b->next) {
+                if (b->state != B_QUEUED && b->state != B_RETRY) continue;
+                set_batch_msg(b, "table %s.%s (id %lld) no longer exists", tb->db, tb->name,
+                              (long long)tb->id);
+                fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, KFB_FLUSS_TABLE_NOT_EXIST, 0);
+            }
+            deliver_ready(c, bk);
+            continue;
+        }
+        if (part && part->gone) {
+            /* dropped partition: whatever is not in flight fails for good */
+            for (wbatch_t *b = bk->head; b; b = b->next) {
+                if (b->state != B_QUEUED && b->state != B_RETRY) continue;
+                set_batch_msg(b, "partition %s (id %lld) of %s.%s no longer exists",
+                              part->name, (long long)part->id, tb->db, tb->name);
+                fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, KFB_FLUSS_PARTITION_NOT_EXISTS, 0);
+            }
+            deliver_ready(c, bk);
+            continue;
+        }
+        if (tb && tb->stale) continue;
+        int ni = kfb_fc_leader_node(c, bk->table_id, bk->partition_id, bk->bucket_id);
+        if (ni < 0) {
+            if (tb) tb->stale = 1;
+            continue;
+        }
+        wbatch_t *sendv[5];
+        int nsend = 0, invalid = 0;
+        wbatch_t *first_retry = NULL;
+        for (wbatch_t *b = bk->head; b; b = b->next)
+            if (b->state == B_RETRY && (!first_retry || b->seq < first_retry->seq)) first_retry = b;
+        if (first_retry) {
+            /* recovering: one batch at a time, lowest sequence first */
+            if (bk->n_inflight) continue;
+            if (now < first_retry->next_try_ms) {
+                kfb_fc_timer_at(c, first_retry->next_try_ms);
+                continue;
+            }
+            sendv[nsend++] = first_retry;
+        } else {
+            for (wbatch_t *b = bk->head; b && bk->n_inflight + nsend < maxin; b = b->next)
+                if (b->state == B_QUEUED) sendv[nsend++] = b;
+        }
+        for (int s = 0; s < nsend; s++) {
+            wbatch_t *b = sendv[s];
+            if (send_batch_prepare(c, bk, b) != 0) {
+                invalid = 1;
+                continue;
+            }
+            /* Find an open request to the same leader and table that does not
+             * already carry this bucket (the server keeps only the last entry
+             * of a bucket, §16) and has room. */
+            put_req_t *pr = NULL;
+            for (int i = 0; i < nreq && !pr; i++) {
+                put_req_t *q = reqs[i];
+                if (q->node != ni || q->table_id != bk->table_id) continue;
+                if (q->bytes + b->len > c->conf.max_request_bytes) continue;
+                int dup = 0;
+                for (int j = 0; j < q->n && !dup; j++) dup = q->b[j]->bk == bk;
+                if (!dup) pr = q;
+            }
+            if (!pr) {
+                if (nreq == capreq) {
+                    int nc = capreq ? capreq * 2 : 8;
+                    put_req_t **nr = realloc(reqs, (size_t)nc * sizeof *nr);
+                    if (!nr) goto fail_one;
+                    reqs = nr;
+                    capreq = nc;
+                }
+                pr = calloc(1, sizeof *pr);
+                if (!pr) goto fail_one;
+                pr->client = c;
+                pr->node = ni;
+                pr->table_id = bk->table_id;
+                reqs[nreq++] = pr;
+            }
+            if (put_req_add(pr, b) == 0) continue;
+        fail_one:
+            batch_outcome(c, b, KFB_ERR_NOMEM, -1, "out of memory building a PutKv request", -1, 0,
+                          0, now);
+        }
+        if (invalid) deliver_ready(c, bk);
+    }
+    for (int i = 0; i < nreq; i++) {
+        put_req_t *pr = reqs[i];
+        Fluss__PbPutKvReqForBucket *bb = calloc((size_t)pr->n, sizeof *bb);
+        Fluss__PbPutKvReqForBucket **bp = calloc((size_t)pr->n, sizeof *bp);
+        kfb_err_t err = KFB_ERR_NOMEM;
+        if (bb && bp) {
+            for (int j = 0; j < pr->n; j++) {
+                wbatch_t *b = pr->b[j];
+                fluss__pb_put_kv_req_for_bucket__init(&bb[j]);
+                if (b->partition_id >= 0) {
+                    bb[j].has_partition_id = 1;
+                    bb[j].partition_id = b->partition_id;
+                }
+                bb[j].bucket_id = b->bucket_id;
+                bb[j].records.data = b->bytes;
+                bb[j].records.len = b->len;
+                bp[j] = &bb[j];
+            }
+            Fluss__PutKvRequest req = FLUSS__PUT_KV_REQUEST__INIT;
+            req.acks = c->conf.acks;
+            req.table_id = pr->table_id;
+            req.timeout_ms = c->conf.putkv_timeout_ms;
+            req.has_agg_mode = 1; /* the Java client always sets it (0 = merge engine) */
+            req.agg_mode = 0;
+            req.n_buckets_req = (size_t)pr->n;
+            req.buckets_req = bp;
+            /* client deadline: the server's own timeout plus a margin */
+            err = kfb_fluss_conn_send(c->nodes[pr->node].conn, KFB_API_PUT_KV, -1, &req.base,
+                                      c->conf.putkv_timeout_ms + c->conf.request_timeout_ms, now,
+                                      putkv_done_cb, pr);
+        }
+        free(bb);
+        free(bp);
+        if (err) {
+            const char *m = kfb_fluss_conn_last_error(c->nodes[pr->node].conn);
+            for (int j = 0; j < pr->n; j++) batch_outcome(c, pr->b[j], err, -1, m, -1, 0, 0, now);
+            for (int j = 0; j < pr->n; j++) deliver_ready(c, pr->b[j]->bk);
+            free(pr->b);
+            free(pr);
+        }
+    }
+    free(reqs);
+}
+
+static void append_to_bucket(kfb_fluss_client_t *c, wbatch_t *b) {
+    b->next = NULL;
+    bucket_t *bk = get_bucket(c, b->table_id, b->partition_id, b->bucket_id);
+    if (!bk) {
+        b->state = B_FAILED;
+        b->err = KFB_ERR_NOMEM;
+        b->ferr = -1;
+        set_batch_msg(b, "out of memory tracking a batch for table %lld bucket %d",
+                      (long long)b->table_id, b->bucket_id);
+        complete_batch(c, b);
+        signal_done(c);
+        return;
+    }
+    b->bk = bk;
+    if (bk->tail) bk->tail->next = b;
+    else bk->head = b;
+    bk->tail = b;
+}
+
+/* A live partition of that name (a dropped one may come back with a new id). */
+static partition_t *find_partition_by_name(table_t *t, const char *name) {
+    for (int i = 0; t && i < t->n_parts; i++)
+        if (!t->parts[i].gone && strcmp(t->parts[i].name, name) == 0) return &t->parts[i];
+    return NULL;
+}
+
+void kfb_fluss_writer_take_submissions(kfb_fluss_client_t *c) {
+    pthread_mutex_lock(&c->lock);
+    wbatch_t *in = c->sub_head;
+    c->sub_head = c->sub_tail = NULL;
+    pthread_mutex_unlock(&c->lock);
+    while (in) {
+        wbatch_t *b = in;
+        in = in->next;
+        b->next = NULL;
+        if (!b->pinfo) {
+            append_to_bucket(c, b);
+            continue;
+        }
+        partition_t *p = find_partition_by_name(kfb_fc_find_table(c, b->table_id), b->pinfo->name);
+        presolve_t *r = NULL;
+        for (presolve_t *x = c->presolves; x && !r; x = x->next)
+            if (x->table_id == b->table_id && strcmp(x->pinfo->name, b->pinfo->name) == 0) r = x;
+        if (p && !r) {
+            /* known partition, nothing waiting before it: straight to its bucket */
+            b->partition_id = p->id;
+            free(b->pinfo);
+            b->pinfo = NULL;
+            append_to_bucket(c, b);
+            continue;
+        }
+        if (!r) {
+            r = calloc(1, sizeof *r);
+            if (!r) {
+                b->state = B_FAILED;
+                b->err = KFB_ERR_NOMEM;
+                b->ferr = -1;
+                set_batch_msg(b, "out of memory resolving a partition");
+                complete_batch(c, b);
+                signal_done(c);
+                continue;
+            }
+            r->client = c;
+            r->table_id = b->table_id;
+            r->pinfo = b->pinfo; /* the resolver keeps the first batch's name and spec */
+            b->pinfo = NULL;
+            r->next = c->presolves;
+            c->presolves = r;
+        } else {
+            free(b->pinfo);
+            b->pinfo = NULL;
+        }
+        if (r->tail) r->tail->next = b;
+        else r->head = b;
+        r->tail = b;
+    }
+}
+
+static void presolve_free(kfb_fluss_client_t *c, presolve_t *r) {
+    for (presolve_t **pp = &c->presolves; *pp; pp = &(*pp)->next)
+        if (*pp == r) {
+            *pp = r->next;
+            break;
+        }
+    free(r->pinfo);
+    free(r);
+}
+
+/* Fails every batch waiting on a resolution (they never reached a bucket). */
+static void presolve_fail(kfb_fluss_client_t *c, presolve_t *r, kfb_err_t err, int32_t ferr,
+                          const char *msg) {
+    table_t *t = kfb_fc_find_table(c, r->table_id);
+    for (wbatch_t *b = r->head, *n; b; b = n) {
+        n = b->next;
+        b->state = B_FAILED;
+        b->err = err;
+        b->ferr = ferr;
+        set_batch_msg(b, "partition \"%s\" of %s.%s: %s", r->pinfo->name, t ? t->db : "?",
+                      t ? t->name : "?", msg);
+        complete_batch(c, b);
+    }
+    r->head = r->tail = NULL;
+    signal_done(c);
+    presolve_free(c, r);
+}
+
+static void presolve_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_response_t *resp,
+                        void *opaque) {
+    presolve_t *r = opaque;
+    kfb_fluss_client_t *c = r->client;
+    r->inflight = 0;
+    if (c->shutting_down) return;
+    int64_t now = kfb_fluss_now_ms();
+    int32_t code = 0;
+    char msg[384] = "";
+    if (err) {
+        code = -1;
+        snprintf(msg, sizeof msg, "%s", kfb_fluss_conn_last_error(conn));
+    } else if (resp->type == KFB_RPC_RESP_ERROR) {
+        if (kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg)) code = -1;
+    } else if (r->state == PR_LOOKUP) {
+        ProtobufCMessage *m;
+        if (kfb_rpc_unpack(&fluss__metadata_response__descriptor, resp->body, resp->body_len,
+                           &m) == KFB_ERR_OK) {
+            kfb_fc_apply_metadata(c, (Fluss__MetadataResponse *)m, now);
+            protobuf_c_message_free_unpacked(m, NULL);
+        }
+        /* the next loop finds the partition in the cache, or asks again after
+         * a back-off if the server left it out */
+        r->attempts++;
+        r->next_try = now + (r->attempts > 1 ? retry_delay(c, r->attempts) : 0);
+        return;
+    } else {
+        r->state = PR_LOOKUP; /* created: now its id */
+        r->next_try = now;
+        return;
+    }
+    r->attempts++;
+    if (r->state == PR_LOOKUP && code == KFB_FLUSS_PARTITION_NOT_EXISTS && r->pinfo->create) {
+        r->state = PR_CREATE;
+        r->next_try = now;
+        return;
+    }
+    if (r->state == PR_CREATE && code == KFB_FLUSS_PARTITION_ALREADY_EXISTS) {
+        r->state = PR_LOOKUP;
+        r->next_try = now;
+        return;
+    }
+    if (err || kfb_fluss_err_retriable(code) || code == KFB_FLUSS_NOT_COORDINATOR_LEADER_EXCEPTION) {
+        if (code == KFB_FLUSS_NOT_COORDINATOR_LEADER_EXCEPTION) {
+            c->have_cluster = 0;
+            kfb_fc_request_cluster_refresh(c);
+        }
+        r->next_try = now + retry_delay(c, r->attempts);
+        kfb_fc_timer_at(c, r->next_try);
+        return;
+    }
+    char full[512];
+    snprintf(full, sizeof full, "%s failed: %s (%d)%s%s",
+             r->state == PR_CREATE ? "CreatePartition" : "partition lookup",
+             kfb_fluss_err_name(code), code, *msg ? ": " : "", msg);
+    presolve_fail(c, r, KFB_ERR_FLUSS_ERROR, code, full);
+}
+
+void kfb_fluss_writer_drive_resolvers(kfb_fluss_client_t *c, int64_t now) {
+    for (presolve_t *r = c->presolves, *next; r; r = next) {
+        next = r->next;
+        if (r->inflight) continue;
+        table_t *t = kfb_fc_find_table(c, r->table_id);
+        partition_t *p = find_partition_by_name(t, r->pinfo->name);
+        if (p) {
+            for (wbatch_t *b = r->head, *n; b; b = n) {
+                n = b->next;
+                b->partition_id = p->id;
+                append_to_bucket(c, b);
+            }
+            r->head = r->tail = NULL;
+            presolve_free(c, r);
+            continue;
+        }
+        if (c->conf.delivery_timeout_ms > 0 && r->head &&
+            now - r->head->submit_ms >= c->conf.delivery_timeout_ms) {
+            presolve_fail(c, r, KFB_ERR_TIMEOUT, -1, "not resolved within delivery_timeout_ms");
+            continue;
+        }
+        if (now < r->next_try) {
+            kfb_fc_timer_at(c, r->next_try);
+            continue;
+        }
+        int ni = -1;
+        kfb_err_t err = KFB_ERR_NOMEM; /* retried below like a failed send */
+        kfb_fc_partition_reqs_t pr;
+        if (kfb_fc_partition_reqs_init(&pr, t->db, t->name, r->pinfo->name,
+                                       (const char *const *)r->pinfo->keys,
+                                       (const char *const *)r->pinfo->values, r->pinfo->n) == 0) {
+            int16_t api = KFB_API_GET_METADATA;
+            const ProtobufCMessage *req = &pr.lookup.base;
+            if (r->state == PR_LOOKUP) {
+                ni = kfb_fc_ready_or_any(c, NODE_TABLET, (int)(c->rng++ % 64));
+                if (ni < 0) ni = kfb_fc_ready_or_any(c, NODE_COORD, 0);
+                if (ni < 0) ni = kfb_fc_ready_or_any(c, NODE_BOOT, c->boot_rr++);
+            } else {
+                api = KFB_API_CREATE_PARTITION;
+                req = &pr.create.base;
+                ni = kfb_fc_ready_or_any(c, NODE_COORD, 0);
+                if (ni < 0) kfb_fc_request_cluster_refresh(c);
+            }
+            err = ni < 0 ? KFB_ERR_NOT_FOUND
+                         : kfb_fluss_conn_send(c->nodes[ni].conn, api, -1, req,
+                                               c->conf.request_timeout_ms, now, presolve_cb, r);
+            kfb_fc_partition_reqs_free(&pr);
+        }
+        if (err == KFB_ERR_RPC_API_UNSUPPORTED) {
+            presolve_fail(c, r, err, -1, kfb_fluss_conn_last_error(c->nodes[ni].conn));
+            continue;
+        }
+        if (err) {
+            r->next_try = now + 100;
+            kfb_fc_timer_at(c, r->next_try);
+            continue;
+        }
+        r->inflight = 1;
+    }
+}
+
+/* ------------------------------------------------------------ public API */
+
+static kfb_err_t enqueue(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
+                         pinfo_t *pinfo, int32_t bucket_id, const uint8_t *batch, size_t len,
+                         void *opaque) {
+    wbatch_t *b = calloc(1, sizeof *b);
+    uint8_t *copy = malloc(len);
+    if (!b || !copy) {
+        free(b);
+        free(copy);
+        free(pinfo);
+        return KFB_ERR_NOMEM;
+    }
+    pthread_mutex_lock(&c->lock);
+    kfb_err_t err = KFB_ERR_OK;
+    if (c->stop) err = KFB_ERR_RPC_SHUTDOWN;
+    else if (!kfb_fc_find_table(c, table_id)) err = KFB_ERR_INVALID_ARG;
+    else if (c->outstanding >= (size_t)c->conf.queue_max_batches ||
+             (c->outstanding > 0 && c->outstanding_bytes + len > c->conf.queue_max_bytes))
+        err = KFB_ERR_RPC_QUEUE_FULL;
+    if (err) {
+        pthread_mutex_unlock(&c->lock);
+        free(b);
+        free(copy);
+        free(pinfo);
+        return err;
+    }
+    memcpy(copy, batch, len);
+    b->bytes = copy;
+    b->len = len;
+    b->table_id = table_id;
+    b->partition_id = partition_id;
+    b->pinfo = pinfo;
+    b->bucket_id = bucket_id;
+    b->opaque = opaque;
+    b->seq = -1;
+    b->writer_id = -1;
+    b->leo = -1;
+    b->submit_ms = kfb_fluss_now_ms();
+    if (c->sub_tail) c->sub_tail->next = b;
+    else c->sub_head = b;
+    c->sub_tail = b;
+    c->outstanding++;
+    c->outstanding_bytes += len;
+    pthread_mutex_unlock(&c->lock);
+    kfb_fc_wake(c);
+    return KFB_ERR_OK;
+}
+
+kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
+                                  int32_t bucket_id, const uint8_t *batch, size_t len,
+                                  void *opaque) {
+    if (!c || !batch || len < KFB_KV_BATCH_HEADER_SIZE || bucket_id < 0) return KFB_ERR_INVALID_ARG;
+    if (partition_id < -1) return KFB_ERR_INVALID_ARG;
+    return enqueue(c, table_id, partition_id, NULL, bucket_id, batch, len, opaque);
+}
+
+kfb_err_t kfb_fluss_client_submit_to_partition(kfb_fluss_client_t *c, int64_t table_id,
+                                               const char *partition_name, int create,
+                                               const char *const *spec_keys,
+                                               const char *const *spec_values, size_t n_spec,
+                                               int32_t bucket_id, const uint8_t *batch,
+                                               size_t len, void *opaque) {
+    if (!c || !batch || len < KFB_KV_BATCH_HEADER_SIZE || bucket_id < 0 || !partition_name ||
+        !*partition_name || n_spec > 64 || (n_spec && (!spec_keys || !spec_values)))
+        return KFB_ERR_INVALID_ARG;
+    size_t need = sizeof(pinfo_t) + 2 * n_spec * sizeof(char *) + strlen(partition_name) + 1;
+    for (size_t i = 0; i < n_spec; i++) {
+        if (!spec_keys[i] || !spec_values[i]) return KFB_ERR_INVALID_ARG;
+        need += strlen(spec_keys[i]) + strlen(spec_values[i]) + 2;
+    }
+    pinfo_t *pi = malloc(need);
+    if (!pi) return KFB_ERR_NOMEM;
+    char **arr = (char **)(pi + 1);
+    char *sp = (char *)(arr + 2 * n_spec);
+    pi->n = n_spec;
+    pi->keys = arr;
+    pi->values = arr + n_spec;
+    pi->create = create != 0;
+    pi->name = sp;
+    sp = stpcpy(sp, partition_name) + 1;
+    for (size_t i = 0; i < n_spec; i++) {
+        pi->keys[i] = sp;
+        sp = stpcpy(sp, spec_keys[i]) + 1;
+        pi->values[i] = sp;
+        sp = stpcpy(sp, spec_values[i]) + 1;
+    }
+    return enqueue(c, table_id, -1, pi, bucket_id, batch, len, opaque);
+}
+
+static void abs_deadline(struct timespec *ts, int timeout_ms) {
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += timeout_ms / 1000;
+    ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+int kfb_fluss_client_poll(kfb_fluss_client_t *c, int timeout_ms) {
+    pthread_mutex_lock(&c->lock);
+    if (!c->done_head && timeout_ms != 0) {
+        struct timespec ts;
+        if (timeout_ms > 0) abs_deadline(&ts, timeout_ms);
+        while (!c->done_head) {
+            int rc = timeout_ms < 0 ? pthread_cond_wait(&c->done_cond, &c->lock)
+                                    : pthread_cond_timedwait(&c->done_cond, &c->lock, &ts);
+            if (rc == ETIMEDOUT) break;
+        }
+    }
+    completion_t *list = c->done_head;
+    c->done_head = c->done_tail = NULL;
+    pthread_mutex_unlock(&c->lock);
+    int n = 0;
+    while (list) {
+        completion_t *d = list;
+        list = list->next;
+        if (!d->r.err)
+            d->r.error_name = "";
+        else if (d->r.err == KFB_ERR_FLUSS_ERROR || d->r.fluss_error > 0)
+            d->r.error_name = kfb_fluss_err_name(d->r.fluss_error);
+        else
+            d->r.error_name = kfb_err_name(d->r.err);
+        d->r.message = d->msg ? d->msg : "";
+        if (c->conf.delivery_cb) c->conf.delivery_cb(c, &d->r, c->conf.delivery_opaque);
+        /* counted as outstanding until the callback has run, so flush() returning
+         * means every callback ran */
+        pthread_mutex_lock(&c->lock);
+        c->outstanding--;
+        c->outstanding_bytes -= d->len;
+        pthread_mutex_unlock(&c->lock);
+        free(d->msg);
+        free(d);
+        n++;
+    }
+    return n;
+}
+
+size_t kfb_fluss_client_outstanding(kfb_fluss_client_t *c) {
+    pthread_mutex_lock(&c->lock);
+    size_t n = c->outstanding;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+kfb_err_t kfb_fluss_client_flush(kfb_fluss_client_t *c, int timeout_ms) {
+    int64_t end = kfb_fluss_now_ms() + timeout_ms;
+    for (;;) {
+        if (kfb_fluss_client_outstanding(c) == 0) return KFB_ERR_OK;
+        int64_t left = end - kfb_fluss_now_ms();
+        if (left <= 0) return KFB_ERR_TIMEOUT;
+        kfb_fluss_client_poll(c, left > 100 ? 100 : (int)left);
+    }
+}
+
+int64_t kfb_fluss_client_writer_id(kfb_fluss_client_t *c) {
+    pthread_mutex_lock(&c->lock);
+    int64_t w = c->writer_id_pub;
+    pthread_mutex_unlock(&c->lock);
+    return w;
+}
+
+/* ------------------------------------------------------------- shutdown */
+
+size_t kfb_fluss_writer_discard(kfb_fluss_client_t *c) {
+    size_t dropped = 0;
+    for (bucket_t *bk = c->buckets, *nb; bk; bk = nb) {
+        nb = bk->anext;
+        dropped += wbatch_free_list(bk->head);
+        free(bk);
+    }
+    c->buckets = NULL;
+    memset(c->bhash, 0, sizeof c->bhash);
+    dropped += wbatch_free_list(c->sub_head);
+    c->sub_head = c->sub_tail = NULL;
+    while (c->presolves) {
+        presolve_t *r = c->presolves;
+        dropped += wbatch_free_list(r->head);
+        c->presolves = r->next;
+        free(r->pinfo);
+        free(r);
+    }
+    for (completion_t *d = c->done_head, *n; d; d = n) {
+        n = d->next;
+        free(d->msg);
+        free(d);
+        dropped++;
+    }
+    c->done_head = c->done_tail = NULL;
+    return dropped;
+}
