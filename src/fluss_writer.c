@@ -611,24 +611,28 @@ void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
             for (wbatch_t *b = bk->head; b && bk->n_inflight + nsend < maxin; b = b->next)
                 if (b->state == B_QUEUED) sendv[nsend++] = b;
         }
+        int prev_req = -1; /* request holding this bucket's previous batch */
         for (int s = 0; s < nsend; s++) {
             wbatch_t *b = sendv[s];
             if (send_batch_prepare(c, bk, b) != 0) {
                 invalid = 1;
                 continue;
             }
-            /* Find an open request to the same leader and table that does not
-             * already carry this bucket (the server keeps only the last entry
-             * of a bucket, §16) and has room. */
+            /* Find an open request to the same leader and table with the same
+             * target columns and agg_mode, with room, AFTER the one holding
+             * this bucket's previous batch: requests go out in this order on
+             * the leader's connection, so a bucket's sequences stay in order
+             * (a later batch in an earlier request would be OUT_OF_ORDER), and
+             * no request carries a bucket twice (the server keeps only the
+             * last entry of a bucket, §16). */
             put_req_t *pr = NULL;
-            for (int i = 0; i < nreq && !pr; i++) {
+            for (int i = prev_req + 1; i < nreq && !pr; i++) {
                 put_req_t *q = reqs[i];
                 if (q->node != ni || q->table_id != bk->table_id) continue;
                 if (!same_put_options(q->b[0], b)) continue;
                 if (q->bytes + b->len > c->conf.max_request_bytes) continue;
-                int dup = 0;
-                for (int j = 0; j < q->n && !dup; j++) dup = q->b[j]->bk == bk;
-                if (!dup) pr = q;
+                pr = q;
+                prev_req = i;
             }
             if (!pr) {
                 if (nreq == capreq) {
@@ -643,6 +647,7 @@ void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
                 pr->client = c;
                 pr->node = ni;
                 pr->table_id = bk->table_id;
+                prev_req = nreq;
                 reqs[nreq++] = pr;
             }
             if (put_req_add(pr, b) == 0) continue;

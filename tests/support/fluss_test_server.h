@@ -138,6 +138,13 @@ uint64_t kfb_fts_rejections(kfb_fts_t *s, int error_code);
 uint64_t kfb_fts_api_calls(kfb_fts_t *s, int api_key);
 /* Everything above as one JSON object (caller frees). */
 char *kfb_fts_stats_json(kfb_fts_t *s);
+/* One line per PutKv request that reached the handler, in arrival order:
+ * "table=<id> targets=<all|i,j,...> agg=<n|unset> buckets=<n>\n" (caller frees;
+ * "" when none). Lets tests check how a client grouped its batches. */
+char *kfb_fts_putkv_log(kfb_fts_t *s);
+/* A copy of the protobuf body (after the request header) of the latest PutKv
+ * request, exactly as received; NULL when none (caller frees). */
+uint8_t *kfb_fts_last_putkv_body(kfb_fts_t *s, size_t *len);
 
 /* ---- fault injection ---- */
 

@@ -827,6 +827,23 @@ static void h_put_kv(req_ctx_t *x, const ProtobufCMessage *req) {
         reply_error(x, KFB_FLUSS_INVALID_REQUIRED_ACKS, "Invalid required acks for put kv.");
         return;
     }
+    {
+        char line[160];
+        int k = snprintf(line, sizeof(line), "table=%lld targets=", (long long)q->table_id);
+        kfb_buf_append(&s->putkv_log, line, (size_t)k);
+        if (!q->n_target_columns) kfb_buf_append(&s->putkv_log, "all", 3);
+        for (size_t i = 0; i < q->n_target_columns; i++) {
+            k = snprintf(line, sizeof(line), "%s%d", i ? "," : "", q->target_columns[i]);
+            kfb_buf_append(&s->putkv_log, line, (size_t)k);
+        }
+        if (q->has_agg_mode) k = snprintf(line, sizeof(line), " agg=%d", q->agg_mode);
+        else k = snprintf(line, sizeof(line), " agg=unset");
+        kfb_buf_append(&s->putkv_log, line, (size_t)k);
+        k = snprintf(line, sizeof(line), " buckets=%zu\n", q->n_buckets_req);
+        kfb_buf_append(&s->putkv_log, line, (size_t)k);
+        kfb_buf_reset(&s->last_putkv);
+        kfb_buf_append(&s->last_putkv, x->h->body, x->h->body_len);
+    }
     fts_table_t *t = fts_find_table_id(s, q->table_id);
     size_t n = q->n_buckets_req;
     Fluss__PbPutKvRespForBucket *rb = calloc(n ? n : 1, sizeof(*rb));

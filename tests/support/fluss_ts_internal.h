@@ -188,6 +188,8 @@ struct kfb_fts {
     kfb_fts_stats_t stats;
     uint64_t rejections_by_code[FTS_MAX_ERRCODE];
     uint64_t api_calls[FTS_NUM_APIS];
+    kfb_buf_t putkv_log; /* kfb_fts_putkv_log */
+    kfb_buf_t last_putkv; /* kfb_fts_last_putkv_body */
 };
 
 /* time */

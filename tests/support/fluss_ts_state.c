@@ -777,6 +777,26 @@ uint64_t kfb_fts_api_calls(kfb_fts_t *s, int api_key) {
     return n;
 }
 
+char *kfb_fts_putkv_log(kfb_fts_t *s) {
+    pthread_mutex_lock(&s->mu);
+    char *out = malloc(s->putkv_log.len + 1);
+    if (out) {
+        if (s->putkv_log.len) memcpy(out, s->putkv_log.data, s->putkv_log.len);
+        out[s->putkv_log.len] = 0;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return out;
+}
+
+uint8_t *kfb_fts_last_putkv_body(kfb_fts_t *s, size_t *len) {
+    pthread_mutex_lock(&s->mu);
+    uint8_t *out = s->last_putkv.len ? malloc(s->last_putkv.len) : NULL;
+    if (out) memcpy(out, s->last_putkv.data, s->last_putkv.len);
+    *len = out ? s->last_putkv.len : 0;
+    pthread_mutex_unlock(&s->mu);
+    return out;
+}
+
 char *kfb_fts_stats_json(kfb_fts_t *s) {
     kfb_buf_t b = KFB_BUF_INIT;
     pthread_mutex_lock(&s->mu);
