@@ -14,6 +14,9 @@
 #include "fluss_test_server.h"
 #include "harness.h"
 #include "kv_batch.h"
+#include "mapper.h"
+#include "schema_registry.h"
+#include "table_desc.h"
 
 #define NBUCKETS 2
 
@@ -428,3 +431,169 @@ TEST(putkv_body_of_full_write_omits_target_columns) {
     env_stop();
 }
 
+
+/* ------------------------------------------- mapper -> client -> server */
+
+/* The pipeline's batching rule (fluss_client.h): one KV batch holds records of
+ * one target-column set, so a message whose set differs from the open batch of
+ * its bucket closes that batch first. */
+typedef struct pbatch {
+    kfb_kv_batch_builder_t *bb;
+    int32_t targets[8];
+    size_t n; /* 0 = all columns */
+} pbatch_t;
+
+static void pbatch_flush(pbatch_t *p, int32_t bucket) {
+    if (kfb_kv_batch_record_count(p->bb) == 0) return;
+    const uint8_t *bytes;
+    size_t len;
+    if (kfb_kv_batch_build(p->bb, &bytes, &len)) abort();
+    kfb_fluss_submit_opts_t o = {0};
+    o.target_columns = p->n ? p->targets : NULL;
+    o.n_target_columns = p->n;
+    if (kfb_fluss_client_submit_ex(E.c, E.prof_id, -1, bucket, bytes, len, &o, NULL)) abort();
+    kfb_kv_batch_reset(p->bb);
+}
+
+TEST(mapper_partial_update_through_client_to_server) {
+    env_start();
+    /* the table as the mapper sees it: demo.prof with its bucket count */
+    static const char *MAPPER_DESC =
+        "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
+        "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false},\"id\":0},"
+        "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"},\"id\":1},"
+        "{\"name\":\"age\",\"data_type\":{\"type\":\"INTEGER\"},\"id\":2},"
+        "{\"name\":\"city\",\"data_type\":{\"type\":\"STRING\"},\"id\":3}],"
+        "\"primary_key\":[\"id\"],\"highest_field_id\":3},\"partition_key\":[],"
+        "\"bucket_key\":[\"id\"],\"bucket_count\":2,\"properties\":{},\"custom_properties\":{}}";
+    static const char *FULL =
+        "{\"type\":\"record\",\"name\":\"P\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
+        "{\"name\":\"name\",\"type\":[\"null\",\"string\"]},"
+        "{\"name\":\"age\",\"type\":[\"null\",\"int\"]},"
+        "{\"name\":\"city\",\"type\":[\"null\",\"string\"]}]}";
+    static const char *AGE_ONLY =
+        "{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
+        "{\"name\":\"age\",\"type\":[\"null\",\"int\"]}]}";
+    char err[1024];
+    kfb_table_desc_t *td = kfb_table_desc_parse(MAPPER_DESC, strlen(MAPPER_DESC), err, sizeof err);
+    ASSERT_TRUE(td != NULL);
+    kfb_schema_source_t *src = kfb_schema_source_memory_new();
+    ASSERT_OK(kfb_schema_source_add(src, 10, FULL, strlen(FULL), err, sizeof err));
+    ASSERT_OK(kfb_schema_source_add(src, 11, AGE_ONLY, strlen(AGE_ONLY), err, sizeof err));
+    kfb_mapper_config_t cfg;
+    kfb_mapper_config_init(&cfg);
+    cfg.partial_update = 1;
+    cfg.topic = "people";
+    kfb_mapper_t *m = kfb_mapper_new(td, src, &cfg, err, sizeof err);
+    ASSERT_TRUE(m != NULL);
+
+    /* Confluent framing (magic 0, BE schema id) + Avro binary, by hand: ints are
+     * zigzag varints (1 -> 02, 30 -> 3c), unions a zigzag branch index first. */
+    static const char *const MSGS[] = {
+        "00 0000000a 02 02 02 61 02 3c 02 02 78", /* full: 1, "a", 30, "x" */
+        "00 0000000a 06 00 02 06 02 02 79",       /* full: 3, null, 3, "y" */
+        "00 0000000b 02 02 3e",                   /* age only: 1, age 31 */
+        "00 0000000b 04 02 0a",                   /* age only: 2 (new key), age 5 */
+        "00 0000000a 08 02 02 62 00 00",          /* full: 4, "b", null, null */
+        "00 0000000b 08 02 0e",                   /* age only: 4, age 7 */
+    };
+    pbatch_t pb[NBUCKETS];
+    for (int b = 0; b < NBUCKETS; b++) {
+        memset(&pb[b], 0, sizeof pb[b]);
+        pb[b].bb = kfb_kv_batch_builder_new(1, 1 << 20, err, sizeof err);
+        ASSERT_TRUE(pb[b].bb != NULL);
+    }
+    for (size_t i = 0; i < sizeof MSGS / sizeof MSGS[0]; i++) {
+        size_t vl = 0;
+        uint8_t *v = kfb_test_unhex(MSGS[i], &vl);
+        kfb_mapper_result_t res;
+        ASSERT_OK(kfb_mapper_map(m, NULL, 0, v, vl, NULL, &res, err, sizeof err));
+        ASSERT_EQ_INT((int)res.n, 1);
+        const kfb_mapped_t *w = &res.out[0];
+        ASSERT_TRUE(w->bucket >= 0 && w->bucket < NBUCKETS);
+        ASSERT_TRUE(w->n_target_columns <= 8);
+        pbatch_t *p = &pb[w->bucket];
+        size_t n = w->target_columns ? w->n_target_columns : 0;
+        if (n != p->n || (n && memcmp(p->targets, w->target_columns, n * sizeof(int32_t)))) {
+            pbatch_flush(p, w->bucket);
+            p->n = n;
+            if (n) memcpy(p->targets, w->target_columns, n * sizeof(int32_t));
+        }
+        ASSERT_OK(kfb_mapper_append_to_batch(m, &res, 0, p->bb, err, sizeof err));
+        free(v);
+    }
+    for (int b = 0; b < NBUCKETS; b++) {
+        pbatch_flush(&pb[b], b);
+        kfb_kv_batch_builder_destroy(pb[b].bb);
+    }
+    ASSERT_OK(kfb_fluss_client_flush(E.c, 20000));
+    ASSERT_EQ_INT(E.failed, 0);
+
+    char *d = dump("prof");
+    ASSERT_CONTAINS(d, "\"row_count\":4");
+    ASSERT_CONTAINS(d, "\"01\":{\"id\": 1, \"name\": \"a\", \"age\": 31, \"city\": \"x\"}");
+    ASSERT_CONTAINS(d, "\"02\":{\"id\": 2, \"name\": null, \"age\": 5, \"city\": null}");
+    ASSERT_CONTAINS(d, "\"03\":{\"id\": 3, \"name\": null, \"age\": 3, \"city\": \"y\"}");
+    ASSERT_CONTAINS(d, "\"04\":{\"id\": 4, \"name\": \"b\", \"age\": 7, \"city\": null}");
+    free(d);
+    char *log = kfb_fts_putkv_log(E.s);
+    ASSERT_CONTAINS(log, "targets=0,2 ");
+    ASSERT_CONTAINS(log, "targets=all ");
+    free(log);
+    kfb_mapper_destroy(m);
+    kfb_schema_source_destroy(src);
+    kfb_table_desc_destroy(td);
+    env_stop();
+}
+
+TEST(first_row_and_auto_increment_rules) {
+    env_start();
+    char err[512];
+    int64_t fr_id, ai_id;
+    /* prof with table.merge-engine = first_row: FirstRowRowMerger refuses any
+     * target list with an UnsupportedOperationException (generic code -1). */
+    char desc[2048];
+    snprintf(desc, sizeof desc, "%.*s{\"table.merge-engine\":\"first_row\"},\"custom_properties\":{}}",
+             (int)(strstr(PROF_DESC, "{},\"custom") - PROF_DESC), PROF_DESC);
+    ASSERT_OK(kfb_fts_add_table(E.s, "demo", "fr", desc, NBUCKETS, NULL, &fr_id, err, sizeof err));
+    /* ai: id INT NOT NULL (PK), seq BIGINT auto-increment, city STRING */
+    static const char *AI_DESC =
+        "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
+        "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false},\"id\":0},"
+        "{\"name\":\"seq\",\"data_type\":{\"type\":\"INTEGER\"},\"id\":1},"
+        "{\"name\":\"age\",\"data_type\":{\"type\":\"INTEGER\"},\"id\":2}],"
+        "\"primary_key\":[\"id\"],\"auto_increment_column\":[\"seq\"],\"highest_field_id\":2},"
+        "\"partition_key\":[],\"properties\":{},\"custom_properties\":{}}";
+    ASSERT_OK(kfb_fts_add_table(E.s, "demo", "ai", AI_DESC, NBUCKETS, NULL, &ai_id, err, sizeof err));
+    open_one("fr");
+    open_one("ai");
+
+    static const int32_t AGE[] = {0, 2}, WITH_SEQ[] = {0, 1, 2};
+    rec_t r4[] = {{1, "a", 5, "x", 0}};
+    rec_t r3[] = {{1, NULL, 5, NULL, 0}};
+    submit_recs(fr_id, 4, r4, 1, AGE, 2);
+    ASSERT_OK(kfb_fluss_client_flush(E.c, 20000));
+    ASSERT_EQ_INT(E.failed, 1);
+    ASSERT_EQ_INT(E.last_ferr, -1);
+    ASSERT_CONTAINS(E.last_msg, "Partial update is not supported for the first_row merge engine.");
+
+    /* PerSchemaAutoIncrementUpdater.validateTargetColumns: a full write and a
+     * list naming the auto-increment column are refused, one without it works */
+    submit_recs(ai_id, 3, r3, 1, NULL, 0);
+    ASSERT_OK(kfb_fluss_client_flush(E.c, 20000));
+    ASSERT_EQ_INT(E.failed, 2);
+    ASSERT_EQ_INT(E.last_ferr, 35);
+    ASSERT_CONTAINS(E.last_msg, "The table contains an auto-increment column [seq], but update "
+                                "target columns are not explicitly specified.");
+    submit_recs(ai_id, 3, r3, 1, WITH_SEQ, 3);
+    ASSERT_OK(kfb_fluss_client_flush(E.c, 20000));
+    ASSERT_EQ_INT(E.failed, 3);
+    ASSERT_EQ_INT(E.last_ferr, 35);
+    ASSERT_CONTAINS(E.last_msg,
+                    "Auto-increment column [seq] at index 1 must not be included in target columns.");
+    submit_recs(ai_id, 3, r3, 1, AGE, 2);
+    ASSERT_OK(kfb_fluss_client_flush(E.c, 20000));
+    ASSERT_EQ_INT(E.failed, 3);
+    ASSERT_EQ_U64(kfb_fts_rejections(E.s, 35), 2);
+    env_stop();
+}
