@@ -11,7 +11,10 @@
  * receives the way a Fluss tablet server would: frame and header, required
  * protobuf fields, role routing (a misrouted or unparsable request gets NO
  * response), bucket leadership, schema id, row decoding, writer id / batch
- * sequence rules with the last 5 batches retained per (bucket, writer). See
+ * sequence rules with the last 5 batches retained per (bucket, writer), partial
+ * updates (target_columns: PartialUpdater's checks, merge and partial delete,
+ * for rows of the latest schema; first_row refuses them; auto-increment tables
+ * need a list without that column, values are not generated). See
  * ../../shared/docs/fluss-protocol.md §1.5, §4.3, §10, §16; each behaviour
  * cites its Java file where it is implemented (fluss_ts_*.c).
  *
