@@ -190,6 +190,19 @@ typedef struct kfb_fluss_submit_opts {
     size_t n_spec;
 } kfb_fluss_submit_opts_t;
 
+/*
+ * The Java client's check of a target-column list against a table
+ * (UpsertWriterImpl.sanityCheck), for setup time (e.g. when a mapper plan is
+ * compiled), so a bad list is refused before any batch fails with
+ * INVALID_TARGET_COLUMN: cols/n (NULL/0 = all columns) must name existing
+ * columns without repeats and contain every primary-key column, must not name
+ * the auto-increment column (which then makes a list mandatory), and every
+ * column outside the primary key and the auto-increment column must be
+ * nullable. OK, or INVALID_ARG with a sentence in errstr (Java's wording).
+ */
+kfb_err_t kfb_fluss_target_columns_check(const kfb_table_desc_t *td, const int32_t *cols,
+                                         size_t n, char *errstr, size_t errstr_size);
+
 /* kfb_fluss_client_submit with options (NULL = defaults). Same return codes;
  * INVALID_ARG also for a bad target-column list or agg_mode. */
 kfb_err_t kfb_fluss_client_submit_ex(kfb_fluss_client_t *c, int64_t table_id,

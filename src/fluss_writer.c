@@ -1176,3 +1176,65 @@ size_t kfb_fluss_writer_discard(kfb_fluss_client_t *c) {
     c->done_head = c->done_tail = NULL;
     return dropped;
 }
+
+kfb_err_t kfb_fluss_target_columns_check(const kfb_table_desc_t *td, const int32_t *cols,
+                                         size_t n, char *errstr, size_t errstr_size) {
+    if (!td) return KFB_ERR_INVALID_ARG;
+    const int ai = td->auto_increment_column;
+    if (!cols || n == 0) {
+        if (ai < 0) return KFB_ERR_OK;
+        snprintf(errstr, errstr_size, "This table has auto increment column [%s]. Explicitly "
+                 "specifying values for an auto increment column is not allowed. Please specify "
+                 "non-auto-increment columns as target columns using partialUpdate first.",
+                 td->column_names[ai]);
+        return KFB_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (cols[i] < 0 || (size_t)cols[i] >= td->column_count) {
+            snprintf(errstr, errstr_size, "target column %d does not exist: the table has %zu "
+                     "columns (0..%zu)", cols[i], td->column_count,
+                     td->column_count ? td->column_count - 1 : 0);
+            return KFB_ERR_INVALID_ARG;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (cols[j] == cols[i]) {
+                snprintf(errstr, errstr_size, "target column %s is listed twice",
+                         td->column_names[cols[i]]);
+                return KFB_ERR_INVALID_ARG;
+            }
+    }
+    for (size_t k = 0; k < td->primary_key_count; k++) {
+        int pk = td->primary_key[k];
+        size_t i = 0;
+        while (i < n && cols[i] != pk) i++;
+        if (i < n) continue;
+        /* "The target write columns [a, b] must contain the primary key columns [id]." */
+        size_t o = (size_t)snprintf(errstr, errstr_size, "The target write columns [");
+        for (i = 0; i < n && o < errstr_size; i++)
+            o += (size_t)snprintf(errstr + o, errstr_size - o, "%s%s", i ? ", " : "",
+                                  td->column_names[cols[i]]);
+        if (o < errstr_size)
+            o += (size_t)snprintf(errstr + o, errstr_size - o,
+                                  "] must contain the primary key columns [");
+        for (i = 0; i < td->primary_key_count && o < errstr_size; i++)
+            o += (size_t)snprintf(errstr + o, errstr_size - o, "%s%s", i ? ", " : "",
+                                  td->column_names[td->primary_key[i]]);
+        if (o < errstr_size) snprintf(errstr + o, errstr_size - o, "].");
+        return KFB_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; ai >= 0 && i < n; i++)
+        if (cols[i] == ai) {
+            snprintf(errstr, errstr_size, "Explicitly specifying values for the auto increment "
+                     "column %s is not allowed.", td->column_names[ai]);
+            return KFB_ERR_INVALID_ARG;
+        }
+    for (size_t c = 0; c < td->column_count; c++) {
+        int in_pk = 0;
+        for (size_t k = 0; k < td->primary_key_count; k++) in_pk |= td->primary_key[k] == (int)c;
+        if (in_pk || (int)c == ai || td->column_types[c].nullable) continue;
+        snprintf(errstr, errstr_size, "Partial Update requires all columns except primary key to "
+                 "be nullable, but column %s is NOT NULL.", td->column_names[c]);
+        return KFB_ERR_INVALID_ARG;
+    }
+    return KFB_ERR_OK;
+}

@@ -597,3 +597,53 @@ TEST(first_row_and_auto_increment_rules) {
     ASSERT_EQ_U64(kfb_fts_rejections(E.s, 35), 2);
     env_stop();
 }
+
+/* ------------------------------------------- client-side check (setup time) */
+
+static kfb_table_desc_t *parse(const char *json) {
+    char err[512];
+    kfb_table_desc_t *td = kfb_table_desc_parse(json, strlen(json), err, sizeof err);
+    if (!td) fprintf(stderr, "%s\n", err);
+    return td;
+}
+
+TEST(target_columns_check_mirrors_upsert_writer_sanity_check) {
+    /* messages: UpsertWriterImpl.sanityCheck (fluss-client .../table/writer/) */
+    char err[512];
+    kfb_table_desc_t *prof = parse(PROF_DESC), *strict = parse(STRICT_DESC);
+    ASSERT_TRUE(prof && strict);
+    static const int32_t OK[] = {0, 2}, NO_PK[] = {2, 3}, DUP[] = {0, 2, 2}, OUT[] = {0, 4};
+    ASSERT_OK(kfb_fluss_target_columns_check(prof, NULL, 0, err, sizeof err));
+    ASSERT_OK(kfb_fluss_target_columns_check(prof, OK, 2, err, sizeof err));
+    ASSERT_ERR(kfb_fluss_target_columns_check(prof, NO_PK, 2, err, sizeof err), KFB_ERR_INVALID_ARG);
+    ASSERT_STREQ(err, "The target write columns [age, city] must contain the primary key columns [id].");
+    ASSERT_ERR(kfb_fluss_target_columns_check(prof, DUP, 3, err, sizeof err), KFB_ERR_INVALID_ARG);
+    ASSERT_CONTAINS(err, "age is listed twice");
+    ASSERT_ERR(kfb_fluss_target_columns_check(prof, OUT, 2, err, sizeof err), KFB_ERR_INVALID_ARG);
+    ASSERT_CONTAINS(err, "target column 4 does not exist");
+    ASSERT_OK(kfb_fluss_target_columns_check(strict, NULL, 0, err, sizeof err));
+    ASSERT_ERR(kfb_fluss_target_columns_check(strict, OK, 2, err, sizeof err), KFB_ERR_INVALID_ARG);
+    ASSERT_STREQ(err, "Partial Update requires all columns except primary key to be nullable, "
+                      "but column name is NOT NULL.");
+    kfb_table_desc_destroy(prof);
+    kfb_table_desc_destroy(strict);
+
+    /* auto-increment column seq: BIGINT NOT NULL is fine (exempt), a list is required */
+    kfb_table_desc_t *ai = parse(
+        "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
+        "{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false},\"id\":0},"
+        "{\"name\":\"seq\",\"data_type\":{\"type\":\"BIGINT\",\"nullable\":false},\"id\":1},"
+        "{\"name\":\"age\",\"data_type\":{\"type\":\"INTEGER\"},\"id\":2}],"
+        "\"primary_key\":[\"id\"],\"auto_increment_column\":[\"seq\"],\"highest_field_id\":2},"
+        "\"partition_key\":[],\"properties\":{},\"custom_properties\":{}}");
+    ASSERT_TRUE(ai != NULL);
+    static const int32_t WITH_SEQ[] = {0, 1};
+    ASSERT_ERR(kfb_fluss_target_columns_check(ai, NULL, 0, err, sizeof err), KFB_ERR_INVALID_ARG);
+    ASSERT_CONTAINS(err, "This table has auto increment column [seq].");
+    ASSERT_ERR(kfb_fluss_target_columns_check(ai, WITH_SEQ, 2, err, sizeof err),
+               KFB_ERR_INVALID_ARG);
+    ASSERT_STREQ(err, "Explicitly specifying values for the auto increment column seq is not "
+                      "allowed.");
+    ASSERT_OK(kfb_fluss_target_columns_check(ai, OK, 2, err, sizeof err));
+    kfb_table_desc_destroy(ai);
+}
