@@ -151,6 +151,65 @@ kfb_err_t kfb_fluss_client_submit_to_partition(kfb_fluss_client_t *c, int64_t ta
                                                int32_t bucket_id, const uint8_t *batch,
                                                size_t len, void *opaque);
 
+/*
+ * Per-batch write options (kfb_fluss_client_submit_ex). Zero-initialise, then set
+ * what you need; NULL options = all defaults = kfb_fluss_client_submit().
+ *
+ * Partial updates (fluss-protocol.md §8, §10.3): target_columns lists the
+ * 0-based column positions (latest schema) this batch writes; NULL/0 = every
+ * column, a full-row upsert. The value rows still carry every column (columns
+ * outside the list are written as null and ignored by the server, which keeps
+ * the stored values, or null for a new key). The list must contain every
+ * primary-key column and the table's other columns must all be nullable, else
+ * the server fails the batch with INVALID_TARGET_COLUMN (35); a table with an
+ * auto-increment column needs a list without that column.
+ *
+ * A PutKv request carries ONE target-column list and ONE agg_mode for all its
+ * buckets (ClientRpcMessageUtils.makePutKvRequest refuses to mix), so the client
+ * only groups batches whose lists (same values, same order) and agg_mode are
+ * identical; the list is copied. Consequences for the pipeline: one KV batch
+ * holds the records of ONE target-column set: a mapper output with a different
+ * kfb_mapper write target set must start a new batch for that bucket. Batches
+ * of one bucket still complete in submit order whatever their target sets.
+ *
+ * agg_mode: 0 = the table's merge engine (what the Java client sends by
+ * default), 1 = overwrite (bypass the merge engine, deletes allowed;
+ * MergeMode.java). Other values are refused (INVALID_ARG).
+ *
+ * partition_name != NULL: submit by partition name exactly as
+ * kfb_fluss_client_submit_to_partition (partition_id must then be -1).
+ */
+typedef struct kfb_fluss_submit_opts {
+    const int32_t *target_columns; /* NULL = all columns; each 0..32767, no duplicates */
+    size_t n_target_columns;       /* <= 4096 */
+    int32_t agg_mode;
+    const char *partition_name;
+    int create;
+    const char *const *spec_keys;
+    const char *const *spec_values;
+    size_t n_spec;
+} kfb_fluss_submit_opts_t;
+
+/*
+ * The Java client's check of a target-column list against a table
+ * (UpsertWriterImpl.sanityCheck), for setup time (e.g. when a mapper plan is
+ * compiled), so a bad list is refused before any batch fails with
+ * INVALID_TARGET_COLUMN: cols/n (NULL/0 = all columns) must name existing
+ * columns without repeats and contain every primary-key column, must not name
+ * the auto-increment column (which then makes a list mandatory), and every
+ * column outside the primary key and the auto-increment column must be
+ * nullable. OK, or INVALID_ARG with a sentence in errstr (Java's wording).
+ */
+kfb_err_t kfb_fluss_target_columns_check(const kfb_table_desc_t *td, const int32_t *cols,
+                                         size_t n, char *errstr, size_t errstr_size);
+
+/* kfb_fluss_client_submit with options (NULL = defaults). Same return codes;
+ * INVALID_ARG also for a bad target-column list or agg_mode. */
+kfb_err_t kfb_fluss_client_submit_ex(kfb_fluss_client_t *c, int64_t table_id,
+                                     int64_t partition_id, int32_t bucket_id,
+                                     const uint8_t *batch, size_t len,
+                                     const kfb_fluss_submit_opts_t *opts, void *opaque);
+
 /* Serves delivery callbacks on the calling thread: waits up to timeout_ms
  * (0 = don't wait, -1 = forever) for at least one, then serves all that are
  * ready. Returns the number served. */

@@ -60,6 +60,12 @@ struct wbatch {
     char *msg;
     int64_t leo;
     struct pinfo *pinfo; /* submitted by partition name, not resolved yet */
+    /* PutKv-level options: a request only groups batches where both are equal
+     * (ClientRpcMessageUtils.makePutKvRequest). targets points into the bytes
+     * allocation (after the batch, 4-aligned); NULL = all columns. */
+    const int32_t *targets;
+    size_t n_targets;
+    int32_t agg_mode;
 };
 
 /* Partition name and spec of a batch submitted by name: one allocation, the
@@ -412,6 +418,13 @@ static void putkv_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_r
     free(pr);
 }
 
+/* Can b travel in the same PutKv request as a? (one target list, one agg_mode) */
+static int same_put_options(const wbatch_t *a, const wbatch_t *b) {
+    if (a->agg_mode != b->agg_mode || a->n_targets != b->n_targets) return 0;
+    return a->n_targets == 0 ||
+           memcmp(a->targets, b->targets, a->n_targets * sizeof *a->targets) == 0;
+}
+
 static int put_req_add(put_req_t *pr, wbatch_t *b) {
     if (pr->n == pr->cap) {
         int nc = pr->cap ? pr->cap * 2 : 8;
@@ -612,23 +625,28 @@ void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
             for (wbatch_t *b = bk->head; b && bk->n_inflight + nsend < maxin; b = b->next)
                 if (b->state == B_QUEUED) sendv[nsend++] = b;
         }
+        int prev_req = -1; /* request holding this bucket's previous batch */
         for (int s = 0; s < nsend; s++) {
             wbatch_t *b = sendv[s];
             if (send_batch_prepare(c, bk, b) != 0) {
                 invalid = 1;
                 continue;
             }
-            /* Find an open request to the same leader and table that does not
-             * already carry this bucket (the server keeps only the last entry
-             * of a bucket, §16) and has room. */
+            /* Find an open request to the same leader and table with the same
+             * target columns and agg_mode, with room, AFTER the one holding
+             * this bucket's previous batch: requests go out in this order on
+             * the leader's connection, so a bucket's sequences stay in order
+             * (a later batch in an earlier request would be OUT_OF_ORDER), and
+             * no request carries a bucket twice (the server keeps only the
+             * last entry of a bucket, §16). */
             put_req_t *pr = NULL;
-            for (int i = 0; i < nreq && !pr; i++) {
+            for (int i = prev_req + 1; i < nreq && !pr; i++) {
                 put_req_t *q = reqs[i];
                 if (q->node != ni || q->table_id != bk->table_id) continue;
+                if (!same_put_options(q->b[0], b)) continue;
                 if (q->bytes + b->len > c->conf.max_request_bytes) continue;
-                int dup = 0;
-                for (int j = 0; j < q->n && !dup; j++) dup = q->b[j]->bk == bk;
-                if (!dup) pr = q;
+                pr = q;
+                prev_req = i;
             }
             if (!pr) {
                 if (nreq == capreq) {
@@ -643,6 +661,7 @@ void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
                 pr->client = c;
                 pr->node = ni;
                 pr->table_id = bk->table_id;
+                prev_req = nreq;
                 reqs[nreq++] = pr;
             }
             if (put_req_add(pr, b) == 0) continue;
@@ -674,8 +693,13 @@ void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
             req.acks = c->conf.acks;
             req.table_id = pr->table_id;
             req.timeout_ms = c->conf.putkv_timeout_ms;
-            req.has_agg_mode = 1; /* the Java client always sets it (0 = merge engine) */
-            req.agg_mode = 0;
+            /* Java sets target_columns only for partial writes (an empty packed
+             * field is not written at all) and always sets agg_mode. */
+            const wbatch_t *b0 = pr->b[0];
+            req.n_target_columns = b0->n_targets;
+            req.target_columns = (int32_t *)b0->targets;
+            req.has_agg_mode = 1;
+            req.agg_mode = b0->agg_mode;
             req.n_buckets_req = (size_t)pr->n;
             req.buckets_req = bp;
             /* client deadline: the server's own timeout plus a margin */
@@ -925,9 +949,12 @@ void kfb_fluss_writer_drive_resolvers(kfb_fluss_client_t *c, int64_t now) {
 
 static kfb_err_t enqueue(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
                          pinfo_t *pinfo, int32_t bucket_id, const uint8_t *batch, size_t len,
+                         const int32_t *targets, size_t n_targets, int32_t agg_mode,
                          void *opaque) {
+    /* One allocation for the batch bytes and its target list. */
+    size_t toff = (len + 3) & ~(size_t)3;
     wbatch_t *b = calloc(1, sizeof *b);
-    uint8_t *copy = malloc(len);
+    uint8_t *copy = malloc(n_targets ? toff + n_targets * sizeof(int32_t) : len);
     if (!b || !copy) {
         free(b);
         free(copy);
@@ -949,6 +976,12 @@ static kfb_err_t enqueue(kfb_fluss_client_t *c, int64_t table_id, int64_t partit
         return err;
     }
     memcpy(copy, batch, len);
+    if (n_targets) {
+        memcpy(copy + toff, targets, n_targets * sizeof(int32_t));
+        b->targets = (const int32_t *)(void *)(copy + toff);
+        b->n_targets = n_targets;
+    }
+    b->agg_mode = agg_mode;
     b->bytes = copy;
     b->len = len;
     b->table_id = table_id;
@@ -975,15 +1008,15 @@ kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64
                                   void *opaque) {
     if (!c || !batch || len < KFB_KV_BATCH_HEADER_SIZE || bucket_id < 0) return KFB_ERR_INVALID_ARG;
     if (partition_id < -1) return KFB_ERR_INVALID_ARG;
-    return enqueue(c, table_id, partition_id, NULL, bucket_id, batch, len, opaque);
+    return enqueue(c, table_id, partition_id, NULL, bucket_id, batch, len, NULL, 0, 0, opaque);
 }
 
-kfb_err_t kfb_fluss_client_submit_to_partition(kfb_fluss_client_t *c, int64_t table_id,
-                                               const char *partition_name, int create,
-                                               const char *const *spec_keys,
-                                               const char *const *spec_values, size_t n_spec,
-                                               int32_t bucket_id, const uint8_t *batch,
-                                               size_t len, void *opaque) {
+static kfb_err_t submit_by_name(kfb_fluss_client_t *c, int64_t table_id,
+                                const char *partition_name, int create,
+                                const char *const *spec_keys, const char *const *spec_values,
+                                size_t n_spec, int32_t bucket_id, const uint8_t *batch,
+                                size_t len, const int32_t *targets, size_t n_targets,
+                                int32_t agg_mode, void *opaque) {
     if (!c || !batch || len < KFB_KV_BATCH_HEADER_SIZE || bucket_id < 0 || !partition_name ||
         !*partition_name || n_spec > 64 || (n_spec && (!spec_keys || !spec_values)))
         return KFB_ERR_INVALID_ARG;
@@ -1008,7 +1041,51 @@ kfb_err_t kfb_fluss_client_submit_to_partition(kfb_fluss_client_t *c, int64_t ta
         pi->values[i] = sp;
         sp = stpcpy(sp, spec_values[i]) + 1;
     }
-    return enqueue(c, table_id, -1, pi, bucket_id, batch, len, opaque);
+    return enqueue(c, table_id, -1, pi, bucket_id, batch, len, targets, n_targets, agg_mode,
+                   opaque);
+}
+
+kfb_err_t kfb_fluss_client_submit_to_partition(kfb_fluss_client_t *c, int64_t table_id,
+                                               const char *partition_name, int create,
+                                               const char *const *spec_keys,
+                                               const char *const *spec_values, size_t n_spec,
+                                               int32_t bucket_id, const uint8_t *batch,
+                                               size_t len, void *opaque) {
+    return submit_by_name(c, table_id, partition_name, create, spec_keys, spec_values, n_spec,
+                          bucket_id, batch, len, NULL, 0, 0, opaque);
+}
+
+/* Column positions are Java ints into a schema; Fluss tables are far below
+ * these bounds, so anything outside them is a caller bug, not a server error. */
+#define MAX_TARGET_COLUMNS 4096
+#define MAX_TARGET_POSITION 32767
+
+kfb_err_t kfb_fluss_client_submit_ex(kfb_fluss_client_t *c, int64_t table_id,
+                                     int64_t partition_id, int32_t bucket_id,
+                                     const uint8_t *batch, size_t len,
+                                     const kfb_fluss_submit_opts_t *opts, void *opaque) {
+    if (!opts) return kfb_fluss_client_submit(c, table_id, partition_id, bucket_id, batch, len,
+                                              opaque);
+    if (opts->agg_mode != 0 && opts->agg_mode != 1) return KFB_ERR_INVALID_ARG;
+    size_t n = opts->target_columns ? opts->n_target_columns : 0;
+    if (n > MAX_TARGET_COLUMNS || (opts->n_target_columns && !opts->target_columns))
+        return KFB_ERR_INVALID_ARG;
+    for (size_t i = 0; i < n; i++) {
+        if (opts->target_columns[i] < 0 || opts->target_columns[i] > MAX_TARGET_POSITION)
+            return KFB_ERR_INVALID_ARG;
+        for (size_t j = 0; j < i; j++)
+            if (opts->target_columns[j] == opts->target_columns[i]) return KFB_ERR_INVALID_ARG;
+    }
+    if (opts->partition_name) {
+        if (partition_id != -1) return KFB_ERR_INVALID_ARG;
+        return submit_by_name(c, table_id, opts->partition_name, opts->create, opts->spec_keys,
+                              opts->spec_values, opts->n_spec, bucket_id, batch, len,
+                              opts->target_columns, n, opts->agg_mode, opaque);
+    }
+    if (!c || !batch || len < KFB_KV_BATCH_HEADER_SIZE || bucket_id < 0 || partition_id < -1)
+        return KFB_ERR_INVALID_ARG;
+    return enqueue(c, table_id, partition_id, NULL, bucket_id, batch, len, opts->target_columns, n,
+                   opts->agg_mode, opaque);
 }
 
 static void abs_deadline(struct timespec *ts, int timeout_ms) {
@@ -1112,4 +1189,66 @@ size_t kfb_fluss_writer_discard(kfb_fluss_client_t *c) {
     }
     c->done_head = c->done_tail = NULL;
     return dropped;
+}
+
+kfb_err_t kfb_fluss_target_columns_check(const kfb_table_desc_t *td, const int32_t *cols,
+                                         size_t n, char *errstr, size_t errstr_size) {
+    if (!td) return KFB_ERR_INVALID_ARG;
+    const int ai = td->auto_increment_column;
+    if (!cols || n == 0) {
+        if (ai < 0) return KFB_ERR_OK;
+        snprintf(errstr, errstr_size, "This table has auto increment column [%s]. Explicitly "
+                 "specifying values for an auto increment column is not allowed. Please specify "
+                 "non-auto-increment columns as target columns using partialUpdate first.",
+                 td->column_names[ai]);
+        return KFB_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (cols[i] < 0 || (size_t)cols[i] >= td->column_count) {
+            snprintf(errstr, errstr_size, "target column %d does not exist: the table has %zu "
+                     "columns (0..%zu)", cols[i], td->column_count,
+                     td->column_count ? td->column_count - 1 : 0);
+            return KFB_ERR_INVALID_ARG;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (cols[j] == cols[i]) {
+                snprintf(errstr, errstr_size, "target column %s is listed twice",
+                         td->column_names[cols[i]]);
+                return KFB_ERR_INVALID_ARG;
+            }
+    }
+    for (size_t k = 0; k < td->primary_key_count; k++) {
+        int pk = td->primary_key[k];
+        size_t i = 0;
+        while (i < n && cols[i] != pk) i++;
+        if (i < n) continue;
+        /* "The target write columns [a, b] must contain the primary key columns [id]." */
+        size_t o = (size_t)snprintf(errstr, errstr_size, "The target write columns [");
+        for (i = 0; i < n && o < errstr_size; i++)
+            o += (size_t)snprintf(errstr + o, errstr_size - o, "%s%s", i ? ", " : "",
+                                  td->column_names[cols[i]]);
+        if (o < errstr_size)
+            o += (size_t)snprintf(errstr + o, errstr_size - o,
+                                  "] must contain the primary key columns [");
+        for (i = 0; i < td->primary_key_count && o < errstr_size; i++)
+            o += (size_t)snprintf(errstr + o, errstr_size - o, "%s%s", i ? ", " : "",
+                                  td->column_names[td->primary_key[i]]);
+        if (o < errstr_size) snprintf(errstr + o, errstr_size - o, "].");
+        return KFB_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; ai >= 0 && i < n; i++)
+        if (cols[i] == ai) {
+            snprintf(errstr, errstr_size, "Explicitly specifying values for the auto increment "
+                     "column %s is not allowed.", td->column_names[ai]);
+            return KFB_ERR_INVALID_ARG;
+        }
+    for (size_t c = 0; c < td->column_count; c++) {
+        int in_pk = 0;
+        for (size_t k = 0; k < td->primary_key_count; k++) in_pk |= td->primary_key[k] == (int)c;
+        if (in_pk || (int)c == ai || td->column_types[c].nullable) continue;
+        snprintf(errstr, errstr_size, "Partial Update requires all columns except primary key to "
+                 "be nullable, but column %s is NOT NULL.", td->column_names[c]);
+        return KFB_ERR_INVALID_ARG;
+    }
+    return KFB_ERR_OK;
 }

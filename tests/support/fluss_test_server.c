@@ -489,6 +489,8 @@ void kfb_fluss_test_server_stop(kfb_fts_t *s) {
     for (size_t i = 0; i < s->ndatabases; i++) free(s->databases[i]);
     free(s->databases);
     free(s->faults);
+    kfb_buf_free(&s->putkv_log);
+    kfb_buf_free(&s->last_putkv);
     free(s->host);
     free(s->sasl_user);
     free(s->sasl_pass);

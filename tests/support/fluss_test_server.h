@@ -11,7 +11,10 @@
  * receives the way a Fluss tablet server would: frame and header, required
  * protobuf fields, role routing (a misrouted or unparsable request gets NO
  * response), bucket leadership, schema id, row decoding, writer id / batch
- * sequence rules with the last 5 batches retained per (bucket, writer). See
+ * sequence rules with the last 5 batches retained per (bucket, writer), partial
+ * updates (target_columns: PartialUpdater's checks, merge and partial delete,
+ * for rows of the latest schema; first_row refuses them; auto-increment tables
+ * need a list without that column, values are not generated). See
  * ../../shared/docs/fluss-protocol.md §1.5, §4.3, §10, §16; each behaviour
  * cites its Java file where it is implemented (fluss_ts_*.c).
  *
@@ -143,6 +146,13 @@ uint64_t kfb_fts_api_calls(kfb_fts_t *s, int api_key);
 uint8_t *kfb_fts_last_request(kfb_fts_t *s, int api_key, size_t *len);
 /* Everything above as one JSON object (caller frees). */
 char *kfb_fts_stats_json(kfb_fts_t *s);
+/* One line per PutKv request that reached the handler, in arrival order:
+ * "table=<id> targets=<all|i,j,...> agg=<n|unset> buckets=<n>\n" (caller frees;
+ * "" when none). Lets tests check how a client grouped its batches. */
+char *kfb_fts_putkv_log(kfb_fts_t *s);
+/* A copy of the protobuf body (after the request header) of the latest PutKv
+ * request, exactly as received; NULL when none (caller frees). */
+uint8_t *kfb_fts_last_putkv_body(kfb_fts_t *s, size_t *len);
 
 /* ---- fault injection ---- */
 

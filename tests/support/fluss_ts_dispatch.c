@@ -832,6 +832,23 @@ static void h_put_kv(req_ctx_t *x, const ProtobufCMessage *req) {
         reply_error(x, KFB_FLUSS_INVALID_REQUIRED_ACKS, "Invalid required acks for put kv.");
         return;
     }
+    {
+        char line[160];
+        int k = snprintf(line, sizeof(line), "table=%lld targets=", (long long)q->table_id);
+        kfb_buf_append(&s->putkv_log, line, (size_t)k);
+        if (!q->n_target_columns) kfb_buf_append(&s->putkv_log, "all", 3);
+        for (size_t i = 0; i < q->n_target_columns; i++) {
+            k = snprintf(line, sizeof(line), "%s%d", i ? "," : "", q->target_columns[i]);
+            kfb_buf_append(&s->putkv_log, line, (size_t)k);
+        }
+        if (q->has_agg_mode) k = snprintf(line, sizeof(line), " agg=%d", q->agg_mode);
+        else k = snprintf(line, sizeof(line), " agg=unset");
+        kfb_buf_append(&s->putkv_log, line, (size_t)k);
+        k = snprintf(line, sizeof(line), " buckets=%zu\n", q->n_buckets_req);
+        kfb_buf_append(&s->putkv_log, line, (size_t)k);
+        kfb_buf_reset(&s->last_putkv);
+        kfb_buf_append(&s->last_putkv, x->h->body, x->h->body_len);
+    }
     fts_table_t *t = fts_find_table_id(s, q->table_id);
     size_t n = q->n_buckets_req;
     Fluss__PbPutKvRespForBucket *rb = calloc(n ? n : 1, sizeof(*rb));
@@ -881,22 +898,13 @@ static void h_put_kv(req_ctx_t *x, const ProtobufCMessage *req) {
                 snprintf(msg, sizeof(msg), "injected error");
             }
         }
-        if (code == KFB_FLUSS_NONE && q->n_target_columns) {
-            /* Partial updates are not modelled; a list naming every column in order
-             * is a full upsert (DefaultRowMerger.configureTargetColumns). */
-            bool all = fts_schema_column_count(t->schema) == q->n_target_columns;
-            for (size_t c2 = 0; all && c2 < q->n_target_columns; c2++)
-                if (q->target_columns[c2] != (int32_t)c2) all = false;
-            if (!all) {
-                code = KFB_FLUSS_INVALID_TARGET_COLUMN;
-                snprintf(msg, sizeof(msg),
-                         "partial updates (target_columns) are not supported by the test server");
-            }
-        }
         int64_t leo = 0;
+        /* target_columns are checked per bucket inside KvTablet.putAsLeader, so
+         * a bad list fails each bucket entry with its own error (§10.3). */
         if (code == KFB_FLUSS_NONE)
             code = fts_put_batch(s, t, part, b, bq->records.data, bq->records.len,
-                                 q->has_agg_mode && q->agg_mode == 1, &leo, msg, sizeof(msg));
+                                 q->has_agg_mode && q->agg_mode == 1, q->target_columns,
+                                 q->n_target_columns, &leo, msg, sizeof(msg));
         if (code == KFB_FLUSS_NONE && after) {
             code = fault_code;
             snprintf(msg, sizeof(msg), "injected error after the batch was applied");

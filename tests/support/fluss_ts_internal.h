@@ -192,6 +192,8 @@ struct kfb_fts {
     kfb_fts_stats_t stats;
     uint64_t rejections_by_code[FTS_MAX_ERRCODE];
     uint64_t api_calls[FTS_NUM_APIS];
+    kfb_buf_t putkv_log; /* kfb_fts_putkv_log */
+    kfb_buf_t last_putkv; /* kfb_fts_last_putkv_body */
 };
 
 /* time */
@@ -230,8 +232,8 @@ char *fts_dump_table_locked(kfb_fts_t *s, fts_table_t *t);
  * engine and delete behaviour bypassed). Returns a Fluss error code; on success
  * *leo receives the log end offset to report. */
 int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_partition_t *part, fts_bucket_t *b,
-                  const uint8_t *rec, size_t len, bool overwrite, int64_t *leo, char *msg,
-                  size_t msg_size);
+                  const uint8_t *rec, size_t len, bool overwrite, const int32_t *targets,
+                  size_t n_targets, int64_t *leo, char *msg, size_t msg_size);
 
 /* faults (caller holds s->mu). Match and consume one fault of one of the given
  * kinds (bitmask of 1 << kind) for a whole request; NULL when none. The
@@ -273,6 +275,23 @@ int fts_schema_key_bucket(const struct fts_schema *sc, const uint8_t *key, size_
 /* Renders a row as a JSON object into out ({"$hex":..} when it does not decode). */
 void fts_schema_render_row(const struct fts_schema *sc, int32_t schema_id, const uint8_t *row,
                            size_t len, kfb_buf_t *out);
+
+/* Partial updates (fluss_ts_rows.c, §10.3, PartialUpdater.java). fts_partial_new
+ * applies KvTablet's checks for a PutKv's target list (cols/n, n = 0: none):
+ * the auto-increment rule, first_row refusing any list, a list covering every
+ * column being a full write (*out = NULL), then PartialUpdater.sanityCheck.
+ * Returns a Fluss error code with msg. Rows passed to update/delete must be of
+ * the latest schema; they return -1 when a row does not decode. update: old =
+ * stored row or NULL; *keep_old when the stored row stays as it is (targets =
+ * primary key only). delete: *remove, or the new row in out. */
+typedef struct fts_partial fts_partial_t;
+int fts_partial_new(const struct fts_schema *sc, const int32_t *cols, size_t n, bool first_row,
+                    fts_partial_t **out, char *msg, size_t msg_size);
+void fts_partial_free(fts_partial_t *p);
+int fts_partial_update(fts_partial_t *p, const uint8_t *old, size_t olen, const uint8_t *nrow,
+                       size_t nlen, kfb_buf_t *out, bool *keep_old);
+int fts_partial_delete(fts_partial_t *p, const uint8_t *old, size_t olen, kfb_buf_t *out,
+                       bool *remove);
 
 /* hex helper */
 void fts_hex(kfb_buf_t *out, const uint8_t *p, size_t n);

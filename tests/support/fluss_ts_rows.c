@@ -261,3 +261,208 @@ void fts_schema_render_row(const struct fts_schema *sc, int32_t schema_id, const
     fts_hex(out, row, len);
     kfb_buf_append(out, "\"}", 2);
 }
+
+/* ---- partial updates, fluss-protocol.md §10.3 ----
+ *
+ * References (fluss-server/src/main/java/org/apache/fluss/server/kv/):
+ * KvTablet.putAsLeader (order: schema id, auto-increment rule, then the merger's
+ * configureTargetColumns), autoinc/PerSchemaAutoIncrementUpdater.validateTargetColumns,
+ * rowmerger/DefaultRowMerger.configureTargetColumns + TargetColumns
+ * .specifiesAllSchemaFieldIndexes (a list covering every column is a full write),
+ * rowmerger/FirstRowRowMerger.configureTargetColumns (any list is refused),
+ * partialupdate/PartialUpdater (sanityCheck, updateRow, deleteRow). */
+
+struct fts_partial {
+    const struct fts_schema *sc;
+    bool *target, *pk;
+    bool pk_only; /* the targets are exactly the primary key */
+    kfb_value_t *ovals, *nvals;
+};
+
+/* Re-encodes one decoded field in the row layout (nested values are their raw
+ * payload, written back with their length prefix). */
+static kfb_err_t write_row_field(kfb_row_writer_t *w, const kfb_datatype_t *t,
+                                 const kfb_value_t *v) {
+    if (kfb_type_root_is_nested(t->root)) return kfb_row_write_bytes(w, v->v.bytes.data, v->v.bytes.len);
+    return write_key_field(w, t, v);
+}
+
+/* Schema.getColumnNames(int[]) as Java's List.toString renders it: "[a, b]". */
+static void column_list(const kfb_table_desc_t *td, const int *idx, const int32_t *idx32,
+                        size_t n, char *out, size_t out_size) {
+    size_t o = 0;
+    int k = snprintf(out, out_size, "[");
+    o = k > 0 ? (size_t)k : 0;
+    for (size_t i = 0; i < n && o < out_size; i++) {
+        long c = idx ? idx[i] : idx32[i];
+        const char *name = c >= 0 && (size_t)c < td->column_count ? td->column_names[c] : "?";
+        k = snprintf(out + o, out_size - o, "%s%s", i ? ", " : "", name);
+        if (k > 0) o += (size_t)k;
+    }
+    if (o < out_size) snprintf(out + o, out_size - o, "]");
+}
+
+void fts_partial_free(fts_partial_t *p) {
+    if (!p) return;
+    free(p->target);
+    free(p->pk);
+    free(p->ovals);
+    free(p->nvals);
+    free(p);
+}
+
+int fts_partial_new(const struct fts_schema *sc, const int32_t *cols, size_t n, bool first_row,
+                    fts_partial_t **out, char *msg, size_t msg_size) {
+    const kfb_table_desc_t *td = sc->td;
+    size_t nc = td->column_count;
+    *out = NULL;
+    if (td->auto_increment_column >= 0) {
+        const int ai = td->auto_increment_column;
+        bool found = false;
+        for (size_t i = 0; i < n; i++) found |= cols[i] == ai;
+        if (n == 0) {
+            snprintf(msg, msg_size, "The table contains an auto-increment column [%s], but update "
+                     "target columns are not explicitly specified. Please specify the update "
+                     "target columns and exclude the auto-increment column from them.",
+                     td->column_names[ai]);
+            return KFB_FLUSS_INVALID_TARGET_COLUMN;
+        }
+        if (found) {
+            snprintf(msg, msg_size, "Auto-increment column [%s] at index %d must not be included "
+                     "in target columns.", td->column_names[ai], ai);
+            return KFB_FLUSS_INVALID_TARGET_COLUMN;
+        }
+    }
+    if (n == 0) return KFB_FLUSS_NONE;
+    if (first_row) {
+        /* an UnsupportedOperationException: the generic error code */
+        snprintf(msg, msg_size, "Partial update is not supported for the first_row merge engine.");
+        return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+    }
+    /* TargetColumns.specifiesAllSchemaFieldIndexes: every index in range, all covered */
+    bool *cover = calloc(nc ? nc : 1, sizeof(bool));
+    if (!cover) goto oom;
+    bool all = n >= nc, in_range = true;
+    for (size_t i = 0; i < n; i++) {
+        if (cols[i] < 0 || (size_t)cols[i] >= nc) in_range = false;
+        else cover[cols[i]] = true;
+    }
+    for (size_t i = 0; all && i < nc; i++) all = cover[i];
+    free(cover);
+    if (all && in_range) return KFB_FLUSS_NONE;
+
+    fts_partial_t *p = calloc(1, sizeof(*p));
+    if (!p) goto oom;
+    p->sc = sc;
+    p->target = calloc(nc ? nc : 1, sizeof(bool));
+    p->pk = calloc(nc ? nc : 1, sizeof(bool));
+    p->ovals = calloc(nc ? nc : 1, sizeof(kfb_value_t));
+    p->nvals = calloc(nc ? nc : 1, sizeof(kfb_value_t));
+    if (!p->target || !p->pk || !p->ovals || !p->nvals) {
+        fts_partial_free(p);
+        goto oom;
+    }
+    for (size_t i = 0; i < n; i++) {
+        /* BitSet.set(negative) throws IndexOutOfBoundsException; an index past
+         * the last column is set in the BitSet and then never looked at. */
+        if (cols[i] < 0) {
+            snprintf(msg, msg_size, "bitIndex < 0: %d", cols[i]);
+            fts_partial_free(p);
+            return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+        }
+        if ((size_t)cols[i] < nc) p->target[cols[i]] = true;
+    }
+    for (size_t i = 0; i < td->primary_key_count; i++) p->pk[td->primary_key[i]] = true;
+    for (size_t i = 0; i < td->primary_key_count; i++) {
+        if (p->target[td->primary_key[i]]) continue;
+        if (!in_range) {
+            /* Schema.getColumnNames of the message throws on the bad index */
+            snprintf(msg, msg_size, "target column index out of range for %zu columns", nc);
+            fts_partial_free(p);
+            return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+        }
+        char tl[256], pl[256];
+        column_list(td, NULL, cols, n, tl, sizeof(tl));
+        column_list(td, td->primary_key, NULL, td->primary_key_count, pl, sizeof(pl));
+        snprintf(msg, msg_size, "The target write columns %s must contain the primary key "
+                 "columns %s.", tl, pl);
+        fts_partial_free(p);
+        return KFB_FLUSS_INVALID_TARGET_COLUMN;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        if (!p->pk[i] && !td->column_types[i].nullable) {
+            snprintf(msg, msg_size, "Partial Update requires all columns except primary key to be "
+                     "nullable, but column %s is NOT NULL.", td->column_names[i]);
+            fts_partial_free(p);
+            return KFB_FLUSS_INVALID_TARGET_COLUMN;
+        }
+    }
+    p->pk_only = true;
+    for (size_t i = 0; i < nc; i++) p->pk_only &= p->target[i] == p->pk[i];
+    *out = p;
+    return KFB_FLUSS_NONE;
+oom:
+    snprintf(msg, msg_size, "out of memory");
+    return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+}
+
+static int decode_latest(const struct fts_schema *sc, const uint8_t *row, size_t len,
+                         kfb_value_t *vals) {
+    return kfb_row_decode(sc->td->column_types, sc->td->column_count, row, len, vals, NULL, 0) ==
+                   KFB_ERR_OK
+               ? 0
+               : -1;
+}
+
+static int encode_mixed(const fts_partial_t *p, const bool *from_new, bool have_old,
+                        kfb_buf_t *out) {
+    const kfb_table_desc_t *td = p->sc->td;
+    kfb_buf_reset(out);
+    kfb_row_writer_t w;
+    if (kfb_row_writer_begin(&w, out, (uint32_t)td->column_count) != KFB_ERR_OK) return -1;
+    for (size_t i = 0; i < td->column_count; i++) {
+        const kfb_value_t *v = from_new[i] ? &p->nvals[i] : have_old ? &p->ovals[i] : NULL;
+        kfb_err_t e = !v || v->is_null ? kfb_row_write_null(&w, (uint32_t)i)
+                                       : write_row_field(&w, &td->column_types[i], v);
+        if (e != KFB_ERR_OK) return -1;
+    }
+    return 0;
+}
+
+int fts_partial_update(fts_partial_t *p, const uint8_t *old, size_t olen, const uint8_t *nrow,
+                       size_t nlen, kfb_buf_t *out, bool *keep_old) {
+    *keep_old = false;
+    if (p->pk_only && old) {
+        *keep_old = true;
+        return 0;
+    }
+    if (old && decode_latest(p->sc, old, olen, p->ovals) != 0) return -1;
+    if (decode_latest(p->sc, nrow, nlen, p->nvals) != 0) return -1;
+    return encode_mixed(p, p->target, old != NULL, out);
+}
+
+int fts_partial_delete(fts_partial_t *p, const uint8_t *old, size_t olen, kfb_buf_t *out,
+                       bool *remove) {
+    const kfb_table_desc_t *td = p->sc->td;
+    *remove = false;
+    if (decode_latest(p->sc, old, olen, p->ovals) != 0) return -1;
+    /* isFieldsNull(row, targets): every non-target field null -> the row goes */
+    bool rest_null = true;
+    for (size_t i = 0; i < td->column_count; i++)
+        if (!p->target[i] && !p->ovals[i].is_null) rest_null = false;
+    if (rest_null) {
+        *remove = true;
+        return 0;
+    }
+    /* target non-PK columns become null, everything else is kept */
+    for (size_t i = 0; i < td->column_count; i++) {
+        p->nvals[i] = p->ovals[i];
+        if (p->target[i] && !p->pk[i]) p->nvals[i].is_null = true;
+    }
+    bool *from_new = calloc(td->column_count ? td->column_count : 1, sizeof(bool));
+    if (!from_new) return -1;
+    for (size_t i = 0; i < td->column_count; i++) from_new[i] = true;
+    int r = encode_mixed(p, from_new, true, out);
+    free(from_new);
+    return r;
+}

@@ -415,9 +415,14 @@ static fts_writer_t *find_writer(fts_bucket_t *b, int64_t id) {
 
 /* ---- PutKv of one bucket ---- */
 
+static int put_records(kfb_fts_t *s, fts_table_t *t, fts_partition_t *part, fts_bucket_t *b,
+                       const uint8_t *recs, size_t len, bool strict, int delete_behavior,
+                       int merge_engine, fts_partial_t *pu, int64_t *leo, char *msg,
+                       size_t msg_size);
+
 int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_partition_t *part, fts_bucket_t *b,
-                  const uint8_t *recs, size_t len, bool overwrite, int64_t *leo, char *msg,
-                  size_t msg_size) {
+                  const uint8_t *recs, size_t len, bool overwrite, const int32_t *targets,
+                  size_t n_targets, int64_t *leo, char *msg, size_t msg_size) {
     bool strict = !s->cfg.lenient;
     /* MergeMode.OVERWRITE uses a DefaultRowMerger with DeleteBehavior.ALLOW
      * (KvTablet.overwriteRowMerger); every other agg_mode is DEFAULT (MergeMode.fromValue). */
@@ -432,12 +437,47 @@ int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_partition_t *part, fts_bucke
                  t->schema_id);
         return KFB_FLUSS_SCHEMA_NOT_EXIST;
     }
+    /* KvTablet.putAsLeader: the target list is checked (and a partial merger
+     * chosen) before any record is looked at; fts_partial_new cites the rules. */
+    fts_partial_t *pu = NULL;
+    code = fts_partial_new(t->schema, targets, n_targets, merge_engine == FTS_MERGE_FIRST_ROW, &pu,
+                           msg, msg_size);
+    if (code != KFB_FLUSS_NONE) return code;
+    code = put_records(s, t, part, b, recs, len, strict, delete_behavior, merge_engine, pu, leo,
+                       msg, msg_size);
+    fts_partial_free(pu);
+    return code;
+}
+
+/* The records of a PutKv bucket batch whose header and target list passed. */
+static int put_records(kfb_fts_t *s, fts_table_t *t, fts_partition_t *part, fts_bucket_t *b,
+                       const uint8_t *recs, size_t len, bool strict, int delete_behavior,
+                       int merge_engine, fts_partial_t *pu, int64_t *leo, char *msg,
+                       size_t msg_size) {
+    batch_it_t it;
+    batch_hdr_t h;
+    int code = bit_init(&it, strict, recs, len, &h, msg, msg_size);
+    if (code != KFB_FLUSS_NONE) return code;
+    if (pu && h.schema_id != t->schema_id) {
+        snprintf(msg, msg_size, "test server: partial updates need rows of the latest schema %d, "
+                 "the batch has schema %d", t->schema_id, h.schema_id);
+        return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+    }
 
     /* Pass 1: decode and check everything before any state changes. */
     kfb_kv_record_t rec;
     int r;
     int32_t idx = 0;
     while ((r = bit_next(&it, &rec, msg, msg_size)) == 1) {
+        if (pu) {
+            fts_kv_entry_t *old = fts_kv_get(&b->kv, rec.key, rec.key_len);
+            if (old && old->schema_id != t->schema_id) {
+                snprintf(msg, msg_size, "record %d: test server: the stored row has the older "
+                         "schema %d, partial updates are modelled for the latest schema only",
+                         idx, old->schema_id);
+                return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+            }
+        }
         if (!rec.value) {
             if (delete_behavior == FTS_DELETE_DISABLE) {
                 snprintf(msg, msg_size, "Delete operations are disabled for this table. The "
@@ -510,27 +550,54 @@ int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_partition_t *part, fts_bucke
         }
     }
 
-    /* Pass 2: apply (cannot fail on input any more; re-walk the same bytes). */
+    /* Pass 2: apply (cannot fail on input any more; re-walk the same bytes).
+     * Partial rows are merged into `merged` first: the stored entry is read
+     * while the new row is built, and only then replaced. */
     bit_init(&it, strict, recs, len, &h, msg, msg_size);
     int64_t off = b->log_end_offset;
     uint64_t nrec = 0;
+    kfb_buf_t merged = {0};
     while (bit_next(&it, &rec, msg, msg_size) == 1) {
         nrec++;
         fts_kv_entry_t *old = fts_kv_get(&b->kv, rec.key, rec.key_len);
+        const uint8_t *val = rec.value;
+        size_t vlen = rec.value_len;
         if (!rec.value) {
             if (delete_behavior == FTS_DELETE_IGNORE || !old) continue;
-            fts_kv_del(&b->kv, rec.key, rec.key_len);
-            off += 1;
+            bool remove = true;
+            if (pu && fts_partial_delete(pu, old->val, old->vlen, &merged, &remove) != 0)
+                goto corrupt;
+            if (remove) {
+                fts_kv_del(&b->kv, rec.key, rec.key_len);
+                off += 1;
+                continue;
+            }
+            /* PartialUpdater.deleteRow kept the row: an update */
+            val = merged.data;
+            vlen = merged.len;
+        } else if (old && merge_engine == FTS_MERGE_FIRST_ROW) {
             continue;
+        } else if (pu) {
+            bool keep = false;
+            if (fts_partial_update(pu, old ? old->val : NULL, old ? old->vlen : 0, rec.value,
+                                   rec.value_len, &merged, &keep) != 0)
+                goto corrupt;
+            if (!keep) {
+                val = merged.data;
+                vlen = merged.len;
+            } else {
+                off += t->changelog_wal ? 1 : 2;
+                continue;
+            }
         }
-        if (old && merge_engine == FTS_MERGE_FIRST_ROW) continue;
-        if (fts_kv_put(&b->kv, rec.key, rec.key_len, h.schema_id, rec.value, rec.value_len) !=
-            KFB_ERR_OK) {
+        if (fts_kv_put(&b->kv, rec.key, rec.key_len, h.schema_id, val, vlen) != KFB_ERR_OK) {
+            kfb_buf_free(&merged);
             snprintf(msg, msg_size, "out of memory");
             return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
         }
         off += (old && !t->changelog_wal) ? 2 : 1;
     }
+    kfb_buf_free(&merged);
     if (off == b->log_end_offset) off += 1; /* empty changelog batch */
     b->log_end_offset = off;
     if (w) {
@@ -547,6 +614,12 @@ int fts_put_batch(kfb_fts_t *s, fts_table_t *t, fts_partition_t *part, fts_bucke
     s->stats.records_applied += nrec;
     *leo = off;
     return KFB_FLUSS_NONE;
+corrupt:
+    /* pass 1 decoded every new row and checked the stored ones' schema: only a
+     * stored row that no longer decodes (or out of memory) gets here */
+    kfb_buf_free(&merged);
+    snprintf(msg, msg_size, "test server: cannot merge a partial update into the stored row");
+    return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
 }
 
 /* ---- dump ---- */
@@ -716,6 +789,26 @@ uint64_t kfb_fts_api_calls(kfb_fts_t *s, int api_key) {
     uint64_t n = s->api_calls[api_key - 1000];
     pthread_mutex_unlock(&s->mu);
     return n;
+}
+
+char *kfb_fts_putkv_log(kfb_fts_t *s) {
+    pthread_mutex_lock(&s->mu);
+    char *out = malloc(s->putkv_log.len + 1);
+    if (out) {
+        if (s->putkv_log.len) memcpy(out, s->putkv_log.data, s->putkv_log.len);
+        out[s->putkv_log.len] = 0;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return out;
+}
+
+uint8_t *kfb_fts_last_putkv_body(kfb_fts_t *s, size_t *len) {
+    pthread_mutex_lock(&s->mu);
+    uint8_t *out = s->last_putkv.len ? malloc(s->last_putkv.len) : NULL;
+    if (out) memcpy(out, s->last_putkv.data, s->last_putkv.len);
+    *len = out ? s->last_putkv.len : 0;
+    pthread_mutex_unlock(&s->mu);
+    return out;
 }
 
 char *kfb_fts_stats_json(kfb_fts_t *s) {
