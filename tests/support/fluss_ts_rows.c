@@ -184,33 +184,6 @@ int fts_schema_check_row(const struct fts_schema *sc, int32_t schema_id, const u
     return KFB_FLUSS_NONE;
 }
 
-/* Re-encodes one decoded key field (CompactedKeyWriter: the row field layout). */
-static kfb_err_t write_key_field(kfb_row_writer_t *w, const kfb_datatype_t *t,
-                                 const kfb_value_t *v) {
-    switch (t->root) {
-    case KFB_TYPE_BOOLEAN: return kfb_row_write_boolean(w, v->v.b);
-    case KFB_TYPE_TINYINT: return kfb_row_write_tinyint(w, v->v.i8);
-    case KFB_TYPE_SMALLINT: return kfb_row_write_smallint(w, v->v.i16);
-    case KFB_TYPE_INTEGER:
-    case KFB_TYPE_DATE:
-    case KFB_TYPE_TIME_WITHOUT_TIME_ZONE: return kfb_row_write_int(w, v->v.i32);
-    case KFB_TYPE_BIGINT: return kfb_row_write_bigint(w, v->v.i64);
-    case KFB_TYPE_FLOAT: return kfb_row_write_float(w, v->v.f32);
-    case KFB_TYPE_DOUBLE: return kfb_row_write_double(w, v->v.f64);
-    case KFB_TYPE_DECIMAL:
-        if (kfb_datatype_decimal_is_compact(t)) return kfb_row_write_decimal_compact(w, v->v.i64);
-        return kfb_row_write_bytes(w, v->v.bytes.data, v->v.bytes.len);
-    case KFB_TYPE_TIMESTAMP_WITHOUT_TIME_ZONE:
-    case KFB_TYPE_TIMESTAMP_WITH_LOCAL_TIME_ZONE:
-        return kfb_row_write_timestamp(w, v->v.ts.millis, v->v.ts.nano_of_milli, t->precision);
-    case KFB_TYPE_CHAR:
-    case KFB_TYPE_STRING:
-    case KFB_TYPE_BINARY:
-    case KFB_TYPE_BYTES: return kfb_row_write_bytes(w, v->v.bytes.data, v->v.bytes.len);
-    default: return KFB_ERR_UNSUPPORTED_TYPE;
-    }
-}
-
 int fts_schema_key_bucket(const struct fts_schema *sc, const uint8_t *key, size_t len,
                           int bucket_count, int *bucket, char *msg, size_t msg_size) {
     struct fts_schema *m = (struct fts_schema *)sc; /* scratch space only */
@@ -229,7 +202,9 @@ int fts_schema_key_bucket(const struct fts_schema *sc, const uint8_t *key, size_
         kfb_key_writer_begin(&w, &m->scratch);
         for (size_t i = 0; i < sc->nbk; i++) {
             int pos = sc->bk_pos[i];
-            if (write_key_field(&w, &sc->pk_types[pos], &m->key_vals[pos]) != KFB_ERR_OK) {
+            /* key values are never null, so pos (for the null bit) is unused in key mode */
+            if (kfb_row_write_value(&w, &sc->pk_types[pos], (uint32_t)pos, &m->key_vals[pos]) !=
+                KFB_ERR_OK) {
                 snprintf(msg, msg_size, "cannot re-encode bucket key column %zu", i);
                 return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
             }
@@ -278,14 +253,6 @@ struct fts_partial {
     bool pk_only; /* the targets are exactly the primary key */
     kfb_value_t *ovals, *nvals;
 };
-
-/* Re-encodes one decoded field in the row layout (nested values are their raw
- * payload, written back with their length prefix). */
-static kfb_err_t write_row_field(kfb_row_writer_t *w, const kfb_datatype_t *t,
-                                 const kfb_value_t *v) {
-    if (kfb_type_root_is_nested(t->root)) return kfb_row_write_bytes(w, v->v.bytes.data, v->v.bytes.len);
-    return write_key_field(w, t, v);
-}
 
 /* Schema.getColumnNames(int[]) as Java's List.toString renders it: "[a, b]". */
 static void column_list(const kfb_table_desc_t *td, const int *idx, const int32_t *idx32,
@@ -422,8 +389,8 @@ static int encode_mixed(const fts_partial_t *p, const bool *from_new, bool have_
     if (kfb_row_writer_begin(&w, out, (uint32_t)td->column_count) != KFB_ERR_OK) return -1;
     for (size_t i = 0; i < td->column_count; i++) {
         const kfb_value_t *v = from_new[i] ? &p->nvals[i] : have_old ? &p->ovals[i] : NULL;
-        kfb_err_t e = !v || v->is_null ? kfb_row_write_null(&w, (uint32_t)i)
-                                       : write_row_field(&w, &td->column_types[i], v);
+        kfb_err_t e = !v ? kfb_row_write_null(&w, (uint32_t)i)
+                         : kfb_row_write_value(&w, &td->column_types[i], (uint32_t)i, v);
         if (e != KFB_ERR_OK) return -1;
     }
     return 0;
