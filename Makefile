@@ -60,8 +60,10 @@ all: $(BIN) $(PROG_BINS)
 deps:
 	@scripts/install-deps.sh
 
+# Builds with every core; the tests themselves run one binary at a time.
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 test: deps
-	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory -j$(NPROC) check
 
 check: $(BIN) $(PROG_BINS) $(TEST_BINS) $(FUZZ_REGRESS_BINS)
 	@scripts/run-tests.sh $(BUILD)
