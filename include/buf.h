@@ -53,6 +53,13 @@ static inline kfb_err_t kfb_buf_append_byte(kfb_buf_t *b, uint8_t v) {
 /* Forgets the contents, keeps the memory. */
 static inline void kfb_buf_reset(kfb_buf_t *b) { b->len = 0; }
 
+/* Replaces b's contents with the whole file at path, followed by a NUL byte that is not
+ * counted in b->len (so text can be used as a C string). max_bytes > 0 caps the size.
+ * Returns KFB_ERR_OK; KFB_ERR_IO when the file cannot be opened or read (*sys_errno, if
+ * given, gets errno: ENOENT tells a missing file); KFB_ERR_OUT_OF_RANGE when the file is
+ * larger than max_bytes; KFB_ERR_NOMEM. On error b is empty. */
+kfb_err_t kfb_buf_read_file(kfb_buf_t *b, const char *path, size_t max_bytes, int *sys_errno);
+
 /* Releases memory; the buffer is empty and reusable afterwards. */
 void kfb_buf_free(kfb_buf_t *b);
 

@@ -845,30 +845,20 @@ fail:
 }
 
 kfb_config_t *kfb_config_load_file(const char *path, char *errstr, size_t errstr_size) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(errstr, errstr_size, "%s: cannot open the configuration: %s", path, strerror(errno));
-        return NULL;
-    }
     kfb_buf_t b = KFB_BUF_INIT;
-    char chunk[8192];
-    size_t n;
-    int too_big = 0;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (b.len + n > MAX_FILE_BYTES) {
-            too_big = 1;
-            break;
-        }
-        if (kfb_buf_append(&b, chunk, n)) break;
-    }
-    int rerr = ferror(f);
-    fclose(f);
-    if (rerr || too_big) {
-        snprintf(errstr, errstr_size, "%s: %s", path, too_big ? "the configuration is larger than 4 MiB" : "read error");
+    int sys = 0;
+    kfb_err_t err = kfb_buf_read_file(&b, path, MAX_FILE_BYTES, &sys);
+    if (err) {
+        if (err == KFB_ERR_IO)
+            snprintf(errstr, errstr_size, "%s: cannot open the configuration: %s", path, strerror(sys));
+        else
+            snprintf(errstr, errstr_size, "%s: %s", path,
+                     err == KFB_ERR_OUT_OF_RANGE ? "the configuration is larger than 4 MiB"
+                                                 : "out of memory");
         kfb_buf_free(&b);
         return NULL;
     }
-    kfb_config_t *cfg = kfb_config_parse(b.data ? (const char *)b.data : "", b.len, path, errstr, errstr_size);
+    kfb_config_t *cfg = kfb_config_parse((const char *)b.data, b.len, path, errstr, errstr_size);
     kfb_buf_free(&b);
     return cfg;
 }

@@ -85,22 +85,21 @@ static void append_hex(kfb_buf_t *o, const uint8_t *p, size_t n) {
 static void append_str(kfb_buf_t *o, const char *s) { (void)kfb_buf_append(o, s, strlen(s)); }
 
 static int read_file(const char *path, char **out, size_t *len, FILE *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(err, "explain: cannot open %s: %s\n", path, strerror(errno));
+    kfb_buf_t b = KFB_BUF_INIT;
+    int sys = 0;
+    kfb_err_t e = kfb_buf_read_file(&b, path, 0, &sys);
+    if (e) {
+        fprintf(err, "explain: cannot open %s: %s\n", path,
+                e == KFB_ERR_IO ? strerror(sys) : kfb_err_message(e));
         return -1;
     }
-    kfb_buf_t b = KFB_BUF_INIT;
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) (void)kfb_buf_append(&b, chunk, n);
-    fclose(f);
+    if (!b.len) {
+        fprintf(err, "explain: %s is empty\n", path);
+        kfb_buf_free(&b);
+        return -1;
+    }
     *out = (char *)b.data;
     *len = b.len;
-    if (!b.data) {
-        fprintf(err, "explain: %s is empty\n", path);
-        return -1;
-    }
     return 0;
 }
 

@@ -485,40 +485,24 @@ static kfb_err_t dir_fetch(kfb_schema_source_t *s, int32_t id, char **json, size
                            char *errstr, size_t errstr_size) {
     char path[4096];
     snprintf(path, sizeof(path), "%s/%" PRId32 ".avsc", s->dir, id);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
+    kfb_buf_t b = KFB_BUF_INIT;
+    int e = 0;
+    kfb_err_t err = kfb_buf_read_file(&b, path, MAX_SCHEMA_BYTES, &e);
+    if (err == KFB_ERR_IO) {
         errf(errstr, errstr_size, "unknown schema id %" PRId32 ": cannot open %s: %s", id, path,
              strerror(e));
         return e == ENOENT ? KFB_ERR_UNKNOWN_SCHEMA_ID : KFB_ERR_IO;
     }
-    kfb_buf_t b = KFB_BUF_INIT;
-    char chunk[8192];
-    size_t n;
-    kfb_err_t err = KFB_ERR_OK;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (b.len + n > MAX_SCHEMA_BYTES) {
-            errf(errstr, errstr_size, "schema file %s is larger than %u bytes", path, MAX_SCHEMA_BYTES);
-            err = KFB_ERR_AVRO_SCHEMA_INVALID;
-            break;
-        }
-        if ((err = kfb_buf_append(&b, chunk, n))) break;
+    if (err == KFB_ERR_OUT_OF_RANGE) {
+        errf(errstr, errstr_size, "schema file %s is larger than %u bytes", path, MAX_SCHEMA_BYTES);
+        err = KFB_ERR_AVRO_SCHEMA_INVALID;
     }
-    if (!err && ferror(f)) {
-        errf(errstr, errstr_size, "cannot read %s: %s", path, strerror(errno));
-        err = KFB_ERR_IO;
-    }
-    fclose(f);
     if (err) {
         kfb_buf_free(&b);
         return err;
     }
-    if ((err = kfb_buf_append_byte(&b, 0))) {
-        kfb_buf_free(&b);
-        return err;
-    }
     *json = (char *)b.data;
-    *len = b.len - 1;
+    *len = b.len; /* the NUL kfb_buf_read_file adds is past len */
     return KFB_ERR_OK;
 }
 

@@ -927,27 +927,13 @@ err:
 }
 
 kfb_table_desc_t *kfb_table_desc_load_file(const char *path, char *errstr, size_t errstr_size) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(errstr, errstr_size, "cannot open table descriptor %s: %s", path, strerror(errno));
-        return NULL;
-    }
     kfb_buf_t b = KFB_BUF_INIT;
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (kfb_buf_append(&b, chunk, n) != KFB_ERR_OK) {
-            fclose(f);
-            kfb_buf_free(&b);
-            snprintf(errstr, errstr_size, "cannot read table descriptor %s: out of memory", path);
-            return NULL;
-        }
-    }
-    int rerr = ferror(f);
-    fclose(f);
-    if (rerr) {
+    int sys = 0;
+    kfb_err_t err = kfb_buf_read_file(&b, path, 0, &sys);
+    if (err) {
+        snprintf(errstr, errstr_size, "cannot open table descriptor %s: %s", path,
+                 err == KFB_ERR_IO ? strerror(sys) : kfb_err_message(err));
         kfb_buf_free(&b);
-        snprintf(errstr, errstr_size, "cannot read table descriptor %s: read error", path);
         return NULL;
     }
     char inner[512];

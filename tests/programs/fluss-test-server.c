@@ -78,17 +78,14 @@ static int add_table_flag(kfb_fts_t *s, const char *spec) {
                 spec);
         return -1;
     }
-    FILE *f = fopen(file, "rb");
-    if (!f) {
-        fprintf(stderr, "fluss-test-server: --table: cannot open %s: %s\n", file, strerror(errno));
+    kfb_buf_t json = KFB_BUF_INIT;
+    int sys = 0;
+    kfb_err_t rerr = kfb_buf_read_file(&json, file, 0, &sys);
+    if (rerr) {
+        fprintf(stderr, "fluss-test-server: --table: cannot open %s: %s\n", file,
+                rerr == KFB_ERR_IO ? strerror(sys) : kfb_err_message(rerr));
         return -1;
     }
-    kfb_buf_t json = KFB_BUF_INIT;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) kfb_buf_append(&json, buf, n);
-    fclose(f);
-    kfb_buf_append_byte(&json, 0);
     int leaders[4096], nl = 0;
     if (strcmp(leaders_s, "-") != 0) {
         char *save = NULL;

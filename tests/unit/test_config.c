@@ -38,15 +38,8 @@ static int refused(const char *text, const char *want) {
 }
 
 static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
     kfb_buf_t b = KFB_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) (void)kfb_buf_append(&b, chunk, n);
-    (void)kfb_buf_append_byte(&b, 0);
-    fclose(f);
-    return (char *)b.data;
+    return kfb_buf_read_file(&b, path, 0, NULL) ? NULL : (char *)b.data;
 }
 
 TEST(minimal_config_gets_every_default) {

@@ -380,6 +380,12 @@ TEST(directory_backend) {
     ASSERT_ERR(kfb_schema_source_get(s, 5, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
     ASSERT_CONTAINS(err, "unknown schema id 5");
     ASSERT_CONTAINS(err, "5.avsc");
+    /* no trailing newline: the last byte (the closing brace) must not be lost */
+    snprintf(p, sizeof(p), "%s/6.avsc", dir);
+    write_file(p, RECORD_SCHEMA);
+    ASSERT_OK(kfb_schema_source_get(s, 6, &a, err, sizeof(err)));
+    ASSERT_STREQ(kfb_avro_schema_root(a)->name, "Order");
+    unlink(p);
     kfb_schema_source_destroy(s);
     snprintf(p, sizeof(p), "%s/3.avsc", dir);
     unlink(p);
