@@ -81,6 +81,7 @@ typedef enum kfb_err_class {
     X(MAPPER_BAD_OP, RECORD, "Debezium envelope has a missing or unknown op")         \
     X(MAPPER_NO_KEY, RECORD, "message has no usable Kafka key")                       \
     X(MAPPER_UNION_BRANCH, RECORD, "value is in a union branch the mapping does not keep") \
+    X(MAPPER_RECORD_TOO_LARGE, RECORD, "record does not fit even an empty batch")      \
     /* (end mapper) */                                                                  \
     /* -- configuration (config) -- */                                                  \
     X(CONFIG_MISSING, FATAL, "configuration lacks a key this command needs")          \

@@ -247,17 +247,19 @@ static inline void kfb_kv_batch_copy_(uint8_t *dst, const uint8_t *src, size_t n
  * kfb_kv_batch_append_checked, which decides exactly as before; the bytes written are
  * the same either way (tests/unit/test_kv_batch_fastpath.c).
  */
-static inline kfb_err_t kfb_kv_batch_append(kfb_kv_batch_builder_t *b, const uint8_t *key,
-                                            size_t key_len, const uint8_t *value,
-                                            size_t value_len) {
+/* The inline half of kfb_kv_batch_append for callers that already know key != NULL,
+ * value != NULL and 1 <= value_len <= KFB_KV_WRITE_LIMIT_MAX (the mapper's fused rows):
+ * appends and returns 1 when the builder is open, the key is under 128 bytes and the
+ * record fits without growth; returns 0, the batch untouched, for everything else (the
+ * caller then takes kfb_kv_batch_append, which decides and words it). */
+static inline int kfb_kv_batch_try_append_(kfb_kv_batch_builder_t *b, const uint8_t *key,
+                                           size_t key_len, const uint8_t *value,
+                                           size_t value_len) {
     struct kfb_kv_batch_hot_ *h = (struct kfb_kv_batch_hot_ *)(void *)b;
     size_t len = h->buf.len;
     size_t room = h->fast_limit - len; /* len <= write limit and len <= cap: no wrap */
-    /* value_len - 1 < room: non-empty and no overflow below (key_len + 5 <= 132). The
-     * constant bound is implied by it (room <= write limit) but lets the compiler see that
-     * the copies are bounded when a caller passes an absurd constant size. */
-    if (KFB_LIKELY(!h->blocked && key && key_len < 128 && value &&
-                   value_len - 1 < KFB_KV_WRITE_LIMIT_MAX && value_len - 1 < room)) {
+    /* value_len - 1 < room first: with key_len < 128 the sum below cannot wrap */
+    if (KFB_LIKELY(!h->blocked && key_len < 128 && value_len - 1 < room)) {
         size_t rec = 4 + 1 + key_len + value_len;
         if (KFB_LIKELY(rec <= room)) {
             uint8_t *p = h->buf.data + len;
@@ -267,9 +269,21 @@ static inline kfb_err_t kfb_kv_batch_append(kfb_kv_batch_builder_t *b, const uin
             kfb_kv_batch_copy_(p + 5 + key_len, value, value_len);
             h->buf.len = len + rec;
             h->record_count++;
-            return KFB_ERR_OK;
+            return 1;
         }
     }
+    return 0;
+}
+
+static inline kfb_err_t kfb_kv_batch_append(kfb_kv_batch_builder_t *b, const uint8_t *key,
+                                            size_t key_len, const uint8_t *value,
+                                            size_t value_len) {
+    /* The constant bound is implied by value_len - 1 < room (room <= write limit) but lets
+     * the compiler see that the copies are bounded when a caller passes an absurd
+     * constant size. */
+    if (KFB_LIKELY(key && value && value_len - 1 < KFB_KV_WRITE_LIMIT_MAX &&
+                   kfb_kv_batch_try_append_(b, key, key_len, value, value_len)))
+        return KFB_ERR_OK;
     return kfb_kv_batch_append_checked(b, key, key_len, value, value_len);
 }
 

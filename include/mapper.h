@@ -196,6 +196,66 @@ kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t 
                                      kfb_kv_batch_builder_t *batch, char *errstr,
                                      size_t errstr_size);
 
+/* One Kafka message for kfb_mapper_map_batch (pointers borrowed for the call). */
+typedef struct kfb_mapper_msg {
+    const uint8_t *key; /* Kafka key; NULL when the message has none */
+    size_t key_len;
+    const uint8_t *value; /* NULL: a tombstone */
+    size_t value_len;
+    kfb_origin_t origin; /* topic/partition/offset, named in errors */
+} kfb_mapper_msg_t;
+
+/*
+ * Where kfb_mapper_map_batch puts records: the caller's open KV batch per bucket (the
+ * pipeline's per-bucket accumulators).
+ *   batches/n_batches  unpartitioned tables: batches[bucket] is that bucket's open batch
+ *                      (NULL: none yet). May be NULL/0 (every record goes to batch_for),
+ *                      as for partitioned tables, where buckets repeat per partition.
+ *   batch_for          required: called when a record has no open batch or its batch
+ *                      cannot take it (full, closed). Sets *out to a batch to append it
+ *                      to (typically a fresh one; the caller seals the full one and
+ *                      updates batches[]) and returns KFB_ERR_OK, or returns an error that
+ *                      stops the call (e.g. KFB_ERR_NOMEM when the caller's memory budget
+ *                      is spent). A record that even that batch cannot take is a
+ *                      per-record KFB_ERR_MAPPER_RECORD_TOO_LARGE.
+ *   on_error           per-record errors (class RECORD: bad bytes, unknown schema id, ...):
+ *                      return 0 to go on with the next message (the message is consumed:
+ *                      dead-letter it), nonzero to stop the call at this message. NULL:
+ *                      stop at the first one.
+ *   placed             optional, 2 * n entries: placed[2i], placed[2i + 1] are the batches
+ *                      that took message i's records (NULL: none; a skip, an error, or a
+ *                      message with one record). The pipeline uses them to know which
+ *                      Kafka offsets a batch's acknowledgement releases. A Debezium key
+ *                      change whose upsert fails after its delete was appended names the
+ *                      batch of that delete.
+ */
+typedef struct kfb_mapper_sink {
+    kfb_kv_batch_builder_t **batches;
+    size_t n_batches;
+    kfb_err_t (*batch_for)(void *ctx, const kfb_mapper_msg_t *msg, const kfb_mapped_t *rec,
+                           kfb_kv_batch_builder_t **out);
+    int (*on_error)(void *ctx, size_t index, kfb_err_t err, const char *errstr);
+    kfb_kv_batch_builder_t **placed;
+    void *ctx;
+} kfb_mapper_sink_t;
+
+/*
+ * Maps msgs[0, n) in order and appends every record to a batch through the sink: the
+ * consumer's poll loop hands over what one poll returned. Same mapping, records and errors
+ * as kfb_mapper_map + kfb_mapper_append_to_batch message by message (tests check it), but
+ * the common case (a message of the previous one's schema, on the fused path, whose
+ * bucket's batch has room) costs no call and no result struct.
+ * Returns KFB_ERR_OK with *n_done == n, or the error that stopped the call with a sentence
+ * in errstr and *n_done the index of the message not consumed: a RETRIABLE error (schema
+ * registry unreachable: call again from *n_done later), a FATAL one (plan error, batch_for
+ * failure), or a per-record error that on_error chose to stop at. errstr also carries
+ * each per-record error's text while on_error runs. KFB_ERR_INVALID_ARG for a sink
+ * without batch_for.
+ */
+kfb_err_t kfb_mapper_map_batch(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n,
+                               const kfb_mapper_sink_t *sink, size_t *n_done, char *errstr,
+                               size_t errstr_size);
+
 /* 1 when key bytes are CompactedKeyEncoder bytes (decodable with kfb_key_decode over the
  * physical primary-key column types), 0 for lake key formats (Paimon, Iceberg). */
 int kfb_mapper_key_is_compacted(const kfb_mapper_t *m);

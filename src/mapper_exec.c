@@ -20,7 +20,8 @@
  * representation on the way; the key, bucket key and value row are then written from the
  * slots. Steps and slots are allocated when a plan is compiled; per message nothing is
  * allocated once the scratch buffers have reached their working size.
- * Fused path (kfb_mapper_map's own body): plans that allow it (mapper_compile.c,
+ * Fused path (the body of map_run, the loop behind kfb_mapper_map and
+ * kfb_mapper_map_batch): plans that allow it (mapper_compile.c,
  * build_fused) also carry a flat array of ops, one per field plus union-index and
  * key-bound marks and an end sentinel, run with threaded dispatch through a handler
  * address stored in each op; each op transcodes its Avro value into the value row in
@@ -995,286 +996,380 @@ static inline uint8_t *varint_put(uint8_t *p, uint64_t v) {
 static kfb_err_t map_general(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
                              const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
                              kfb_mapper_result_t *res, char *errstr, size_t errstr_size);
+static kfb_err_t sink_records(kfb_mapper_t *m, const kfb_mapper_sink_t *sink,
+                              const kfb_mapper_msg_t *msg, size_t index,
+                              const kfb_mapper_result_t *res, char *errstr, size_t errstr_size);
 
-/* The fused path: decodes the Avro body of a Confluent-framed value with the plan's fused
- * ops into m->fused_row (a value row) and fills res->out[0]. When anything is off it leaves
- * the message to the general path, which decides (and words) the outcome. The row is
- * reserved for the fixed-size bound plus the body length (every string/bytes payload is in
- * the body) plus the enum symbols. */
-kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
-                         const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
-                         kfb_mapper_result_t *res, char *errstr, size_t errstr_size) {
-    m->origin = origin;
+/* After a message of a batch failed with e: per-record errors go to the sink's on_error
+ * (1: go on with the next message); anything else, or on_error saying stop, ends the call
+ * (0). */
+static int batch_error_continues(const kfb_mapper_sink_t *sink, size_t index, kfb_err_t e,
+                                 const char *errstr) {
+    return kfb_err_class(e) == KFB_ERRCLASS_RECORD && sink->on_error &&
+           sink->on_error(sink->ctx, index, e, errstr) == 0;
+}
+
+/*
+ * Maps msgs[0, n). Single mode (sink NULL, n == 1; kfb_mapper_map): fills *res and returns
+ * the message's outcome. Batch mode (kfb_mapper_map_batch): appends every record through
+ * the sink and returns KFB_ERR_OK with *n_done == n, or the error that stopped the call
+ * with *n_done the index of the message that was not consumed.
+ * The fused path: decodes the Avro body of a Confluent-framed value with the plan's fused
+ * ops into m->fused_row (a value row); in batch mode the row then goes to its bucket's
+ * open batch with one inline append. When anything is off it leaves the message to the
+ * general path, which decides (and words) the outcome. The row is reserved for the
+ * fixed-size bound plus the body length (every string/bytes payload is in the body) plus
+ * the enum symbols. The fused code sits in this loop rather than in a callee, so a batch
+ * pays one call frame.
+ */
+static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n_msgs,
+                         const kfb_origin_t *origin1, const kfb_mapper_sink_t *sink,
+                         kfb_mapper_result_t *res, size_t *n_done, char *errstr,
+                         size_t errstr_size) {
     m->errstr = errstr;
     m->errstr_size = errstr_size;
-    m->msg_key = key;
-    m->msg_key_len = key_len;
-    /* Fused path: same schema as the previous message and a plan that allows it. The
-     * Confluent header test is kfb_confluent_parse's success condition; the id equals a
-     * compiled plan's, so it is not negative. The fused code is this function's body
-     * rather than a callee, so the message pays one call frame. */
-    const plan_t *const pl = m->fused_plan;
-    if (KFB_UNLIKELY(!(pl && value_len >= KFB_CONFLUENT_HEADER_SIZE && value &&
-                       value[0] == KFB_CONFLUENT_MAGIC &&
-                       (int32_t)kfb_get_be32(value + 1) == pl->schema_id)))
-        return map_general(m, key, key_len, value, value_len, origin, res, errstr, errstr_size);
-    const uint8_t *const body = value + KFB_CONFLUENT_HEADER_SIZE;
-    const size_t body_len = value_len - KFB_CONFLUENT_HEADER_SIZE;
-    m->value_plan = pl;
-    const kfb_table_desc_t *td = m->td;
-    kfb_buf_t *rb = &m->fused_row;
-    rb->len = 0;
     m->fused_ok = 0;
-    if (KFB_UNLIKELY(kfb_buf_reserve(rb, pl->fused_reserve + body_len))) goto decline;
-    uint8_t *const base = rb->data;
-    const size_t nb = pl->fused_nb;
-    /* the bitmap array has at least 8 bytes and the row 8 bytes of slack: one move for
-     * tables of up to 64 columns */
-    if (KFB_LIKELY(nb <= 8)) memcpy(base, pl->fused_bitmap, 8);
-    else memcpy(base, pl->fused_bitmap, nb);
-    uint8_t *p = base + nb;
-    /* row offsets taken by F_MARK ops: key column k spans [mark[2k], mark[2k + 1]) */
-    uint32_t mark[2 * FUSED_MAX_KEY];
-    /* The cursor lives in locals (registers); a kfb_avro_cursor_t is built only around the
-     * out-of-line readers (skip, generic conversions, long varints). */
-    const uint8_t *cp = body, *const cend = body + body_len;
-    const fop_t *op = pl->fops;
+    kfb_mapper_result_t batch_res;
+    if (!res) res = &batch_res;
+    kfb_kv_batch_builder_t *const *const batches = sink ? sink->batches : NULL;
+    const uint32_t n_batches = batches ? (uint32_t)sink->n_batches : 0;
+    kfb_err_t e;
+    size_t i = 0;
+    for (; i < n_msgs; i++) {
+        const uint8_t *const value = msgs[i].value;
+        const size_t value_len = msgs[i].value_len;
+        /* Fused path: same schema as the previous message and a plan that allows it. The
+         * Confluent header test is kfb_confluent_parse's success condition; the id equals
+         * a compiled plan's, so it is not negative. */
+        const plan_t *const pl = m->fused_plan;
+        if (KFB_UNLIKELY(!(pl && value_len >= KFB_CONFLUENT_HEADER_SIZE && value &&
+                           value[0] == KFB_CONFLUENT_MAGIC &&
+                           (int32_t)kfb_get_be32(value + 1) == pl->schema_id)))
+            goto general;
+        const uint8_t *const body = value + KFB_CONFLUENT_HEADER_SIZE;
+        const size_t body_len = value_len - KFB_CONFLUENT_HEADER_SIZE;
+        const kfb_table_desc_t *td = m->td;
+        kfb_buf_t *rb = &m->fused_row;
+        /* (rb->len and m->fused_ok are set only when a result is handed out: a declined
+         * message goes to map_general, which clears fused_ok) */
+        if (KFB_UNLIKELY(pl->fused_reserve + body_len > rb->cap) &&
+            kfb_buf_reserve(rb, pl->fused_reserve + body_len))
+            goto decline;
+        uint8_t *const base = rb->data;
+        const size_t nb = pl->fused_nb;
+        /* the bitmap array has at least 8 bytes and the row 8 bytes of slack: one move for
+         * tables of up to 64 columns */
+        if (KFB_LIKELY(nb <= 8)) memcpy(base, pl->fused_bitmap, 8);
+        else memcpy(base, pl->fused_bitmap, nb);
+        uint8_t *p = base + nb;
+        /* row offsets taken by F_MARK ops: key column k spans [mark[2k], mark[2k + 1]) */
+        uint32_t mark[2 * FUSED_MAX_KEY];
+        /* The cursor lives in locals (registers); a kfb_avro_cursor_t is built only around the
+         * out-of-line readers (skip, generic conversions, long varints). */
+        const uint8_t *cp = body, *const cend = body + body_len;
+        const fop_t *op = pl->fops;
 #define FUSED_CALL_(call)                                                                 \
-    do {                                                                                  \
-        kfb_avro_cursor_t c_ = {cp, cend};                                                \
-        if (KFB_UNLIKELY(call)) goto decline;                                             \
-        cp = c_.p;                                                                        \
-    } while (0)
-    /* Threaded dispatch (GCC/Clang labels as values): each op ends with an indirect jump
-     * through the next op's own handler address, instead of one shared switch at the loop
-     * head; the F_END sentinel's handler leaves the loop, so there is no end test either. */
-    if (KFB_UNLIKELY(!op->h)) {
-        static const void *const handler[] = {
-            [F_SKIP] = &&L_SKIP,   [F_GENERIC] = &&L_GENERIC, [F_BOOL] = &&L_BOOL,
-            [F_INT_V32] = &&L_INT, [F_INT_V64] = &&L_INT,     [F_LONG_V64] = &&L_LONG_V64,
-            [F_F32] = &&L_F32,     [F_F64] = &&L_F64,         [F_STR] = &&L_BYTES,
-            [F_BYTES] = &&L_BYTES, [F_UNION] = &&L_UNION,     [F_MARK] = &&L_MARK,
-            [F_KEY_LONG] = &&L_KEY_LONG,
-            [F_END] = &&ops_done,
-        };
-        for (fop_t *o = pl->fops;; o++) {
-            o->h = handler[o->kind];
-            if (o->kind == F_END) break;
+        do {                                                                                  \
+            kfb_avro_cursor_t c_ = {cp, cend};                                                \
+            if (KFB_UNLIKELY(call)) goto decline;                                             \
+            cp = c_.p;                                                                        \
+        } while (0)
+        /* Threaded dispatch (GCC/Clang labels as values): each op ends with an indirect jump
+         * through the next op's own handler address, instead of one shared switch at the loop
+         * head; the F_END sentinel's handler leaves the loop, so there is no end test either. */
+        if (KFB_UNLIKELY(!op->h)) {
+            static const void *const handler[] = {
+                [F_SKIP] = &&L_SKIP,   [F_GENERIC] = &&L_GENERIC, [F_BOOL] = &&L_BOOL,
+                [F_INT_V32] = &&L_INT, [F_INT_V64] = &&L_INT,     [F_LONG_V64] = &&L_LONG_V64,
+                [F_F32] = &&L_F32,     [F_F64] = &&L_F64,         [F_STR] = &&L_BYTES,
+                [F_BYTES] = &&L_BYTES, [F_UNION] = &&L_UNION,     [F_MARK] = &&L_MARK,
+                [F_KEY_LONG] = &&L_KEY_LONG,
+                [F_END] = &&ops_done,
+            };
+            for (fop_t *o = pl->fops;; o++) {
+                o->h = handler[o->kind];
+                if (o->kind == F_END) break;
+            }
         }
-    }
 #define NEXT_OP()                                                                         \
-    do {                                                                                  \
-        ++op;                                                                             \
-        goto *op->h;                                                                      \
-    } while (0)
-    goto *op->h;
-    {
-    L_MARK:
-        mark[op->column] = (uint32_t)(p - base);
-        NEXT_OP();
-    L_UNION: {
-            /* precedes its value op; a null skips that op */
-            uint32_t b;
-            if (KFB_LIKELY(cp < cend && !(*cp & 0x81))) b = *cp++ >> 1;
-            else FUSED_CALL_(kfb_avro_read_union_index(&c_, op->n_branches, &b));
-            if (KFB_UNLIKELY(b >= op->n_branches)) goto decline;
-            if ((int32_t)b == op->null_branch) {
-                if (KFB_UNLIKELY(!op->null_ok)) goto decline;
-                base[op->null_byte] |= op->null_bit;
-                op++; /* the value op; never a key column (null_ok) */
+        do {                                                                                  \
+            ++op;                                                                             \
+            goto *op->h;                                                                      \
+        } while (0)
+        goto *op->h;
+        {
+        L_MARK:
+            mark[op->column] = (uint32_t)(p - base);
+            NEXT_OP();
+        L_UNION: {
+                /* precedes its value op; a null skips that op */
+                uint32_t b;
+                if (KFB_LIKELY(cp < cend && !(*cp & 0x81))) b = *cp++ >> 1;
+                else FUSED_CALL_(kfb_avro_read_union_index(&c_, op->n_branches, &b));
+                if (KFB_UNLIKELY(b >= op->n_branches)) goto decline;
+                if ((int32_t)b == op->null_branch) {
+                    if (KFB_UNLIKELY(!op->null_ok)) goto decline;
+                    base[op->null_byte] |= op->null_bit;
+                    op++; /* the value op; never a key column (null_ok) */
+                    NEXT_OP();
+                }
+                if (KFB_UNLIKELY((int32_t)b != op->value_branch)) goto decline;
                 NEXT_OP();
             }
-            if (KFB_UNLIKELY((int32_t)b != op->value_branch)) goto decline;
+        L_SKIP:
+            FUSED_CALL_(kfb_avro_skip(&c_, op->step->type));
             NEXT_OP();
-        }
-    L_SKIP:
-        FUSED_CALL_(kfb_avro_skip(&c_, op->step->type));
-        NEXT_OP();
-/* long -> BIGINT/TIMESTAMP(p <= 3): non-negative values by the zigzag transcode, the rest
- * decoded and re-encoded; a macro because L_KEY_LONG wraps the same code in key marks */
+    /* long -> BIGINT/TIMESTAMP(p <= 3): non-negative values by the zigzag transcode, the rest
+     * decoded and re-encoded; a macro because L_KEY_LONG wraps the same code in key marks */
 #define FUSED_LONG_()                                                                     \
-    do {                                                                                  \
-        int64_t v_;                                                                       \
-        uint64_t u_;                                                                      \
-        unsigned n_;                                                                      \
-        if (KFB_LIKELY(cend - cp >= 8) && (n_ = zigzag8_transcode(cp, &p, 8)) != 0) {     \
-            cp += n_;                                                                     \
-            break;                                                                        \
-        }                                                                                 \
-        if (KFB_LIKELY(cend - cp >= 8 && (n_ = varint8_read(cp, &u_)) != 0)) {            \
-            cp += n_;                                                                     \
-            v_ = (int64_t)(u_ >> 1) ^ -(int64_t)(u_ & 1);                                 \
-        } else if ((n_ = varint_tail_read(cp, cend, &u_)) != 0) {                         \
-            cp += n_;                                                                     \
-            v_ = (int64_t)(u_ >> 1) ^ -(int64_t)(u_ & 1);                                 \
-        } else {                                                                          \
-            FUSED_CALL_(kfb_avro_read_long(&c_, &v_));                                    \
-        }                                                                                 \
-        p = varint_put(p, (uint64_t)v_);                                                  \
-    } while (0)
-    L_LONG_V64:
-        FUSED_LONG_();
-        NEXT_OP();
-    L_KEY_LONG: {
-            /* a long key column: its bounds without two F_MARK ops */
-            uint32_t k0 = (uint32_t)(p - base);
+        do {                                                                                  \
+            int64_t v_;                                                                       \
+            uint64_t u_;                                                                      \
+            unsigned n_;                                                                      \
+            if (KFB_LIKELY(cend - cp >= 8) && (n_ = zigzag8_transcode(cp, &p, 8)) != 0) {     \
+                cp += n_;                                                                     \
+                break;                                                                        \
+            }                                                                                 \
+            if (KFB_LIKELY(cend - cp >= 8 && (n_ = varint8_read(cp, &u_)) != 0)) {            \
+                cp += n_;                                                                     \
+                v_ = (int64_t)(u_ >> 1) ^ -(int64_t)(u_ & 1);                                 \
+            } else if ((n_ = varint_tail_read(cp, cend, &u_)) != 0) {                         \
+                cp += n_;                                                                     \
+                v_ = (int64_t)(u_ >> 1) ^ -(int64_t)(u_ & 1);                                 \
+            } else {                                                                          \
+                FUSED_CALL_(kfb_avro_read_long(&c_, &v_));                                    \
+            }                                                                                 \
+            p = varint_put(p, (uint64_t)v_);                                                  \
+        } while (0)
+        L_LONG_V64:
             FUSED_LONG_();
-            mark[2 * op->key_pos] = k0;
-            mark[2 * op->key_pos + 1] = (uint32_t)(p - base);
             NEXT_OP();
-        }
-#undef FUSED_LONG_
-    L_INT: {
-            int32_t v;
-            uint64_t u;
-            unsigned n;
-            /* an int has at most 5 bytes and no bits past 32 (as the checked reader, which
-             * decides everything else) */
-            if (KFB_LIKELY(cend - cp >= 8) && (n = zigzag8_transcode(cp, &p, 5)) != 0) {
-                cp += n;
+        L_KEY_LONG: {
+                /* a long key column: its bounds without two F_MARK ops */
+                uint32_t k0 = (uint32_t)(p - base);
+                FUSED_LONG_();
+                mark[2 * op->key_pos] = k0;
+                mark[2 * op->key_pos + 1] = (uint32_t)(p - base);
                 NEXT_OP();
             }
-            if ((KFB_LIKELY(cend - cp >= 8 && (n = varint8_read(cp, &u)) != 0) ||
-                 (n = varint_tail_read(cp, cend, &u)) != 0) &&
-                n <= 5 && u <= 0xffffffffULL) {
-                cp += n;
-                uint32_t u32 = (uint32_t)u;
-                v = (int32_t)(u32 >> 1) ^ -(int32_t)(u32 & 1);
-            } else {
-                FUSED_CALL_(kfb_avro_read_int(&c_, &v));
-            }
-            /* INTEGER: the 32-bit pattern (a negative int is 5 bytes); BIGINT: 64 bits */
-            p = varint_put(p, op->kind == F_INT_V32 ? (uint64_t)(uint32_t)v : (uint64_t)(int64_t)v);
-            NEXT_OP();
-        }
-    L_BYTES: {
-            const uint8_t *d;
-            size_t n;
-            uint64_t hi; /* nonzero: the payload may hold non-ASCII bytes */
-            if (KFB_LIKELY(cp < cend && !(*cp & 0x81))) {
-                /* one-byte length 0..63, and so a one-byte Fluss length */
-                n = *cp++ >> 1;
-                if (KFB_UNLIKELY(n > (size_t)(cend - cp))) goto decline;
-                d = cp;
-                cp += n;
-                *p++ = (uint8_t)n;
-                /* the copy's own loads give the ASCII test; the row's 8 bytes of slack
-                 * take the over-long store of a short payload */
-                if (n - 1 < 8 && cend - d >= 8) {
-                    uint64_t w = kfb_get_le64(d);
-                    kfb_put_le64(p, w);
-                    hi = (w << (64 - 8 * n)) & 0x8080808080808080ULL;
-                } else if (n - 9 < 8) {
-                    uint64_t w0 = kfb_get_le64(d), w1 = kfb_get_le64(d + n - 8);
-                    kfb_put_le64(p, w0);
-                    kfb_put_le64(p + n - 8, w1);
-                    hi = (w0 | w1) & 0x8080808080808080ULL;
+#undef FUSED_LONG_
+        L_INT: {
+                int32_t v;
+                uint64_t u;
+                unsigned n;
+                /* an int has at most 5 bytes and no bits past 32 (as the checked reader, which
+                 * decides everything else) */
+                if (KFB_LIKELY(cend - cp >= 8) && (n = zigzag8_transcode(cp, &p, 5)) != 0) {
+                    cp += n;
+                    NEXT_OP();
+                }
+                if ((KFB_LIKELY(cend - cp >= 8 && (n = varint8_read(cp, &u)) != 0) ||
+                     (n = varint_tail_read(cp, cend, &u)) != 0) &&
+                    n <= 5 && u <= 0xffffffffULL) {
+                    cp += n;
+                    uint32_t u32 = (uint32_t)u;
+                    v = (int32_t)(u32 >> 1) ^ -(int32_t)(u32 & 1);
                 } else {
+                    FUSED_CALL_(kfb_avro_read_int(&c_, &v));
+                }
+                /* INTEGER: the 32-bit pattern (a negative int is 5 bytes); BIGINT: 64 bits */
+                p = varint_put(p, op->kind == F_INT_V32 ? (uint64_t)(uint32_t)v : (uint64_t)(int64_t)v);
+                NEXT_OP();
+            }
+        L_BYTES: {
+                const uint8_t *d;
+                size_t n;
+                uint64_t hi; /* nonzero: the payload may hold non-ASCII bytes */
+                if (KFB_LIKELY(cp < cend && !(*cp & 0x81))) {
+                    /* one-byte length 0..63, and so a one-byte Fluss length */
+                    n = *cp++ >> 1;
+                    if (KFB_UNLIKELY(n > (size_t)(cend - cp))) goto decline;
+                    d = cp;
+                    cp += n;
+                    *p++ = (uint8_t)n;
+                    /* the copy's own loads give the ASCII test; the row's 8 bytes of slack
+                     * take the over-long store of a short payload */
+                    if (n - 1 < 8 && cend - d >= 8) {
+                        uint64_t w = kfb_get_le64(d);
+                        kfb_put_le64(p, w);
+                        hi = (w << (64 - 8 * n)) & 0x8080808080808080ULL;
+                    } else if (n - 9 < 8) {
+                        uint64_t w0 = kfb_get_le64(d), w1 = kfb_get_le64(d + n - 8);
+                        kfb_put_le64(p, w0);
+                        kfb_put_le64(p + n - 8, w1);
+                        hi = (w0 | w1) & 0x8080808080808080ULL;
+                    } else {
+                        kfb_kv_batch_copy_(p, d, n);
+                        hi = 1;
+                    }
+                } else {
+                    FUSED_CALL_(kfb_avro_read_bytes(&c_, &d, &n));
+                    if (KFB_UNLIKELY(n > INT32_MAX)) goto decline;
+                    p += kfb_varint32_write(p, (uint32_t)n);
                     kfb_kv_batch_copy_(p, d, n);
                     hi = 1;
                 }
-            } else {
-                FUSED_CALL_(kfb_avro_read_bytes(&c_, &d, &n));
-                if (KFB_UNLIKELY(n > INT32_MAX)) goto decline;
-                p += kfb_varint32_write(p, (uint32_t)n);
-                kfb_kv_batch_copy_(p, d, n);
-                hi = 1;
-            }
-            if (KFB_UNLIKELY(hi) && op->kind == F_STR && !is_ascii(d, n) &&
-                kfb_avro_utf8_check(d, n) != n)
-                goto decline;
-            p += n;
-            NEXT_OP();
-        }
-    L_F64: {
-            if (KFB_UNLIKELY(cend - cp < 8)) goto decline;
-            uint64_t bits = kfb_get_le64(cp);
-            cp += 8;
-            if (op->key_pos >= 0 && isnan(kfb_bits_double(bits))) goto decline;
-            kfb_put_le64(p, bits);
-            p += 8;
-            NEXT_OP();
-        }
-    L_F32: {
-            if (KFB_UNLIKELY(cend - cp < 4)) goto decline;
-            uint32_t bits = kfb_get_le32(cp);
-            cp += 4;
-            if (op->key_pos >= 0 && isnan(kfb_bits_float(bits))) goto decline;
-            kfb_put_le32(p, bits);
-            p += 4;
-            NEXT_OP();
-        }
-    L_BOOL: {
-            if (KFB_UNLIKELY(cp >= cend || *cp > 1)) goto decline;
-            *p++ = *cp++;
-            NEXT_OP();
-        }
-    L_GENERIC: {
-            slot_t sl;
-            uint8_t pres;
-            FUSED_CALL_(run_column(m, op->step, &c_, &sl, &pres));
-            if (!pres) {
-                if (KFB_UNLIKELY(!op->null_ok)) goto decline;
-                base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
+                if (KFB_UNLIKELY(hi) && op->kind == F_STR && !is_ascii(d, n) &&
+                    kfb_avro_utf8_check(d, n) != n)
+                    goto decline;
+                p += n;
                 NEXT_OP();
             }
-            if (op->key_pos >= 0 && ((op->col_op == OP_F32 && isnan(sl.v.f32)) ||
-                                     (op->col_op == OP_F64 && isnan(sl.v.f64))))
-                goto decline;
-            p = put_slot(p, op->col_op, &sl);
-            if (KFB_UNLIKELY(!p)) goto decline;
-            NEXT_OP();
+        L_F64: {
+                if (KFB_UNLIKELY(cend - cp < 8)) goto decline;
+                uint64_t bits = kfb_get_le64(cp);
+                cp += 8;
+                if (op->key_pos >= 0 && isnan(kfb_bits_double(bits))) goto decline;
+                kfb_put_le64(p, bits);
+                p += 8;
+                NEXT_OP();
+            }
+        L_F32: {
+                if (KFB_UNLIKELY(cend - cp < 4)) goto decline;
+                uint32_t bits = kfb_get_le32(cp);
+                cp += 4;
+                if (op->key_pos >= 0 && isnan(kfb_bits_float(bits))) goto decline;
+                kfb_put_le32(p, bits);
+                p += 4;
+                NEXT_OP();
+            }
+        L_BOOL: {
+                if (KFB_UNLIKELY(cp >= cend || *cp > 1)) goto decline;
+                *p++ = *cp++;
+                NEXT_OP();
+            }
+        L_GENERIC: {
+                slot_t sl;
+                uint8_t pres;
+                FUSED_CALL_(run_column(m, op->step, &c_, &sl, &pres));
+                if (!pres) {
+                    if (KFB_UNLIKELY(!op->null_ok)) goto decline;
+                    base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
+                    NEXT_OP();
+                }
+                if (op->key_pos >= 0 && ((op->col_op == OP_F32 && isnan(sl.v.f32)) ||
+                                         (op->col_op == OP_F64 && isnan(sl.v.f64))))
+                    goto decline;
+                p = put_slot(p, op->col_op, &sl);
+                if (KFB_UNLIKELY(!p)) goto decline;
+                NEXT_OP();
+            }
         }
-    }
-ops_done:
+    ops_done:
 #undef NEXT_OP
 #undef FUSED_CALL_
-    if (KFB_UNLIKELY(cp != cend)) goto decline;
-    rb->len = (size_t)(p - base);
-
-    kfb_mapped_t *o = &res->out[0];
-    if (pl->n_key == 1) {
-        o->key = base + mark[0];
-        o->key_len = mark[1] - mark[0];
-    } else {
-        kfb_buf_t *kb = &m->keybuf[0];
-        kb->len = 0;
-        if (KFB_UNLIKELY(kfb_buf_reserve(kb, rb->len))) goto decline;
-        for (size_t k = 0; k < pl->n_key; k++) {
-            size_t n = mark[2 * k + 1] - mark[2 * k];
-            memcpy(kb->data + kb->len, base + mark[2 * k], n);
-            kb->len += n;
+        if (KFB_UNLIKELY(cp != cend)) goto decline;
+        const size_t row_len = (size_t)(p - base);
+        const uint8_t *kp;
+        size_t kl;
+        if (pl->n_key == 1) {
+            kp = base + mark[0];
+            kl = mark[1] - mark[0];
+        } else {
+            kfb_buf_t *kb = &m->keybuf[0];
+            kb->len = 0;
+            if (KFB_UNLIKELY(kfb_buf_reserve(kb, row_len))) goto decline;
+            for (size_t k = 0; k < pl->n_key; k++) {
+                size_t len = mark[2 * k + 1] - mark[2 * k];
+                memcpy(kb->data + kb->len, base + mark[2 * k], len);
+                kb->len += len;
+            }
+            kp = kb->data;
+            kl = kb->len;
         }
-        o->key = kb->data;
-        o->key_len = kb->len;
+        int32_t bucket;
+        if (KFB_LIKELY(m->keys.bucket_fn == KFB_BUCKET_FN_FLUSS)) {
+            /* kfb_bucket_fluss with the modulo as a multiplication (Lemire's fastmod; the
+             * hash is >= 0 and the key is never empty) */
+            int32_t kh = KFB_LIKELY(kl - 1 < 8) ? kfb_murmur_fluss_short(kp, kl)
+                                                : kfb_murmur_fluss(kp, kl);
+            uint32_t h = (uint32_t)kfb_murmur_fluss_int(kh);
+            uint64_t low = pl->bucket_fastmod * h;
+            bucket = (int32_t)(((unsigned __int128)low * (uint32_t)td->bucket_count) >> 64);
+        } else {
+            bucket = kfb_key_plan_bucket(&m->keys, kp, kl, td->bucket_count);
+            if (KFB_UNLIKELY(bucket < 0)) goto decline;
+        }
+        m->fused_count++;
+        if (sink) {
+            /* the common case of a batch: the bucket has an open batch with room */
+            kfb_kv_batch_builder_t *b;
+            if (KFB_LIKELY((uint32_t)bucket < n_batches && (b = batches[bucket]) != NULL &&
+                           kfb_kv_batch_try_append_(b, kp, kl, base, row_len))) {
+                /* the bucket's next record lands past the batch's end: with one open
+                 * batch per bucket those lines are cold, and fetching them now (for
+                 * writing) hides the miss that the next append would take */
+                const struct kfb_kv_batch_hot_ *hb = (const void *)b;
+                __builtin_prefetch(hb->buf.data + hb->buf.len + 64, 1, 3);
+                if (sink->placed) {
+                    sink->placed[2 * i] = b;
+                    sink->placed[2 * i + 1] = NULL;
+                }
+                continue;
+            }
+        }
+        rb->len = row_len;
+        kfb_mapped_t *o = &res->out[0];
+        o->op = KFB_OP_UPSERT;
+        o->key = kp;
+        o->key_len = kl;
+        o->bucket = bucket;
+        o->bucket_key = kp;
+        o->bucket_key_len = kl;
+        o->partition = NULL;
+        o->target_columns = pl->target_columns;
+        o->n_target_columns = pl->fused_n_target;
+        m->out_slotset[0] = 0;
+        res->n = 1;
+        m->fused_ok = 1;
+        if (!sink) {
+            *n_done = 1;
+            return KFB_ERR_OK;
+        }
+        m->origin = &msgs[i].origin;
+        e = sink_records(m, sink, &msgs[i], i, res, errstr, errstr_size);
+        if (KFB_UNLIKELY(e) && !batch_error_continues(sink, i, e, errstr)) break;
+        continue;
+    decline:
+    general:
+        /* the general path maps the message from scratch */
+        m->origin = sink ? &msgs[i].origin : origin1;
+        e = map_general(m, msgs[i].key, msgs[i].key_len, value, value_len, m->origin, res,
+                        errstr, errstr_size);
+        if (!sink) {
+            *n_done = !e;
+            return e;
+        }
+        if (!e)
+            e = sink_records(m, sink, &msgs[i], i, res, errstr, errstr_size);
+        else if (sink->placed)
+            sink->placed[2 * i] = sink->placed[2 * i + 1] = NULL;
+        if (KFB_UNLIKELY(e) && !batch_error_continues(sink, i, e, errstr)) break;
     }
-    if (KFB_LIKELY(m->keys.bucket_fn == KFB_BUCKET_FN_FLUSS)) {
-        /* kfb_bucket_fluss with the modulo as a multiplication (Lemire's fastmod; the
-         * hash is >= 0 and the key is never empty) */
-        int32_t kh = KFB_LIKELY(o->key_len - 1 < 8) ? kfb_murmur_fluss_short(o->key, o->key_len)
-                                                    : kfb_murmur_fluss(o->key, o->key_len);
-        uint32_t h = (uint32_t)kfb_murmur_fluss_int(kh);
-        uint64_t low = pl->bucket_fastmod * h;
-        o->bucket = (int32_t)(((unsigned __int128)low * (uint32_t)td->bucket_count) >> 64);
-    } else {
-        o->bucket = kfb_key_plan_bucket(&m->keys, o->key, o->key_len, td->bucket_count);
-        if (KFB_UNLIKELY(o->bucket < 0)) goto decline;
+    *n_done = i;
+    return i == n_msgs ? KFB_ERR_OK : e;
+}
+
+kfb_err_t kfb_mapper_map(kfb_mapper_t *m, const uint8_t *key, size_t key_len,
+                         const uint8_t *value, size_t value_len, const kfb_origin_t *origin,
+                         kfb_mapper_result_t *res, char *errstr, size_t errstr_size) {
+    const kfb_mapper_msg_t msg = {key, key_len, value, value_len, {NULL, -1, -1}};
+    size_t done;
+    return map_run(m, &msg, 1, origin, NULL, res, &done, errstr, errstr_size);
+}
+
+kfb_err_t kfb_mapper_map_batch(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n,
+                               const kfb_mapper_sink_t *sink, size_t *n_done, char *errstr,
+                               size_t errstr_size) {
+    size_t done_local;
+    if (!n_done) n_done = &done_local;
+    *n_done = 0;
+    if (!sink || !sink->batch_for || (n && !msgs) || (sink->batches == NULL) != (sink->n_batches == 0)) {
+        kfb_mapper_set_err_(errstr, errstr_size,
+                            "map_batch: a sink with batch_for (and batches with n_batches) is required");
+        return KFB_ERR_INVALID_ARG;
     }
-    o->op = KFB_OP_UPSERT;
-    o->bucket_key = o->key;
-    o->bucket_key_len = o->key_len;
-    o->partition = NULL;
-    o->target_columns = pl->target_columns;
-    o->n_target_columns = pl->fused_n_target;
-    m->out_slotset[0] = 0;
-    res->n = 1;
-    m->fused_ok = 1;
-    m->fused_count++;
-    return KFB_ERR_OK;
-decline:
-    /* a tail call: the general path maps the message from scratch */
-    return map_general(m, m->msg_key, m->msg_key_len, value, value_len, m->origin, res,
-                       m->errstr, m->errstr_size);
+    return map_run(m, msgs, n, NULL, sink, NULL, n_done, errstr, errstr_size);
 }
 
 void kfb_mapper_set_fused_for_testing(kfb_mapper_t *m, int enabled) {
@@ -1569,4 +1664,64 @@ kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t 
         return append_general(m, res, 0, batch, m->append_errstr, m->append_errstr_size);
     }
     return append_general(m, res, i, batch, errstr, errstr_size);
+}
+
+/* Batch errors that mean "this batch cannot take the record; ask the sink for one that can". */
+static int batch_unusable(kfb_err_t e) {
+    return e == KFB_ERR_BATCH_FULL || e == KFB_ERR_BATCH_CLOSED || e == KFB_ERR_BATCH_ABORTED;
+}
+
+/* The slow half of a batch: appends each record of res (message msg, index in the batch)
+ * to its bucket's open batch, or to the batch the sink's batch_for gives when there is
+ * none or it cannot take the record. A record that a batch from batch_for cannot take
+ * either is a per-record MAPPER_RECORD_TOO_LARGE. Out of line: most messages never get
+ * here. */
+static __attribute__((noinline)) kfb_err_t sink_records(kfb_mapper_t *m,
+                                                        const kfb_mapper_sink_t *sink,
+                                                        const kfb_mapper_msg_t *msg,
+                                                        size_t index,
+                                                        const kfb_mapper_result_t *res,
+                                                        char *errstr, size_t errstr_size) {
+    /* placed entries are written as records land, so that a message whose second record
+     * fails still names the batch that took its first */
+    kfb_kv_batch_builder_t *unused[KFB_MAPPER_MAX_OUT];
+    kfb_kv_batch_builder_t **placed = sink->placed ? sink->placed + 2 * index : unused;
+    placed[0] = placed[1] = NULL;
+    for (size_t k = 0; k < res->n; k++) {
+        const kfb_mapped_t *o = &res->out[k];
+        if (o->op == KFB_OP_SKIP) continue;
+        kfb_kv_batch_builder_t *b = NULL;
+        if (!o->partition && sink->batches && o->bucket >= 0 &&
+            (size_t)o->bucket < sink->n_batches)
+            b = sink->batches[o->bucket];
+        kfb_err_t e = b ? kfb_mapper_append_to_batch(m, res, k, b, errstr, errstr_size)
+                        : KFB_ERR_BATCH_FULL;
+        if (batch_unusable(e)) {
+            b = NULL;
+            e = sink->batch_for(sink->ctx, msg, o, &b);
+            if (!e && !b) e = KFB_ERR_STATE;
+            if (e) {
+                char where[160];
+                kfb_mapper_set_err_(errstr, errstr_size,
+                                    "%s: no batch for the record (bucket %d%s%s): %s",
+                                    kfb_origin_format(&msg->origin, where, sizeof(where)),
+                                    (int)o->bucket, o->partition ? ", partition " : "",
+                                    o->partition ? o->partition : "", kfb_err_message(e));
+                return e;
+            }
+            e = kfb_mapper_append_to_batch(m, res, k, b, errstr, errstr_size);
+            if (batch_unusable(e)) {
+                char where[160];
+                kfb_mapper_set_err_(errstr, errstr_size,
+                                    "%s: the record (key %zu bytes) does not fit an empty batch "
+                                    "of write limit %zu bytes",
+                                    kfb_origin_format(&msg->origin, where, sizeof(where)),
+                                    o->key_len, kfb_kv_batch_write_limit(b));
+                e = KFB_ERR_MAPPER_RECORD_TOO_LARGE;
+            }
+        }
+        if (e) return e;
+        placed[k] = b;
+    }
+    return KFB_ERR_OK;
 }
