@@ -275,7 +275,7 @@ int main(void) {
                 avro_reader_memory_set_source(rd, (const char *)msgs[i] + 5, (int64_t)(lens[i] - 5));
                 if (avro_value_read(rd, &val)) return 1;
                 avro_value_t fv;
-                int32_t iv;
+                int32_t iv = 0;
                 avro_value_get_by_index(&val, 2, &fv, NULL);
                 avro_value_get_int(&fv, &iv);
                 check += iv;

@@ -262,6 +262,9 @@ static kfb_err_t run_column(kfb_mapper_t *m, const step_t *s, kfb_avro_cursor_t 
         for (;;) {
             DEC_CHECK(m, s, kfb_avro_read_block(c, min_item, &n, &bsize));
             if (n == 0) break;
+            /* a block with a byte size (negative count) must hold exactly its items: the
+             * second read, bounded by this value's end, relies on it */
+            const uint8_t *block_start = c->p;
             total += n;
             if (KFB_UNLIKELY(total > 0x7fffff))
                 return rec_err(m, KFB_ERR_OUT_OF_RANGE, s->path, "more than %d elements", 0x7fffff);
@@ -279,6 +282,11 @@ static kfb_err_t run_column(kfb_mapper_t *m, const step_t *s, kfb_avro_cursor_t 
                     return rec_err(m, KFB_ERR_NULL_NOT_ALLOWED, es->path,
                                    "null element, but the element type is NOT NULL");
             }
+            if (KFB_UNLIKELY(bsize >= 0 && c->p - block_start != bsize))
+                return rec_err(m, KFB_ERR_BAD_LENGTH, s->path,
+                               "a block declares %lld bytes but its %llu items take %lld",
+                               (long long)bsize, (unsigned long long)n,
+                               (long long)(c->p - block_start));
         }
         sl->v.coll.end = c->p;
         sl->v.coll.count = (uint32_t)total;
@@ -1034,6 +1042,34 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
     kfb_kv_batch_builder_t *const *const batches = sink ? sink->batches : NULL;
     const uint32_t n_batches = batches ? (uint32_t)sink->n_batches : 0;
     kfb_err_t e;
+    const kfb_table_desc_t *const td = m->td;
+    kfb_buf_t *const rb = &m->fused_row;
+    /* Threaded dispatch (GCC/Clang labels as values): each op ends with an indirect jump
+     * through the next op's own handler address, instead of one shared switch at the loop
+     * head; the F_END sentinel's handler leaves the op loop, so there is no end test
+     * either. The addresses are linked into a plan's ops when it first becomes the fused
+     * plan here (labels exist only inside their function). */
+    static const void *const handler[] = {
+        [F_SKIP] = &&L_SKIP,   [F_GENERIC] = &&L_GENERIC, [F_BOOL] = &&L_BOOL,
+        [F_INT_V32] = &&L_INT, [F_INT_V64] = &&L_INT,     [F_LONG_V64] = &&L_LONG_V64,
+        [F_F32] = &&L_F32,     [F_F64] = &&L_F64,         [F_STR] = &&L_BYTES,
+        [F_BYTES] = &&L_BYTES, [F_UNION] = &&L_UNION,     [F_MARK] = &&L_MARK,
+        [F_KEY_LONG] = &&L_KEY_LONG,
+        [F_END] = &&ops_done,
+    };
+    /* the fused plan, reloaded only after the general path (which may compile or switch
+     * plans) */
+    const plan_t *pl;
+#define FUSED_LOAD_PLAN_()                                                                \
+    do {                                                                                  \
+        pl = m->fused_plan;                                                               \
+        if (pl && KFB_UNLIKELY(!pl->fops->h))                                             \
+            for (fop_t *o_ = pl->fops;; o_++) {                                           \
+                o_->h = handler[o_->kind];                                                \
+                if (o_->kind == F_END) break;                                             \
+            }                                                                             \
+    } while (0)
+    FUSED_LOAD_PLAN_();
     size_t i = 0;
     for (; i < n_msgs; i++) {
         const uint8_t *const value = msgs[i].value;
@@ -1041,15 +1077,12 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
         /* Fused path: same schema as the previous message and a plan that allows it. The
          * Confluent header test is kfb_confluent_parse's success condition; the id equals
          * a compiled plan's, so it is not negative. */
-        const plan_t *const pl = m->fused_plan;
         if (KFB_UNLIKELY(!(pl && value_len >= KFB_CONFLUENT_HEADER_SIZE && value &&
                            value[0] == KFB_CONFLUENT_MAGIC &&
                            (int32_t)kfb_get_be32(value + 1) == pl->schema_id)))
             goto general;
         const uint8_t *const body = value + KFB_CONFLUENT_HEADER_SIZE;
         const size_t body_len = value_len - KFB_CONFLUENT_HEADER_SIZE;
-        const kfb_table_desc_t *td = m->td;
-        kfb_buf_t *rb = &m->fused_row;
         /* (rb->len and m->fused_ok are set only when a result is handed out: a declined
          * message goes to map_general, which clears fused_ok) */
         if (KFB_UNLIKELY(pl->fused_reserve + body_len > rb->cap) &&
@@ -1074,23 +1107,6 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
             if (KFB_UNLIKELY(call)) goto decline;                                             \
             cp = c_.p;                                                                        \
         } while (0)
-        /* Threaded dispatch (GCC/Clang labels as values): each op ends with an indirect jump
-         * through the next op's own handler address, instead of one shared switch at the loop
-         * head; the F_END sentinel's handler leaves the loop, so there is no end test either. */
-        if (KFB_UNLIKELY(!op->h)) {
-            static const void *const handler[] = {
-                [F_SKIP] = &&L_SKIP,   [F_GENERIC] = &&L_GENERIC, [F_BOOL] = &&L_BOOL,
-                [F_INT_V32] = &&L_INT, [F_INT_V64] = &&L_INT,     [F_LONG_V64] = &&L_LONG_V64,
-                [F_F32] = &&L_F32,     [F_F64] = &&L_F64,         [F_STR] = &&L_BYTES,
-                [F_BYTES] = &&L_BYTES, [F_UNION] = &&L_UNION,     [F_MARK] = &&L_MARK,
-                [F_KEY_LONG] = &&L_KEY_LONG,
-                [F_END] = &&ops_done,
-            };
-            for (fop_t *o = pl->fops;; o++) {
-                o->h = handler[o->kind];
-                if (o->kind == F_END) break;
-            }
-        }
 #define NEXT_OP()                                                                         \
         do {                                                                                  \
             ++op;                                                                             \
@@ -1336,6 +1352,7 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
         m->origin = sink ? &msgs[i].origin : origin1;
         e = map_general(m, msgs[i].key, msgs[i].key_len, value, value_len, m->origin, res,
                         errstr, errstr_size);
+        FUSED_LOAD_PLAN_();
         if (!sink) {
             *n_done = !e;
             return e;
@@ -1346,6 +1363,7 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
             sink->placed[2 * i] = sink->placed[2 * i + 1] = NULL;
         if (KFB_UNLIKELY(e) && !batch_error_continues(sink, i, e, errstr)) break;
     }
+#undef FUSED_LOAD_PLAN_
     *n_done = i;
     return i == n_msgs ? KFB_ERR_OK : e;
 }

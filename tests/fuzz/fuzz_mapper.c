@@ -1,5 +1,9 @@
 /* fuzz_mapper.c - arbitrary bytes through compiled mapping plans.
  *
+ * Every message also goes through kfb_mapper_map_batch on a twin mapper (same config, same
+ * message sequence, so the same state), with a sink of per-bucket batches: it must agree
+ * with the per-message API (records appended = upserts and deletes written, per-record
+ * errors through on_error, other errors returned) and its batches must read back.
  * Input: byte 0 picks the table/schema/format (all scalar types, Debezium, two writer
  * schemas, key from an Avro message key, records into ROW, arrays/maps into ARRAY/MAP) and whether the
  * Confluent header is supplied or fuzzed; byte 1 is the Kafka key length; then the key,
@@ -34,6 +38,8 @@ typedef struct target {
     kfb_table_desc_t *td;
     kfb_schema_source_t *src;
     kfb_mapper_t *m;
+    kfb_mapper_t *twin; /* the same mapping, driven through kfb_mapper_map_batch */
+    kfb_kv_batch_builder_t *batches[16];
     int32_t schema_id;
 } target_t;
 
@@ -55,13 +61,22 @@ static void make(target_t *t, const char *table, int32_t sid, const kfb_mapper_c
     const char *schemas[] = {SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6, SCHEMA_7, SCHEMA_8};
     for (int i = 0; i < 8; i++) add(t->src, i + 1, schemas[i]);
     t->m = kfb_mapper_new(t->td, t->src, cfg, e, sizeof(e));
-    if (!t->m) abort();
+    t->twin = kfb_mapper_new(t->td, t->src, cfg, e, sizeof(e));
+    if (!t->m || !t->twin || t->td->bucket_count > 16) abort();
+    for (int b = 0; b < t->td->bucket_count; b++)
+        if (!(t->batches[b] = kfb_kv_batch_builder_new(1, 1 << 16, e, sizeof(e)))) abort();
     t->schema_id = sid;
 }
 
 static void cleanup(void) {
     for (int i = 0; i < N_TARGETS; i++) {
         kfb_mapper_destroy(targets[i].m);
+        kfb_mapper_destroy(targets[i].twin);
+        for (int b = 0; b < 16; b++)
+            if (targets[i].batches[b]) {
+                kfb_kv_batch_abort(targets[i].batches[b]);
+                kfb_kv_batch_builder_destroy(targets[i].batches[b]);
+            }
         kfb_schema_source_destroy(targets[i].src);
         kfb_table_desc_destroy(targets[i].td);
     }
@@ -82,6 +97,43 @@ static void init(void) {
     cfg.key_from_message_key = 1;
     make(&targets[3], TABLE_ITEMS, 3, &cfg);
     atexit(cleanup);
+}
+
+/* batch_for: the bucket's batch after checking that what it holds reads back, emptied */
+static kfb_err_t fuzz_batch_for(void *ctx, const kfb_mapper_msg_t *msg, const kfb_mapped_t *rec,
+                                kfb_kv_batch_builder_t **out) {
+    (void)msg;
+    target_t *t = ctx;
+    if (rec->bucket < 0 || rec->bucket >= t->td->bucket_count) abort();
+    kfb_kv_batch_builder_t *b = t->batches[rec->bucket];
+    const uint8_t *bytes;
+    size_t len;
+    kfb_kv_batch_reader_t rd;
+    if (kfb_kv_batch_build(b, &bytes, &len) != KFB_ERR_OK ||
+        kfb_kv_batch_reader_init(&rd, bytes, len, NULL, 0) != KFB_ERR_OK)
+        abort();
+    kfb_kv_record_t r;
+    int got;
+    while ((got = kfb_kv_batch_next(&rd, &r)) == 1) {
+    }
+    if (got != 0) abort();
+    kfb_kv_batch_reset(b);
+    *out = b;
+    return KFB_ERR_OK;
+}
+
+static int batch_errors;
+static int fuzz_on_error(void *ctx, size_t index, kfb_err_t err, const char *errstr) {
+    (void)ctx;
+    if (index != 0 || !errstr[0] || kfb_err_class(err) != KFB_ERRCLASS_RECORD) abort();
+    batch_errors++;
+    return 0;
+}
+
+static int32_t total_records(const target_t *t) {
+    int32_t n = 0;
+    for (int b = 0; b < t->td->bucket_count; b++) n += kfb_kv_batch_record_count(t->batches[b]);
+    return n;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -114,25 +166,55 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     kfb_origin_t o = {"fuzz", 0, 0};
     kfb_err_t e = kfb_mapper_map(t->m, key, nokey ? 0 : klen, tomb ? NULL : value, vlen, &o,
                                  &res, err, sizeof(err));
+    /* the twin, through a batch of one */
+    kfb_mapper_msg_t bm = {key, nokey ? 0 : klen, tomb ? NULL : value, vlen, o};
+    kfb_kv_batch_builder_t *placed[2];
+    kfb_mapper_sink_t sink = {.batches = t->batches, .n_batches = (size_t)t->td->bucket_count,
+                              .batch_for = fuzz_batch_for, .on_error = fuzz_on_error,
+                              .placed = placed, .ctx = t};
+    char berr[1024];
+    size_t done;
+    int32_t before = total_records(t);
+    batch_errors = 0;
+    kfb_err_t be = kfb_mapper_map_batch(t->twin, &bm, 1, &sink, &done, berr, sizeof(berr));
+    int32_t appended = total_records(t) - before; /* (a reset by batch_for makes it < 0) */
     if (e) {
         if (!err[0]) abort();
+        /* a per-record error reaches on_error, anything else stops the batch */
+        if (kfb_err_class(e) == KFB_ERRCLASS_RECORD ? (be || batch_errors != 1 || done != 1)
+                                                    : (be != e || done != 0))
+            abort();
+        if (placed[0] || placed[1]) abort();
     } else {
+        if (be || done != 1) abort();
+        size_t written = 0;
+        int write_failed = 0;
         if (res.n < 1 || res.n > KFB_MAPPER_MAX_OUT) abort();
         for (size_t i = 0; i < res.n; i++) {
             const kfb_mapped_t *r = &res.out[i];
             if (r->op != KFB_OP_SKIP &&
                 (r->bucket < 0 || r->bucket >= t->td->bucket_count || !r->key_len))
                 abort();
+            if (r->op == KFB_OP_DELETE && !write_failed) written++;
             if (r->op != KFB_OP_UPSERT) continue;
             kfb_buf_reset(&row);
-            if (kfb_mapper_write_value(t->m, &res, i, &row, err, sizeof(err)) != KFB_ERR_OK) {
-                if (!err[0] || row.len) abort();
+            kfb_err_t we = kfb_mapper_write_value(t->m, &res, i, &row, err, sizeof(err));
+            if (we != KFB_ERR_OK) {
+                /* a message that maps writes, or fails as a record (never internally) */
+                if (!err[0] || row.len || kfb_err_class(we) != KFB_ERRCLASS_RECORD) abort();
+                write_failed = 1;
                 continue;
             }
+            if (!write_failed) written++;
             if (kfb_row_decode(t->td->column_types, t->td->column_count, row.data, row.len,
                                values, err, sizeof(err)) != KFB_ERR_OK)
                 abort(); /* we wrote a row our own reader rejects */
         }
+        /* the batch side appended the records the per-message side could write, up to the
+         * first failing one (a per-record error through on_error) */
+        if (batch_errors != write_failed) abort();
+        if (appended >= 0 && (size_t)appended != written) abort();
+        if ((placed[0] != NULL) + (placed[1] != NULL) != (int)written) abort();
     }
     free(value);
     return 0;

@@ -404,3 +404,34 @@ TEST(golden_arrays_and_maps) {
                "   68 65 6c 6c 6f 20 77 6f 72 6c 64 21 00 00 00 00");
     teardown(&fx);
 }
+
+/* An array block with a byte size (negative count, Avro spec "Arrays") must hold exactly
+ * its items: the items are read twice (validated at map time, written once the count is
+ * known), and a size that disagrees with them once let the second read fail with an
+ * internal error (found by fuzz_mapper). Now a per-record BAD_LENGTH at map time; a
+ * truthful size maps to the same row as the positive-count form. */
+TEST(array_block_byte_size_must_match_its_items) {
+    fixture_t fx;
+    setup(&fx, GOLDEN "table_coll.json", NULL);
+    kfb_origin_t o = {"golden", 0, 7};
+    kfb_mapper_result_t res;
+    /* id 1, ai = [1] as: count -1, byte size 2 | count 1 | lying byte size 4; then empty
+     * af, am, as */
+    size_t n_sized, n_plain, n_lying;
+    uint8_t *sized = kfb_test_unhex("00 00000008 02 01 04 02 02 00 00 00 00", &n_sized);
+    uint8_t *plain = kfb_test_unhex("00 00000008 02 02 02 02 00 00 00 00", &n_plain);
+    uint8_t *lying = kfb_test_unhex("00 00000008 02 01 08 02 02 00 00 00 00", &n_lying);
+    kfb_buf_t want = {0};
+    ASSERT_OK(kfb_mapper_map(fx.m, NULL, 0, plain, n_plain, &o, &res, fx.err, sizeof(fx.err)));
+    ASSERT_OK(kfb_mapper_write_value(fx.m, &res, 0, &want, fx.err, sizeof(fx.err)));
+    ASSERT_OK(kfb_mapper_map(fx.m, NULL, 0, sized, n_sized, &o, &res, fx.err, sizeof(fx.err)));
+    row_of(&fx, &res, 0);
+    ASSERT_MEMEQ(fx.row.data, fx.row.len, want.data, want.len);
+    ASSERT_ERR(kfb_mapper_map(fx.m, NULL, 0, lying, n_lying, &o, &res, fx.err, sizeof(fx.err)),
+               KFB_ERR_BAD_LENGTH);
+    ASSERT_STREQ(fx.err, "topic golden partition 0 offset 7: field Coll.ai: a block declares 4 "
+                         "bytes but its 1 items take 2");
+    kfb_buf_free(&want);
+    free(sized), free(plain), free(lying);
+    teardown(&fx);
+}
