@@ -20,8 +20,8 @@
  * representation on the way; the key, bucket key and value row are then written from the
  * slots. Steps and slots are allocated when a plan is compiled; per message nothing is
  * allocated once the scratch buffers have reached their working size.
- * Fused path (the body of map_run, the loop behind kfb_mapper_map and
- * kfb_mapper_map_batch): plans that allow it (mapper_compile.c,
+ * Fused path (fused_one, tried first for each message by map_run, the loop behind
+ * kfb_mapper_map and kfb_mapper_map_batch): plans that allow it (mapper_compile.c,
  * build_fused) also carry a flat array of ops, one per field plus union-index and
  * key-bound marks and an end sentinel, run with threaded dispatch through a handler
  * address stored in each op; each op transcodes its Avro value into the value row in
@@ -1017,18 +1017,299 @@ static int batch_error_continues(const kfb_mapper_sink_t *sink, size_t index, kf
            sink->on_error(sink->ctx, index, e, errstr) == 0;
 }
 
+/* What the fused path gives for one message: the value row is
+ * m->fused_row.data[0, row_len). */
+typedef struct fused_out {
+    const uint8_t *key;
+    size_t key_len;
+    size_t row_len;
+    int32_t bucket;
+} fused_out_t;
+
+/*
+ * The fused path for one message: decodes the Avro body of a Confluent-framed value with
+ * the plan's fused ops into m->fused_row (a value row) and computes key and bucket.
+ * Returns 1 with *fo filled, or 0 when anything is off (the general path then decides and
+ * words the outcome). value == NULL only links the plan's handler addresses. The row is
+ * reserved for the fixed-size bound plus the body length (every string/bytes payload is
+ * in the body) plus the enum symbols. Its own function, called per message, so that the
+ * op handlers have the registers to themselves (inlined into the batch loop they spilled
+ * the cursor and cost more than the call).
+ */
+static __attribute__((noinline)) int fused_one(kfb_mapper_t *m, const plan_t *pl,
+                                               const uint8_t *value, size_t value_len,
+                                               fused_out_t *fo) {
+    /* Threaded dispatch (GCC/Clang labels as values): each op ends with an indirect jump
+     * through the next op's own handler address, instead of one shared switch at the loop
+     * head; the F_END sentinel's handler leaves the op loop, so there is no end test
+     * either. The addresses are linked into a plan's ops before its first message
+     * (labels exist only inside their function). */
+    static const void *const handler[] = {
+        [F_SKIP] = &&L_SKIP,   [F_GENERIC] = &&L_GENERIC, [F_BOOL] = &&L_BOOL,
+        [F_INT_V32] = &&L_INT, [F_INT_V64] = &&L_INT,     [F_LONG_V64] = &&L_LONG_V64,
+        [F_F32] = &&L_F32,     [F_F64] = &&L_F64,         [F_STR] = &&L_BYTES,
+        [F_BYTES] = &&L_BYTES, [F_UNION] = &&L_UNION,     [F_MARK] = &&L_MARK,
+        [F_KEY_LONG] = &&L_KEY_LONG,
+        [F_END] = &&ops_done,
+    };
+    if (KFB_UNLIKELY(!value)) {
+        for (fop_t *o = pl->fops;; o++) {
+            o->h = handler[o->kind];
+            if (o->kind == F_END) break;
+        }
+        return 0;
+    }
+    /* Same schema as the previous message: the Confluent header test is
+     * kfb_confluent_parse's success condition; the id equals a compiled plan's, so it is
+     * not negative. */
+    if (KFB_UNLIKELY(!(value_len >= KFB_CONFLUENT_HEADER_SIZE &&
+                       value[0] == KFB_CONFLUENT_MAGIC &&
+                       (int32_t)kfb_get_be32(value + 1) == pl->schema_id)))
+        return 0;
+    const kfb_table_desc_t *const td = m->td;
+    kfb_buf_t *const rb = &m->fused_row;
+    const uint8_t *const body = value + KFB_CONFLUENT_HEADER_SIZE;
+    const size_t body_len = value_len - KFB_CONFLUENT_HEADER_SIZE;
+    /* (rb->len and m->fused_ok are set only when a result is handed out: a declined
+     * message goes to map_general, which clears fused_ok) */
+    if (KFB_UNLIKELY(pl->fused_reserve + body_len > rb->cap) &&
+        kfb_buf_reserve(rb, pl->fused_reserve + body_len))
+        goto decline;
+    uint8_t *const base = rb->data;
+    const size_t nb = pl->fused_nb;
+    /* the bitmap array has at least 8 bytes and the row 8 bytes of slack: one move for
+     * tables of up to 64 columns */
+    if (KFB_LIKELY(nb <= 8)) memcpy(base, pl->fused_bitmap, 8);
+    else memcpy(base, pl->fused_bitmap, nb);
+    uint8_t *p = base + nb;
+    /* row offsets taken by F_MARK ops: key column k spans [mark[2k], mark[2k + 1]) */
+    uint32_t mark[2 * FUSED_MAX_KEY];
+    /* The cursor lives in locals (registers); a kfb_avro_cursor_t is built only around the
+     * out-of-line readers (skip, generic conversions, long varints). */
+    const uint8_t *cp = body, *const cend = body + body_len;
+    const fop_t *op = pl->fops;
+#define FUSED_CALL_(call)                                                                 \
+    do {                                                                                  \
+        kfb_avro_cursor_t c_ = {cp, cend};                                                \
+        if (KFB_UNLIKELY(call)) goto decline;                                             \
+        cp = c_.p;                                                                        \
+    } while (0)
+#define NEXT_OP()                                                                         \
+    do {                                                                                  \
+        ++op;                                                                             \
+        goto *op->h;                                                                      \
+    } while (0)
+    goto *op->h;
+    {
+    L_MARK:
+        mark[op->column] = (uint32_t)(p - base);
+        NEXT_OP();
+    L_UNION: {
+            /* precedes its value op; a null skips that op */
+            uint32_t b;
+            if (KFB_LIKELY(cp < cend && !(*cp & 0x81))) b = *cp++ >> 1;
+            else FUSED_CALL_(kfb_avro_read_union_index(&c_, op->n_branches, &b));
+            if (KFB_UNLIKELY(b >= op->n_branches)) goto decline;
+            if ((int32_t)b == op->null_branch) {
+                if (KFB_UNLIKELY(!op->null_ok)) goto decline;
+                base[op->null_byte] |= op->null_bit;
+                op++; /* the value op; never a key column (null_ok) */
+                NEXT_OP();
+            }
+            if (KFB_UNLIKELY((int32_t)b != op->value_branch)) goto decline;
+            NEXT_OP();
+        }
+    L_SKIP:
+        FUSED_CALL_(kfb_avro_skip(&c_, op->step->type));
+        NEXT_OP();
+/* long -> BIGINT/TIMESTAMP(p <= 3): non-negative values by the zigzag transcode, the rest
+ * decoded and re-encoded; a macro because L_KEY_LONG wraps the same code in key marks */
+#define FUSED_LONG_()                                                                     \
+    do {                                                                                  \
+        int64_t v_;                                                                       \
+        uint64_t u_;                                                                      \
+        unsigned n_;                                                                      \
+        if (KFB_LIKELY(cend - cp >= 8) && (n_ = zigzag8_transcode(cp, &p, 8)) != 0) {     \
+            cp += n_;                                                                     \
+            break;                                                                        \
+        }                                                                                 \
+        if (KFB_LIKELY(cend - cp >= 8 && (n_ = varint8_read(cp, &u_)) != 0)) {            \
+            cp += n_;                                                                     \
+            v_ = (int64_t)(u_ >> 1) ^ -(int64_t)(u_ & 1);                                 \
+        } else if ((n_ = varint_tail_read(cp, cend, &u_)) != 0) {                         \
+            cp += n_;                                                                     \
+            v_ = (int64_t)(u_ >> 1) ^ -(int64_t)(u_ & 1);                                 \
+        } else {                                                                          \
+            FUSED_CALL_(kfb_avro_read_long(&c_, &v_));                                    \
+        }                                                                                 \
+        p = varint_put(p, (uint64_t)v_);                                                  \
+    } while (0)
+    L_LONG_V64:
+        FUSED_LONG_();
+        NEXT_OP();
+    L_KEY_LONG: {
+            /* a long key column: its bounds without two F_MARK ops */
+            uint32_t k0 = (uint32_t)(p - base);
+            FUSED_LONG_();
+            mark[2 * op->key_pos] = k0;
+            mark[2 * op->key_pos + 1] = (uint32_t)(p - base);
+            NEXT_OP();
+        }
+#undef FUSED_LONG_
+    L_INT: {
+            int32_t v;
+            uint64_t u;
+            unsigned n;
+            /* an int has at most 5 bytes and no bits past 32 (as the checked reader, which
+             * decides everything else) */
+            if (KFB_LIKELY(cend - cp >= 8) && (n = zigzag8_transcode(cp, &p, 5)) != 0) {
+                cp += n;
+                NEXT_OP();
+            }
+            if ((KFB_LIKELY(cend - cp >= 8 && (n = varint8_read(cp, &u)) != 0) ||
+                 (n = varint_tail_read(cp, cend, &u)) != 0) &&
+                n <= 5 && u <= 0xffffffffULL) {
+                cp += n;
+                uint32_t u32 = (uint32_t)u;
+                v = (int32_t)(u32 >> 1) ^ -(int32_t)(u32 & 1);
+            } else {
+                FUSED_CALL_(kfb_avro_read_int(&c_, &v));
+            }
+            /* INTEGER: the 32-bit pattern (a negative int is 5 bytes); BIGINT: 64 bits */
+            p = varint_put(p, op->kind == F_INT_V32 ? (uint64_t)(uint32_t)v : (uint64_t)(int64_t)v);
+            NEXT_OP();
+        }
+    L_BYTES: {
+            const uint8_t *d;
+            size_t n;
+            uint64_t hi; /* nonzero: the payload may hold non-ASCII bytes */
+            if (KFB_LIKELY(cp < cend && !(*cp & 0x81))) {
+                /* one-byte length 0..63, and so a one-byte Fluss length */
+                n = *cp++ >> 1;
+                if (KFB_UNLIKELY(n > (size_t)(cend - cp))) goto decline;
+                d = cp;
+                cp += n;
+                *p++ = (uint8_t)n;
+                /* the copy's own loads give the ASCII test; the row's 8 bytes of slack
+                 * take the over-long store of a short payload */
+                if (n - 1 < 8 && cend - d >= 8) {
+                    uint64_t w = kfb_get_le64(d);
+                    kfb_put_le64(p, w);
+                    hi = (w << (64 - 8 * n)) & 0x8080808080808080ULL;
+                } else if (n - 9 < 8) {
+                    uint64_t w0 = kfb_get_le64(d), w1 = kfb_get_le64(d + n - 8);
+                    kfb_put_le64(p, w0);
+                    kfb_put_le64(p + n - 8, w1);
+                    hi = (w0 | w1) & 0x8080808080808080ULL;
+                } else {
+                    kfb_kv_batch_copy_(p, d, n);
+                    hi = 1;
+                }
+            } else {
+                FUSED_CALL_(kfb_avro_read_bytes(&c_, &d, &n));
+                if (KFB_UNLIKELY(n > INT32_MAX)) goto decline;
+                p += kfb_varint32_write(p, (uint32_t)n);
+                kfb_kv_batch_copy_(p, d, n);
+                hi = 1;
+            }
+            if (KFB_UNLIKELY(hi) && op->kind == F_STR && !is_ascii(d, n) &&
+                kfb_avro_utf8_check(d, n) != n)
+                goto decline;
+            p += n;
+            NEXT_OP();
+        }
+    L_F64: {
+            if (KFB_UNLIKELY(cend - cp < 8)) goto decline;
+            uint64_t bits = kfb_get_le64(cp);
+            cp += 8;
+            if (op->key_pos >= 0 && isnan(kfb_bits_double(bits))) goto decline;
+            kfb_put_le64(p, bits);
+            p += 8;
+            NEXT_OP();
+        }
+    L_F32: {
+            if (KFB_UNLIKELY(cend - cp < 4)) goto decline;
+            uint32_t bits = kfb_get_le32(cp);
+            cp += 4;
+            if (op->key_pos >= 0 && isnan(kfb_bits_float(bits))) goto decline;
+            kfb_put_le32(p, bits);
+            p += 4;
+            NEXT_OP();
+        }
+    L_BOOL: {
+            if (KFB_UNLIKELY(cp >= cend || *cp > 1)) goto decline;
+            *p++ = *cp++;
+            NEXT_OP();
+        }
+    L_GENERIC: {
+            slot_t sl;
+            uint8_t pres;
+            FUSED_CALL_(run_column(m, op->step, &c_, &sl, &pres));
+            if (!pres) {
+                if (KFB_UNLIKELY(!op->null_ok)) goto decline;
+                base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
+                NEXT_OP();
+            }
+            if (op->key_pos >= 0 && ((op->col_op == OP_F32 && isnan(sl.v.f32)) ||
+                                     (op->col_op == OP_F64 && isnan(sl.v.f64))))
+                goto decline;
+            p = put_slot(p, op->col_op, &sl);
+            if (KFB_UNLIKELY(!p)) goto decline;
+            NEXT_OP();
+        }
+    }
+ops_done:
+#undef NEXT_OP
+#undef FUSED_CALL_
+    if (KFB_UNLIKELY(cp != cend)) goto decline;
+    const size_t row_len = (size_t)(p - base);
+    const uint8_t *kp;
+    size_t kl;
+    if (pl->n_key == 1) {
+        kp = base + mark[0];
+        kl = mark[1] - mark[0];
+    } else {
+        kfb_buf_t *kb = &m->keybuf[0];
+        kb->len = 0;
+        if (KFB_UNLIKELY(kfb_buf_reserve(kb, row_len))) goto decline;
+        for (size_t k = 0; k < pl->n_key; k++) {
+            size_t len = mark[2 * k + 1] - mark[2 * k];
+            memcpy(kb->data + kb->len, base + mark[2 * k], len);
+            kb->len += len;
+        }
+        kp = kb->data;
+        kl = kb->len;
+    }
+    int32_t bucket;
+    if (KFB_LIKELY(m->keys.bucket_fn == KFB_BUCKET_FN_FLUSS)) {
+        /* kfb_bucket_fluss with the modulo as a multiplication (Lemire's fastmod; the
+         * hash is >= 0 and the key is never empty) */
+        int32_t kh = KFB_LIKELY(kl - 1 < 8) ? kfb_murmur_fluss_short(kp, kl)
+                                            : kfb_murmur_fluss(kp, kl);
+        uint32_t h = (uint32_t)kfb_murmur_fluss_int(kh);
+        uint64_t low = pl->bucket_fastmod * h;
+        bucket = (int32_t)(((unsigned __int128)low * (uint32_t)td->bucket_count) >> 64);
+    } else {
+        bucket = kfb_key_plan_bucket(&m->keys, kp, kl, td->bucket_count);
+        if (KFB_UNLIKELY(bucket < 0)) goto decline;
+    }
+    m->fused_count++;
+    fo->key = kp;
+    fo->key_len = kl;
+    fo->row_len = row_len;
+    fo->bucket = bucket;
+    return 1;
+decline:
+    return 0;
+}
+
 /*
  * Maps msgs[0, n). Single mode (sink NULL, n == 1; kfb_mapper_map): fills *res and returns
  * the message's outcome. Batch mode (kfb_mapper_map_batch): appends every record through
  * the sink and returns KFB_ERR_OK with *n_done == n, or the error that stopped the call
- * with *n_done the index of the message that was not consumed.
- * The fused path: decodes the Avro body of a Confluent-framed value with the plan's fused
- * ops into m->fused_row (a value row); in batch mode the row then goes to its bucket's
- * open batch with one inline append. When anything is off it leaves the message to the
- * general path, which decides (and words) the outcome. The row is reserved for the
- * fixed-size bound plus the body length (every string/bytes payload is in the body) plus
- * the enum symbols. The fused code sits in this loop rather than in a callee, so a batch
- * pays one call frame.
+ * with *n_done the index of the message that was not consumed. Each message tries the
+ * fused path first (when the last plan allows it); in batch mode a fused row then goes to
+ * its bucket's open batch with one inline append, without a result struct.
  */
 static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n_msgs,
                          const kfb_origin_t *origin1, const kfb_mapper_sink_t *sink,
@@ -1041,297 +1322,50 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
     if (!res) res = &batch_res;
     kfb_kv_batch_builder_t *const *const batches = sink ? sink->batches : NULL;
     const uint32_t n_batches = batches ? (uint32_t)sink->n_batches : 0;
+    kfb_kv_batch_builder_t **const placed = sink ? sink->placed : NULL;
     kfb_err_t e;
-    const kfb_table_desc_t *const td = m->td;
-    kfb_buf_t *const rb = &m->fused_row;
-    /* Threaded dispatch (GCC/Clang labels as values): each op ends with an indirect jump
-     * through the next op's own handler address, instead of one shared switch at the loop
-     * head; the F_END sentinel's handler leaves the op loop, so there is no end test
-     * either. The addresses are linked into a plan's ops when it first becomes the fused
-     * plan here (labels exist only inside their function). */
-    static const void *const handler[] = {
-        [F_SKIP] = &&L_SKIP,   [F_GENERIC] = &&L_GENERIC, [F_BOOL] = &&L_BOOL,
-        [F_INT_V32] = &&L_INT, [F_INT_V64] = &&L_INT,     [F_LONG_V64] = &&L_LONG_V64,
-        [F_F32] = &&L_F32,     [F_F64] = &&L_F64,         [F_STR] = &&L_BYTES,
-        [F_BYTES] = &&L_BYTES, [F_UNION] = &&L_UNION,     [F_MARK] = &&L_MARK,
-        [F_KEY_LONG] = &&L_KEY_LONG,
-        [F_END] = &&ops_done,
-    };
     /* the fused plan, reloaded only after the general path (which may compile or switch
      * plans) */
     const plan_t *pl;
 #define FUSED_LOAD_PLAN_()                                                                \
     do {                                                                                  \
         pl = m->fused_plan;                                                               \
-        if (pl && KFB_UNLIKELY(!pl->fops->h))                                             \
-            for (fop_t *o_ = pl->fops;; o_++) {                                           \
-                o_->h = handler[o_->kind];                                                \
-                if (o_->kind == F_END) break;                                             \
-            }                                                                             \
+        if (pl && KFB_UNLIKELY(!pl->fops->h)) fused_one(m, pl, NULL, 0, NULL);            \
     } while (0)
     FUSED_LOAD_PLAN_();
     size_t i = 0;
     for (; i < n_msgs; i++) {
         const uint8_t *const value = msgs[i].value;
         const size_t value_len = msgs[i].value_len;
-        /* Fused path: same schema as the previous message and a plan that allows it. The
-         * Confluent header test is kfb_confluent_parse's success condition; the id equals
-         * a compiled plan's, so it is not negative. */
-        if (KFB_UNLIKELY(!(pl && value_len >= KFB_CONFLUENT_HEADER_SIZE && value &&
-                           value[0] == KFB_CONFLUENT_MAGIC &&
-                           (int32_t)kfb_get_be32(value + 1) == pl->schema_id)))
-            goto general;
-        const uint8_t *const body = value + KFB_CONFLUENT_HEADER_SIZE;
-        const size_t body_len = value_len - KFB_CONFLUENT_HEADER_SIZE;
-        /* (rb->len and m->fused_ok are set only when a result is handed out: a declined
-         * message goes to map_general, which clears fused_ok) */
-        if (KFB_UNLIKELY(pl->fused_reserve + body_len > rb->cap) &&
-            kfb_buf_reserve(rb, pl->fused_reserve + body_len))
-            goto decline;
-        uint8_t *const base = rb->data;
-        const size_t nb = pl->fused_nb;
-        /* the bitmap array has at least 8 bytes and the row 8 bytes of slack: one move for
-         * tables of up to 64 columns */
-        if (KFB_LIKELY(nb <= 8)) memcpy(base, pl->fused_bitmap, 8);
-        else memcpy(base, pl->fused_bitmap, nb);
-        uint8_t *p = base + nb;
-        /* row offsets taken by F_MARK ops: key column k spans [mark[2k], mark[2k + 1]) */
-        uint32_t mark[2 * FUSED_MAX_KEY];
-        /* The cursor lives in locals (registers); a kfb_avro_cursor_t is built only around the
-         * out-of-line readers (skip, generic conversions, long varints). */
-        const uint8_t *cp = body, *const cend = body + body_len;
-        const fop_t *op = pl->fops;
-#define FUSED_CALL_(call)                                                                 \
-        do {                                                                                  \
-            kfb_avro_cursor_t c_ = {cp, cend};                                                \
-            if (KFB_UNLIKELY(call)) goto decline;                                             \
-            cp = c_.p;                                                                        \
-        } while (0)
-#define NEXT_OP()                                                                         \
-        do {                                                                                  \
-            ++op;                                                                             \
-            goto *op->h;                                                                      \
-        } while (0)
-        goto *op->h;
-        {
-        L_MARK:
-            mark[op->column] = (uint32_t)(p - base);
-            NEXT_OP();
-        L_UNION: {
-                /* precedes its value op; a null skips that op */
-                uint32_t b;
-                if (KFB_LIKELY(cp < cend && !(*cp & 0x81))) b = *cp++ >> 1;
-                else FUSED_CALL_(kfb_avro_read_union_index(&c_, op->n_branches, &b));
-                if (KFB_UNLIKELY(b >= op->n_branches)) goto decline;
-                if ((int32_t)b == op->null_branch) {
-                    if (KFB_UNLIKELY(!op->null_ok)) goto decline;
-                    base[op->null_byte] |= op->null_bit;
-                    op++; /* the value op; never a key column (null_ok) */
-                    NEXT_OP();
-                }
-                if (KFB_UNLIKELY((int32_t)b != op->value_branch)) goto decline;
-                NEXT_OP();
-            }
-        L_SKIP:
-            FUSED_CALL_(kfb_avro_skip(&c_, op->step->type));
-            NEXT_OP();
-    /* long -> BIGINT/TIMESTAMP(p <= 3): non-negative values by the zigzag transcode, the rest
-     * decoded and re-encoded; a macro because L_KEY_LONG wraps the same code in key marks */
-#define FUSED_LONG_()                                                                     \
-        do {                                                                                  \
-            int64_t v_;                                                                       \
-            uint64_t u_;                                                                      \
-            unsigned n_;                                                                      \
-            if (KFB_LIKELY(cend - cp >= 8) && (n_ = zigzag8_transcode(cp, &p, 8)) != 0) {     \
-                cp += n_;                                                                     \
-                break;                                                                        \
-            }                                                                                 \
-            if (KFB_LIKELY(cend - cp >= 8 && (n_ = varint8_read(cp, &u_)) != 0)) {            \
-                cp += n_;                                                                     \
-                v_ = (int64_t)(u_ >> 1) ^ -(int64_t)(u_ & 1);                                 \
-            } else if ((n_ = varint_tail_read(cp, cend, &u_)) != 0) {                         \
-                cp += n_;                                                                     \
-                v_ = (int64_t)(u_ >> 1) ^ -(int64_t)(u_ & 1);                                 \
-            } else {                                                                          \
-                FUSED_CALL_(kfb_avro_read_long(&c_, &v_));                                    \
-            }                                                                                 \
-            p = varint_put(p, (uint64_t)v_);                                                  \
-        } while (0)
-        L_LONG_V64:
-            FUSED_LONG_();
-            NEXT_OP();
-        L_KEY_LONG: {
-                /* a long key column: its bounds without two F_MARK ops */
-                uint32_t k0 = (uint32_t)(p - base);
-                FUSED_LONG_();
-                mark[2 * op->key_pos] = k0;
-                mark[2 * op->key_pos + 1] = (uint32_t)(p - base);
-                NEXT_OP();
-            }
-#undef FUSED_LONG_
-        L_INT: {
-                int32_t v;
-                uint64_t u;
-                unsigned n;
-                /* an int has at most 5 bytes and no bits past 32 (as the checked reader, which
-                 * decides everything else) */
-                if (KFB_LIKELY(cend - cp >= 8) && (n = zigzag8_transcode(cp, &p, 5)) != 0) {
-                    cp += n;
-                    NEXT_OP();
-                }
-                if ((KFB_LIKELY(cend - cp >= 8 && (n = varint8_read(cp, &u)) != 0) ||
-                     (n = varint_tail_read(cp, cend, &u)) != 0) &&
-                    n <= 5 && u <= 0xffffffffULL) {
-                    cp += n;
-                    uint32_t u32 = (uint32_t)u;
-                    v = (int32_t)(u32 >> 1) ^ -(int32_t)(u32 & 1);
-                } else {
-                    FUSED_CALL_(kfb_avro_read_int(&c_, &v));
-                }
-                /* INTEGER: the 32-bit pattern (a negative int is 5 bytes); BIGINT: 64 bits */
-                p = varint_put(p, op->kind == F_INT_V32 ? (uint64_t)(uint32_t)v : (uint64_t)(int64_t)v);
-                NEXT_OP();
-            }
-        L_BYTES: {
-                const uint8_t *d;
-                size_t n;
-                uint64_t hi; /* nonzero: the payload may hold non-ASCII bytes */
-                if (KFB_LIKELY(cp < cend && !(*cp & 0x81))) {
-                    /* one-byte length 0..63, and so a one-byte Fluss length */
-                    n = *cp++ >> 1;
-                    if (KFB_UNLIKELY(n > (size_t)(cend - cp))) goto decline;
-                    d = cp;
-                    cp += n;
-                    *p++ = (uint8_t)n;
-                    /* the copy's own loads give the ASCII test; the row's 8 bytes of slack
-                     * take the over-long store of a short payload */
-                    if (n - 1 < 8 && cend - d >= 8) {
-                        uint64_t w = kfb_get_le64(d);
-                        kfb_put_le64(p, w);
-                        hi = (w << (64 - 8 * n)) & 0x8080808080808080ULL;
-                    } else if (n - 9 < 8) {
-                        uint64_t w0 = kfb_get_le64(d), w1 = kfb_get_le64(d + n - 8);
-                        kfb_put_le64(p, w0);
-                        kfb_put_le64(p + n - 8, w1);
-                        hi = (w0 | w1) & 0x8080808080808080ULL;
-                    } else {
-                        kfb_kv_batch_copy_(p, d, n);
-                        hi = 1;
-                    }
-                } else {
-                    FUSED_CALL_(kfb_avro_read_bytes(&c_, &d, &n));
-                    if (KFB_UNLIKELY(n > INT32_MAX)) goto decline;
-                    p += kfb_varint32_write(p, (uint32_t)n);
-                    kfb_kv_batch_copy_(p, d, n);
-                    hi = 1;
-                }
-                if (KFB_UNLIKELY(hi) && op->kind == F_STR && !is_ascii(d, n) &&
-                    kfb_avro_utf8_check(d, n) != n)
-                    goto decline;
-                p += n;
-                NEXT_OP();
-            }
-        L_F64: {
-                if (KFB_UNLIKELY(cend - cp < 8)) goto decline;
-                uint64_t bits = kfb_get_le64(cp);
-                cp += 8;
-                if (op->key_pos >= 0 && isnan(kfb_bits_double(bits))) goto decline;
-                kfb_put_le64(p, bits);
-                p += 8;
-                NEXT_OP();
-            }
-        L_F32: {
-                if (KFB_UNLIKELY(cend - cp < 4)) goto decline;
-                uint32_t bits = kfb_get_le32(cp);
-                cp += 4;
-                if (op->key_pos >= 0 && isnan(kfb_bits_float(bits))) goto decline;
-                kfb_put_le32(p, bits);
-                p += 4;
-                NEXT_OP();
-            }
-        L_BOOL: {
-                if (KFB_UNLIKELY(cp >= cend || *cp > 1)) goto decline;
-                *p++ = *cp++;
-                NEXT_OP();
-            }
-        L_GENERIC: {
-                slot_t sl;
-                uint8_t pres;
-                FUSED_CALL_(run_column(m, op->step, &c_, &sl, &pres));
-                if (!pres) {
-                    if (KFB_UNLIKELY(!op->null_ok)) goto decline;
-                    base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
-                    NEXT_OP();
-                }
-                if (op->key_pos >= 0 && ((op->col_op == OP_F32 && isnan(sl.v.f32)) ||
-                                         (op->col_op == OP_F64 && isnan(sl.v.f64))))
-                    goto decline;
-                p = put_slot(p, op->col_op, &sl);
-                if (KFB_UNLIKELY(!p)) goto decline;
-                NEXT_OP();
-            }
-        }
-    ops_done:
-#undef NEXT_OP
-#undef FUSED_CALL_
-        if (KFB_UNLIKELY(cp != cend)) goto decline;
-        const size_t row_len = (size_t)(p - base);
-        const uint8_t *kp;
-        size_t kl;
-        if (pl->n_key == 1) {
-            kp = base + mark[0];
-            kl = mark[1] - mark[0];
-        } else {
-            kfb_buf_t *kb = &m->keybuf[0];
-            kb->len = 0;
-            if (KFB_UNLIKELY(kfb_buf_reserve(kb, row_len))) goto decline;
-            for (size_t k = 0; k < pl->n_key; k++) {
-                size_t len = mark[2 * k + 1] - mark[2 * k];
-                memcpy(kb->data + kb->len, base + mark[2 * k], len);
-                kb->len += len;
-            }
-            kp = kb->data;
-            kl = kb->len;
-        }
-        int32_t bucket;
-        if (KFB_LIKELY(m->keys.bucket_fn == KFB_BUCKET_FN_FLUSS)) {
-            /* kfb_bucket_fluss with the modulo as a multiplication (Lemire's fastmod; the
-             * hash is >= 0 and the key is never empty) */
-            int32_t kh = KFB_LIKELY(kl - 1 < 8) ? kfb_murmur_fluss_short(kp, kl)
-                                                : kfb_murmur_fluss(kp, kl);
-            uint32_t h = (uint32_t)kfb_murmur_fluss_int(kh);
-            uint64_t low = pl->bucket_fastmod * h;
-            bucket = (int32_t)(((unsigned __int128)low * (uint32_t)td->bucket_count) >> 64);
-        } else {
-            bucket = kfb_key_plan_bucket(&m->keys, kp, kl, td->bucket_count);
-            if (KFB_UNLIKELY(bucket < 0)) goto decline;
-        }
-        m->fused_count++;
+        fused_out_t fo;
+        if (KFB_UNLIKELY(!pl || !value || !fused_one(m, pl, value, value_len, &fo))) goto general;
         if (sink) {
             /* the common case of a batch: the bucket has an open batch with room */
             kfb_kv_batch_builder_t *b;
-            if (KFB_LIKELY((uint32_t)bucket < n_batches && (b = batches[bucket]) != NULL &&
-                           kfb_kv_batch_try_append_(b, kp, kl, base, row_len))) {
+            if (KFB_LIKELY((uint32_t)fo.bucket < n_batches &&
+                           (b = batches[fo.bucket]) != NULL &&
+                           kfb_kv_batch_try_append_(b, fo.key, fo.key_len, m->fused_row.data,
+                                                    fo.row_len))) {
                 /* the bucket's next record lands past the batch's end: with one open
                  * batch per bucket those lines are cold, and fetching them now (for
                  * writing) hides the miss that the next append would take */
                 const struct kfb_kv_batch_hot_ *hb = (const void *)b;
                 __builtin_prefetch(hb->buf.data + hb->buf.len + 64, 1, 3);
-                if (sink->placed) {
-                    sink->placed[2 * i] = b;
-                    sink->placed[2 * i + 1] = NULL;
+                if (placed) {
+                    placed[2 * i] = b;
+                    placed[2 * i + 1] = NULL;
                 }
                 continue;
             }
         }
-        rb->len = row_len;
+        m->fused_row.len = fo.row_len;
         kfb_mapped_t *o = &res->out[0];
         o->op = KFB_OP_UPSERT;
-        o->key = kp;
-        o->key_len = kl;
-        o->bucket = bucket;
-        o->bucket_key = kp;
-        o->bucket_key_len = kl;
+        o->key = fo.key;
+        o->key_len = fo.key_len;
+        o->bucket = fo.bucket;
+        o->bucket_key = fo.key;
+        o->bucket_key_len = fo.key_len;
         o->partition = NULL;
         o->target_columns = pl->target_columns;
         o->n_target_columns = pl->fused_n_target;
@@ -1346,7 +1380,6 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
         e = sink_records(m, sink, &msgs[i], i, res, errstr, errstr_size);
         if (KFB_UNLIKELY(e) && !batch_error_continues(sink, i, e, errstr)) break;
         continue;
-    decline:
     general:
         /* the general path maps the message from scratch */
         m->origin = sink ? &msgs[i].origin : origin1;
@@ -1359,8 +1392,8 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
         }
         if (!e)
             e = sink_records(m, sink, &msgs[i], i, res, errstr, errstr_size);
-        else if (sink->placed)
-            sink->placed[2 * i] = sink->placed[2 * i + 1] = NULL;
+        else if (placed)
+            placed[2 * i] = placed[2 * i + 1] = NULL;
         if (KFB_UNLIKELY(e) && !batch_error_continues(sink, i, e, errstr)) break;
     }
 #undef FUSED_LOAD_PLAN_

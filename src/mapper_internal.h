@@ -131,7 +131,7 @@ typedef enum fop_kind {
 #define FUSED_MAX_KEY 8 /* physical PK columns the fused path assembles */
 
 typedef struct fop {
-    /* the op's handler in kfb_mapper_map (a label address, filled there on the plan's
+    /* the op's handler in fused_one (a label address, linked there before the plan's
      * first fused message: labels exist only inside their function); NULL until then */
     const void *h;
     uint8_t kind;      /* fop_kind_t */
