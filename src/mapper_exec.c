@@ -1318,6 +1318,9 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
     m->errstr = errstr;
     m->errstr_size = errstr_size;
     m->fused_ok = 0;
+    /* errors worded later (kfb_mapper_write_value after kfb_mapper_map) name this call's
+     * origin; in batch mode each slow message sets its own */
+    m->origin = sink ? NULL : origin1;
     kfb_mapper_result_t batch_res;
     if (!res) res = &batch_res;
     kfb_kv_batch_builder_t *const *const batches = sink ? sink->batches : NULL;
@@ -1397,6 +1400,7 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
         if (KFB_UNLIKELY(e) && !batch_error_continues(sink, i, e, errstr)) break;
     }
 #undef FUSED_LOAD_PLAN_
+    if (sink) m->origin = NULL; /* msgs belongs to the caller */
     *n_done = i;
     return i == n_msgs ? KFB_ERR_OK : e;
 }
