@@ -46,7 +46,10 @@
  *     decoded from the Kafka message key. With format DEBEZIUM the envelope's op decides:
  *     c/r/u upsert `after`, d deletes `before`'s key, an update that changes the key is a
  *     delete of the old key then an upsert of the new one, and the tombstone that follows a
- *     delete of the same key is a skip. t (truncate) and m (message) are skips.
+ *     delete of the same key is a skip. The last delete is remembered per Kafka partition
+ *     (origin->partition), so other partitions' messages may come between a delete and its
+ *     tombstone; messages without an origin share one memory. t (truncate) and m (message)
+ *     are skips.
  *
  * Ownership and lifetime: kfb_mapper_new() copies what it needs from the config but
  * borrows the table descriptor and the schema source, which must outlive the mapper.

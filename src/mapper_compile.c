@@ -973,6 +973,8 @@ void kfb_mapper_destroy(kfb_mapper_t *m) {
         kfb_buf_free(&m->bkbuf[i]);
     }
     kfb_buf_free(&m->last_delete);
+    for (size_t i = 0; i < m->tombs_cap; i++) kfb_buf_free(&m->tombs[i].key);
+    free(m->tombs);
     kfb_buf_free(&m->fused_row);
     free(m->col_op);
     kfb_buf_free(&m->desc_scratch);

@@ -194,6 +194,16 @@ struct slot {
 
 #define SLOTSETS 2 /* 0: value / after, 1: Debezium before */
 
+/* Debezium: one Kafka partition's last delete, kept until the tombstone that follows it
+ * (mapper_exec.c, tomb_find). Slots are never removed, only emptied, so their key buffers
+ * are reused and a table of them stops allocating once every partition has been seen. */
+typedef struct tomb_slot {
+    int32_t partition;
+    int used; /* the slot belongs to `partition` */
+    int have; /* key holds the partition's last delete, not yet matched by a tombstone */
+    kfb_buf_t key;
+} tomb_slot_t;
+
 struct kfb_mapper {
     const kfb_table_desc_t *td;
     kfb_schema_source_t *schemas;
@@ -226,7 +236,7 @@ struct kfb_mapper {
     kfb_buf_t keybuf[KFB_MAPPER_MAX_OUT], bkbuf[KFB_MAPPER_MAX_OUT];
     char partbuf[KFB_MAPPER_MAX_OUT][1024];
     int out_slotset[KFB_MAPPER_MAX_OUT];
-    kfb_buf_t last_delete; /* Debezium: key bytes of the last delete, for its tombstone */
+    kfb_buf_t last_delete; /* Debezium: the last delete of messages without an origin (tombs) */
     int have_last_delete;
     kfb_buf_t desc_scratch;
     /* fast row writer: one op per column, and an upper bound of a row's size without its
@@ -253,6 +263,11 @@ struct kfb_mapper {
     size_t append_errstr_size;
     char *errstr;
     size_t errstr_size;
+    /* Debezium last deletes per Kafka partition (origin->partition), open addressing with
+     * linear probing, tombs_cap a power of two or 0; messages without an origin use
+     * last_delete / have_last_delete instead */
+    tomb_slot_t *tombs;
+    size_t tombs_cap, tombs_used;
 };
 
 enum col_op {
