@@ -149,6 +149,8 @@ typedef struct fop {
 typedef struct plan {
     int32_t schema_id;
     plan_role_t role;
+    int32_t table_schema_id;       /* plans are per (writer schema id, table schema id, role) */
+    const kfb_table_desc_t *td;    /* the descriptor it was compiled against */
     kfb_err_t err;     /* compile error, cached so a bad schema fails fast */
     char *errmsg;
     steplist_t steps;  /* top level: record fields, or one step for a primitive root */
@@ -268,6 +270,8 @@ struct kfb_mapper {
      * last_delete / have_last_delete instead */
     tomb_slot_t *tombs;
     size_t tombs_cap, tombs_used;
+    /* Fluss schema id of td (kfb_mapper_set_table); plans are looked up under it */
+    int32_t table_schema_id;
 };
 
 enum col_op {
@@ -290,7 +294,8 @@ enum col_op {
 __attribute__((format(printf, 3, 4))) void kfb_mapper_set_err_(char *errstr, size_t size,
                                                               const char *fmt, ...);
 
-/* The plan for (schema id, role): cached, or fetched from the schema source and compiled.
+/* The plan for (schema id, role) under the current table schema id: cached, or fetched from
+ * the schema source and compiled.
  * Compile errors are cached in the plan and returned again (KFB_ERR_MAPPER_PLAN). */
 kfb_err_t kfb_mapper_get_plan_(kfb_mapper_t *m, int32_t schema_id, plan_role_t role,
                                const plan_t **out, char *errstr, size_t errstr_size);
