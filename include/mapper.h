@@ -30,7 +30,10 @@
  *     union rule names the branch to keep.
  *   - Conversions: int -> TINYINT/SMALLINT/INT/BIGINT, long -> BIGINT/INT (range-checked per
  *     record), float -> FLOAT/DOUBLE, double -> DOUBLE, boolean -> BOOLEAN, string/uuid ->
- *     STRING/CHAR, enum -> STRING/CHAR, bytes/fixed -> BYTES/BINARY, decimal (bytes or
+ *     STRING/CHAR (uuid on fixed(16), Avro 1.12: the 36-character text of Java's
+ *     UUID.toString, lowercase 8-4-4-4-12 hex of the 16 bytes in order; in keys too),
+ *     enum -> STRING/CHAR, bytes/fixed (also uuid on fixed(16)) -> BYTES/BINARY (the raw
+ *     bytes), decimal (bytes or
  *     fixed) -> DECIMAL(p,s) rescaled HALF_UP, date -> DATE, time-millis/micros -> TIME,
  *     timestamp-millis/micros/nanos -> TIMESTAMP_LTZ(p), local-timestamp-* -> TIMESTAMP(p),
  *     record -> ROW (fields by name, recursively; a nested CompactedRow), array -> ARRAY and

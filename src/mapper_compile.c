@@ -23,6 +23,7 @@ void kfb_mapper_set_err_(char *errstr, size_t size, const char *fmt, ...) {
 static void step_free_elem(step_t *e) {
     if (!e) return;
     free(e->path);
+    free(e->text);
     free(e);
 }
 
@@ -30,6 +31,7 @@ static void steplist_free(steplist_t *sl) {
     if (!sl) return;
     for (size_t i = 0; i < sl->n; i++) {
         free(sl->v[i].path);
+        free(sl->v[i].text);
         step_free_elem(sl->v[i].elem);
         if (sl->v[i].nested) {
             steplist_free(&sl->v[i].nested->steps);
@@ -114,15 +116,14 @@ static int choose_conv(const kfb_avro_node_t *a, const kfb_datatype_t *t, conv_t
         }
         break;
     case KFB_AVRO_LOGICAL_UUID:
-        /* uuid on fixed(16) (Avro 1.12) is 16 raw bytes, not a length-prefixed string:
-         * reading it as a string would silently write garbage. It goes the fixed path
-         * (BYTES/BINARY); text rendering into STRING is not implemented. */
+        /* uuid on fixed(16) (Avro 1.12) is 16 raw bytes, not a length-prefixed string: into
+         * STRING/CHAR it is rendered as Java's UUID.toString of them (Avro's
+         * Conversions.UUIDConversion.fromFixed reads the bytes as two big-endian longs);
+         * into BYTES/BINARY it goes the fixed path (the 16 bytes). */
         if (a->type == KFB_AVRO_FIXED) {
             if (r == KFB_TYPE_STRING || r == KFB_TYPE_CHAR) {
-                snprintf(why, why_size,
-                         "Avro uuid on fixed(16) is 16 raw bytes: map it to a BYTES or "
-                         "BINARY(16) column (writing it as text into STRING is not supported)");
-                return -1;
+                *out = CV_UUID_FIXED;
+                return 0;
             }
             break;
         }
@@ -322,6 +323,14 @@ static int compile_value_step(compile_ctx_t *c, step_t *s, const kfb_avro_node_t
     }
     s->conv = cv;
     s->src_scale = s->inner->scale;
+    if (cv == CV_UUID_FIXED) {
+        if (!(s->text = malloc(KFB_UUID_TEXT_LEN))) {
+            cfail(c, s->path, "out of memory");
+            return -1;
+        }
+        /* the row bound counts the message's bytes; the text is 20 bytes longer */
+        c->plan->enum_bound += KFB_UUID_TEXT_LEN - 16;
+    }
     if (cv == CV_ENUM) {
         size_t mx = 0;
         for (size_t k = 0; k < s->inner->n_symbols; k++)

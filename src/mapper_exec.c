@@ -227,6 +227,22 @@ static kfb_err_t run_column(kfb_mapper_t *m, const step_t *s, kfb_avro_cursor_t 
         DEC_CHECK(m, s, kfb_avro_read_fixed(c, s->inner->fixed_size, &sl->v.b.p));
         sl->v.b.n = s->inner->fixed_size;
         return KFB_ERR_OK;
+    case CV_UUID_FIXED: {
+        /* Java's UUID.toString: lowercase hex of the 16 bytes in order, dashes after
+         * bytes 4, 6, 8 and 10 */
+        static const char hex[] = "0123456789abcdef";
+        const uint8_t *u;
+        DEC_CHECK(m, s, kfb_avro_read_fixed(c, 16, &u));
+        uint8_t *t = s->text;
+        for (int i = 0; i < 16; i++) {
+            if (i == 4 || i == 6 || i == 8 || i == 10) *t++ = '-';
+            *t++ = (uint8_t)hex[u[i] >> 4];
+            *t++ = (uint8_t)hex[u[i] & 15];
+        }
+        sl->v.b.p = s->text;
+        sl->v.b.n = KFB_UUID_TEXT_LEN;
+        return KFB_ERR_OK;
+    }
     case CV_DEC_BYTES:
     case CV_DEC_FIXED: {
         const uint8_t *p;

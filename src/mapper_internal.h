@@ -53,6 +53,7 @@ typedef enum conv {
     CV_ROW,   /* Avro record -> ROW: a nested plan */
     CV_ARRAY, /* Avro array -> ARRAY of scalars: validated, re-read when written */
     CV_MAP,   /* Avro map -> MAP<STRING, scalar> */
+    CV_UUID_FIXED, /* uuid on fixed(16) -> STRING/CHAR: the 36-character text */
 } conv_t;
 
 typedef enum step_kind {
@@ -82,7 +83,11 @@ typedef struct step {
     struct step *elem;             /* CV_ARRAY items, CV_MAP values (owned) */
     int depth;
     char *path;                    /* "Envelope.after.Value.id", for errors */
+    uint8_t *text; /* CV_UUID_FIXED: the step's rendered value (KFB_UUID_TEXT_LEN bytes, owned);
+                      a step fills one slot per message, or one array/map element at a time */
 } step_t;
+
+#define KFB_UUID_TEXT_LEN 36 /* 8-4-4-4-12 hex digits */
 
 struct steplist {
     step_t *v;
@@ -158,7 +163,7 @@ typedef struct plan {
     int32_t *target_columns; /* partial updates; NULL = all */
     size_t n_target;
     char *desc;
-    size_t enum_bound; /* bytes all enum symbols of one message can add to a row */
+    size_t enum_bound; /* bytes all enum symbols and uuid texts of one message can add to a row */
     /* fused path (NULL: not eligible); see fop_t */
     fop_t *fops; /* n_fops ops and an F_END sentinel */
     size_t n_fops;
