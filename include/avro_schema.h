@@ -30,7 +30,7 @@
  *     fixed with a negative size, nesting deeper than KFB_AVRO_MAX_DEPTH: refused.
  *   - logical types: an unknown logicalType is ignored; an invalid one
  *     (decimal with precision < 1 or scale > precision or precision too large
- *     for the fixed size, uuid not on string, date not on int, ...) degrades to
+ *     for the fixed size, uuid not on string or fixed(16), date not on int, ...) degrades to
  *     the underlying type as the spec requires: `logical` is then
  *     KFB_AVRO_LOGICAL_NONE and `logical_name` still holds the declared text.
  *   - field defaults are kept as compact JSON text (not validated against the
@@ -69,7 +69,7 @@ typedef enum kfb_avro_type {
 typedef enum kfb_avro_logical {
     KFB_AVRO_LOGICAL_NONE = 0,
     KFB_AVRO_LOGICAL_DECIMAL,                /* bytes or fixed; precision, scale */
-    KFB_AVRO_LOGICAL_UUID,                   /* string */
+    KFB_AVRO_LOGICAL_UUID,                   /* string, or fixed(16) (Avro 1.12) */
     KFB_AVRO_LOGICAL_DATE,                   /* int: days since 1970-01-01 */
     KFB_AVRO_LOGICAL_TIME_MILLIS,            /* int */
     KFB_AVRO_LOGICAL_TIME_MICROS,            /* long */

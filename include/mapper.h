@@ -2,7 +2,8 @@
  * mapper.h - Avro messages -> Fluss primary-key table records (key bytes, bucket, value row).
  *
  * A kfb_mapper_t maps the messages of one Kafka topic onto one Fluss table. For every
- * writer schema id it meets it compiles, once, a plan: an array of steps, one per Avro
+ * writer schema id it meets under the table's current schema id (kfb_mapper_set_table
+ * follows ALTER TABLE) it compiles, once, a plan: an array of steps, one per Avro
  * field in writer order, each either "decode this field, convert it, store it in column
  * slot i" or "skip it". Per message the plan decodes the Avro binary body straight into a
  * per-mapper slot array (scalars; strings and bytes point into the message), then
@@ -29,7 +30,10 @@
  *     union rule names the branch to keep.
  *   - Conversions: int -> TINYINT/SMALLINT/INT/BIGINT, long -> BIGINT/INT (range-checked per
  *     record), float -> FLOAT/DOUBLE, double -> DOUBLE, boolean -> BOOLEAN, string/uuid ->
- *     STRING/CHAR, enum -> STRING/CHAR, bytes/fixed -> BYTES/BINARY, decimal (bytes or
+ *     STRING/CHAR (uuid on fixed(16), Avro 1.12: the 36-character text of Java's
+ *     UUID.toString, lowercase 8-4-4-4-12 hex of the 16 bytes in order; in keys too),
+ *     enum -> STRING/CHAR, bytes/fixed (also uuid on fixed(16)) -> BYTES/BINARY (the raw
+ *     bytes), decimal (bytes or
  *     fixed) -> DECIMAL(p,s) rescaled HALF_UP, date -> DATE, time-millis/micros -> TIME,
  *     timestamp-millis/micros/nanos -> TIMESTAMP_LTZ(p), local-timestamp-* -> TIMESTAMP(p),
  *     record -> ROW (fields by name, recursively; a nested CompactedRow), array -> ARRAY and
@@ -46,10 +50,14 @@
  *     decoded from the Kafka message key. With format DEBEZIUM the envelope's op decides:
  *     c/r/u upsert `after`, d deletes `before`'s key, an update that changes the key is a
  *     delete of the old key then an upsert of the new one, and the tombstone that follows a
- *     delete of the same key is a skip. t (truncate) and m (message) are skips.
+ *     delete of the same key is a skip. The last delete is remembered per Kafka partition
+ *     (origin->partition), so other partitions' messages may come between a delete and its
+ *     tombstone; messages without an origin share one memory. t (truncate) and m (message)
+ *     are skips.
  *
  * Ownership and lifetime: kfb_mapper_new() copies what it needs from the config but
- * borrows the table descriptor and the schema source, which must outlive the mapper.
+ * borrows the table descriptor and the schema source, which must outlive the mapper (so
+ * must every descriptor given to kfb_mapper_set_table).
  * Results (key bytes, partition names, error text) live in the mapper and are valid until
  * the next kfb_mapper_map() call. Decoded strings and bytes point into the message (zero
  * copy): the key and value bytes passed to kfb_mapper_map() must stay valid until the value
@@ -109,6 +117,10 @@ typedef struct kfb_mapper_config {
     int key_from_message_key;
     /* Topic name for error messages; copied. */
     const char *topic;
+    /* Fluss schema id of the table descriptor (GetTableInfo's schema_id, 1..32767); 0 means
+     * 1, the id of a table's first schema (Fluss numbers schemas from 1 and gives each
+     * ALTER TABLE the next id). */
+    int32_t table_schema_id;
 } kfb_mapper_config_t;
 
 /* Zeroes the config: AVRO format, Avro keys, no renames, no partial updates. */
@@ -128,7 +140,29 @@ kfb_mapper_t *kfb_mapper_new(const kfb_table_desc_t *td, kfb_schema_source_t *sc
 void kfb_mapper_destroy(kfb_mapper_t *m);
 
 /*
- * Compiles (or returns the cached) value plan for a writer schema id, so that plan errors
+ * Moves a live mapper to another schema of its table (after ALTER TABLE: the descriptor and
+ * schema_id GetTableInfo now returns). Runs the checks kfb_mapper_new runs; on refusal
+ * returns their error (KFB_ERR_UNSUPPORTED_FORMAT, KFB_ERR_CONFIG, KFB_ERR_SCHEMA_ID_RANGE
+ * for an id outside 1..32767, KFB_ERR_NOMEM) with a sentence in errstr, and the mapper is
+ * unchanged. From then on plans are per (writer schema id, table_schema_id): the next
+ * message of each writer schema compiles a plan for the new table (a NOT NULL column the
+ * writer schema has no field for is then a KFB_ERR_MAPPER_PLAN naming it); plans of other
+ * table schema ids stay cached and are used again when the mapper is switched back with
+ * the same descriptor. Switching to a schema id seen before with another descriptor
+ * object drops that id's cached plans.
+ * td is borrowed like kfb_mapper_new's: every descriptor given to a mapper must stay valid
+ * until the mapper is destroyed (cached plans point into it). Results of earlier
+ * kfb_mapper_map calls must not be written after a switch.
+ */
+kfb_err_t kfb_mapper_set_table(kfb_mapper_t *m, const kfb_table_desc_t *td,
+                               int32_t table_schema_id, char *errstr, size_t errstr_size);
+
+/* The table schema id plans are compiled for now (kfb_mapper_set_table, or the config's). */
+int32_t kfb_mapper_table_schema_id(const kfb_mapper_t *m);
+
+/*
+ * Compiles (or returns the cached) value plan for a writer schema id under the current
+ * table schema id, so that plan errors
  * surface before any message of that schema is mapped. On error returns the error
  * (KFB_ERR_MAPPER_PLAN, KFB_ERR_UNKNOWN_SCHEMA_ID, ...) and a sentence naming the field.
  * Optional: kfb_mapper_map() compiles on first use.
@@ -136,8 +170,9 @@ void kfb_mapper_destroy(kfb_mapper_t *m);
 kfb_err_t kfb_mapper_prepare(kfb_mapper_t *m, int32_t writer_schema_id, char *errstr,
                              size_t errstr_size);
 
-/* Human-readable description of a compiled plan (one line per column, with lossy
- * conversions flagged), NUL-terminated, owned by the mapper; NULL if none compiled. */
+/* Human-readable description of a compiled plan of the current table schema id (one line
+ * per column, with lossy conversions flagged), NUL-terminated, owned by the mapper; NULL if
+ * none compiled. */
 const char *kfb_mapper_describe(kfb_mapper_t *m, int32_t writer_schema_id);
 
 typedef enum kfb_op {
@@ -260,7 +295,8 @@ kfb_err_t kfb_mapper_map_batch(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, si
  * physical primary-key column types), 0 for lake key formats (Paimon, Iceberg). */
 int kfb_mapper_key_is_compacted(const kfb_mapper_t *m);
 
-/* Plans compiled so far (one per writer schema id and role), for tests and metrics. */
+/* Plans compiled so far (one per writer schema id, table schema id and role), for tests
+ * and metrics. */
 size_t kfb_mapper_plan_count(const kfb_mapper_t *m);
 
 /* Testing hook: 0 turns the fused path off (every message takes the general path), so

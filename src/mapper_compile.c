@@ -23,6 +23,7 @@ void kfb_mapper_set_err_(char *errstr, size_t size, const char *fmt, ...) {
 static void step_free_elem(step_t *e) {
     if (!e) return;
     free(e->path);
+    free(e->text);
     free(e);
 }
 
@@ -30,6 +31,7 @@ static void steplist_free(steplist_t *sl) {
     if (!sl) return;
     for (size_t i = 0; i < sl->n; i++) {
         free(sl->v[i].path);
+        free(sl->v[i].text);
         step_free_elem(sl->v[i].elem);
         if (sl->v[i].nested) {
             steplist_free(&sl->v[i].nested->steps);
@@ -114,15 +116,14 @@ static int choose_conv(const kfb_avro_node_t *a, const kfb_datatype_t *t, conv_t
         }
         break;
     case KFB_AVRO_LOGICAL_UUID:
-        /* uuid on fixed(16) (Avro 1.12) is 16 raw bytes, not a length-prefixed string:
-         * reading it as a string would silently write garbage. It goes the fixed path
-         * (BYTES/BINARY); text rendering into STRING is not implemented. */
+        /* uuid on fixed(16) (Avro 1.12) is 16 raw bytes, not a length-prefixed string: into
+         * STRING/CHAR it is rendered as Java's UUID.toString of them (Avro's
+         * Conversions.UUIDConversion.fromFixed reads the bytes as two big-endian longs);
+         * into BYTES/BINARY it goes the fixed path (the 16 bytes). */
         if (a->type == KFB_AVRO_FIXED) {
             if (r == KFB_TYPE_STRING || r == KFB_TYPE_CHAR) {
-                snprintf(why, why_size,
-                         "Avro uuid on fixed(16) is 16 raw bytes: map it to a BYTES or "
-                         "BINARY(16) column (writing it as text into STRING is not supported)");
-                return -1;
+                *out = CV_UUID_FIXED;
+                return 0;
             }
             break;
         }
@@ -322,6 +323,14 @@ static int compile_value_step(compile_ctx_t *c, step_t *s, const kfb_avro_node_t
     }
     s->conv = cv;
     s->src_scale = s->inner->scale;
+    if (cv == CV_UUID_FIXED) {
+        if (!(s->text = malloc(KFB_UUID_TEXT_LEN))) {
+            cfail(c, s->path, "out of memory");
+            return -1;
+        }
+        /* the row bound counts the message's bytes; the text is 20 bytes longer */
+        c->plan->enum_bound += KFB_UUID_TEXT_LEN - 16;
+    }
     if (cv == CV_ENUM) {
         size_t mx = 0;
         for (size_t k = 0; k < s->inner->n_symbols; k++)
@@ -769,6 +778,8 @@ static plan_t *compile_plan(kfb_mapper_t *m, int32_t schema_id, plan_role_t role
     if (!p) return NULL;
     p->schema_id = schema_id;
     p->role = role;
+    p->table_schema_id = m->table_schema_id;
+    p->td = m->td;
     char err[768] = "";
     compile_ctx_t c = {m, p, err, sizeof(err), calloc(m->td->column_count, 1), KFB_BUF_INIT, 0};
     if (!c.has_source) {
@@ -829,14 +840,17 @@ static plan_t *compile_plan(kfb_mapper_t *m, int32_t schema_id, plan_role_t role
 
 static plan_t *find_plan(const kfb_mapper_t *m, int32_t schema_id, plan_role_t role) {
     for (size_t i = 0; i < m->n_plans; i++)
-        if (m->plans[i]->schema_id == schema_id && m->plans[i]->role == role) return m->plans[i];
+        if (m->plans[i]->schema_id == schema_id && m->plans[i]->role == role &&
+            m->plans[i]->table_schema_id == m->table_schema_id)
+            return m->plans[i];
     return NULL;
 }
 
 kfb_err_t kfb_mapper_get_plan_(kfb_mapper_t *m, int32_t schema_id, plan_role_t role,
                           const plan_t **out, char *errstr, size_t errstr_size) {
     plan_t *p = m->last_plan;
-    /* consecutive messages nearly always share a schema id */
+    /* consecutive messages nearly always share a schema id; last_plan is always a plan of
+     * the current table (table_install forgets it) */
     if (KFB_LIKELY(p && p->schema_id == schema_id && p->role == role && !p->err)) {
         *out = p;
         return KFB_ERR_OK;
@@ -902,11 +916,30 @@ static kfb_lake_format_t lake_of(kfb_datalake_format_t f) {
 }
 
 
+/* What the mapper derives from a table descriptor: checked and built by table_prepare
+ * without touching the mapper's current table, installed by table_install. */
+typedef struct table_state {
+    kfb_key_plan_t keys;
+    uint8_t *col_op; /* fast row writer: one op per column */
+    size_t row_fixed_max;
+    int fast_rows;
+    slot_t *slots[SLOTSETS];
+    uint8_t *present[SLOTSETS];
+} table_state_t;
+
+static void table_state_free(table_state_t *ts) {
+    free(ts->col_op);
+    for (int s = 0; s < SLOTSETS; s++) {
+        free(ts->slots[s]);
+        free(ts->present[s]);
+    }
+    memset(ts, 0, sizeof(*ts));
+}
+
 /* Per-column ops and the fixed-size bound for the fast row writer (§6.2 field sizes). */
-static int setup_fast_rows(kfb_mapper_t *m) {
-    const kfb_table_desc_t *td = m->td;
-    m->col_op = calloc(td->column_count, 1);
-    if (!m->col_op) return -1;
+static int setup_fast_rows(const kfb_table_desc_t *td, table_state_t *ts) {
+    ts->col_op = calloc(td->column_count, 1);
+    if (!ts->col_op) return -1;
     size_t bound = (td->column_count + 7) / 8;
     int fast = 1;
     for (size_t i = 0; i < td->column_count; i++) {
@@ -938,12 +971,151 @@ static int setup_fast_rows(kfb_mapper_t *m) {
             break;
         default: op = OP_NESTED, sz = 0, fast = 0; break;
         }
-        m->col_op[i] = op;
+        ts->col_op[i] = op;
         bound += sz;
     }
-    m->row_fixed_max = bound;
-    m->fast_rows = fast;
+    ts->row_fixed_max = bound;
+    ts->fast_rows = fast;
     return 0;
+}
+
+/* The table checks of kfb_mapper_new and kfb_mapper_set_table, against the mapper's
+ * settings (format, key format, partial_update, renames): on success fills *ts (key
+ * encoders, row writer ops, slots sized for td) and returns KFB_ERR_OK; otherwise returns
+ * the error with a sentence in errstr and leaves *ts empty. Never changes the mapper. */
+static kfb_err_t table_prepare(const kfb_mapper_t *m, const kfb_table_desc_t *td,
+                               table_state_t *ts, char *errstr, size_t errstr_size) {
+    memset(ts, 0, sizeof(*ts));
+    if (!td->primary_key_count) {
+        kfb_mapper_set_err_(errstr, errstr_size,
+                "the table has no primary key; the bridge writes primary-key tables only");
+        return KFB_ERR_UNSUPPORTED_FORMAT;
+    }
+    if (td->kv_format != KFB_KV_FORMAT_COMPACTED) {
+        kfb_mapper_set_err_(errstr, errstr_size,
+                "the table uses table.kv.format=%s; the bridge writes COMPACTED rows only "
+                "(recreate the table with table.kv.format=COMPACTED)",
+                kfb_kv_format_name(td->kv_format));
+        return KFB_ERR_UNSUPPORTED_FORMAT;
+    }
+    if (td->bucket_count < 1) {
+        kfb_mapper_set_err_(errstr, errstr_size,
+                "the table descriptor has no bucket_count; use the descriptor the server "
+                "returns (GetTableInfo) or add \"bucket_count\"");
+        return KFB_ERR_UNSUPPORTED_FORMAT;
+    }
+    if (m->partial_update && (td->merge_engine == KFB_MERGE_ENGINE_FIRST_ROW ||
+                              td->merge_engine == KFB_MERGE_ENGINE_VERSIONED)) {
+        kfb_mapper_set_err_(errstr, errstr_size,
+                "partial updates are not supported by the %s merge engine of this table; "
+                "turn partial_update off",
+                kfb_merge_engine_name(td->merge_engine));
+        return KFB_ERR_CONFIG;
+    }
+    if (m->key_format != KFB_MAPPER_KEY_AVRO && td->physical_primary_key_count != 1) {
+        kfb_mapper_set_err_(errstr, errstr_size,
+                "a plain %s Kafka key can only carry a single-column primary key; this table's "
+                "key has %zu columns",
+                m->key_format == KFB_MAPPER_KEY_STRING ? "string" : "bytes",
+                td->physical_primary_key_count);
+        return KFB_ERR_CONFIG;
+    }
+    if (m->key_format != KFB_MAPPER_KEY_AVRO) {
+        kfb_type_root_t r = td->columns[td->physical_primary_key[0]].type->root;
+        int ok = m->key_format == KFB_MAPPER_KEY_STRING
+                     ? (r == KFB_TYPE_STRING || r == KFB_TYPE_CHAR)
+                     : (r == KFB_TYPE_BYTES || r == KFB_TYPE_BINARY);
+        if (!ok || td->partition_key_count) {
+            kfb_mapper_set_err_(errstr, errstr_size,
+                    "a plain %s Kafka key needs a single %s primary-key column and an "
+                    "unpartitioned table",
+                    m->key_format == KFB_MAPPER_KEY_STRING ? "string" : "bytes",
+                    m->key_format == KFB_MAPPER_KEY_STRING ? "STRING/CHAR" : "BYTES/BINARY");
+            return KFB_ERR_CONFIG;
+        }
+    }
+    for (size_t i = 0; i < td->partition_key_count; i++) {
+        kfb_type_root_t r = td->columns[td->partition_keys[i]].type->root;
+        if (r == KFB_TYPE_FLOAT || r == KFB_TYPE_DOUBLE) {
+            kfb_mapper_set_err_(errstr, errstr_size,
+                    "partition key \"%s\" is FLOAT/DOUBLE; the bridge does not render those "
+                    "partition names (Java Float.toString rules)",
+                    td->columns[td->partition_keys[i]].name);
+            return KFB_ERR_UNSUPPORTED_FORMAT;
+        }
+    }
+    char kerr[512];
+    kfb_err_t kp = kfb_key_plan_select(lake_of(td->datalake_format), td->kv_format_version,
+                                       td->default_bucket_key != 0, &ts->keys, kerr, sizeof(kerr));
+    if (!kp)
+        kp = kfb_key_plan_check_columns(&ts->keys, td->physical_primary_key_count,
+                                        td->bucket_key_count, kerr, sizeof(kerr));
+    if (kp) {
+        kfb_mapper_set_err_(errstr, errstr_size, "%s", kerr);
+        memset(ts, 0, sizeof(*ts));
+        return kp;
+    }
+    if (ts->keys.pk_encoding == KFB_KEY_ENC_ICEBERG ||
+        ts->keys.bucket_encoding == KFB_KEY_ENC_ICEBERG) {
+        const int *cols = ts->keys.pk_encoding == KFB_KEY_ENC_ICEBERG ? td->physical_primary_key
+                                                                      : td->bucket_keys;
+        kfb_type_root_t r = td->columns[cols[0]].type->root;
+        if (!kfb_iceberg_key_type_supported(kfb_type_root_json_name(r))) {
+            kfb_mapper_set_err_(errstr, errstr_size,
+                    "key column \"%s\" has a type the Iceberg key encoder does not support",
+                    td->columns[cols[0]].name);
+            memset(ts, 0, sizeof(*ts));
+            return KFB_ERR_UNSUPPORTED_FORMAT;
+        }
+    }
+    for (size_t i = 0; i < m->n_renames; i++) {
+        if (kfb_table_desc_column_index(td, m->rename_to[i]) < 0) {
+            kfb_mapper_set_err_(errstr, errstr_size, "rename %s -> %s: the table has no column \"%s\"",
+                    m->rename_from[i], m->rename_to[i], m->rename_to[i]);
+            memset(ts, 0, sizeof(*ts));
+            return KFB_ERR_CONFIG;
+        }
+    }
+    for (int s = 0; s < SLOTSETS; s++) {
+        ts->slots[s] = calloc(td->column_count, sizeof(slot_t));
+        ts->present[s] = calloc(td->column_count, 1);
+        if (!ts->slots[s] || !ts->present[s]) goto nomem;
+    }
+    if (setup_fast_rows(td, ts) != 0) goto nomem;
+    return KFB_ERR_OK;
+nomem:
+    table_state_free(ts);
+    kfb_mapper_set_err_(errstr, errstr_size, "out of memory");
+    return KFB_ERR_NOMEM;
+}
+
+/* Makes td (schema id table_schema_id) the mapper's table, taking over *ts. The value plan
+ * of the previous message is forgotten, so neither path runs a plan of another table. */
+static void table_install(kfb_mapper_t *m, const kfb_table_desc_t *td, int32_t table_schema_id,
+                          table_state_t *ts) {
+    m->td = td;
+    m->table_schema_id = table_schema_id;
+    m->keys = ts->keys;
+    free(m->col_op);
+    m->col_op = ts->col_op;
+    m->row_fixed_max = ts->row_fixed_max;
+    m->fast_rows = ts->fast_rows;
+    for (int s = 0; s < SLOTSETS; s++) {
+        free(m->slots[s]);
+        free(m->present[s]);
+        m->slots[s] = ts->slots[s];
+        m->present[s] = ts->present[s];
+    }
+    memset(ts, 0, sizeof(*ts));
+    m->last_plan = NULL;
+    m->fused_plan = NULL;
+    m->value_plan = NULL;
+    m->fused_ok = 0;
+    if (td->delete_behavior == KFB_DELETE_IGNORE)
+        KFB_WARN("mapper",
+                 "table has table.delete.behavior=IGNORE%s: deletes and tombstones will be "
+                 "sent but Fluss will ignore them",
+                 td->delete_behavior_explicit ? "" : " (implied by its merge engine)");
 }
 
 void kfb_mapper_destroy(kfb_mapper_t *m) {
@@ -973,6 +1145,8 @@ void kfb_mapper_destroy(kfb_mapper_t *m) {
         kfb_buf_free(&m->bkbuf[i]);
     }
     kfb_buf_free(&m->last_delete);
+    for (size_t i = 0; i < m->tombs_cap; i++) kfb_buf_free(&m->tombs[i].key);
+    free(m->tombs);
     kfb_buf_free(&m->fused_row);
     free(m->col_op);
     kfb_buf_free(&m->desc_scratch);
@@ -984,105 +1158,33 @@ void kfb_mapper_destroy(kfb_mapper_t *m) {
     free(m);
 }
 
+static int table_schema_id_ok(int32_t id, char *errstr, size_t errstr_size) {
+    if (id >= 1 && id <= KFB_KV_SCHEMA_ID_MAX) return 1;
+    kfb_mapper_set_err_(errstr, errstr_size,
+            "table schema id %d is outside 1..%d (Fluss numbers a table's schemas from 1; "
+            "use the schema_id GetTableInfo returns)",
+            (int)id, KFB_KV_SCHEMA_ID_MAX);
+    return 0;
+}
+
 kfb_mapper_t *kfb_mapper_new(const kfb_table_desc_t *td, kfb_schema_source_t *schemas,
                              const kfb_mapper_config_t *cfg, char *errstr, size_t errstr_size) {
     if (!td || !schemas || !cfg) {
         kfb_mapper_set_err_(errstr, errstr_size, "mapper: table, schema source and config are required");
         return NULL;
     }
-    if (!td->primary_key_count) {
-        kfb_mapper_set_err_(errstr, errstr_size,
-                "the table has no primary key; the bridge writes primary-key tables only");
-        return NULL;
-    }
-    if (td->kv_format != KFB_KV_FORMAT_COMPACTED) {
-        kfb_mapper_set_err_(errstr, errstr_size,
-                "the table uses table.kv.format=%s; the bridge writes COMPACTED rows only "
-                "(recreate the table with table.kv.format=COMPACTED)",
-                kfb_kv_format_name(td->kv_format));
-        return NULL;
-    }
-    if (td->bucket_count < 1) {
-        kfb_mapper_set_err_(errstr, errstr_size,
-                "the table descriptor has no bucket_count; use the descriptor the server "
-                "returns (GetTableInfo) or add \"bucket_count\"");
-        return NULL;
-    }
-    if (cfg->partial_update && (td->merge_engine == KFB_MERGE_ENGINE_FIRST_ROW ||
-                                td->merge_engine == KFB_MERGE_ENGINE_VERSIONED)) {
-        kfb_mapper_set_err_(errstr, errstr_size,
-                "partial updates are not supported by the %s merge engine of this table; "
-                "turn partial_update off",
-                kfb_merge_engine_name(td->merge_engine));
-        return NULL;
-    }
-    if (cfg->key_format != KFB_MAPPER_KEY_AVRO && td->physical_primary_key_count != 1) {
-        kfb_mapper_set_err_(errstr, errstr_size,
-                "a plain %s Kafka key can only carry a single-column primary key; this table's "
-                "key has %zu columns",
-                cfg->key_format == KFB_MAPPER_KEY_STRING ? "string" : "bytes",
-                td->physical_primary_key_count);
-        return NULL;
-    }
-    if (cfg->key_format != KFB_MAPPER_KEY_AVRO) {
-        kfb_type_root_t r = td->columns[td->physical_primary_key[0]].type->root;
-        int ok = cfg->key_format == KFB_MAPPER_KEY_STRING
-                     ? (r == KFB_TYPE_STRING || r == KFB_TYPE_CHAR)
-                     : (r == KFB_TYPE_BYTES || r == KFB_TYPE_BINARY);
-        if (!ok || td->partition_key_count) {
-            kfb_mapper_set_err_(errstr, errstr_size,
-                    "a plain %s Kafka key needs a single %s primary-key column and an "
-                    "unpartitioned table",
-                    cfg->key_format == KFB_MAPPER_KEY_STRING ? "string" : "bytes",
-                    cfg->key_format == KFB_MAPPER_KEY_STRING ? "STRING/CHAR" : "BYTES/BINARY");
-            return NULL;
-        }
-    }
-    for (size_t i = 0; i < td->partition_key_count; i++) {
-        kfb_type_root_t r = td->columns[td->partition_keys[i]].type->root;
-        if (r == KFB_TYPE_FLOAT || r == KFB_TYPE_DOUBLE) {
-            kfb_mapper_set_err_(errstr, errstr_size,
-                    "partition key \"%s\" is FLOAT/DOUBLE; the bridge does not render those "
-                    "partition names (Java Float.toString rules)",
-                    td->columns[td->partition_keys[i]].name);
-            return NULL;
-        }
-    }
+    int32_t table_schema_id = cfg->table_schema_id ? cfg->table_schema_id : 1;
+    if (!table_schema_id_ok(table_schema_id, errstr, errstr_size)) return NULL;
     kfb_mapper_t *m = calloc(1, sizeof(*m));
     if (!m) {
         kfb_mapper_set_err_(errstr, errstr_size, "out of memory");
         return NULL;
     }
-    m->td = td;
     m->schemas = schemas;
     m->format = cfg->format;
     m->key_format = cfg->key_format;
     m->partial_update = cfg->partial_update;
     m->key_from_message_key = cfg->key_from_message_key;
-    char kerr[512];
-    kfb_err_t kp = kfb_key_plan_select(lake_of(td->datalake_format), td->kv_format_version,
-                                       td->default_bucket_key != 0, &m->keys, kerr, sizeof(kerr));
-    if (kp) {
-        kfb_mapper_set_err_(errstr, errstr_size, "%s", kerr);
-        goto err;
-    }
-    kp = kfb_key_plan_check_columns(&m->keys, td->physical_primary_key_count,
-                                    td->bucket_key_count, kerr, sizeof(kerr));
-    if (kp) {
-        kfb_mapper_set_err_(errstr, errstr_size, "%s", kerr);
-        goto err;
-    }
-    if (m->keys.pk_encoding == KFB_KEY_ENC_ICEBERG || m->keys.bucket_encoding == KFB_KEY_ENC_ICEBERG) {
-        const int *cols = m->keys.pk_encoding == KFB_KEY_ENC_ICEBERG ? td->physical_primary_key
-                                                                     : td->bucket_keys;
-        kfb_type_root_t r = td->columns[cols[0]].type->root;
-        if (!kfb_iceberg_key_type_supported(kfb_type_root_json_name(r))) {
-            kfb_mapper_set_err_(errstr, errstr_size,
-                    "key column \"%s\" has a type the Iceberg key encoder does not support",
-                    td->columns[cols[0]].name);
-            goto err;
-        }
-    }
     if (cfg->topic && !(m->topic = xstrdup(cfg->topic))) goto nomem;
     if (cfg->n_renames) {
         m->rename_from = calloc(cfg->n_renames, sizeof(char *));
@@ -1093,11 +1195,6 @@ kfb_mapper_t *kfb_mapper_new(const kfb_table_desc_t *td, kfb_schema_source_t *sc
             m->rename_from[i] = xstrdup(cfg->renames[i].field);
             m->rename_to[i] = xstrdup(cfg->renames[i].column);
             if (!m->rename_from[i] || !m->rename_to[i]) goto nomem;
-            if (kfb_table_desc_column_index(td, cfg->renames[i].column) < 0) {
-                kfb_mapper_set_err_(errstr, errstr_size, "rename %s -> %s: the table has no column \"%s\"",
-                        cfg->renames[i].field, cfg->renames[i].column, cfg->renames[i].column);
-                goto err;
-            }
         }
     }
     if (cfg->n_ignore) {
@@ -1119,17 +1216,9 @@ kfb_mapper_t *kfb_mapper_new(const kfb_table_desc_t *td, kfb_schema_source_t *sc
             if (!m->union_field[i] || !m->union_branch[i]) goto nomem;
         }
     }
-    for (int s = 0; s < SLOTSETS; s++) {
-        m->slots[s] = calloc(td->column_count, sizeof(slot_t));
-        m->present[s] = calloc(td->column_count, 1);
-        if (!m->slots[s] || !m->present[s]) goto nomem;
-    }
-    if (setup_fast_rows(m) != 0) goto nomem;
-    if (td->delete_behavior == KFB_DELETE_IGNORE)
-        KFB_WARN("mapper",
-                 "table has table.delete.behavior=IGNORE%s: deletes and tombstones will be "
-                 "sent but Fluss will ignore them",
-                 td->delete_behavior_explicit ? "" : " (implied by its merge engine)");
+    table_state_t ts;
+    if (table_prepare(m, td, &ts, errstr, errstr_size) != KFB_ERR_OK) goto err;
+    table_install(m, td, table_schema_id, &ts);
     return m;
 nomem:
     kfb_mapper_set_err_(errstr, errstr_size, "out of memory");
@@ -1137,6 +1226,38 @@ err:
     kfb_mapper_destroy(m);
     return NULL;
 }
+
+/* Drops the cached plans of table schema id `id` that were compiled against another
+ * descriptor object than td (they point into it): only a descriptor that comes back
+ * itself gets its plans back. */
+static void drop_plans_of_other_desc(kfb_mapper_t *m, int32_t id, const kfb_table_desc_t *td) {
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_plans; i++) {
+        plan_t *p = m->plans[i];
+        if (p->table_schema_id == id && p->td != td) plan_free(p);
+        else m->plans[n++] = p;
+    }
+    m->n_plans = n;
+}
+
+kfb_err_t kfb_mapper_set_table(kfb_mapper_t *m, const kfb_table_desc_t *td,
+                               int32_t table_schema_id, char *errstr, size_t errstr_size) {
+    if (!m || !td) {
+        kfb_mapper_set_err_(errstr, errstr_size, "mapper: set_table needs a mapper and a table");
+        return KFB_ERR_INVALID_ARG;
+    }
+    if (!table_schema_id_ok(table_schema_id, errstr, errstr_size)) return KFB_ERR_SCHEMA_ID_RANGE;
+    table_state_t ts;
+    kfb_err_t e = table_prepare(m, td, &ts, errstr, errstr_size);
+    if (e) return e;
+    drop_plans_of_other_desc(m, table_schema_id, td);
+    table_install(m, td, table_schema_id, &ts);
+    KFB_INFO("mapper", "now mapping onto table schema id %d (%zu columns)", (int)table_schema_id,
+             td->column_count);
+    return KFB_ERR_OK;
+}
+
+int32_t kfb_mapper_table_schema_id(const kfb_mapper_t *m) { return m->table_schema_id; }
 
 kfb_err_t kfb_mapper_prepare(kfb_mapper_t *m, int32_t writer_schema_id, char *errstr,
                              size_t errstr_size) {

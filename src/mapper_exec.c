@@ -228,6 +228,22 @@ static kfb_err_t run_column(kfb_mapper_t *m, const step_t *s, kfb_avro_cursor_t 
         DEC_CHECK(m, s, kfb_avro_read_fixed(c, s->inner->fixed_size, &sl->v.b.p));
         sl->v.b.n = s->inner->fixed_size;
         return KFB_ERR_OK;
+    case CV_UUID_FIXED: {
+        /* Java's UUID.toString: lowercase hex of the 16 bytes in order, dashes after
+         * bytes 4, 6, 8 and 10 */
+        static const char hex[] = "0123456789abcdef";
+        const uint8_t *u;
+        DEC_CHECK(m, s, kfb_avro_read_fixed(c, 16, &u));
+        uint8_t *t = s->text;
+        for (int i = 0; i < 16; i++) {
+            if (i == 4 || i == 6 || i == 8 || i == 10) *t++ = '-';
+            *t++ = (uint8_t)hex[u[i] >> 4];
+            *t++ = (uint8_t)hex[u[i] & 15];
+        }
+        sl->v.b.p = s->text;
+        sl->v.b.n = KFB_UUID_TEXT_LEN;
+        return KFB_ERR_OK;
+    }
     case CV_DEC_BYTES:
     case CV_DEC_FIXED: {
         const uint8_t *p;
@@ -842,6 +858,58 @@ static kfb_err_t check_deletes(kfb_mapper_t *m, const kfb_mapper_result_t *res) 
     return KFB_ERR_OK;
 }
 
+/* Debezium's tombstone after a delete. With several Kafka partitions read by one consumer,
+ * a delete and its tombstone can have other partitions' messages between them, so the
+ * last delete is remembered per partition (origin->partition; a mapper reads one topic).
+ * Partition numbers are dense from 0, so the table is indexed by the partition's low bits.
+ * Finds the slot of the current message's partition, adding it when `create` (the table
+ * grows as partitions appear, then never allocates again). Messages without an origin share
+ * the mapper's single slot. Returns 0 (no slot: none yet, or out of memory) or 1. */
+static int tomb_find(kfb_mapper_t *m, int create, kfb_buf_t **key, int **have) {
+    if (!m->origin) {
+        *key = &m->last_delete;
+        *have = &m->have_last_delete;
+        return 1;
+    }
+    int32_t part = m->origin->partition;
+    if (m->tombs_cap) {
+        for (size_t i = (uint32_t)part & (m->tombs_cap - 1);; i = (i + 1) & (m->tombs_cap - 1)) {
+            tomb_slot_t *t = &m->tombs[i];
+            if (!t->used) break;
+            if (t->partition == part) {
+                *key = &t->key;
+                *have = &t->have;
+                return 1;
+            }
+        }
+    }
+    if (!create) return 0;
+    if ((m->tombs_used + 1) * 2 > m->tombs_cap) { /* keep the load at most 1/2 */
+        size_t cap = m->tombs_cap ? m->tombs_cap * 2 : 8;
+        tomb_slot_t *nt = calloc(cap, sizeof(*nt));
+        if (!nt) return 0;
+        for (size_t j = 0; j < m->tombs_cap; j++) {
+            if (!m->tombs[j].used) continue;
+            size_t i = (uint32_t)m->tombs[j].partition & (cap - 1);
+            while (nt[i].used) i = (i + 1) & (cap - 1);
+            nt[i] = m->tombs[j]; /* the key buffer moves with its slot */
+        }
+        free(m->tombs);
+        m->tombs = nt;
+        m->tombs_cap = cap;
+    }
+    size_t i = (uint32_t)part & (m->tombs_cap - 1);
+    while (m->tombs[i].used) i = (i + 1) & (m->tombs_cap - 1);
+    tomb_slot_t *t = &m->tombs[i];
+    t->used = 1;
+    t->partition = part;
+    t->have = 0;
+    m->tombs_used++;
+    *key = &t->key;
+    *have = &t->have;
+    return 1;
+}
+
 /* Decodes a Kafka key into slot set `set` (PK columns). */
 static kfb_err_t decode_kafka_key(kfb_mapper_t *m, const uint8_t *key, size_t key_len, int set) {
     if (!key)
@@ -864,7 +932,15 @@ static kfb_err_t decode_kafka_key(kfb_mapper_t *m, const uint8_t *key, size_t ke
     kfb_confluent_msg_t cm;
     char ferr[512];
     kfb_err_t e = kfb_confluent_parse(key, key_len, m->origin, &cm, ferr, sizeof(ferr));
-    if (e) return rec_err(m, e, "key", "%s", ferr);
+    if (e) {
+        /* ferr starts with the origin, which rec_err puts in front (once) */
+        char where[256];
+        kfb_origin_format(m->origin, where, sizeof(where));
+        size_t wl = strlen(where);
+        const char *what = ferr;
+        if (!strncmp(ferr, where, wl) && !strncmp(ferr + wl, ": ", 2)) what = ferr + wl + 2;
+        return rec_err(m, e, "key", "%s", what);
+    }
     const plan_t *kp;
     char perr[768];
     e = kfb_mapper_get_plan_(m, cm.schema_id, ROLE_KEY, &kp, perr, sizeof(perr));
@@ -1459,11 +1535,13 @@ static __attribute__((noinline)) kfb_err_t map_general(kfb_mapper_t *m, const ui
         e = finish_out(m, res, 0, KFB_OP_DELETE, 0);
         if (e) return e;
         res->n = 1;
-        if (m->format == KFB_MAPPER_FORMAT_DEBEZIUM && m->have_last_delete &&
-            same_bytes(&m->last_delete, res->out[0].key, res->out[0].key_len)) {
+        kfb_buf_t *last;
+        int *have;
+        if (m->format == KFB_MAPPER_FORMAT_DEBEZIUM && tomb_find(m, 0, &last, &have) &&
+            *have && same_bytes(last, res->out[0].key, res->out[0].key_len)) {
             /* Debezium emits a tombstone after each delete, for log compaction */
             res->out[0].op = KFB_OP_SKIP;
-            m->have_last_delete = 0;
+            *have = 0;
         }
         return check_deletes(m, res);
     }
@@ -1546,9 +1624,14 @@ static __attribute__((noinline)) kfb_err_t map_general(kfb_mapper_t *m, const ui
         if (e) return e;
         res->n = 1;
         /* remember the key so the tombstone that follows is not a second delete */
-        kfb_buf_reset(&m->last_delete);
-        m->have_last_delete =
-            kfb_buf_append(&m->last_delete, res->out[0].key, res->out[0].key_len) == KFB_ERR_OK;
+        {
+            kfb_buf_t *last;
+            int *have;
+            if (tomb_find(m, 1, &last, &have)) {
+                kfb_buf_reset(last);
+                *have = kfb_buf_append(last, res->out[0].key, res->out[0].key_len) == KFB_ERR_OK;
+            }
+        }
         return check_deletes(m, res);
     case 't':
     case 'm':

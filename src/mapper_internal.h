@@ -53,6 +53,7 @@ typedef enum conv {
     CV_ROW,   /* Avro record -> ROW: a nested plan */
     CV_ARRAY, /* Avro array -> ARRAY of scalars: validated, re-read when written */
     CV_MAP,   /* Avro map -> MAP<STRING, scalar> */
+    CV_UUID_FIXED, /* uuid on fixed(16) -> STRING/CHAR: the 36-character text */
 } conv_t;
 
 typedef enum step_kind {
@@ -82,7 +83,11 @@ typedef struct step {
     struct step *elem;             /* CV_ARRAY items, CV_MAP values (owned) */
     int depth;
     char *path;                    /* "Envelope.after.Value.id", for errors */
+    uint8_t *text; /* CV_UUID_FIXED: the step's rendered value (KFB_UUID_TEXT_LEN bytes, owned);
+                      a step fills one slot per message, or one array/map element at a time */
 } step_t;
+
+#define KFB_UUID_TEXT_LEN 36 /* 8-4-4-4-12 hex digits */
 
 struct steplist {
     step_t *v;
@@ -149,6 +154,8 @@ typedef struct fop {
 typedef struct plan {
     int32_t schema_id;
     plan_role_t role;
+    int32_t table_schema_id;       /* plans are per (writer schema id, table schema id, role) */
+    const kfb_table_desc_t *td;    /* the descriptor it was compiled against */
     kfb_err_t err;     /* compile error, cached so a bad schema fails fast */
     char *errmsg;
     steplist_t steps;  /* top level: record fields, or one step for a primitive root */
@@ -156,7 +163,7 @@ typedef struct plan {
     int32_t *target_columns; /* partial updates; NULL = all */
     size_t n_target;
     char *desc;
-    size_t enum_bound; /* bytes all enum symbols of one message can add to a row */
+    size_t enum_bound; /* bytes all enum symbols and uuid texts of one message can add to a row */
     /* fused path (NULL: not eligible); see fop_t */
     fop_t *fops; /* n_fops ops and an F_END sentinel */
     size_t n_fops;
@@ -194,6 +201,16 @@ struct slot {
 
 #define SLOTSETS 2 /* 0: value / after, 1: Debezium before */
 
+/* Debezium: one Kafka partition's last delete, kept until the tombstone that follows it
+ * (mapper_exec.c, tomb_find). Slots are never removed, only emptied, so their key buffers
+ * are reused and a table of them stops allocating once every partition has been seen. */
+typedef struct tomb_slot {
+    int32_t partition;
+    int used; /* the slot belongs to `partition` */
+    int have; /* key holds the partition's last delete, not yet matched by a tombstone */
+    kfb_buf_t key;
+} tomb_slot_t;
+
 struct kfb_mapper {
     const kfb_table_desc_t *td;
     kfb_schema_source_t *schemas;
@@ -226,7 +243,7 @@ struct kfb_mapper {
     kfb_buf_t keybuf[KFB_MAPPER_MAX_OUT], bkbuf[KFB_MAPPER_MAX_OUT];
     char partbuf[KFB_MAPPER_MAX_OUT][1024];
     int out_slotset[KFB_MAPPER_MAX_OUT];
-    kfb_buf_t last_delete; /* Debezium: key bytes of the last delete, for its tombstone */
+    kfb_buf_t last_delete; /* Debezium: the last delete of messages without an origin (tombs) */
     int have_last_delete;
     kfb_buf_t desc_scratch;
     /* fast row writer: one op per column, and an upper bound of a row's size without its
@@ -253,6 +270,13 @@ struct kfb_mapper {
     size_t append_errstr_size;
     char *errstr;
     size_t errstr_size;
+    /* Debezium last deletes per Kafka partition (origin->partition), open addressing with
+     * linear probing, tombs_cap a power of two or 0; messages without an origin use
+     * last_delete / have_last_delete instead */
+    tomb_slot_t *tombs;
+    size_t tombs_cap, tombs_used;
+    /* Fluss schema id of td (kfb_mapper_set_table); plans are looked up under it */
+    int32_t table_schema_id;
 };
 
 enum col_op {
@@ -275,7 +299,8 @@ enum col_op {
 __attribute__((format(printf, 3, 4))) void kfb_mapper_set_err_(char *errstr, size_t size,
                                                               const char *fmt, ...);
 
-/* The plan for (schema id, role): cached, or fetched from the schema source and compiled.
+/* The plan for (schema id, role) under the current table schema id: cached, or fetched from
+ * the schema source and compiled.
  * Compile errors are cached in the plan and returned again (KFB_ERR_MAPPER_PLAN). */
 kfb_err_t kfb_mapper_get_plan_(kfb_mapper_t *m, int32_t schema_id, plan_role_t role,
                                const plan_t **out, char *errstr, size_t errstr_size);

@@ -478,13 +478,19 @@ kfb_schema_source_t *kfb_schema_source_dir_new(const char *dir, char *errstr, si
         kfb_schema_source_destroy(s);
         return NULL;
     }
+    /* "schemas/" names the same directory as "schemas": drop trailing slashes so paths in
+     * errors read "schemas/99.avsc" (the root "/" keeps its one) */
+    size_t n = strlen(s->dir);
+    while (n > 1 && s->dir[n - 1] == '/') s->dir[--n] = '\0';
     return s;
 }
 
 static kfb_err_t dir_fetch(kfb_schema_source_t *s, int32_t id, char **json, size_t *len,
                            char *errstr, size_t errstr_size) {
     char path[4096];
-    snprintf(path, sizeof(path), "%s/%" PRId32 ".avsc", s->dir, id);
+    size_t dl = strlen(s->dir);
+    snprintf(path, sizeof(path), "%s%s%" PRId32 ".avsc", s->dir,
+             dl && s->dir[dl - 1] == '/' ? "" : "/", id);
     kfb_buf_t b = KFB_BUF_INIT;
     int e = 0;
     kfb_err_t err = kfb_buf_read_file(&b, path, MAX_SCHEMA_BYTES, &e);

@@ -265,11 +265,6 @@ TEST(plan_errors_are_reported_before_any_message) {
          "{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":{\"type\":\"long\","
          "\"logicalType\":\"timestamp-millis\"}}]}",
          "maps to TIMESTAMP_LTZ(p)"},
-        /* uuid on fixed(16) into STRING: 16 raw bytes are not a length-prefixed string */
-        {"{\"type\":\"record\",\"name\":\"U\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
-         "{\"name\":\"name\",\"type\":{\"type\":\"fixed\",\"name\":\"Uid\",\"size\":16,"
-         "\"logicalType\":\"uuid\"}}]}",
-         "uuid on fixed(16) is 16 raw bytes"},
         /* a primitive top-level value */
         {"\"string\"", "expected a record"},
     };
