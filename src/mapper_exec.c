@@ -1402,7 +1402,7 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
     kfb_kv_batch_builder_t *const *const batches = sink ? sink->batches : NULL;
     const uint32_t n_batches = batches ? (uint32_t)sink->n_batches : 0;
     kfb_kv_batch_builder_t **const placed = sink ? sink->placed : NULL;
-    kfb_err_t e;
+    kfb_err_t e = KFB_ERR_OK;
     /* the fused plan, reloaded only after the general path (which may compile or switch
      * plans) */
     const plan_t *pl;
