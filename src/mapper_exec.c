@@ -1082,7 +1082,8 @@ static kfb_err_t map_general(kfb_mapper_t *m, const uint8_t *key, size_t key_len
                              kfb_mapper_result_t *res, char *errstr, size_t errstr_size);
 static kfb_err_t sink_records(kfb_mapper_t *m, const kfb_mapper_sink_t *sink,
                               const kfb_mapper_msg_t *msg, size_t index,
-                              const kfb_mapper_result_t *res, char *errstr, size_t errstr_size);
+                              const kfb_mapper_result_t *res, int *stop, char *errstr,
+                              size_t errstr_size);
 
 /* After a message of a batch failed with e: per-record errors go to the sink's on_error
  * (1: go on with the next message); anything else, or on_error saying stop, ends the call
@@ -1403,6 +1404,7 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
     const uint32_t n_batches = batches ? (uint32_t)sink->n_batches : 0;
     kfb_kv_batch_builder_t **const placed = sink ? sink->placed : NULL;
     kfb_err_t e = KFB_ERR_OK;
+    int stop = 0; /* sink_records: e is batch_for's, which always stops the call */
     /* the fused plan, reloaded only after the general path (which may compile or switch
      * plans) */
     const plan_t *pl;
@@ -1456,8 +1458,8 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
             return KFB_ERR_OK;
         }
         m->origin = &msgs[i].origin;
-        e = sink_records(m, sink, &msgs[i], i, res, errstr, errstr_size);
-        if (KFB_UNLIKELY(e) && !batch_error_continues(sink, i, e, errstr)) break;
+        e = sink_records(m, sink, &msgs[i], i, res, &stop, errstr, errstr_size);
+        if (KFB_UNLIKELY(e) && (stop || !batch_error_continues(sink, i, e, errstr))) break;
         continue;
     general:
         /* the general path maps the message from scratch */
@@ -1469,11 +1471,12 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
             *n_done = !e;
             return e;
         }
+        stop = 0;
         if (!e)
-            e = sink_records(m, sink, &msgs[i], i, res, errstr, errstr_size);
+            e = sink_records(m, sink, &msgs[i], i, res, &stop, errstr, errstr_size);
         else if (placed)
             placed[2 * i] = placed[2 * i + 1] = NULL;
-        if (KFB_UNLIKELY(e) && !batch_error_continues(sink, i, e, errstr)) break;
+        if (KFB_UNLIKELY(e) && (stop || !batch_error_continues(sink, i, e, errstr))) break;
     }
 #undef FUSED_LOAD_PLAN_
     if (sink) m->origin = NULL; /* msgs belongs to the caller */
@@ -1812,14 +1815,17 @@ static int batch_unusable(kfb_err_t e) {
 /* The slow half of a batch: appends each record of res (message msg, index in the batch)
  * to its bucket's open batch, or to the batch the sink's batch_for gives when there is
  * none or it cannot take the record. A record that a batch from batch_for cannot take
- * either is a per-record MAPPER_RECORD_TOO_LARGE. Out of line: most messages never get
- * here. */
+ * either is a per-record MAPPER_RECORD_TOO_LARGE. *stop is set when the error must end
+ * the call whatever its class (batch_for's own errors: the header promises they stop).
+ * Out of line: most messages never get here. */
 static __attribute__((noinline)) kfb_err_t sink_records(kfb_mapper_t *m,
                                                         const kfb_mapper_sink_t *sink,
                                                         const kfb_mapper_msg_t *msg,
                                                         size_t index,
                                                         const kfb_mapper_result_t *res,
-                                                        char *errstr, size_t errstr_size) {
+                                                        int *stop, char *errstr,
+                                                        size_t errstr_size) {
+    *stop = 0;
     /* placed entries are written as records land, so that a message whose second record
      * fails still names the batch that took its first */
     kfb_kv_batch_builder_t *unused[KFB_MAPPER_MAX_OUT];
@@ -1845,6 +1851,7 @@ static __attribute__((noinline)) kfb_err_t sink_records(kfb_mapper_t *m,
                                     kfb_origin_format(&msg->origin, where, sizeof(where)),
                                     (int)o->bucket, o->partition ? ", partition " : "",
                                     o->partition ? o->partition : "", kfb_err_message(e));
+                *stop = 1;
                 return e;
             }
             e = kfb_mapper_append_to_batch(m, res, k, b, errstr, errstr_size);
