@@ -247,11 +247,14 @@ typedef struct kfb_mapper_msg {
  *                      (NULL: none yet). May be NULL/0 (every record goes to batch_for),
  *                      as for partitioned tables, where buckets repeat per partition.
  *   batch_for          required: called when a record has no open batch or its batch
- *                      cannot take it (full, closed). Sets *out to a batch to append it
- *                      to (typically a fresh one; the caller seals the full one and
- *                      updates batches[]) and returns KFB_ERR_OK, or returns an error that
- *                      stops the call (e.g. KFB_ERR_NOMEM when the caller's memory budget
- *                      is spent). A record that even that batch cannot take is a
+ *                      cannot take it (full, closed, or stamped with another schema id
+ *                      than kfb_mapper_table_schema_id: opened before kfb_mapper_set_table).
+ *                      Sets *out to a batch to append it to (typically a fresh one; the
+ *                      caller seals the full one and updates batches[]) and returns
+ *                      KFB_ERR_OK, or returns an error that stops the call, whatever its
+ *                      class (e.g. KFB_ERR_NOMEM when the caller's memory budget is spent).
+ *                      A batch of another schema id from it stops the call with
+ *                      KFB_ERR_STATE. A record that even that batch cannot take is a
  *                      per-record KFB_ERR_MAPPER_RECORD_TOO_LARGE.
  *   on_error           per-record errors (class RECORD: bad bytes, unknown schema id, ...):
  *                      return 0 to go on with the next message (the message is consumed:

@@ -1403,6 +1403,9 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
     kfb_kv_batch_builder_t *const *const batches = sink ? sink->batches : NULL;
     const uint32_t n_batches = batches ? (uint32_t)sink->n_batches : 0;
     kfb_kv_batch_builder_t **const placed = sink ? sink->placed : NULL;
+    /* rows are encoded for this table schema id: an open batch of another one (opened
+     * before kfb_mapper_set_table) cannot take them (batch_for decides) */
+    const int32_t table_schema_id = m->table_schema_id;
     kfb_err_t e = KFB_ERR_OK;
     int stop = 0; /* sink_records: e is batch_for's, which always stops the call */
     /* the fused plan, reloaded only after the general path (which may compile or switch
@@ -1425,6 +1428,7 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
             kfb_kv_batch_builder_t *b;
             if (KFB_LIKELY((uint32_t)fo.bucket < n_batches &&
                            (b = batches[fo.bucket]) != NULL &&
+                           kfb_kv_batch_schema_id_(b) == table_schema_id &&
                            kfb_kv_batch_try_append_(b, fo.key, fo.key_len, m->fused_row.data,
                                                     fo.row_len))) {
                 /* the bucket's next record lands past the batch's end: with one open
@@ -1838,6 +1842,9 @@ static __attribute__((noinline)) kfb_err_t sink_records(kfb_mapper_t *m,
         if (!o->partition && sink->batches && o->bucket >= 0 &&
             (size_t)o->bucket < sink->n_batches)
             b = sink->batches[o->bucket];
+        /* a batch opened for another table schema id (before kfb_mapper_set_table) cannot
+         * take rows of this one: its header would tell Fluss the wrong schema */
+        if (b && kfb_kv_batch_schema_id_(b) != m->table_schema_id) b = NULL;
         kfb_err_t e = b ? kfb_mapper_append_to_batch(m, res, k, b, errstr, errstr_size)
                         : KFB_ERR_BATCH_FULL;
         if (batch_unusable(e)) {
@@ -1853,6 +1860,17 @@ static __attribute__((noinline)) kfb_err_t sink_records(kfb_mapper_t *m,
                                     o->partition ? o->partition : "", kfb_err_message(e));
                 *stop = 1;
                 return e;
+            }
+            if (kfb_kv_batch_schema_id_(b) != m->table_schema_id) {
+                char where[160];
+                kfb_mapper_set_err_(errstr, errstr_size,
+                                    "%s: batch_for gave a batch of schema id %d for a row of "
+                                    "table schema id %d (seal the old schema's batches after "
+                                    "kfb_mapper_set_table)",
+                                    kfb_origin_format(&msg->origin, where, sizeof(where)),
+                                    (int)kfb_kv_batch_schema_id_(b), (int)m->table_schema_id);
+                *stop = 1;
+                return KFB_ERR_STATE;
             }
             e = kfb_mapper_append_to_batch(m, res, k, b, errstr, errstr_size);
             if (batch_unusable(e)) {

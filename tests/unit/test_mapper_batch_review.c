@@ -1,5 +1,6 @@
 /* test_mapper_batch_review.c - kfb_mapper_map_batch's sink contract on cases found in
- * review: batch_for errors always stop the call (mapper.h, kfb_mapper_sink_t). */
+ * review: batch_for errors always stop the call, and a batch stamped with another table
+ * schema id never takes a record (mapper.h, kfb_mapper_sink_t and kfb_mapper_set_table). */
 #include "harness.h"
 #include "mapper.h"
 
@@ -67,6 +68,12 @@ static void fx_free(fx_t *fx) {
     kfb_table_desc_destroy(fx->td);
 }
 
+static int count(kfb_kv_batch_builder_t *const *batches) {
+    int n = 0;
+    for (int b = 0; b < BUCKETS; b++) n += kfb_kv_batch_record_count(batches[b]);
+    return n;
+}
+
 static kfb_err_t fx_batch_for(void *ctx, const kfb_mapper_msg_t *msg, const kfb_mapped_t *rec,
                               kfb_kv_batch_builder_t **out) {
     (void)msg;
@@ -109,3 +116,81 @@ static void batch_for_record_class_error_stops(int fused) {
 
 TEST(batch_for_record_class_error_stops_fused) { batch_for_record_class_error_stops(1); }
 TEST(batch_for_record_class_error_stops_general) { batch_for_record_class_error_stops(0); }
+
+/* After kfb_mapper_set_table (here: a mapper for table schema id 2 from the start) the
+ * open batches of the old schema id must not take rows of the new one: the KV batch
+ * header says which schema the rows are encoded with. Such a batch "cannot take" the
+ * record: batch_for gives one of the right schema id. */
+static void old_schema_batches_are_not_used(int fused) {
+    fx_t fx;
+    fx_init(&fx, 2, fused);
+    ASSERT_EQ_INT(kfb_mapper_table_schema_id(fx.m), 2);
+    kfb_mapper_msg_t msgs[3] = {
+        {NULL, 0, fx.good.b, fx.good.n, {"t", 0, 30}},
+        {NULL, 0, fx.good.b, fx.good.n, {"t", 0, 31}},
+        {NULL, 0, fx.good.b, fx.good.n, {"t", 0, 32}},
+    };
+    kfb_kv_batch_builder_t *placed[6];
+    kfb_mapper_sink_t sink = {.batches = fx.batches, .n_batches = BUCKETS,
+                              .batch_for = fx_batch_for, .on_error = fx_on_error,
+                              .placed = placed, .ctx = &fx};
+    size_t done = 99;
+    ASSERT_OK(kfb_mapper_map_batch(fx.m, msgs, 3, &sink, &done, fx.err, sizeof(fx.err)));
+    ASSERT_EQ_INT(done, 3);
+    ASSERT_EQ_INT(count(fx.batches), 0);
+    ASSERT_EQ_INT(count(fx.fresh), 3);
+    ASSERT_EQ_INT(fx.batch_for_calls, 3); /* (this batch_for does not update batches[]) */
+    for (int i = 0; i < 3; i++) {
+        ASSERT_TRUE(placed[2 * i] != NULL);
+        ASSERT_EQ_INT(kfb_kv_batch_schema_id(placed[2 * i]), 2);
+    }
+    fx_free(&fx);
+}
+
+TEST(batch_skips_open_batches_of_another_table_schema_fused) { old_schema_batches_are_not_used(1); }
+TEST(batch_skips_open_batches_of_another_table_schema_general) { old_schema_batches_are_not_used(0); }
+
+/* batch_for giving a batch of another schema id is the caller's bug: the call stops with
+ * KFB_ERR_STATE (fatal) and nothing is appended. */
+TEST(batch_for_giving_another_schema_stops) {
+    fx_t fx;
+    fx_init(&fx, 2, 1);
+    kfb_mapper_msg_t msgs[1] = {{NULL, 0, fx.good.b, fx.good.n, {"t", 0, 40}}};
+    /* batch_for hands out the schema-1 batches */
+    for (int b = 0; b < BUCKETS; b++) {
+        kfb_kv_batch_builder_t *t = fx.fresh[b];
+        fx.fresh[b] = fx.batches[b];
+        fx.batches[b] = t;
+    }
+    kfb_mapper_sink_t sink = {.batch_for = fx_batch_for, .on_error = fx_on_error, .ctx = &fx};
+    size_t done = 99;
+    ASSERT_ERR(kfb_mapper_map_batch(fx.m, msgs, 1, &sink, &done, fx.err, sizeof(fx.err)),
+               KFB_ERR_STATE);
+    ASSERT_EQ_INT(done, 0);
+    ASSERT_EQ_INT(fx.on_error_calls, 0);
+    ASSERT_CONTAINS(fx.err, "schema id 1");
+    ASSERT_EQ_INT(count(fx.fresh) + count(fx.batches), 0);
+    fx_free(&fx);
+}
+
+/* kfb_mapper_set_table between two calls: the same open batches array, now of the old
+ * schema, is passed again. */
+TEST(batch_after_set_table_uses_batches_of_the_new_schema) {
+    fx_t fx;
+    fx_init(&fx, 0, 1);
+    kfb_mapper_msg_t msgs[2] = {
+        {NULL, 0, fx.good.b, fx.good.n, {"t", 0, 50}},
+        {NULL, 0, fx.good.b, fx.good.n, {"t", 0, 51}},
+    };
+    kfb_mapper_sink_t sink = {.batches = fx.batches, .n_batches = BUCKETS,
+                              .batch_for = fx_batch_for, .on_error = fx_on_error, .ctx = &fx};
+    size_t done;
+    ASSERT_OK(kfb_mapper_map_batch(fx.m, msgs, 1, &sink, &done, fx.err, sizeof(fx.err)));
+    ASSERT_EQ_INT(count(fx.batches), 1);
+    ASSERT_OK(kfb_mapper_set_table(fx.m, fx.td, 3, fx.err, sizeof(fx.err)));
+    for (int b = 0; b < BUCKETS; b++) ASSERT_OK(kfb_kv_batch_set_schema_id(fx.fresh[b], 3));
+    ASSERT_OK(kfb_mapper_map_batch(fx.m, msgs + 1, 1, &sink, &done, fx.err, sizeof(fx.err)));
+    ASSERT_EQ_INT(count(fx.batches), 1); /* the schema-1 batch got nothing more */
+    ASSERT_EQ_INT(count(fx.fresh), 1);
+    fx_free(&fx);
+}
