@@ -254,8 +254,10 @@ typedef struct kfb_mapper_msg {
  *                      KFB_ERR_OK, or returns an error that stops the call, whatever its
  *                      class (e.g. KFB_ERR_NOMEM when the caller's memory budget is spent).
  *                      A batch of another schema id from it stops the call with
- *                      KFB_ERR_STATE. A record that even that batch cannot take is a
- *                      per-record KFB_ERR_MAPPER_RECORD_TOO_LARGE.
+ *                      KFB_ERR_STATE. A record that even that batch cannot take, empty,
+ *                      is a per-record KFB_ERR_MAPPER_RECORD_TOO_LARGE; a batch from it
+ *                      that is closed, aborted or too full for the record stops the call
+ *                      with that batch error.
  *   on_error           per-record errors (class RECORD: bad bytes, unknown schema id, ...):
  *                      return 0 to go on with the next message (the message is consumed:
  *                      dead-letter it), nonzero to stop the call at this message. NULL:

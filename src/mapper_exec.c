@@ -1873,6 +1873,20 @@ static __attribute__((noinline)) kfb_err_t sink_records(kfb_mapper_t *m,
                 return KFB_ERR_STATE;
             }
             e = kfb_mapper_append_to_batch(m, res, k, b, errstr, errstr_size);
+            if (batch_unusable(e) &&
+                (e != KFB_ERR_BATCH_FULL || kfb_kv_batch_record_count(b) != 0)) {
+                /* closed, aborted, or full of other records: the sink's mistake, and not
+                 * this record's (as a per-record error on_error would drop the message) */
+                char where[160];
+                kfb_mapper_set_err_(errstr, errstr_size,
+                                    "%s: batch_for gave a batch that cannot take the record "
+                                    "(bucket %d, %d records in it): %s",
+                                    kfb_origin_format(&msg->origin, where, sizeof(where)),
+                                    (int)o->bucket, (int)kfb_kv_batch_record_count(b),
+                                    kfb_err_message(e));
+                *stop = 1;
+                return e;
+            }
             if (batch_unusable(e)) {
                 char where[160];
                 kfb_mapper_set_err_(errstr, errstr_size,

@@ -194,3 +194,49 @@ TEST(batch_after_set_table_uses_batches_of_the_new_schema) {
     ASSERT_EQ_INT(count(fx.fresh), 1);
     fx_free(&fx);
 }
+
+/* A batch from batch_for that cannot take the record although the record would fit an
+ * empty batch (closed, aborted, or full of other records) is the sink's bug, not a record
+ * too large: the call stops there. As a per-record RECORD_TOO_LARGE, on_error went on and
+ * the message was consumed with its record in no batch. */
+static void unusable_batch_from_batch_for_stops(int how, kfb_err_t want) {
+    fx_t fx;
+    fx_init(&fx, 0, 1);
+    kfb_mapper_msg_t msgs[2] = {
+        {NULL, 0, fx.good.b, fx.good.n, {"t", 0, 60}},
+        {NULL, 0, fx.good.b, fx.good.n, {"t", 0, 61}},
+    };
+    for (int b = 0; b < BUCKETS; b++) {
+        if (how == 0) {
+            ASSERT_OK(kfb_kv_batch_close(fx.fresh[b]));
+        } else if (how == 1) {
+            kfb_kv_batch_abort(fx.fresh[b]);
+        } else {
+            /* full of other records: a small batch that holds one record already */
+            kfb_kv_batch_builder_destroy(fx.fresh[b]);
+            fx.fresh[b] = kfb_kv_batch_builder_new(1, 28 + 5 + fx.good.n + 40, fx.err,
+                                                   sizeof(fx.err));
+            ASSERT_TRUE(fx.fresh[b] != NULL);
+            uint8_t big[200];
+            memset(big, 7, sizeof(big));
+            size_t vl = kfb_kv_batch_write_limit(fx.fresh[b]) - 28 - 6 - 2;
+            ASSERT_TRUE(vl <= sizeof(big));
+            ASSERT_OK(kfb_kv_batch_append(fx.fresh[b], (const uint8_t *)"k", 1, big, vl));
+        }
+    }
+    kfb_mapper_sink_t sink = {.batch_for = fx_batch_for, .on_error = fx_on_error, .ctx = &fx};
+    size_t done = 99;
+    ASSERT_ERR(kfb_mapper_map_batch(fx.m, msgs, 2, &sink, &done, fx.err, sizeof(fx.err)), want);
+    ASSERT_EQ_INT(done, 0);
+    ASSERT_EQ_INT(fx.on_error_calls, 0);
+    ASSERT_CONTAINS(fx.err, "offset 60: batch_for gave a batch that cannot take the record");
+    fx_free(&fx);
+}
+
+TEST(batch_for_giving_a_closed_batch_stops) {
+    unusable_batch_from_batch_for_stops(0, KFB_ERR_BATCH_CLOSED);
+}
+TEST(batch_for_giving_an_aborted_batch_stops) {
+    unusable_batch_from_batch_for_stops(1, KFB_ERR_BATCH_ABORTED);
+}
+TEST(batch_for_giving_a_full_batch_stops) { unusable_batch_from_batch_for_stops(2, KFB_ERR_BATCH_FULL); }
