@@ -266,8 +266,13 @@ typedef struct kfb_mapper_msg {
  *                      that took message i's records (NULL: none; a skip, an error, or a
  *                      message with one record). The pipeline uses them to know which
  *                      Kafka offsets a batch's acknowledgement releases. A Debezium key
- *                      change whose upsert fails after its delete was appended names the
- *                      batch of that delete.
+ *                      change whose upsert row cannot be written (NOT NULL, ...) is a
+ *                      per-record error with nothing appended (kfb_mapper_append_to_batch
+ *                      would have appended its delete). Only when the call stops at its
+ *                      upsert (batch_for failing, or a record too large and on_error
+ *                      stopping) is its delete already in the batch placed[2 * *n_done]
+ *                      names: calling again from *n_done appends that delete again (a
+ *                      second delete of the same key, with nothing in between).
  */
 typedef struct kfb_mapper_sink {
     kfb_kv_batch_builder_t **batches;
@@ -282,7 +287,8 @@ typedef struct kfb_mapper_sink {
 /*
  * Maps msgs[0, n) in order and appends every record to a batch through the sink: the
  * consumer's poll loop hands over what one poll returned. Same mapping, records and errors
- * as kfb_mapper_map + kfb_mapper_append_to_batch message by message (tests check it), but
+ * as kfb_mapper_map + kfb_mapper_append_to_batch message by message (tests check it; one
+ * exception: a Debezium key change whose upsert fails appends no delete, see placed), but
  * the common case (a message of the previous one's schema, on the fused path, whose
  * bucket's batch has room) costs no call and no result struct.
  * Returns KFB_ERR_OK with *n_done == n, or the error that stopped the call with a sentence

@@ -1835,6 +1835,14 @@ static __attribute__((noinline)) kfb_err_t sink_records(kfb_mapper_t *m,
     kfb_kv_batch_builder_t *unused[KFB_MAPPER_MAX_OUT];
     kfb_kv_batch_builder_t **placed = sink->placed ? sink->placed + 2 * index : unused;
     placed[0] = placed[1] = NULL;
+    if (res->n == 2 && res->out[0].op != KFB_OP_SKIP && res->out[1].op == KFB_OP_UPSERT) {
+        /* a Debezium key change: the message is applied whole or is a per-record error
+         * with nothing appended, so the upsert's row errors (NOT NULL, ...) are met
+         * before the delete lands in a batch */
+        m->check_row.len = 0;
+        kfb_err_t e = kfb_mapper_write_value(m, res, 1, &m->check_row, errstr, errstr_size);
+        if (e) return e;
+    }
     for (size_t k = 0; k < res->n; k++) {
         const kfb_mapped_t *o = &res->out[k];
         if (o->op == KFB_OP_SKIP) continue;

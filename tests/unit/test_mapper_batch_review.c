@@ -240,3 +240,95 @@ TEST(batch_for_giving_an_aborted_batch_stops) {
     unusable_batch_from_batch_for_stops(1, KFB_ERR_BATCH_ABORTED);
 }
 TEST(batch_for_giving_a_full_batch_stops) { unusable_batch_from_batch_for_stops(2, KFB_ERR_BATCH_FULL); }
+
+/* ---- a Debezium key change whose upsert cannot be written ---- */
+
+static kfb_err_t dbz_for(void *ctx, const kfb_mapper_msg_t *msg, const kfb_mapped_t *rec,
+                         kfb_kv_batch_builder_t **out) {
+    (void)msg;
+    *out = ((kfb_kv_batch_builder_t **)ctx)[rec->bucket];
+    return KFB_ERR_OK;
+}
+
+static int dbz_errors;
+static int dbz_on_error_go(void *ctx, size_t index, kfb_err_t err, const char *errstr) {
+    (void)ctx, (void)index, (void)errstr;
+    ASSERT_ERR(err, KFB_ERR_NULL_NOT_ALLOWED);
+    dbz_errors++;
+    return 0;
+}
+static int dbz_on_error_stop(void *ctx, size_t index, kfb_err_t err, const char *errstr) {
+    dbz_on_error_go(ctx, index, err, errstr);
+    return 1;
+}
+
+/* tests/golden/mapper's dbz_u_move (id 1 -> 2) with a null `name` (NOT NULL) in `after`:
+ * the message is a per-record error as a whole. Its delete of key 1 must not reach a batch
+ * first: with on_error going on, the old row would be deleted by a message that was
+ * dead-lettered; with on_error stopping, by a message the call reports as not consumed
+ * (and a call again from *n_done appends that delete a second time). */
+static void dbz_failed_upsert_appends_nothing(int stop) {
+    char err[1024];
+    kfb_table_desc_t *td =
+        kfb_table_desc_load_file("tests/golden/mapper/table_dbz.json", err, sizeof(err));
+    ASSERT_TRUE(td != NULL);
+    kfb_schema_source_t *src = kfb_schema_source_dir_new("tests/golden/mapper/schemas", err,
+                                                         sizeof(err));
+    ASSERT_TRUE(src != NULL);
+    kfb_mapper_config_t cfg;
+    kfb_mapper_config_init(&cfg);
+    cfg.format = KFB_MAPPER_FORMAT_DEBEZIUM;
+    cfg.topic = "golden";
+    kfb_mapper_t *m = kfb_mapper_new(td, src, &cfg, err, sizeof(err));
+    ASSERT_TRUE(m != NULL);
+    size_t vl;
+    uint8_t *v = kfb_test_unhex("0000000002"
+                                "02" "02" "0204" "6132" "0216"   /* before: 1, "a2", 11 */
+                                "02" "04" "00" "0216"            /* after: 2, null, 11 */
+                                "0873686f70" "020274" "0275" "0280a0abfef962",
+                                &vl);
+    kfb_mapper_msg_t msgs[1] = {{NULL, 0, v, vl, {"golden", 0, 9}}};
+    /* the per-message API maps it, and fails writing the upsert's row */
+    kfb_mapper_result_t res;
+    ASSERT_OK(kfb_mapper_map(m, NULL, 0, v, vl, NULL, &res, err, sizeof(err)));
+    ASSERT_EQ_INT(res.n, 2);
+    kfb_buf_t row = {0};
+    ASSERT_ERR(kfb_mapper_write_value(m, &res, 1, &row, err, sizeof(err)),
+               KFB_ERR_NULL_NOT_ALLOWED);
+    kfb_buf_free(&row);
+    int nb = td->bucket_count;
+    kfb_kv_batch_builder_t *batches[16];
+    for (int b = 0; b < nb; b++) batches[b] = kfb_kv_batch_builder_new(1, 1 << 16, err, sizeof(err));
+    kfb_kv_batch_builder_t *placed[2] = {(void *)1, (void *)1};
+    kfb_mapper_sink_t sink = {.batches = batches, .n_batches = (size_t)nb, .batch_for = dbz_for,
+                              .on_error = stop ? dbz_on_error_stop : dbz_on_error_go,
+                              .placed = placed, .ctx = batches};
+    size_t done = 99;
+    dbz_errors = 0;
+    kfb_err_t e = kfb_mapper_map_batch(m, msgs, 1, &sink, &done, err, sizeof(err));
+    ASSERT_EQ_INT(dbz_errors, 1);
+    if (stop) {
+        ASSERT_ERR(e, KFB_ERR_NULL_NOT_ALLOWED);
+        ASSERT_EQ_INT(done, 0);
+    } else {
+        ASSERT_OK(e);
+        ASSERT_EQ_INT(done, 1);
+    }
+    ASSERT_CONTAINS(err, "offset 9");
+    int total = 0;
+    for (int b = 0; b < nb; b++) total += kfb_kv_batch_record_count(batches[b]);
+    ASSERT_EQ_INT(total, 0);
+    ASSERT_TRUE(placed[0] == NULL && placed[1] == NULL);
+    for (int b = 0; b < nb; b++) kfb_kv_batch_builder_destroy(batches[b]);
+    free(v);
+    kfb_mapper_destroy(m);
+    kfb_schema_source_destroy(src);
+    kfb_table_desc_destroy(td);
+}
+
+TEST(batch_debezium_key_change_with_bad_upsert_appends_nothing) {
+    dbz_failed_upsert_appends_nothing(0);
+}
+TEST(batch_debezium_key_change_with_bad_upsert_stops_with_nothing_appended) {
+    dbz_failed_upsert_appends_nothing(1);
+}
