@@ -1483,7 +1483,11 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
         if (KFB_UNLIKELY(e) && (stop || !batch_error_continues(sink, i, e, errstr))) break;
     }
 #undef FUSED_LOAD_PLAN_
-    if (sink) m->origin = NULL; /* msgs belongs to the caller */
+    if (sink) {
+        m->origin = NULL; /* msgs belongs to the caller */
+        m->errstr = NULL; /* so may errstr be (or it is map_batch's local buffer) */
+        m->errstr_size = 0;
+    }
     *n_done = i;
     return i == n_msgs ? KFB_ERR_OK : e;
 }
@@ -1502,6 +1506,13 @@ kfb_err_t kfb_mapper_map_batch(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, si
     size_t done_local;
     if (!n_done) n_done = &done_local;
     *n_done = 0;
+    /* on_error is promised the per-record error's text: without a caller buffer, ours */
+    char err_local[512];
+    if (!errstr || !errstr_size) {
+        errstr = err_local;
+        errstr_size = sizeof(err_local);
+    }
+    err_local[0] = '\0';
     if (!sink || !sink->batch_for || (n && !msgs) || (sink->batches == NULL) != (sink->n_batches == 0)) {
         kfb_mapper_set_err_(errstr, errstr_size,
                             "map_batch: a sink with batch_for (and batches with n_batches) is required");

@@ -332,3 +332,32 @@ TEST(batch_debezium_key_change_with_bad_upsert_appends_nothing) {
 TEST(batch_debezium_key_change_with_bad_upsert_stops_with_nothing_appended) {
     dbz_failed_upsert_appends_nothing(1);
 }
+
+/* errstr is optional (NULL, 0) as for every mapper call, but on_error is promised the
+ * per-record error's text: it must get a string, not NULL. */
+static int text_on_error(void *ctx, size_t index, kfb_err_t err, const char *errstr) {
+    (void)index, (void)err;
+    fx_t *fx = ctx;
+    fx->on_error_calls++;
+    ASSERT_TRUE(errstr != NULL);
+    ASSERT_CONTAINS(errstr, "offset 71");
+    return 0;
+}
+
+TEST(batch_on_error_gets_text_without_a_caller_errstr) {
+    fx_t fx;
+    fx_init(&fx, 0, 1);
+    static const uint8_t bad[] = {1, 0, 0, 0, 1, 2};
+    kfb_mapper_msg_t msgs[2] = {
+        {NULL, 0, fx.good.b, fx.good.n, {"t", 0, 70}},
+        {NULL, 0, bad, sizeof(bad), {"t", 0, 71}},
+    };
+    kfb_mapper_sink_t sink = {.batches = fx.fresh, .n_batches = BUCKETS,
+                              .batch_for = fx_batch_for, .on_error = text_on_error, .ctx = &fx};
+    size_t done = 99;
+    ASSERT_OK(kfb_mapper_map_batch(fx.m, msgs, 2, &sink, &done, NULL, 0));
+    ASSERT_EQ_INT(done, 2);
+    ASSERT_EQ_INT(fx.on_error_calls, 1);
+    ASSERT_EQ_INT(count(fx.fresh), 1);
+    fx_free(&fx);
+}
