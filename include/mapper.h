@@ -59,7 +59,8 @@
  * borrows the table descriptor and the schema source, which must outlive the mapper (so
  * must every descriptor given to kfb_mapper_set_table).
  * Results (key bytes, partition names, error text) live in the mapper and are valid until
- * the next kfb_mapper_map() call. Decoded strings and bytes point into the message (zero
+ * the next kfb_mapper_map() or kfb_mapper_map_batch() call (a batch reuses the same
+ * scratch: writing an earlier result after it writes another message's row). Decoded strings and bytes point into the message (zero
  * copy): the key and value bytes passed to kfb_mapper_map() must stay valid until the value
  * rows of that call have been written. A mapper is not thread-safe: use one per consumer thread.
  */
@@ -250,7 +251,9 @@ typedef struct kfb_mapper_msg {
  *                      cannot take it (full, closed, or stamped with another schema id
  *                      than kfb_mapper_table_schema_id: opened before kfb_mapper_set_table).
  *                      Sets *out to a batch to append it to (typically a fresh one; the
- *                      caller seals the full one and updates batches[]) and returns
+ *                      caller must close or send the old one, or replace batches[bucket]:
+ *                      otherwise a later, smaller record of the bucket still fits the old
+ *                      batch and a key's updates are split over two batches) and returns
  *                      KFB_ERR_OK, or returns an error that stops the call, whatever its
  *                      class (e.g. KFB_ERR_NOMEM when the caller's memory budget is spent).
  *                      A batch of another schema id from it stops the call with
