@@ -207,7 +207,9 @@ typedef struct kfb_mapper_result {
 
 /*
  * Maps one Kafka message. value == NULL is a tombstone; key/key_len is the Kafka key
- * (NULL when absent). origin names the message in errors (may be NULL).
+ * (NULL when absent). origin names the message in errors (may be NULL); it is borrowed
+ * like the results, until the next map call (kfb_mapper_write_value and
+ * kfb_mapper_append_to_batch errors name it too).
  * Returns KFB_ERR_OK and fills *res, or a per-record error (class RECORD: report and
  * continue; RETRIABLE: schema registry unavailable, retry the message; FATAL: stop) with
  * a sentence in errstr naming topic/partition/offset and the Avro field path.
