@@ -245,7 +245,8 @@ typedef struct kfb_mapper_msg {
 
 /*
  * Where kfb_mapper_map_batch puts records: the caller's open KV batch per bucket (the
- * pipeline's per-bucket accumulators).
+ * pipeline's per-bucket accumulators). The callbacks must not call into the mapper (no
+ * map, no kfb_mapper_set_table: the call holds its current plan and table schema id).
  *   batches/n_batches  unpartitioned tables: batches[bucket] is that bucket's open batch
  *                      (NULL: none yet). May be NULL/0 (every record goes to batch_for),
  *                      as for partitioned tables, where buckets repeat per partition.
