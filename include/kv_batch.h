@@ -203,7 +203,14 @@ struct kfb_kv_batch_hot_ {
     size_t fast_limit;
     int32_t record_count;
     uint32_t blocked; /* nonzero: open record, closed, aborted, or a lowered count limit */
+    int32_t schema_id; /* of the rows (header field); read inline by kfb_kv_batch_schema_id_ */
 };
+
+/* kfb_kv_batch_schema_id for hot loops that check every batch they append to (the
+ * mapper's map_batch: a batch of another table schema id must not take its rows). */
+static inline int32_t kfb_kv_batch_schema_id_(const kfb_kv_batch_builder_t *b) {
+    return ((const struct kfb_kv_batch_hot_ *)(const void *)b)->schema_id;
+}
 
 /* Short copies inline: key and value rows are typically tens of bytes, where a call into
  * the library memcpy costs more than the copy. Overlapping 4/8/16-byte moves instead of a

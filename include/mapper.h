@@ -59,7 +59,8 @@
  * borrows the table descriptor and the schema source, which must outlive the mapper (so
  * must every descriptor given to kfb_mapper_set_table).
  * Results (key bytes, partition names, error text) live in the mapper and are valid until
- * the next kfb_mapper_map() call. Decoded strings and bytes point into the message (zero
+ * the next kfb_mapper_map() or kfb_mapper_map_batch() call (a batch reuses the same
+ * scratch: writing an earlier result after it writes another message's row). Decoded strings and bytes point into the message (zero
  * copy): the key and value bytes passed to kfb_mapper_map() must stay valid until the value
  * rows of that call have been written. A mapper is not thread-safe: use one per consumer thread.
  */
@@ -206,7 +207,9 @@ typedef struct kfb_mapper_result {
 
 /*
  * Maps one Kafka message. value == NULL is a tombstone; key/key_len is the Kafka key
- * (NULL when absent). origin names the message in errors (may be NULL).
+ * (NULL when absent). origin names the message in errors (may be NULL); it is borrowed
+ * like the results, until the next map call (kfb_mapper_write_value and
+ * kfb_mapper_append_to_batch errors name it too).
  * Returns KFB_ERR_OK and fills *res, or a per-record error (class RECORD: report and
  * continue; RETRIABLE: schema registry unavailable, retry the message; FATAL: stop) with
  * a sentence in errstr naming topic/partition/offset and the Avro field path.
@@ -242,17 +245,25 @@ typedef struct kfb_mapper_msg {
 
 /*
  * Where kfb_mapper_map_batch puts records: the caller's open KV batch per bucket (the
- * pipeline's per-bucket accumulators).
+ * pipeline's per-bucket accumulators). The callbacks must not call into the mapper (no
+ * map, no kfb_mapper_set_table: the call holds its current plan and table schema id).
  *   batches/n_batches  unpartitioned tables: batches[bucket] is that bucket's open batch
  *                      (NULL: none yet). May be NULL/0 (every record goes to batch_for),
  *                      as for partitioned tables, where buckets repeat per partition.
  *   batch_for          required: called when a record has no open batch or its batch
- *                      cannot take it (full, closed). Sets *out to a batch to append it
- *                      to (typically a fresh one; the caller seals the full one and
- *                      updates batches[]) and returns KFB_ERR_OK, or returns an error that
- *                      stops the call (e.g. KFB_ERR_NOMEM when the caller's memory budget
- *                      is spent). A record that even that batch cannot take is a
- *                      per-record KFB_ERR_MAPPER_RECORD_TOO_LARGE.
+ *                      cannot take it (full, closed, or stamped with another schema id
+ *                      than kfb_mapper_table_schema_id: opened before kfb_mapper_set_table).
+ *                      Sets *out to a batch to append it to (typically a fresh one; the
+ *                      caller must close or send the old one, or replace batches[bucket]:
+ *                      otherwise a later, smaller record of the bucket still fits the old
+ *                      batch and a key's updates are split over two batches) and returns
+ *                      KFB_ERR_OK, or returns an error that stops the call, whatever its
+ *                      class (e.g. KFB_ERR_NOMEM when the caller's memory budget is spent).
+ *                      A batch of another schema id from it stops the call with
+ *                      KFB_ERR_STATE. A record that even that batch cannot take, empty,
+ *                      is a per-record KFB_ERR_MAPPER_RECORD_TOO_LARGE; a batch from it
+ *                      that is closed, aborted or too full for the record stops the call
+ *                      with that batch error.
  *   on_error           per-record errors (class RECORD: bad bytes, unknown schema id, ...):
  *                      return 0 to go on with the next message (the message is consumed:
  *                      dead-letter it), nonzero to stop the call at this message. NULL:
@@ -261,8 +272,13 @@ typedef struct kfb_mapper_msg {
  *                      that took message i's records (NULL: none; a skip, an error, or a
  *                      message with one record). The pipeline uses them to know which
  *                      Kafka offsets a batch's acknowledgement releases. A Debezium key
- *                      change whose upsert fails after its delete was appended names the
- *                      batch of that delete.
+ *                      change whose upsert row cannot be written (NOT NULL, ...) is a
+ *                      per-record error with nothing appended (kfb_mapper_append_to_batch
+ *                      would have appended its delete). Only when the call stops at its
+ *                      upsert (batch_for failing, or a record too large and on_error
+ *                      stopping) is its delete already in the batch placed[2 * *n_done]
+ *                      names: calling again from *n_done appends that delete again (a
+ *                      second delete of the same key, with nothing in between).
  */
 typedef struct kfb_mapper_sink {
     kfb_kv_batch_builder_t **batches;
@@ -277,7 +293,8 @@ typedef struct kfb_mapper_sink {
 /*
  * Maps msgs[0, n) in order and appends every record to a batch through the sink: the
  * consumer's poll loop hands over what one poll returned. Same mapping, records and errors
- * as kfb_mapper_map + kfb_mapper_append_to_batch message by message (tests check it), but
+ * as kfb_mapper_map + kfb_mapper_append_to_batch message by message (tests check it; one
+ * exception: a Debezium key change whose upsert fails appends no delete, see placed), but
  * the common case (a message of the previous one's schema, on the fused path, whose
  * bucket's batch has room) costs no call and no result struct.
  * Returns KFB_ERR_OK with *n_done == n, or the error that stopped the call with a sentence

@@ -42,7 +42,6 @@ struct kfb_kv_batch_builder {
     struct kfb_kv_batch_hot_ h;
     size_t write_limit;
     int32_t max_records;
-    int32_t schema_id;
     int32_t built_count; /* records covered by the most recent build output */
     int64_t writer_id;
     int32_t batch_sequence;
@@ -110,7 +109,7 @@ kfb_kv_batch_builder_t *kfb_kv_batch_builder_new(int32_t schema_id, size_t write
         return NULL;
     }
     b->write_limit = write_limit;
-    b->schema_id = schema_id;
+    b->h.schema_id = schema_id;
     b->max_records = KV_DEFAULT_MAX_RECORDS;
     kfb_kv_batch_reset(b);
     return b;
@@ -125,7 +124,7 @@ void kfb_kv_batch_builder_destroy(kfb_kv_batch_builder_t *b) {
         KFB_WARN("kvbatch",
                  "destroying a KV batch builder with %" PRId32
                  " record(s) that were never built (schema id %" PRId32 "): they are dropped",
-                 b->h.record_count - b->built_count, b->schema_id);
+                 b->h.record_count - b->built_count, b->h.schema_id);
     kfb_buf_free(&b->h.buf);
     free(b);
 }
@@ -302,7 +301,7 @@ kfb_err_t kfb_kv_batch_build(kfb_kv_batch_builder_t *b, const uint8_t **out, siz
     if (b->aborted) return KFB_ERR_BATCH_ABORTED;
     if (b->open) return KFB_ERR_STATE;
     if (!b->built || b->built_len != b->h.buf.len || b->built_count != b->h.record_count) {
-        write_header(b->h.buf.data, b->h.buf.len, b->schema_id, b->writer_id, b->batch_sequence,
+        write_header(b->h.buf.data, b->h.buf.len, b->h.schema_id, b->writer_id, b->batch_sequence,
                      b->h.record_count);
         b->built = 1;
         b->built_count = b->h.record_count;
@@ -328,15 +327,15 @@ void kfb_kv_batch_reset(kfb_kv_batch_builder_t *b) {
 kfb_err_t kfb_kv_batch_set_schema_id(kfb_kv_batch_builder_t *b, int32_t schema_id) {
     if (schema_id < 0 || schema_id > KFB_KV_SCHEMA_ID_MAX) return KFB_ERR_SCHEMA_ID_RANGE;
     if (b->h.record_count > 0 || b->open) return KFB_ERR_STATE;
-    if (b->schema_id != schema_id) b->built = 0;
-    b->schema_id = schema_id;
+    if (b->h.schema_id != schema_id) b->built = 0;
+    b->h.schema_id = schema_id;
     return KFB_ERR_OK;
 }
 
 int32_t kfb_kv_batch_record_count(const kfb_kv_batch_builder_t *b) { return b->h.record_count; }
 size_t kfb_kv_batch_size_in_bytes(const kfb_kv_batch_builder_t *b) { return completed_size(b); }
 size_t kfb_kv_batch_write_limit(const kfb_kv_batch_builder_t *b) { return b->write_limit; }
-int32_t kfb_kv_batch_schema_id(const kfb_kv_batch_builder_t *b) { return b->schema_id; }
+int32_t kfb_kv_batch_schema_id(const kfb_kv_batch_builder_t *b) { return b->h.schema_id; }
 int64_t kfb_kv_batch_writer_id(const kfb_kv_batch_builder_t *b) { return b->writer_id; }
 int32_t kfb_kv_batch_batch_sequence(const kfb_kv_batch_builder_t *b) { return b->batch_sequence; }
 int kfb_kv_batch_is_closed(const kfb_kv_batch_builder_t *b) { return b->closed; }

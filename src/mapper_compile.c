@@ -1148,6 +1148,7 @@ void kfb_mapper_destroy(kfb_mapper_t *m) {
     for (size_t i = 0; i < m->tombs_cap; i++) kfb_buf_free(&m->tombs[i].key);
     free(m->tombs);
     kfb_buf_free(&m->fused_row);
+    kfb_buf_free(&m->check_row);
     free(m->col_op);
     kfb_buf_free(&m->desc_scratch);
     for (int i = 0; i < MAX_ROW_DEPTH; i++) {

@@ -1082,7 +1082,8 @@ static kfb_err_t map_general(kfb_mapper_t *m, const uint8_t *key, size_t key_len
                              kfb_mapper_result_t *res, char *errstr, size_t errstr_size);
 static kfb_err_t sink_records(kfb_mapper_t *m, const kfb_mapper_sink_t *sink,
                               const kfb_mapper_msg_t *msg, size_t index,
-                              const kfb_mapper_result_t *res, char *errstr, size_t errstr_size);
+                              const kfb_mapper_result_t *res, int *stop, char *errstr,
+                              size_t errstr_size);
 
 /* After a message of a batch failed with e: per-record errors go to the sink's on_error
  * (1: go on with the next message); anything else, or on_error saying stop, ends the call
@@ -1402,7 +1403,11 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
     kfb_kv_batch_builder_t *const *const batches = sink ? sink->batches : NULL;
     const uint32_t n_batches = batches ? (uint32_t)sink->n_batches : 0;
     kfb_kv_batch_builder_t **const placed = sink ? sink->placed : NULL;
+    /* rows are encoded for this table schema id: an open batch of another one (opened
+     * before kfb_mapper_set_table) cannot take them (batch_for decides) */
+    const int32_t table_schema_id = m->table_schema_id;
     kfb_err_t e = KFB_ERR_OK;
+    int stop = 0; /* sink_records: e is batch_for's, which always stops the call */
     /* the fused plan, reloaded only after the general path (which may compile or switch
      * plans) */
     const plan_t *pl;
@@ -1423,6 +1428,7 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
             kfb_kv_batch_builder_t *b;
             if (KFB_LIKELY((uint32_t)fo.bucket < n_batches &&
                            (b = batches[fo.bucket]) != NULL &&
+                           kfb_kv_batch_schema_id_(b) == table_schema_id &&
                            kfb_kv_batch_try_append_(b, fo.key, fo.key_len, m->fused_row.data,
                                                     fo.row_len))) {
                 /* the bucket's next record lands past the batch's end: with one open
@@ -1456,8 +1462,8 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
             return KFB_ERR_OK;
         }
         m->origin = &msgs[i].origin;
-        e = sink_records(m, sink, &msgs[i], i, res, errstr, errstr_size);
-        if (KFB_UNLIKELY(e) && !batch_error_continues(sink, i, e, errstr)) break;
+        e = sink_records(m, sink, &msgs[i], i, res, &stop, errstr, errstr_size);
+        if (KFB_UNLIKELY(e) && (stop || !batch_error_continues(sink, i, e, errstr))) break;
         continue;
     general:
         /* the general path maps the message from scratch */
@@ -1469,14 +1475,19 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
             *n_done = !e;
             return e;
         }
+        stop = 0;
         if (!e)
-            e = sink_records(m, sink, &msgs[i], i, res, errstr, errstr_size);
+            e = sink_records(m, sink, &msgs[i], i, res, &stop, errstr, errstr_size);
         else if (placed)
             placed[2 * i] = placed[2 * i + 1] = NULL;
-        if (KFB_UNLIKELY(e) && !batch_error_continues(sink, i, e, errstr)) break;
+        if (KFB_UNLIKELY(e) && (stop || !batch_error_continues(sink, i, e, errstr))) break;
     }
 #undef FUSED_LOAD_PLAN_
-    if (sink) m->origin = NULL; /* msgs belongs to the caller */
+    if (sink) {
+        m->origin = NULL; /* msgs belongs to the caller */
+        m->errstr = NULL; /* so may errstr be (or it is map_batch's local buffer) */
+        m->errstr_size = 0;
+    }
     *n_done = i;
     return i == n_msgs ? KFB_ERR_OK : e;
 }
@@ -1495,6 +1506,13 @@ kfb_err_t kfb_mapper_map_batch(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, si
     size_t done_local;
     if (!n_done) n_done = &done_local;
     *n_done = 0;
+    /* on_error is promised the per-record error's text: without a caller buffer, ours */
+    char err_local[512];
+    if (!errstr || !errstr_size) {
+        errstr = err_local;
+        errstr_size = sizeof(err_local);
+    }
+    err_local[0] = '\0';
     if (!sink || !sink->batch_for || (n && !msgs) || (sink->batches == NULL) != (sink->n_batches == 0)) {
         kfb_mapper_set_err_(errstr, errstr_size,
                             "map_batch: a sink with batch_for (and batches with n_batches) is required");
@@ -1812,19 +1830,30 @@ static int batch_unusable(kfb_err_t e) {
 /* The slow half of a batch: appends each record of res (message msg, index in the batch)
  * to its bucket's open batch, or to the batch the sink's batch_for gives when there is
  * none or it cannot take the record. A record that a batch from batch_for cannot take
- * either is a per-record MAPPER_RECORD_TOO_LARGE. Out of line: most messages never get
- * here. */
+ * either is a per-record MAPPER_RECORD_TOO_LARGE. *stop is set when the error must end
+ * the call whatever its class (batch_for's own errors: the header promises they stop).
+ * Out of line: most messages never get here. */
 static __attribute__((noinline)) kfb_err_t sink_records(kfb_mapper_t *m,
                                                         const kfb_mapper_sink_t *sink,
                                                         const kfb_mapper_msg_t *msg,
                                                         size_t index,
                                                         const kfb_mapper_result_t *res,
-                                                        char *errstr, size_t errstr_size) {
+                                                        int *stop, char *errstr,
+                                                        size_t errstr_size) {
+    *stop = 0;
     /* placed entries are written as records land, so that a message whose second record
      * fails still names the batch that took its first */
     kfb_kv_batch_builder_t *unused[KFB_MAPPER_MAX_OUT];
     kfb_kv_batch_builder_t **placed = sink->placed ? sink->placed + 2 * index : unused;
     placed[0] = placed[1] = NULL;
+    if (res->n == 2 && res->out[0].op != KFB_OP_SKIP && res->out[1].op == KFB_OP_UPSERT) {
+        /* a Debezium key change: the message is applied whole or is a per-record error
+         * with nothing appended, so the upsert's row errors (NOT NULL, ...) are met
+         * before the delete lands in a batch */
+        m->check_row.len = 0;
+        kfb_err_t e = kfb_mapper_write_value(m, res, 1, &m->check_row, errstr, errstr_size);
+        if (e) return e;
+    }
     for (size_t k = 0; k < res->n; k++) {
         const kfb_mapped_t *o = &res->out[k];
         if (o->op == KFB_OP_SKIP) continue;
@@ -1832,6 +1861,9 @@ static __attribute__((noinline)) kfb_err_t sink_records(kfb_mapper_t *m,
         if (!o->partition && sink->batches && o->bucket >= 0 &&
             (size_t)o->bucket < sink->n_batches)
             b = sink->batches[o->bucket];
+        /* a batch opened for another table schema id (before kfb_mapper_set_table) cannot
+         * take rows of this one: its header would tell Fluss the wrong schema */
+        if (b && kfb_kv_batch_schema_id_(b) != m->table_schema_id) b = NULL;
         kfb_err_t e = b ? kfb_mapper_append_to_batch(m, res, k, b, errstr, errstr_size)
                         : KFB_ERR_BATCH_FULL;
         if (batch_unusable(e)) {
@@ -1845,9 +1877,35 @@ static __attribute__((noinline)) kfb_err_t sink_records(kfb_mapper_t *m,
                                     kfb_origin_format(&msg->origin, where, sizeof(where)),
                                     (int)o->bucket, o->partition ? ", partition " : "",
                                     o->partition ? o->partition : "", kfb_err_message(e));
+                *stop = 1;
                 return e;
             }
+            if (kfb_kv_batch_schema_id_(b) != m->table_schema_id) {
+                char where[160];
+                kfb_mapper_set_err_(errstr, errstr_size,
+                                    "%s: batch_for gave a batch of schema id %d for a row of "
+                                    "table schema id %d (seal the old schema's batches after "
+                                    "kfb_mapper_set_table)",
+                                    kfb_origin_format(&msg->origin, where, sizeof(where)),
+                                    (int)kfb_kv_batch_schema_id_(b), (int)m->table_schema_id);
+                *stop = 1;
+                return KFB_ERR_STATE;
+            }
             e = kfb_mapper_append_to_batch(m, res, k, b, errstr, errstr_size);
+            if (batch_unusable(e) &&
+                (e != KFB_ERR_BATCH_FULL || kfb_kv_batch_record_count(b) != 0)) {
+                /* closed, aborted, or full of other records: the sink's mistake, and not
+                 * this record's (as a per-record error on_error would drop the message) */
+                char where[160];
+                kfb_mapper_set_err_(errstr, errstr_size,
+                                    "%s: batch_for gave a batch that cannot take the record "
+                                    "(bucket %d, %d records in it): %s",
+                                    kfb_origin_format(&msg->origin, where, sizeof(where)),
+                                    (int)o->bucket, (int)kfb_kv_batch_record_count(b),
+                                    kfb_err_message(e));
+                *stop = 1;
+                return e;
+            }
             if (batch_unusable(e)) {
                 char where[160];
                 kfb_mapper_set_err_(errstr, errstr_size,

@@ -257,6 +257,9 @@ struct kfb_mapper {
     kfb_buf_t map_buf[MAX_ROW_DEPTH];
     /* fused path: the value row of the last message, built while decoding */
     kfb_buf_t fused_row;
+    /* map_batch: the upsert row of a Debezium key change, written once before its delete
+     * is appended so that a row error leaves no half of the message in a batch */
+    kfb_buf_t check_row;
     int fused_ok; /* res->out[0] of the last kfb_mapper_map came from the fused path */
     int fused_disabled; /* testing hook */
     uint64_t fused_count; /* messages the fused path mapped (tests) */
