@@ -63,16 +63,16 @@ kfb_err_t kfb_confluent_parse(const uint8_t *msg, size_t len, const kfb_origin_t
         kfb_origin_format(origin, where, sizeof(where));
         const char *hint = "";
         if (!msg) {
-            snprintf(what, sizeof(what), "the value is null (a tombstone)");
+            snprintf(what, sizeof(what), "the message is null (a tombstone)");
         } else if (len == 0) {
-            snprintf(what, sizeof(what), "the value is empty");
+            snprintf(what, sizeof(what), "the message is empty");
         } else if (msg[0] != KFB_CONFLUENT_MAGIC) {
             uint8_t b = msg[0];
             if (isprint(b)) snprintf(what, sizeof(what), "the first byte is 0x%02x ('%c')", b, b);
             else snprintf(what, sizeof(what), "the first byte is 0x%02x", b);
             hint = guess(msg, len);
         } else if (len < KFB_CONFLUENT_HEADER_SIZE) {
-            snprintf(what, sizeof(what), "the value is only %zu byte%s long", len,
+            snprintf(what, sizeof(what), "the message is only %zu byte%s long", len,
                      len == 1 ? "" : "s");
         } else {
             snprintf(what, sizeof(what), "the schema id %" PRId32 " is negative",

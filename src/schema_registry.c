@@ -466,9 +466,15 @@ static kfb_err_t registry_fetch(kfb_schema_source_t *s, int32_t id, char **json,
 
 kfb_schema_source_t *kfb_schema_source_dir_new(const char *dir, char *errstr, size_t errstr_size) {
     struct stat st;
-    if (!dir || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, R_OK | X_OK) != 0) {
-        errf(errstr, errstr_size, "schema directory \"%s\" is not a readable directory%s%s",
-             dir ? dir : "(null)", dir && errno ? ": " : "", dir && errno ? strerror(errno) : "");
+    /* the reason: stat's or access's errno, or "not a directory" (errno is stale then) */
+    const char *why = NULL;
+    if (!dir) why = "no path given";
+    else if (stat(dir, &st) != 0) why = strerror(errno);
+    else if (!S_ISDIR(st.st_mode)) why = strerror(ENOTDIR);
+    else if (access(dir, R_OK | X_OK) != 0) why = strerror(errno);
+    if (why) {
+        errf(errstr, errstr_size, "schema directory \"%s\" is not a readable directory: %s",
+             dir ? dir : "(null)", why);
         return NULL;
     }
     kfb_schema_source_t *s = source_new(SRC_DIR);

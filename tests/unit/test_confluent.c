@@ -42,7 +42,7 @@ static void expect_bad(const void *m, size_t n, const char *needle) {
 
 TEST(rejections_say_where_and_what) {
     expect_bad(NULL, 0, "null (a tombstone)");
-    expect_bad("", 0, "the value is empty");
+    expect_bad("", 0, "the message is empty");
     const uint8_t shortm[] = {0x00, 0x00, 0x01};
     expect_bad(shortm, sizeof(shortm), "only 3 bytes long");
     const uint8_t one[] = {0x00};

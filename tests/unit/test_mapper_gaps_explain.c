@@ -75,7 +75,7 @@ TEST(unframed_kafka_key_names_the_origin_once) {
     ASSERT_ERR(map_hex(&f, "00 0000", NULL, &o), KFB_ERR_NOT_CONFLUENT_FRAMED);
     ASSERT_STREQ(f.err,
                  "topic items partition 3 offset 1234: field key: not a Schema Registry framed "
-                 "message: the value is only 3 bytes long; expected magic byte 0x00, a 4-byte "
+                 "message: the message is only 3 bytes long; expected magic byte 0x00, a 4-byte "
                  "big-endian schema id, then the Avro body");
     teardown(&f);
     /* the same with the key read for every upsert (key_from_message_key) */

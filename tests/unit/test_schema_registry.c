@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <errno.h>
+
 #include "harness.h"
 #include "http_test_server.h"
 #include "schema_registry.h"
@@ -393,7 +395,14 @@ TEST(directory_backend) {
     unlink(p);
     rmdir(dir);
     ASSERT_TRUE(kfb_schema_source_dir_new(dir, err, sizeof(err)) == NULL);
-    ASSERT_CONTAINS(err, "is not a readable directory");
+    ASSERT_CONTAINS(err, "is not a readable directory: No such file or directory");
+    /* a file where the directory should be: the reason is that, not a stale errno */
+    snprintf(p, sizeof(p), "%s.file", dir);
+    write_file(p, "{}");
+    errno = EACCES;
+    ASSERT_TRUE(kfb_schema_source_dir_new(p, err, sizeof(err)) == NULL);
+    ASSERT_CONTAINS(err, "is not a readable directory: Not a directory");
+    unlink(p);
 }
 
 TEST(memory_backend_and_add) {
