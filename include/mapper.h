@@ -228,7 +228,9 @@ kfb_err_t kfb_mapper_write_value(kfb_mapper_t *m, const kfb_mapper_result_t *res
 /*
  * Appends res->out[i] to a KV batch zero-copy: begin_record with the key, the value row
  * written straight into the batch buffer, end_record. A skip appends nothing. Batch errors
- * (KFB_ERR_BATCH_FULL: start a new batch and call again) leave the batch unchanged.
+ * (KFB_ERR_BATCH_FULL: start a new batch and call again) leave the batch unchanged. The
+ * batch must be for the mapper's table schema id (kfb_mapper_table_schema_id; its header
+ * tells Fluss how to decode the rows): another one is KFB_ERR_STATE, nothing appended.
  */
 kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t *res, size_t i,
                                      kfb_kv_batch_builder_t *batch, char *errstr,

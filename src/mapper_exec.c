@@ -1776,6 +1776,14 @@ static __attribute__((noinline)) kfb_err_t append_general(kfb_mapper_t *m,
     }
     const kfb_mapped_t *o = &res->out[i];
     if (o->op == KFB_OP_SKIP) return KFB_ERR_OK;
+    if (KFB_UNLIKELY(kfb_kv_batch_schema_id_(batch) != m->table_schema_id)) {
+        /* the batch header tells Fluss which schema decodes its rows */
+        kfb_mapper_set_err_(errstr, errstr_size,
+                            "cannot add the record to the batch: the batch is for table schema "
+                            "id %d, the mapper writes rows of table schema id %d",
+                            (int)kfb_kv_batch_schema_id_(batch), (int)m->table_schema_id);
+        return KFB_ERR_STATE;
+    }
     if (KFB_LIKELY(m->fused_ok && i == 0 && o->op == KFB_OP_UPSERT)) {
         /* the row is already encoded: one inline append, same record bytes as
          * begin_record + row + end_record, and the batch is unchanged on error */
@@ -1807,7 +1815,8 @@ static __attribute__((noinline)) kfb_err_t append_general(kfb_mapper_t *m,
 kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t *res, size_t i,
                                      kfb_kv_batch_builder_t *batch, char *errstr,
                                      size_t errstr_size) {
-    if (KFB_LIKELY(m->fused_ok && i == 0 && res->n && res->out[0].op == KFB_OP_UPSERT)) {
+    if (KFB_LIKELY(m->fused_ok && i == 0 && res->n && res->out[0].op == KFB_OP_UPSERT &&
+                   kfb_kv_batch_schema_id_(batch) == m->table_schema_id)) {
         /* the row is already encoded: one inline append, same record bytes as
          * begin_record + row + end_record; an error leaves the batch unchanged, so the
          * general path below meets (and words) the same error again */

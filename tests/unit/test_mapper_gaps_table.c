@@ -100,9 +100,19 @@ static void expect_item_1(fx_t *f, const char *row_hex) {
     kfb_buf_reset(&f->row);
     ASSERT_OK(kfb_mapper_write_value(f->m, &f->res, 0, &f->row, f->err, sizeof(f->err)));
     ASSERT_HEX(f->row.data, f->row.len, row_hex);
-    /* the batch path writes the same row */
+    /* the batch path writes the same row, into a batch of the table's schema id; a batch
+     * of another schema id is refused (its header would tell Fluss the wrong schema) */
     char berr[256];
-    kfb_kv_batch_builder_t *b = kfb_kv_batch_builder_new(1, 1 << 16, berr, sizeof(berr));
+    int32_t sid = kfb_mapper_table_schema_id(f->m);
+    kfb_kv_batch_builder_t *other = kfb_kv_batch_builder_new(sid == 1 ? 2 : 1, 1 << 16, berr,
+                                                             sizeof(berr));
+    ASSERT_TRUE(other != NULL);
+    ASSERT_ERR(kfb_mapper_append_to_batch(f->m, &f->res, 0, other, f->err, sizeof(f->err)),
+               KFB_ERR_STATE);
+    ASSERT_CONTAINS(f->err, "the mapper writes rows of table schema id");
+    ASSERT_EQ_INT(kfb_kv_batch_record_count(other), 0);
+    kfb_kv_batch_builder_destroy(other);
+    kfb_kv_batch_builder_t *b = kfb_kv_batch_builder_new(sid, 1 << 16, berr, sizeof(berr));
     ASSERT_TRUE(b != NULL);
     ASSERT_OK(kfb_mapper_append_to_batch(f->m, &f->res, 0, b, f->err, sizeof(f->err)));
     const uint8_t *out;
