@@ -4,6 +4,8 @@
  * message sequence, so the same state), with a sink of per-bucket batches: it must agree
  * with the per-message API (records appended = upserts and deletes written, per-record
  * errors through on_error, other errors returned) and its batches must read back.
+ * With bit 7 of byte 0 set, the rest is several messages for one map_batch call compared
+ * with the per-message API (see multi()).
  * Input: byte 0 picks the table/schema/format (all scalar types, Debezium, two writer
  * schemas, key from an Avro message key, records into ROW, arrays/maps into ARRAY/MAP) and whether the
  * Confluent header is supplied or fuzzed; byte 1 is the Kafka key length; then the key,
@@ -13,6 +15,7 @@
  * Tables and schemas are the golden ones of tests/golden/mapper/ (embedded).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +43,9 @@ typedef struct target {
     kfb_mapper_t *m;
     kfb_mapper_t *twin; /* the same mapping, driven through kfb_mapper_map_batch */
     kfb_kv_batch_builder_t *batches[16];
+    /* multi-message mode: per-bucket batches of the reference (t->m, message by message)
+     * and of the twin (one map_batch call), emptied before each input */
+    kfb_kv_batch_builder_t *ref_batches[16], *twin_batches[16];
     int32_t schema_id;
 } target_t;
 
@@ -64,7 +70,10 @@ static void make(target_t *t, const char *table, int32_t sid, const kfb_mapper_c
     t->twin = kfb_mapper_new(t->td, t->src, cfg, e, sizeof(e));
     if (!t->m || !t->twin || t->td->bucket_count > 16) abort();
     for (int b = 0; b < t->td->bucket_count; b++)
-        if (!(t->batches[b] = kfb_kv_batch_builder_new(1, 1 << 16, e, sizeof(e)))) abort();
+        if (!(t->batches[b] = kfb_kv_batch_builder_new(1, 1 << 16, e, sizeof(e))) ||
+            !(t->ref_batches[b] = kfb_kv_batch_builder_new(1, 1 << 20, e, sizeof(e))) ||
+            !(t->twin_batches[b] = kfb_kv_batch_builder_new(1, 1 << 20, e, sizeof(e))))
+            abort();
     t->schema_id = sid;
 }
 
@@ -72,11 +81,15 @@ static void cleanup(void) {
     for (int i = 0; i < N_TARGETS; i++) {
         kfb_mapper_destroy(targets[i].m);
         kfb_mapper_destroy(targets[i].twin);
-        for (int b = 0; b < 16; b++)
-            if (targets[i].batches[b]) {
-                kfb_kv_batch_abort(targets[i].batches[b]);
-                kfb_kv_batch_builder_destroy(targets[i].batches[b]);
-            }
+        for (int b = 0; b < 16; b++) {
+            kfb_kv_batch_builder_t *all[3] = {targets[i].batches[b], targets[i].ref_batches[b],
+                                              targets[i].twin_batches[b]};
+            for (int k = 0; k < 3; k++)
+                if (all[k]) {
+                    kfb_kv_batch_abort(all[k]);
+                    kfb_kv_batch_builder_destroy(all[k]);
+                }
+        }
         kfb_schema_source_destroy(targets[i].src);
         kfb_table_desc_destroy(targets[i].td);
     }
@@ -136,6 +149,123 @@ static int32_t total_records(const target_t *t) {
     return n;
 }
 
+/* ---- multi-message mode: one map_batch call against the per-message API ---- */
+
+#define MULTI_MAX 16
+
+typedef struct logged_error {
+    size_t index;
+    kfb_err_t err;
+    char text[1024];
+} logged_error_t;
+
+static logged_error_t twin_errors[MULTI_MAX];
+static size_t n_twin_errors;
+
+static int multi_on_error(void *ctx, size_t index, kfb_err_t err, const char *errstr) {
+    (void)ctx;
+    if (n_twin_errors >= MULTI_MAX || kfb_err_class(err) != KFB_ERRCLASS_RECORD) abort();
+    logged_error_t *l = &twin_errors[n_twin_errors++];
+    l->index = index;
+    l->err = err;
+    snprintf(l->text, sizeof(l->text), "%s", errstr);
+    return 0;
+}
+
+/* the twin's batches are 1 MiB and emptied per input: never full here */
+static kfb_err_t multi_batch_for(void *ctx, const kfb_mapper_msg_t *msg, const kfb_mapped_t *rec,
+                                 kfb_kv_batch_builder_t **out) {
+    (void)ctx, (void)msg, (void)rec, (void)out;
+    abort();
+}
+
+/*
+ * Input after byte 0: messages of [flags][key length][value length][key][value body]
+ * (flags: bit 0 tombstone, bit 1 no key, bit 2 no Confluent header, bits 3-4 the Kafka
+ * partition, bit 5 writer schema id 3 or 4 instead of the target's). The reference maps
+ * them one by one on t->m and appends each record to its bucket's batch, applying a
+ * Debezium key change whole or not at all as map_batch promises; the twin takes them all
+ * in one kfb_mapper_map_batch. Errors (index, code, text), where a stopping error stops,
+ * and every bucket's batch bytes must agree.
+ */
+static void multi(target_t *t, const uint8_t *data, size_t size) {
+    static uint8_t bodies[MULTI_MAX][256 + 5];
+    kfb_mapper_msg_t msgs[MULTI_MAX];
+    size_t n = 0;
+    while (n < MULTI_MAX && size >= 3) {
+        uint8_t flags = data[0];
+        size_t kl = data[1], vl = data[2];
+        data += 3, size -= 3;
+        if (kl > size) kl = size;
+        if (vl > size - kl) vl = size - kl;
+        uint8_t *v = bodies[n];
+        size_t vlen = 0;
+        if (!(flags & 4)) {
+            v[0] = 0, v[1] = v[2] = v[3] = 0;
+            v[4] = (uint8_t)((flags & 32) ? (int32_t)(3 + (n & 1)) : t->schema_id);
+            vlen = 5;
+        }
+        memcpy(v + vlen, data + kl, vl);
+        vlen += vl;
+        msgs[n] = (kfb_mapper_msg_t){(flags & 2) ? NULL : data, (flags & 2) ? 0 : kl,
+                                     (flags & 1) ? NULL : v, vlen,
+                                     {"fuzz", (flags >> 3) & 3, (int64_t)n}};
+        data += kl + vl, size -= kl + vl;
+        n++;
+    }
+    int nb = t->td->bucket_count;
+    for (int b = 0; b < nb; b++) {
+        kfb_kv_batch_reset(t->ref_batches[b]);
+        kfb_kv_batch_reset(t->twin_batches[b]);
+    }
+    /* the reference */
+    logged_error_t ref_errors[MULTI_MAX];
+    size_t n_ref_errors = 0, stop_at = n;
+    kfb_err_t stop_err = KFB_ERR_OK;
+    char err[1024];
+    for (size_t i = 0; i < n; i++) {
+        kfb_mapper_result_t res;
+        err[0] = '\0';
+        kfb_err_t e = kfb_mapper_map(t->m, msgs[i].key, msgs[i].key_len, msgs[i].value,
+                                     msgs[i].value_len, &msgs[i].origin, &res, err, sizeof(err));
+        if (!e && res.n == 2 && res.out[0].op != KFB_OP_SKIP && res.out[1].op == KFB_OP_UPSERT) {
+            kfb_buf_reset(&row);
+            e = kfb_mapper_write_value(t->m, &res, 1, &row, err, sizeof(err));
+        }
+        for (size_t k = 0; !e && k < res.n; k++)
+            if (res.out[k].op != KFB_OP_SKIP)
+                e = kfb_mapper_append_to_batch(t->m, &res, k, t->ref_batches[res.out[k].bucket],
+                                               err, sizeof(err));
+        if (!e) continue;
+        if (kfb_err_class(e) != KFB_ERRCLASS_RECORD) {
+            stop_at = i, stop_err = e;
+            break;
+        }
+        logged_error_t *l = &ref_errors[n_ref_errors++];
+        l->index = i, l->err = e;
+        snprintf(l->text, sizeof(l->text), "%s", err);
+    }
+    /* the twin */
+    n_twin_errors = 0;
+    kfb_mapper_sink_t sink = {.batches = t->twin_batches, .n_batches = (size_t)nb,
+                              .batch_for = multi_batch_for, .on_error = multi_on_error};
+    size_t done = 999;
+    kfb_err_t be = kfb_mapper_map_batch(t->twin, msgs, n, &sink, &done, err, sizeof(err));
+    if (be != stop_err || done != stop_at || n_twin_errors != n_ref_errors) abort();
+    for (size_t k = 0; k < n_ref_errors; k++)
+        if (ref_errors[k].index != twin_errors[k].index || ref_errors[k].err != twin_errors[k].err ||
+            strcmp(ref_errors[k].text, twin_errors[k].text))
+            abort();
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *rp, *tp;
+        size_t rn, tn;
+        if (kfb_kv_batch_build(t->ref_batches[b], &rp, &rn) ||
+            kfb_kv_batch_build(t->twin_batches[b], &tp, &tn) || rn != tn || memcmp(rp, tp, rn))
+            abort();
+    }
+    /* a stop leaves the two mappers at the same message: both have mapped [0, stop_at] */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static int ready;
     if (!ready) {
@@ -144,6 +274,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (size < 2) return 0;
     target_t *t = &targets[data[0] % N_TARGETS];
+    if (data[0] & 0x80) {
+        multi(t, data + 1, size - 1);
+        return 0;
+    }
     int raw = (data[0] >> 2) & 1, tomb = (data[0] >> 3) & 1, nokey = (data[0] >> 4) & 1;
     size_t klen = data[1];
     data += 2;
