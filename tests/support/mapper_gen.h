@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "mapper.h"
 
 /* Columns in field order, so the plan is eligible for the fused path; every kind of fused
  * op and most general conversions (F_GENERIC) appear. */
@@ -163,6 +164,23 @@ static inline void gen(out_t *o) {
     br = (int64_t)rnd(2);                            /* ns2: ["string","null"] */
     put_long(o, br);
     if (br == 0) put_str_rnd(o);
+}
+
+/* Generates records until one maps and writes without error on m (schema id 1 of TABLE);
+ * fails the test after 1000 tries. */
+static inline void gen_mappable(out_t *o, kfb_mapper_t *m) {
+    kfb_mapper_result_t res;
+    kfb_buf_t row = {0};
+    char err[1024];
+    for (int tries = 0; tries < 1000; tries++) {
+        gen(o);
+        if (kfb_mapper_map(m, NULL, 0, o->b, o->n, NULL, &res, err, sizeof(err)) == KFB_ERR_OK &&
+            kfb_mapper_write_value(m, &res, 0, &row, err, sizeof(err)) == KFB_ERR_OK) {
+            kfb_buf_free(&row);
+            return;
+        }
+    }
+    ASSERT_TRUE(0);
 }
 
 #endif

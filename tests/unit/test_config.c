@@ -10,6 +10,7 @@
 #include "config.h"
 #include "explain.h"
 #include "harness.h"
+#include "explain_run.h"
 #include "http_test_server.h"
 #include "logging.h"
 
@@ -423,14 +424,8 @@ static const char *dbz_d = "00000000020204020461320216000873686f7002027402640280
 static const char *dbz_key = "000000000604";
 
 static int run_explain(char **argv, int argc, char **out) {
-    size_t ol = 0;
-    FILE *o = open_memstream(out, &ol);
-    FILE *e = fopen("/dev/null", "w");
-    FILE *in = fopen("/dev/null", "r");
-    int rc = kfb_explain_main(argc, argv, in, o, e);
-    fclose(o);
-    fclose(e);
-    fclose(in);
+    int rc;
+    *out = kfb_test_run_explain(argc, argv, &rc);
     return rc;
 }
 

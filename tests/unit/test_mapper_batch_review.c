@@ -42,18 +42,7 @@ static void fx_init(fx_t *fx, int32_t table_schema_id, int fused) {
                                                 sizeof(fx->err));
         ASSERT_TRUE(fx->batches[b] && fx->fresh[b]);
     }
-    kfb_mapper_result_t res;
-    kfb_buf_t row = {0};
-    for (int tries = 0; tries < 1000; tries++) {
-        gen(&fx->good);
-        if (kfb_mapper_map(fx->m, NULL, 0, fx->good.b, fx->good.n, NULL, &res, fx->err,
-                           sizeof(fx->err)) == KFB_ERR_OK &&
-            kfb_mapper_write_value(fx->m, &res, 0, &row, fx->err, sizeof(fx->err)) == KFB_ERR_OK) {
-            kfb_buf_free(&row);
-            return;
-        }
-    }
-    ASSERT_TRUE(0);
+    gen_mappable(&fx->good, fx->m);
 }
 
 static void fx_free(fx_t *fx) {

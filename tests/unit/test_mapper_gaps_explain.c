@@ -7,6 +7,7 @@
  */
 #include "explain.h"
 #include "harness.h"
+#include "explain_run.h"
 #include "mapper.h"
 
 #define GOLDEN "tests/golden/mapper/"
@@ -115,27 +116,12 @@ TEST(schema_dir_with_trailing_slashes_names_dir_slash_id) {
     kfb_schema_source_destroy(src);
 }
 
-/* Runs explain with argv; returns stdout (caller frees). */
-static char *run_explain(char **argv, int argc, int *rc) {
-    FILE *out = tmpfile(), *err = tmpfile(), *in = tmpfile();
-    ASSERT_TRUE(out && err && in);
-    *rc = kfb_explain_main(argc, argv, in, out, err);
-    long n = ftell(out);
-    rewind(out);
-    char *text = calloc(1, (size_t)n + 1);
-    ASSERT_TRUE(text != NULL);
-    ASSERT_EQ_INT(fread(text, 1, (size_t)n, out), n);
-    fclose(out);
-    fclose(err);
-    fclose(in);
-    return text;
-}
 
 TEST(explain_prints_both_fixed_errors) {
     int rc;
     char *argv1[] = {"explain", "--table", GOLDEN "table_items.json", "--schemas-dir",
                      GOLDEN "schemas/", "--key", "0100000005", "null", NULL};
-    char *out = run_explain(argv1, 8, &rc);
+    char *out = kfb_test_run_explain(8, argv1, &rc);
     ASSERT_EQ_INT(rc, 1);
     char want[1024];
     snprintf(want, sizeof(want),
@@ -146,7 +132,7 @@ TEST(explain_prints_both_fixed_errors) {
     free(out);
     char *argv2[] = {"explain", "--table", GOLDEN "table_items.json", "--schemas-dir",
                      GOLDEN "schemas/", "00000000630202", NULL};
-    out = run_explain(argv2, 6, &rc);
+    out = kfb_test_run_explain(6, argv2, &rc);
     ASSERT_EQ_INT(rc, 1);
     ASSERT_STREQ(out, "{\"error\":\"topic explain partition 0 offset 0: value schema id 99: "
                       "unknown schema id 99: cannot open " GOLDEN "schemas/99.avsc: No such "

@@ -14,6 +14,7 @@
 
 #include "explain.h"
 #include "harness.h"
+#include "explain_run.h"
 #include "mapper.h"
 
 /* 2b b8 7d 68 ba f9 4e 64 90 f9 f8 09 10 41 9f a6 (the uuid of the golden all_1 message) */
@@ -212,18 +213,8 @@ static char *run_explain(const char *table, const char *schema, const char *msg_
     ASSERT_TRUE(fp != NULL);
     fputs(schema, fp);
     fclose(fp);
-    FILE *out = tmpfile(), *err = tmpfile(), *in = tmpfile();
-    ASSERT_TRUE(out && err && in);
     char *argv[] = {"explain", "--table", tpath, "--avro-schema", spath, (char *)msg_hex, NULL};
-    *rc = kfb_explain_main(6, argv, in, out, err);
-    long n = ftell(out);
-    rewind(out);
-    char *text = calloc(1, (size_t)n + 1);
-    ASSERT_TRUE(text != NULL);
-    ASSERT_EQ_INT(fread(text, 1, (size_t)n, out), n);
-    fclose(out);
-    fclose(err);
-    fclose(in);
+    char *text = kfb_test_run_explain(6, argv, rc);
     unlink(tpath);
     unlink(spath);
     rmdir(dir);
