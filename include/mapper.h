@@ -298,7 +298,7 @@ typedef struct kfb_mapper_sink {
  * as kfb_mapper_map + kfb_mapper_append_to_batch message by message (tests check it; one
  * exception: a Debezium key change whose upsert fails appends no delete, see placed), but
  * the common case (a message of the previous one's schema, on the fused path, whose
- * bucket's batch has room) costs no call and no result struct.
+ * bucket's batch has room) fills no result struct and is one inline append.
  * Returns KFB_ERR_OK with *n_done == n, or the error that stopped the call with a sentence
  * in errstr and *n_done the index of the message not consumed: a RETRIABLE error (schema
  * registry unreachable: call again from *n_done later), a FATAL one (plan error, batch_for
