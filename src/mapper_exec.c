@@ -1380,6 +1380,13 @@ decline:
     return 0;
 }
 
+/* The mapper's fused plan (NULL: none), with its ops linked to fused_one's handlers. */
+static const plan_t *fused_plan_linked(kfb_mapper_t *m) {
+    const plan_t *pl = m->fused_plan;
+    if (pl && KFB_UNLIKELY(!pl->fops->h)) fused_one(m, pl, NULL, 0, NULL);
+    return pl;
+}
+
 /*
  * Maps msgs[0, n). Single mode (sink NULL, n == 1; kfb_mapper_map): fills *res and returns
  * the message's outcome. Batch mode (kfb_mapper_map_batch): appends every record through
@@ -1410,13 +1417,7 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
     int stop = 0; /* sink_records: e is batch_for's, which always stops the call */
     /* the fused plan, reloaded only after the general path (which may compile or switch
      * plans) */
-    const plan_t *pl;
-#define FUSED_LOAD_PLAN_()                                                                \
-    do {                                                                                  \
-        pl = m->fused_plan;                                                               \
-        if (pl && KFB_UNLIKELY(!pl->fops->h)) fused_one(m, pl, NULL, 0, NULL);            \
-    } while (0)
-    FUSED_LOAD_PLAN_();
+    const plan_t *pl = fused_plan_linked(m);
     size_t i = 0;
     for (; i < n_msgs; i++) {
         const uint8_t *const value = msgs[i].value;
@@ -1470,7 +1471,7 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
         m->origin = sink ? &msgs[i].origin : origin1;
         e = map_general(m, msgs[i].key, msgs[i].key_len, value, value_len, m->origin, res,
                         errstr, errstr_size);
-        FUSED_LOAD_PLAN_();
+        pl = fused_plan_linked(m);
         if (!sink) {
             *n_done = !e;
             return e;
@@ -1482,7 +1483,6 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
             placed[2 * i] = placed[2 * i + 1] = NULL;
         if (KFB_UNLIKELY(e) && (stop || !batch_error_continues(sink, i, e, errstr))) break;
     }
-#undef FUSED_LOAD_PLAN_
     if (sink) {
         m->origin = NULL; /* msgs belongs to the caller */
         m->errstr = NULL; /* so may errstr be (or it is map_batch's local buffer) */

@@ -267,8 +267,6 @@ struct kfb_mapper {
     /* the arguments of the current kfb_mapper_map / kfb_mapper_append_to_batch call that
      * only their slow paths need: kept here rather than in callee-saved registers, so the
      * fast paths save and restore none */
-    const uint8_t *msg_key;
-    size_t msg_key_len;
     char *append_errstr;
     size_t append_errstr_size;
     char *errstr;
