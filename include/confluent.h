@@ -44,6 +44,11 @@ typedef struct kfb_confluent_msg {
 kfb_err_t kfb_confluent_parse(const uint8_t *msg, size_t len, const kfb_origin_t *origin,
                               kfb_confluent_msg_t *out, char *errstr, size_t errstr_size);
 
+/* The sentence kfb_confluent_parse gives after the origin for msg[0..len), which it
+ * refused: what is wrong, what was expected, and a hint (JSON, text, container file). For
+ * callers that name the origin themselves (the mapper, for Kafka keys). */
+void kfb_confluent_describe_error(const uint8_t *msg, size_t len, char *buf, size_t size);
+
 /* Writes the 5-byte header for schema_id into out. */
 void kfb_confluent_write_header(uint8_t out[KFB_CONFLUENT_HEADER_SIZE], int32_t schema_id);
 

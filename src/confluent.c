@@ -49,6 +49,32 @@ static const char *guess(const uint8_t *p, size_t n) {
            "topic is the right one";
 }
 
+void kfb_confluent_describe_error(const uint8_t *msg, size_t len, char *buf, size_t size) {
+    if (!size) return;
+    char what[160];
+    const char *hint = "";
+    if (!msg) {
+        snprintf(what, sizeof(what), "the message is null (a tombstone)");
+    } else if (len == 0) {
+        snprintf(what, sizeof(what), "the message is empty");
+    } else if (msg[0] != KFB_CONFLUENT_MAGIC) {
+        uint8_t b = msg[0];
+        if (isprint(b)) snprintf(what, sizeof(what), "the first byte is 0x%02x ('%c')", b, b);
+        else snprintf(what, sizeof(what), "the first byte is 0x%02x", b);
+        hint = guess(msg, len);
+    } else if (len < KFB_CONFLUENT_HEADER_SIZE) {
+        snprintf(what, sizeof(what), "the message is only %zu byte%s long", len,
+                 len == 1 ? "" : "s");
+    } else {
+        snprintf(what, sizeof(what), "the schema id %" PRId32 " is negative",
+                 (int32_t)kfb_get_be32(msg + 1));
+    }
+    snprintf(buf, size,
+             "not a Schema Registry framed message: %s; expected magic byte 0x00, a 4-byte "
+             "big-endian schema id, then the Avro body%s%s",
+             what, *hint ? "; " : "", hint);
+}
+
 kfb_err_t kfb_confluent_parse(const uint8_t *msg, size_t len, const kfb_origin_t *origin,
                               kfb_confluent_msg_t *out, char *errstr, size_t errstr_size) {
     if (KFB_LIKELY(msg && len >= KFB_CONFLUENT_HEADER_SIZE && msg[0] == KFB_CONFLUENT_MAGIC &&
@@ -59,29 +85,10 @@ kfb_err_t kfb_confluent_parse(const uint8_t *msg, size_t len, const kfb_origin_t
         return KFB_ERR_OK;
     }
     if (errstr && errstr_size) {
-        char where[256], what[160];
+        char where[256], what[512];
         kfb_origin_format(origin, where, sizeof(where));
-        const char *hint = "";
-        if (!msg) {
-            snprintf(what, sizeof(what), "the message is null (a tombstone)");
-        } else if (len == 0) {
-            snprintf(what, sizeof(what), "the message is empty");
-        } else if (msg[0] != KFB_CONFLUENT_MAGIC) {
-            uint8_t b = msg[0];
-            if (isprint(b)) snprintf(what, sizeof(what), "the first byte is 0x%02x ('%c')", b, b);
-            else snprintf(what, sizeof(what), "the first byte is 0x%02x", b);
-            hint = guess(msg, len);
-        } else if (len < KFB_CONFLUENT_HEADER_SIZE) {
-            snprintf(what, sizeof(what), "the message is only %zu byte%s long", len,
-                     len == 1 ? "" : "s");
-        } else {
-            snprintf(what, sizeof(what), "the schema id %" PRId32 " is negative",
-                     (int32_t)kfb_get_be32(msg + 1));
-        }
-        snprintf(errstr, errstr_size,
-                 "%s: not a Schema Registry framed message: %s; expected magic byte 0x00, a "
-                 "4-byte big-endian schema id, then the Avro body%s%s",
-                 where, what, *hint ? "; " : "", hint);
+        kfb_confluent_describe_error(msg, len, what, sizeof(what));
+        snprintf(errstr, errstr_size, "%s: %s", where, what);
     }
     return KFB_ERR_NOT_CONFLUENT_FRAMED;
 }

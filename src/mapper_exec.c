@@ -931,15 +931,11 @@ static kfb_err_t decode_kafka_key(kfb_mapper_t *m, const uint8_t *key, size_t ke
     }
     kfb_confluent_msg_t cm;
     char ferr[512];
-    kfb_err_t e = kfb_confluent_parse(key, key_len, m->origin, &cm, ferr, sizeof(ferr));
+    kfb_err_t e = kfb_confluent_parse(key, key_len, m->origin, &cm, NULL, 0);
     if (e) {
-        /* ferr starts with the origin, which rec_err puts in front (once) */
-        char where[256];
-        kfb_origin_format(m->origin, where, sizeof(where));
-        size_t wl = strlen(where);
-        const char *what = ferr;
-        if (!strncmp(ferr, where, wl) && !strncmp(ferr + wl, ": ", 2)) what = ferr + wl + 2;
-        return rec_err(m, e, "key", "%s", what);
+        /* rec_err names the origin: the sentence without it */
+        kfb_confluent_describe_error(key, key_len, ferr, sizeof(ferr));
+        return rec_err(m, e, "key", "%s", ferr);
     }
     const plan_t *kp;
     char perr[768];
