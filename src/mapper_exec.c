@@ -1835,7 +1835,8 @@ static int batch_unusable(kfb_err_t e) {
 /* The slow half of a batch: appends each record of res (message msg, index in the batch)
  * to its bucket's open batch, or to the batch the sink's batch_for gives when there is
  * none or it cannot take the record. A record that a batch from batch_for cannot take
- * either is a per-record MAPPER_RECORD_TOO_LARGE. *stop is set when the error must end
+ * either is a per-record MAPPER_RECORD_TOO_LARGE. Errors name m->origin, which map_run
+ * has pointed at msg->origin, in m->errstr (errstr). *stop is set when the error must end
  * the call whatever its class (batch_for's own errors: the header promises they stop).
  * Out of line: most messages never get here. */
 static __attribute__((noinline)) kfb_err_t sink_records(kfb_mapper_t *m,
@@ -1876,50 +1877,36 @@ static __attribute__((noinline)) kfb_err_t sink_records(kfb_mapper_t *m,
             e = sink->batch_for(sink->ctx, msg, o, &b);
             if (!e && !b) e = KFB_ERR_STATE;
             if (e) {
-                char where[160];
-                kfb_mapper_set_err_(errstr, errstr_size,
-                                    "%s: no batch for the record (bucket %d%s%s): %s",
-                                    kfb_origin_format(&msg->origin, where, sizeof(where)),
-                                    (int)o->bucket, o->partition ? ", partition " : "",
-                                    o->partition ? o->partition : "", kfb_err_message(e));
                 *stop = 1;
-                return e;
+                return rec_err(m, e, NULL, "no batch for the record (bucket %d%s%s): %s",
+                               (int)o->bucket, o->partition ? ", partition " : "",
+                               o->partition ? o->partition : "", kfb_err_message(e));
             }
             if (kfb_kv_batch_schema_id_(b) != m->table_schema_id) {
-                char where[160];
-                kfb_mapper_set_err_(errstr, errstr_size,
-                                    "%s: batch_for gave a batch of schema id %d for a row of "
-                                    "table schema id %d (seal the old schema's batches after "
-                                    "kfb_mapper_set_table)",
-                                    kfb_origin_format(&msg->origin, where, sizeof(where)),
-                                    (int)kfb_kv_batch_schema_id_(b), (int)m->table_schema_id);
                 *stop = 1;
-                return KFB_ERR_STATE;
+                return rec_err(m, KFB_ERR_STATE, NULL,
+                               "batch_for gave a batch of schema id %d for a row of table "
+                               "schema id %d (seal the old schema's batches after "
+                               "kfb_mapper_set_table)",
+                               (int)kfb_kv_batch_schema_id_(b), (int)m->table_schema_id);
             }
             e = kfb_mapper_append_to_batch(m, res, k, b, errstr, errstr_size);
             if (batch_unusable(e) &&
                 (e != KFB_ERR_BATCH_FULL || kfb_kv_batch_record_count(b) != 0)) {
                 /* closed, aborted, or full of other records: the sink's mistake, and not
                  * this record's (as a per-record error on_error would drop the message) */
-                char where[160];
-                kfb_mapper_set_err_(errstr, errstr_size,
-                                    "%s: batch_for gave a batch that cannot take the record "
-                                    "(bucket %d, %d records in it): %s",
-                                    kfb_origin_format(&msg->origin, where, sizeof(where)),
-                                    (int)o->bucket, (int)kfb_kv_batch_record_count(b),
-                                    kfb_err_message(e));
                 *stop = 1;
-                return e;
+                return rec_err(m, e, NULL,
+                               "batch_for gave a batch that cannot take the record (bucket %d, "
+                               "%d records in it): %s",
+                               (int)o->bucket, (int)kfb_kv_batch_record_count(b),
+                               kfb_err_message(e));
             }
-            if (batch_unusable(e)) {
-                char where[160];
-                kfb_mapper_set_err_(errstr, errstr_size,
-                                    "%s: the record (key %zu bytes) does not fit an empty batch "
-                                    "of write limit %zu bytes",
-                                    kfb_origin_format(&msg->origin, where, sizeof(where)),
-                                    o->key_len, kfb_kv_batch_write_limit(b));
-                e = KFB_ERR_MAPPER_RECORD_TOO_LARGE;
-            }
+            if (batch_unusable(e))
+                return rec_err(m, KFB_ERR_MAPPER_RECORD_TOO_LARGE, NULL,
+                               "the record (key %zu bytes) does not fit an empty batch of "
+                               "write limit %zu bytes",
+                               o->key_len, kfb_kv_batch_write_limit(b));
         }
         if (e) return e;
         placed[k] = b;
