@@ -41,6 +41,10 @@
  * replacing each maximal invalid UTF-8 subsequence with \ufffd. */
 kfb_err_t kfb_json_append_string(kfb_buf_t *out, const uint8_t *s, size_t n);
 
+/* Appends bytes as a JSON string of their lowercase hex ("0aff"), quotes included; on
+ * error nothing is appended. */
+kfb_err_t kfb_json_append_hex(kfb_buf_t *out, const uint8_t *p, size_t n);
+
 /* Appends one value of the given type. */
 kfb_err_t kfb_row_json_append_value(kfb_buf_t *out, const kfb_datatype_t *type,
                                     const kfb_value_t *v);

@@ -72,16 +72,6 @@ static int unhex(const char *s, uint8_t **out, size_t *len) {
     return 0;
 }
 
-static void append_hex(kfb_buf_t *o, const uint8_t *p, size_t n) {
-    static const char d[] = "0123456789abcdef";
-    (void)kfb_buf_append_byte(o, '"');
-    for (size_t i = 0; i < n; i++) {
-        (void)kfb_buf_append_byte(o, (uint8_t)d[p[i] >> 4]);
-        (void)kfb_buf_append_byte(o, (uint8_t)d[p[i] & 15]);
-    }
-    (void)kfb_buf_append_byte(o, '"');
-}
-
 static void append_str(kfb_buf_t *o, const char *s) { (void)kfb_buf_append(o, s, strlen(s)); }
 
 static int read_file(const char *path, char **out, size_t *len, FILE *err) {
@@ -168,10 +158,10 @@ static void explain_one(explain_t *x, const uint8_t *value, size_t value_len) {
         append_str(l, "{\"op\":\"");
         append_str(l, kfb_op_name(r->op));
         append_str(l, "\",\"key\":");
-        if (r->key) append_hex(l, r->key, r->key_len);
+        if (r->key) (void)kfb_json_append_hex(l, r->key, r->key_len);
         else append_str(l, "null");
         append_str(l, ",\"value\":");
-        if (r->op == KFB_OP_UPSERT) append_hex(l, x->row.data, x->row.len);
+        if (r->op == KFB_OP_UPSERT) (void)kfb_json_append_hex(l, x->row.data, x->row.len);
         else append_str(l, "null");
         char num[32];
         if (r->key) snprintf(num, sizeof(num), "%d", (int)r->bucket);

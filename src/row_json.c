@@ -112,7 +112,7 @@ kfb_err_t kfb_json_append_string(kfb_buf_t *out, const uint8_t *s, size_t n) {
     return KFB_ERR_OK;
 }
 
-static kfb_err_t append_hex_string(kfb_buf_t *out, const uint8_t *p, size_t n) {
+kfb_err_t kfb_json_append_hex(kfb_buf_t *out, const uint8_t *p, size_t n) {
     static const char hex[] = "0123456789abcdef";
     kfb_err_t err = kfb_buf_reserve(out, 2 * n + 2);
     if (err) return err;
@@ -193,7 +193,7 @@ static kfb_err_t append_nested_row(kfb_buf_t *out, const kfb_datatype_t *t, cons
     if (err) {
         /* Undecodable nested bytes: show them rather than fail the whole dump. */
         APPEND_STR(out, "{\"undecodable\": ");
-        err = append_hex_string(out, v->v.bytes.data, v->v.bytes.len);
+        err = kfb_json_append_hex(out, v->v.bytes.data, v->v.bytes.len);
         if (!err) err = kfb_buf_append(out, "}", 1);
         goto done;
     }
@@ -227,7 +227,7 @@ static kfb_err_t append_value(kfb_buf_t *out, const kfb_datatype_t *t, const kfb
     case KFB_TYPE_CHAR:
     case KFB_TYPE_STRING: return kfb_json_append_string(out, v->v.bytes.data, v->v.bytes.len);
     case KFB_TYPE_BINARY:
-    case KFB_TYPE_BYTES: return append_hex_string(out, v->v.bytes.data, v->v.bytes.len);
+    case KFB_TYPE_BYTES: return kfb_json_append_hex(out, v->v.bytes.data, v->v.bytes.len);
     case KFB_TYPE_DECIMAL: {
         char s[KFB_DECIMAL_STRING_MAX + 400];
         size_t n = t->precision <= KFB_DECIMAL_MAX_COMPACT_PRECISION
@@ -270,7 +270,7 @@ static kfb_err_t append_value(kfb_buf_t *out, const kfb_datatype_t *t, const kfb
         if (t->root == KFB_TYPE_ROW && depth < 16 && row_type_complete(t))
             return append_nested_row(out, t, v, depth);
         kfb_err_t err = kfb_buf_append(out, "{\"binary\": ", 11);
-        if (!err) err = append_hex_string(out, v->v.bytes.data, v->v.bytes.len);
+        if (!err) err = kfb_json_append_hex(out, v->v.bytes.data, v->v.bytes.len);
         return err ? err : kfb_buf_append(out, "}", 1);
     }
     default: return KFB_ERR_UNSUPPORTED_TYPE;
