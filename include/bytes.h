@@ -11,8 +11,9 @@
 
 /* On little-endian GCC/Clang hosts these are single unaligned moves (memcpy of a fixed
  * size), plus a bswap for the big-endian ones; elsewhere the portable byte-wise forms.
- * The compiler usually merges the byte-wise forms too, but not always inside large
- * functions (the mapper's fused path), where it left four byte stores per put_le32. */
+ * The byte-wise forms rely on the compiler merging them, which it mostly does; in the
+ * mapper's fused path the memcpy forms still save about 9 instructions a message
+ * (callgrind, bench_transcode). */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define KFB_BYTES_LE_ 1
 #endif
