@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "bucketing.h"
 #include "crc32c.h"
 #include "paimon_key.h"
@@ -18,12 +19,6 @@
 static uint8_t keys[NKEYS][64];
 static size_t lens[NKEYS];
 static volatile uint64_t sink;
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void make_keys(size_t minlen, size_t maxlen) {
     uint64_t x = 0x9E3779B97F4A7C15ULL;

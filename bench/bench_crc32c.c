@@ -6,18 +6,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "crc32c.h"
 
 #define ROUNDS 7
 #define TOTAL_PER_ROUND ((size_t)128 << 20) /* bytes processed per round */
 
 static volatile uint32_t sink;
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 typedef uint32_t (*crc_fn)(uint32_t, const void *, size_t);
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "crc32c.h"
 #include "kv_batch.h"
 
@@ -27,12 +28,6 @@
 static uint8_t keys[NROWS][KEY_LEN];
 static uint8_t values[NROWS][VALUE_LEN];
 static volatile uint32_t sink;
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* One round of each workload; each returns bytes per second. */
 static double run_builder(kfb_kv_batch_builder_t *b, int zero_copy, size_t *batch_len) {

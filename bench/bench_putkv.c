@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "bucketing.h"
 #include "bytes.h"
 #include "compacted_row.h"
@@ -53,12 +54,6 @@ typedef struct batch {
 static batch_t *batches;
 static int nbatches;
 static long total_records;
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void die(const char *m) {
     fprintf(stderr, "bench_putkv: %s\n", m);
@@ -247,7 +242,7 @@ static double run_baseline(int *nreq_out) {
     write_all(fd, out.data, out.len);
     read_frame(fd, &in);
     read_frame(fd, &in);
-    ProtobufCMessage *m;
+    ProtobufCMessage *m = NULL;
     if (in.data[0] != 0 || kfb_rpc_unpack(&fluss__init_writer_response__descriptor, in.data + 5,
                                           in.len - 5, &m))
         die("InitWriter");
@@ -281,14 +276,14 @@ static double run_baseline(int *nreq_out) {
         if (kfb_rpc_encode_request(&bl.frames, 1016, 2, 2 + nreq, &rq.base, 0)) die("encode");
         nreq++;
     }
-    double t0 = now_s();
+    double t0 = now();
     pthread_t th;
     pthread_create(&th, NULL, blast_writer, &bl);
     for (int i = 0; i < nreq; i++) {
         read_frame(fd, &in);
         if (in.data[0] != 0) die("baseline PutKv failed");
     }
-    double t = now_s() - t0;
+    double t = now() - t0;
     pthread_join(th, NULL);
     close(fd);
     kfb_buf_free(&bl.frames);
@@ -323,7 +318,7 @@ static double run_client(void) {
     if (kfb_fluss_client_get_table(c, "bench", "t", 10000, &ti, err, sizeof err)) die(err);
     kfb_fluss_table_info_free(ti);
     delivered = failures = 0;
-    double t0 = now_s();
+    double t0 = now();
     for (int i = 0; i < nbatches; i++) {
         batch_t *x = &batches[i];
         kfb_err_t e;
@@ -334,7 +329,7 @@ static double run_client(void) {
         kfb_fluss_client_poll(c, 0);
     }
     if (kfb_fluss_client_flush(c, 120000)) die("flush timed out");
-    double t = now_s() - t0;
+    double t = now() - t0;
     if (failures) die("client batches failed");
     kfb_fluss_client_destroy(c);
     return t;
@@ -361,14 +356,9 @@ int main(int argc, char **argv) {
                "%.0f MiB/s | client/baseline %.2fx\n",
                r, total_records / tb, mb / tb, nreq, total_records / tc, mb / tc, ratio);
     }
-    for (int i = 0; i < ROUNDS; i++) /* insertion sort for the median */
-        for (int j = i; j > 0 && ratios[j] < ratios[j - 1]; j--) {
-            double t = ratios[j];
-            ratios[j] = ratios[j - 1];
-            ratios[j - 1] = t;
-        }
+    bench_summary_t sum = bench_summarize(ratios, ROUNDS);
     printf("client/baseline throughput: median %.2fx (min %.2fx, max %.2fx; target >= 0.5x)\n",
-           ratios[ROUNDS / 2], ratios[0], ratios[ROUNDS - 1]);
+           sum.median, sum.min, sum.max);
     stop_server();
     for (int i = 0; i < nbatches; i++) free(batches[i].bytes);
     free(batches);

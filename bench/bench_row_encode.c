@@ -12,17 +12,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "compacted_row.h"
 
 #define ROWS 20000000L
 #define BATCH 4096
 #define NPRE 1024
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static const char *const names[8] = {"alice", "bob", "carol", "dave-the-longer-name",
                                      "eve", "mallory", "trent", "peggy"};

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "kv_batch.h"
 #include "logging.h"
 #include "mapper.h"
@@ -50,12 +51,6 @@ void *realloc(void *p, size_t n) {
 #define NMSG 1024
 #define ROUNDS_DEFAULT 2100L
 #define TRIALS 7
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static const char *SCHEMA =
     "{\"type\":\"record\",\"name\":\"Bench\",\"fields\":["
@@ -119,27 +114,6 @@ static kfb_err_t bench_batch_for(void *ctx, const kfb_mapper_msg_t *msg, const k
     bs->resets++;
     *out = bs->batches[rec->bucket];
     return KFB_ERR_OK;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-static double median(const double v[TRIALS]) {
-    double c[TRIALS];
-    memcpy(c, v, sizeof(c));
-    qsort(c, TRIALS, sizeof(double), cmp_double);
-    return c[TRIALS / 2];
-}
-static double min_of(const double v[TRIALS]) {
-    double x = v[0];
-    for (int i = 1; i < TRIALS; i++) x = v[i] < x ? v[i] : x;
-    return x;
-}
-static double max_of(const double v[TRIALS]) {
-    double x = v[0];
-    for (int i = 1; i < TRIALS; i++) x = v[i] > x ? v[i] : x;
-    return x;
 }
 
 int main(void) {
@@ -290,17 +264,19 @@ int main(void) {
 
     double n = (double)rounds * NMSG; /* per trial */
     double all = n * TRIALS;
+    double m_batch = bench_summarize(t_batch, TRIALS).median;
+    double m_single = bench_summarize(t_single, TRIALS).median;
+    double m_avro = bench_summarize(t_avro, TRIALS).median;
+    bench_summary_t r = bench_summarize(ratio, TRIALS);
     printf("transcode, kfb_mapper_map_batch, records into their bucket's batch: %6.2f M msg/s\n",
-           n / median(t_batch) / 1e6);
+           n / m_batch / 1e6);
     printf("transcode, kfb_mapper_map + append_to_batch per message, one batch:  %6.2f M msg/s\n",
-           n / median(t_single) / 1e6);
+           n / m_single / 1e6);
     printf("avro-c generic avro_value_read (decode only):                        %6.2f M msg/s\n",
-           n / median(t_avro) / 1e6);
-    double r_batch = median(ratio);
+           n / m_avro / 1e6);
     printf("ratio ours (map_batch)/avro-c: %.1fx, median of %d trials (min %.1fx, max %.1fx; "
            "target >= 10x)%s; per-message API: %.1fx\n",
-           r_batch, TRIALS, min_of(ratio), max_of(ratio), r_batch >= 10.0 ? "" : " MISSED",
-           median(t_avro) / median(t_single));
+           r.median, TRIALS, r.min, r.max, r.median >= 10.0 ? "" : " MISSED", m_avro / m_single);
     printf("allocations per message in steady state: ours %.4f (target 0)%s, per-message API "
            "%.4f, avro-c %.4f\n",
            (double)batch_allocs / all, batch_allocs ? " MISSED" : "",
