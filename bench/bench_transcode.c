@@ -281,8 +281,10 @@ int main(void) {
            "%.4f, avro-c %.4f\n",
            (double)batch_allocs / all, batch_allocs ? " MISSED" : "",
            (double)single_allocs / all, (double)avro_allocs / all);
-    printf("messages on the fused path: %.1f%%\n",
-           100.0 * (double)kfb_mapper_fused_count_for_testing(m) / (2 * all + 2 * NMSG));
+    printf("messages on the fused path: %.1f%%, of them run as machine code: %.1f%%\n",
+           100.0 * (double)kfb_mapper_fused_count_for_testing(m) / (2 * all + 2 * NMSG),
+           100.0 * (double)kfb_mapper_jit_count_for_testing(m) /
+               (double)(kfb_mapper_fused_count_for_testing(m) ? kfb_mapper_fused_count_for_testing(m) : 1));
     printf("(checksums %ld %ld; %ld records in open batches, %ld batch resets)\n", bucket_sum, check,
            records, bs.resets);
 

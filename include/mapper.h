@@ -323,5 +323,10 @@ size_t kfb_mapper_plan_count(const kfb_mapper_t *m);
 void kfb_mapper_set_fused_for_testing(kfb_mapper_t *m, int enabled);
 /* Messages mapped by the fused path so far (tests check that it was taken). */
 uint64_t kfb_mapper_fused_count_for_testing(const kfb_mapper_t *m);
+/* Testing hooks: whether fused ops may run as machine code (mapper_jit.c; on by default
+ * where there is a JIT, off with KFB_MAPPER_JIT=0 in the environment), and how many
+ * messages it mapped. */
+void kfb_mapper_set_jit_for_testing(kfb_mapper_t *m, int enabled);
+uint64_t kfb_mapper_jit_count_for_testing(const kfb_mapper_t *m);
 
 #endif

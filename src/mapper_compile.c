@@ -55,6 +55,7 @@ static void plan_free(plan_t *p) {
     free(p->errmsg);
     free(p->target_columns);
     free(p->desc);
+    kfb_mapper_jit_free(p);
     free(p->fops);
     free(p->fused_bitmap);
     free(p);
@@ -767,7 +768,7 @@ static int build_fused(kfb_mapper_t *m, plan_t *p) {
     /* fixed-size bound, enum symbols, and the 8 bytes of slack of the 8-byte stores */
     p->fused_reserve = m->row_fixed_max + p->enum_bound + 8;
     p->fused_n_target = p->target_columns ? p->n_target : 0;
-    return 0;
+    return kfb_mapper_jit_compile(p);
 }
 
 /* Compiles a plan for a writer schema. Never returns NULL except on out of memory: a
@@ -1177,6 +1178,12 @@ kfb_mapper_t *kfb_mapper_new(const kfb_table_desc_t *td, kfb_schema_source_t *sc
     int32_t table_schema_id = cfg->table_schema_id ? cfg->table_schema_id : 1;
     if (!table_schema_id_ok(table_schema_id, errstr, errstr_size)) return NULL;
     kfb_mapper_t *m = calloc(1, sizeof(*m));
+    if (m) {
+        /* KFB_MAPPER_JIT=0: the fused ops run in the interpreter only (for comparing, or
+         * where generated code is unwelcome) */
+        const char *jit_env = getenv("KFB_MAPPER_JIT");
+        m->jit_disabled = jit_env && strcmp(jit_env, "0") == 0;
+    }
     if (!m) {
         kfb_mapper_set_err_(errstr, errstr_size, "out of memory");
         return NULL;

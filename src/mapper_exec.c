@@ -1156,7 +1156,8 @@ static __attribute__((noinline)) int fused_one(kfb_mapper_t *m, const plan_t *pl
     else memcpy(base, pl->fused_bitmap, nb);
     uint8_t *p = base + nb;
     /* row offsets taken by F_MARK ops: key column k spans [mark[2k], mark[2k + 1]) */
-    uint32_t mark[2 * FUSED_MAX_KEY];
+    kfb_jit_ctx_t cx;
+    uint32_t *const mark = cx.mark;
     /* The cursor lives in locals (registers); a kfb_avro_cursor_t is built only around the
      * out-of-line readers (skip, generic conversions, long varints). */
     const uint8_t *cp = body, *const cend = body + body_len;
@@ -1172,6 +1173,24 @@ static __attribute__((noinline)) int fused_one(kfb_mapper_t *m, const plan_t *pl
         ++op;                                                                             \
         goto *op->h;                                                                      \
     } while (0)
+#if KFB_MAPPER_JIT
+    /* the plan's machine code when there is some (it reads the body's last 8 bytes for
+     * the fields at its end); on NULL the interpreter runs the message from the start */
+    if (KFB_LIKELY(pl->jit != NULL) && KFB_LIKELY(body_len >= 8) && !m->jit_disabled) {
+        cx.m = m;
+        cx.pl = pl;
+        cx.cend = cend;
+        cx.base = base;
+        uint8_t *end = pl->jit(cp, cend, p, base, &cx);
+        if (KFB_LIKELY(end != NULL)) {
+            p = end;
+            m->jit_count++;
+            goto row_done;
+        }
+        if (KFB_LIKELY(nb <= 8)) memcpy(base, pl->fused_bitmap, 8);
+        else memcpy(base, pl->fused_bitmap, nb);
+    }
+#endif
     goto *op->h;
     {
     L_MARK:
@@ -1335,6 +1354,9 @@ ops_done:
 #undef NEXT_OP
 #undef FUSED_CALL_
     if (KFB_UNLIKELY(cp != cend)) goto decline;
+#if KFB_MAPPER_JIT
+row_done:;
+#endif
     const size_t row_len = (size_t)(p - base);
     const uint8_t *kp;
     size_t kl;
@@ -1516,6 +1538,46 @@ kfb_err_t kfb_mapper_map_batch(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, si
     }
     return map_run(m, msgs, n, NULL, sink, NULL, n_done, errstr, errstr_size);
 }
+
+int kfb_mapper_jit_slow_(kfb_jit_ctx_t *x, uint32_t k) {
+    kfb_mapper_t *m = x->m;
+    const fop_t *op = &x->pl->fops[k];
+    kfb_avro_cursor_t c = {x->cp, x->cend};
+    if (op->kind == F_SKIP) {
+        if (kfb_avro_skip(&c, op->step->type)) return 0;
+        x->cp = c.p;
+        return 1;
+    }
+    /* a union: the field is the union index and the value op after it (run_column reads
+     * both) */
+    if (op->kind == F_UNION) op++;
+    uint8_t *p = x->p;
+    const uint32_t start = (uint32_t)(p - x->base);
+    slot_t sl;
+    uint8_t pres;
+    if (run_column(m, op->step, &c, &sl, &pres)) return 0;
+    if (!pres) {
+        if (!op->null_ok) return 0;
+        x->base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
+    } else {
+        if (op->key_pos >= 0 && ((op->col_op == OP_F32 && isnan(sl.v.f32)) ||
+                                 (op->col_op == OP_F64 && isnan(sl.v.f64))))
+            return 0;
+        p = put_slot(p, op->col_op, &sl);
+        if (!p) return 0;
+    }
+    if (op->kind == F_KEY_LONG) {
+        x->mark[2 * op->key_pos] = start;
+        x->mark[2 * op->key_pos + 1] = (uint32_t)(p - x->base);
+    }
+    x->cp = c.p;
+    x->p = p;
+    return 1;
+}
+
+void kfb_mapper_set_jit_for_testing(kfb_mapper_t *m, int enabled) { m->jit_disabled = !enabled; }
+
+uint64_t kfb_mapper_jit_count_for_testing(const kfb_mapper_t *m) { return m->jit_count; }
 
 void kfb_mapper_set_fused_for_testing(kfb_mapper_t *m, int enabled) {
     m->fused_disabled = !enabled;

@@ -151,6 +151,30 @@ typedef struct fop {
     const struct step *step;
 } fop_t;
 
+/* Machine code for fused ops (mapper_jit.c): x86-64 Linux; KFB_NO_JIT leaves it out. */
+#if defined(__x86_64__) && defined(__linux__) && !defined(KFB_NO_JIT)
+#define KFB_MAPPER_JIT 1
+#else
+#define KFB_MAPPER_JIT 0
+#endif
+
+/* What the generated code shares with its caller (fused_one) and kfb_mapper_jit_slow_. */
+typedef struct kfb_jit_ctx {
+    const uint8_t *cp; /* slow calls: the cursor and row position, in and out */
+    uint8_t *p;
+    kfb_mapper_t *m;
+    const struct plan *pl;
+    const uint8_t *cend;
+    uint8_t *base;
+    uint32_t mark[2 * FUSED_MAX_KEY]; /* key column k spans row [mark[2k], mark[2k + 1]) */
+} kfb_jit_ctx_t;
+
+/* Runs a plan's fused ops on the body cp..cend (at least 8 bytes) into the row at p
+ * (base: the row start); returns the row end, or NULL when the interpreter is to run the
+ * message. */
+typedef uint8_t *(*kfb_jit_fn_t)(const uint8_t *cp, const uint8_t *cend, uint8_t *p,
+                                 uint8_t *base, kfb_jit_ctx_t *ctx);
+
 typedef struct plan {
     int32_t schema_id;
     plan_role_t role;
@@ -173,7 +197,18 @@ typedef struct plan {
     size_t fused_nb;         /* null bitmap bytes of the table */
     size_t fused_reserve;    /* row bytes to reserve besides the body length */
     size_t fused_n_target;   /* res n_target_columns: n_target, 0 without target_columns */
+    kfb_jit_fn_t jit;        /* the fused ops as machine code (NULL: the interpreter only) */
+    size_t jit_size;         /* bytes mapped for it */
 } plan_t;
+
+/* mapper_jit.c: translates p->fops into p->jit (left NULL where there is no JIT or no
+ * executable memory); -1 only on out of memory. kfb_mapper_jit_free unmaps it. */
+int kfb_mapper_jit_compile(plan_t *p);
+void kfb_mapper_jit_free(plan_t *p);
+/* mapper_exec.c: runs field k of ctx->pl's fused ops (a union's index: the union and its
+ * value) from ctx->cp into the row at ctx->p with the general decoder, as the
+ * interpreter's F_GENERIC does; 1 with ctx->cp and ctx->p moved on, 0 when it fails. */
+int kfb_mapper_jit_slow_(kfb_jit_ctx_t *ctx, uint32_t k);
 
 /* A decoded value in the column's representation. */
 struct slot {
@@ -262,6 +297,8 @@ struct kfb_mapper {
     kfb_buf_t check_row;
     int fused_ok; /* res->out[0] of the last kfb_mapper_map came from the fused path */
     int fused_disabled; /* testing hook */
+    int jit_disabled;   /* testing hook, or KFB_MAPPER_JIT=0 in the environment */
+    uint64_t jit_count; /* messages the generated code mapped (tests) */
     uint64_t fused_count; /* messages the fused path mapped (tests) */
     const kfb_origin_t *origin;
     /* the arguments of the current kfb_mapper_map / kfb_mapper_append_to_batch call that
