@@ -768,7 +768,7 @@ static int build_fused(kfb_mapper_t *m, plan_t *p) {
     /* fixed-size bound, enum symbols, and the 8 bytes of slack of the 8-byte stores */
     p->fused_reserve = m->row_fixed_max + p->enum_bound + 8;
     p->fused_n_target = p->target_columns ? p->n_target : 0;
-    return kfb_mapper_jit_compile(p);
+    return kfb_mapper_jit_compile(p, m->keys.bucket_fn == KFB_BUCKET_FN_FLUSS ? td->bucket_count : 0);
 }
 
 /* Compiles a plan for a writer schema. Never returns NULL except on out of memory: a

@@ -1158,6 +1158,7 @@ static __attribute__((noinline)) int fused_one(kfb_mapper_t *m, const plan_t *pl
     /* row offsets taken by F_MARK ops: key column k spans [mark[2k], mark[2k + 1]) */
     kfb_jit_ctx_t cx;
     uint32_t *const mark = cx.mark;
+    int32_t bucket = -1; /* >= 0: the machine code computed it */
     /* The cursor lives in locals (registers); a kfb_avro_cursor_t is built only around the
      * out-of-line readers (skip, generic conversions, long varints). */
     const uint8_t *cp = body, *const cend = body + body_len;
@@ -1184,6 +1185,7 @@ static __attribute__((noinline)) int fused_one(kfb_mapper_t *m, const plan_t *pl
         uint8_t *end = pl->jit(cp, cend, p, base, &cx);
         if (KFB_LIKELY(end != NULL)) {
             p = end;
+            if (pl->jit_bucket) bucket = cx.bucket;
             m->jit_count++;
             goto row_done;
         }
@@ -1375,8 +1377,8 @@ row_done:;
         kp = kb->data;
         kl = kb->len;
     }
-    int32_t bucket;
-    if (KFB_LIKELY(m->keys.bucket_fn == KFB_BUCKET_FN_FLUSS)) {
+    if (bucket >= 0) {
+    } else if (KFB_LIKELY(m->keys.bucket_fn == KFB_BUCKET_FN_FLUSS)) {
         /* kfb_bucket_fluss with the modulo as a multiplication (Lemire's fastmod; the
          * hash is >= 0 and the key is never empty) */
         int32_t kh = KFB_LIKELY(kl - 1 < 8) ? kfb_murmur_fluss_short(kp, kl)
@@ -1550,7 +1552,9 @@ int kfb_mapper_jit_slow_(kfb_jit_ctx_t *x, uint32_t k) {
     }
     /* a union: the field is the union index and the value op after it (run_column reads
      * both) */
-    if (op->kind == F_UNION) op++;
+    if (op->kind == F_UNION)
+        while ((++op)->kind == F_MARK) {
+        }
     uint8_t *p = x->p;
     const uint32_t start = (uint32_t)(p - x->base);
     slot_t sl;
@@ -1566,7 +1570,7 @@ int kfb_mapper_jit_slow_(kfb_jit_ctx_t *x, uint32_t k) {
         p = put_slot(p, op->col_op, &sl);
         if (!p) return 0;
     }
-    if (op->kind == F_KEY_LONG) {
+    if (op->key_pos >= 0) {
         x->mark[2 * op->key_pos] = start;
         x->mark[2 * op->key_pos + 1] = (uint32_t)(p - x->base);
     }

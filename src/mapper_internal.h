@@ -166,6 +166,7 @@ typedef struct kfb_jit_ctx {
     const struct plan *pl;
     const uint8_t *cend;
     uint8_t *base;
+    int32_t bucket; /* plans with jit_bucket: the key's bucket, -1: fused_one computes it */
     uint32_t mark[2 * FUSED_MAX_KEY]; /* key column k spans row [mark[2k], mark[2k + 1]) */
 } kfb_jit_ctx_t;
 
@@ -199,14 +200,17 @@ typedef struct plan {
     size_t fused_n_target;   /* res n_target_columns: n_target, 0 without target_columns */
     kfb_jit_fn_t jit;        /* the fused ops as machine code (NULL: the interpreter only) */
     size_t jit_size;         /* bytes mapped for it */
+    int jit_bucket;          /* the code computes ctx->bucket (a single key column) */
 } plan_t;
 
 /* mapper_jit.c: translates p->fops into p->jit (left NULL where there is no JIT or no
- * executable memory); -1 only on out of memory. kfb_mapper_jit_free unmaps it. */
-int kfb_mapper_jit_compile(plan_t *p);
+ * executable memory); hash_buckets > 0: the table's bucket count when buckets are Fluss
+ * murmur hashes of the key bytes, so the code computes the bucket of a single-column key.
+ * -1 only on out of memory. kfb_mapper_jit_free unmaps it. */
+int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets);
 void kfb_mapper_jit_free(plan_t *p);
 /* mapper_exec.c: runs field k of ctx->pl's fused ops (a union's index: the union and its
- * value) from ctx->cp into the row at ctx->p with the general decoder, as the
+ * value, and the value's key marks) from ctx->cp into the row at ctx->p with the general decoder, as the
  * interpreter's F_GENERIC does; 1 with ctx->cp and ctx->p moved on, 0 when it fails. */
 int kfb_mapper_jit_slow_(kfb_jit_ctx_t *ctx, uint32_t k);
 

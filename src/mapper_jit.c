@@ -725,7 +725,142 @@ static void *jit_link(jit_t *j, size_t *size_out) {
     return code;
 }
 
-int kfb_mapper_jit_compile(plan_t *p) {
+static void emit_mark(jit_t *j, const fop_t *op) {
+    mov_rr(j, RAX, R_P);
+    alu_rr(j, ALU_SUB, RAX, R_BASE);
+    store32(j, M(R_CTX, (int32_t)(offsetof(kfb_jit_ctx_t, mark) + 4 * (size_t)op->column)), RAX);
+}
+
+/* ---- the bucket, computed in the code (so it overlaps the later fields' decoding) ---- */
+
+/* 32-bit forms used by the hash */
+static void imul32_ri(jit_t *j, int dst, int src, uint32_t imm) {
+    op_rr(j, 0, OPC(0x69), dst, src);
+    b4(j, imm);
+}
+static void rol32_ri(jit_t *j, int r, unsigned n) { op_rr(j, 0, OPC(0xc1), 0, r); b1(j, n); }
+static void shr32_ri(jit_t *j, int r, unsigned n) { op_rr(j, 0, OPC(0xc1), 5, r); b1(j, n); }
+static void xor32_rr(jit_t *j, int dst, int src) { op_rr(j, 0, OPC(0x31), src, dst); }
+static void mov32_rr(jit_t *j, int dst, int src) { op_rr(j, 0, OPC(0x89), src, dst); }
+
+/* eax = kfb_murmur_mix_k1_(eax) */
+static void emit_mix_k1(jit_t *j, int r) {
+    imul32_ri(j, r, r, 0xcc9e2d51u);
+    rol32_ri(j, r, 15);
+    imul32_ri(j, r, r, 0x1b873593u);
+}
+/* r9d = kfb_murmur_mix_h1_(r9d, eax) */
+static void emit_mix_h1(jit_t *j) {
+    xor32_rr(j, R9, RAX);
+    rol32_ri(j, R9, 13);
+    op_rm(j, 0, OPC(0x8d), R9, MX(R9, R9, 4, (int32_t)0xe6546b64u), 0); /* r9d * 5 + c */
+}
+/* r9d = kfb_murmur_fmix32(r9d) */
+static void emit_fmix(jit_t *j) {
+    const uint32_t mul[2] = {0x85ebca6bu, 0xc2b2ae35u};
+    const unsigned sh[3] = {16, 13, 16};
+    for (int i = 0; i < 3; i++) {
+        mov32_rr(j, RAX, R9);
+        shr32_ri(j, RAX, sh[i]);
+        xor32_rr(j, R9, RAX);
+        if (i < 2) imul32_ri(j, R9, R9, mul[i]);
+    }
+}
+
+/* ctx->bucket = the Fluss bucket of the key in row [mark[0], mark[1]) (a single key
+ * column): kfb_bucket_fluss through kfb_murmur_fluss_short, kfb_murmur_fluss_int and the
+ * fastmod of fused_one; -1 for keys not of 1..8 bytes (fused_one hashes those). */
+static void emit_bucket(jit_t *j, int32_t n_buckets, uint64_t fastmod) {
+    const int32_t mk = (int32_t)offsetof(kfb_jit_ctx_t, mark),
+                  bk = (int32_t)offsetof(kfb_jit_ctx_t, bucket);
+    uint32_t nohash = new_label(j), done = new_label(j), word2 = new_label(j),
+             tail = new_label(j), tail4 = new_label(j), fin = new_label(j), t1 = new_label(j),
+             t2 = new_label(j);
+    load32(j, RAX, M(R_CTX, mk));
+    load32(j, RCX, M(R_CTX, mk + 4));
+    op_rr(j, 0, OPC(0x29), RAX, RCX); /* sub ecx, eax: the key length */
+    lea(j, R11, MX(R_BASE, RAX, 1, 0));
+    op_rm(j, 0, OPC(0x8d), RAX, M(RCX, -1), 0); /* eax = len - 1 */
+    op_rr(j, 0, OPC(0x83), IMM_CMP, RAX);
+    b1(j, 7);
+    jcc(j, CC_A, nohash);
+    mov32_ri(j, R9, 42);
+    op_rr(j, 0, OPC(0x83), IMM_CMP, RCX);
+    b1(j, 4);
+    jcc(j, CC_B, tail);
+    load32(j, RAX, M(R11, 0));
+    emit_mix_k1(j, RAX);
+    emit_mix_h1(j);
+    op_rr(j, 0, OPC(0x83), IMM_CMP, RCX);
+    b1(j, 8);
+    jcc(j, CC_B, tail4);
+    place(j, word2);
+    load32(j, RAX, M(R11, 4));
+    emit_mix_k1(j, RAX);
+    emit_mix_h1(j);
+    jmp(j, fin);
+    place(j, tail4);
+    alu_ri(j, IMM_ADD, R11, 4);
+    place(j, tail);
+    /* the len & 3 tail bytes, each a signed byte (Java's getByte) */
+    mov32_rr(j, RAX, RCX);
+    op_rr(j, 0, OPC(0x83), IMM_AND, RAX);
+    b1(j, 3);
+    jcc(j, CC_E, fin);
+    op_rr(j, 0, OPC(0x83), IMM_CMP, RAX);
+    b1(j, 2);
+    jcc(j, CC_B, t1);
+    jcc(j, CC_E, t2);
+    for (int i = 0; i < 3; i++) {
+        if (i == 1) place(j, t2);
+        if (i == 2) place(j, t1);
+        op_rm(j, 0, OPC(0x0f, 0xbe), RAX, M(R11, 0), 0); /* movsx eax, byte */
+        emit_mix_k1(j, RAX);
+        emit_mix_h1(j);
+        if (i < 2) alu_ri(j, IMM_ADD, R11, 1);
+    }
+    place(j, fin);
+    xor32_rr(j, R9, RCX);
+    emit_fmix(j);
+    /* kfb_murmur_fluss_int */
+    emit_mix_k1(j, R9);
+    rol32_ri(j, R9, 13);
+    op_rm(j, 0, OPC(0x8d), R9, MX(R9, R9, 4, (int32_t)0xe6546b64u), 0);
+    op_rr(j, 0, OPC(0x83), 6, R9); /* xor r9d, 4 */
+    b1(j, 4);
+    emit_fmix(j);
+    /* non-negative: |c|, with INT_MIN -> 0 (the one value still negative after neg) */
+    mov32_rr(j, RAX, R9);
+    neg32_r(j, RAX);
+    op_rr(j, 0, OPC(0x85), R9, R9);
+    op_rr(j, 0, OPC(0x0f, 0x48), R9, RAX); /* cmovs r9d, eax */
+    op_rr(j, 0, OPC(0x81), IMM_AND, R9);
+    b4(j, 0x7fffffffu);
+    /* h % n as the high half of (fastmod * h mod 2^64) * n, n < 2^31, from two
+     * 32 x 32 products */
+    movabs(j, RAX, fastmod);
+    op_rr(j, 1, OPC(0x0f, 0xaf), RAX, R9); /* imul rax, r9 */
+    mov32_rr(j, RCX, RAX);
+    op_rr(j, 1, OPC(0x69), RCX, RCX);
+    b4(j, (uint32_t)n_buckets);
+    shr_ri(j, RCX, 32);
+    shr_ri(j, RAX, 32);
+    op_rr(j, 1, OPC(0x69), RAX, RAX);
+    b4(j, (uint32_t)n_buckets);
+    alu_rr(j, ALU_ADD, RAX, RCX);
+    shr_ri(j, RAX, 32);
+    store32(j, M(R_CTX, bk), RAX);
+    place(j, done);
+    int save = j->cur;
+    j->cur = S_COLD;
+    place(j, nohash);
+    mov32_ri(j, RAX, 0xffffffffu);
+    store32(j, M(R_CTX, bk), RAX);
+    jmp(j, done);
+    j->cur = save;
+}
+
+int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets) {
     if (!p->fops || p->jit) return 0;
     jit_t j;
     memset(&j, 0, sizeof(j));
@@ -739,17 +874,18 @@ int kfb_mapper_jit_compile(plan_t *p) {
     for (size_t k = 0; k < p->n_fops && !j.oom; k++) {
         const fop_t *op = &p->fops[k];
         if (op->kind == F_MARK) {
-            mov_rr(&j, RAX, R_P);
-            alu_rr(&j, ALU_SUB, RAX, R_BASE);
-            store32(&j, M(R_CTX, (int32_t)(offsetof(kfb_jit_ctx_t, mark) + 4 * (size_t)op->column)),
-                    RAX);
+            emit_mark(&j, op);
             continue;
         }
         const uint32_t after = new_label(&j), slow = new_label(&j);
+        const fop_t *v = op; /* the field's value op */
         if (op->kind == F_UNION) {
-            /* the union index and its value op, as one field: a null sets the column's
-             * bit and skips the value; the slow call takes the whole field */
-            const fop_t *v = &p->fops[k + 1];
+            /* a union index, its value op (wrapped in marks for a key column), as one
+             * field: a null sets the column's bit and skips the value; the slow call
+             * takes the whole field from its union index */
+            size_t vk = k + 1;
+            while (p->fops[vk].kind == F_MARK) vk++;
+            v = &p->fops[vk];
             const uint32_t isnull = new_label(&j), vslow = new_label(&j);
             alu_rr(&j, ALU_CMP, R_CP, R_END);
             jcc(&j, CC_AE, slow);
@@ -760,12 +896,16 @@ int kfb_mapper_jit_compile(plan_t *p) {
             alu_ri(&j, IMM_CMP, RAX, op->value_branch);
             jcc(&j, CC_NE, isnull);
             alu_ri(&j, IMM_ADD, R_CP, 1);
+            for (size_t i = k + 1; i < vk; i++) emit_mark(&j, &p->fops[i]);
             if (has_inline(v)) {
                 if (v->kind == F_STR || v->kind == F_BYTES) uses_copy = 1;
                 emit_value(&j, &c, v, vslow, copy_sub, bail);
             } else {
                 jmp(&j, vslow);
             }
+            k = vk;
+            if (k + 1 < p->n_fops && p->fops[k + 1].kind == F_MARK && v->key_pos >= 0)
+                emit_mark(&j, &p->fops[++k]);
             place(&j, after);
             int save = j.cur;
             j.cur = S_COLD;
@@ -783,23 +923,28 @@ int kfb_mapper_jit_compile(plan_t *p) {
             place(&j, vslow);
             alu_ri(&j, IMM_SUB, R_CP, 1);
             place(&j, slow);
+            emit_slow_call(&j, (uint32_t)(op - p->fops), after, bail);
+            j.cur = save;
+        } else {
+            if (has_inline(op)) {
+                if (op->kind == F_STR || op->kind == F_BYTES) uses_copy = 1;
+                emit_value(&j, &c, op, slow, copy_sub, bail);
+            } else {
+                jmp(&j, slow);
+            }
+            place(&j, after);
+            int save = j.cur;
+            j.cur = S_COLD;
+            place(&j, slow);
             emit_slow_call(&j, (uint32_t)k, after, bail);
             j.cur = save;
-            k++;
-            continue;
+            /* a key column's closing mark */
+            if (v->key_pos >= 0 && k + 1 < p->n_fops && p->fops[k + 1].kind == F_MARK)
+                emit_mark(&j, &p->fops[++k]);
         }
-        if (has_inline(op)) {
-            if (op->kind == F_STR || op->kind == F_BYTES) uses_copy = 1;
-            emit_value(&j, &c, op, slow, copy_sub, bail);
-        } else {
-            jmp(&j, slow);
-        }
-        place(&j, after);
-        int save = j.cur;
-        j.cur = S_COLD;
-        place(&j, slow);
-        emit_slow_call(&j, (uint32_t)k, after, bail);
-        j.cur = save;
+        /* the single key column is complete: its bucket now */
+        if (hash_buckets > 0 && v->key_pos == 0 && p->n_key == 1)
+            emit_bucket(&j, hash_buckets, p->bucket_fastmod);
     }
     /* end: the body is used up exactly */
     alu_rr(&j, ALU_CMP, R_CP, R_END);
@@ -821,6 +966,7 @@ int kfb_mapper_jit_compile(plan_t *p) {
     if (!code) return j.oom ? -1 : 0; /* no executable memory: the interpreter runs it */
     p->jit = (kfb_jit_fn_t)code;
     p->jit_size = size;
+    p->jit_bucket = hash_buckets > 0 && p->n_key == 1;
     return 0;
 }
 
@@ -832,8 +978,9 @@ void kfb_mapper_jit_free(plan_t *p) {
 
 #else /* !KFB_MAPPER_JIT */
 
-int kfb_mapper_jit_compile(plan_t *p) {
+int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets) {
     (void)p;
+    (void)hash_buckets;
     return 0;
 }
 void kfb_mapper_jit_free(plan_t *p) { (void)p; }
