@@ -1400,6 +1400,66 @@ decline:
     return 0;
 }
 
+#if KFB_MAPPER_JIT
+/*
+ * map_batch's loop for plans whose machine code also computes the bucket (a single key
+ * column): from msgs[i] on, each message whose body the code maps goes straight into its
+ * bucket's open batch, with nothing else per message but the header test and the append.
+ * Returns the index of the first message it did not consume (anything unusual: another
+ * schema id, a short body, a row buffer to grow, the code declining, a key it did not
+ * hash, a bucket without an open batch with room); map_run takes that one the long way.
+ */
+static size_t jit_run(kfb_mapper_t *m, const plan_t *pl, const kfb_mapper_msg_t *msgs,
+                      size_t i, size_t n, kfb_kv_batch_builder_t *const *batches,
+                      uint32_t n_batches, kfb_kv_batch_builder_t **placed,
+                      int32_t table_schema_id) {
+    const size_t first = i;
+    kfb_buf_t *const rb = &m->fused_row;
+    uint8_t *const base = rb->data;
+    const size_t nb = pl->fused_nb, reserve = pl->fused_reserve, cap = rb->cap;
+    const int32_t schema_id = pl->schema_id;
+    const uint8_t *const bitmap = pl->fused_bitmap;
+    const kfb_jit_fn_t code = pl->jit;
+    kfb_jit_ctx_t cx;
+    cx.m = m;
+    cx.pl = pl;
+    cx.base = base;
+    for (; i < n; i++) {
+        const uint8_t *const value = msgs[i].value;
+        const size_t value_len = msgs[i].value_len;
+        /* fused_one's header test; 8 body bytes for the code's reads near the end */
+        if (KFB_UNLIKELY(!value || value_len < KFB_CONFLUENT_HEADER_SIZE + 8 ||
+                         value[0] != KFB_CONFLUENT_MAGIC ||
+                         (int32_t)kfb_get_be32(value + 1) != schema_id ||
+                         reserve + value_len > cap))
+            break;
+        memcpy(base, bitmap, 8);
+        cx.cend = value + value_len;
+        uint8_t *const end = code(value + KFB_CONFLUENT_HEADER_SIZE, value + value_len,
+                                  base + nb, base, &cx);
+        if (KFB_UNLIKELY(!end)) break;
+        const int32_t bucket = cx.bucket;
+        kfb_kv_batch_builder_t *b;
+        if (KFB_UNLIKELY((uint32_t)bucket >= n_batches || (b = batches[bucket]) == NULL ||
+                         kfb_kv_batch_schema_id_(b) != table_schema_id ||
+                         !kfb_kv_batch_try_append_(b, base + cx.mark[0],
+                                                   cx.mark[1] - cx.mark[0], base,
+                                                   (size_t)(end - base))))
+            break;
+        /* as map_run: fetch the bucket's next line for writing */
+        const struct kfb_kv_batch_hot_ *hb = (const void *)b;
+        __builtin_prefetch(hb->buf.data + hb->buf.len + 64, 1, 3);
+        if (placed) {
+            placed[2 * i] = b;
+            placed[2 * i + 1] = NULL;
+        }
+    }
+    m->fused_count += i - first;
+    m->jit_count += i - first;
+    return i;
+}
+#endif
+
 /* The mapper's fused plan (NULL: none), with its ops linked to fused_one's handlers. */
 static const plan_t *fused_plan_linked(kfb_mapper_t *m) {
     const plan_t *pl = m->fused_plan;
@@ -1440,6 +1500,14 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
     const plan_t *pl = fused_plan_linked(m);
     size_t i = 0;
     for (; i < n_msgs; i++) {
+#if KFB_MAPPER_JIT
+        /* the fast loop first, for as many messages as it takes; then this one the
+         * long way */
+        if (sink && pl && pl->jit_bucket && !m->jit_disabled && pl->fused_nb <= 8) {
+            i = jit_run(m, pl, msgs, i, n_msgs, batches, n_batches, placed, table_schema_id);
+            if (i == n_msgs) break;
+        }
+#endif
         const uint8_t *const value = msgs[i].value;
         const size_t value_len = msgs[i].value_len;
         fused_out_t fo;
