@@ -304,8 +304,7 @@ static void pmovmskb(jit_t *j, int dst, int x) {
 /* ---- the constant pool ---------------------------------------------------------------- */
 
 typedef struct pool {
-    uint32_t c80, c3f, c40, c7f, pack1[2], pack2[2], pack3[2], spread1[2], spread2[2],
-        spread3[2], cont, mask80, cont5;
+    uint32_t c80, c3f, c40, neg5, cont, mask80;
 } pool_t;
 
 static uint32_t pool_u64(jit_t *j, uint64_t v) {
@@ -322,22 +321,9 @@ static void pool_init(jit_t *j, pool_t *c) {
     c->c80 = pool_u64(j, 0x8080808080808080ULL);
     c->c3f = pool_u64(j, 0x3f3f3f3f3f3f3f3fULL);
     c->c40 = pool_u64(j, 0x4040404040404040ULL);
-    c->c7f = pool_u64(j, 0x7f7f7f7f7f7f7f7fULL);
-    /* varint8_read's packing steps (mapper_exec.c): high part shifted down, low part */
-    c->pack1[0] = pool_u64(j, 0x7f007f007f007f00ULL);
-    c->pack1[1] = pool_u64(j, 0x007f007f007f007fULL);
-    c->pack2[0] = pool_u64(j, 0x3fff00003fff0000ULL);
-    c->pack2[1] = pool_u64(j, 0x00003fff00003fffULL);
-    c->pack3[0] = pool_u64(j, 0x0fffffff00000000ULL);
-    c->pack3[1] = pool_u64(j, 0x000000000fffffffULL);
-    /* varint_put's spreading steps: low part kept, high part shifted up */
-    c->spread1[0] = pool_u64(j, 0x000000000fffffffULL);
-    c->spread1[1] = pool_u64(j, 0x00fffffff0000000ULL << 4);
-    c->spread2[0] = pool_u64(j, 0x00003fff00003fffULL);
-    c->spread2[1] = pool_u64(j, 0x0fffc0000fffc000ULL << 2);
-    c->spread3[0] = pool_u64(j, 0x007f007f007f007fULL);
-    c->spread3[1] = pool_u64(j, 0x3f803f803f803f80ULL << 1);
-    c->cont5 = pool_u64(j, 0x0000000080808080ULL);
+    /* a negative INTEGER's LEB128: the groups of its 32-bit pattern, all but the last
+     * continued */
+    c->neg5 = pool_u64(j, 0x0fffffffffULL);
     /* continuation bits of a LEB128 of len bytes (all bytes but the last), len 0..8 */
     c->cont = pool_u64(j, 0);
     pool_u64(j, 0);
@@ -373,14 +359,6 @@ static void emit_slow_call(jit_t *j, uint32_t k, uint32_t resume, uint32_t bail)
     jmp(j, resume);
 }
 
-/* rax = bytes left (cend - cp); jump to `short_` below `need` */
-static void emit_need(jit_t *j, int32_t need, uint32_t short_) {
-    mov_rr(j, RAX, R_END);
-    alu_rr(j, ALU_SUB, RAX, R_CP);
-    alu_ri(j, IMM_CMP, RAX, need);
-    jcc(j, CC_B, short_);
-}
-
 /* Out-of-line: rax = bytes left (1..7) -> rax = those bytes from the last 8 of the body,
  * with 0x80 (a continuation bit) in the bytes past the end, so that no varint ends there;
  * then back to `loaded`. */
@@ -399,24 +377,14 @@ static void emit_tail_load(jit_t *j, const pool_t *c, uint32_t slow, uint32_t lo
     jmp(j, loaded);
 }
 
-/* Spreads rax (< 2^56) into 7-bit groups, one per byte (varint_put's steps). */
-static void emit_spread(jit_t *j, const pool_t *c) {
-    const uint32_t *steps[3] = {c->spread1, c->spread2, c->spread3};
-    const unsigned sh[3] = {4, 2, 1};
-    for (int i = 0; i < 3; i++) {
-        mov_rr(j, R9, RAX);
-        alu_rm(j, ALU_AND, RAX, MRIP(steps[i][0]));
-        shl_ri(j, R9, sh[i]);
-        alu_rm(j, ALU_AND, R9, MRIP(steps[i][1]));
-        alu_rr(j, ALU_OR, RAX, R9);
-    }
-}
-
-/* An Avro int/long op: F_LONG_V64, F_KEY_LONG (long_key: its key bounds in ctx->mark),
- * F_INT_V32 / F_INT_V64 (int: at most 5 bytes and 32 bits). */
-static void emit_varint(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slow,
-                        uint32_t bail_unused) {
-    (void)bail_unused;
+/* An Avro int/long op: F_LONG_V64, F_KEY_LONG (its key bounds in ctx->mark), F_INT_V32 /
+ * F_INT_V64 (int: at most 5 bytes and 32 bits). The varint's bytes y give r, the 7-bit
+ * groups of w = u >> 1 (u the zigzag value) one per byte, without unpacking them: byte k of
+ * r is bits 1..6 of Avro byte k and bit 0 of byte k + 1. A non-negative value is w: its
+ * LEB128 is r with continuation bits. A negative one is ~w, and as the groups of ~w are
+ * the complement of r's: its LEB128 is ~r in every byte (5 bytes of the 32-bit pattern for
+ * INTEGER; 10 for BIGINT, the last two 0xff 0x01). */
+static void emit_varint(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slow) {
     const int is_int = op->kind == F_INT_V32 || op->kind == F_INT_V64;
     const int key = op->kind == F_KEY_LONG;
     const int32_t mark_off = (int32_t)offsetof(kfb_jit_ctx_t, mark) + 8 * (key ? op->key_pos : 0);
@@ -426,7 +394,10 @@ static void emit_varint(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slo
         alu_rr(j, ALU_SUB, RAX, R_BASE);
         store32(j, M(R_CTX, mark_off), RAX);
     }
-    emit_need(j, 8, tail);
+    /* 8 readable bytes, or the tail load */
+    lea(j, RAX, M(R_CP, 8));
+    alu_rr(j, ALU_CMP, RAX, R_END);
+    jcc(j, CC_A, tail);
     load64(j, RAX, M(R_CP, 0));
     place(j, loaded);
     /* r9 = stop bits (clear continuation bits); none in 8 bytes: a wide varint */
@@ -451,16 +422,18 @@ static void emit_varint(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slo
     lea(j, R11, M(R9, -1));
     alu_rr(j, ALU_XOR, R11, R9);
     alu_rr(j, ALU_AND, RAX, R11);
-    op_rr(j, 0, OPC(0xf6), 0, RAX); /* test al, imm8: the zigzag sign bit */
-    b1(j, 1);
-    jcc(j, CC_NE, neg);
-    /* non-negative: LEB128 byte k = bits 1..6 of Avro byte k and bit 0 of byte k + 1 */
+    lea(j, R_CP, MX(R_CP, RCX, 1, 1));
+    /* rax = r; the sign (bit 0 of u) stays in r11 */
+    mov_rr(j, R11, RAX);
     mov_rr(j, R9, RAX);
     shr_ri(j, R9, 1);
     alu_rm(j, ALU_AND, R9, MRIP(c->c3f));
     shr_ri(j, RAX, 2);
     alu_rm(j, ALU_AND, RAX, MRIP(c->c40));
     alu_rr(j, ALU_OR, RAX, R9);
+    op_rr(j, 0, OPC(0xf6), 0, R11); /* test r11b, 1 */
+    b1(j, 1);
+    jcc(j, CC_NE, neg);
     mov_rr(j, R9, RAX);
     alu_ri(j, IMM_OR, R9, 1);
     bsr(j, R9, R9);
@@ -469,7 +442,6 @@ static void emit_varint(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slo
     alu_rm(j, ALU_OR, RAX, MX(R11, R9, 8, 8));
     store64(j, M(R_P, 0), RAX);
     lea(j, R_P, MX(R_P, R9, 1, 1));
-    lea(j, R_CP, MX(R_CP, RCX, 1, 1));
     place(j, done);
     if (key) {
         mov_rr(j, RAX, R_P);
@@ -477,46 +449,25 @@ static void emit_varint(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slo
         store32(j, M(R_CTX, mark_off + 4), RAX);
     }
 
-    /* cold: negative values (decoded and written as the unsigned LEB128 of their two's
-     * complement: 5 bytes for INTEGER, 10 for BIGINT) and reads near the body's end */
+    /* cold: negative values, and reads near the body's end */
     int save = j->cur;
     j->cur = S_COLD;
     place(j, neg);
-    alu_rm(j, ALU_AND, RAX, MRIP(c->c7f));
-    const uint32_t *steps[3] = {c->pack1, c->pack2, c->pack3};
-    const unsigned sh[3] = {1, 2, 4};
-    for (int i = 0; i < 3; i++) {
-        mov_rr(j, R9, RAX);
-        alu_rm(j, ALU_AND, R9, MRIP(steps[i][0]));
-        shr_ri(j, R9, sh[i]);
-        alu_rm(j, ALU_AND, RAX, MRIP(steps[i][1]));
-        alu_rr(j, ALU_OR, RAX, R9);
-    }
-    /* zigzag u odd: v = -(u >> 1) - 1 = ~(u >> 1) */
-    shr_ri(j, RAX, 1);
-    not_r(j, RAX);
-    lea(j, R_CP, MX(R_CP, RCX, 1, 1));
     if (op->kind == F_INT_V32) {
-        op_rr(j, 0, OPC(0x89), RAX, RAX); /* mov eax, eax: the 32-bit pattern */
-        emit_spread(j, c);
-        alu_rm(j, ALU_OR, RAX, MRIP(c->cont5));
+        alu_rm(j, ALU_XOR, RAX, MRIP(c->neg5));
         store64(j, M(R_P, 0), RAX);
         alu_ri(j, IMM_ADD, R_P, 5);
     } else {
-        /* 64 bits: eight bytes of the low 56 bits, all continued, then bits 56..62 and
-         * the sign bit */
-        mov_rr(j, R11, RAX);
-        shr_ri(j, R11, 56);
-        emit_spread(j, c);
-        alu_rm(j, ALU_OR, RAX, MRIP(c->c80));
+        not_r(j, RAX);
         store64(j, M(R_P, 0), RAX);
-        alu_ri(j, IMM_AND, R11, 0x7f);
-        alu_ri(j, IMM_OR, R11, 0x0180);
-        store32(j, M(R_P, 8), R11); /* two bytes, and two of the row's slack */
+        mov32_ri(j, RAX, 0x01ff);
+        store32(j, M(R_P, 8), RAX); /* two bytes, and two of the row's slack */
         alu_ri(j, IMM_ADD, R_P, 10);
     }
     jmp(j, done);
     place(j, tail);
+    mov_rr(j, RAX, R_END);
+    alu_rr(j, ALU_SUB, RAX, R_CP);
     emit_tail_load(j, c, slow, loaded);
     j->cur = save;
 }
@@ -615,7 +566,9 @@ static void emit_bytes(jit_t *j, const fop_t *op, uint32_t slow, uint32_t copy_s
 }
 
 static void emit_fixed(jit_t *j, int size, uint32_t slow) {
-    emit_need(j, size, slow);
+    lea(j, RAX, M(R_CP, size));
+    alu_rr(j, ALU_CMP, RAX, R_END);
+    jcc(j, CC_A, slow);
     if (size == 8) {
         load64(j, RAX, M(R_CP, 0));
         store64(j, M(R_P, 0), RAX);
@@ -659,13 +612,13 @@ static int has_inline(const fop_t *op) {
 
 /* One value op (not a union or mark). slow: its slow-call entry. */
 static void emit_value(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slow,
-                       uint32_t copy_sub, uint32_t bail) {
+                       uint32_t copy_sub) {
     switch (op->kind) {
     case F_BOOL: emit_bool(j, slow); break;
     case F_INT_V32:
     case F_INT_V64:
     case F_LONG_V64:
-    case F_KEY_LONG: emit_varint(j, c, op, slow, bail); break;
+    case F_KEY_LONG: emit_varint(j, c, op, slow); break;
     case F_STR:
     case F_BYTES: emit_bytes(j, op, slow, copy_sub); break;
     case F_F32: emit_fixed(j, 4, slow); break;
@@ -899,7 +852,7 @@ int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets) {
             for (size_t i = k + 1; i < vk; i++) emit_mark(&j, &p->fops[i]);
             if (has_inline(v)) {
                 if (v->kind == F_STR || v->kind == F_BYTES) uses_copy = 1;
-                emit_value(&j, &c, v, vslow, copy_sub, bail);
+                emit_value(&j, &c, v, vslow, copy_sub);
             } else {
                 jmp(&j, vslow);
             }
@@ -928,7 +881,7 @@ int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets) {
         } else {
             if (has_inline(op)) {
                 if (op->kind == F_STR || op->kind == F_BYTES) uses_copy = 1;
-                emit_value(&j, &c, op, slow, copy_sub, bail);
+                emit_value(&j, &c, op, slow, copy_sub);
             } else {
                 jmp(&j, slow);
             }
