@@ -1639,6 +1639,7 @@ int kfb_mapper_jit_slow_(kfb_jit_ctx_t *x, uint32_t k) {
         if (!p) return 0;
     }
     if (op->key_pos >= 0) {
+        x->bucket = -1; /* the code hashes a key only on its inline path */
         x->mark[2 * op->key_pos] = start;
         x->mark[2 * op->key_pos + 1] = (uint32_t)(p - x->base);
     }

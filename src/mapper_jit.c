@@ -377,6 +377,148 @@ static void emit_tail_load(jit_t *j, const pool_t *c, uint32_t slow, uint32_t lo
     jmp(j, loaded);
 }
 
+/* ---- the bucket, computed in the code (so it overlaps the later fields' decoding) ---- */
+
+/* 32-bit forms used by the hash */
+static void imul32_ri(jit_t *j, int dst, int src, uint32_t imm) {
+    op_rr(j, 0, OPC(0x69), dst, src);
+    b4(j, imm);
+}
+static void rol32_ri(jit_t *j, int r, unsigned n) { op_rr(j, 0, OPC(0xc1), 0, r); b1(j, n); }
+static void shr32_ri(jit_t *j, int r, unsigned n) { op_rr(j, 0, OPC(0xc1), 5, r); b1(j, n); }
+static void xor32_rr(jit_t *j, int dst, int src) { op_rr(j, 0, OPC(0x31), src, dst); }
+static void mov32_rr(jit_t *j, int dst, int src) { op_rr(j, 0, OPC(0x89), src, dst); }
+static void cmp32_ri8(jit_t *j, int r, int8_t imm) {
+    op_rr(j, 0, OPC(0x83), IMM_CMP, r);
+    b1(j, (unsigned)(uint8_t)imm);
+}
+
+/* r = kfb_murmur_mix_k1_(r) */
+static void emit_mix_k1(jit_t *j, int r) {
+    imul32_ri(j, r, r, 0xcc9e2d51u);
+    rol32_ri(j, r, 15);
+    imul32_ri(j, r, r, 0x1b873593u);
+}
+/* r9d = kfb_murmur_mix_h1_(r9d, eax) */
+static void emit_mix_h1(jit_t *j) {
+    xor32_rr(j, R9, RAX);
+    rol32_ri(j, R9, 13);
+    op_rm(j, 0, OPC(0x8d), R9, MX(R9, R9, 4, (int32_t)0xe6546b64u), 0); /* r9d * 5 + c */
+}
+/* r9d = kfb_murmur_fmix32(r9d) */
+static void emit_fmix(jit_t *j) {
+    const uint32_t mul[2] = {0x85ebca6bu, 0xc2b2ae35u};
+    const unsigned sh[3] = {16, 13, 16};
+    for (int i = 0; i < 3; i++) {
+        mov32_rr(j, RAX, R9);
+        shr32_ri(j, RAX, sh[i]);
+        xor32_rr(j, R9, RAX);
+        if (i < 2) imul32_ri(j, R9, R9, mul[i]);
+    }
+}
+
+/* ctx->bucket = the Fluss bucket of a key of ecx = 1..8 bytes held in r11 (its first byte
+ * lowest): kfb_murmur_fluss_short, kfb_murmur_fluss_int, then h % n as fused_one does
+ * (an and for a power of two). Clobbers rax, rcx, r9, r11. */
+static void emit_hash_reg(jit_t *j, int32_t n_buckets, uint64_t fastmod) {
+    uint32_t tail = new_label(j), fin = new_label(j), t1 = new_label(j), t2 = new_label(j);
+    mov32_ri(j, R9, 42);
+    cmp32_ri8(j, RCX, 4);
+    jcc(j, CC_B, tail);
+    mov32_rr(j, RAX, R11);
+    emit_mix_k1(j, RAX);
+    emit_mix_h1(j);
+    shr_ri(j, R11, 32);
+    cmp32_ri8(j, RCX, 8);
+    jcc(j, CC_B, tail);
+    mov32_rr(j, RAX, R11);
+    emit_mix_k1(j, RAX);
+    emit_mix_h1(j);
+    jmp(j, fin);
+    place(j, tail);
+    /* the len & 3 tail bytes, each a signed byte (Java's getByte) */
+    mov32_rr(j, RAX, RCX);
+    op_rr(j, 0, OPC(0x83), IMM_AND, RAX);
+    b1(j, 3);
+    jcc(j, CC_E, fin);
+    cmp32_ri8(j, RAX, 2);
+    jcc(j, CC_B, t1);
+    jcc(j, CC_E, t2);
+    for (int i = 0; i < 3; i++) {
+        if (i == 1) place(j, t2);
+        if (i == 2) place(j, t1);
+        op_rr(j, 0, OPC(0x0f, 0xbe), RAX, R11); /* movsx eax, r11b */
+        emit_mix_k1(j, RAX);
+        emit_mix_h1(j);
+        if (i < 2) shr_ri(j, R11, 8);
+    }
+    place(j, fin);
+    xor32_rr(j, R9, RCX);
+    emit_fmix(j);
+    /* kfb_murmur_fluss_int */
+    emit_mix_k1(j, R9);
+    rol32_ri(j, R9, 13);
+    op_rm(j, 0, OPC(0x8d), R9, MX(R9, R9, 4, (int32_t)0xe6546b64u), 0);
+    op_rr(j, 0, OPC(0x83), 6, R9); /* xor r9d, 4 */
+    b1(j, 4);
+    emit_fmix(j);
+    /* non-negative: |c|, with INT_MIN -> 0 (the one value still negative after neg) */
+    mov32_rr(j, RAX, R9);
+    neg32_r(j, RAX);
+    op_rr(j, 0, OPC(0x85), R9, R9);
+    op_rr(j, 0, OPC(0x0f, 0x48), R9, RAX); /* cmovs r9d, eax */
+    op_rr(j, 0, OPC(0x81), IMM_AND, R9);
+    b4(j, 0x7fffffffu);
+    if ((n_buckets & (n_buckets - 1)) == 0) {
+        op_rr(j, 0, OPC(0x81), IMM_AND, R9);
+        b4(j, (uint32_t)n_buckets - 1);
+        store32(j, M(R_CTX, (int32_t)offsetof(kfb_jit_ctx_t, bucket)), R9);
+        return;
+    }
+    /* h % n as the high half of (fastmod * h mod 2^64) * n, n < 2^31, from two
+     * 32 x 32 products */
+    movabs(j, RAX, fastmod);
+    op_rr(j, 1, OPC(0x0f, 0xaf), RAX, R9); /* imul rax, r9 */
+    mov32_rr(j, RCX, RAX);
+    op_rr(j, 1, OPC(0x69), RCX, RCX);
+    b4(j, (uint32_t)n_buckets);
+    shr_ri(j, RCX, 32);
+    shr_ri(j, RAX, 32);
+    op_rr(j, 1, OPC(0x69), RAX, RAX);
+    b4(j, (uint32_t)n_buckets);
+    alu_rr(j, ALU_ADD, RAX, RCX);
+    shr_ri(j, RAX, 32);
+    store32(j, M(R_CTX, (int32_t)offsetof(kfb_jit_ctx_t, bucket)), RAX);
+}
+
+static void emit_no_bucket(jit_t *j) {
+    mov32_ri(j, RAX, 0xffffffffu);
+    store32(j, M(R_CTX, (int32_t)offsetof(kfb_jit_ctx_t, bucket)), RAX);
+}
+
+/* ctx->bucket for the single key column at row [mark[0], mark[1]) (a column other than a
+ * long, or one a slow call wrote): emit_hash_reg on its bytes, -1 for keys not of 1..8
+ * bytes (fused_one hashes those). The 8-byte load stays in the row and its slack. */
+static void emit_bucket(jit_t *j, int32_t n_buckets, uint64_t fastmod) {
+    const int32_t mk = (int32_t)offsetof(kfb_jit_ctx_t, mark);
+    uint32_t nohash = new_label(j), done = new_label(j);
+    load32(j, RAX, M(R_CTX, mk));
+    load32(j, RCX, M(R_CTX, mk + 4));
+    op_rr(j, 0, OPC(0x29), RAX, RCX); /* sub ecx, eax: the key length */
+    load64(j, R11, MX(R_BASE, RAX, 1, 0));
+    op_rm(j, 0, OPC(0x8d), RAX, M(RCX, -1), 0); /* eax = len - 1 */
+    cmp32_ri8(j, RAX, 7);
+    jcc(j, CC_A, nohash);
+    emit_hash_reg(j, n_buckets, fastmod);
+    place(j, done);
+    int save = j->cur;
+    j->cur = S_COLD;
+    place(j, nohash);
+    emit_no_bucket(j);
+    jmp(j, done);
+    j->cur = save;
+}
+
 /* An Avro int/long op: F_LONG_V64, F_KEY_LONG (its key bounds in ctx->mark), F_INT_V32 /
  * F_INT_V64 (int: at most 5 bytes and 32 bits). The varint's bytes y give r, the 7-bit
  * groups of w = u >> 1 (u the zigzag value) one per byte, without unpacking them: byte k of
@@ -384,7 +526,8 @@ static void emit_tail_load(jit_t *j, const pool_t *c, uint32_t slow, uint32_t lo
  * LEB128 is r with continuation bits. A negative one is ~w, and as the groups of ~w are
  * the complement of r's: its LEB128 is ~r in every byte (5 bytes of the 32-bit pattern for
  * INTEGER; 10 for BIGINT, the last two 0xff 0x01). */
-static void emit_varint(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slow) {
+static void emit_varint(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slow,
+                        int32_t hash_buckets, uint64_t fastmod) {
     const int is_int = op->kind == F_INT_V32 || op->kind == F_INT_V64;
     const int key = op->kind == F_KEY_LONG;
     const int32_t mark_off = (int32_t)offsetof(kfb_jit_ctx_t, mark) + 8 * (key ? op->key_pos : 0);
@@ -442,6 +585,12 @@ static void emit_varint(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slo
     alu_rm(j, ALU_OR, RAX, MX(R11, R9, 8, 8));
     store64(j, M(R_P, 0), RAX);
     lea(j, R_P, MX(R_P, R9, 1, 1));
+    if (hash_buckets > 0) {
+        /* the key is these 1..8 bytes: hashed from the register */
+        mov_rr(j, R11, RAX);
+        op_rm(j, 0, OPC(0x8d), RCX, M(R9, 1), 0); /* ecx = length */
+        emit_hash_reg(j, hash_buckets, fastmod);
+    }
     place(j, done);
     if (key) {
         mov_rr(j, RAX, R_P);
@@ -464,6 +613,7 @@ static void emit_varint(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slo
         store32(j, M(R_P, 8), RAX); /* two bytes, and two of the row's slack */
         alu_ri(j, IMM_ADD, R_P, 10);
     }
+    if (hash_buckets > 0) emit_no_bucket(j); /* 10 bytes: fused_one hashes it */
     jmp(j, done);
     place(j, tail);
     mov_rr(j, RAX, R_END);
@@ -612,13 +762,13 @@ static int has_inline(const fop_t *op) {
 
 /* One value op (not a union or mark). slow: its slow-call entry. */
 static void emit_value(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slow,
-                       uint32_t copy_sub) {
+                       uint32_t copy_sub, int32_t hash_buckets, uint64_t fastmod) {
     switch (op->kind) {
     case F_BOOL: emit_bool(j, slow); break;
     case F_INT_V32:
     case F_INT_V64:
     case F_LONG_V64:
-    case F_KEY_LONG: emit_varint(j, c, op, slow); break;
+    case F_KEY_LONG: emit_varint(j, c, op, slow, hash_buckets, fastmod); break;
     case F_STR:
     case F_BYTES: emit_bytes(j, op, slow, copy_sub); break;
     case F_F32: emit_fixed(j, 4, slow); break;
@@ -684,135 +834,6 @@ static void emit_mark(jit_t *j, const fop_t *op) {
     store32(j, M(R_CTX, (int32_t)(offsetof(kfb_jit_ctx_t, mark) + 4 * (size_t)op->column)), RAX);
 }
 
-/* ---- the bucket, computed in the code (so it overlaps the later fields' decoding) ---- */
-
-/* 32-bit forms used by the hash */
-static void imul32_ri(jit_t *j, int dst, int src, uint32_t imm) {
-    op_rr(j, 0, OPC(0x69), dst, src);
-    b4(j, imm);
-}
-static void rol32_ri(jit_t *j, int r, unsigned n) { op_rr(j, 0, OPC(0xc1), 0, r); b1(j, n); }
-static void shr32_ri(jit_t *j, int r, unsigned n) { op_rr(j, 0, OPC(0xc1), 5, r); b1(j, n); }
-static void xor32_rr(jit_t *j, int dst, int src) { op_rr(j, 0, OPC(0x31), src, dst); }
-static void mov32_rr(jit_t *j, int dst, int src) { op_rr(j, 0, OPC(0x89), src, dst); }
-
-/* eax = kfb_murmur_mix_k1_(eax) */
-static void emit_mix_k1(jit_t *j, int r) {
-    imul32_ri(j, r, r, 0xcc9e2d51u);
-    rol32_ri(j, r, 15);
-    imul32_ri(j, r, r, 0x1b873593u);
-}
-/* r9d = kfb_murmur_mix_h1_(r9d, eax) */
-static void emit_mix_h1(jit_t *j) {
-    xor32_rr(j, R9, RAX);
-    rol32_ri(j, R9, 13);
-    op_rm(j, 0, OPC(0x8d), R9, MX(R9, R9, 4, (int32_t)0xe6546b64u), 0); /* r9d * 5 + c */
-}
-/* r9d = kfb_murmur_fmix32(r9d) */
-static void emit_fmix(jit_t *j) {
-    const uint32_t mul[2] = {0x85ebca6bu, 0xc2b2ae35u};
-    const unsigned sh[3] = {16, 13, 16};
-    for (int i = 0; i < 3; i++) {
-        mov32_rr(j, RAX, R9);
-        shr32_ri(j, RAX, sh[i]);
-        xor32_rr(j, R9, RAX);
-        if (i < 2) imul32_ri(j, R9, R9, mul[i]);
-    }
-}
-
-/* ctx->bucket = the Fluss bucket of the key in row [mark[0], mark[1]) (a single key
- * column): kfb_bucket_fluss through kfb_murmur_fluss_short, kfb_murmur_fluss_int and the
- * fastmod of fused_one; -1 for keys not of 1..8 bytes (fused_one hashes those). */
-static void emit_bucket(jit_t *j, int32_t n_buckets, uint64_t fastmod) {
-    const int32_t mk = (int32_t)offsetof(kfb_jit_ctx_t, mark),
-                  bk = (int32_t)offsetof(kfb_jit_ctx_t, bucket);
-    uint32_t nohash = new_label(j), done = new_label(j), word2 = new_label(j),
-             tail = new_label(j), tail4 = new_label(j), fin = new_label(j), t1 = new_label(j),
-             t2 = new_label(j);
-    load32(j, RAX, M(R_CTX, mk));
-    load32(j, RCX, M(R_CTX, mk + 4));
-    op_rr(j, 0, OPC(0x29), RAX, RCX); /* sub ecx, eax: the key length */
-    lea(j, R11, MX(R_BASE, RAX, 1, 0));
-    op_rm(j, 0, OPC(0x8d), RAX, M(RCX, -1), 0); /* eax = len - 1 */
-    op_rr(j, 0, OPC(0x83), IMM_CMP, RAX);
-    b1(j, 7);
-    jcc(j, CC_A, nohash);
-    mov32_ri(j, R9, 42);
-    op_rr(j, 0, OPC(0x83), IMM_CMP, RCX);
-    b1(j, 4);
-    jcc(j, CC_B, tail);
-    load32(j, RAX, M(R11, 0));
-    emit_mix_k1(j, RAX);
-    emit_mix_h1(j);
-    op_rr(j, 0, OPC(0x83), IMM_CMP, RCX);
-    b1(j, 8);
-    jcc(j, CC_B, tail4);
-    place(j, word2);
-    load32(j, RAX, M(R11, 4));
-    emit_mix_k1(j, RAX);
-    emit_mix_h1(j);
-    jmp(j, fin);
-    place(j, tail4);
-    alu_ri(j, IMM_ADD, R11, 4);
-    place(j, tail);
-    /* the len & 3 tail bytes, each a signed byte (Java's getByte) */
-    mov32_rr(j, RAX, RCX);
-    op_rr(j, 0, OPC(0x83), IMM_AND, RAX);
-    b1(j, 3);
-    jcc(j, CC_E, fin);
-    op_rr(j, 0, OPC(0x83), IMM_CMP, RAX);
-    b1(j, 2);
-    jcc(j, CC_B, t1);
-    jcc(j, CC_E, t2);
-    for (int i = 0; i < 3; i++) {
-        if (i == 1) place(j, t2);
-        if (i == 2) place(j, t1);
-        op_rm(j, 0, OPC(0x0f, 0xbe), RAX, M(R11, 0), 0); /* movsx eax, byte */
-        emit_mix_k1(j, RAX);
-        emit_mix_h1(j);
-        if (i < 2) alu_ri(j, IMM_ADD, R11, 1);
-    }
-    place(j, fin);
-    xor32_rr(j, R9, RCX);
-    emit_fmix(j);
-    /* kfb_murmur_fluss_int */
-    emit_mix_k1(j, R9);
-    rol32_ri(j, R9, 13);
-    op_rm(j, 0, OPC(0x8d), R9, MX(R9, R9, 4, (int32_t)0xe6546b64u), 0);
-    op_rr(j, 0, OPC(0x83), 6, R9); /* xor r9d, 4 */
-    b1(j, 4);
-    emit_fmix(j);
-    /* non-negative: |c|, with INT_MIN -> 0 (the one value still negative after neg) */
-    mov32_rr(j, RAX, R9);
-    neg32_r(j, RAX);
-    op_rr(j, 0, OPC(0x85), R9, R9);
-    op_rr(j, 0, OPC(0x0f, 0x48), R9, RAX); /* cmovs r9d, eax */
-    op_rr(j, 0, OPC(0x81), IMM_AND, R9);
-    b4(j, 0x7fffffffu);
-    /* h % n as the high half of (fastmod * h mod 2^64) * n, n < 2^31, from two
-     * 32 x 32 products */
-    movabs(j, RAX, fastmod);
-    op_rr(j, 1, OPC(0x0f, 0xaf), RAX, R9); /* imul rax, r9 */
-    mov32_rr(j, RCX, RAX);
-    op_rr(j, 1, OPC(0x69), RCX, RCX);
-    b4(j, (uint32_t)n_buckets);
-    shr_ri(j, RCX, 32);
-    shr_ri(j, RAX, 32);
-    op_rr(j, 1, OPC(0x69), RAX, RAX);
-    b4(j, (uint32_t)n_buckets);
-    alu_rr(j, ALU_ADD, RAX, RCX);
-    shr_ri(j, RAX, 32);
-    store32(j, M(R_CTX, bk), RAX);
-    place(j, done);
-    int save = j->cur;
-    j->cur = S_COLD;
-    place(j, nohash);
-    mov32_ri(j, RAX, 0xffffffffu);
-    store32(j, M(R_CTX, bk), RAX);
-    jmp(j, done);
-    j->cur = save;
-}
-
 int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets) {
     if (!p->fops || p->jit) return 0;
     jit_t j;
@@ -840,6 +861,7 @@ int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets) {
             while (p->fops[vk].kind == F_MARK) vk++;
             v = &p->fops[vk];
             const uint32_t isnull = new_label(&j), vslow = new_label(&j);
+            const int32_t kh = v->key_pos == 0 && p->n_key == 1 ? hash_buckets : 0;
             alu_rr(&j, ALU_CMP, R_CP, R_END);
             jcc(&j, CC_AE, slow);
             load8zx(&j, RAX, M(R_CP, 0));
@@ -852,7 +874,7 @@ int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets) {
             for (size_t i = k + 1; i < vk; i++) emit_mark(&j, &p->fops[i]);
             if (has_inline(v)) {
                 if (v->kind == F_STR || v->kind == F_BYTES) uses_copy = 1;
-                emit_value(&j, &c, v, vslow, copy_sub);
+                emit_value(&j, &c, v, vslow, copy_sub, kh, p->bucket_fastmod);
             } else {
                 jmp(&j, vslow);
             }
@@ -881,7 +903,9 @@ int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets) {
         } else {
             if (has_inline(op)) {
                 if (op->kind == F_STR || op->kind == F_BYTES) uses_copy = 1;
-                emit_value(&j, &c, op, slow, copy_sub);
+                emit_value(&j, &c, op, slow, copy_sub,
+                           op->key_pos == 0 && p->n_key == 1 ? hash_buckets : 0,
+                           p->bucket_fastmod);
             } else {
                 jmp(&j, slow);
             }
@@ -896,7 +920,8 @@ int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets) {
                 emit_mark(&j, &p->fops[++k]);
         }
         /* the single key column is complete: its bucket now */
-        if (hash_buckets > 0 && v->key_pos == 0 && p->n_key == 1)
+        if (hash_buckets > 0 && v->key_pos == 0 && p->n_key == 1 &&
+            !(v->kind == F_KEY_LONG && has_inline(v)))
             emit_bucket(&j, hash_buckets, p->bucket_fastmod);
     }
     /* end: the body is used up exactly */
