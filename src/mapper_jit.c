@@ -467,14 +467,15 @@ static void emit_hash_reg(jit_t *j, int32_t n_buckets, uint64_t fastmod) {
     neg32_r(j, RAX);
     op_rr(j, 0, OPC(0x85), R9, R9);
     op_rr(j, 0, OPC(0x0f, 0x48), R9, RAX); /* cmovs r9d, eax */
-    op_rr(j, 0, OPC(0x81), IMM_AND, R9);
-    b4(j, 0x7fffffffu);
     if ((n_buckets & (n_buckets - 1)) == 0) {
+        /* the and also maps INT_MIN (left by neg) to 0 */
         op_rr(j, 0, OPC(0x81), IMM_AND, R9);
         b4(j, (uint32_t)n_buckets - 1);
         store32(j, M(R_CTX, (int32_t)offsetof(kfb_jit_ctx_t, bucket)), R9);
         return;
     }
+    op_rr(j, 0, OPC(0x81), IMM_AND, R9);
+    b4(j, 0x7fffffffu);
     /* h % n as the high half of (fastmod * h mod 2^64) * n, n < 2^31, from two
      * 32 x 32 products */
     movabs(j, RAX, fastmod);
@@ -690,7 +691,9 @@ static void emit_copy_sub(jit_t *j, const pool_t *c, uint32_t entry) {
 
 /* F_STR / F_BYTES: one-byte Avro lengths (0..63, one-byte Fluss lengths); strings that
  * may hold non-ASCII bytes go to the slow call (UTF-8 check). */
-static void emit_bytes(jit_t *j, const fop_t *op, uint32_t slow, uint32_t copy_sub) {
+static void emit_bytes(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slow,
+                       uint32_t copy_sub) {
+    uint32_t longer = new_label(j), join = new_label(j);
     alu_rr(j, ALU_CMP, R_CP, R_END);
     jcc(j, CC_AE, slow);
     load8zx(j, RAX, M(R_CP, 0));
@@ -705,14 +708,32 @@ static void emit_bytes(jit_t *j, const fop_t *op, uint32_t slow, uint32_t copy_s
     jcc(j, CC_A, slow);
     store8(j, M(R_P, 0), RAX);
     lea(j, R11, M(R_CP, 1));
+    /* up to 8 bytes with 8 readable: one move inline, the rest in the subroutine */
+    alu_ri(j, IMM_CMP, RAX, 8);
+    jcc(j, CC_A, longer);
+    alu_ri(j, IMM_CMP, RCX, 8);
+    jcc(j, CC_B, longer);
+    load64(j, R9, M(R11, 0));
+    store64(j, M(R_P, 1), R9);
+    if (op->kind == F_STR) {
+        lea(j, RCX, MRIP(c->mask80));
+        alu_rm(j, ALU_AND, R9, MX(RCX, RAX, 8, 0));
+        jcc(j, CC_NE, slow);
+    }
+    place(j, join);
+    lea(j, R_CP, MX(R11, RAX, 1, 0));
+    lea(j, R_P, MX(R_P, RAX, 1, 1));
+    int save = j->cur;
+    j->cur = S_COLD;
+    place(j, longer);
     b1(j, 0xe8); /* call rel32 */
     rel32(j, copy_sub, 0);
     if (op->kind == F_STR) {
         op_rr(j, 1, OPC(0x85), R9, R9);
         jcc(j, CC_NE, slow);
     }
-    lea(j, R_CP, MX(R11, RAX, 1, 0));
-    lea(j, R_P, MX(R_P, RAX, 1, 1));
+    jmp(j, join);
+    j->cur = save;
 }
 
 static void emit_fixed(jit_t *j, int size, uint32_t slow) {
@@ -770,7 +791,7 @@ static void emit_value(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slow
     case F_LONG_V64:
     case F_KEY_LONG: emit_varint(j, c, op, slow, hash_buckets, fastmod); break;
     case F_STR:
-    case F_BYTES: emit_bytes(j, op, slow, copy_sub); break;
+    case F_BYTES: emit_bytes(j, c, op, slow, copy_sub); break;
     case F_F32: emit_fixed(j, 4, slow); break;
     case F_F64: emit_fixed(j, 8, slow); break;
     default: break;
