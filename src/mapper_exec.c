@@ -1416,8 +1416,14 @@ static size_t jit_run(kfb_mapper_t *m, const plan_t *pl, const kfb_mapper_msg_t 
     const size_t first = i;
     kfb_buf_t *const rb = &m->fused_row;
     uint8_t *const base = rb->data;
-    const size_t nb = pl->fused_nb, reserve = pl->fused_reserve, cap = rb->cap;
-    const int32_t schema_id = pl->schema_id;
+    const size_t nb = pl->fused_nb;
+    /* longest value whose row fits the buffer as it is (fused_one grows it) */
+    const size_t max_len = rb->cap > pl->fused_reserve ? rb->cap - pl->fused_reserve : 0;
+    /* the first 5 bytes of a value framed for this plan's schema id: magic, then the id
+     * big-endian (kfb_confluent_parse's success condition), as a little-endian word */
+    uint8_t hdr[8] = {KFB_CONFLUENT_MAGIC};
+    kfb_put_be32(hdr + 1, (uint32_t)pl->schema_id);
+    const uint64_t header = kfb_get_le64(hdr), header_mask = 0xffffffffffULL;
     const uint8_t *const bitmap = pl->fused_bitmap;
     const kfb_jit_fn_t code = pl->jit;
     kfb_jit_ctx_t cx;
@@ -1429,9 +1435,8 @@ static size_t jit_run(kfb_mapper_t *m, const plan_t *pl, const kfb_mapper_msg_t 
         const size_t value_len = msgs[i].value_len;
         /* fused_one's header test; 8 body bytes for the code's reads near the end */
         if (KFB_UNLIKELY(!value || value_len < KFB_CONFLUENT_HEADER_SIZE + 8 ||
-                         value[0] != KFB_CONFLUENT_MAGIC ||
-                         (int32_t)kfb_get_be32(value + 1) != schema_id ||
-                         reserve + value_len > cap))
+                         value_len > max_len ||
+                         (kfb_get_le64(value) & header_mask) != header))
             break;
         memcpy(base, bitmap, 8);
         cx.cend = value + value_len;
