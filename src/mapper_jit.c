@@ -900,7 +900,8 @@ int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets) {
                 jmp(&j, vslow);
             }
             k = vk;
-            if (k + 1 < p->n_fops && p->fops[k + 1].kind == F_MARK && v->key_pos >= 0)
+            /* the closing mark of a key column in marks (the slow call sets both) */
+            if (v->key_pos >= 0 && v->kind != F_KEY_LONG)
                 emit_mark(&j, &p->fops[++k]);
             place(&j, after);
             int save = j.cur;
@@ -936,9 +937,8 @@ int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets) {
             place(&j, slow);
             emit_slow_call(&j, (uint32_t)k, after, bail);
             j.cur = save;
-            /* a key column's closing mark */
-            if (v->key_pos >= 0 && k + 1 < p->n_fops && p->fops[k + 1].kind == F_MARK)
-                emit_mark(&j, &p->fops[++k]);
+            /* the closing mark of a key column in marks (F_KEY_LONG takes its own) */
+            if (v->key_pos >= 0 && v->kind != F_KEY_LONG) emit_mark(&j, &p->fops[++k]);
         }
         /* the single key column is complete: its bucket now */
         if (hash_buckets > 0 && v->key_pos == 0 && p->n_key == 1 &&
