@@ -13,8 +13,9 @@
  * The three are timed in TRIALS interleaved trials, so that load from other processes hits
  * them alike; it prints the median messages/s of each and the median of the per-trial
  * ratios, the allocations per message in steady state (malloc/calloc/realloc counted by
- * interposing glibc's allocator in this binary), and the share of messages the mapper's
- * fused path took. A missed target prints MISSED; the exit status stays 0 so `make bench`
+ * interposing glibc's allocator in this binary), the share of messages the mapper's
+ * fused path took and, of those, the share its generated machine code ran (mapper_jit.c;
+ * KFB_MAPPER_JIT=0 measures the interpreter instead). A missed target prints MISSED; the exit status stays 0 so `make bench`
  * runs the rest. BENCH_ROUNDS=N shortens the run (instruction counts: valgrind
  * --tool=callgrind, then compare the inclusive costs of kfb_mapper_map_batch with
  * avro_value_read; BENCH_ONLY_BATCH=1 leaves out the other two).
