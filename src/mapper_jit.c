@@ -423,17 +423,15 @@ static void emit_fmix(jit_t *j) {
 static void emit_hash_reg(jit_t *j, int32_t n_buckets, uint64_t fastmod) {
     uint32_t tail = new_label(j), fin = new_label(j), t1 = new_label(j), t2 = new_label(j);
     mov32_ri(j, R9, 42);
-    cmp32_ri8(j, RCX, 4);
-    jcc(j, CC_B, tail);
-    mov32_rr(j, RAX, R11);
-    emit_mix_k1(j, RAX);
-    emit_mix_h1(j);
-    shr_ri(j, R11, 32);
-    cmp32_ri8(j, RCX, 8);
-    jcc(j, CC_B, tail);
-    mov32_rr(j, RAX, R11);
-    emit_mix_k1(j, RAX);
-    emit_mix_h1(j);
+    /* the 4-byte blocks: one for 4..7 bytes, two for 8 */
+    for (int w = 1; w <= 2; w++) {
+        cmp32_ri8(j, RCX, (int8_t)(4 * w));
+        jcc(j, CC_B, tail);
+        mov32_rr(j, RAX, R11);
+        emit_mix_k1(j, RAX);
+        emit_mix_h1(j);
+        if (w == 1) shr_ri(j, R11, 32);
+    }
     jmp(j, fin);
     place(j, tail);
     /* the len & 3 tail bytes, each a signed byte (Java's getByte) */
