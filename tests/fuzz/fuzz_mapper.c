@@ -13,6 +13,15 @@
  * and every value row the mapper writes decodes again with the row reader
  * (compacted_row.h) under the table's column types.
  * Tables and schemas are the golden ones of tests/golden/mapper/ (embedded).
+ * Machine code for fused ops (mapper_jit.c): every message mapped message by message also
+ * goes through a third mapper with the JIT off (t->nojit: the threaded interpreter, which
+ * declines odd messages to the general path); errors and their text, every output record
+ * and every value row must be the same. None of the golden plans above is eligible for the
+ * fused path (columns out of field order, Debezium, key from the Kafka key, ROW/ARRAY/MAP
+ * columns), so the inputs of the plain Avro targets also run on a shadow target whose table
+ * takes the same writer schemas with the columns in field order (TABLE_ALL_JIT,
+ * TABLE_ITEMS_JIT): there the fused ops and their machine code map the messages.
+ * KFB_FUZZ_STATS=1 prints per target the messages each mapper's machine code mapped.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +44,15 @@ static const char *TABLE_NESTED = "{\"version\":1,\"schema\":{\"version\":1,\"co
 static const char *SCHEMA_7 = "{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},{\"name\":\"customer\",\"type\":{\"type\":\"record\",\"name\":\"Customer\",\"fields\":[{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"vip\",\"type\":\"boolean\"},{\"name\":\"addr\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"Addr\",\"fields\":[{\"name\":\"city\",\"type\":\"string\"},{\"name\":\"zip\",\"type\":\"int\"}]}]}]}},{\"name\":\"note\",\"type\":[\"null\",\"string\"]}]}";
 static const char *TABLE_COLL = "{\"version\":1,\"schema\":{\"version\":1,\"columns\":[{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\"}},{\"name\":\"ai\",\"data_type\":{\"type\":\"ARRAY\",\"element_type\":{\"type\":\"INTEGER\"}}},{\"name\":\"af\",\"data_type\":{\"type\":\"ARRAY\",\"element_type\":{\"type\":\"FLOAT\",\"nullable\":false}}},{\"name\":\"am\",\"data_type\":{\"type\":\"MAP\",\"key_type\":{\"type\":\"STRING\",\"nullable\":false},\"value_type\":{\"type\":\"BIGINT\"}}},{\"name\":\"as\",\"data_type\":{\"type\":\"ARRAY\",\"element_type\":{\"type\":\"STRING\"}}}],\"primary_key\":[\"id\"]},\"partition_key\":[],\"bucket_key\":[],\"bucket_count\":4,\"properties\":{},\"custom_properties\":{}}";
 static const char *SCHEMA_8 = "{\"type\":\"record\",\"name\":\"Coll\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},{\"name\":\"ai\",\"type\":{\"type\":\"array\",\"items\":[\"null\",\"int\"]}},{\"name\":\"af\",\"type\":{\"type\":\"array\",\"items\":\"float\"}},{\"name\":\"am\",\"type\":{\"type\":\"map\",\"values\":\"long\"}},{\"name\":\"as\",\"type\":{\"type\":\"array\",\"items\":[\"null\",\"string\"]}}]}";
+/* Shadows of TABLE_ALL / TABLE_ITEMS for the same writer schemas (1; 3 and 4) with the
+ * columns in field order, so the plans have fused ops: every inline op kind of the JIT
+ * (int, int->BIGINT, long, float, double, boolean, string, bytes, date, timestamp-millis,
+ * unions of both branch orders), slow calls (narrowing, decimals, enum, fixed, time,
+ * micros/nanos timestamps), a skipped field (tags), a column without a field (missing),
+ * and a three-column key in another order than the fields (BIGINT l32, INTEGER id, STRING
+ * s: a key long and two marked key columns). */
+static const char *TABLE_ALL_JIT = "{\"version\":1,\"schema\":{\"version\":1,\"columns\":[{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}},{\"name\":\"i8\",\"data_type\":{\"type\":\"TINYINT\"}},{\"name\":\"i16\",\"data_type\":{\"type\":\"SMALLINT\"}},{\"name\":\"i32\",\"data_type\":{\"type\":\"INTEGER\"}},{\"name\":\"i64\",\"data_type\":{\"type\":\"BIGINT\"}},{\"name\":\"l32\",\"data_type\":{\"type\":\"BIGINT\",\"nullable\":false}},{\"name\":\"f\",\"data_type\":{\"type\":\"FLOAT\"}},{\"name\":\"fd\",\"data_type\":{\"type\":\"DOUBLE\"}},{\"name\":\"d\",\"data_type\":{\"type\":\"DOUBLE\"}},{\"name\":\"b\",\"data_type\":{\"type\":\"BOOLEAN\"}},{\"name\":\"s\",\"data_type\":{\"type\":\"STRING\",\"nullable\":false}},{\"name\":\"c\",\"data_type\":{\"type\":\"CHAR\",\"length\":3}},{\"name\":\"e\",\"data_type\":{\"type\":\"STRING\"}},{\"name\":\"by\",\"data_type\":{\"type\":\"BYTES\"}},{\"name\":\"fx\",\"data_type\":{\"type\":\"BINARY\",\"length\":2}},{\"name\":\"dec\",\"data_type\":{\"type\":\"DECIMAL\",\"precision\":5,\"scale\":2}},{\"name\":\"decf\",\"data_type\":{\"type\":\"DECIMAL\",\"precision\":20,\"scale\":1}},{\"name\":\"dt\",\"data_type\":{\"type\":\"DATE\"}},{\"name\":\"tm\",\"data_type\":{\"type\":\"TIME_WITHOUT_TIME_ZONE\",\"precision\":3}},{\"name\":\"tmu\",\"data_type\":{\"type\":\"TIME_WITHOUT_TIME_ZONE\",\"precision\":6}},{\"name\":\"tsl\",\"data_type\":{\"type\":\"TIMESTAMP_WITH_LOCAL_TIME_ZONE\",\"precision\":3}},{\"name\":\"tsu\",\"data_type\":{\"type\":\"TIMESTAMP_WITH_LOCAL_TIME_ZONE\",\"precision\":6}},{\"name\":\"tsn\",\"data_type\":{\"type\":\"TIMESTAMP_WITH_LOCAL_TIME_ZONE\",\"precision\":9}},{\"name\":\"lts\",\"data_type\":{\"type\":\"TIMESTAMP_WITHOUT_TIME_ZONE\",\"precision\":3}},{\"name\":\"ltu\",\"data_type\":{\"type\":\"TIMESTAMP_WITHOUT_TIME_ZONE\",\"precision\":6}},{\"name\":\"u\",\"data_type\":{\"type\":\"STRING\"}},{\"name\":\"ns\",\"data_type\":{\"type\":\"STRING\"}},{\"name\":\"missing\",\"data_type\":{\"type\":\"INTEGER\"}},{\"name\":\"ns2\",\"data_type\":{\"type\":\"STRING\"}}],\"primary_key\":[\"l32\",\"id\",\"s\"]},\"partition_key\":[],\"bucket_key\":[],\"bucket_count\":16,\"properties\":{},\"custom_properties\":{}}";
+static const char *TABLE_ITEMS_JIT = "{\"version\":1,\"schema\":{\"version\":1,\"columns\":[{\"name\":\"id\",\"data_type\":{\"type\":\"INTEGER\"}},{\"name\":\"qty\",\"data_type\":{\"type\":\"BIGINT\"}},{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\",\"nullable\":false}}],\"primary_key\":[\"id\"]},\"partition_key\":[],\"bucket_key\":[],\"bucket_count\":4,\"properties\":{},\"custom_properties\":{}}";
 static const char *SCHEMA_6 = "{\"type\":\"record\",\"name\":\"Key\",\"namespace\":\"shop.t\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"}]}";
 
 typedef struct target {
@@ -42,17 +60,21 @@ typedef struct target {
     kfb_schema_source_t *src;
     kfb_mapper_t *m;
     kfb_mapper_t *twin; /* the same mapping, driven through kfb_mapper_map_batch */
+    kfb_mapper_t *nojit; /* the same mapping with the JIT off, message by message */
     kfb_kv_batch_builder_t *batches[16];
     /* multi-message mode: per-bucket batches of the reference (t->m, message by message)
      * and of the twin (one map_batch call), emptied before each input */
     kfb_kv_batch_builder_t *ref_batches[16], *twin_batches[16];
     int32_t schema_id;
+    int shadow; /* index of the target that also maps this one's inputs, 0: none */
 } target_t;
 
-#define N_TARGETS 6
+/* byte 0 picks one of the first N_PICKED; the others are shadows (see above) */
+#define N_PICKED 6
+#define N_TARGETS 8
 static target_t targets[N_TARGETS];
 static kfb_value_t values[64];
-static kfb_buf_t row;
+static kfb_buf_t row, row_jit, row_nojit;
 
 static void add(kfb_schema_source_t *s, int id, const char *json) {
     char e[256];
@@ -68,7 +90,12 @@ static void make(target_t *t, const char *table, int32_t sid, const kfb_mapper_c
     for (int i = 0; i < 8; i++) add(t->src, i + 1, schemas[i]);
     t->m = kfb_mapper_new(t->td, t->src, cfg, e, sizeof(e));
     t->twin = kfb_mapper_new(t->td, t->src, cfg, e, sizeof(e));
-    if (!t->m || !t->twin || t->td->bucket_count > 16) abort();
+    t->nojit = kfb_mapper_new(t->td, t->src, cfg, e, sizeof(e));
+    if (!t->m || !t->twin || !t->nojit || t->td->bucket_count > 16) abort();
+    /* the JIT on for m and twin even under KFB_MAPPER_JIT=0, off for nojit */
+    kfb_mapper_set_jit_for_testing(t->m, 1);
+    kfb_mapper_set_jit_for_testing(t->twin, 1);
+    kfb_mapper_set_jit_for_testing(t->nojit, 0);
     for (int b = 0; b < t->td->bucket_count; b++)
         if (!(t->batches[b] = kfb_kv_batch_builder_new(1, 1 << 16, e, sizeof(e))) ||
             !(t->ref_batches[b] = kfb_kv_batch_builder_new(1, 1 << 20, e, sizeof(e))) ||
@@ -78,9 +105,19 @@ static void make(target_t *t, const char *table, int32_t sid, const kfb_mapper_c
 }
 
 static void cleanup(void) {
+    if (getenv("KFB_FUZZ_STATS"))
+        for (int i = 0; i < N_TARGETS; i++)
+            fprintf(stderr, "fuzz_mapper target %d: machine code mapped %llu messages (map), "
+                    "%llu (map_batch); fused path %llu / %llu / %llu (map / map_batch / JIT off)\n",
+                    i, (unsigned long long)kfb_mapper_jit_count_for_testing(targets[i].m),
+                    (unsigned long long)kfb_mapper_jit_count_for_testing(targets[i].twin),
+                    (unsigned long long)kfb_mapper_fused_count_for_testing(targets[i].m),
+                    (unsigned long long)kfb_mapper_fused_count_for_testing(targets[i].twin),
+                    (unsigned long long)kfb_mapper_fused_count_for_testing(targets[i].nojit));
     for (int i = 0; i < N_TARGETS; i++) {
         kfb_mapper_destroy(targets[i].m);
         kfb_mapper_destroy(targets[i].twin);
+        kfb_mapper_destroy(targets[i].nojit);
         for (int b = 0; b < 16; b++) {
             kfb_kv_batch_builder_t *all[3] = {targets[i].batches[b], targets[i].ref_batches[b],
                                               targets[i].twin_batches[b]};
@@ -94,6 +131,8 @@ static void cleanup(void) {
         kfb_table_desc_destroy(targets[i].td);
     }
     kfb_buf_free(&row);
+    kfb_buf_free(&row_jit);
+    kfb_buf_free(&row_nojit);
 }
 
 static void init(void) {
@@ -104,6 +143,10 @@ static void init(void) {
     make(&targets[2], TABLE_ITEMS, 4, &cfg);
     make(&targets[4], TABLE_NESTED, 7, &cfg);
     make(&targets[5], TABLE_COLL, 8, &cfg);
+    make(&targets[6], TABLE_ALL_JIT, 1, &cfg);
+    make(&targets[7], TABLE_ITEMS_JIT, 4, &cfg);
+    targets[0].shadow = 6;
+    targets[2].shadow = 7;
     cfg.format = KFB_MAPPER_FORMAT_DEBEZIUM;
     make(&targets[1], TABLE_DBZ, 2, &cfg);
     kfb_mapper_config_init(&cfg);
@@ -147,6 +190,47 @@ static int32_t total_records(const target_t *t) {
     int32_t n = 0;
     for (int b = 0; b < t->td->bucket_count; b++) n += kfb_kv_batch_record_count(t->batches[b]);
     return n;
+}
+
+static int same_bytes(const uint8_t *a, size_t na, const uint8_t *b, size_t nb) {
+    return na == nb && (na == 0 || memcmp(a, b, na) == 0);
+}
+
+/* The message t->m has just mapped (outcome e, *res, err) through t->nojit (the JIT off):
+ * the same error and text, or the same records and value rows (and row errors). */
+static void check_nojit(target_t *t, const kfb_mapper_msg_t *msg, kfb_err_t e,
+                        const kfb_mapper_result_t *res, const char *err) {
+    char nerr[1024], werr[1024], nwerr[1024];
+    nerr[0] = '\0';
+    kfb_mapper_result_t nres;
+    kfb_err_t ne = kfb_mapper_map(t->nojit, msg->key, msg->key_len, msg->value, msg->value_len,
+                                  &msg->origin, &nres, nerr, sizeof(nerr));
+    if (ne != e || strcmp(nerr, err)) abort();
+    if (e) return;
+    if (nres.n != res->n) abort();
+    for (size_t i = 0; i < res->n; i++) {
+        const kfb_mapped_t *a = &res->out[i], *b = &nres.out[i];
+        if (a->op != b->op) abort();
+        if (a->op == KFB_OP_SKIP) continue;
+        if (a->bucket != b->bucket || !same_bytes(a->key, a->key_len, b->key, b->key_len) ||
+            !same_bytes(a->bucket_key, a->bucket_key_len, b->bucket_key, b->bucket_key_len) ||
+            (a->partition == NULL) != (b->partition == NULL) ||
+            (a->partition && strcmp(a->partition, b->partition)) ||
+            a->n_target_columns != b->n_target_columns ||
+            (a->target_columns == NULL) != (b->target_columns == NULL) ||
+            (a->target_columns && a->n_target_columns &&
+             memcmp(a->target_columns, b->target_columns, a->n_target_columns * sizeof(int32_t))))
+            abort();
+        if (a->op != KFB_OP_UPSERT) continue;
+        kfb_buf_reset(&row_jit);
+        kfb_buf_reset(&row_nojit);
+        werr[0] = nwerr[0] = '\0';
+        kfb_err_t we = kfb_mapper_write_value(t->m, res, i, &row_jit, werr, sizeof(werr));
+        kfb_err_t nwe = kfb_mapper_write_value(t->nojit, &nres, i, &row_nojit, nwerr, sizeof(nwerr));
+        if (we != nwe || strcmp(werr, nwerr) ||
+            (!we && !same_bytes(row_jit.data, row_jit.len, row_nojit.data, row_nojit.len)))
+            abort();
+    }
 }
 
 /* ---- multi-message mode: one map_batch call against the per-message API ---- */
@@ -228,6 +312,7 @@ static void multi(target_t *t, const uint8_t *data, size_t size) {
         err[0] = '\0';
         kfb_err_t e = kfb_mapper_map(t->m, msgs[i].key, msgs[i].key_len, msgs[i].value,
                                      msgs[i].value_len, &msgs[i].origin, &res, err, sizeof(err));
+        check_nojit(t, &msgs[i], e, &res, err);
         if (!e && res.n == 2 && res.out[0].op != KFB_OP_SKIP && res.out[1].op == KFB_OP_UPSERT) {
             kfb_buf_reset(&row);
             e = kfb_mapper_write_value(t->m, &res, 1, &row, err, sizeof(err));
@@ -266,17 +351,11 @@ static void multi(target_t *t, const uint8_t *data, size_t size) {
     /* a stop leaves the two mappers at the same message: both have mapped [0, stop_at] */
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static int ready;
-    if (!ready) {
-        init();
-        ready = 1;
-    }
-    if (size < 2) return 0;
-    target_t *t = &targets[data[0] % N_TARGETS];
+/* One input (byte 0 included) on target t. */
+static void one(target_t *t, const uint8_t *data, size_t size) {
     if (data[0] & 0x80) {
         multi(t, data + 1, size - 1);
-        return 0;
+        return;
     }
     int raw = (data[0] >> 2) & 1, tomb = (data[0] >> 3) & 1, nokey = (data[0] >> 4) & 1;
     size_t klen = data[1];
@@ -300,8 +379,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     kfb_origin_t o = {"fuzz", 0, 0};
     kfb_err_t e = kfb_mapper_map(t->m, key, nokey ? 0 : klen, tomb ? NULL : value, vlen, &o,
                                  &res, err, sizeof(err));
-    /* the twin, through a batch of one */
     kfb_mapper_msg_t bm = {key, nokey ? 0 : klen, tomb ? NULL : value, vlen, o};
+    check_nojit(t, &bm, e, &res, err);
+    /* the twin, through a batch of one */
     kfb_kv_batch_builder_t *placed[2];
     kfb_mapper_sink_t sink = {.batches = t->batches, .n_batches = (size_t)t->td->bucket_count,
                               .batch_for = fuzz_batch_for, .on_error = fuzz_on_error,
@@ -353,5 +433,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if ((placed[0] != NULL) + (placed[1] != NULL) != (int)written) abort();
     }
     free(value);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static int ready;
+    if (!ready) {
+        init();
+        ready = 1;
+    }
+    if (size < 2) return 0;
+    target_t *t = &targets[data[0] % N_PICKED];
+    one(t, data, size);
+    if (t->shadow) one(&targets[t->shadow], data, size);
     return 0;
 }
