@@ -1090,6 +1090,21 @@ static int batch_error_continues(const kfb_mapper_sink_t *sink, size_t index, kf
            sink->on_error(sink->ctx, index, e, errstr) == 0;
 }
 
+/* The bucket of a fused message's key bytes (never empty); < 0 when the key plan refuses. */
+static inline int32_t fused_bucket(const kfb_mapper_t *m, const plan_t *pl, const uint8_t *kp,
+                                   size_t kl) {
+    if (KFB_LIKELY(m->keys.bucket_fn == KFB_BUCKET_FN_FLUSS)) {
+        /* kfb_bucket_fluss with the modulo as a multiplication (Lemire's fastmod; the
+         * hash is >= 0) */
+        int32_t kh = KFB_LIKELY(kl - 1 < 8) ? kfb_murmur_fluss_short(kp, kl)
+                                            : kfb_murmur_fluss(kp, kl);
+        uint32_t h = (uint32_t)kfb_murmur_fluss_int(kh);
+        uint64_t low = pl->bucket_fastmod * h;
+        return (int32_t)(((unsigned __int128)low * (uint32_t)m->td->bucket_count) >> 64);
+    }
+    return kfb_key_plan_bucket(&m->keys, kp, kl, m->td->bucket_count);
+}
+
 /* What the fused path gives for one message: the value row is
  * m->fused_row.data[0, row_len). */
 typedef struct fused_out {
@@ -1139,7 +1154,6 @@ static __attribute__((noinline)) int fused_one(kfb_mapper_t *m, const plan_t *pl
                        value[0] == KFB_CONFLUENT_MAGIC &&
                        (int32_t)kfb_get_be32(value + 1) == pl->schema_id)))
         return 0;
-    const kfb_table_desc_t *const td = m->td;
     kfb_buf_t *const rb = &m->fused_row;
     const uint8_t *const body = value + KFB_CONFLUENT_HEADER_SIZE;
     const size_t body_len = value_len - KFB_CONFLUENT_HEADER_SIZE;
@@ -1377,17 +1391,8 @@ row_done:;
         kp = kb->data;
         kl = kb->len;
     }
-    if (bucket >= 0) {
-    } else if (KFB_LIKELY(m->keys.bucket_fn == KFB_BUCKET_FN_FLUSS)) {
-        /* kfb_bucket_fluss with the modulo as a multiplication (Lemire's fastmod; the
-         * hash is >= 0 and the key is never empty) */
-        int32_t kh = KFB_LIKELY(kl - 1 < 8) ? kfb_murmur_fluss_short(kp, kl)
-                                            : kfb_murmur_fluss(kp, kl);
-        uint32_t h = (uint32_t)kfb_murmur_fluss_int(kh);
-        uint64_t low = pl->bucket_fastmod * h;
-        bucket = (int32_t)(((unsigned __int128)low * (uint32_t)td->bucket_count) >> 64);
-    } else {
-        bucket = kfb_key_plan_bucket(&m->keys, kp, kl, td->bucket_count);
+    if (bucket < 0) {
+        bucket = fused_bucket(m, pl, kp, kl);
         if (KFB_UNLIKELY(bucket < 0)) goto decline;
     }
     m->fused_count++;
@@ -1402,12 +1407,13 @@ decline:
 
 #if KFB_MAPPER_JIT
 /*
- * map_batch's loop for plans whose machine code also computes the bucket (a single key
- * column): from msgs[i] on, each message whose body the code maps goes straight into its
- * bucket's open batch, with nothing else per message but the header test and the append.
- * Returns the index of the first message it did not consume (anything unusual: another
- * schema id, a short body, a row buffer to grow, the code declining, a key it did not
- * hash, a bucket without an open batch with room); map_run takes that one the long way.
+ * map_batch's loop for plans with machine code and a single key column: from msgs[i] on,
+ * each message whose body the code maps goes straight into its bucket's open batch, with
+ * nothing else per message but the header test, the bucket (the code's, for the keys it
+ * hashes) and the append. Returns the index of the first message it did not consume
+ * (anything unusual: another schema id, a short body, a row buffer to grow, the code
+ * declining, a bucket without an open batch with room); map_run takes that one the long
+ * way.
  */
 static size_t jit_run(kfb_mapper_t *m, const plan_t *pl, const kfb_mapper_msg_t *msgs,
                       size_t i, size_t n, kfb_kv_batch_builder_t *const *batches,
@@ -1426,6 +1432,7 @@ static size_t jit_run(kfb_mapper_t *m, const plan_t *pl, const kfb_mapper_msg_t 
     const uint64_t header = kfb_get_le64(hdr), header_mask = 0xffffffffffULL;
     const uint8_t *const bitmap = pl->fused_bitmap;
     const kfb_jit_fn_t code = pl->jit;
+    const int hashes = pl->jit_bucket;
     kfb_jit_ctx_t cx;
     cx.m = m;
     cx.pl = pl;
@@ -1443,13 +1450,16 @@ static size_t jit_run(kfb_mapper_t *m, const plan_t *pl, const kfb_mapper_msg_t 
         uint8_t *const end = code(value + KFB_CONFLUENT_HEADER_SIZE, value + value_len,
                                   base + nb, base, &cx);
         if (KFB_UNLIKELY(!end)) break;
-        const int32_t bucket = cx.bucket;
+        const uint8_t *const kp = base + cx.mark[0];
+        const size_t kl = cx.mark[1] - cx.mark[0];
+        /* the code's bucket, or (keys it does not hash) fused_one's */
+        const int32_t bucket = KFB_LIKELY(hashes) && KFB_LIKELY(cx.bucket >= 0)
+                                   ? cx.bucket
+                                   : fused_bucket(m, pl, kp, kl);
         kfb_kv_batch_builder_t *b;
         if (KFB_UNLIKELY((uint32_t)bucket >= n_batches || (b = batches[bucket]) == NULL ||
                          kfb_kv_batch_schema_id_(b) != table_schema_id ||
-                         !kfb_kv_batch_try_append_(b, base + cx.mark[0],
-                                                   cx.mark[1] - cx.mark[0], base,
-                                                   (size_t)(end - base))))
+                         !kfb_kv_batch_try_append_(b, kp, kl, base, (size_t)(end - base))))
             break;
         /* as map_run: fetch the bucket's next line for writing */
         const struct kfb_kv_batch_hot_ *hb = (const void *)b;
@@ -1508,7 +1518,7 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
 #if KFB_MAPPER_JIT
         /* the fast loop first, for as many messages as it takes; then this one the
          * long way */
-        if (sink && pl && pl->jit_bucket && !m->jit_disabled && pl->fused_nb <= 8) {
+        if (sink && pl && pl->jit && pl->n_key == 1 && !m->jit_disabled && pl->fused_nb <= 8) {
             i = jit_run(m, pl, msgs, i, n_msgs, batches, n_batches, placed, table_schema_id);
             if (i == n_msgs) break;
         }

@@ -191,11 +191,20 @@ static void op_rm(jit_t *j, int w, const uint8_t *opc, size_t n_opc, int reg, me
     put(j, opc, n_opc);
     modrm_mem(j, reg, m, tail);
 }
-/* op dst(rm), src(reg) between registers */
-static void op_rr(jit_t *j, int w, const uint8_t *opc, size_t n_opc, int reg, int rm) {
-    rex(j, w, reg, 0, rm, 0);
+/* op dst(rm), src(reg) between registers; force_rex as rex() */
+static void op_rr_(jit_t *j, int w, const uint8_t *opc, size_t n_opc, int reg, int rm,
+                   int force_rex) {
+    rex(j, w, reg, 0, rm, force_rex);
     put(j, opc, n_opc);
     b1(j, 0xc0 | (unsigned)((reg & 7) << 3) | (unsigned)(rm & 7));
+}
+static void op_rr(jit_t *j, int w, const uint8_t *opc, size_t n_opc, int reg, int rm) {
+    op_rr_(j, w, opc, n_opc, reg, rm, 0);
+}
+/* with a byte register as rm: always a REX prefix, so that 4..7 are spl/bpl/sil/dil and
+ * not ah/ch/dh/bh */
+static void op_rr8(jit_t *j, const uint8_t *opc, size_t n_opc, int reg, int rm) {
+    op_rr_(j, 0, opc, n_opc, reg, rm, 1);
 }
 
 #define OPC(...) (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__})
@@ -445,7 +454,7 @@ static void emit_hash_reg(jit_t *j, int32_t n_buckets, uint64_t fastmod) {
     for (int i = 0; i < 3; i++) {
         if (i == 1) place(j, t2);
         if (i == 2) place(j, t1);
-        op_rr(j, 0, OPC(0x0f, 0xbe), RAX, R11); /* movsx eax, r11b */
+        op_rr8(j, OPC(0x0f, 0xbe), RAX, R11); /* movsx eax, r11b */
         emit_mix_k1(j, RAX);
         emit_mix_h1(j);
         if (i < 2) shr_ri(j, R11, 8);
@@ -573,7 +582,7 @@ static void emit_varint(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slo
     shr_ri(j, RAX, 2);
     alu_rm(j, ALU_AND, RAX, MRIP(c->c40));
     alu_rr(j, ALU_OR, RAX, R9);
-    op_rr(j, 0, OPC(0xf6), 0, R11); /* test r11b, 1 */
+    op_rr8(j, OPC(0xf6), 0, R11); /* test r11b, 1 */
     b1(j, 1);
     jcc(j, CC_NE, neg);
     mov_rr(j, R9, RAX);
@@ -880,7 +889,10 @@ int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets) {
             while (p->fops[vk].kind == F_MARK) vk++;
             v = &p->fops[vk];
             const uint32_t isnull = new_label(&j), vslow = new_label(&j);
-            const int32_t kh = v->key_pos == 0 && p->n_key == 1 ? hash_buckets : 0;
+            /* a long key hashes its bytes from the register (emit_varint); others after
+             * the field (emit_bucket) */
+            const int32_t kh =
+                v->kind == F_KEY_LONG && v->key_pos == 0 && p->n_key == 1 ? hash_buckets : 0;
             alu_rr(&j, ALU_CMP, R_CP, R_END);
             jcc(&j, CC_AE, slow);
             load8zx(&j, RAX, M(R_CP, 0));
@@ -924,7 +936,9 @@ int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets) {
             if (has_inline(op)) {
                 if (op->kind == F_STR || op->kind == F_BYTES) uses_copy = 1;
                 emit_value(&j, &c, op, slow, copy_sub,
-                           op->key_pos == 0 && p->n_key == 1 ? hash_buckets : 0,
+                           op->kind == F_KEY_LONG && op->key_pos == 0 && p->n_key == 1
+                               ? hash_buckets
+                               : 0,
                            p->bucket_fastmod);
             } else {
                 jmp(&j, slow);

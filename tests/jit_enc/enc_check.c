@@ -92,7 +92,7 @@ int main(int argc, char **argv) {
             begin(); tzcnt(&J, a, b); snprintf(t, sizeof t, "tzcnt %s, %s", R64[a], R64[b]); end(t);
             begin(); bsr(&J, a, b); snprintf(t, sizeof t, "bsr %s, %s", R64[a], R64[b]); end(t);
             begin(); imul32_ri(&J, a, b, 0xcc9e2d51u); snprintf(t, sizeof t, "imul %s, %s, 0xcc9e2d51", R32[a], R32[b]); end(t);
-            begin(); op_rr(&J, 0, OPC(0x0f, 0xbe), a, b); snprintf(t, sizeof t, "movsx %s, %s", R32[a], R8B[b]); end(t);
+            begin(); op_rr8(&J, OPC(0x0f, 0xbe), a, b); snprintf(t, sizeof t, "movsx %s, %s", R32[a], R8B[b]); end(t);
             begin(); op_rr(&J, 0, OPC(0x0f, 0x48), a, b); snprintf(t, sizeof t, "cmovs %s, %s", R32[a], R32[b]); end(t);
             begin(); op_rr(&J, 1, OPC(0x0f, 0xaf), a, b); snprintf(t, sizeof t, "imul %s, %s", R64[a], R64[b]); end(t);
         }
@@ -119,7 +119,7 @@ int main(int argc, char **argv) {
         begin(); rol32_ri(&J, a, 13); snprintf(t, sizeof t, "rol %s, 13", R32[a]); end(t);
         begin(); shr32_ri(&J, a, 16); snprintf(t, sizeof t, "shr %s, 16", R32[a]); end(t);
         begin(); cmp32_ri8(&J, a, 7); snprintf(t, sizeof t, "cmp %s, 7", R32[a]); end(t);
-        begin(); op_rr(&J, 0, OPC(0xf6), 0, a); b1(&J, 1); snprintf(t, sizeof t, "test %s, 1", R8B[a]); end(t);
+        begin(); op_rr8(&J, OPC(0xf6), 0, a); b1(&J, 1); snprintf(t, sizeof t, "test %s, 1", R8B[a]); end(t);
         begin(); op_rr(&J, 0, OPC(0x81), IMM_AND, a); b4(&J, 0x7fffffff); snprintf(t, sizeof t, "and %s, 0x7fffffff", R32[a]); end(t);
         begin(); op_rr(&J, 0, OPC(0x83), 6, a); b1(&J, 4); snprintf(t, sizeof t, "xor %s, 4", R32[a]); end(t);
         begin(); op_rr(&J, 1, OPC(0x69), a, a); b4(&J, 1000003); snprintf(t, sizeof t, "imul %s, %s, 1000003", R64[a], R64[a]); end(t);
