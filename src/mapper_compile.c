@@ -1178,16 +1178,14 @@ kfb_mapper_t *kfb_mapper_new(const kfb_table_desc_t *td, kfb_schema_source_t *sc
     int32_t table_schema_id = cfg->table_schema_id ? cfg->table_schema_id : 1;
     if (!table_schema_id_ok(table_schema_id, errstr, errstr_size)) return NULL;
     kfb_mapper_t *m = calloc(1, sizeof(*m));
-    if (m) {
-        /* KFB_MAPPER_JIT=0: the fused ops run in the interpreter only (for comparing, or
-         * where generated code is unwelcome) */
-        const char *jit_env = getenv("KFB_MAPPER_JIT");
-        m->jit_disabled = jit_env && strcmp(jit_env, "0") == 0;
-    }
     if (!m) {
         kfb_mapper_set_err_(errstr, errstr_size, "out of memory");
         return NULL;
     }
+    /* KFB_MAPPER_JIT=0: the fused ops run in the interpreter only (for comparing, or where
+     * generated code is unwelcome) */
+    const char *jit_env = getenv("KFB_MAPPER_JIT");
+    m->jit_disabled = jit_env && strcmp(jit_env, "0") == 0;
     m->schemas = schemas;
     m->format = cfg->format;
     m->key_format = cfg->key_format;

@@ -1090,6 +1090,33 @@ static int batch_error_continues(const kfb_mapper_sink_t *sink, size_t index, kf
            sink->on_error(sink->ctx, index, e, errstr) == 0;
 }
 
+/* A fused op's field through the general decoder and writer (F_GENERIC, and the machine
+ * code's slow calls): decodes it at *c, sets its null bit in the row at base or writes its
+ * value at p. Returns the row position after it, or NULL when the fused path must give the
+ * message up (decode error, null in a key or NOT NULL column, NaN key, unwritable value). */
+static inline uint8_t *fused_generic_field(kfb_mapper_t *m, const fop_t *op,
+                                           kfb_avro_cursor_t *c, uint8_t *base, uint8_t *p) {
+    slot_t sl;
+    uint8_t pres;
+    if (run_column(m, op->step, c, &sl, &pres)) return NULL;
+    if (!pres) {
+        if (KFB_UNLIKELY(!op->null_ok)) return NULL;
+        base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
+        return p;
+    }
+    if (op->key_pos >= 0 && ((op->col_op == OP_F32 && isnan(sl.v.f32)) ||
+                             (op->col_op == OP_F64 && isnan(sl.v.f64))))
+        return NULL;
+    return put_slot(p, op->col_op, &sl);
+}
+
+/* A fresh row's null bitmap: the plan's (columns without a field are null). The bitmap
+ * array has at least 8 bytes and the row 8 bytes of slack: one move for up to 64 columns. */
+static inline void fused_bitmap_init(uint8_t *base, const plan_t *pl) {
+    if (KFB_LIKELY(pl->fused_nb <= 8)) memcpy(base, pl->fused_bitmap, 8);
+    else memcpy(base, pl->fused_bitmap, pl->fused_nb);
+}
+
 /* The bucket of a fused message's key bytes (never empty); < 0 when the key plan refuses. */
 static inline int32_t fused_bucket(const kfb_mapper_t *m, const plan_t *pl, const uint8_t *kp,
                                    size_t kl) {
@@ -1164,10 +1191,7 @@ static __attribute__((noinline)) int fused_one(kfb_mapper_t *m, const plan_t *pl
         goto decline;
     uint8_t *const base = rb->data;
     const size_t nb = pl->fused_nb;
-    /* the bitmap array has at least 8 bytes and the row 8 bytes of slack: one move for
-     * tables of up to 64 columns */
-    if (KFB_LIKELY(nb <= 8)) memcpy(base, pl->fused_bitmap, 8);
-    else memcpy(base, pl->fused_bitmap, nb);
+    fused_bitmap_init(base, pl);
     uint8_t *p = base + nb;
     /* row offsets taken by F_MARK ops: key column k spans [mark[2k], mark[2k + 1]) */
     kfb_jit_ctx_t cx;
@@ -1203,8 +1227,7 @@ static __attribute__((noinline)) int fused_one(kfb_mapper_t *m, const plan_t *pl
             m->jit_count++;
             goto row_done;
         }
-        if (KFB_LIKELY(nb <= 8)) memcpy(base, pl->fused_bitmap, 8);
-        else memcpy(base, pl->fused_bitmap, nb);
+        fused_bitmap_init(base, pl); /* the code may have set null bits */
     }
 #endif
     goto *op->h;
@@ -1350,19 +1373,10 @@ static __attribute__((noinline)) int fused_one(kfb_mapper_t *m, const plan_t *pl
             NEXT_OP();
         }
     L_GENERIC: {
-            slot_t sl;
-            uint8_t pres;
-            FUSED_CALL_(run_column(m, op->step, &c_, &sl, &pres));
-            if (!pres) {
-                if (KFB_UNLIKELY(!op->null_ok)) goto decline;
-                base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
-                NEXT_OP();
-            }
-            if (op->key_pos >= 0 && ((op->col_op == OP_F32 && isnan(sl.v.f32)) ||
-                                     (op->col_op == OP_F64 && isnan(sl.v.f64))))
-                goto decline;
-            p = put_slot(p, op->col_op, &sl);
+            kfb_avro_cursor_t c_ = {cp, cend};
+            p = fused_generic_field(m, op, &c_, base, p);
             if (KFB_UNLIKELY(!p)) goto decline;
+            cp = c_.p;
             NEXT_OP();
         }
     }
@@ -1430,7 +1444,6 @@ static size_t jit_run(kfb_mapper_t *m, const plan_t *pl, const kfb_mapper_msg_t 
     uint8_t hdr[8] = {KFB_CONFLUENT_MAGIC};
     kfb_put_be32(hdr + 1, (uint32_t)pl->schema_id);
     const uint64_t header = kfb_get_le64(hdr), header_mask = 0xffffffffffULL;
-    const uint8_t *const bitmap = pl->fused_bitmap;
     const kfb_jit_fn_t code = pl->jit;
     const int hashes = pl->jit_bucket;
     kfb_jit_ctx_t cx;
@@ -1445,7 +1458,7 @@ static size_t jit_run(kfb_mapper_t *m, const plan_t *pl, const kfb_mapper_msg_t 
                          value_len > max_len ||
                          (kfb_get_le64(value) & header_mask) != header))
             break;
-        memcpy(base, bitmap, 8);
+        fused_bitmap_init(base, pl);
         cx.cend = value + value_len;
         uint8_t *const end = code(value + KFB_CONFLUENT_HEADER_SIZE, value + value_len,
                                   base + nb, base, &cx);
@@ -1518,7 +1531,7 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
 #if KFB_MAPPER_JIT
         /* the fast loop first, for as many messages as it takes; then this one the
          * long way */
-        if (sink && pl && pl->jit && pl->n_key == 1 && !m->jit_disabled && pl->fused_nb <= 8) {
+        if (sink && pl && pl->jit && pl->n_key == 1 && !m->jit_disabled) {
             i = jit_run(m, pl, msgs, i, n_msgs, batches, n_batches, placed, table_schema_id);
             if (i == n_msgs) break;
         }
@@ -1638,21 +1651,9 @@ int kfb_mapper_jit_slow_(kfb_jit_ctx_t *x, uint32_t k) {
     if (op->kind == F_UNION)
         while ((++op)->kind == F_MARK) {
         }
-    uint8_t *p = x->p;
-    const uint32_t start = (uint32_t)(p - x->base);
-    slot_t sl;
-    uint8_t pres;
-    if (run_column(m, op->step, &c, &sl, &pres)) return 0;
-    if (!pres) {
-        if (!op->null_ok) return 0;
-        x->base[op->column >> 3] |= (uint8_t)(1u << (op->column & 7));
-    } else {
-        if (op->key_pos >= 0 && ((op->col_op == OP_F32 && isnan(sl.v.f32)) ||
-                                 (op->col_op == OP_F64 && isnan(sl.v.f64))))
-            return 0;
-        p = put_slot(p, op->col_op, &sl);
-        if (!p) return 0;
-    }
+    const uint32_t start = (uint32_t)(x->p - x->base);
+    uint8_t *const p = fused_generic_field(m, op, &c, x->base, x->p);
+    if (!p) return 0;
     if (op->key_pos >= 0) {
         x->bucket = -1; /* the code hashes a key only on its inline path */
         x->mark[2 * op->key_pos] = start;

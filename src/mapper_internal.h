@@ -210,8 +210,9 @@ typedef struct plan {
 int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets);
 void kfb_mapper_jit_free(plan_t *p);
 /* mapper_exec.c: runs field k of ctx->pl's fused ops (a union's index: the union and its
- * value, and the value's key marks) from ctx->cp into the row at ctx->p with the general decoder, as the
- * interpreter's F_GENERIC does; 1 with ctx->cp and ctx->p moved on, 0 when it fails. */
+ * value, and the value's key marks) from ctx->cp into the row at ctx->p with the general
+ * decoder, as the interpreter's F_GENERIC does; 1 with ctx->cp and ctx->p moved on, 0 when
+ * it fails. */
 int kfb_mapper_jit_slow_(kfb_jit_ctx_t *ctx, uint32_t k);
 
 /* A decoded value in the column's representation. */

@@ -13,7 +13,10 @@
  * (run_column, put_slot: the interpreter's F_GENERIC) and returns to the code after it.
  * When a field fails there, the code returns NULL and fused_one runs the message with the
  * interpreter, which declines it to the general path: errors and their text stay the
- * general path's. Only fast paths live here; the interpreter is the reference they are
+ * general path's. For a single key column of 1..8 bytes under Fluss bucketing the code
+ * also computes the bucket, right after the key field (emit_hash_reg, emit_bucket), so the
+ * hash's chain of multiplications overlaps the later fields; fused_one and map_batch's
+ * loop (jit_run, mapper_exec.c) hash the other keys. Only fast paths live here; the interpreter is the reference they are
  * tested against (tests/unit/test_mapper_jit.c, fuzz_mapper).
  *
  * Calling convention (System V, a leaf except for the slow calls):
@@ -527,6 +530,13 @@ static void emit_bucket(jit_t *j, int32_t n_buckets, uint64_t fastmod) {
     j->cur = save;
 }
 
+/* ctx->mark[slot] = rdx - r10: the row offset a key column starts or ends at */
+static void emit_mark_at(jit_t *j, size_t slot) {
+    mov_rr(j, RAX, R_P);
+    alu_rr(j, ALU_SUB, RAX, R_BASE);
+    store32(j, M(R_CTX, (int32_t)(offsetof(kfb_jit_ctx_t, mark) + 4 * slot)), RAX);
+}
+
 /* An Avro int/long op: F_LONG_V64, F_KEY_LONG (its key bounds in ctx->mark), F_INT_V32 /
  * F_INT_V64 (int: at most 5 bytes and 32 bits). The varint's bytes y give r, the 7-bit
  * groups of w = u >> 1 (u the zigzag value) one per byte, without unpacking them: byte k of
@@ -538,13 +548,8 @@ static void emit_varint(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slo
                         int32_t hash_buckets, uint64_t fastmod) {
     const int is_int = op->kind == F_INT_V32 || op->kind == F_INT_V64;
     const int key = op->kind == F_KEY_LONG;
-    const int32_t mark_off = (int32_t)offsetof(kfb_jit_ctx_t, mark) + 8 * (key ? op->key_pos : 0);
     uint32_t tail = new_label(j), loaded = new_label(j), neg = new_label(j), done = new_label(j);
-    if (key) {
-        mov_rr(j, RAX, R_P);
-        alu_rr(j, ALU_SUB, RAX, R_BASE);
-        store32(j, M(R_CTX, mark_off), RAX);
-    }
+    if (key) emit_mark_at(j, 2 * (size_t)op->key_pos);
     /* 8 readable bytes, or the tail load */
     lea(j, RAX, M(R_CP, 8));
     alu_rr(j, ALU_CMP, RAX, R_END);
@@ -600,11 +605,7 @@ static void emit_varint(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slo
         emit_hash_reg(j, hash_buckets, fastmod);
     }
     place(j, done);
-    if (key) {
-        mov_rr(j, RAX, R_P);
-        alu_rr(j, ALU_SUB, RAX, R_BASE);
-        store32(j, M(R_CTX, mark_off + 4), RAX);
-    }
+    if (key) emit_mark_at(j, 2 * (size_t)op->key_pos + 1);
 
     /* cold: negative values, and reads near the body's end */
     int save = j->cur;
@@ -621,7 +622,7 @@ static void emit_varint(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slo
         store32(j, M(R_P, 8), RAX); /* two bytes, and two of the row's slack */
         alu_ri(j, IMM_ADD, R_P, 10);
     }
-    if (hash_buckets > 0) emit_no_bucket(j); /* 10 bytes: fused_one hashes it */
+    if (hash_buckets > 0) emit_no_bucket(j); /* 10 bytes: the caller hashes it */
     jmp(j, done);
     place(j, tail);
     mov_rr(j, RAX, R_END);
@@ -630,29 +631,18 @@ static void emit_varint(jit_t *j, const pool_t *c, const fop_t *op, uint32_t slo
     j->cur = save;
 }
 
-/* The string copy subroutine: rax = n (0..63), r11 = source, rcx = bytes readable there
- * (>= n), rdx + 1 = destination (8 bytes of slack past n). Returns r9 != 0 when a byte
- * may be non-ASCII. Keeps rax, r11, rdx, rdi, rsi, r8, r10. */
+/* The string copy subroutine, for what emit_bytes does not move inline: rax = n (0..63),
+ * r11 = source, rcx = bytes readable there (>= n, and below 8 when n <= 8), rdx + 1 =
+ * destination (8 bytes of slack past n). Returns r9 != 0 when a byte may be non-ASCII.
+ * Keeps rax, r11, rdx, rdi, rsi, r8, r10. */
 static void emit_copy_sub(jit_t *j, const pool_t *c, uint32_t entry) {
-    uint32_t gt8 = new_label(j), gt16 = new_label(j), gt32 = new_label(j), tail = new_label(j),
-             zero = new_label(j);
+    uint32_t gt8 = new_label(j), gt16 = new_label(j), gt32 = new_label(j), zero = new_label(j);
     place(j, entry);
     alu_ri(j, IMM_CMP, RAX, 8);
     jcc(j, CC_A, gt8);
     op_rr(j, 1, OPC(0x85), RAX, RAX);
     jcc(j, CC_E, zero);
-    alu_ri(j, IMM_CMP, RCX, 8);
-    jcc(j, CC_B, tail);
-    load64(j, R9, M(R11, 0));
-    store64(j, M(R_P, 1), R9);
-    lea(j, RCX, MRIP(c->mask80));
-    alu_rm(j, ALU_AND, R9, MX(RCX, RAX, 8, 0));
-    ret(j);
-    place(j, zero);
-    op_rr(j, 0, OPC(0x31), R9, R9); /* xor r9d, r9d */
-    ret(j);
-    /* fewer than 8 readable bytes: the body's last 8, shifted */
-    place(j, tail);
+    /* up to 8 bytes with fewer than 8 readable: the body's last 8, shifted */
     neg32_r(j, RCX);
     alu_ri(j, IMM_ADD, RCX, 8);
     shl_ri(j, RCX, 3);
@@ -661,6 +651,9 @@ static void emit_copy_sub(jit_t *j, const pool_t *c, uint32_t entry) {
     store64(j, M(R_P, 1), R9);
     lea(j, RCX, MRIP(c->mask80));
     alu_rm(j, ALU_AND, R9, MX(RCX, RAX, 8, 0));
+    ret(j);
+    place(j, zero);
+    op_rr(j, 0, OPC(0x31), R9, R9); /* xor r9d, r9d */
     ret(j);
     place(j, gt8);
     alu_ri(j, IMM_CMP, RAX, 16);
@@ -856,11 +849,7 @@ static void *jit_link(jit_t *j, size_t *size_out) {
     return code;
 }
 
-static void emit_mark(jit_t *j, const fop_t *op) {
-    mov_rr(j, RAX, R_P);
-    alu_rr(j, ALU_SUB, RAX, R_BASE);
-    store32(j, M(R_CTX, (int32_t)(offsetof(kfb_jit_ctx_t, mark) + 4 * (size_t)op->column)), RAX);
-}
+static void emit_mark(jit_t *j, const fop_t *op) { emit_mark_at(j, (size_t)op->column); }
 
 int kfb_mapper_jit_compile(plan_t *p, int32_t hash_buckets) {
     if (!p->fops || p->jit) return 0;
