@@ -2,7 +2,7 @@
 # Installs the Debian packages the build and the tests need, only those missing.
 # Idempotent: does nothing (and needs no network) when everything is present.
 set -euo pipefail
-PKGS=(build-essential pkg-config clang libclang-rt-14-dev
+PKGS=(build-essential binutils pkg-config clang libclang-rt-14-dev
       librdkafka-dev libavro-dev libyaml-dev libcurl4-openssl-dev libjansson-dev
       libprotobuf-c-dev protobuf-c-compiler python3 python3-avro openssl)
 missing=()
