@@ -565,5 +565,5 @@ TEST(mapping_topic_conflicts_are_refused) {
     ASSERT_TRUE(refused("schemas_dir: /tmp\nmappings:\n  - {name: a, topic_pattern: 'ord[', table: db.a}\n",
                         "c.yaml:3:30: mappings[0].topic_pattern 'ord[' is not a POSIX extended regular expression"));
     ASSERT_TRUE(refused("schemas_dir: /tmp\nmappings:\n  - {name: a, topics: [], table: db.a}\n",
-                        "c.yaml:3:30: mappings[0].topics is empty"));
+                        "c.yaml:3:23: mappings[0].topics is empty"));
 }
