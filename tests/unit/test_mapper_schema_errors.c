@@ -266,9 +266,9 @@ TEST(key_schema_plan_error_per_message) {
 }
 
 /* Per-record errors that are not plan errors are unaffected by the flag: an unknown schema
- * id is RECORD either way. A registry 404 is cached by the schema source, so messages of
- * that id after the first (single or batch, and kfb_mapper_prepare) are answered without
- * another request. */
+ * id is RECORD either way. A registry 404 is cached by the schema source, so once a
+ * worker thread's lookup found nothing, the mapper's messages of that id (single or
+ * batch, and kfb_mapper_prepare) are answered without another request. */
 TEST(unknown_schema_id_is_answered_from_the_negative_cache) {
     kfb_http_test_server_t *srv = kfb_http_test_server_start();
     ASSERT_TRUE(srv != NULL);
@@ -283,6 +283,10 @@ TEST(unknown_schema_id_is_answered_from_the_negative_cache) {
     ASSERT_TRUE(src != NULL);
     fx_t f;
     setup(&f, src);
+    /* the pipeline's worker thread fetches the id first (kfb_schema_source_get) */
+    const kfb_avro_schema_t *schema;
+    ASSERT_ERR(kfb_schema_source_get(src, 9, &schema, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/9"), 1);
     static const uint8_t UNKNOWN[] = {0, 0, 0, 0, 9, 0x02};
     kfb_mapper_result_t res;
     ASSERT_ERR(kfb_mapper_map(f.m, NULL, 0, UNKNOWN, sizeof(UNKNOWN), NULL, &res, f.err,
