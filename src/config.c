@@ -1024,6 +1024,7 @@ void kfb_config_registry_config(const kfb_config_t *cfg, kfb_registry_config_t *
     o->max_retries = (int)kfb_config_int(cfg, "schema_registry.retries");
     o->retry_backoff_ms = (long)kfb_config_int(cfg, "schema_registry.retry_backoff");
     o->retry_backoff_max_ms = (long)kfb_config_int(cfg, "schema_registry.retry_backoff_max");
+    o->negative_cache_ms = (long)kfb_config_int(cfg, "schema_registry.negative_cache");
 }
 
 void kfb_config_fluss_conf(const kfb_config_t *cfg, kfb_fluss_client_conf_t *o) {

@@ -52,6 +52,9 @@ const kfb_config_key_def_t kfb_config_keys[] = {
      "first retry delay, doubled per retry (with jitter)"},
     {"schema_registry.retry_backoff_max", KFB_CT_DURATION, "5s", MS(1), MIN(10), NULL, 0,
      "largest retry delay"},
+    {"schema_registry.negative_cache", KFB_CT_DURATION, "30s", 0, HOUR(1), NULL, 0,
+     "how long an unknown schema id (404) is remembered before it is asked again (0: never "
+     "remembered); other failures are never cached"},
 
     {"schemas_dir", KFB_CT_STRING, NULL, 0, 0, NULL, KFB_CF_PATH,
      "offline schema source instead of schema_registry: a directory of <id>.avsc files"},

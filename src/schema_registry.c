@@ -9,9 +9,11 @@
  *
  * Concurrency: one mutex guards the cache. A lookup that misses inserts a
  * FETCHING entry and fetches without the lock; lookups of the same id wait on
- * the condition variable instead of fetching again. A failed fetch removes its
- * entry (nothing negative is cached) and wakes the waiters, which then try
- * once more themselves.
+ * the condition variable instead of fetching again. A fetch that finds no such
+ * schema (404, no such file) leaves a MISSING entry holding its sentence for
+ * negative_ms, so the waiters and the lookups after it answer from memory; any
+ * other failure removes the entry and wakes the waiters, which then try once
+ * more themselves. A MISSING entry past its time is fetched again in place.
  */
 #include "schema_registry.h"
 
@@ -38,10 +40,14 @@
 
 typedef enum { SRC_REGISTRY, SRC_DIR, SRC_MEMORY } src_kind_t;
 
+typedef enum { ENTRY_FETCHING = 0, ENTRY_READY, ENTRY_MISSING } entry_state_t;
+
 typedef struct entry {
     int32_t id;
-    bool ready;
-    kfb_avro_schema_t *schema;
+    entry_state_t state;
+    kfb_avro_schema_t *schema; /* READY */
+    char *errmsg;              /* MISSING: the sentence of the failed lookup */
+    int64_t until_ms;          /* MISSING: believed until this monotonic time */
     struct entry *next;
 } entry_t;
 
@@ -51,6 +57,7 @@ struct kfb_schema_source {
     pthread_cond_t cv;
     entry_t *buckets[N_BUCKETS];
     uint64_t fetches;
+    long negative_ms; /* how long a "no such schema" answer is kept; 0: not at all */
     /* registry */
     char *url;          /* without credentials, without trailing '/' */
     char *url_redacted; /* for messages */
@@ -72,6 +79,13 @@ void kfb_registry_config_init(kfb_registry_config_t *c) {
     c->max_retries = 3;
     c->retry_backoff_ms = 100;
     c->retry_backoff_max_ms = 5000;
+    c->negative_cache_ms = KFB_SCHEMA_NEGATIVE_CACHE_MS_DEFAULT;
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void errf(char *errstr, size_t size, const char *fmt, ...)
@@ -116,6 +130,8 @@ static kfb_schema_source_t *source_new(src_kind_t kind) {
     kfb_schema_source_t *s = calloc(1, sizeof(*s));
     if (!s) return NULL;
     s->kind = kind;
+    /* the memory backend has nothing to fetch: its misses are always answered at once */
+    s->negative_ms = kind == SRC_MEMORY ? 0 : KFB_SCHEMA_NEGATIVE_CACHE_MS_DEFAULT;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     return s;
@@ -128,6 +144,7 @@ void kfb_schema_source_destroy(kfb_schema_source_t *s) {
         while (e) {
             entry_t *next = e->next;
             kfb_avro_schema_destroy(e->schema);
+            free(e->errmsg);
             free(e);
             e = next;
         }
@@ -157,6 +174,22 @@ uint64_t kfb_schema_source_fetch_count(const kfb_schema_source_t *s) {
 
 kfb_schema_source_t *kfb_schema_source_memory_new(void) { return source_new(SRC_MEMORY); }
 
+void kfb_schema_source_set_negative_cache_ms(kfb_schema_source_t *s, long ms) {
+    pthread_mutex_lock(&s->mu);
+    s->negative_ms = s->kind == SRC_MEMORY || ms < 0 ? 0 : ms;
+    pthread_mutex_unlock(&s->mu);
+}
+
+int kfb_schema_source_cached(kfb_schema_source_t *s, int32_t id) {
+    if (s->kind == SRC_MEMORY) return 1; /* every answer is in memory */
+    pthread_mutex_lock(&s->mu);
+    const entry_t *e = *slot(s, id);
+    int hit = e && (e->state == ENTRY_READY ||
+                    (e->state == ENTRY_MISSING && now_ms() < e->until_ms));
+    pthread_mutex_unlock(&s->mu);
+    return hit;
+}
+
 kfb_err_t kfb_schema_source_add(kfb_schema_source_t *s, int32_t id, const char *json, size_t len,
                                 char *errstr, size_t errstr_size) {
     kfb_avro_schema_t *schema;
@@ -168,6 +201,15 @@ kfb_err_t kfb_schema_source_add(kfb_schema_source_t *s, int32_t id, const char *
     }
     pthread_mutex_lock(&s->mu);
     entry_t **e = slot(s, id);
+    if (*e && (*e)->state == ENTRY_MISSING) {
+        /* a cached "no such schema" gives way to the schema now known */
+        free((*e)->errmsg);
+        (*e)->errmsg = NULL;
+        (*e)->schema = schema;
+        (*e)->state = ENTRY_READY;
+        pthread_mutex_unlock(&s->mu);
+        return KFB_ERR_OK;
+    }
     if (*e) {
         pthread_mutex_unlock(&s->mu);
         kfb_avro_schema_destroy(schema);
@@ -181,7 +223,7 @@ kfb_err_t kfb_schema_source_add(kfb_schema_source_t *s, int32_t id, const char *
         return KFB_ERR_NOMEM;
     }
     n->id = id;
-    n->ready = true;
+    n->state = ENTRY_READY;
     n->schema = schema;
     *e = n;
     pthread_mutex_unlock(&s->mu);
@@ -222,9 +264,11 @@ kfb_schema_source_t *kfb_schema_source_registry_new(const kfb_registry_config_t 
         return NULL;
     }
     if (c->connect_timeout_ms <= 0 || c->request_timeout_ms <= 0 || c->max_retries < 0 ||
-        c->retry_backoff_ms < 0 || c->retry_backoff_max_ms < c->retry_backoff_ms) {
-        errf(errstr, errstr_size, "schema registry timeouts must be > 0, retries >= 0, and "
-                                  "retry_backoff_max_ms >= retry_backoff_ms");
+        c->retry_backoff_ms < 0 || c->retry_backoff_max_ms < c->retry_backoff_ms ||
+        c->negative_cache_ms < 0) {
+        errf(errstr, errstr_size, "schema registry timeouts must be > 0, retries >= 0, "
+                                  "retry_backoff_max_ms >= retry_backoff_ms, and "
+                                  "negative_cache_ms >= 0");
         return NULL;
     }
     pthread_once(&curl_once, curl_init_once);
@@ -277,6 +321,7 @@ kfb_schema_source_t *kfb_schema_source_registry_new(const kfb_registry_config_t 
     s->max_retries = c->max_retries;
     s->backoff_ms = c->retry_backoff_ms;
     s->backoff_max_ms = c->retry_backoff_max_ms;
+    s->negative_ms = c->negative_cache_ms;
     s->rng = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)s << 16) ^ 0x9E3779B97F4A7C15ULL;
     if (s->insecure)
         KFB_WARN(FAC, "TLS certificate verification of the schema registry %s is DISABLED "
@@ -523,25 +568,42 @@ static kfb_err_t dir_fetch(kfb_schema_source_t *s, int32_t id, char **json, size
 kfb_err_t kfb_schema_source_get(kfb_schema_source_t *s, int32_t id, const kfb_avro_schema_t **out,
                                 char *errstr, size_t errstr_size) {
     pthread_mutex_lock(&s->mu);
-    entry_t **e;
+    entry_t **e, *mine = NULL;
     for (;;) {
         e = slot(s, id);
         if (!*e) break;
-        if ((*e)->ready) {
+        if ((*e)->state == ENTRY_READY) {
             *out = (*e)->schema;
             pthread_mutex_unlock(&s->mu);
             return KFB_ERR_OK;
         }
+        if ((*e)->state == ENTRY_MISSING) {
+            if (now_ms() < (*e)->until_ms) {
+                /* the same sentence as the lookup that found nothing, without asking again */
+                errf(errstr, errstr_size, "%s", (*e)->errmsg);
+                pthread_mutex_unlock(&s->mu);
+                return KFB_ERR_UNKNOWN_SCHEMA_ID;
+            }
+            /* its time is up: fetch again in place (others now wait for this fetch) */
+            mine = *e;
+            free(mine->errmsg);
+            mine->errmsg = NULL;
+            mine->state = ENTRY_FETCHING;
+            break;
+        }
         pthread_cond_wait(&s->cv, &s->mu); /* someone else is fetching this id */
     }
-    entry_t *mine = calloc(1, sizeof(*mine));
     if (!mine) {
-        pthread_mutex_unlock(&s->mu);
-        return KFB_ERR_NOMEM;
+        mine = calloc(1, sizeof(*mine));
+        if (!mine) {
+            pthread_mutex_unlock(&s->mu);
+            return KFB_ERR_NOMEM;
+        }
+        mine->id = id;
+        *e = mine;
     }
-    mine->id = id;
-    *e = mine;
     s->fetches++;
+    const long negative_ms = s->negative_ms;
     pthread_mutex_unlock(&s->mu);
 
     char *json = NULL;
@@ -564,15 +626,23 @@ kfb_err_t kfb_schema_source_get(kfb_schema_source_t *s, int32_t id, const kfb_av
     }
     free(json);
     if (err) errf(errstr, errstr_size, "%s", ebuf);
+    /* only "no such schema" is remembered: 5xx, timeouts and the rest are asked again */
+    char *negative = err == KFB_ERR_UNKNOWN_SCHEMA_ID && negative_ms > 0 ? strdup(ebuf) : NULL;
 
     pthread_mutex_lock(&s->mu);
-    e = slot(s, id);
-    if (err) {
-        *e = mine->next; /* others may have been chained after mine meanwhile */
+    e = slot(s, id); /* mine: nobody else inserts an id that has an entry */
+    if (negative) {
+        mine->state = ENTRY_MISSING;
+        mine->errmsg = negative;
+        mine->until_ms = now_ms() + negative_ms;
+        KFB_DEBUG(FAC, "schema id %" PRId32 " not found; the answer is kept %ld ms", id,
+                  negative_ms);
+    } else if (err) {
+        *e = mine->next;
         free(mine);
     } else {
         mine->schema = schema;
-        mine->ready = true;
+        mine->state = ENTRY_READY;
         *out = schema;
         KFB_DEBUG(FAC, "schema id %" PRId32 " cached", id);
     }
