@@ -121,6 +121,7 @@ typedef struct fts_table {
 typedef struct fts_fault {
     kfb_fts_fault_t f;
     int remaining; /* -1 = forever */
+    int skip_left; /* matches still to let pass (kfb_fts_fault_t.skip) */
 } fts_fault_t;
 
 /* ---- listeners and connections (loop thread) ---- */
@@ -193,6 +194,7 @@ struct kfb_fts {
     uint64_t rejections_by_code[FTS_MAX_ERRCODE];
     uint64_t api_calls[FTS_NUM_APIS];
     kfb_buf_t putkv_log; /* kfb_fts_putkv_log */
+    kfb_buf_t batch_log; /* kfb_fts_batch_log */
     kfb_buf_t last_putkv; /* kfb_fts_last_putkv_body */
 };
 

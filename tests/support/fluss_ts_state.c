@@ -802,6 +802,17 @@ char *kfb_fts_putkv_log(kfb_fts_t *s) {
     return out;
 }
 
+char *kfb_fts_batch_log(kfb_fts_t *s) {
+    pthread_mutex_lock(&s->mu);
+    char *out = malloc(s->batch_log.len + 1);
+    if (out) {
+        if (s->batch_log.len) memcpy(out, s->batch_log.data, s->batch_log.len);
+        out[s->batch_log.len] = 0;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return out;
+}
+
 uint8_t *kfb_fts_last_putkv_body(kfb_fts_t *s, size_t *len) {
     pthread_mutex_lock(&s->mu);
     uint8_t *out = s->last_putkv.len ? malloc(s->last_putkv.len) : NULL;
