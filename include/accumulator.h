@@ -103,7 +103,8 @@ kfb_kv_batch_builder_t **kfb_acc_fast_batches(kfb_acc_t *a, size_t *n);
  *   non-empty it is sealed (if it is still the slot's) and a new one opened;
  *   empty     the record is larger than max_bytes: a batch sized max_record_bytes is
  *             opened for it alone (sealed on the slot's next call or kfb_acc_seal_solo);
- *             if that was already such a batch, KFB_ERR_MAPPER_RECORD_TOO_LARGE.
+ *             if that was already such a batch, it is handed back unchanged (the mapper
+ *             then reports KFB_ERR_MAPPER_RECORD_TOO_LARGE for the record).
  * New batches are tagged `tag` (kfb_kv_batch_set_tag), stamped schema_id, and their ticket
  * copies the target columns. solo: the new batch takes this record only. partition: NULL
  * for unpartitioned tables. Errors: NOMEM, INVALID_ARG (bucket out of range).

@@ -271,21 +271,27 @@ typedef struct kfb_mapper_msg {
  *   batch_for          required: called when a record has no open batch or its batch
  *                      cannot take it (full, closed, stamped with another schema id than
  *                      kfb_mapper_table_schema_id: opened before kfb_mapper_set_table, or
- *                      tagged with another target set than rec->target_set).
- *                      Sets *out to a batch to append it to (typically a fresh one; the
- *                      caller must close or send the old one, or replace batches[bucket]:
- *                      otherwise a later, smaller record of the bucket still fits the old
- *                      batch and a key's updates are split over two batches) and returns
- *                      KFB_ERR_OK, or returns an error that stops the call, whatever its
- *                      class (e.g. KFB_ERR_NOMEM when the caller's memory budget is spent).
- *                      The batch must be of schema id kfb_mapper_table_schema_id and tagged
- *                      rec->target_set (the caller tags it: kfb_kv_batch_set_tag), and is
- *                      sent with rec->target_columns as its PutKv target-column list (NULL:
- *                      all columns); a batch of another schema id or tag stops the call
- *                      with KFB_ERR_STATE. A record that even that batch cannot take, empty,
- *                      is a per-record KFB_ERR_MAPPER_RECORD_TOO_LARGE; a batch from it
- *                      that is closed, aborted or too full for the record stops the call
- *                      with that batch error.
+ *                      tagged with another target set than rec->target_set). *out on entry
+ *                      is the batch that could not take the record, or NULL when it had
+ *                      none (no batches[] entry, as for partitioned tables, or one of
+ *                      another schema id or tag). Sets *out to a batch to append it to and
+ *                      returns KFB_ERR_OK, or returns an error that stops the call, whatever
+ *                      its class (e.g. KFB_ERR_NOMEM when the caller's memory budget is
+ *                      spent). Given NULL it may hand out the record's open batch even if
+ *                      that turns out full: it is then called again with it, and must seal
+ *                      (send, or close) it and hand out a fresh one (or replace
+ *                      batches[bucket]: otherwise a later, smaller record of the bucket still
+ *                      fits the old batch and a key's updates are split over two batches).
+ *                      Given an EMPTY batch that could not take the record, the record is
+ *                      larger than the caller's batches: it may hand out a larger batch for
+ *                      it alone, or the same batch back, which makes the record a
+ *                      per-record KFB_ERR_MAPPER_RECORD_TOO_LARGE. At most four calls per
+ *                      record. The batch must be of schema id kfb_mapper_table_schema_id and
+ *                      tagged rec->target_set (the caller tags it: kfb_kv_batch_set_tag), and
+ *                      is sent with rec->target_columns as its PutKv target-column list
+ *                      (NULL: all columns); a batch of another schema id or tag stops the
+ *                      call with KFB_ERR_STATE, and so does the same non-empty batch handed
+ *                      back, or one that is closed or aborted (with that batch error).
  *   on_error           per-record errors (class RECORD: bad bytes, unknown schema id, ...;
  *                      and plan errors with plan_errors_per_message): return 0 to go on
  *                      with the next message (the message is consumed: dead-letter it),

@@ -111,6 +111,15 @@ kfb_err_t kfb_schema_source_get(kfb_schema_source_t *src, int32_t id,
  */
 int kfb_schema_source_cached(kfb_schema_source_t *src, int32_t id);
 
+/*
+ * The newest writer schema id: the registry's latest version of `subject` (GET
+ * /subjects/{subject}/versions/latest, one attempt), the highest <id>.avsc of a directory
+ * (subject ignored), the highest id added to a memory source. For `check`; blocks.
+ * KFB_ERR_NOT_FOUND when there is none, registry errors as for kfb_schema_source_get.
+ */
+kfb_err_t kfb_schema_source_latest(kfb_schema_source_t *src, const char *subject, int32_t *id,
+                                   char *errstr, size_t errstr_size);
+
 /* Number of fetches from the backend (HTTP attempts count once per lookup),
  * for tests and metrics. */
 uint64_t kfb_schema_source_fetch_count(const kfb_schema_source_t *src);

@@ -369,8 +369,9 @@ kfb_err_t kfb_acc_open(kfb_acc_t *a, const char *partition, int32_t bucket, int3
     if (prev) {
         acc_builder_t *pab = bmap_get(a, prev);
         if (pab && kfb_kv_batch_record_count(prev) == 0) {
-            /* not even an empty batch of max_bytes takes it */
-            if (pab->large) return KFB_ERR_MAPPER_RECORD_TOO_LARGE;
+            /* not even an empty batch of max_bytes takes it; an empty large one neither:
+             * handing it back makes the record a per-record RECORD_TOO_LARGE (mapper.h) */
+            if (pab->large) return KFB_ERR_OK;
             large = 1;
         }
         if (pab && pab->t && pab->slot == s && s->open == pab) seal(a, pab, now_ms);

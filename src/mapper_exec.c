@@ -2127,48 +2127,59 @@ static __attribute__((noinline)) kfb_err_t sink_records(kfb_mapper_t *m,
         kfb_err_t e = b ? kfb_mapper_append_to_batch(m, res, k, b, errstr, errstr_size)
                         : KFB_ERR_BATCH_FULL;
         if (batch_unusable(e)) {
-            b = NULL;
-            e = sink->batch_for(sink->ctx, msg, o, &b);
-            if (!e && !b) e = KFB_ERR_STATE;
-            if (e) {
-                *stop = 1;
-                return rec_err(m, e, NULL, "no batch for the record (bucket %d%s%s): %s",
-                               (int)o->bucket, o->partition ? ", partition " : "",
-                               o->partition ? o->partition : "", kfb_err_message(e));
+            /* batch_for gets the batch that could not take the record (NULL: none): it
+             * hands out the record's open batch, or seals that one and opens another; an
+             * empty batch that still cannot take it asks for one sized for the record alone.
+             * The same batch back is the sink's last word: too large if it is empty, the
+             * sink's mistake if it holds other records. */
+            kfb_kv_batch_builder_t *prev = b;
+            for (int tries = 0;; tries++) {
+                kfb_kv_batch_builder_t *got = prev;
+                e = sink->batch_for(sink->ctx, msg, o, &got);
+                if (!e && !got) e = KFB_ERR_STATE;
+                if (e) {
+                    *stop = 1;
+                    return rec_err(m, e, NULL, "no batch for the record (bucket %d%s%s): %s",
+                                   (int)o->bucket, o->partition ? ", partition " : "",
+                                   o->partition ? o->partition : "", kfb_err_message(e));
+                }
+                if (kfb_kv_batch_schema_id_(got) != m->table_schema_id) {
+                    *stop = 1;
+                    return rec_err(m, KFB_ERR_STATE, NULL,
+                                   "batch_for gave a batch of schema id %d for a row of table "
+                                   "schema id %d (seal the old schema's batches after "
+                                   "kfb_mapper_set_table)",
+                                   (int)kfb_kv_batch_schema_id_(got), (int)m->table_schema_id);
+                }
+                if (kfb_kv_batch_tag_(got) != o->target_set) {
+                    *stop = 1;
+                    return rec_err(m, KFB_ERR_STATE, NULL,
+                                   "batch_for gave a batch tagged %u for a record of target-column "
+                                   "set %u (tag the batch with kfb_kv_batch_set_tag(batch, "
+                                   "rec->target_set) and send it with rec->target_columns)",
+                                   (unsigned)kfb_kv_batch_tag_(got), (unsigned)o->target_set);
+                }
+                e = kfb_mapper_append_to_batch(m, res, k, got, errstr, errstr_size);
+                b = got;
+                if (!batch_unusable(e)) break;
+                int empty = kfb_kv_batch_record_count(got) == 0;
+                if (e != KFB_ERR_BATCH_FULL || (got == prev && !empty)) {
+                    /* closed, aborted, or full of other records: the sink's mistake, and not
+                     * this record's (as a per-record error on_error would drop the message) */
+                    *stop = 1;
+                    return rec_err(m, e, NULL,
+                                   "batch_for gave a batch that cannot take the record (bucket %d, "
+                                   "%d records in it): %s",
+                                   (int)o->bucket, (int)kfb_kv_batch_record_count(got),
+                                   kfb_err_message(e));
+                }
+                if ((got == prev && empty) || tries == 3)
+                    return rec_err(m, KFB_ERR_MAPPER_RECORD_TOO_LARGE, NULL,
+                                   "the record (key %zu bytes) does not fit an empty batch of "
+                                   "write limit %zu bytes",
+                                   o->key_len, kfb_kv_batch_write_limit(got));
+                prev = got;
             }
-            if (kfb_kv_batch_schema_id_(b) != m->table_schema_id) {
-                *stop = 1;
-                return rec_err(m, KFB_ERR_STATE, NULL,
-                               "batch_for gave a batch of schema id %d for a row of table "
-                               "schema id %d (seal the old schema's batches after "
-                               "kfb_mapper_set_table)",
-                               (int)kfb_kv_batch_schema_id_(b), (int)m->table_schema_id);
-            }
-            if (kfb_kv_batch_tag_(b) != o->target_set) {
-                *stop = 1;
-                return rec_err(m, KFB_ERR_STATE, NULL,
-                               "batch_for gave a batch tagged %u for a record of target-column "
-                               "set %u (tag the batch with kfb_kv_batch_set_tag(batch, "
-                               "rec->target_set) and send it with rec->target_columns)",
-                               (unsigned)kfb_kv_batch_tag_(b), (unsigned)o->target_set);
-            }
-            e = kfb_mapper_append_to_batch(m, res, k, b, errstr, errstr_size);
-            if (batch_unusable(e) &&
-                (e != KFB_ERR_BATCH_FULL || kfb_kv_batch_record_count(b) != 0)) {
-                /* closed, aborted, or full of other records: the sink's mistake, and not
-                 * this record's (as a per-record error on_error would drop the message) */
-                *stop = 1;
-                return rec_err(m, e, NULL,
-                               "batch_for gave a batch that cannot take the record (bucket %d, "
-                               "%d records in it): %s",
-                               (int)o->bucket, (int)kfb_kv_batch_record_count(b),
-                               kfb_err_message(e));
-            }
-            if (batch_unusable(e))
-                return rec_err(m, KFB_ERR_MAPPER_RECORD_TOO_LARGE, NULL,
-                               "the record (key %zu bytes) does not fit an empty batch of "
-                               "write limit %zu bytes",
-                               o->key_len, kfb_kv_batch_write_limit(b));
         }
         if (e) return e;
         placed[k] = b;

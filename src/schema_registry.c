@@ -18,6 +18,7 @@
 #include "schema_registry.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -372,6 +373,36 @@ static void sleep_ms(long ms) {
 }
 
 /* One GET with retries. On success *json and *len hold the schema text (malloc'd). */
+/* One GET's options: timeouts, auth, TLS, the body sink (shared by every request). */
+static void registry_curl_setup(kfb_schema_source_t *s, CURL *h, const char *url, struct curl_slist *hdrs,
+                                body_sink_t *body, char *curl_err) {
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, s->request_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "kafka-fluss-bridge");
+    if (s->username) {
+        curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(h, CURLOPT_USERNAME, s->username);
+        curl_easy_setopt(h, CURLOPT_PASSWORD, s->password);
+    }
+    if (s->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_file);
+    if (s->cert_file) curl_easy_setopt(h, CURLOPT_SSLCERT, s->cert_file);
+    if (s->key_file) curl_easy_setopt(h, CURLOPT_SSLKEY, s->key_file);
+    if (s->key_password) curl_easy_setopt(h, CURLOPT_KEYPASSWD, s->key_password);
+    if (s->insecure) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+}
+
 static kfb_err_t registry_fetch(kfb_schema_source_t *s, int32_t id, char **json, size_t *len,
                                 char *errstr, size_t errstr_size) {
     char url[2048];
@@ -388,31 +419,7 @@ static kfb_err_t registry_fetch(kfb_schema_source_t *s, int32_t id, char **json,
         kfb_buf_reset(&body.buf);
         body.too_big = false;
         curl_err[0] = '\0';
-        curl_easy_reset(h);
-        curl_easy_setopt(h, CURLOPT_URL, url);
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, s->request_timeout_ms);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
-        curl_easy_setopt(h, CURLOPT_USERAGENT, "kafka-fluss-bridge");
-        if (s->username) {
-            curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-            curl_easy_setopt(h, CURLOPT_USERNAME, s->username);
-            curl_easy_setopt(h, CURLOPT_PASSWORD, s->password);
-        }
-        if (s->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_file);
-        if (s->cert_file) curl_easy_setopt(h, CURLOPT_SSLCERT, s->cert_file);
-        if (s->key_file) curl_easy_setopt(h, CURLOPT_SSLKEY, s->key_file);
-        if (s->key_password) curl_easy_setopt(h, CURLOPT_KEYPASSWD, s->key_password);
-        if (s->insecure) {
-            curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-            curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-        }
+        registry_curl_setup(s, h, url, hdrs, &body, curl_err);
         CURLcode cc = curl_easy_perform(h);
         long status = 0;
         bool retry = false;
@@ -649,4 +656,95 @@ kfb_err_t kfb_schema_source_get(kfb_schema_source_t *s, int32_t id, const kfb_av
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
     return err;
+}
+
+/* ---- the newest schema of a subject (check) ------------------------------------------ */
+
+/* GET {url}/subjects/{subject}/versions/latest -> {"id": N, ...}; one attempt. */
+static kfb_err_t registry_latest(kfb_schema_source_t *s, const char *subject, int32_t *id, char *errstr,
+                                 size_t errstr_size) {
+    CURL *h = curl_easy_init();
+    if (!h) return KFB_ERR_NOMEM;
+    char *esc = curl_easy_escape(h, subject, 0);
+    char url[2048];
+    snprintf(url, sizeof url, "%s/subjects/%s/versions/latest", s->url, esc ? esc : subject);
+    curl_free(esc);
+    body_sink_t body = {KFB_BUF_INIT, false};
+    char curl_err[CURL_ERROR_SIZE] = "";
+    struct curl_slist *hdrs =
+        curl_slist_append(NULL, "Accept: application/vnd.schemaregistry.v1+json, application/json");
+    registry_curl_setup(s, h, url, hdrs, &body, curl_err);
+    CURLcode cc = curl_easy_perform(h);
+    long status = 0;
+    if (cc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(h);
+    kfb_err_t err = KFB_ERR_OK;
+    if (cc != CURLE_OK) {
+        errf(errstr, errstr_size, "subject %s: request to the schema registry %s failed: %s", subject,
+             s->url_redacted, curl_err[0] ? curl_err : curl_easy_strerror(cc));
+        err = KFB_ERR_REGISTRY_UNAVAILABLE;
+    } else if (status != 200) {
+        char msg[300];
+        registry_message(&body.buf, msg, sizeof msg);
+        errf(errstr, errstr_size, "subject %s: the schema registry %s answered %ld%s", subject, s->url_redacted,
+             status, msg);
+        err = status == 404 ? KFB_ERR_NOT_FOUND : status == 401 || status == 403 ? KFB_ERR_REGISTRY_AUTH
+                                                                                 : KFB_ERR_REGISTRY_RESPONSE;
+    } else {
+        json_error_t jerr;
+        json_t *j = json_loadb((const char *)body.buf.data, body.buf.len, 0, &jerr);
+        json_t *v = j ? json_object_get(j, "id") : NULL;
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT32_MAX) {
+            errf(errstr, errstr_size, "subject %s: the schema registry %s answered without a schema id", subject,
+                 s->url_redacted);
+            err = KFB_ERR_REGISTRY_RESPONSE;
+        } else {
+            *id = (int32_t)json_integer_value(v);
+        }
+        json_decref(j);
+    }
+    kfb_buf_free(&body.buf);
+    return err;
+}
+
+/* The highest <id>.avsc of the directory. */
+static kfb_err_t dir_latest(kfb_schema_source_t *s, int32_t *id, char *errstr, size_t errstr_size) {
+    DIR *d = opendir(s->dir);
+    if (!d) {
+        errf(errstr, errstr_size, "cannot read the schema directory %s: %s", s->dir, strerror(errno));
+        return KFB_ERR_IO;
+    }
+    long best = -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long v = strtol(e->d_name, &end, 10);
+        if (end != e->d_name && !strcmp(end, ".avsc") && e->d_name[0] != '-' && v <= INT32_MAX && v > best) best = v;
+    }
+    closedir(d);
+    if (best < 0) {
+        errf(errstr, errstr_size, "the schema directory %s holds no <id>.avsc file", s->dir);
+        return KFB_ERR_NOT_FOUND;
+    }
+    *id = (int32_t)best;
+    return KFB_ERR_OK;
+}
+
+kfb_err_t kfb_schema_source_latest(kfb_schema_source_t *s, const char *subject, int32_t *id, char *errstr,
+                                   size_t errstr_size) {
+    if (s->kind == SRC_REGISTRY) return registry_latest(s, subject, id, errstr, errstr_size);
+    if (s->kind == SRC_DIR) return dir_latest(s, id, errstr, errstr_size);
+    int32_t best = -1;
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < N_BUCKETS; i++)
+        for (entry_t *x = s->buckets[i]; x; x = x->next)
+            if (x->state == ENTRY_READY && x->id > best) best = x->id;
+    pthread_mutex_unlock(&s->mu);
+    if (best < 0) {
+        errf(errstr, errstr_size, "no schema has been added to the memory schema source");
+        return KFB_ERR_NOT_FOUND;
+    }
+    *id = best;
+    return KFB_ERR_OK;
 }
