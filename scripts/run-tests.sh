@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test binary of a build dir (unit tests, fuzz regressions), every
-# integration script and every end-to-end scenario file (tests/e2e/test_*.py), then prints one closing line "N passed, N failed".
+# integration script and every end-to-end scenario file (tests/e2e/test_*.py),
+# then prints one closing line "N passed, N failed".
 # Each test binary prints "== name: N ok, M failed =="; a binary that dies without
 # that line counts as one failure.
 set -uo pipefail

@@ -73,8 +73,8 @@ def write_config(path, kafka_bootstrap, group, fluss_bootstrap, schemas_dir, map
     """Keys the pipeline adds (offsets.revoke_timeout, shutdown_timeout, errors.max_per_minute)
     are written only when given, so that a basic config also passes today's check-config."""
     cfg = {
-        "kafka": dict({"bootstrap.servers": kafka_bootstrap, "group.id": group}, **KAFKA_TEST_SETTINGS,
-                      **(kafka_extra or {})),
+        "kafka": {"bootstrap.servers": kafka_bootstrap, "group.id": group, **KAFKA_TEST_SETTINGS,
+                  **(kafka_extra or {})},
         "schemas_dir": schemas_dir,
         "fluss": {"bootstrap_servers": fluss_bootstrap},
         "batch": {"linger": linger},

@@ -147,3 +147,31 @@ def stop_run(bridge, timeout=60):
 
 
 __all__ = ["Checks", "Env", "E2EError", "require_bridge", "stop_run", "wait_until"]
+
+
+# ---- mappings of the generated tables (kfbe2e.datagen) ----------------------------------------
+
+def items_mapping(table, topics="items", name="items", **kw):
+    return model.Mapping(name, topics, table, [datagen.ITEMS_V1, datagen.ITEMS_V2, datagen.ITEMS_V3],
+                         key_schemas=[datagen.ITEMS_KEY], **kw)
+
+
+def users_mapping(table, topics="users"):
+    return model.Mapping("users", topics, table, [datagen.USERS_V1], key_format="string")
+
+
+def customers_mapping(table, topics="customers"):
+    return model.Mapping("customers", topics, table, [datagen.CUSTOMERS_DBZ], fmt="debezium",
+                         key_schemas=[datagen.CUSTOMERS_KEY])
+
+
+def check_migrated(checks, env, rc, bridge, group, mappings, what="migrate"):
+    """migrate exited 0, every mapping's table equals the expected state, and the group's
+    committed offsets equal the end offsets of every topic."""
+    checks.eq(f"{what}: exit status", 0, rc) or print(bridge.stderr()[-3000:])
+    exp = [env.check_table(checks, m) for m in mappings]
+    for m in mappings:
+        for t in m.topics:
+            checks.eq(f"{what}: {t} committed == end offsets", env.kafka.end_offsets(t),
+                      {p: o for p, o in env.kafka.committed(group, t).items()})
+    return exp
