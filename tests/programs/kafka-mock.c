@@ -57,6 +57,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_record.h"
 #include "buf.h"
 #include "kafka_mock_cmd.h"
 
@@ -492,69 +493,7 @@ static void cmd_produce_file(km_t *k, int argc, char **argv, kfb_buf_t *r) {
     fclose(f);
 }
 
-/* ---- the benchmark record (bench/bench_transcode.c) ----------------------------------- */
-
-static const char BENCH_SCHEMA[] =
-    "{\"type\":\"record\",\"name\":\"Bench\",\"fields\":["
-    "{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"name\",\"type\":\"string\"},"
-    "{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"d\",\"type\":\"double\"},"
-    "{\"name\":\"b\",\"type\":\"boolean\"},{\"name\":\"ns\",\"type\":[\"null\",\"string\"]},"
-    "{\"name\":\"ts\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},"
-    "{\"name\":\"city\",\"type\":\"string\"},{\"name\":\"f\",\"type\":\"float\"},"
-    "{\"name\":\"i2\",\"type\":\"int\"}]}";
-
-/* Avro binary: zigzag varints, little-endian IEEE floats (Avro specification). */
-static size_t avro_long(uint8_t *p, int64_t v) {
-    uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-    size_t n = 0;
-    while (u >= 0x80) {
-        p[n++] = (uint8_t)(u | 0x80);
-        u >>= 7;
-    }
-    p[n++] = (uint8_t)u;
-    return n;
-}
-static size_t avro_str(uint8_t *p, const char *s) {
-    size_t l = strlen(s), n = avro_long(p, (int64_t)l);
-    memcpy(p + n, s, l);
-    return n + l;
-}
-static size_t avro_le(uint8_t *p, const void *v, size_t n) {
-    uint8_t tmp[8];
-    memcpy(tmp, v, n);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    for (size_t i = 0; i < n / 2; i++) {
-        uint8_t t = tmp[i];
-        tmp[i] = tmp[n - 1 - i];
-        tmp[n - 1 - i] = t;
-    }
-#endif
-    memcpy(p, tmp, n);
-    return n;
-}
-
-/* Message i of the benchmark topic: Confluent framing (magic 0, schema id 1), then the
- * record with the same field values bench_transcode.c uses for message i except id. */
-static size_t bench_message(uint8_t *p, long i, int64_t id) {
-    static const char *const names[8] = {"alice", "bob", "carol", "dave-the-longer-name",
-                                         "eve", "mallory", "trent", "peggy"};
-    static const char *const cities[4] = {"Amsterdam", "Berlin", "Copenhagen", "Dublin"};
-    size_t n = 0;
-    p[n++] = 0, p[n++] = 0, p[n++] = 0, p[n++] = 0, p[n++] = 1;
-    n += avro_long(p + n, id);
-    n += avro_str(p + n, names[i & 7]);
-    n += avro_long(p + n, i & 0xfffff);
-    double d = (double)i * 0.25;
-    n += avro_le(p + n, &d, 8);
-    p[n++] = (uint8_t)(i & 1);
-    n += avro_long(p + n, 0); /* ns: the null branch */
-    n += avro_long(p + n, 1698235273182LL + i);
-    n += avro_str(p + n, cities[(i >> 3) & 3]);
-    float f = (float)i;
-    n += avro_le(p + n, &f, 4);
-    n += avro_long(p + n, (i % 1000) - 500);
-    return n;
-}
+/* ---- the benchmark record (tests/support/bench_record.h) ------------------------------ */
 
 static uint64_t splitmix64(uint64_t x) {
     x += 0x9E3779B97F4A7C15ULL;
@@ -588,11 +527,11 @@ static void cmd_gen_bench(km_t *k, int argc, char **argv, kfb_buf_t *r) {
         uint64_t ki = seed ? splitmix64((uint64_t)seed * 0x100000001B3ULL ^ (uint64_t)i) % (uint64_t)keys
                            : (uint64_t)i % (uint64_t)keys;
         int64_t id = (int64_t)ki * 1000000007LL;
-        uint8_t val[128], key[24];
+        uint8_t val[KFB_BENCH_RECORD_MAX], key[24];
         kfb_kmc_record_t rec = {.partition = (int32_t)(ki % (uint64_t)np), .timestamp = -1};
         int kl = snprintf((char *)key, sizeof(key), "%" PRId64, id);
         rec.key = (kfb_kmc_bytes_t){key, (size_t)kl, false};
-        rec.value = (kfb_kmc_bytes_t){val, bench_message(val, i, id), false};
+        rec.value = (kfb_kmc_bytes_t){val, kfb_bench_record(val, i, id), false};
         e = produce_record(k, rkt, &rec, &d);
     }
     wait_delivery(k, &d);
@@ -616,7 +555,7 @@ static void cmd_gen_bench_schema(km_t *k, int argc, char **argv, kfb_buf_t *r) {
     snprintf(path, sizeof(path), "%s/1.avsc", argv[1]);
     FILE *f = fopen(path, "w");
     if (!f) RETURN_REPLY(r, "ERR gen-bench-schema: cannot write %s: %s", path, strerror(errno));
-    int ok = fputs(BENCH_SCHEMA, f) >= 0 && fputc('\n', f) != EOF;
+    int ok = fputs(KFB_BENCH_SCHEMA, f) >= 0 && fputc('\n', f) != EOF;
     if (fclose(f) != 0) ok = 0;
     if (!ok) RETURN_REPLY(r, "ERR gen-bench-schema: writing %s failed", path);
     reply(r, "OK %s", path);
