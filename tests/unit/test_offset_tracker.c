@@ -80,6 +80,7 @@ TEST(offsets_refuses_holds_that_go_backwards) {
     kfb_offsets_consumed(o, 4);
     ASSERT_ERR(kfb_offsets_hold(o, 4, &h), KFB_ERR_STATE); /* message 4 already counted done */
     ASSERT_EQ_INT(kfb_offsets_committable(o), 3);
+    kfb_offsets_release(o, h);
     kfb_offsets_retire(o);
 }
 
