@@ -542,10 +542,9 @@ static void bucket_batch(int bucket, int nrec, int to_model) {
     kfb_buf_free(&val);
 }
 
-/* Three batches acknowledged under the first writer, then `code` scripted on
- * the next expected batch (sequence 3) while `pipelined` later batches are
- * already in flight behind it, then 3 more. */
-static void writer_reset_case(int code, const char *name, int pipelined) {
+/* One tablet server, bucket 0 of the table: three batches acknowledged one by
+ * one under the first writer id (opaques 0..2, sequences 0..2); returns it. */
+static int64_t three_acknowledged(void) {
     env_start(1);
     env_client(5000);
     for (int i = 0; i < 3; i++) {
@@ -558,6 +557,14 @@ static void writer_reset_case(int code, const char *name, int pipelined) {
         ASSERT_EQ_INT(E.res_writer[i], w0);
         ASSERT_EQ_INT(E.res_seq[i], i);
     }
+    return w0;
+}
+
+/* Three batches acknowledged under the first writer, then `code` scripted on
+ * the next expected batch (sequence 3) while `pipelined` later batches are
+ * already in flight behind it, then 3 more. */
+static void writer_reset_case(int code, const char *name, int pipelined) {
+    int64_t w0 = three_acknowledged();
     kfb_fts_fault_t f = kfb_fts_fault_default(KFB_FTS_FAULT_ERROR);
     f.api_key = API_PUT_KV;
     f.bucket = 0;
@@ -636,13 +643,7 @@ TEST(writer_reset_unknown_writer_with_batches_in_flight_behind) {
  * fluss_writer.c batch_outcome). The server did not apply it, so the retry
  * applies it exactly once, after the batch before it, under the same writer. */
 TEST(unknown_writer_id_on_a_later_batch_is_retried) {
-    env_start(1);
-    env_client(5000);
-    for (int i = 0; i < 3; i++) {
-        bucket_batch(0, 2, 1);
-        ASSERT_OK(kfb_fluss_client_flush(E.c, 10000));
-    }
-    int64_t w0 = kfb_fluss_client_writer_id(E.c);
+    int64_t w0 = three_acknowledged();
     kfb_fts_fault_t d = kfb_fts_fault_default(KFB_FTS_FAULT_DELAY);
     d.api_key = API_PUT_KV;
     d.delay_ms = 300;
@@ -682,13 +683,7 @@ TEST(unknown_writer_id_on_a_later_batch_is_retried) {
  *   resend of the scripted one is a duplicate, nothing fails and the writer
  *   id is never reset. */
 static void writer_reset_applied_first_case(int code, int pipelined) {
-    env_start(1);
-    env_client(5000);
-    for (int i = 0; i < 3; i++) {
-        bucket_batch(0, 2, 1);
-        ASSERT_OK(kfb_fluss_client_flush(E.c, 10000));
-    }
-    int64_t w0 = kfb_fluss_client_writer_id(E.c);
+    int64_t w0 = three_acknowledged();
     kfb_fts_fault_t f = kfb_fts_fault_default(KFB_FTS_FAULT_ERROR);
     f.api_key = API_PUT_KV;
     f.bucket = 0;

@@ -225,26 +225,27 @@ TEST(in_doubt_lost_response_then_unknown_writer_id) {
     wt_stop();
 }
 
-/* REQUEST_TIME_OUT after the leader applied b2 (DelayedWrite), then
+/* `code` answered after the leader applied b2 (Fluss's DelayedWrite), then
  * UNKNOWN_WRITER_ID on the resend. */
-TEST(in_doubt_request_time_out_after_apply_then_unknown_writer_id) {
+static void after_apply_then_unknown_writer_id(int code, const char *why) {
     start_one_bucket(5000, 0);
     int64_t w0 = two_acknowledged();
-    wt_inject(bucket_fault(KFB_FLUSS_REQUEST_TIME_OUT, 1, 0));
+    wt_inject(bucket_fault(code, 1, 0));
     wt_inject(bucket_fault(KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION, 0, 0));
-    expect_in_doubt_then_new_writer(
-        w0, "attempt 1 got REQUEST_TIME_OUT (25), which Fluss answers after the leader wrote");
+    expect_in_doubt_then_new_writer(w0, why);
     wt_stop();
 }
 
+TEST(in_doubt_request_time_out_after_apply_then_unknown_writer_id) {
+    after_apply_then_unknown_writer_id(
+        KFB_FLUSS_REQUEST_TIME_OUT,
+        "attempt 1 got REQUEST_TIME_OUT (25), which Fluss answers after the leader wrote");
+}
+
 TEST(in_doubt_not_enough_replicas_after_append_then_unknown_writer_id) {
-    start_one_bucket(5000, 0);
-    int64_t w0 = two_acknowledged();
-    wt_inject(bucket_fault(KFB_FLUSS_NOT_ENOUGH_REPLICAS_AFTER_APPEND_EXCEPTION, 1, 0));
-    wt_inject(bucket_fault(KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION, 0, 0));
-    expect_in_doubt_then_new_writer(w0, "attempt 1 got NOT_ENOUGH_REPLICAS_AFTER_APPEND_EXCEPTION "
-                                        "(28)");
-    wt_stop();
+    after_apply_then_unknown_writer_id(KFB_FLUSS_NOT_ENOUGH_REPLICAS_AFTER_APPEND_EXCEPTION,
+                                       "attempt 1 got NOT_ENOUGH_REPLICAS_AFTER_APPEND_EXCEPTION "
+                                       "(28), which Fluss answers after the leader wrote");
 }
 
 /* The connection drops right after the server applied b2; the resend, on a
