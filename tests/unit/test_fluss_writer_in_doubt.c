@@ -401,7 +401,8 @@ TEST(reset_of_another_bucket_keeps_this_buckets_writer) {
     ASSERT_EQ_INT(WT.b[b2].seq, 2);
     ASSERT_EQ_INT(WT.b[b3].seq, 3);
     /* bucket 1's first batch was refused (certainly not written) */
-    ASSERT_ERR(WT.b[c0].err, KFB_ERR_FLUSS_ERROR);
+    ASSERT_ERR(WT.b[c0].err, KFB_ERR_FLUSS_RETRIABLE);
+    ASSERT_CONTAINS(WT.b[c0].msg, "was not written: submit it again");
     ASSERT_EQ_INT(WT.b[c0].ferr, KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION);
     int64_t w1 = kfb_fluss_client_writer_id(WT.c);
     ASSERT_NE_INT(w1, w0);
