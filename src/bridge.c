@@ -99,6 +99,7 @@ static part_t *part_add(kfb_bridge_t *b, const char *topic, int32_t partition, m
     p->partition = partition;
     p->map = m;
     p->committed = -1;
+    p->commit_sent = -1;
     p->end = -1;
     p->low = -1;
     p->expected = -1;
@@ -175,30 +176,51 @@ void kfb_bridge_sync_pauses(kfb_bridge_t *b) {
 
 /* ------------------------------------------------------------------ commits */
 
-/* Commits the committable offset of every partition that moved (or of `only`).
- * Partitions whose position is unknown (nothing consumed, no committed offset) are
- * left out. */
+/* Commits the committable offset of every partition that moved past its confirmed commit
+ * (or of `only`). An asynchronous commit is confirmed by on_committed; until then the same
+ * offset is not sent again for COMMIT_RESEND_MS, after which it is (a failed commit, e.g.
+ * while the coordinator moves, is retried). Partitions whose position is unknown (nothing
+ * consumed, no committed offset) are left out. */
+#define COMMIT_RESEND_MS 1000
 void kfb_bridge_commit(kfb_bridge_t *b, part_t *only, int sync) {
+    int64_t now = kfb_bridge_now_ms();
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
     for (part_t *p = only ? only : b->all_parts; p; p = only ? NULL : p->anext) {
         if (!p->have_pos) continue;
         int64_t c = kfb_offsets_committable(p->off);
         if (c <= p->committed) continue;
+        if (!sync && c == p->commit_sent && now - p->commit_sent_ms < COMMIT_RESEND_MS) continue;
         rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = c;
+        p->commit_sent = c;
+        p->commit_sent_ms = now;
     }
     if (l->cnt) {
         char e[256];
         if (kfb_consumer_commit(b->consumer, l, !sync, e, sizeof e) == KFB_ERR_OK) {
-            for (int i = 0; i < l->cnt; i++) {
-                part_t *p = kfb_bridge_part(b, l->elems[i].topic, l->elems[i].partition);
-                if (p) p->committed = l->elems[i].offset;
-            }
+            if (sync)
+                for (int i = 0; i < l->cnt; i++) {
+                    part_t *p = kfb_bridge_part(b, l->elems[i].topic, l->elems[i].partition);
+                    if (p && l->elems[i].offset > p->committed) p->committed = l->elems[i].offset;
+                }
             b->commits++;
         } else {
             KFB_WARN(FAC, "%s; will try again", e);
         }
     }
     rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void on_committed(void *ctx, rd_kafka_resp_err_t err, const rd_kafka_topic_partition_list_t *offsets) {
+    kfb_bridge_t *b = ctx;
+    for (int i = 0; i < offsets->cnt; i++) {
+        const rd_kafka_topic_partition_t *x = &offsets->elems[i];
+        part_t *p = kfb_bridge_part(b, x->topic, x->partition);
+        if (!p) continue;
+        if (!err && !x->err && x->offset > p->committed) p->committed = x->offset;
+        else if (err || x->err) p->commit_sent = -1; /* send it again at the next chance */
+    }
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        KFB_DEBUG(FAC, "offset commit failed: %s; retried", rd_kafka_err2str(err));
 }
 
 /* ------------------------------------------------------------------ rebalance */
@@ -382,7 +404,7 @@ kfb_bridge_t *kfb_bridge_new(const kfb_config_t *cfg, const kfb_bridge_opts_t *o
     b->worker = kfb_worker_new();
     if (!b->worker) goto nomem;
     if (b->opts.verify > 0 && !(b->verify = kfb_verify_new((size_t)b->opts.verify))) goto nomem;
-    kfb_consumer_events_t ev = {on_assigned, on_revoked, b};
+    kfb_consumer_events_t ev = {on_assigned, on_revoked, on_committed, b};
     /* librdkafka prefetches up to 64 MiB by default; the bridge's own buffer is the bound
      * that matters, so keep the prefetch small unless the file says otherwise. */
     const char *ov[4];

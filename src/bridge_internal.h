@@ -78,7 +78,10 @@ typedef struct part {
     mapping_rt_t *map;
     kfb_offsets_t *off;
     int have_pos;      /* the tracker's start is known (committed offset or a message) */
-    int64_t committed; /* last offset committed by this bridge or read at assignment; -1 */
+    int64_t committed; /* confirmed committed offset (read at assignment, or acknowledged by
+                          the coordinator); -1 */
+    int64_t commit_sent;    /* offset of the last commit request sent, -1 */
+    int64_t commit_sent_ms; /* when */
     int paused;        /* as librdkafka has it */
     int park;          /* waiting for a schema: messages kept in parked[] */
     int32_t park_id;   /* the schema id waited for; -1: retry the mapping at park_retry_at */
