@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -366,6 +367,13 @@ kfb_bridge_t *kfb_bridge_new(const kfb_config_t *cfg, const kfb_bridge_opts_t *o
     }
     b->cfg = cfg;
     b->opts = *opts;
+    /* Batches are copied into the Fluss client and freed on acknowledgement, 100 KiB to MiBs
+     * at a time, all the time: glibc's defaults hand such blocks back to the kernel (mmap
+     * and heap trimming) and take them again, and the page faults cost more than the
+     * mapping itself. Keep freed memory in the heap; the bridge's memory is bounded by
+     * batch.max_buffered_bytes, not by trimming. */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     if (!b->opts.out) b->opts.out = stdout;
     if (!b->opts.progress_out) b->opts.progress_out = stderr;
     b->policy = (kfb_error_policy_t)kfb_config_int(cfg, "errors.policy");
@@ -461,6 +469,8 @@ fail:
 }
 
 void kfb_bridge_stop(kfb_bridge_t *b) { b->stop_requested = 1; }
+
+uint64_t kfb_bridge_messages(const kfb_bridge_t *b) { return __atomic_load_n(&b->messages, __ATOMIC_RELAXED); }
 
 mapping_rt_t *kfb_bridge_mapping_of(kfb_bridge_t *b, const kfb_ticket_t *t) {
     for (size_t i = 0; i < b->n_maps; i++)
@@ -637,7 +647,7 @@ static void account(kfb_bridge_t *b, mapping_rt_t *m, size_t base, size_t from, 
         }
         kfb_offsets_consumed(p->off, km->offset);
         m->st.messages++;
-        b->messages++;
+        __atomic_store_n(&b->messages, b->messages + 1, __ATOMIC_RELAXED);
         kfb_bridge_careful_passed(b, p, km->offset);
     }
 }
