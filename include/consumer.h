@@ -40,6 +40,9 @@ typedef struct kfb_consumer_events {
     /* Partitions about to be given up. lost != 0: the group already gave them to another
      * member (session timeout): do not commit for them. */
     void (*revoked)(void *ctx, const rd_kafka_topic_partition_list_t *parts, int lost);
+    /* An offset commit finished (asynchronous ones too): err for the request, and each
+     * partition's own err in `offsets`. */
+    void (*committed)(void *ctx, rd_kafka_resp_err_t err, const rd_kafka_topic_partition_list_t *offsets);
     void *ctx;
 } kfb_consumer_events_t;
 

@@ -77,7 +77,7 @@ typedef enum kfb_err_class {
     /* (end avro) */                                                                    \
     /* -- table descriptors, mapping plans, explain -- */                               \
     X(MAPPER_PLAN, FATAL, "Avro schema cannot be mapped onto the Fluss table")        \
-    X(MAPPER_DELETE_DISABLED, FATAL, "table refuses deletes (table.delete.behavior)") \
+    X(MAPPER_DELETE_DISABLED, RECORD, "table refuses deletes (table.delete.behavior)") \
     X(MAPPER_BAD_OP, RECORD, "Debezium envelope has a missing or unknown op")         \
     X(MAPPER_NO_KEY, RECORD, "message has no usable Kafka key")                       \
     X(MAPPER_UNION_BRANCH, RECORD, "value is in a union branch the mapping does not keep") \

@@ -62,6 +62,12 @@
  *     was refused with an answer that proves it). TIMEOUT: delivery_timeout_ms
  *     passed while it waited (for a writer id, a leader, a partition id, or
  *     a resend after refusals); the message says what it waited for.
+ *     FLUSS_RETRIABLE with fluss_error OUT_OF_ORDER_SEQUENCE (31) or
+ *     UNKNOWN_WRITER_ID (33): the next expected batch of its bucket, refused
+ *     because the server lost the bucket's writer state; submitting it again
+ *     works (later batches already go out under a new writer id).
+ *     FLUSS_ERROR: refused for good (fluss_error says why; see
+ *     kfb_fluss_err_is_record_level for the codes a record causes).
  *
  * Metadata: bootstrap servers give the coordinator and tablet servers; each
  * opened table is refreshed on its own (after leader errors before any resend,

@@ -17,7 +17,8 @@
  * <id>.avsc file) is answered from memory, with the same error and sentence,
  * for negative_cache_ms (default 30 s, both backends; 0 = off), so a stream of
  * messages of an unknown id costs one fetch per period, not one per message; a
- * schema registered meanwhile is found once that time is up. No other failure
+ * schema registered meanwhile is found once that time is up. At most
+ * KFB_SCHEMA_NEGATIVE_MAX such answers are kept at once. No other failure
  * is cached (5xx, timeouts, connection errors, bad answers are asked again).
  * The memory backend answers every lookup from memory and caches nothing.
  *
@@ -62,6 +63,9 @@ typedef struct kfb_registry_config {
 } kfb_registry_config_t;
 
 #define KFB_SCHEMA_NEGATIVE_CACHE_MS_DEFAULT 30000
+/* Not-found answers kept at once: when full, expired ones are dropped, and while it is
+ * still full a new not-found is not cached (each such id is then fetched every time). */
+#define KFB_SCHEMA_NEGATIVE_MAX 4096
 
 /* Fills the defaults above (url NULL). */
 void kfb_registry_config_init(kfb_registry_config_t *conf);

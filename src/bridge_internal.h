@@ -78,7 +78,10 @@ typedef struct part {
     mapping_rt_t *map;
     kfb_offsets_t *off;
     int have_pos;      /* the tracker's start is known (committed offset or a message) */
-    int64_t committed; /* last offset committed by this bridge or read at assignment; -1 */
+    int64_t committed; /* confirmed committed offset (read at assignment, or acknowledged by
+                          the coordinator); -1 */
+    int64_t commit_sent;    /* offset of the last commit request sent, -1 */
+    int64_t commit_sent_ms; /* when */
     int paused;        /* as librdkafka has it */
     int park;          /* waiting for a schema: messages kept in parked[] */
     int32_t park_id;   /* the schema id waited for; -1: retry the mapping at park_retry_at */
@@ -139,6 +142,9 @@ struct kfb_bridge {
     int64_t next_commit, next_refresh, started_ms;
     int32_t fetching[64];
     size_t n_fetching;
+    int32_t missing_ids[16]; /* ids a fetch found missing, let through to the mapper until ... */
+    int64_t missing_until[16];
+    size_t n_missing;
     struct pending_dlq *pending_dlq; /* dead-letter produces waiting for their ack */
     size_t n_pending_dlq;
 

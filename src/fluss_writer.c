@@ -405,23 +405,28 @@ static void batch_outcome(kfb_fluss_client_t *c, wbatch_t *b, int sent, kfb_err_
          * Only the batch that IS the next expected sequence tells that the
          * server lost or rejects the session's state (Java
          * IdempotenceManager.canRetry / handleFailedBatch): it fails and the
-         * bucket restarts under a new writer id. Any other batch (renumbered,
-         * behind an unanswered one, or in a session already broken) waits for
-         * a resend with the same sequence or for that restart. A batch with an
-         * earlier attempt of unknown outcome is NOT restamped by the restart:
-         * it ends with WRITE_IN_DOUBT (fail_batch, bucket_restart). Tests:
-         * test_fluss_client_order.c writer_reset_*, test_fluss_writer_in_doubt.c. */
+         * bucket restarts under a new writer id. It fails as FLUSS_RETRIABLE
+         * (not written; submitting it again works), since the cause is the
+         * server's writer state (e.g. expired after
+         * server.writer-id.expiration-time of idleness), not the batch. Any
+         * other batch (renumbered, behind an unanswered one, or in a session
+         * already broken) waits for a resend with the same sequence or for
+         * that restart. A batch with an earlier attempt of unknown outcome is
+         * NOT restamped by the restart: it ends with WRITE_IN_DOUBT
+         * (fail_batch, bucket_restart). Tests: test_fluss_client_order.c
+         * writer_reset_*, test_fluss_writer_in_doubt.c. */
         if (bk->broken || b->renumbered || b->seq != bk->last_acked + 1) {
             retry = 1;
         } else {
             set_batch_msg(b, "PutKv for table %s bucket %d: %s (%d) on the next expected batch "
-                          "(sequence %d of writer id %lld)%s%s; the writer id will be reset",
+                          "(sequence %d of writer id %lld)%s%s; the writer id will be reset. The "
+                          "batch was not written: submit it again",
                           tname(c, b->table_id, tn, sizeof tn), b->bucket_id, ename, ferr,
                           b->seq, (long long)b->writer_id, msg && *msg ? ": " : "",
                           msg ? msg : "");
             bucket_break(c, bk, "%s (%d) on the next expected batch of table %s bucket %d", ename,
                          ferr, tn, b->bucket_id);
-            fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, ferr, 0);
+            fail_batch(c, bk, b, KFB_ERR_FLUSS_RETRIABLE, ferr, 0);
             return;
         }
     } else if (err) {
@@ -763,7 +768,8 @@ void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
     for (bucket_t *bk = c->buckets; bk; bk = bk->anext) {
         if (!bk->head) continue;
         table_t *tb = kfb_fc_find_table(c, bk->table_id);
-        partition_t *part = tb && bk->partition_id >= 0 ? kfb_fc_find_partition(tb, bk->partition_id) : NULL;
+        partition_t *part =
+            tb && bk->partition_id >= 0 ? kfb_fc_find_partition(tb, bk->partition_id) : NULL;
         expire_bucket(c, bk, tb, now);
         if (!bk->head) continue;
         char msg[512], tn[300];
@@ -1370,7 +1376,8 @@ int kfb_fluss_client_poll(kfb_fluss_client_t *c, int timeout_ms) {
         r.opaque = b->opaque;
         if (ok)
             r.error_name = "";
-        else if (r.err == KFB_ERR_FLUSS_ERROR || (r.err != KFB_ERR_WRITE_IN_DOUBT && r.fluss_error > 0))
+        else if (r.err == KFB_ERR_FLUSS_ERROR ||
+                 (r.err != KFB_ERR_WRITE_IN_DOUBT && r.fluss_error > 0))
             r.error_name = kfb_fluss_err_name(r.fluss_error);
         else
             r.error_name = kfb_err_name(r.err);

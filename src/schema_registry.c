@@ -59,6 +59,7 @@ struct kfb_schema_source {
     entry_t *buckets[N_BUCKETS];
     uint64_t fetches;
     long negative_ms; /* how long a "no such schema" answer is kept; 0: not at all */
+    size_t n_missing; /* MISSING entries, at most KFB_SCHEMA_NEGATIVE_MAX */
     /* registry */
     char *url;          /* without credentials, without trailing '/' */
     char *url_redacted; /* for messages */
@@ -204,6 +205,7 @@ kfb_err_t kfb_schema_source_add(kfb_schema_source_t *s, int32_t id, const char *
     entry_t **e = slot(s, id);
     if (*e && (*e)->state == ENTRY_MISSING) {
         /* a cached "no such schema" gives way to the schema now known */
+        s->n_missing--;
         free((*e)->errmsg);
         (*e)->errmsg = NULL;
         (*e)->schema = schema;
@@ -229,6 +231,25 @@ kfb_err_t kfb_schema_source_add(kfb_schema_source_t *s, int32_t id, const char *
     *e = n;
     pthread_mutex_unlock(&s->mu);
     return KFB_ERR_OK;
+}
+
+/* Removes the MISSING entries whose time is up (called with the lock held when the
+ * negative cache is full: messages with ever new ids, e.g. garbage that happens to start
+ * with the magic byte, must not grow it without bound). */
+static void sweep_expired(kfb_schema_source_t *s) {
+    const int64_t now = now_ms();
+    for (int b = 0; b < N_BUCKETS; b++)
+        for (entry_t **e = &s->buckets[b]; *e;) {
+            entry_t *x = *e;
+            if (x->state == ENTRY_MISSING && now >= x->until_ms) {
+                *e = x->next;
+                free(x->errmsg);
+                free(x);
+                s->n_missing--;
+            } else {
+                e = &x->next;
+            }
+        }
 }
 
 /* ---- registry backend ------------------------------------------------------------ */
@@ -593,6 +614,7 @@ kfb_err_t kfb_schema_source_get(kfb_schema_source_t *s, int32_t id, const kfb_av
             }
             /* its time is up: fetch again in place (others now wait for this fetch) */
             mine = *e;
+            s->n_missing--;
             free(mine->errmsg);
             mine->errmsg = NULL;
             mine->state = ENTRY_FETCHING;
@@ -637,8 +659,16 @@ kfb_err_t kfb_schema_source_get(kfb_schema_source_t *s, int32_t id, const kfb_av
     char *negative = err == KFB_ERR_UNKNOWN_SCHEMA_ID && negative_ms > 0 ? strdup(ebuf) : NULL;
 
     pthread_mutex_lock(&s->mu);
+    if (negative && s->n_missing >= KFB_SCHEMA_NEGATIVE_MAX) {
+        sweep_expired(s);
+        if (s->n_missing >= KFB_SCHEMA_NEGATIVE_MAX) { /* full of live answers: not this one */
+            free(negative);
+            negative = NULL;
+        }
+    }
     e = slot(s, id); /* mine: nobody else inserts an id that has an entry */
     if (negative) {
+        s->n_missing++;
         mine->state = ENTRY_MISSING;
         mine->errmsg = negative;
         mine->until_ms = now_ms() + negative_ms;

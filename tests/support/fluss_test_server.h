@@ -185,7 +185,7 @@ uint8_t *kfb_fts_last_putkv_body(kfb_fts_t *s, size_t *len);
  * were applied, acknowledged as a duplicate, or refused; code is the Fluss
  * code answered (an ERROR fault with after_apply gives "applied code=25").
  * Lets tests check under which writer id and sequence each batch was sent and
- * applied. */
+ * applied. Only the first 32 MiB of lines are kept. */
 char *kfb_fts_batch_log(kfb_fts_t *s);
 
 /* ---- fault injection ---- */

@@ -224,7 +224,8 @@ static char *cmd_fault(kfb_fts_t *s, const char *p) {
         else if (strcmp(k, "delay") == 0) ok = parse_int(v, &n) && (f.delay_ms = (int)n, true);
         else if (strcmp(k, "count") == 0) ok = parse_int(v, &n) && (f.count = (int)n, true);
         else if (strcmp(k, "after_apply") == 0) ok = parse_int(v, &n) && (f.after_apply = (int)n, true);
-        else if (strcmp(k, "skip") == 0) ok = parse_int(v, &n) && n >= 0 && n <= INT32_MAX && (f.skip = (int)n, true);
+        else if (strcmp(k, "skip") == 0)
+            ok = parse_int(v, &n) && n >= 0 && n <= INT32_MAX && (f.skip = (int)n, true);
         else return reply("ERR unknown fault key '%s' (api, node, table, bucket, code, delay, "
                           "count, after_apply, skip)\n", k);
         if (!ok) return reply("ERR bad value '%s' for %s\n", v, k);

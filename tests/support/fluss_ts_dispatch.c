@@ -849,7 +849,9 @@ static void log_batch(kfb_fts_t *s, int node, int64_t table_id, const Fluss__PbP
                      node, (long long)table_id,
                      (long long)(bq->has_partition_id ? bq->partition_id : -1), bq->bucket_id,
                      (long long)writer, seq, crc, result, code, schema);
-    kfb_buf_append(&s->batch_log, line, (size_t)k);
+    /* bounded, for long runs of the standalone server (benchmarks) */
+    if (s->batch_log.len + (size_t)k <= FTS_BATCH_LOG_MAX)
+        kfb_buf_append(&s->batch_log, line, (size_t)k);
 }
 
 /* {server}/tablet/TabletService.java putKv -> {server}/replica/ReplicaManager.java

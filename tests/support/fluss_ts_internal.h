@@ -41,6 +41,7 @@
 #define FTS_NUM_APIS 64     /* stats array covers api keys 1000..1063 */
 #define FTS_BATCHES_TO_RETAIN 5
 #define FTS_DEFAULT_MAX_REQUEST (100 * 1024 * 1024)
+#define FTS_BATCH_LOG_MAX (32 * 1024 * 1024) /* kfb_fts_batch_log keeps this much */
 
 /* ---- KV map: key bytes -> stored value (schema id + row) ---- */
 

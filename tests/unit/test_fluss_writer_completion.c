@@ -24,6 +24,18 @@ static void start(int nbuckets, int delivery_timeout_ms) {
     wt_client(&conf);
 }
 
+/* Adds db.pt (partitioned by dt, 2 buckets, no partitions yet) and opens it. */
+static int64_t open_partitioned(void) {
+    char err[256];
+    int64_t pt;
+    ASSERT_OK(kfb_fts_add_table(WT.s, "db", "pt", KFB_TC_PARTITIONED_DESC, 2, NULL, &pt, err,
+                                sizeof err));
+    kfb_fluss_table_info_t *ti;
+    ASSERT_OK(kfb_fluss_client_get_table(WT.c, "db", "pt", 10000, &ti, err, sizeof err));
+    kfb_fluss_table_info_free(ti);
+    return pt;
+}
+
 static char *batch_log(void) {
     char *log = kfb_fts_batch_log(WT.s);
     if (!log) abort();
@@ -64,13 +76,7 @@ TEST(bucket_out_of_range_completes_at_once) {
  * resolved. */
 TEST(bucket_out_of_range_by_partition_name) {
     start(2, 0);
-    char err[256];
-    int64_t pt;
-    ASSERT_OK(kfb_fts_add_table(WT.s, "db", "pt", KFB_TC_PARTITIONED_DESC, 2, NULL, &pt, err,
-                                sizeof err));
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(WT.c, "db", "pt", 10000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    int64_t pt = open_partitioned();
     uint8_t *batch;
     size_t len;
     batch = kfb_test_unhex(KFB_TC_BATCH_94, &len);
@@ -187,13 +193,7 @@ TEST(leader_gone_refused_batches_time_out_as_not_written) {
  * times out with the partition named. */
 TEST(unresolvable_partition_delivery_timeout) {
     start(2, 400);
-    char err[256];
-    int64_t pt;
-    ASSERT_OK(kfb_fts_add_table(WT.s, "db", "pt", KFB_TC_PARTITIONED_DESC, 2, NULL, &pt, err,
-                                sizeof err));
-    kfb_fluss_table_info_t *ti;
-    ASSERT_OK(kfb_fluss_client_get_table(WT.c, "db", "pt", 10000, &ti, err, sizeof err));
-    kfb_fluss_table_info_free(ti);
+    int64_t pt = open_partitioned();
     kfb_fts_fault_t f = kfb_fts_fault_default(KFB_FTS_FAULT_NO_RESPONSE);
     f.api_key = API_GET_METADATA;
     f.count = -1;

@@ -225,26 +225,27 @@ TEST(in_doubt_lost_response_then_unknown_writer_id) {
     wt_stop();
 }
 
-/* REQUEST_TIME_OUT after the leader applied b2 (DelayedWrite), then
+/* `code` answered after the leader applied b2 (Fluss's DelayedWrite), then
  * UNKNOWN_WRITER_ID on the resend. */
-TEST(in_doubt_request_time_out_after_apply_then_unknown_writer_id) {
+static void after_apply_then_unknown_writer_id(int code, const char *why) {
     start_one_bucket(5000, 0);
     int64_t w0 = two_acknowledged();
-    wt_inject(bucket_fault(KFB_FLUSS_REQUEST_TIME_OUT, 1, 0));
+    wt_inject(bucket_fault(code, 1, 0));
     wt_inject(bucket_fault(KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION, 0, 0));
-    expect_in_doubt_then_new_writer(
-        w0, "attempt 1 got REQUEST_TIME_OUT (25), which Fluss answers after the leader wrote");
+    expect_in_doubt_then_new_writer(w0, why);
     wt_stop();
 }
 
+TEST(in_doubt_request_time_out_after_apply_then_unknown_writer_id) {
+    after_apply_then_unknown_writer_id(
+        KFB_FLUSS_REQUEST_TIME_OUT,
+        "attempt 1 got REQUEST_TIME_OUT (25), which Fluss answers after the leader wrote");
+}
+
 TEST(in_doubt_not_enough_replicas_after_append_then_unknown_writer_id) {
-    start_one_bucket(5000, 0);
-    int64_t w0 = two_acknowledged();
-    wt_inject(bucket_fault(KFB_FLUSS_NOT_ENOUGH_REPLICAS_AFTER_APPEND_EXCEPTION, 1, 0));
-    wt_inject(bucket_fault(KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION, 0, 0));
-    expect_in_doubt_then_new_writer(w0, "attempt 1 got NOT_ENOUGH_REPLICAS_AFTER_APPEND_EXCEPTION "
-                                        "(28)");
-    wt_stop();
+    after_apply_then_unknown_writer_id(KFB_FLUSS_NOT_ENOUGH_REPLICAS_AFTER_APPEND_EXCEPTION,
+                                       "attempt 1 got NOT_ENOUGH_REPLICAS_AFTER_APPEND_EXCEPTION "
+                                       "(28), which Fluss answers after the leader wrote");
 }
 
 /* The connection drops right after the server applied b2; the resend, on a
@@ -400,7 +401,8 @@ TEST(reset_of_another_bucket_keeps_this_buckets_writer) {
     ASSERT_EQ_INT(WT.b[b2].seq, 2);
     ASSERT_EQ_INT(WT.b[b3].seq, 3);
     /* bucket 1's first batch was refused (certainly not written) */
-    ASSERT_ERR(WT.b[c0].err, KFB_ERR_FLUSS_ERROR);
+    ASSERT_ERR(WT.b[c0].err, KFB_ERR_FLUSS_RETRIABLE);
+    ASSERT_CONTAINS(WT.b[c0].msg, "was not written: submit it again");
     ASSERT_EQ_INT(WT.b[c0].ferr, KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION);
     int64_t w1 = kfb_fluss_client_writer_id(WT.c);
     ASSERT_NE_INT(w1, w0);

@@ -649,6 +649,44 @@ TEST(directory_backend) {
     unlink(p);
 }
 
+/* The negative cache is bounded: with KFB_SCHEMA_NEGATIVE_MAX live not-found answers, the
+ * next unknown id is not cached (asked again each time); once answers expire, they make
+ * room. */
+TEST(negative_cache_is_bounded) {
+    char dir[] = "/tmp/kfb-avsc-XXXXXX";
+    ASSERT_TRUE(mkdtemp(dir) != NULL);
+    char err[512];
+    kfb_schema_source_t *s = kfb_schema_source_dir_new(dir, err, sizeof(err));
+    ASSERT_TRUE(s != NULL);
+    const kfb_avro_schema_t *a = NULL;
+    for (int32_t id = 1; id <= KFB_SCHEMA_NEGATIVE_MAX; id++)
+        ASSERT_ERR(kfb_schema_source_get(s, id, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, 1), 1);
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, KFB_SCHEMA_NEGATIVE_MAX), 1);
+    const int32_t extra = KFB_SCHEMA_NEGATIVE_MAX + 1;
+    ASSERT_ERR(kfb_schema_source_get(s, extra, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_CONTAINS(err, "unknown schema id 4097");
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, extra), 0);
+    uint64_t fetches = kfb_schema_source_fetch_count(s);
+    ASSERT_ERR(kfb_schema_source_get(s, extra, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_EQ_U64(kfb_schema_source_fetch_count(s), fetches + 1);
+    ASSERT_ERR(kfb_schema_source_get(s, 1, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_EQ_U64(kfb_schema_source_fetch_count(s), fetches + 1); /* still cached */
+    kfb_schema_source_destroy(s);
+    /* answers that expire make room: a source whose answers last 1 ms */
+    s = kfb_schema_source_dir_new(dir, err, sizeof(err));
+    ASSERT_TRUE(s != NULL);
+    kfb_schema_source_set_negative_cache_ms(s, 1);
+    for (int32_t id = 1; id <= KFB_SCHEMA_NEGATIVE_MAX; id++)
+        ASSERT_ERR(kfb_schema_source_get(s, id, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    sleep_ms(20);
+    kfb_schema_source_set_negative_cache_ms(s, 60000);
+    ASSERT_ERR(kfb_schema_source_get(s, extra, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, extra), 1);
+    kfb_schema_source_destroy(s);
+    rmdir(dir);
+}
+
 TEST(memory_backend_and_add) {
     kfb_schema_source_t *s = kfb_schema_source_memory_new();
     char err[512];
