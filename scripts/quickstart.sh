@@ -69,7 +69,7 @@ FTS_CTL=
 STEP=start
 FAILED=0
 
-if [ -t 1 ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD= PLAIN=; fi
+if [ -t 1 ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD='' PLAIN=''; fi
 say() { printf '\n%s== %s%s\n' "$BOLD" "$*" "$PLAIN"; }
 
 # One control command on a fresh loopback connection; prints the reply line (bounded).

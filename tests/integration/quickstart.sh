@@ -54,6 +54,8 @@ check_eq "customers: messages generated" 12000 "$c_msgs"
 for v in o_up o_del o_live c_up c_del c_live c_moves c_tomb; do
     if [ -n "${!v}" ] && [ "${!v}" -gt 0 ]; then pass; else fail "generator count $v" "got '${!v}'"; fi
 done
+# each Debezium delete is followed by its tombstone; key changes are deletes without one
+check_eq "customers: deletes = tombstones + key changes" "$c_del" "$((c_tomb + c_moves))"
 
 # migrate's summary against the generator
 row() { awk -v m="$1" '$1 == m { print $2, $3, $4, $5, $6, $7 }' <<<"$out"; }
