@@ -72,22 +72,14 @@ FAILED=0
 if [ -t 1 ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD='' PLAIN=''; fi
 say() { printf '\n%s== %s%s\n' "$BOLD" "$*" "$PLAIN"; }
 
-# One control command on a fresh loopback connection; prints the reply line (bounded).
-ctl() { # port, command...
-    local port=$1 fd reply=""
-    shift
-    exec {fd}<>"/dev/tcp/127.0.0.1/$port" || { echo "ERR no connection to 127.0.0.1:$port"; return 0; }
-    printf '%s\n' "$*" >&"$fd"
-    IFS= read -r -t 600 -u "$fd" reply || reply="ERR no reply within 600 s"
-    exec {fd}>&-
-    printf '%s\n' "$reply"
-}
+# shellcheck source=scripts/servers.sh
+. scripts/servers.sh
 
 stop_server() { # pid, control port
     local pid=$1 port=$2 i
     [ -n "$pid" ] || return 0
     kill -0 "$pid" 2>/dev/null || return 0
-    [ -n "$port" ] && ctl "$port" quit >/dev/null 2>&1
+    [ -n "$port" ] && kfb_ctl "$port" quit >/dev/null 2>&1
     for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
@@ -116,54 +108,43 @@ trap 'echo "quickstart: interrupted" >&2; exit 1' INT TERM
 
 die() { FAILED=1; echo "quickstart: $*" >&2; exit 1; }
 
-# Starts a server that prints "READY bootstrap=... control=P" (also into its port file);
-# waits for it at most 30 s. Sets READY_LINE and SERVER_PID.
 start_server() { # name, command...
-    local name=$1 i
-    shift
-    "$@" --port-file "$W/$name.ready" >"$W/$name.out" 2>"$W/$name.log" &
-    SERVER_PID=$!
-    for ((i = 0; i < 300; i++)); do
-        [ -s "$W/$name.ready" ] && break
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    READY_LINE=$(head -n 1 "$W/$name.ready" 2>/dev/null || true)
-    [[ "$READY_LINE" == READY\ * ]] || die "$name did not start within 30 s (no READY line)"
+    kfb_start_server "$W" "$@" && return 0
+    kill "$SERVER_PID" 2>/dev/null || true
+    die "$1 did not start within 30 s (no READY line)"
 }
-field() { sed -nE "s/.* $2=([^ ]+).*/\\1/p" <<<" $1"; } # line, name
 
 # ---- 1. Kafka with the sample data -----------------------------------------------------
 STEP="starting kafka-mock"
 say "1. Embedded Kafka (kafka-mock) with the sample topics"
 start_server kafka-mock "$MOCK" --brokers 1 --topic "orders:$PARTS" --topic "customers:$PARTS"
 MOCK_PID=$SERVER_PID
-MOCK_CTL=$(field "$READY_LINE" control)
-KAFKA_BOOTSTRAP=$(field "$READY_LINE" bootstrap)
+MOCK_CTL=$(kfb_field "$READY_LINE" control)
+KAFKA_BOOTSTRAP=$(kfb_field "$READY_LINE" bootstrap)
 echo "kafka-mock: bootstrap $KAFKA_BOOTSTRAP, control port $MOCK_CTL"
 
 STEP="generating the sample data"
-GEN_O=$(ctl "$MOCK_CTL" gen-orders orders "$ORDERS" "$SEED")
+GEN_O=$(kfb_ctl "$MOCK_CTL" gen-orders orders "$ORDERS" "$SEED")
 [[ "$GEN_O" == OK\ * ]] || die "gen-orders: $GEN_O"
-GEN_C=$(ctl "$MOCK_CTL" gen-customers customers "$CUSTOMERS" "$SEED")
+GEN_C=$(kfb_ctl "$MOCK_CTL" gen-customers customers "$CUSTOMERS" "$SEED")
 [[ "$GEN_C" == OK\ * ]] || die "gen-customers: $GEN_C"
 for g in "$GEN_O" "$GEN_C"; do
-    [ "$(field "$g" trimmed)" = 0 ] ||
+    [ "$(kfb_field "$g" trimmed)" = 0 ] ||
         die "the mock cluster dropped old data (5 MiB per partition): use more QUICKSTART_PARTITIONS ($g)"
 done
 printf 'orders:    %s messages (%s upserts, %s tombstones), %s live orders at the end\n' \
-    "$(field "$GEN_O" produced)" "$(field "$GEN_O" upserts)" "$(field "$GEN_O" deletes)" "$(field "$GEN_O" keys)"
+    "$(kfb_field "$GEN_O" produced)" "$(kfb_field "$GEN_O" upserts)" "$(kfb_field "$GEN_O" deletes)" "$(kfb_field "$GEN_O" keys)"
 printf 'customers: %s Debezium messages (%s upserts, %s deletes of which %s primary-key changes, %s tombstones), %s live rows at the end\n' \
-    "$(field "$GEN_C" produced)" "$(field "$GEN_C" upserts)" "$(field "$GEN_C" deletes)" \
-    "$(field "$GEN_C" key_changes)" "$(field "$GEN_C" tombstones)" "$(field "$GEN_C" keys)"
+    "$(kfb_field "$GEN_C" produced)" "$(kfb_field "$GEN_C" upserts)" "$(kfb_field "$GEN_C" deletes)" \
+    "$(kfb_field "$GEN_C" key_changes)" "$(kfb_field "$GEN_C" tombstones)" "$(kfb_field "$GEN_C" keys)"
 
 # ---- 2. Fluss -----------------------------------------------------------------------------
 STEP="starting the Fluss test server"
 say "2. Fluss test server with the tables of conf/quickstart/tables.json"
 start_server fluss-test-server "$FTS" --tables conf/quickstart/tables.json
 FTS_PID=$SERVER_PID
-FTS_CTL=$(field "$READY_LINE" control)
-FLUSS_BOOTSTRAP=$(field "$READY_LINE" bootstrap)
+FTS_CTL=$(kfb_field "$READY_LINE" control)
+FLUSS_BOOTSTRAP=$(kfb_field "$READY_LINE" bootstrap)
 echo "fluss-test-server: bootstrap $FLUSS_BOOTSTRAP, control port $FTS_CTL"
 export KAFKA_BOOTSTRAP FLUSS_BOOTSTRAP
 
@@ -196,7 +177,7 @@ STEP="comparing the summary with the generator"
 summary() { awk -v m="$1" '$1 == m { print "messages=" $2, "upserts=" $3, "deletes=" $4, "errors=" $7 }' "$W/migrate.out"; }
 for m in orders customers; do
     if [ "$m" = orders ]; then g=$GEN_O; else g=$GEN_C; fi
-    want="messages=$(field "$g" produced) upserts=$(field "$g" upserts) deletes=$(field "$g" deletes) errors=0"
+    want="messages=$(kfb_field "$g" produced) upserts=$(kfb_field "$g" upserts) deletes=$(kfb_field "$g" deletes) errors=0"
     got=$(summary "$m")
     [ "$got" = "$want" ] || die "mapping $m: the bridge reported '$got', the generator expects '$want'"
     echo "$m: summary matches the generator ($want)"
@@ -207,7 +188,7 @@ grep -qE '^verify: .* 0 differ, 0 unreadable' "$W/migrate.out" || die "verify fo
 STEP="reading the tables"
 say "5. The tables in Fluss (first rows of the test server's dump)"
 [ -z "$SAVE" ] || mkdir -p "$SAVE"
-"$PY" - "$FTS_CTL" "$(field "$GEN_O" keys)" "$(field "$GEN_C" keys)" "$SAVE" <<'EOF' || die "the tables do not hold what the generator expects"
+"$PY" - "$FTS_CTL" "$(kfb_field "$GEN_O" keys)" "$(kfb_field "$GEN_C" keys)" "$SAVE" <<'EOF' || die "the tables do not hold what the generator expects"
 import json, os, socket, sys
 
 port, want_orders, want_customers, save = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
@@ -248,7 +229,7 @@ sys.exit(0 if ok else 1)
 EOF
 if [ -n "$SAVE" ]; then
     for t in orders customers; do
-        r=$(ctl "$MOCK_CTL" consume "$t" "$(cd "$SAVE" && pwd)/$t.topic.txt")
+        r=$(kfb_ctl "$MOCK_CTL" consume "$t" "$(cd "$SAVE" && pwd)/$t.topic.txt")
         [[ "$r" == OK\ * ]] || die "consume $t: $r"
     done
     echo "saved the topics and the tables in $SAVE"

@@ -312,33 +312,22 @@ else
 fi
 
 # ---- the stack's tools against the loopback servers -------------------------------------------------
-# Starts a READY-line server; sets READY. Waits at most 30 s.
+# shellcheck source=scripts/servers.sh
+. scripts/servers.sh
 start() { # name, command...
-    local name=$1 i
-    shift
-    "$@" --port-file "$T/$name.ready" >/dev/null 2>"$T/$name.log" &
-    PIDS+=($!)
-    for ((i = 0; i < 300; i++)); do [ -s "$T/$name.ready" ] && break; sleep 0.1; done
-    READY=$(head -n 1 "$T/$name.ready" 2>/dev/null)
-}
-field() { sed -nE "s/.* $2=([^ ]+).*/\\1/p" <<<" $1"; }
-ctl() { # port, command
-    local fd reply=""
-    exec {fd}<>"/dev/tcp/127.0.0.1/$1" || { echo "ERR no connection"; return; }
-    printf '%s\n' "$2" >&"$fd"
-    IFS= read -r -t 120 -u "$fd" reply || reply="ERR no reply"
-    exec {fd}>&-
-    printf '%s\n' "$reply"
+    kfb_start_server "$T" "$@"
+    PIDS+=("$SERVER_PID")
+    READY=$READY_LINE
 }
 
 # fluss-create-tables into a test server that has no table
 start fts "$B/fluss-test-server"
-FTS_CTL=$(field "$READY" control); FTS_BOOT=$(field "$READY" bootstrap)
+FTS_CTL=$(kfb_field "$READY" control); FTS_BOOT=$(kfb_field "$READY" bootstrap)
 out=$(timeout 60 "$B/fluss-create-tables" --bootstrap "$FTS_BOOT" --tables conf/quickstart/tables.json --wait 20 2>&1)
 check_eq "fluss-create-tables: exit" "0" "$?"
 check_has "fluss-create-tables: orders" "table shop.orders: id" "$out"
 check_has "fluss-create-tables: customers (3 buckets)" "table inventory.customers: id 2, 3 buckets" "$out"
-check_eq "fluss-create-tables: the server has shop.orders" "OK 1" "$(ctl "$FTS_CTL" "table-id shop orders")"
+check_eq "fluss-create-tables: the server has shop.orders" "OK 1" "$(kfb_ctl "$FTS_CTL" "table-id shop orders")"
 out=$(timeout 60 "$B/fluss-create-tables" --bootstrap "$FTS_BOOT" --tables conf/quickstart/tables.json --wait 20 2>&1)
 check_eq "fluss-create-tables: again (tables exist)" "0 table inventory.customers: id 2, 3 buckets" "$? $(tail -n 1 <<<"$out")"
 echo '{"tables": 1}' >"$T/bad.json"
@@ -378,21 +367,21 @@ for ((i = 0; i < 100; i++)); do [ -s "$T/registry.port" ] && break; sleep 0.1; d
 REG=http://127.0.0.1:$(cat "$T/registry.port")
 
 start kafka "$B/kafka-mock" --brokers 1 --topic orders:4 --topic customers:4 --topic orders.ref:4 --topic customers.ref:4
-K_CTL=$(field "$READY" control); K_BOOT=$(field "$READY" bootstrap)
+K_CTL=$(kfb_field "$READY" control); K_BOOT=$(kfb_field "$READY" bootstrap)
 out=$(timeout 120 "$B/sample-producer" --bootstrap "$K_BOOT" --registry "$REG" --orders 3000 --customers 2000 \
     --partitions 4 --seed 7 2>&1)
 check_eq "sample-producer: exit" "0" "$?"
 check_eq "sample-producer: subjects registered" \
     "orders-value 11 application/vnd.schemaregistry.v1+json|customers-value 12 application/vnd.schemaregistry.v1+json|customers-key 13 application/vnd.schemaregistry.v1+json" \
     "$(paste -sd'|' "$T/registry.log")"
-ref_o=$(ctl "$K_CTL" "gen-orders orders.ref 3000 7")
-ref_c=$(ctl "$K_CTL" "gen-customers customers.ref 2000 7")
+ref_o=$(kfb_ctl "$K_CTL" "gen-orders orders.ref 3000 7")
+ref_c=$(kfb_ctl "$K_CTL" "gen-customers customers.ref 2000 7")
 check_eq "sample-producer: orders counts = kafka-mock gen-orders" \
     "$(sed -E 's/^OK produced/orders: produced/; s/ trimmed=.*//' <<<"$ref_o")" "$(grep '^orders:' <<<"$out")"
 check_eq "sample-producer: customers counts = kafka-mock gen-customers" \
     "$(sed -E 's/^OK produced/customers: produced/; s/ trimmed=.*//' <<<"$ref_c")" "$(grep '^customers:' <<<"$out")"
 for t in orders customers orders.ref customers.ref; do
-    check_eq "consume $t" "OK" "$(ctl "$K_CTL" "consume $t $T/$t.txt" | cut -c1-2)"
+    check_eq "consume $t" "OK" "$(kfb_ctl "$K_CTL" "consume $t $T/$t.txt" | cut -c1-2)"
 done
 # the same messages, with the registry's ids in the framing (1 -> 11 and 2 -> 12 in values,
 # 3 -> 13 in the customers keys); record lines: PARTITION KEY VALUE @OFFSET TIMESTAMP

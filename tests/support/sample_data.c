@@ -68,6 +68,19 @@ static kfb_err_t check_opts(const kfb_sample_opts_t *o, uint64_t *keys, char *er
     return KFB_ERR_OK;
 }
 
+/* Checks the options, zeroes the counts and allocates one version per key (caller frees). */
+static kfb_err_t begin(const kfb_sample_opts_t *o, kfb_sample_counts_t *counts, uint64_t *keys, uint32_t **version,
+                       char *errstr, size_t errstr_size) {
+    memset(counts, 0, sizeof *counts);
+    kfb_err_t e = check_opts(o, keys, errstr, errstr_size);
+    if (e) return e;
+    if (!(*version = calloc(*keys, sizeof **version))) {
+        snprintf(errstr, errstr_size, "sample data: out of memory for %" PRIu64 " keys", *keys);
+        return KFB_ERR_NOMEM;
+    }
+    return KFB_ERR_OK;
+}
+
 /* ---- orders ------------------------------------------------------------------------ */
 
 enum { ST_NEW, ST_PAID, ST_SHIPPED, ST_DELIVERED, ST_CANCELLED, ST_COUNT };
@@ -102,15 +115,10 @@ static int emit_msg(kfb_sample_emit_fn emit, void *ctx, kfb_sample_counts_t *c, 
 
 kfb_err_t kfb_sample_orders(const kfb_sample_opts_t *o, kfb_sample_emit_fn emit, void *ctx,
                             kfb_sample_counts_t *counts, char *errstr, size_t errstr_size) {
-    memset(counts, 0, sizeof *counts);
     uint64_t keys;
-    kfb_err_t e = check_opts(o, &keys, errstr, errstr_size);
+    uint32_t *version; /* per order: 0 = none (yet, or deleted), else its version */
+    kfb_err_t e = begin(o, counts, &keys, &version, errstr, errstr_size);
     if (e) return e;
-    uint32_t *version = calloc(keys, sizeof *version); /* 0: no such order (yet, or deleted) */
-    if (!version) {
-        snprintf(errstr, errstr_size, "sample data: out of memory for %" PRIu64 " keys", keys);
-        return KFB_ERR_NOMEM;
-    }
     uint64_t rnd = o->seed * 0x100000001B3ULL;
     for (uint64_t i = 0; i < o->messages; i++) {
         uint64_t r = kfb_sample_mix(rnd ^ i);
@@ -185,16 +193,14 @@ static size_t customer_key(uint8_t *p, int32_t schema_id, uint64_t id) {
 
 kfb_err_t kfb_sample_customers(const kfb_sample_opts_t *o, kfb_sample_emit_fn emit, void *ctx,
                                kfb_sample_counts_t *counts, char *errstr, size_t errstr_size) {
-    memset(counts, 0, sizeof *counts);
     uint64_t keys;
-    kfb_err_t e = check_opts(o, &keys, errstr, errstr_size);
+    uint32_t *version; /* per id: 0 = no such row (yet, deleted, or moved away) */
+    kfb_err_t e = begin(o, counts, &keys, &version, errstr, errstr_size);
     if (e) return e;
-    uint32_t *version = calloc(keys, sizeof *version);
     uint64_t *next_free = calloc((size_t)o->partitions, sizeof *next_free); /* per partition */
-    if (!version || !next_free) {
+    if (!next_free) {
         free(version);
-        free(next_free);
-        snprintf(errstr, errstr_size, "sample data: out of memory for %" PRIu64 " keys", keys);
+        snprintf(errstr, errstr_size, "sample data: out of memory");
         return KFB_ERR_NOMEM;
     }
     for (int32_t p = 0; p < o->partitions; p++) next_free[p] = keys + (uint64_t)p;
