@@ -887,6 +887,7 @@ kfb_fluss_client_t *kfb_fluss_client_new(const kfb_fluss_client_conf_t *conf, ch
         return NULL;
     }
     c->thread_started = 1;
+    pthread_setname_np(c->thread, "kfb-fluss-io"); /* top, gdb and the benches see whose it is */
     return c;
 }
 
