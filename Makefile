@@ -7,6 +7,8 @@
 #                             address,undefined); each sanitizer gets its own build dir
 #   make fuzz                 libFuzzer (clang) targets, each run FUZZ_SECONDS (default 60)
 #   make bench                benchmarks; each prints ratios against a baseline of the same run
+#   make quickstart           install missing Debian packages, build, run the bridge end to end
+#                             against the embedded Kafka and the Fluss test server
 #
 # Sources are found by wildcard: src/*.c form libkfb.a (src/main.c is the binary),
 # proto/*.proto are compiled with protoc-c, tests/unit/test_*.c are test binaries,
@@ -52,7 +54,7 @@ BIN := $(BUILD)/kafka-fluss-bridge
 # Generated protobuf sources are real outputs, not intermediates to delete.
 .SECONDARY: $(GEN_SRCS) $(GEN_HDRS)
 
-.PHONY: all test check deps fuzz bench clean
+.PHONY: all test check deps fuzz bench clean quickstart
 .DEFAULT_GOAL := all
 
 all: $(BIN) $(PROG_BINS)
@@ -107,6 +109,12 @@ $(FUZZ_REGRESS_BINS): $(BUILD)/fuzz-regress/%: $(BUILD)/obj/tests/fuzz/%.o $(BUI
 $(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libkfbtest.a $(BUILD)/libkfb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# scripts/quickstart.sh: kafka-mock with sample topics, the Fluss test server, check,
+# migrate --verify, the resulting tables; everything on loopback, stopped at the end.
+quickstart: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) all
+	@scripts/quickstart.sh --build $(BUILD)
 
 bench: deps
 	@$(MAKE) --no-print-directory OPT=-O3 BUILD=build/bench bench-run
