@@ -12,7 +12,7 @@
 
 KFB_ROOT=${KFB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 REAL_SRC=$KFB_ROOT/tests/real
-REAL_OUT=${REAL_OUT:-$KFB_ROOT/build/real}
+REAL_OUT=${REAL_OUT:-$KFB_ROOT/build/java}
 # Small heaps for a 2-core, shared machine; override for benchmarks.
 REAL_JVM_OPTS=${REAL_JVM_OPTS:--XX:+UseSerialGC -XX:MaxMetaspaceSize=192m -Xss512k -Djava.net.preferIPv4Stack=true}
 # fluss-daemon.sh adds this on JDK >= 17 so that Arrow can reach java.nio internals.
@@ -162,6 +162,9 @@ fluss_server_yaml() {
         echo "kv.snapshot.transfer-thread-num: 1"
         echo "log.segment.file-size: 64mb"
         echo "log.index.file-size: 1mb"
+        # below the 100mb default, so that the too-large-request test sends 17 MB, not 100;
+        # still above the Java writer's 10 MiB client.writer.request-max-size
+        echo "netty.server.max-request-size: 16mb"
         if [ -n "$id" ]; then
             echo "tablet-server.id: $id"
             echo "data.dir: $dir/ts$id/data"

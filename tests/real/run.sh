@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# tests/real/run.sh BUILD_DIR - the real-cluster suite: starts a real Apache Fluss cluster
+# (ZooKeeper, coordinator, 2 tablet servers) on 127.0.0.1, runs every tests/real/test_*
+# program built in BUILD_DIR/real against it (the judge, Fluss's Java client, checks what
+# they wrote), stops everything and deletes its data, also when a test fails or the run is
+# interrupted.
+#
+# Prints each program's "== name: N ok, M failed ==", then "real: N passed, N failed" and a
+# last "== real: N ok, M failed ==" line that scripts/run-tests.sh adds to the overall
+# count. Writes BUILD_DIR/real/ran with that line when it ran (.ci/run checks it).
+# Environment: REAL_TABLET_SERVERS (default 2), REAL_KEEP=1 keeps the run dir for a look.
+set -uo pipefail
+BUILD=${1:?usage: tests/real/run.sh BUILD_DIR}
+. "$(dirname "$0")/lib.sh"
+BUILD=$(cd "$BUILD" && pwd)
+rm -f "$BUILD/real/ran"
+
+RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kfb-real.XXXXXX")
+cleanup() {
+    fluss_stop "$RUN_DIR"
+    kafka_stop "$RUN_DIR"
+    if [ "${REAL_KEEP:-0}" = 1 ]; then real_log "kept $RUN_DIR"; else rm -rf "$RUN_DIR"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+passed=0; failed=0
+t0=$SECONDS
+if ! fluss_start "$RUN_DIR" "${REAL_TABLET_SERVERS:-2}"; then
+    echo "!! real: the Fluss cluster did not start (logs above)"
+    echo "real: 0 passed, 1 failed"
+    echo "== real: 0 ok, 1 failed =="
+    exit 1
+fi
+. "$RUN_DIR/fluss.env"
+export FLUSS_BOOTSTRAP FLUSS_TABLET_SERVERS
+export KFB_REAL_JUDGE="$REAL_SRC/judge.sh check $FLUSS_BOOTSTRAP"
+export KFB_REAL_DIR=$RUN_DIR
+export KFB_TEST_TIMEOUT=${KFB_TEST_TIMEOUT:-300}
+
+for t in "$BUILD"/real/test_*; do
+    [ -x "$t" ] || continue
+    out=$("$t" 2>&1); rc=$?
+    printf '%s\n' "$out"
+    line=$(printf '%s\n' "$out" | grep -E '^== .*: [0-9]+ ok, [0-9]+ failed ==$' | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "!! $t: exited $rc without a summary line"; failed=$((failed + 1)); continue
+    fi
+    ok=$(sed -E 's/.*: ([0-9]+) ok, ([0-9]+) failed ==$/\1/' <<<"$line")
+    bad=$(sed -E 's/.*: ([0-9]+) ok, ([0-9]+) failed ==$/\2/' <<<"$line")
+    passed=$((passed + ok)); failed=$((failed + bad))
+    if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then echo "!! $t: exited $rc"; failed=$((failed + 1)); fi
+done
+
+echo "real: Fluss started in ${FLUSS_START_SECONDS}s; suite took $((SECONDS - t0))s"
+echo "real: $passed passed, $failed failed"
+summary="== real: $passed ok, $failed failed =="
+echo "$summary"
+mkdir -p "$BUILD/real" && echo "$summary" >"$BUILD/real/ran"
+[ "$failed" -eq 0 ]
