@@ -25,7 +25,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 
 SAN_FLAGS := $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -I$(BUILD)/gen -Itests -Itests/support
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -I$(BUILD)/gen -Itests -Itests/support -Itests/real
 CFLAGS += -std=c11 $(OPT) -g $(WARN) $(SAN_FLAGS) -MMD -MP
 LDFLAGS += $(SAN_FLAGS)
 LDLIBS = $(PKG_LIBS) -lpthread -lm
@@ -51,6 +51,7 @@ PROG_BINS := $(patsubst tests/programs/%.c,$(BUILD)/%,$(PROG_SRCS))
 # tests/real/run.sh from scripts/run-tests.sh after everything else (tests/real/README.md).
 REAL_SRCS := $(wildcard tests/real/test_*.c)
 REAL_BINS := $(patsubst tests/real/%.c,$(BUILD)/real/%,$(REAL_SRCS))
+REAL_SUPPORT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/real/real_*.c))
 
 BIN := $(BUILD)/kafka-fluss-bridge
 
@@ -102,7 +103,7 @@ $(TEST_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libkfbtest.
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(REAL_BINS): $(BUILD)/real/%: $(BUILD)/obj/tests/real/%.o $(BUILD)/libkfbtest.a $(BUILD)/libkfb.a
+$(REAL_BINS): $(BUILD)/real/%: $(BUILD)/obj/tests/real/%.o $(REAL_SUPPORT_OBJS) $(BUILD)/libkfbtest.a $(BUILD)/libkfb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

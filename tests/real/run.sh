@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/real/run.sh BUILD_DIR - the real-cluster suite: starts a real Apache Fluss cluster
-# (ZooKeeper, coordinator, 2 tablet servers) on 127.0.0.1, runs every tests/real/test_*
+# (ZooKeeper, coordinator, 2 tablet servers) and a real Kafka KRaft node on 127.0.0.1, fills
+# Kafka with the independent Java producer, runs every tests/real/test_*
 # program built in BUILD_DIR/real against it (the judge, Fluss's Java client, checks what
 # they wrote), stops everything and deletes its data, also when a test fails or the run is
 # interrupted.
@@ -8,7 +9,8 @@
 # Prints each program's "== name: N ok, M failed ==", then "real: N passed, N failed" and a
 # last "== real: N ok, M failed ==" line that scripts/run-tests.sh adds to the overall
 # count. Writes BUILD_DIR/real/ran with that line when it ran (.ci/run checks it).
-# Environment: REAL_TABLET_SERVERS (default 2), REAL_KEEP=1 keeps the run dir for a look.
+# Environment: REAL_TABLET_SERVERS (default 2), REAL_MESSAGES_PLAIN (200000),
+# REAL_MESSAGES_DEBEZIUM (100000), REAL_KEEP=1 keeps the run dir for a look.
 set -uo pipefail
 BUILD=${1:?usage: tests/real/run.sh BUILD_DIR}
 . "$(dirname "$0")/lib.sh"
@@ -38,6 +40,22 @@ export KFB_REAL_JUDGE="$REAL_SRC/judge.sh check $FLUSS_BOOTSTRAP"
 export KFB_REAL_DIR=$RUN_DIR
 export KFB_TEST_TIMEOUT=${KFB_TEST_TIMEOUT:-300}
 
+# Real Kafka, filled by the independent producer (tests/real/producer): the topics the
+# end-to-end programs (test_real_kafka) consume. Without them those tests fail and say so.
+if kafka_start "$RUN_DIR" && . "$RUN_DIR/kafka.env" && real_build_java producer; then
+    export KAFKA_BOOTSTRAP KFB_REAL_PRODUCED=$RUN_DIR/produced
+    for spec in "items plain ${REAL_MESSAGES_PLAIN:-200000} 20000" \
+                "dbz debezium ${REAL_MESSAGES_DEBEZIUM:-100000} 5000"; do
+        set -- $spec
+        real_java producer kfb.producer.Producer --bootstrap "$KAFKA_BOOTSTRAP" --scenario "$2" \
+            --topic "$1" --messages "$3" --keys "$4" --partitions 4 --buckets 8 \
+            --table "kfb_real.$1" --out "$KFB_REAL_PRODUCED/$1" ||
+            echo "!! real: the producer failed for topic $1"
+    done
+else
+    echo "!! real: Kafka did not start (logs above); the Kafka tests will fail"
+fi
+
 for t in "$BUILD"/real/test_*; do
     [ -x "$t" ] || continue
     out=$("$t" 2>&1); rc=$?
@@ -52,7 +70,7 @@ for t in "$BUILD"/real/test_*; do
     if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then echo "!! $t: exited $rc"; failed=$((failed + 1)); fi
 done
 
-echo "real: Fluss started in ${FLUSS_START_SECONDS}s; suite took $((SECONDS - t0))s"
+echo "real: Fluss started in ${FLUSS_START_SECONDS}s, Kafka in ${KAFKA_START_SECONDS:-?}s; suite took $((SECONDS - t0))s"
 echo "real: $passed passed, $failed failed"
 summary="== real: $passed ok, $failed failed =="
 echo "$summary"

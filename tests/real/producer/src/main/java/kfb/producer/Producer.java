@@ -332,6 +332,8 @@ public final class Producer {
         }
         for (long i = messages; i < n; ) {
             int dice = rnd.nextInt(100);
+            // deletes only while at least half the keys live: the final state keeps rows
+            if (dice >= 87 && liveIds.size() < keys / 2) dice = 0;
             if (liveIds.isEmpty() || dice < 15) { // create a new key
                 int id = nextId++;
                 Object[] row = {id, "c" + i, rnd.nextBoolean() ? null : (long) i, null};
@@ -342,13 +344,13 @@ public final class Producer {
                 int slot = rnd.nextInt(liveIds.size());
                 int id = liveIds.get(slot);
                 Object[] before = cur.get(id);
-                if (dice < 70) { // update in place
+                if (dice < 75) { // update in place
                     boolean v2 = rnd.nextBoolean();
                     Object[] after = {id, "u" + i, rnd.nextInt(5) == 0 ? null : rnd.nextLong(),
                             v2 && rnd.nextBoolean() ? "e" + i + "@x" : null};
                     emit(id, "u", before, after, v2, e1, e2);
                     cur.put(id, after);
-                } else if (dice < 82) { // primary-key change: a new id in the same partition
+                } else if (dice < 87) { // primary-key change: a new id in the same partition
                     int nid = nextId++;
                     while (nid % partitions != id % partitions) nid = nextId++;
                     Object[] after = {nid, "k" + i, before[2], null};
