@@ -130,6 +130,37 @@ static void judge(const model_t *m, const char *table, int exact) {
     judge_opts(m, table, exact, 1);
 }
 
+/* The end of a one-table test: the judge checks the model (exact; with or without the
+ * changelog), then everything the test made is freed. */
+static void finish(kfb_fluss_client_t *c, kfb_fluss_table_info_t *ti, writer_t *w, model_t *m,
+                   kfb_buf_t *key, kfb_buf_t *val, const char *table, int changelog) {
+    judge_opts(m, table, 1, changelog);
+    kfb_buf_free(key);
+    kfb_buf_free(val);
+    model_free(m);
+    writer_free(w);
+    kfb_fluss_table_info_free(ti);
+    kfb_fluss_client_destroy(c);
+}
+
+/* Our own Lookup of one key of an unpartitioned table with a single-column bucket key equal
+ * to the key: the value without its schema id (malloc'd, NULL when absent). */
+static uint8_t *lookup_one(kfb_fluss_client_t *c, const kfb_fluss_table_info_t *ti,
+                           const kfb_buf_t *key, size_t *len, int32_t *schema_id) {
+    const uint8_t *keys[1] = {key->data};
+    size_t kl[1] = {key->len}, vl[1] = {0};
+    uint8_t *vals[1] = {NULL};
+    int32_t sid[1] = {-1};
+    char err[512];
+    kfb_err_t e = kfb_fluss_client_lookup(c, ti->table_id, -1,
+                                          kfb_bucket_fluss(key->data, key->len, ti->bucket_count),
+                                          keys, kl, 1, TIMEOUT_MS, vals, vl, sid, err, sizeof err);
+    if (e) KFB_TEST_FAILF_("lookup: %s: %s", kfb_err_name(e), err);
+    *len = vl[0];
+    if (schema_id) *schema_id = sid[0];
+    return vals[0];
+}
+
 /* ------------------------------------------------------------------ tests */
 
 /* ApiVersions from both kinds of server: every API the bridge uses is offered, and the
@@ -432,25 +463,14 @@ TEST(scalar_types_roundtrip) {
         int_key(SCALAR_ROWS[i].k, &key);
         kfb_buf_reset(&val);
         encode_scalar_row(&SCALAR_ROWS[i], &val);
-        const uint8_t *keys[1] = {key.data};
-        size_t kl[1] = {key.len}, vl[1] = {0};
-        uint8_t *vals[1] = {NULL};
-        int32_t sid[1] = {-1};
-        char err[512];
-        ASSERT_OK(kfb_fluss_client_lookup(c, ti->table_id, -1,
-                                          kfb_bucket_fluss(key.data, key.len, ti->bucket_count),
-                                          keys, kl, 1, TIMEOUT_MS, vals, vl, sid, err, sizeof err));
-        ASSERT_EQ_INT(sid[0], ti->schema_id);
-        ASSERT_MEMEQ(vals[0], vl[0], val.data, val.len);
-        free(vals[0]);
+        size_t vl;
+        int32_t sid;
+        uint8_t *got = lookup_one(c, ti, &key, &vl, &sid);
+        ASSERT_EQ_INT(sid, ti->schema_id);
+        ASSERT_MEMEQ(got, vl, val.data, val.len);
+        free(got);
     }
-    judge(m, "scalars", 1);
-    kfb_buf_free(&key);
-    kfb_buf_free(&val);
-    model_free(m);
-    writer_free(&w);
-    kfb_fluss_table_info_free(ti);
-    kfb_fluss_client_destroy(c);
+    finish(c, ti, &w, m, &key, &val, "scalars", 1);
 }
 
 /* A primary key of every type a key may have: our CompactedKeyEncoder bytes and Fluss bucket
@@ -555,13 +575,7 @@ TEST(every_key_type) {
     }
     writer_flush(&w);
     flush_all_ok(c);
-    judge(m, "keys", 1);
-    kfb_buf_free(&key);
-    kfb_buf_free(&val);
-    model_free(m);
-    writer_free(&w);
-    kfb_fluss_table_info_free(ti);
-    kfb_fluss_client_destroy(c);
+    finish(c, ti, &w, m, &key, &val, "keys", 1);
 }
 
 /* ---- Avro by hand (Avro 1.11 spec, "Binary Encoding"), for the mapper tests ---- */
@@ -790,23 +804,13 @@ TEST(pipelined_putkv_every_bucket) {
     /* our Lookup agrees with the model on a sample */
     for (int id = 0; id < KEYS; id += 97) {
         int_key(id, &key);
-        const uint8_t *keys[1] = {key.data};
-        size_t kl[1] = {key.len}, vl[1] = {0};
-        uint8_t *vals[1] = {NULL};
-        char err[512];
-        ASSERT_OK(kfb_fluss_client_lookup(c, ti->table_id, -1, kfb_bucket_fluss(key.data, key.len, NB),
-                                          keys, kl, 1, TIMEOUT_MS, vals, vl, NULL, err, sizeof err));
-        ASSERT_EQ_INT(vals[0] != NULL, present[id]);
+        size_t vl;
+        uint8_t *got = lookup_one(c, ti, &key, &vl, NULL);
+        ASSERT_EQ_INT(got != NULL, present[id]);
         ASSERT_EQ_INT(model_last(m, (size_t)id) != NULL, present[id]);
-        free(vals[0]);
+        free(got);
     }
-    judge(m, "pipelined", 1);
-    kfb_buf_free(&key);
-    kfb_buf_free(&val);
-    model_free(m);
-    writer_free(&w);
-    kfb_fluss_table_info_free(ti);
-    kfb_fluss_client_destroy(c);
+    finish(c, ti, &w, m, &key, &val, "pipelined", 1);
 }
 
 /* Partial updates (target columns): the columns left out keep their stored values (null
@@ -1083,13 +1087,7 @@ TEST(pre_epoch_sub_millisecond_timestamps) {
     }
     writer_flush(&w);
     flush_all_ok(c);
-    judge_opts(m, "pre_epoch", 1, 0);
-    kfb_buf_free(&key);
-    kfb_buf_free(&val);
-    model_free(m);
-    writer_free(&w);
-    kfb_fluss_table_info_free(ti);
-    kfb_fluss_client_destroy(c);
+    finish(c, ti, &w, m, &key, &val, "pre_epoch", 0);
 }
 
 /* Fluss 0.9.1 checks that every field id, nested ROW fields included, is unique
