@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_record.h"
 #include "bench_util.h"
 #include "kv_batch.h"
 #include "logging.h"
@@ -53,14 +54,7 @@ void *realloc(void *p, size_t n) {
 #define ROUNDS_DEFAULT 2100L
 #define TRIALS 7
 
-static const char *SCHEMA =
-    "{\"type\":\"record\",\"name\":\"Bench\",\"fields\":["
-    "{\"name\":\"id\",\"type\":\"long\"},{\"name\":\"name\",\"type\":\"string\"},"
-    "{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"d\",\"type\":\"double\"},"
-    "{\"name\":\"b\",\"type\":\"boolean\"},{\"name\":\"ns\",\"type\":[\"null\",\"string\"]},"
-    "{\"name\":\"ts\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},"
-    "{\"name\":\"city\",\"type\":\"string\"},{\"name\":\"f\",\"type\":\"float\"},"
-    "{\"name\":\"i2\",\"type\":\"int\"}]}";
+static const char *SCHEMA = KFB_BENCH_SCHEMA;
 
 static const char *TABLE =
     "{\"version\":1,\"schema\":{\"columns\":["
@@ -75,27 +69,6 @@ static const char *TABLE =
     "{\"name\":\"f\",\"data_type\":{\"type\":\"FLOAT\"}},"
     "{\"name\":\"i2\",\"data_type\":{\"type\":\"INTEGER\"}}],\"primary_key\":[\"id\"]},"
     "\"partition_key\":[],\"bucket_count\":64,\"properties\":{}}";
-
-/* Avro binary writer for the bench input (zigzag varints, LE floats). */
-static size_t put_long(uint8_t *p, int64_t v) {
-    uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-    size_t n = 0;
-    while (u >= 0x80) {
-        p[n++] = (uint8_t)(u | 0x80);
-        u >>= 7;
-    }
-    p[n++] = (uint8_t)u;
-    return n;
-}
-static size_t put_str(uint8_t *p, const char *s) {
-    size_t l = strlen(s), n = put_long(p, (int64_t)l);
-    memcpy(p + n, s, l);
-    return n + l;
-}
-
-static const char *const names[8] = {"alice", "bob", "carol", "dave-the-longer-name",
-                                     "eve", "mallory", "trent", "peggy"};
-static const char *const cities[4] = {"Amsterdam", "Berlin", "Copenhagen", "Dublin"};
 
 #define BUCKETS 64
 #define BUCKET_BATCH_BYTES (64 * 1024)
@@ -122,26 +95,9 @@ int main(void) {
     /* BENCH_ROUNDS shortens the run, e.g. under valgrind --tool=callgrind */
     const char *env_rounds = getenv("BENCH_ROUNDS");
     const long ROUNDS = env_rounds && atol(env_rounds) > 0 ? atol(env_rounds) : ROUNDS_DEFAULT;
-    static uint8_t msgs[NMSG][128];
+    static uint8_t msgs[NMSG][KFB_BENCH_RECORD_MAX];
     static size_t lens[NMSG];
-    for (long i = 0; i < NMSG; i++) {
-        uint8_t *p = msgs[i];
-        size_t n = 0;
-        p[n++] = 0, p[n++] = 0, p[n++] = 0, p[n++] = 0, p[n++] = 1; /* schema id 1 */
-        n += put_long(p + n, 1000000007L * i);
-        n += put_str(p + n, names[i & 7]);
-        n += put_long(p + n, i & 0xfffff);
-        double d = (double)i * 0.25;
-        memcpy(p + n, &d, 8), n += 8;
-        p[n++] = (uint8_t)(i & 1);
-        n += put_long(p + n, 0); /* ns: null branch */
-        n += put_long(p + n, 1698235273182LL + i);
-        n += put_str(p + n, cities[(i >> 3) & 3]);
-        float f = (float)i;
-        memcpy(p + n, &f, 4), n += 4;
-        n += put_long(p + n, (i % 1000) - 500);
-        lens[i] = n;
-    }
+    for (long i = 0; i < NMSG; i++) lens[i] = kfb_bench_record(msgs[i], i, 1000000007L * i);
 
     /* ours */
     char err[512];

@@ -13,8 +13,10 @@
  *   schemas_dir:      DIR (offline <id>.avsc files) - exactly one of the two
  *   fluss:            { bootstrap_servers, sasl_username, sasl_password, timeouts, ... }
  *   batch, offsets, errors, metrics, log: pipeline settings
- *   mappings:         a list of { name, topic, table, table_descriptor, format, key,
- *                     key_format, rename, ignore, unions, partial_update }
+ *   mappings:         a list of { name, topic | topics | topic_pattern, table,
+ *                     table_descriptor, format, key, key_format, rename, ignore, unions,
+ *                     partial_update, create_partitions }; a topic named by two mappings
+ *                     (or matched by another mapping's pattern) is an error
  *
  * Parsing uses libyaml's event API and never trusts the input: nesting depth and document
  * size are bounded, anchors/aliases/tags and multiple documents are refused, keys must be
@@ -55,13 +57,17 @@ typedef enum kfb_error_policy {
 /* One entry of `mappings:`. Strings and arrays are owned by the config. */
 typedef struct kfb_config_mapping {
     const char *name;             /* unique among mappings */
-    const char *topic;            /* Kafka topic */
+    const char *topic;            /* the first literal topic; NULL with topic_pattern */
+    const char *const *topics;    /* every literal topic (topic or topics), n_topics >= 1 ... */
+    size_t n_topics;              /* ... or 0 with topic_pattern */
+    const char *topic_pattern;    /* POSIX ERE over whole topic names, or NULL */
     const char *table;            /* Fluss table path "database.table" */
     const char *table_descriptor; /* resolved path or NULL */
     kfb_mapper_format_t format;
     kfb_mapper_key_format_t key_format;
     int key_from_message_key; /* `key: message_key` */
     int partial_update;
+    int create_partitions;
     const kfb_mapper_rename_t *renames;
     size_t n_renames;
     const char *const *ignore;
@@ -102,6 +108,10 @@ size_t kfb_config_mapping_count(const kfb_config_t *cfg);
 const kfb_config_mapping_t *kfb_config_mapping_at(const kfb_config_t *cfg, size_t i);
 /* NULL when no mapping has that name. */
 const kfb_config_mapping_t *kfb_config_find_mapping(const kfb_config_t *cfg, const char *name);
+
+/* 1 when the mapping reads `topic` (a literal topic, or a whole-name match of its
+ * topic_pattern). */
+int kfb_config_mapping_matches(const kfb_config_mapping_t *m, const char *topic);
 
 /* Fills *out (kfb_mapper_config_init first) from a mapping; pointers borrow from cfg. */
 void kfb_config_mapper_config(const kfb_config_mapping_t *m, kfb_mapper_config_t *out);

@@ -77,7 +77,7 @@ typedef enum kfb_err_class {
     /* (end avro) */                                                                    \
     /* -- table descriptors, mapping plans, explain -- */                               \
     X(MAPPER_PLAN, FATAL, "Avro schema cannot be mapped onto the Fluss table")        \
-    X(MAPPER_DELETE_DISABLED, FATAL, "table refuses deletes (table.delete.behavior)") \
+    X(MAPPER_DELETE_DISABLED, RECORD, "table refuses deletes (table.delete.behavior)") \
     X(MAPPER_BAD_OP, RECORD, "Debezium envelope has a missing or unknown op")         \
     X(MAPPER_NO_KEY, RECORD, "message has no usable Kafka key")                       \
     X(MAPPER_UNION_BRANCH, RECORD, "value is in a union branch the mapping does not keep") \
@@ -98,6 +98,10 @@ typedef enum kfb_err_class {
     X(RPC_SHUTDOWN, FATAL, "Fluss client is shutting down")                               \
     X(FLUSS_RETRIABLE, RETRIABLE, "Fluss server returned a retriable error")              \
     X(FLUSS_ERROR, FATAL, "Fluss server rejected the request")                            \
+    /* a PutKv batch the client gave up on after an attempt whose outcome it could not */ \
+    /* learn (lost response, REQUEST_TIME_OUT, ...): replay it and what follows it */     \
+    X(WRITE_IN_DOUBT, RETRIABLE,                                                          \
+      "the batch may or may not have been written to Fluss (its outcome is unknown)")     \
     /* (end rpc) */                                                                     \
     X(INTERNAL, FATAL, "internal error")
 

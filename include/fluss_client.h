@@ -27,14 +27,54 @@
  * leader grouping buckets of one table per leader, retries retriable errors with
  * the same sequence after a back-off (refreshing metadata for leader errors),
  * treats duplicates and "out of order but already acknowledged" as success,
- * renumbers later batches after a batch fails for good, and resets the writer id
- * when the server's sequence state cannot be trusted any more.
+ * renumbers later batches after a batch fails for good, and moves a bucket to a
+ * new writer id when the server's sequence state for it cannot be trusted any
+ * more (OUT_OF_ORDER_SEQUENCE / UNKNOWN_WRITER_ID on its next expected batch,
+ * or a batch of unknown outcome given up on). Other buckets keep theirs. A
+ * batch with an attempt of unknown outcome is never resent under a new writer
+ * id (see WRITE_IN_DOUBT below; fluss_writer.c has the details).
+ *
+ * Completion contract (what the pipeline relies on):
+ *   - Exactly one delivery callback for every batch whose submit returned OK
+ *     (destroy without flush excepted); finishing a batch allocates nothing.
+ *   - Batches of one (table, partition, bucket) complete in submit order.
+ *   - result.err == OK: the batch was applied exactly as submitted (possibly
+ *     as a duplicate of an earlier attempt, which Fluss does not apply twice).
+ *   - result.err == WRITE_IN_DOUBT (retriable): the batch may or may not be in
+ *     Fluss, and the client will not send it again. It is given when a batch
+ *     that had an attempt of unknown outcome (the connection failed or the
+ *     deadline passed after the request was sent, the response lacked the
+ *     bucket, or an answer that does not prove it was refused, such as
+ *     REQUEST_TIME_OUT 25 or NOT_ENOUGH_REPLICAS_AFTER_APPEND 28, which Fluss
+ *     gives after applying: kfb_fluss_err_putkv_not_applied) then
+ *       . got OUT_OF_ORDER_SEQUENCE / UNKNOWN_WRITER_ID as the next expected
+ *         batch of its bucket,
+ *       . was still unacknowledged when delivery_timeout_ms passed,
+ *       . got an error that is not retried (fluss_error says which), or
+ *       . was waiting for a resend when its bucket moved to a new writer id;
+ *     and to a batch that was refused but sits before such a batch in its
+ *     bucket (sending it under the new id could apply it after that one).
+ *     result.message names table, bucket, the earlier attempt's error and why
+ *     the client gave up. Every later batch of the bucket is sent only after
+ *     it completed. The caller must treat order as no longer guaranteed from
+ *     this batch on (the bridge replays from its committed offsets).
+ *   - Any other error: the batch was NOT applied (never sent, or every attempt
+ *     was refused with an answer that proves it). TIMEOUT: delivery_timeout_ms
+ *     passed while it waited (for a writer id, a leader, a partition id, or
+ *     a resend after refusals); the message says what it waited for.
+ *     FLUSS_RETRIABLE with fluss_error OUT_OF_ORDER_SEQUENCE (31) or
+ *     UNKNOWN_WRITER_ID (33): the next expected batch of its bucket, refused
+ *     because the server lost the bucket's writer state; submitting it again
+ *     works (later batches already go out under a new writer id).
+ *     FLUSS_ERROR: refused for good (fluss_error says why; see
+ *     kfb_fluss_err_is_record_level for the codes a record causes).
  *
  * Metadata: bootstrap servers give the coordinator and tablet servers; each
  * opened table is refreshed on its own (after leader errors before any resend,
  * and every metadata_max_age_ms). A table or partition the server reports as
- * gone fails its pending batches with TABLE_NOT_EXIST / PARTITION_NOT_EXISTS;
- * other tables and partitions are unaffected.
+ * gone fails its pending batches with TABLE_NOT_EXIST / PARTITION_NOT_EXISTS
+ * (WRITE_IN_DOUBT for one that may have been applied); other tables and
+ * partitions are unaffected.
  *
  * Ownership: submit copies the batch bytes (the caller may reset its builder
  * right away). Results passed to callbacks are valid only during the callback.
@@ -89,8 +129,14 @@ typedef struct kfb_fluss_client_conf {
     int putkv_timeout_ms;          /* PutKvRequest.timeout_ms; default 30000 */
     int acks;                      /* default -1; idempotence needs -1 */
     int max_inflight_per_bucket;   /* 1..5, default 5 */
-    int delivery_timeout_ms;       /* give up on a batch after this long; 0 = never
-                                      (Java retries forever); default 0 */
+    int delivery_timeout_ms;       /* give up on a batch not acknowledged this long
+                                      after submit: waiting for a writer id, a leader,
+                                      a partition id or a resend; a batch in flight ends
+                                      with its request (at most putkv_timeout_ms +
+                                      request_timeout_ms later). TIMEOUT, or
+                                      WRITE_IN_DOUBT for a batch that may have been
+                                      applied. 0 = never (Java retries forever);
+                                      default 0 */
     size_t max_request_bytes;      /* PutKv request size cap; default 10 MiB (one
                                       batch larger than this is still sent alone) */
     size_t max_frame;              /* largest response frame; default 100 MiB */
@@ -123,11 +169,16 @@ void kfb_fluss_client_destroy(kfb_fluss_client_t *c);
  * overwritten) for (table_id, partition_id or -1, bucket_id). The table must have
  * been opened with kfb_fluss_client_get_table() (and the partition resolved with
  * kfb_fluss_client_resolve_partition()). Never blocks. Returns:
- *   OK              queued; exactly one delivery callback will follow
+ *   OK              queued; exactly one delivery callback will follow. A
+ *                   bucket_id >= the table's bucket count is accepted and
+ *                   delivered at once with INVALID_ARG and a message naming
+ *                   table, bucket and bucket count (not sent)
  *   RPC_QUEUE_FULL  the bounded queue is full; retry after polling
  *   INVALID_ARG     unknown table, batch shorter than a batch header
  *   RPC_SHUTDOWN    the client is being destroyed
- *   NOMEM
+ *   NOMEM           (then there is no callback; after OK a lack of memory
+ *                   is delivered: NOMEM when the state for a new bucket or
+ *                   partition name cannot be allocated, not applied)
  */
 kfb_err_t kfb_fluss_client_submit(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
                                   int32_t bucket_id, const uint8_t *batch, size_t len,
@@ -221,7 +272,9 @@ kfb_err_t kfb_fluss_client_flush(kfb_fluss_client_t *c, int timeout_ms);
 /* Batches submitted and not yet delivered. */
 size_t kfb_fluss_client_outstanding(kfb_fluss_client_t *c);
 
-/* Current writer id (-1 before InitWriter succeeded). */
+/* The writer id new bucket sessions start with (-1 before InitWriter
+ * succeeded, and while a new one is fetched). Buckets whose session was not
+ * reset keep the id they started with (result.writer_id). */
 int64_t kfb_fluss_client_writer_id(kfb_fluss_client_t *c);
 
 /* --------------------------------------------------------- metadata, admin */

@@ -126,4 +126,67 @@ int kfb_fluss_err_retriable(int32_t code);
 /* "none", "retriable", "retriable+refresh", "fatal", "special". */
 const char *kfb_fluss_errclass_name(kfb_fluss_errclass_t cls);
 
+/*
+ * 1 when a PutKv bucket answer with this code is caused by the content of one or
+ * more records of the batch (or by the batch's target-column list, which the
+ * bridge derives from its records), so re-sending the other records in smaller
+ * batches can isolate the ones Fluss refuses; 0 otherwise (transport, leader,
+ * storage, sequence, authorization and unknown codes). The list, from the
+ * tablet server's PutKv path at the commit fluss-protocol.md names
+ * ({server} = fluss-server/src/main/java/org/apache/fluss/server):
+ *   -1 UNKNOWN_SERVER_ERROR       a record or row the server cannot read:
+ *                                 DefaultKvRecord.pointTo throws
+ *                                 InvalidRecordException, which Errors.java maps
+ *                                 to no code; row readers throw runtime
+ *                                 exceptions; {server}/kv/KvTablet.java putAsLeader
+ *                                 (processKvRecords). Also a partial update of a
+ *                                 first_row / versioned table (RowMerger
+ *                                 configureTargetColumns: UnsupportedOperationException).
+ *                                 -1 is also what any unexpected server failure
+ *                                 gives: if every smaller batch fails with it, the
+ *                                 cause is not a record.
+ *   13 RECORD_TOO_LARGE_EXCEPTION not raised on the KV path at that commit
+ *                                 (RecordTooLargeException is only declared);
+ *                                 kept for servers that size-check records.
+ *   35 INVALID_TARGET_COLUMN      the batch's target columns:
+ *                                 {server}/kv/partialupdate/PartialUpdater.java
+ *                                 sanityCheck, {server}/kv/autoinc/
+ *                                 PerSchemaAutoIncrementUpdater.java validateTargetColumns.
+ *   57 DELETION_DISABLED_EXCEPTION a delete record on a table with
+ *                                 table.delete.behavior=DISABLE: KvTablet.processDeletion.
+ * Not in the list: there is no INVALID_RECORD code (Errors.java); CORRUPT_MESSAGE
+ * (3) and CORRUPT_RECORD_EXCEPTION (14) are retriable and concern the batch
+ * framing / the changelog batch the server builds ({server}/log/LogTablet.java
+ * analyzeAndValidateRecords), not a record's content; SCHEMA_NOT_EXIST (9) is the
+ * batch header's schema id (KvTablet.validateSchemaId) and retriable.
+ */
+int kfb_fluss_err_is_record_level(int32_t fluss_code);
+
+/*
+ * 1 when a PutKv answer with this code (per bucket, or for the whole request)
+ * proves that THIS attempt did not change the bucket: the tablet server raises
+ * it before it appends the batch's changelog, so neither rows nor the writer's
+ * sequence were recorded (and KvTablet.putAsLeader truncates its pre-write
+ * buffer on any exception it throws). 0 for every other code, unknown codes
+ * included: REQUEST_TIME_OUT (25) and NOT_ENOUGH_REPLICAS_AFTER_APPEND (28) come
+ * after the leader applied the batch ({server}/replica/delay/DelayedWrite.java),
+ * storage errors (10, 11, 26) may come after the append. Sources:
+ *   18, 70 (and 48)  before any bucket: ReplicaManager.putRecordsToKv
+ *                    (isRequiredAcksInvalid, ensureWritable), TabletService.putKv
+ *                    (authorizeTable); 46 before any request is served
+ *   2, 7, 12, 21, 36 ReplicaManager.putToLocalKv (getReplicaOrException,
+ *                    validateClientVersionForPkTable), Replica.putRecordsToLeader
+ *                    (isLeader)
+ *   29               Replica.putRecordsToLeader validateInSyncReplicaSize
+ *   72, 9, 35        KvTablet.putAsLeader: admission gate, validateSchemaId,
+ *                    target-column checks, all before the records are read
+ *   -1, 13, 57       while the records are read (processKvRecords), before the
+ *                    changelog append (see kfb_fluss_err_is_record_level)
+ *   14, 31           {server}/log/LogTablet.java append: analyzeAndValidateRecords
+ *                    and analyzeAndValidateWriterState run before localLog.append
+ *   33               not raised by the server at that commit; by its meaning
+ *                    the bucket did not accept this writer's batch
+ */
+int kfb_fluss_err_putkv_not_applied(int32_t code);
+
 #endif

@@ -157,9 +157,17 @@ void kfb_kv_batch_set_writer_state(kfb_kv_batch_builder_t *b, int64_t writer_id,
  */
 kfb_err_t kfb_kv_batch_build(kfb_kv_batch_builder_t *b, const uint8_t **out, size_t *out_len);
 
-/* Empties the builder for reuse: no records, open, not aborted, writer state -1,
+/* Empties the builder for reuse: no records, open, not aborted, writer state -1, tag 0,
  * same schema id and write limit, buffer memory kept. */
 void kfb_kv_batch_reset(kfb_kv_batch_builder_t *b);
+
+/* A caller's 32-bit label of what the batch holds, next to the schema id but not part of
+ * the batch bytes: the mapper's sink tags each batch with the target-column set of its
+ * records (kfb_mapped_t.target_set), because a PutKv request sends one target-column list
+ * per batch. New builders and kfb_kv_batch_reset give tag 0. Set it while the batch is
+ * empty: it describes every record in it. */
+void kfb_kv_batch_set_tag(kfb_kv_batch_builder_t *b, uint32_t tag);
+uint32_t kfb_kv_batch_tag(const kfb_kv_batch_builder_t *b);
 /* Changes the schema id (0..32767) of an empty builder; KFB_ERR_SCHEMA_ID_RANGE or
  * KFB_ERR_STATE (records present: they were encoded with the old schema). */
 kfb_err_t kfb_kv_batch_set_schema_id(kfb_kv_batch_builder_t *b, int32_t schema_id);
@@ -203,13 +211,31 @@ struct kfb_kv_batch_hot_ {
     size_t fast_limit;
     int32_t record_count;
     uint32_t blocked; /* nonzero: open record, closed, aborted, or a lowered count limit */
+    /* schema_id and tag are adjacent and 8-aligned so that hot loops compare both with one
+     * 64-bit load (kfb_kv_batch_stamp_) */
     int32_t schema_id; /* of the rows (header field); read inline by kfb_kv_batch_schema_id_ */
+    uint32_t tag;      /* kfb_kv_batch_set_tag; not in the batch bytes */
 };
 
 /* kfb_kv_batch_schema_id for hot loops that check every batch they append to (the
  * mapper's map_batch: a batch of another table schema id must not take its rows). */
 static inline int32_t kfb_kv_batch_schema_id_(const kfb_kv_batch_builder_t *b) {
     return ((const struct kfb_kv_batch_hot_ *)(const void *)b)->schema_id;
+}
+
+/* kfb_kv_batch_tag for hot loops. */
+static inline uint32_t kfb_kv_batch_tag_(const kfb_kv_batch_builder_t *b) {
+    return ((const struct kfb_kv_batch_hot_ *)(const void *)b)->tag;
+}
+
+/* Schema id and tag as one word, for loops that check both per record: equal to
+ * kfb_kv_batch_stamp_of_(schema_id, tag) exactly when both match. */
+static inline uint64_t kfb_kv_batch_stamp_of_(int32_t schema_id, uint32_t tag) {
+    return (uint64_t)(uint32_t)schema_id | (uint64_t)tag << 32;
+}
+static inline uint64_t kfb_kv_batch_stamp_(const kfb_kv_batch_builder_t *b) {
+    const struct kfb_kv_batch_hot_ *h = (const struct kfb_kv_batch_hot_ *)(const void *)b;
+    return kfb_kv_batch_stamp_of_(h->schema_id, h->tag);
 }
 
 /* Short copies inline: key and value rows are typically tens of bytes, where a call into

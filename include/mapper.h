@@ -50,10 +50,11 @@
  *     decoded from the Kafka message key. With format DEBEZIUM the envelope's op decides:
  *     c/r/u upsert `after`, d deletes `before`'s key, an update that changes the key is a
  *     delete of the old key then an upsert of the new one, and the tombstone that follows a
- *     delete of the same key is a skip. The last delete is remembered per Kafka partition
- *     (origin->partition), so other partitions' messages may come between a delete and its
- *     tombstone; messages without an origin share one memory. t (truncate) and m (message)
- *     are skips.
+ *     delete of the same key is a skip. The last delete is remembered per Kafka topic and
+ *     partition (origin->topic, origin->partition), so other partitions' messages may come
+ *     between a delete and its tombstone; messages without an origin share one memory.
+ *     kfb_mapper_forget_partition drops a partition's memory (rebalance, seek). t
+ *     (truncate) and m (message) are skips.
  *
  * Ownership and lifetime: kfb_mapper_new() copies what it needs from the config but
  * borrows the table descriptor and the schema source, which must outlive the mapper (so
@@ -193,9 +194,22 @@ typedef struct kfb_mapped {
     size_t bucket_key_len;
     int32_t bucket;
     const char *partition;         /* partition name (§12), NULL for unpartitioned tables */
-    const int32_t *target_columns; /* partial update column indexes; NULL = all columns */
+    /* Partial update column indexes; NULL = all columns (every delete). Points into the
+     * mapper's list for target_set: valid until kfb_mapper_destroy, so a caller may keep
+     * it with the batch it sends (kfb_mapper_target_columns gives it by id too). */
+    const int32_t *target_columns;
     size_t n_target_columns;
+    /* The target-column list as a small id: 0 = all columns (no partial update), else one
+     * id per distinct list within the mapper (the same list gives the same id across
+     * writer and table schema ids). A PutKv request carries one target list per batch, so
+     * records of different target sets never share a batch: see kfb_mapper_sink_t. */
+    uint32_t target_set;
 } kfb_mapped_t;
+
+/* The target-column list of target_set (as kfb_mapped_t.target_columns gives it; owned by
+ * the mapper, valid until kfb_mapper_destroy) with its length in *n; NULL and *n = 0 for
+ * 0 (all columns) and ids the mapper never gave. */
+const int32_t *kfb_mapper_target_columns(const kfb_mapper_t *m, uint32_t target_set, size_t *n);
 
 /* Up to two writes per message (a Debezium update that changes the key). */
 #define KFB_MAPPER_MAX_OUT 2
@@ -230,7 +244,9 @@ kfb_err_t kfb_mapper_write_value(kfb_mapper_t *m, const kfb_mapper_result_t *res
  * written straight into the batch buffer, end_record. A skip appends nothing. Batch errors
  * (KFB_ERR_BATCH_FULL: start a new batch and call again) leave the batch unchanged. The
  * batch must be for the mapper's table schema id (kfb_mapper_table_schema_id; its header
- * tells Fluss how to decode the rows): another one is KFB_ERR_STATE, nothing appended.
+ * tells Fluss how to decode the rows) and tagged with the record's target set
+ * (kfb_kv_batch_set_tag(batch, res->out[i].target_set): the batch is sent with one
+ * target-column list); any other batch is KFB_ERR_STATE, nothing appended.
  */
 kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t *res, size_t i,
                                      kfb_kv_batch_builder_t *batch, char *errstr,
@@ -253,23 +269,45 @@ typedef struct kfb_mapper_msg {
  *                      (NULL: none yet). May be NULL/0 (every record goes to batch_for),
  *                      as for partitioned tables, where buckets repeat per partition.
  *   batch_for          required: called when a record has no open batch or its batch
- *                      cannot take it (full, closed, or stamped with another schema id
- *                      than kfb_mapper_table_schema_id: opened before kfb_mapper_set_table).
- *                      Sets *out to a batch to append it to (typically a fresh one; the
- *                      caller must close or send the old one, or replace batches[bucket]:
- *                      otherwise a later, smaller record of the bucket still fits the old
- *                      batch and a key's updates are split over two batches) and returns
- *                      KFB_ERR_OK, or returns an error that stops the call, whatever its
- *                      class (e.g. KFB_ERR_NOMEM when the caller's memory budget is spent).
- *                      A batch of another schema id from it stops the call with
- *                      KFB_ERR_STATE. A record that even that batch cannot take, empty,
- *                      is a per-record KFB_ERR_MAPPER_RECORD_TOO_LARGE; a batch from it
- *                      that is closed, aborted or too full for the record stops the call
- *                      with that batch error.
- *   on_error           per-record errors (class RECORD: bad bytes, unknown schema id, ...):
- *                      return 0 to go on with the next message (the message is consumed:
- *                      dead-letter it), nonzero to stop the call at this message. NULL:
- *                      stop at the first one.
+ *                      cannot take it (full, closed, stamped with another schema id than
+ *                      kfb_mapper_table_schema_id: opened before kfb_mapper_set_table, or
+ *                      tagged with another target set than rec->target_set). *out on entry
+ *                      is the batch that could not take the record, or NULL when it had
+ *                      none (no batches[] entry, as for partitioned tables, or one of
+ *                      another schema id or tag). Sets *out to a batch to append it to and
+ *                      returns KFB_ERR_OK, or returns an error that stops the call, whatever
+ *                      its class (e.g. KFB_ERR_NOMEM when the caller's memory budget is
+ *                      spent). Given NULL it may hand out the record's open batch even if
+ *                      that turns out full: it is then called again with it, and must seal
+ *                      (send, or close) it and hand out a fresh one (or replace
+ *                      batches[bucket]: otherwise a later, smaller record of the bucket still
+ *                      fits the old batch and a key's updates are split over two batches).
+ *                      Given an EMPTY batch that could not take the record, the record is
+ *                      larger than the caller's batches: it may hand out a larger batch for
+ *                      it alone, or the same batch back, which makes the record a
+ *                      per-record KFB_ERR_MAPPER_RECORD_TOO_LARGE. At most four calls per
+ *                      record. The batch must be of schema id kfb_mapper_table_schema_id and
+ *                      tagged rec->target_set (the caller tags it: kfb_kv_batch_set_tag), and
+ *                      is sent with rec->target_columns as its PutKv target-column list
+ *                      (NULL: all columns); a batch of another schema id or tag stops the
+ *                      call with KFB_ERR_STATE, and so does the same non-empty batch handed
+ *                      back, or one that is closed or aborted (with that batch error).
+ *   on_error           per-record errors (class RECORD: bad bytes, unknown schema id, ...;
+ *                      and plan errors with plan_errors_per_message): return 0 to go on
+ *                      with the next message (the message is consumed: dead-letter it),
+ *                      nonzero to stop the call at this message. NULL: stop at the first
+ *                      one.
+ *   plan_errors_per_message
+ *                      0: a plan error (the message's writer schema, or its Avro Kafka
+ *                      key's schema, cannot be mapped onto the table: KFB_ERR_MAPPER_PLAN,
+ *                      class FATAL) stops the call (errors.policy fail). Nonzero (skip,
+ *                      dead_letter): it goes to on_error for that message like a
+ *                      per-record error, with its code and a sentence naming the message,
+ *                      the schema id and the field; on_error's answer decides as above.
+ *                      The failed compile is cached per (writer schema id, table schema
+ *                      id): later messages of that schema get the same error without a
+ *                      recompile or a schema fetch. Other FATAL errors (registry
+ *                      credentials, out of memory, batch_for) still stop the call.
  *   placed             optional, 2 * n entries: placed[2i], placed[2i + 1] are the batches
  *                      that took message i's records (NULL: none; a skip, an error, or a
  *                      message with one record). The pipeline uses them to know which
@@ -290,6 +328,7 @@ typedef struct kfb_mapper_sink {
     int (*on_error)(void *ctx, size_t index, kfb_err_t err, const char *errstr);
     kfb_kv_batch_builder_t **placed;
     void *ctx;
+    int plan_errors_per_message;
 } kfb_mapper_sink_t;
 
 /*
@@ -301,14 +340,26 @@ typedef struct kfb_mapper_sink {
  * bucket's batch has room) fills no result struct and is one inline append.
  * Returns KFB_ERR_OK with *n_done == n, or the error that stopped the call with a sentence
  * in errstr and *n_done the index of the message not consumed: a RETRIABLE error (schema
- * registry unreachable: call again from *n_done later), a FATAL one (plan error, batch_for
- * failure), or a per-record error that on_error chose to stop at. errstr also carries
+ * registry unreachable: call again from *n_done later), a FATAL one (plan error without
+ * plan_errors_per_message, batch_for failure), or a per-record error that on_error chose
+ * to stop at. errstr also carries
  * each per-record error's text while on_error runs. KFB_ERR_INVALID_ARG for a sink
  * without batch_for.
  */
 kfb_err_t kfb_mapper_map_batch(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n,
                                const kfb_mapper_sink_t *sink, size_t *n_done, char *errstr,
                                size_t errstr_size);
+
+/*
+ * Drops the Debezium "tombstone after delete" memory of one Kafka partition (topic as in
+ * the messages' origin; NULL stands for an origin without a topic): call it when the
+ * partition is revoked or lost in a rebalance, and when the consumer seeks in it, since a
+ * remembered delete must only match the tombstone that directly follows it in that
+ * partition. The memory is one entry per partition that had a delete; forgetting frees
+ * it. kfb_mapper_forget_all drops every partition's (and the origin-less) memory.
+ */
+void kfb_mapper_forget_partition(kfb_mapper_t *m, const char *topic, int32_t partition);
+void kfb_mapper_forget_all(kfb_mapper_t *m);
 
 /* 1 when key bytes are CompactedKeyEncoder bytes (decodable with kfb_key_decode over the
  * physical primary-key column types), 0 for lake key formats (Paimon, Iceberg). */

@@ -12,8 +12,15 @@
  *
  * Cache: by id only (ids are global and immutable in a registry; subjects and
  * versions are not consulted). Thread-safe: one mutex; concurrent lookups of
- * one uncached id make exactly one fetch, the others wait for it. Failures are
- * not cached, so a schema registered later is found on a later lookup.
+ * one uncached id make exactly one fetch, the others wait for it.
+ * Negative cache: an id the backend does not have (registry 404, directory: no
+ * <id>.avsc file) is answered from memory, with the same error and sentence,
+ * for negative_cache_ms (default 30 s, both backends; 0 = off), so a stream of
+ * messages of an unknown id costs one fetch per period, not one per message; a
+ * schema registered meanwhile is found once that time is up. At most
+ * KFB_SCHEMA_NEGATIVE_MAX such answers are kept at once. No other failure
+ * is cached (5xx, timeouts, connection errors, bad answers are asked again).
+ * The memory backend answers every lookup from memory and caches nothing.
  *
  * Errors of kfb_schema_source_get (errstr says which id and why):
  *   KFB_ERR_UNKNOWN_SCHEMA_ID     404 / no such file: drop or dead-letter the record
@@ -52,7 +59,13 @@ typedef struct kfb_registry_config {
     int max_retries;            /* extra attempts after the first for 5xx/connection/timeout; default 3 */
     long retry_backoff_ms;      /* first backoff, doubled each retry, with jitter; default 100 */
     long retry_backoff_max_ms;  /* default 5000 */
+    long negative_cache_ms;     /* keep a 404 this long; default 30000, 0 = off */
 } kfb_registry_config_t;
+
+#define KFB_SCHEMA_NEGATIVE_CACHE_MS_DEFAULT 30000
+/* Not-found answers kept at once: when full, expired ones are dropped, and while it is
+ * still full a new not-found is not cached (each such id is then fetched every time). */
+#define KFB_SCHEMA_NEGATIVE_MAX 4096
 
 /* Fills the defaults above (url NULL). */
 void kfb_registry_config_init(kfb_registry_config_t *conf);
@@ -62,18 +75,24 @@ void kfb_registry_config_init(kfb_registry_config_t *conf);
 kfb_schema_source_t *kfb_schema_source_registry_new(const kfb_registry_config_t *conf,
                                                     char *errstr, size_t errstr_size);
 
-/* Directory backend: <dir>/<id>.avsc. NULL + errstr if dir is not a readable directory. */
+/* Directory backend: <dir>/<id>.avsc. NULL + errstr if dir is not a readable directory.
+ * A missing file is cached negatively for KFB_SCHEMA_NEGATIVE_CACHE_MS_DEFAULT (see
+ * kfb_schema_source_set_negative_cache_ms); an unreadable one is not. */
 kfb_schema_source_t *kfb_schema_source_dir_new(const char *dir, char *errstr, size_t errstr_size);
 
 /* Memory backend: only schemas added with kfb_schema_source_add(). */
 kfb_schema_source_t *kfb_schema_source_memory_new(void);
 
+/* How long "no such schema" answers are kept from now on (ms; 0 = not at all). Ignored
+ * by the memory backend. Thread-safe. */
+void kfb_schema_source_set_negative_cache_ms(kfb_schema_source_t *src, long ms);
+
 /* Frees the source and every schema it returned. destroy(NULL) is a no-op. */
 void kfb_schema_source_destroy(kfb_schema_source_t *src);
 
 /*
- * Parses json as the schema of `id` and caches it (any backend; replaces
- * nothing: KFB_ERR_STATE if id is already cached).
+ * Parses json as the schema of `id` and caches it (any backend; replaces only a
+ * cached "no such schema": KFB_ERR_STATE if id is already cached or being fetched).
  */
 kfb_err_t kfb_schema_source_add(kfb_schema_source_t *src, int32_t id, const char *json,
                                 size_t len, char *errstr, size_t errstr_size);
@@ -85,6 +104,25 @@ kfb_err_t kfb_schema_source_add(kfb_schema_source_t *src, int32_t id, const char
 kfb_err_t kfb_schema_source_get(kfb_schema_source_t *src, int32_t id,
                                 const kfb_avro_schema_t **out, char *errstr,
                                 size_t errstr_size);
+
+/*
+ * 1 when kfb_schema_source_get(src, id) would answer from memory right now, without I/O
+ * or waiting for another thread's fetch: the schema is cached, or a cached "no such
+ * schema" is still valid (always 1 for the memory backend); else 0. Never blocks on I/O
+ * (takes the cache mutex only). Thread-safe. A poll loop maps only messages whose schema
+ * ids answer 1 and has the others fetched on a worker thread (kfb_schema_source_get
+ * there), so it never waits for the registry.
+ */
+int kfb_schema_source_cached(kfb_schema_source_t *src, int32_t id);
+
+/*
+ * The newest writer schema id: the registry's latest version of `subject` (GET
+ * /subjects/{subject}/versions/latest, one attempt), the highest <id>.avsc of a directory
+ * (subject ignored), the highest id added to a memory source. For `check`; blocks.
+ * KFB_ERR_NOT_FOUND when there is none, registry errors as for kfb_schema_source_get.
+ */
+kfb_err_t kfb_schema_source_latest(kfb_schema_source_t *src, const char *subject, int32_t *id,
+                                   char *errstr, size_t errstr_size);
 
 /* Number of fetches from the backend (HTTP attempts count once per lookup),
  * for tests and metrics. */

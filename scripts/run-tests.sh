@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test binary of a build dir (unit tests, fuzz regressions) and every
-# integration script, then prints one closing line "N passed, N failed".
+# Runs every test binary of a build dir (unit tests, fuzz regressions), every
+# integration script, every end-to-end scenario file (tests/e2e/test_*.py) and the
+# real-cluster suite (tests/real), then prints one closing line "N passed, N failed".
 # Each test binary prints "== name: N ok, M failed =="; a binary that dies without
 # that line counts as one failure.
 set -uo pipefail
@@ -29,6 +30,10 @@ for t in "$BUILD"/tests/test_* "$BUILD"/fuzz-regress/fuzz_*; do
 done
 for s in tests/integration/*.sh; do
     [ -f "$s" ] && run_one bash "$s"
+done
+# end-to-end scenarios (tests/e2e: Python 3 stdlib + python3-avro, Debian's /usr/bin/python3)
+for s in tests/e2e/test_*.py; do
+    [ -f "$s" ] && run_one /usr/bin/python3 "$s"
 done
 # The real-cluster suite (tests/real/run.sh): real Apache Fluss, judged by Fluss's Java
 # client. Needs java and mvn; KFB_REQUIRE_REAL=1 (CI) makes their absence a failure.

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <librdkafka/rdkafka.h>
 #include <stdarg.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -564,6 +565,84 @@ static int set_value(ctx_t *c, const kfb_config_key_def_t *d, const char *what, 
  * into vals. `shown` is how the prefix reads in messages ("mappings[2]."). */
 static int check_map(ctx_t *c, const ynode_t *n, const char *prefix, const char *shown, cval_t *vals);
 
+/* Whole-name match, as Kafka's Java consumer matches a subscription Pattern. */
+static int compile_pattern(const char *pat, regex_t *re) {
+    size_t n = strlen(pat);
+    char *anchored = malloc(n + 5);
+    if (!anchored) return REG_ESPACE;
+    snprintf(anchored, n + 5, "^(%s)$", pat);
+    int rc = regcomp(re, anchored, REG_EXTENDED | REG_NOSUB);
+    free(anchored);
+    return rc;
+}
+
+/* topic | topics | topic_pattern: exactly one; the literal ones become m->topics. */
+static int mapping_topics(ctx_t *c, const ynode_t *e, size_t i, cval_t *mv, kfb_config_mapping_t *m) {
+    const cval_t *t = &mv[key_index("mappings[].topic")], *ts = &mv[key_index("mappings[].topics")],
+                 *tp = &mv[key_index("mappings[].topic_pattern")];
+    int forms = t->set + ts->set + tp->set;
+    if (forms != 1) {
+        const cval_t *w = forms ? (ts->set ? ts : tp) : NULL;
+        return fail_at(c, w ? w->line : e->line, w ? w->col : e->col,
+                       forms ? "mappings[%zu] names its topics twice: keep one of 'topic', 'topics' and 'topic_pattern'"
+                             : "mappings[%zu] reads no topic: add 'topic: NAME' (or 'topics: [A, B]' or 'topic_pattern: REGEX')",
+                       i);
+    }
+    if (ts->set && !ts->n) return fail_at(c, ts->line, ts->col, "mappings[%zu].topics is empty; list at least one topic", i);
+    if (t->set) {
+        m->topics = (const char *const *)&t->str;
+        m->n_topics = 1;
+    } else if (ts->set) {
+        m->topics = (const char *const *)ts->items;
+        m->n_topics = ts->n;
+    }
+    m->topic = m->n_topics ? m->topics[0] : NULL;
+    m->topic_pattern = tp->set ? tp->str : NULL;
+    for (size_t k = 0; k < m->n_topics; k++)
+        if (!m->topics[k][0]) return fail_at(c, (t->set ? t : ts)->line, (t->set ? t : ts)->col, "mappings[%zu]: an empty topic name", i);
+    if (m->topic_pattern) {
+        regex_t re;
+        int rc = compile_pattern(m->topic_pattern, &re);
+        if (rc) {
+            char why[160];
+            regerror(rc, &re, why, sizeof why);
+            return fail_at(c, tp->line, tp->col, "mappings[%zu].topic_pattern '%s' is not a POSIX extended regular expression: %s",
+                           i, m->topic_pattern, why);
+        }
+        regfree(&re);
+    }
+    /* A topic read by two mappings would have two tables fight over its offsets. */
+    for (size_t j = 0; j < i; j++) {
+        const kfb_config_mapping_t *o = &c->cfg->maps[j];
+        const char *clash = NULL;
+        for (size_t k = 0; k < m->n_topics && !clash; k++)
+            if (kfb_config_mapping_matches(o, m->topics[k])) clash = m->topics[k];
+        for (size_t k = 0; k < o->n_topics && !clash; k++)
+            if (kfb_config_mapping_matches(m, o->topics[k])) clash = o->topics[k];
+        if (clash) {
+            const cval_t *w = t->set ? t : ts->set ? ts : tp;
+            return fail_at(c, w->line, w->col,
+                           "topic '%s' is read by mappings '%s' (line %d) and '%s'; a topic may belong to one mapping only",
+                           clash, o->name, o->line, m->name);
+        }
+        if (m->topic_pattern && o->topic_pattern && !strcmp(m->topic_pattern, o->topic_pattern))
+            return fail_at(c, tp->line, tp->col, "mappings '%s' (line %d) and '%s' have the same topic_pattern",
+                           o->name, o->line, m->name);
+    }
+    return 0;
+}
+
+int kfb_config_mapping_matches(const kfb_config_mapping_t *m, const char *topic) {
+    for (size_t k = 0; k < m->n_topics; k++)
+        if (!strcmp(m->topics[k], topic)) return 1;
+    if (!m->topic_pattern) return 0;
+    regex_t re;
+    if (compile_pattern(m->topic_pattern, &re)) return 0;
+    int hit = regexec(&re, topic, 0, NULL, 0) == 0;
+    regfree(&re);
+    return hit;
+}
+
 static int check_mappings(ctx_t *c, const ynode_t *n) {
     kfb_config_t *cfg = c->cfg;
     if (n->kind != N_SEQ || !n->n)
@@ -593,6 +672,8 @@ static int check_mappings(ctx_t *c, const ynode_t *n) {
         int kf = (int)mv[key_index("mappings[].key_format")].num;
         m->key_format = kf == 1 ? KFB_MAPPER_KEY_STRING : kf == 2 ? KFB_MAPPER_KEY_BYTES : KFB_MAPPER_KEY_AVRO;
         m->partial_update = (int)mv[key_index("mappings[].partial_update")].num;
+        m->create_partitions = (int)mv[key_index("mappings[].create_partitions")].num;
+        if (mapping_topics(c, e, i, mv, m)) return -1;
         const cval_t *t = &mv[key_index("mappings[].table")];
         const char *dot = strchr(m->table, '.');
         if (!dot || dot == m->table || !dot[1] || strchr(dot + 1, '.'))
@@ -943,6 +1024,7 @@ void kfb_config_registry_config(const kfb_config_t *cfg, kfb_registry_config_t *
     o->max_retries = (int)kfb_config_int(cfg, "schema_registry.retries");
     o->retry_backoff_ms = (long)kfb_config_int(cfg, "schema_registry.retry_backoff");
     o->retry_backoff_max_ms = (long)kfb_config_int(cfg, "schema_registry.retry_backoff_max");
+    o->negative_cache_ms = (long)kfb_config_int(cfg, "schema_registry.negative_cache");
 }
 
 void kfb_config_fluss_conf(const kfb_config_t *cfg, kfb_fluss_client_conf_t *o) {

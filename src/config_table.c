@@ -52,6 +52,9 @@ const kfb_config_key_def_t kfb_config_keys[] = {
      "first retry delay, doubled per retry (with jitter)"},
     {"schema_registry.retry_backoff_max", KFB_CT_DURATION, "5s", MS(1), MIN(10), NULL, 0,
      "largest retry delay"},
+    {"schema_registry.negative_cache", KFB_CT_DURATION, "30s", 0, HOUR(1), NULL, 0,
+     "how long an unknown schema id (404) is remembered before it is asked again (0: never "
+     "remembered); other failures are never cached"},
 
     {"schemas_dir", KFB_CT_STRING, NULL, 0, 0, NULL, KFB_CF_PATH,
      "offline schema source instead of schema_registry: a directory of <id>.avsc files"},
@@ -87,6 +90,8 @@ const kfb_config_key_def_t kfb_config_keys[] = {
      "the same limit in bytes"},
     {"fluss.backpressure_max_throttle", KFB_CT_DURATION, "3s", 0, MIN(10), NULL, 0,
      "longest pause of a bucket when the server reports write pressure"},
+    {"fluss.table_refresh_interval", KFB_CT_DURATION, "1m", SEC(1), HOUR(24), NULL, 0,
+     "how often run/migrate re-read each table's schema (an ALTER TABLE is followed then)"},
 
     {"batch", KFB_CT_SECTION, NULL, 0, 0, NULL, 0, "per-bucket KV batching"},
     {"batch.linger", KFB_CT_DURATION, "100ms", 0, MIN(1), NULL, 0,
@@ -99,6 +104,9 @@ const kfb_config_key_def_t kfb_config_keys[] = {
     {"offsets", KFB_CT_SECTION, NULL, 0, 0, NULL, 0, "Kafka offset commits"},
     {"offsets.commit_interval", KFB_CT_DURATION, "5s", MS(10), HOUR(1), NULL, 0,
      "how often the acknowledged prefix of each partition is committed"},
+    {"offsets.revoke_timeout", KFB_CT_DURATION, "30s", MS(100), HOUR(1), NULL, 0,
+     "on a rebalance, how long to wait for Fluss to acknowledge the revoked partitions' "
+     "records before giving them up (their offsets then stay at the last safe commit)"},
 
     {"errors", KFB_CT_SECTION, NULL, 0, 0, NULL, 0, "what happens to a message that cannot be mapped"},
     {"errors.policy", KFB_CT_ENUM, "fail", 0, 0, "fail|skip|dead_letter", 0,
@@ -106,6 +114,9 @@ const kfb_config_key_def_t kfb_config_keys[] = {
      "dead_letter: produce it to dead_letter_topic, then go on"},
     {"errors.dead_letter_topic", KFB_CT_STRING, NULL, 0, 0, NULL, 0,
      "Kafka topic for dead_letter (required with that policy)"},
+    {"errors.max_per_minute", KFB_CT_INT, "0", 0, 100000000, NULL, 0,
+     "stop the bridge when more messages than this fail in one minute under skip or "
+     "dead_letter (a flood means a broken producer or mapping; 0: no limit)"},
 
     {"metrics", KFB_CT_SECTION, NULL, 0, 0, NULL, 0, "Prometheus metrics and health endpoint"},
     {"metrics.listen", KFB_CT_STRING, NULL, 0, 0, NULL, 0,
@@ -114,11 +125,20 @@ const kfb_config_key_def_t kfb_config_keys[] = {
     {"log", KFB_CT_SECTION, NULL, 0, 0, NULL, 0, "logging"},
     {"log.level", KFB_CT_ENUM, "info", 0, 0, "error|warn|info|debug", 0, "lines above this level are dropped"},
 
+    {"shutdown_timeout", KFB_CT_DURATION, "30s", 0, HOUR(1), NULL, 0,
+     "on SIGINT/SIGTERM, how long to wait for Fluss to acknowledge what was read before "
+     "committing and exiting (a second signal exits at once)"},
+
     {"mappings", KFB_CT_MAPPINGS, NULL, 0, 0, NULL, KFB_CF_REQUIRED,
      "one entry per Kafka topic -> Fluss table"},
     {"mappings[].name", KFB_CT_STRING, NULL, 0, 0, NULL, KFB_CF_REQUIRED,
      "unique name (explain --mapping NAME, logs, metrics)"},
-    {"mappings[].topic", KFB_CT_STRING, NULL, 0, 0, NULL, KFB_CF_REQUIRED, "Kafka topic to read"},
+    {"mappings[].topic", KFB_CT_STRING, NULL, 0, 0, NULL, 0,
+     "Kafka topic to read (or topics, or topic_pattern: exactly one of the three)"},
+    {"mappings[].topics", KFB_CT_LIST, NULL, 0, 0, NULL, 0, "several Kafka topics, one table"},
+    {"mappings[].topic_pattern", KFB_CT_STRING, NULL, 0, 0, NULL, 0,
+     "POSIX extended regular expression matched against whole topic names; topics created "
+     "later are picked up"},
     {"mappings[].table", KFB_CT_STRING, NULL, 0, 0, NULL, KFB_CF_REQUIRED,
      "Fluss primary-key table database.table"},
     {"mappings[].table_descriptor", KFB_CT_STRING, NULL, 0, 0, NULL, KFB_CF_PATH,
@@ -137,6 +157,9 @@ const kfb_config_key_def_t kfb_config_keys[] = {
      "Avro field -> union branch to keep (type name, full record name or logical type)"},
     {"mappings[].partial_update", KFB_CT_BOOL, "false", 0, 1, NULL, 0,
      "columns without an Avro field are left untouched instead of set to null"},
+    {"mappings[].create_partitions", KFB_CT_BOOL, "true", 0, 1, NULL, 0,
+     "partitioned tables: create a missing partition when a record needs it (as Fluss's Java "
+     "writer does); false: such records are per-record errors"},
 };
 
 const size_t kfb_config_nkeys = sizeof(kfb_config_keys) / sizeof(kfb_config_keys[0]);

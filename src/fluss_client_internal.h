@@ -66,7 +66,6 @@ typedef struct table {
 typedef struct wbatch wbatch_t;
 typedef struct presolve presolve_t;
 typedef struct bucket bucket_t;
-typedef struct completion completion_t;
 /* fluss_client.c */
 typedef struct call call_t;
 
@@ -86,7 +85,7 @@ struct kfb_fluss_client {
     /* guarded by lock */
     wbatch_t *sub_head, *sub_tail;       /* writer: submitted, not taken yet */
     call_t *calls_in;
-    completion_t *done_head, *done_tail; /* writer: waiting for poll() */
+    wbatch_t *done_head, *done_tail;     /* writer: finished, waiting for poll() */
     size_t outstanding, outstanding_bytes;
     int64_t writer_id_pub;
 
@@ -113,9 +112,10 @@ struct kfb_fluss_client {
     presolve_t *presolves;
     bucket_t *bhash[BUCKET_HASH];
     bucket_t *buckets;
-    int64_t writer_id;
+    int64_t writer_id; /* the id new bucket sessions start with; -1 while InitWriter runs */
     int init_inflight;
     int64_t init_next_try;
+    char init_error[256]; /* why the last InitWriter failed ("" = none), for timeout messages */
 };
 
 static inline void kfb_fc_wake(kfb_fluss_client_t *c) {

@@ -44,3 +44,42 @@ const char *kfb_fluss_errclass_name(kfb_fluss_errclass_t cls) {
     }
     return "fatal";
 }
+
+int kfb_fluss_err_is_record_level(int32_t fluss_code) {
+    switch (fluss_code) {
+    case KFB_FLUSS_UNKNOWN_SERVER_ERROR:
+    case KFB_FLUSS_RECORD_TOO_LARGE_EXCEPTION:
+    case KFB_FLUSS_INVALID_TARGET_COLUMN:
+    case KFB_FLUSS_DELETION_DISABLED_EXCEPTION:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int kfb_fluss_err_putkv_not_applied(int32_t code) {
+    switch (code) {
+    case KFB_FLUSS_UNKNOWN_SERVER_ERROR:
+    case KFB_FLUSS_UNSUPPORTED_VERSION:
+    case KFB_FLUSS_TABLE_NOT_EXIST:
+    case KFB_FLUSS_SCHEMA_NOT_EXIST:
+    case KFB_FLUSS_NOT_LEADER_OR_FOLLOWER:
+    case KFB_FLUSS_RECORD_TOO_LARGE_EXCEPTION:
+    case KFB_FLUSS_CORRUPT_RECORD_EXCEPTION:
+    case KFB_FLUSS_INVALID_REQUIRED_ACKS:
+    case KFB_FLUSS_UNKNOWN_TABLE_OR_BUCKET_EXCEPTION:
+    case KFB_FLUSS_NOT_ENOUGH_REPLICAS_EXCEPTION:
+    case KFB_FLUSS_OUT_OF_ORDER_SEQUENCE_EXCEPTION:
+    case KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION:
+    case KFB_FLUSS_INVALID_TARGET_COLUMN:
+    case KFB_FLUSS_PARTITION_NOT_EXISTS:
+    case KFB_FLUSS_AUTHENTICATE_EXCEPTION:
+    case KFB_FLUSS_AUTHORIZATION_EXCEPTION:
+    case KFB_FLUSS_DELETION_DISABLED_EXCEPTION:
+    case KFB_FLUSS_DISK_WRITE_LOCKED:
+    case KFB_FLUSS_STORAGE_BACKPRESSURE_EXCEPTION:
+        return 1;
+    default:
+        return 0;
+    }
+}

@@ -1,20 +1,47 @@
 /*
  * fluss_writer.c - the idempotent PutKv writer of the Fluss client: per-bucket
- * batch queues, writer id and sequences, in-flight accounting, response
- * handling, renumbering, retries, backpressure, partition resolution by name,
- * and the submit / poll / flush half of fluss_client.h. Runs on the client's
- * I/O thread (fluss_client.c), except the public calls at the end.
+ * batch queues, writer ids and sequences, in-flight accounting, response
+ * handling, renumbering, retries, backpressure, delivery timeouts, partition
+ * resolution by name, and the submit / poll / flush half of fluss_client.h.
+ * Runs on the client's I/O thread (fluss_client.c), except the public calls at
+ * the end.
  *
  * References (apache/fluss, fluss-client/src/main/java/org/apache/fluss/client/):
  * write/Sender.java (grouping per leader and table, response handling,
- * canRetry), write/IdempotenceManager.java + IdempotenceBucketEntry.java
- * (sequences, duplicate / out-of-order rules, renumbering after a failed batch,
- * writer reset), write/RecordAccumulator.java (max 5 in flight per bucket,
- * updateThrottle: delay = max_throttle * p^2, p >= 1 -> full window),
- * write/DynamicPartitionCreator.java (partition resolution), fluss-protocol.md
- * §10.5. Writer id, sequence and CRC of a batch are (re)written by
- * kfb_kv_batch_restamp() (kv_batch.h, DefaultKvRecordBatch.java, §9.1), which
- * also rejects a submitted batch whose length, magic or CRC is wrong.
+ * canRetry, "This batch will be dropped" for a retry whose writer id changed),
+ * write/IdempotenceManager.java + IdempotenceBucketEntry.java (sequences,
+ * duplicate / out-of-order rules, renumbering after a failed batch, writer
+ * reset), write/RecordAccumulator.java (max 5 in flight per bucket; only batches
+ * without a sequence are stamped; updateThrottle: delay = max_throttle * p^2,
+ * p >= 1 -> full window), write/DynamicPartitionCreator.java (partition
+ * resolution), fluss-protocol.md §10.5. Writer id, sequence and CRC of a batch
+ * are (re)written by kfb_kv_batch_restamp() (kv_batch.h,
+ * DefaultKvRecordBatch.java, §9.1), which also rejects a submitted batch whose
+ * length, magic or CRC is wrong.
+ *
+ * Sessions and batches whose outcome is unknown (issue 11). A bucket writes
+ * under one writer id at a time, its session: a batch gets the session's next
+ * sequence when it is first sent and keeps it for every resend, so the server
+ * acknowledges a resend of a batch it already applied as a duplicate. An attempt
+ * whose outcome the client cannot learn (the connection failed or the deadline
+ * passed after the request was handed to the connection, the response lacks
+ * the bucket, or an answer that does not prove the batch was refused, such as
+ * REQUEST_TIME_OUT or NOT_ENOUGH_REPLICAS_AFTER_APPEND, which Fluss gives after
+ * applying it: kfb_fluss_err_putkv_not_applied) marks the batch maybe_applied
+ * for good. Within a session that is harmless. When the session can no longer
+ * be trusted (OUT_OF_ORDER_SEQUENCE / UNKNOWN_WRITER_ID on the next expected
+ * batch, or a maybe-applied batch given up on) the bucket is "broken": it sends
+ * nothing more under that id, waits for its batches in flight, and restarts
+ * under a newer writer id (an InitWriter when the client's current id is the
+ * broken one). At the restart every batch up to the last maybe-applied one ends
+ * with WRITE_IN_DOUBT and is never sent under the new id: a resend would be a
+ * new batch to the server and could apply old rows after newer ones (Java's
+ * RecordAccumulator stamps only batches that have no sequence yet and its
+ * Sender fails a retry whose writer id changed). The batches after it were
+ * certainly not applied (each answer proved it, or they were never sent) and
+ * are restamped 0, 1, ... behind them, so the in-doubt ones are delivered
+ * first. Other buckets keep their sessions (Java resets every bucket, which
+ * would put their unanswered batches in doubt for another bucket's trouble).
  */
 #include "fluss_writer.h"
 
@@ -40,13 +67,17 @@
 
 enum { B_QUEUED = 0, B_INFLIGHT, B_RETRY, B_DONE, B_FAILED };
 
+/* One submitted batch. The struct is also its completion record: it goes to
+ * c->done_head when it finishes (its bytes are freed then) and is freed after
+ * its delivery callback, so finishing a batch never allocates. */
 struct wbatch {
     struct wbatch *next;
     struct bucket *bk;
     int64_t table_id, partition_id;
     int32_t bucket_id;
-    uint8_t *bytes;
+    uint8_t *bytes; /* NULL once completed */
     size_t len;
+    size_t bytes_counted; /* what it adds to c->outstanding_bytes */
     void *opaque;
     int state;
     int64_t writer_id;
@@ -54,7 +85,13 @@ struct wbatch {
     int renumbered;
     int attempts;
     int64_t submit_ms, next_try_ms;
-    /* result */
+    /* Some attempt's outcome is unknown: the batch may be in Fluss. Never
+     * cleared. doubt_* say which attempt and what it got, for the message. */
+    int maybe_applied;
+    int doubt_attempt;
+    kfb_err_t doubt_err;
+    int32_t doubt_ferr;
+    /* result (while waiting for a retry: the last answer) */
     kfb_err_t err;
     int32_t ferr;
     char *msg;
@@ -90,6 +127,7 @@ struct presolve {
     int inflight;
     int attempts;
     int64_t next_try;
+    char last_error[256]; /* why the last lookup / creation did not resolve it */
     wbatch_t *head, *tail;
 };
 
@@ -99,17 +137,15 @@ struct bucket {
     int32_t bucket_id;
     wbatch_t *head, *tail;
     int n_inflight;
-    int32_t next_seq, last_acked;
+    /* The session: sequences below belong to writer_id (-1 = none yet). */
     int64_t writer_id;
+    int32_t next_seq, last_acked;
+    /* The session's state on the server cannot be trusted any more: send
+     * nothing under writer_id, restart under a newer id (bucket_restart). */
+    int broken;
+    char broken_why[192];
     int64_t throttle_until;
     struct bucket *anext; /* list of all buckets */
-};
-
-struct completion {
-    struct completion *next;
-    kfb_fluss_batch_result_t r;
-    char *msg;
-    size_t len;
 };
 
 /* ------------------------------------------------------------------ writer */
@@ -119,6 +155,14 @@ struct completion {
  * ours. */
 static kfb_err_t restamp(wbatch_t *b) {
     return kfb_kv_batch_restamp(b->bytes, b->len, b->writer_id, b->seq);
+}
+
+/* "db.table" for messages (tables are only added, on this thread). */
+static const char *tname(kfb_fluss_client_t *c, int64_t table_id, char *buf, size_t n) {
+    table_t *t = kfb_fc_find_table(c, table_id);
+    if (t) snprintf(buf, n, "%s.%s", t->db, t->name);
+    else snprintf(buf, n, "id %lld", (long long)table_id);
+    return buf;
 }
 
 static bucket_t *get_bucket(kfb_fluss_client_t *c, int64_t tid, int64_t pid, int32_t bid) {
@@ -141,6 +185,8 @@ static bucket_t *get_bucket(kfb_fluss_client_t *c, int64_t tid, int64_t pid, int
     return b;
 }
 
+/* Drops the client's current writer id, so the next loop turn asks for a new
+ * one; buckets whose session uses it restart under the new one. */
 static void writer_reset(kfb_fluss_client_t *c, const char *why) {
     if (c->writer_id < 0) return;
     KFB_WARN(FAC, "resetting writer id %lld: %s", (long long)c->writer_id, why);
@@ -150,9 +196,23 @@ static void writer_reset(kfb_fluss_client_t *c, const char *why) {
     pthread_mutex_unlock(&c->lock);
 }
 
+static void bucket_break(kfb_fluss_client_t *c, bucket_t *bk, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void bucket_break(kfb_fluss_client_t *c, bucket_t *bk, const char *fmt, ...) {
+    if (bk->broken || bk->writer_id < 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(bk->broken_why, sizeof bk->broken_why, fmt, ap);
+    va_end(ap);
+    bk->broken = 1;
+    if (c->writer_id == bk->writer_id) writer_reset(c, bk->broken_why);
+}
+
+/* Sets b's message; when out of memory the callback gets the error's generic
+ * message instead (a batch still completes). */
 static void set_batch_msg(wbatch_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_batch_msg(wbatch_t *b, const char *fmt, ...) {
-    char tmp[1024];
+    char tmp[1536];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(tmp, sizeof tmp, fmt, ap);
@@ -178,40 +238,21 @@ static size_t wbatch_free_list(wbatch_t *b) {
     return n;
 }
 
-/* Queues the result of a finished batch that is no longer in any list and frees
- * the batch. Returns 1 when a completion was queued. */
-static int complete_batch(kfb_fluss_client_t *c, wbatch_t *b) {
-    int ok = b->state == B_DONE;
-    completion_t *d = calloc(1, sizeof *d);
-    if (d) {
-        d->r.table_id = b->table_id;
-        d->r.partition_id = b->partition_id;
-        d->r.bucket_id = b->bucket_id;
-        d->r.err = ok ? KFB_ERR_OK : b->err;
-        d->r.fluss_error = ok ? 0 : b->ferr;
-        d->r.log_end_offset = ok ? b->leo : -1;
-        d->r.writer_id = b->writer_id;
-        d->r.batch_sequence = b->seq;
-        d->r.attempts = b->attempts;
-        d->r.opaque = b->opaque;
-        d->msg = ok ? NULL : b->msg;
-        d->len = b->len;
-        if (!ok) b->msg = NULL;
-    }
-    size_t len = b->len;
-    wbatch_free(b);
+/* Moves a finished batch that is no longer in any list to the completion
+ * queue. Cannot fail: the batch is its own completion record. */
+static void complete_batch(kfb_fluss_client_t *c, wbatch_t *b) {
+    free(b->bytes);
+    b->bytes = NULL;
+    b->targets = NULL;
+    b->n_targets = 0;
+    free(b->pinfo);
+    b->pinfo = NULL;
+    b->next = NULL;
     pthread_mutex_lock(&c->lock);
-    if (d) {
-        if (c->done_tail) c->done_tail->next = d;
-        else c->done_head = d;
-        c->done_tail = d;
-    } else {
-        /* cannot report it; at least keep the counters right */
-        c->outstanding--;
-        c->outstanding_bytes -= len;
-    }
+    if (c->done_tail) c->done_tail->next = b;
+    else c->done_head = b;
+    c->done_tail = b;
     pthread_mutex_unlock(&c->lock);
-    return d != NULL;
 }
 
 static void signal_done(kfb_fluss_client_t *c) {
@@ -248,16 +289,53 @@ static void throttle(kfb_fluss_client_t *c, bucket_t *bk, float p, int64_t now) 
     if (delay > 0 && now + delay > bk->throttle_until) bk->throttle_until = now + delay;
 }
 
+/* What made b's outcome unknown, as a clause for messages. */
+static void doubt_text(const wbatch_t *b, char *buf, size_t n) {
+    if (b->doubt_err)
+        snprintf(buf, n, "attempt %d ended with %s (%s) after the request was sent, so its "
+                 "answer is unknown", b->doubt_attempt, kfb_err_name(b->doubt_err),
+                 kfb_err_message(b->doubt_err));
+    else if (b->doubt_ferr == KFB_FLUSS_REQUEST_TIME_OUT ||
+             b->doubt_ferr == KFB_FLUSS_NOT_ENOUGH_REPLICAS_AFTER_APPEND_EXCEPTION)
+        snprintf(buf, n, "attempt %d got %s (%d), which Fluss answers after the leader wrote "
+                 "the batch", b->doubt_attempt, kfb_fluss_err_name(b->doubt_ferr), b->doubt_ferr);
+    else
+        snprintf(buf, n, "attempt %d got %s (%d), which does not tell whether the batch was "
+                 "written", b->doubt_attempt, kfb_fluss_err_name(b->doubt_ferr), b->doubt_ferr);
+}
+
+/* Turns the failure of a maybe-applied batch into WRITE_IN_DOUBT; its message
+ * (why the client gives up) becomes the "then" clause. */
+static void mark_in_doubt(kfb_fluss_client_t *c, wbatch_t *b) {
+    char tn[300], d[300];
+    doubt_text(b, d, sizeof d);
+    set_batch_msg(b, "batch for table %s bucket %d (writer id %lld, sequence %d) may or may not "
+                  "have been written to Fluss: %s; then %s. It is not sent again: under a new "
+                  "writer id a resend could be applied after newer batches of the bucket. Replay "
+                  "it and what follows it in this bucket",
+                  tname(c, b->table_id, tn, sizeof tn), b->bucket_id, (long long)b->writer_id,
+                  b->seq, d, b->msg ? b->msg : kfb_err_message(b->err));
+    b->err = KFB_ERR_WRITE_IN_DOUBT;
+}
+
+/* Ends b for good with err / ferr (its message set by the caller). A batch
+ * that may have been applied ends with WRITE_IN_DOUBT instead and renumbers
+ * nothing (its sequence may be recorded); the caller then breaks the bucket's
+ * session if it still matters. */
 static void fail_batch(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b, kfb_err_t err,
                        int32_t ferr, int renumber_later) {
     b->state = B_FAILED;
     b->err = err;
     b->ferr = ferr;
-    if (!renumber_later || b->seq < 0 || b->writer_id != bk->writer_id ||
-        b->writer_id != c->writer_id)
+    if (b->maybe_applied) {
+        mark_in_doubt(c, b);
         return;
+    }
+    if (!renumber_later || b->seq < 0 || bk->broken || b->writer_id != bk->writer_id) return;
     /* IdempotenceBucketEntry.adjustSequencesDueToFailedBatch: the server never
-     * recorded this sequence, so every later batch moves down by one. */
+     * recorded this sequence (every attempt was refused), so every later batch
+     * moves down by one. None of them can have been applied under its old
+     * number either: the server takes sequence n+1 only after n. */
     for (wbatch_t *x = b->next; x; x = x->next) {
         if (x->seq > b->seq && x->writer_id == b->writer_id &&
             (x->state == B_INFLIGHT || x->state == B_RETRY)) {
@@ -270,53 +348,85 @@ static void fail_batch(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b, kfb_err
     bk->next_seq--;
 }
 
+/* Gives up on b (queued or waiting for a retry) because delivery_timeout_ms
+ * passed; `why` says what it was waiting for. */
+static void give_up_late(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b, int64_t now,
+                         const char *why) {
+    char tn[300];
+    set_batch_msg(b, "batch for table %s bucket %d not acknowledged within "
+                  "delivery_timeout_ms=%d (%d attempts in %lld ms): %s",
+                  tname(c, b->table_id, tn, sizeof tn), b->bucket_id,
+                  c->conf.delivery_timeout_ms, b->attempts, (long long)(now - b->submit_ms), why);
+    fail_batch(c, bk, b, KFB_ERR_TIMEOUT, b->attempts ? b->ferr : -1, 1);
+    if (b->err == KFB_ERR_WRITE_IN_DOUBT)
+        bucket_break(c, bk, "a batch whose outcome is unknown ran out of delivery time");
+}
+
 /* One bucket's answer to one send of batch b. ferr: Fluss code (0 ok); err:
- * transport error (then ferr is ignored). */
-static void batch_outcome(kfb_fluss_client_t *c, wbatch_t *b, kfb_err_t err, int32_t ferr,
-                          const char *msg, int64_t leo, int has_pressure, float pressure,
-                          int64_t now) {
+ * transport error (then ferr is ignored). sent = 0 when the request never
+ * reached the connection (built or queued unsuccessfully). */
+static void batch_outcome(kfb_fluss_client_t *c, wbatch_t *b, int sent, kfb_err_t err,
+                          int32_t ferr, const char *msg, int64_t leo, int has_pressure,
+                          float pressure, int64_t now) {
     bucket_t *bk = b->bk;
     bk->n_inflight--;
-    int stale = b->writer_id != bk->writer_id;
     table_t *t = kfb_fc_find_table(c, b->table_id);
     if (!err && (ferr == 0 || ferr == KFB_FLUSS_DUPLICATE_SEQUENCE_EXCEPTION)) {
         b->state = B_DONE;
         b->leo = ferr == 0 ? leo : -1;
-        if (!stale && b->seq > bk->last_acked) bk->last_acked = b->seq;
+        if (b->writer_id == bk->writer_id && b->seq > bk->last_acked) bk->last_acked = b->seq;
         if (has_pressure && pressure > 0) throttle(c, bk, pressure, now);
         return;
     }
+    /* Could this attempt have written the batch? Only an answer raised before
+     * the changelog append proves it did not; API/auth failures of the
+     * connection come before the request is written. */
+    if (sent && !b->maybe_applied &&
+        (err ? err != KFB_ERR_RPC_API_UNSUPPORTED && err != KFB_ERR_RPC_AUTH_FAILED
+             : !kfb_fluss_err_putkv_not_applied(ferr))) {
+        b->maybe_applied = 1;
+        b->doubt_attempt = b->attempts;
+        b->doubt_err = err;
+        b->doubt_ferr = err ? -1 : ferr;
+    }
+    const char *ename = err ? kfb_err_name(err) : kfb_fluss_err_name(ferr);
+    char tn[300];
     int retry = 0;
     if (!err && (ferr == KFB_FLUSS_OUT_OF_ORDER_SEQUENCE_EXCEPTION ||
                  ferr == KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION)) {
-        if (!stale && b->seq >= 0 && b->seq <= bk->last_acked) {
-            /* the earlier send was applied and its response lost */
+        if (b->writer_id == bk->writer_id && b->seq >= 0 && b->seq <= bk->last_acked) {
+            /* a later batch of the session was acknowledged, so this one was
+             * applied and its answer lost (Java isAlreadyCommitted) */
             b->state = B_DONE;
             b->leo = -1;
             return;
         }
-        /* Java IdempotenceManager.canRetry retries OUT_OF_ORDER_SEQUENCE when the
-         * sequence was reset or is not the next one, but UNKNOWN_WRITER_ID only
-         * after a reset, and Sender.handleWriteBatchException fails a retriable
-         * batch whose writer id changed meanwhile. We deliberately fail only the
-         * batch that IS the next sequence (like Java) and retry the others, for
-         * both codes: a batch answered with either was not applied under that
-         * writer, so resending it (same sequence, or restamped after the reset
-         * that the next batch's failure triggers) cannot apply it twice, and the
-         * bridge does not lose the batches behind it. Sequences already
-         * acknowledged (above) are done for both codes, as Java does for
-         * OUT_OF_ORDER_SEQUENCE (isAlreadyCommitted). Tests:
-         * test_fluss_client_order.c writer_reset_*. */
-        if (b->renumbered || stale || b->seq != bk->last_acked + 1) {
+        /* Either code means this attempt was not applied under the session.
+         * Only the batch that IS the next expected sequence tells that the
+         * server lost or rejects the session's state (Java
+         * IdempotenceManager.canRetry / handleFailedBatch): it fails and the
+         * bucket restarts under a new writer id. It fails as FLUSS_RETRIABLE
+         * (not written; submitting it again works), since the cause is the
+         * server's writer state (e.g. expired after
+         * server.writer-id.expiration-time of idleness), not the batch. Any
+         * other batch (renumbered, behind an unanswered one, or in a session
+         * already broken) waits for a resend with the same sequence or for
+         * that restart. A batch with an earlier attempt of unknown outcome is
+         * NOT restamped by the restart: it ends with WRITE_IN_DOUBT
+         * (fail_batch, bucket_restart). Tests: test_fluss_client_order.c
+         * writer_reset_*, test_fluss_writer_in_doubt.c. */
+        if (bk->broken || b->renumbered || b->seq != bk->last_acked + 1) {
             retry = 1;
         } else {
-            set_batch_msg(b, "PutKv for table %lld bucket %d: %s (%d): %s; the writer id will "
-                          "be reset", (long long)b->table_id, b->bucket_id,
-                          kfb_fluss_err_name(ferr), ferr, msg ? msg : "");
-            fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, ferr, 0);
-            writer_reset(c, ferr == KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION
-                                ? "unknown writer id on the next expected batch"
-                                : "out-of-order sequence on the next expected batch");
+            set_batch_msg(b, "PutKv for table %s bucket %d: %s (%d) on the next expected batch "
+                          "(sequence %d of writer id %lld)%s%s; the writer id will be reset. The "
+                          "batch was not written: submit it again",
+                          tname(c, b->table_id, tn, sizeof tn), b->bucket_id, ename, ferr,
+                          b->seq, (long long)b->writer_id, msg && *msg ? ": " : "",
+                          msg ? msg : "");
+            bucket_break(c, bk, "%s (%d) on the next expected batch of table %s bucket %d", ename,
+                         ferr, tn, b->bucket_id);
+            fail_batch(c, bk, b, KFB_ERR_FLUSS_RETRIABLE, ferr, 0);
             return;
         }
     } else if (err) {
@@ -331,16 +441,15 @@ static void batch_outcome(kfb_fluss_client_t *c, wbatch_t *b, kfb_err_t err, int
             if (ferr == KFB_FLUSS_STORAGE_BACKPRESSURE_EXCEPTION) throttle(c, bk, 1.0f, now);
         }
     }
-    const char *ename = err ? kfb_err_name(err) : kfb_fluss_err_name(ferr);
     if (retry) {
+        /* the last answer, for the message if the batch is given up on */
+        b->err = err;
+        b->ferr = err ? -1 : ferr;
+        set_batch_msg(b, "last error %s%s%s", ename, msg && *msg ? ": " : "", msg ? msg : "");
         if (c->conf.delivery_timeout_ms > 0 && now - b->submit_ms >= c->conf.delivery_timeout_ms) {
-            set_batch_msg(b, "PutKv for table %lld bucket %d gave up after %d attempts in %lld ms; "
-                          "last error %s%s%s", (long long)b->table_id, b->bucket_id, b->attempts,
-                          (long long)(now - b->submit_ms), ename, msg && *msg ? ": " : "",
-                          msg ? msg : "");
-            fail_batch(c, bk, b, KFB_ERR_TIMEOUT, err ? -1 : ferr, 0);
-            /* It may have been written: sequences can no longer be trusted. */
-            writer_reset(c, "a batch ran out of delivery time");
+            char why[1100];
+            snprintf(why, sizeof why, "%s", b->msg ? b->msg : ename);
+            give_up_late(c, bk, b, now, why);
             return;
         }
         b->state = B_RETRY;
@@ -354,6 +463,8 @@ static void batch_outcome(kfb_fluss_client_t *c, wbatch_t *b, kfb_err_t err, int
                   b->partition_id >= 0 ? " (partitioned)" : "", b->bucket_id, ename,
                   err ? (int)err : ferr, msg && *msg ? ": " : "", msg ? msg : "");
     fail_batch(c, bk, b, err ? err : KFB_ERR_FLUSS_ERROR, err ? -1 : ferr, 1);
+    if (b->err == KFB_ERR_WRITE_IN_DOUBT)
+        bucket_break(c, bk, "a batch whose outcome is unknown failed for good (%s)", ename);
 }
 
 typedef struct put_req {
@@ -395,7 +506,7 @@ static void putkv_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_r
     for (int i = 0; i < pr->n; i++) {
         wbatch_t *b = pr->b[i];
         if (!r) {
-            batch_outcome(c, b, err, code, msg, -1, 0, 0, now);
+            batch_outcome(c, b, 1, err, code, msg, -1, 0, 0, now);
         } else {
             const Fluss__PbPutKvRespForBucket *br = NULL;
             for (size_t j = 0; j < r->n_buckets_resp; j++) {
@@ -404,10 +515,10 @@ static void putkv_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_r
                 if (x->bucket_id == b->bucket_id && pid == b->partition_id) br = x;
             }
             if (!br)
-                batch_outcome(c, b, KFB_ERR_PROTOCOL, -1, "the PutKv response has no entry for "
-                              "this bucket", -1, 0, 0, now);
+                batch_outcome(c, b, 1, KFB_ERR_PROTOCOL, -1, "the PutKv response has no entry "
+                              "for this bucket", -1, 0, 0, now);
             else
-                batch_outcome(c, b, KFB_ERR_OK, br->has_error_code ? br->error_code : 0,
+                batch_outcome(c, b, 1, KFB_ERR_OK, br->has_error_code ? br->error_code : 0,
                               br->error_message, br->has_log_end_offset ? br->log_end_offset : -1,
                               br->has_pressure, br->pressure, now);
         }
@@ -450,6 +561,7 @@ static void init_writer_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_
                            &m) == KFB_ERR_OK) {
             c->writer_id = ((Fluss__InitWriterResponse *)m)->writer_id;
             protobuf_c_message_free_unpacked(m, NULL);
+            c->init_error[0] = 0;
             pthread_mutex_lock(&c->lock);
             c->writer_id_pub = c->writer_id;
             pthread_mutex_unlock(&c->lock);
@@ -462,9 +574,11 @@ static void init_writer_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_
     char msg[256] = "";
     if (!err && resp->type == KFB_RPC_RESP_ERROR)
         kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg);
-    KFB_WARN(FAC, "InitWriter failed: %s%s%s; retrying",
+    snprintf(c->init_error, sizeof c->init_error, "InitWriter to %s:%d failed: %s%s%s",
+             kfb_fluss_conn_host(conn), kfb_fluss_conn_port(conn),
              err ? kfb_fluss_conn_last_error(conn) : kfb_fluss_err_name(code), *msg ? ": " : "",
              msg);
+    KFB_WARN(FAC, "%s; retrying", c->init_error);
     c->init_next_try = now + 500; /* WriterClient: 200/400/800 ms back-off */
 }
 
@@ -476,6 +590,8 @@ void kfb_fluss_writer_maybe_init(kfb_fluss_client_t *c, int64_t now) {
     }
     int ni = kfb_fc_ready_or_any(c, NODE_TABLET, (int)(c->rng++ % 64));
     if (ni < 0) {
+        snprintf(c->init_error, sizeof c->init_error, "no tablet server known yet to send "
+                 "InitWriter to (cluster metadata missing)");
         kfb_fc_request_cluster_refresh(c);
         return;
     }
@@ -505,28 +621,66 @@ void kfb_fluss_writer_maybe_init(kfb_fluss_client_t *c, int64_t now) {
     free(pp);
 }
 
-/* Restarts a bucket's sequences under the current writer id (after a reset),
- * in submit order, once nothing of it is in flight. */
+/* Starts a bucket's session under the client's current writer id: the first
+ * one, or after the old one broke. Called with nothing of the bucket in flight.
+ * Every batch up to the last one that may have been applied ends with
+ * WRITE_IN_DOUBT (resent under the new id it would be a new batch to the
+ * server, applied again after newer ones); the batches after it were certainly
+ * not applied and get sequences 0, 1, ... in submit order. */
 static void bucket_restart(kfb_fluss_client_t *c, bucket_t *bk) {
+    wbatch_t *last = NULL;
+    for (wbatch_t *b = bk->head; b; b = b->next)
+        if (b->state == B_RETRY && b->maybe_applied) last = b;
+    for (wbatch_t *b = last ? bk->head : NULL; b; b = b->next) {
+        if (b->state == B_RETRY) {
+            char tn[300];
+            if (b->maybe_applied) {
+                set_batch_msg(b, "the bucket's writer id %lld was given up (%s)",
+                              (long long)bk->writer_id, bk->broken_why);
+                fail_batch(c, bk, b, KFB_ERR_WRITE_IN_DOUBT, b->ferr, 0);
+            } else {
+                /* Refused by every answer, but a later batch may have been
+                 * written: sent now, it could land after that one. */
+                set_batch_msg(b, "batch for table %s bucket %d (writer id %lld, sequence %d) was "
+                              "refused by the server (%s), but batch sequence %d behind it may "
+                              "have been written; it is not sent again, so that it cannot be "
+                              "applied after that one (the bucket's writer id was given up: %s). "
+                              "Replay it and what follows it in this bucket",
+                              tname(c, b->table_id, tn, sizeof tn), b->bucket_id,
+                              (long long)b->writer_id, b->seq, b->msg ? b->msg : "",
+                              last->seq, bk->broken_why);
+                b->state = B_FAILED;
+                b->err = KFB_ERR_WRITE_IN_DOUBT;
+            }
+        }
+        if (b == last) break;
+    }
+    if (bk->writer_id >= 0)
+        KFB_INFO(FAC, "table %lld bucket %d: writer id %lld -> %lld (%s)", (long long)bk->table_id,
+                 bk->bucket_id, (long long)bk->writer_id, (long long)c->writer_id,
+                 bk->broken_why);
     bk->writer_id = c->writer_id;
     bk->next_seq = 0;
     bk->last_acked = -1;
-    for (wbatch_t *b = bk->head; b; b = b->next) {
+    bk->broken = 0;
+    bk->broken_why[0] = 0;
+    for (wbatch_t *b = last ? last->next : bk->head; b; b = b->next) {
         if (b->state != B_RETRY) continue;
         b->writer_id = c->writer_id;
         b->seq = bk->next_seq++;
         b->renumbered = 0;
+        b->next_try_ms = 0;
         (void)restamp(b); /* sent before, so stamped before: cannot fail */
     }
 }
 
-/* Stamps a batch on its first send (writer id, next sequence of its bucket);
- * a resend keeps what it had. The first stamp also checks the caller's bytes
- * (length, magic, CRC): a batch that fails is failed for good, unsent, without
- * taking a sequence. Returns 0 when b is now in flight. */
+/* Stamps a batch on its first send (the session's writer id and next
+ * sequence); a resend keeps what it had. The first stamp also checks the
+ * caller's bytes (length, magic, CRC): a batch that fails is failed for good,
+ * unsent, without taking a sequence. Returns 0 when b is now in flight. */
 static int send_batch_prepare(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b) {
     if (b->seq < 0) {
-        kfb_err_t err = kfb_kv_batch_restamp(b->bytes, b->len, c->writer_id, bk->next_seq);
+        kfb_err_t err = kfb_kv_batch_restamp(b->bytes, b->len, bk->writer_id, bk->next_seq);
         if (err) {
             set_batch_msg(b, "batch for table %lld bucket %d is not a valid KV batch: %s (build "
                           "it with kv_batch.h)", (long long)b->table_id, b->bucket_id,
@@ -534,7 +688,7 @@ static int send_batch_prepare(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b) 
             fail_batch(c, bk, b, err, -1, 0);
             return -1;
         }
-        b->writer_id = c->writer_id;
+        b->writer_id = bk->writer_id;
         b->seq = bk->next_seq;
         bk->next_seq = bk->next_seq == INT32_MAX ? 0 : bk->next_seq + 1;
     }
@@ -544,33 +698,113 @@ static int send_batch_prepare(kfb_fluss_client_t *c, bucket_t *bk, wbatch_t *b) 
     return 0;
 }
 
+/* Why a batch that never got an answer has not been sent (or resent) yet. */
+static void waiting_reason(kfb_fluss_client_t *c, bucket_t *bk, table_t *tb, wbatch_t *b,
+                           int64_t now, char *buf, size_t n) {
+    if (b->state == B_RETRY) {
+        snprintf(buf, n, "%s", b->msg ? b->msg : "waiting for a resend");
+    } else if ((bk->writer_id < 0 || bk->broken) && c->writer_id < 0) {
+        snprintf(buf, n, "no writer id yet (%s)",
+                 c->init_error[0] ? c->init_error : "InitWriter not answered yet");
+    } else if (bk->broken) {
+        snprintf(buf, n, "waiting for the bucket's batches in flight before its writer id "
+                 "changes (%s)", bk->broken_why);
+    } else if (!tb || tb->stale ||
+               kfb_fc_leader_node(c, bk->table_id, bk->partition_id, bk->bucket_id) < 0) {
+        snprintf(buf, n, "the bucket's leader is unknown or unreachable (metadata refresh "
+                 "pending)");
+    } else if (now < bk->throttle_until) {
+        snprintf(buf, n, "the server asked the writer to slow down (backpressure)");
+    } else {
+        snprintf(buf, n, "waiting behind the bucket's batches in flight");
+    }
+}
+
+/* Gives up on batches of bk that are queued or waiting for a retry once
+ * delivery_timeout_ms has passed since their submission (in flight ones end
+ * with their request, at most putkv_timeout_ms + request_timeout_ms later). */
+static void expire_bucket(kfb_fluss_client_t *c, bucket_t *bk, table_t *tb, int64_t now) {
+    if (c->conf.delivery_timeout_ms <= 0) return;
+    int n = 0;
+    for (wbatch_t *b = bk->head; b; b = b->next) {
+        if (b->state != B_QUEUED && b->state != B_RETRY) continue;
+        int64_t due = b->submit_ms + c->conf.delivery_timeout_ms;
+        if (now < due) {
+            kfb_fc_timer_at(c, due);
+            break; /* later batches were submitted later */
+        }
+        char why[1100];
+        waiting_reason(c, bk, tb, b, now, why, sizeof why);
+        give_up_late(c, bk, b, now, why);
+        n++;
+    }
+    if (n) deliver_ready(c, bk);
+}
+
+/* Fails (for good, unsent) what of bk is not in flight, with one message. */
+static void fail_waiting(kfb_fluss_client_t *c, bucket_t *bk, kfb_err_t err, int32_t ferr,
+                         const char *msg) {
+    for (wbatch_t *b = bk->head; b; b = b->next) {
+        if (b->state != B_QUEUED && b->state != B_RETRY) continue;
+        set_batch_msg(b, "%s", msg);
+        fail_batch(c, bk, b, err, ferr, 0);
+    }
+    deliver_ready(c, bk);
+}
+
+/* The number of buckets of bk's table, or -1 while unknown (only when the
+ * descriptor had no bucket_count: then the leaders of fresh metadata). */
+static int32_t bucket_count_of(table_t *tb, partition_t *part) {
+    if (tb->bucket_count > 0) return tb->bucket_count;
+    if (tb->stale || tb->last_refresh_ms == 0) return -1;
+    int n = part ? part->n_leaders : tb->n_leaders;
+    return n > 0 ? n : -1;
+}
+
 void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
-    if (c->writer_id < 0) return;
     put_req_t **reqs = NULL;
     int nreq = 0, capreq = 0;
     int maxin = c->conf.max_inflight_per_bucket;
     for (bucket_t *bk = c->buckets; bk; bk = bk->anext) {
         if (!bk->head) continue;
-        if (bk->writer_id != c->writer_id) {
-            if (bk->n_inflight) continue;
-            bucket_restart(c, bk);
+        table_t *tb = kfb_fc_find_table(c, bk->table_id);
+        partition_t *part =
+            tb && bk->partition_id >= 0 ? kfb_fc_find_partition(tb, bk->partition_id) : NULL;
+        expire_bucket(c, bk, tb, now);
+        if (!bk->head) continue;
+        char msg[512], tn[300];
+        if (tb && tb->gone) {
+            snprintf(msg, sizeof msg, "table %s.%s (id %lld) no longer exists", tb->db, tb->name,
+                     (long long)tb->id);
+            fail_waiting(c, bk, KFB_ERR_FLUSS_ERROR, KFB_FLUSS_TABLE_NOT_EXIST, msg);
+            continue;
         }
-        /* delivery timeout of batches never sent or waiting for a retry */
-        if (c->conf.delivery_timeout_ms > 0) {
-            for (wbatch_t *b = bk->head; b; b = b->next) {
-                if ((b->state == B_QUEUED || b->state == B_RETRY) &&
-                    now - b->submit_ms >= c->conf.delivery_timeout_ms) {
-                    set_batch_msg(b, "batch for table %lld bucket %d not acknowledged within "
-                                  "delivery_timeout_ms=%d (leader unknown or unreachable?)",
-                                  (long long)b->table_id, b->bucket_id,
-                                  c->conf.delivery_timeout_ms);
-                    int was_sent = b->state == B_RETRY;
-                    fail_batch(c, bk, b, KFB_ERR_TIMEOUT, -1, 0);
-                    if (was_sent) writer_reset(c, "a batch ran out of delivery time");
-                }
+        if (part && part->gone) {
+            /* dropped partition: whatever is not in flight fails for good */
+            snprintf(msg, sizeof msg, "partition %s (id %lld) of %s.%s no longer exists",
+                     part->name, (long long)part->id, tb->db, tb->name);
+            fail_waiting(c, bk, KFB_ERR_FLUSS_ERROR, KFB_FLUSS_PARTITION_NOT_EXISTS, msg);
+            continue;
+        }
+        int32_t nb = tb ? bucket_count_of(tb, part) : -1;
+        if (nb > 0 && bk->bucket_id >= nb) {
+            snprintf(msg, sizeof msg, "bucket %d does not exist in table %s, which has %d buckets "
+                     "(0..%d): the batch was not sent (compute the bucket with the table's bucket "
+                     "count)", bk->bucket_id, tname(c, bk->table_id, tn, sizeof tn), nb, nb - 1);
+            fail_waiting(c, bk, KFB_ERR_INVALID_ARG, -1, msg);
+            continue;
+        }
+        if (bk->writer_id < 0 || bk->broken) {
+            /* A new session starts once nothing of the old one is in flight,
+             * under a writer id the bucket has not used. */
+            if (bk->n_inflight) continue;
+            if (c->writer_id < 0) continue; /* InitWriter (maybe_init) */
+            if (c->writer_id == bk->writer_id) {
+                writer_reset(c, bk->broken_why);
+                continue;
             }
+            bucket_restart(c, bk);
             deliver_ready(c, bk);
-            if (c->writer_id < 0) break;
             if (!bk->head) continue;
         }
         if (now < bk->throttle_until) {
@@ -579,29 +813,6 @@ void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
         }
         /* After a leader error the table's metadata is refreshed before any of
          * its buckets sends again (the leader may have moved). */
-        table_t *tb = kfb_fc_find_table(c, bk->table_id);
-        partition_t *part = tb && bk->partition_id >= 0 ? kfb_fc_find_partition(tb, bk->partition_id) : NULL;
-        if (tb && tb->gone) {
-            for (wbatch_t *b = bk->head; b; b = b->next) {
-                if (b->state != B_QUEUED && b->state != B_RETRY) continue;
-                set_batch_msg(b, "table %s.%s (id %lld) no longer exists", tb->db, tb->name,
-                              (long long)tb->id);
-                fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, KFB_FLUSS_TABLE_NOT_EXIST, 0);
-            }
-            deliver_ready(c, bk);
-            continue;
-        }
-        if (part && part->gone) {
-            /* dropped partition: whatever is not in flight fails for good */
-            for (wbatch_t *b = bk->head; b; b = b->next) {
-                if (b->state != B_QUEUED && b->state != B_RETRY) continue;
-                set_batch_msg(b, "partition %s (id %lld) of %s.%s no longer exists",
-                              part->name, (long long)part->id, tb->db, tb->name);
-                fail_batch(c, bk, b, KFB_ERR_FLUSS_ERROR, KFB_FLUSS_PARTITION_NOT_EXISTS, 0);
-            }
-            deliver_ready(c, bk);
-            continue;
-        }
         if (tb && tb->stale) continue;
         int ni = kfb_fc_leader_node(c, bk->table_id, bk->partition_id, bk->bucket_id);
         if (ni < 0) {
@@ -666,8 +877,8 @@ void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
             }
             if (put_req_add(pr, b) == 0) continue;
         fail_one:
-            batch_outcome(c, b, KFB_ERR_NOMEM, -1, "out of memory building a PutKv request", -1, 0,
-                          0, now);
+            batch_outcome(c, b, 0, KFB_ERR_NOMEM, -1, "out of memory building a PutKv request",
+                          -1, 0, 0, now);
         }
         if (invalid) deliver_ready(c, bk);
     }
@@ -710,8 +921,10 @@ void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
         free(bb);
         free(bp);
         if (err) {
+            /* never handed to the connection: nothing of it can have been applied */
             const char *m = kfb_fluss_conn_last_error(c->nodes[pr->node].conn);
-            for (int j = 0; j < pr->n; j++) batch_outcome(c, pr->b[j], err, -1, m, -1, 0, 0, now);
+            for (int j = 0; j < pr->n; j++)
+                batch_outcome(c, pr->b[j], 0, err, -1, m, -1, 0, 0, now);
             for (int j = 0; j < pr->n; j++) deliver_ready(c, pr->b[j]->bk);
             free(pr->b);
             free(pr);
@@ -841,6 +1054,7 @@ static void presolve_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_res
     } else if (resp->type == KFB_RPC_RESP_ERROR) {
         if (kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg)) code = -1;
     } else if (r->state == PR_LOOKUP) {
+        snprintf(r->last_error, sizeof r->last_error, "the metadata did not list the partition");
         ProtobufCMessage *m;
         if (kfb_rpc_unpack(&fluss__metadata_response__descriptor, resp->body, resp->body_len,
                            &m) == KFB_ERR_OK) {
@@ -858,6 +1072,9 @@ static void presolve_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_res
         return;
     }
     r->attempts++;
+    snprintf(r->last_error, sizeof r->last_error, "%s: %s%s%s",
+             r->state == PR_CREATE ? "CreatePartition" : "partition lookup",
+             err ? kfb_err_name(err) : kfb_fluss_err_name(code), *msg ? ": " : "", msg);
     if (r->state == PR_LOOKUP && code == KFB_FLUSS_PARTITION_NOT_EXISTS && r->pinfo->create) {
         r->state = PR_CREATE;
         r->next_try = now;
@@ -900,10 +1117,17 @@ void kfb_fluss_writer_drive_resolvers(kfb_fluss_client_t *c, int64_t now) {
             presolve_free(c, r);
             continue;
         }
-        if (c->conf.delivery_timeout_ms > 0 && r->head &&
-            now - r->head->submit_ms >= c->conf.delivery_timeout_ms) {
-            presolve_fail(c, r, KFB_ERR_TIMEOUT, -1, "not resolved within delivery_timeout_ms");
-            continue;
+        if (c->conf.delivery_timeout_ms > 0 && r->head) {
+            int64_t due = r->head->submit_ms + c->conf.delivery_timeout_ms;
+            if (now >= due) {
+                char m[512];
+                snprintf(m, sizeof m, "not resolved to a partition id within "
+                         "delivery_timeout_ms=%d (%s)", c->conf.delivery_timeout_ms,
+                         r->last_error[0] ? r->last_error : "no answer to the partition lookup");
+                presolve_fail(c, r, KFB_ERR_TIMEOUT, -1, m);
+                continue;
+            }
+            kfb_fc_timer_at(c, due);
         }
         if (now < r->next_try) {
             kfb_fc_timer_at(c, r->next_try);
@@ -961,10 +1185,19 @@ static kfb_err_t enqueue(kfb_fluss_client_t *c, int64_t table_id, int64_t partit
         free(pinfo);
         return KFB_ERR_NOMEM;
     }
+    b->table_id = table_id;
+    b->partition_id = partition_id;
+    b->bucket_id = bucket_id;
+    b->opaque = opaque;
+    b->seq = -1;
+    b->writer_id = -1;
+    b->leo = -1;
+    b->submit_ms = kfb_fluss_now_ms();
     pthread_mutex_lock(&c->lock);
     kfb_err_t err = KFB_ERR_OK;
+    table_t *t = kfb_fc_find_table(c, table_id);
     if (c->stop) err = KFB_ERR_RPC_SHUTDOWN;
-    else if (!kfb_fc_find_table(c, table_id)) err = KFB_ERR_INVALID_ARG;
+    else if (!t) err = KFB_ERR_INVALID_ARG;
     else if (c->outstanding >= (size_t)c->conf.queue_max_batches ||
              (c->outstanding > 0 && c->outstanding_bytes + len > c->conf.queue_max_bytes))
         err = KFB_ERR_RPC_QUEUE_FULL;
@@ -975,6 +1208,25 @@ static kfb_err_t enqueue(kfb_fluss_client_t *c, int64_t table_id, int64_t partit
         free(pinfo);
         return err;
     }
+    if (t->bucket_count > 0 && bucket_id >= t->bucket_count) {
+        /* Accepted and failed at once, so it gets its callback like any
+         * other batch (the caller's offsets wait for it). */
+        set_batch_msg(b, "bucket %d does not exist in table %s.%s, which has %d buckets (0..%d): "
+                      "the batch was not sent (compute the bucket with the table's bucket count)",
+                      bucket_id, t->db, t->name, t->bucket_count, t->bucket_count - 1);
+        b->state = B_FAILED;
+        b->err = KFB_ERR_INVALID_ARG;
+        b->ferr = -1;
+        if (c->done_tail) c->done_tail->next = b;
+        else c->done_head = b;
+        c->done_tail = b;
+        c->outstanding++; /* until its callback has run; no bytes kept */
+        pthread_cond_broadcast(&c->done_cond);
+        pthread_mutex_unlock(&c->lock);
+        free(copy);
+        free(pinfo);
+        return KFB_ERR_OK;
+    }
     memcpy(copy, batch, len);
     if (n_targets) {
         memcpy(copy + toff, targets, n_targets * sizeof(int32_t));
@@ -984,20 +1236,13 @@ static kfb_err_t enqueue(kfb_fluss_client_t *c, int64_t table_id, int64_t partit
     b->agg_mode = agg_mode;
     b->bytes = copy;
     b->len = len;
-    b->table_id = table_id;
-    b->partition_id = partition_id;
     b->pinfo = pinfo;
-    b->bucket_id = bucket_id;
-    b->opaque = opaque;
-    b->seq = -1;
-    b->writer_id = -1;
-    b->leo = -1;
-    b->submit_ms = kfb_fluss_now_ms();
     if (c->sub_tail) c->sub_tail->next = b;
     else c->sub_head = b;
     c->sub_tail = b;
     c->outstanding++;
     c->outstanding_bytes += len;
+    b->bytes_counted = len;
     pthread_mutex_unlock(&c->lock);
     kfb_fc_wake(c);
     return KFB_ERR_OK;
@@ -1109,29 +1354,42 @@ int kfb_fluss_client_poll(kfb_fluss_client_t *c, int timeout_ms) {
             if (rc == ETIMEDOUT) break;
         }
     }
-    completion_t *list = c->done_head;
+    wbatch_t *list = c->done_head;
     c->done_head = c->done_tail = NULL;
     pthread_mutex_unlock(&c->lock);
     int n = 0;
     while (list) {
-        completion_t *d = list;
+        wbatch_t *b = list;
         list = list->next;
-        if (!d->r.err)
-            d->r.error_name = "";
-        else if (d->r.err == KFB_ERR_FLUSS_ERROR || d->r.fluss_error > 0)
-            d->r.error_name = kfb_fluss_err_name(d->r.fluss_error);
+        int ok = b->state == B_DONE;
+        kfb_fluss_batch_result_t r;
+        memset(&r, 0, sizeof r);
+        r.table_id = b->table_id;
+        r.partition_id = b->partition_id;
+        r.bucket_id = b->bucket_id;
+        r.err = ok ? KFB_ERR_OK : b->err;
+        r.fluss_error = ok ? 0 : b->ferr;
+        r.log_end_offset = ok ? b->leo : -1;
+        r.writer_id = b->writer_id;
+        r.batch_sequence = b->seq;
+        r.attempts = b->attempts;
+        r.opaque = b->opaque;
+        if (ok)
+            r.error_name = "";
+        else if (r.err == KFB_ERR_FLUSS_ERROR ||
+                 (r.err != KFB_ERR_WRITE_IN_DOUBT && r.fluss_error > 0))
+            r.error_name = kfb_fluss_err_name(r.fluss_error);
         else
-            d->r.error_name = kfb_err_name(d->r.err);
-        d->r.message = d->msg ? d->msg : "";
-        if (c->conf.delivery_cb) c->conf.delivery_cb(c, &d->r, c->conf.delivery_opaque);
+            r.error_name = kfb_err_name(r.err);
+        r.message = ok ? "" : b->msg ? b->msg : kfb_err_message(r.err);
+        if (c->conf.delivery_cb) c->conf.delivery_cb(c, &r, c->conf.delivery_opaque);
         /* counted as outstanding until the callback has run, so flush() returning
          * means every callback ran */
         pthread_mutex_lock(&c->lock);
         c->outstanding--;
-        c->outstanding_bytes -= d->len;
+        c->outstanding_bytes -= b->bytes_counted;
         pthread_mutex_unlock(&c->lock);
-        free(d->msg);
-        free(d);
+        wbatch_free(b);
         n++;
     }
     return n;
@@ -1181,12 +1439,7 @@ size_t kfb_fluss_writer_discard(kfb_fluss_client_t *c) {
         free(r->pinfo);
         free(r);
     }
-    for (completion_t *d = c->done_head, *n; d; d = n) {
-        n = d->next;
-        free(d->msg);
-        free(d);
-        dropped++;
-    }
+    dropped += wbatch_free_list(c->done_head);
     c->done_head = c->done_tail = NULL;
     return dropped;
 }

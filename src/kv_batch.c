@@ -317,6 +317,7 @@ void kfb_kv_batch_reset(kfb_kv_batch_builder_t *b) {
     memset(b->h.buf.data, 0, KFB_KV_BATCH_HEADER_SIZE);
     b->h.buf.len = KFB_KV_BATCH_HEADER_SIZE;
     b->h.record_count = 0;
+    b->h.tag = 0;
     b->built_count = 0;
     b->writer_id = KFB_KV_NO_WRITER_ID;
     b->batch_sequence = KFB_KV_NO_BATCH_SEQUENCE;
@@ -331,6 +332,9 @@ kfb_err_t kfb_kv_batch_set_schema_id(kfb_kv_batch_builder_t *b, int32_t schema_i
     b->h.schema_id = schema_id;
     return KFB_ERR_OK;
 }
+
+void kfb_kv_batch_set_tag(kfb_kv_batch_builder_t *b, uint32_t tag) { b->h.tag = tag; }
+uint32_t kfb_kv_batch_tag(const kfb_kv_batch_builder_t *b) { return b->h.tag; }
 
 int32_t kfb_kv_batch_record_count(const kfb_kv_batch_builder_t *b) { return b->h.record_count; }
 size_t kfb_kv_batch_size_in_bytes(const kfb_kv_batch_builder_t *b) { return completed_size(b); }

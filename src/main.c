@@ -9,6 +9,7 @@
 #include "config.h"
 #include "crc32c.h"
 #include "explain.h"
+#include "modes.h"
 
 #define KFB_VERSION "0.1.0-dev"
 
@@ -17,11 +18,17 @@ static void usage(FILE *out) {
             "usage: kafka-fluss-bridge <command> [options]\n"
             "\n"
             "commands:\n"
+            "  run -c FILE      replicate the configured Kafka topics into Fluss until stopped\n"
+            "  migrate -c FILE  copy the topics up to their current end offsets, then exit\n"
+            "  check -c FILE    validate the configuration against Kafka, the schemas and Fluss\n"
             "  explain     show the Fluss writes the bridge would make for Avro messages\n"
             "  config-reference  print the configuration reference (markdown, every key)\n"
             "  check-config FILE  validate a configuration and print it with defaults (secrets hidden)\n"
             "  version     print the version and build facts\n"
-            "  help        this text\n");
+            "  help        this text\n"
+            "\n"
+            "exit status: 0 done; 1 stopped by an error; 2 bad options or configuration;\n"
+            "             3 (migrate) Kafka deleted messages before they were copied; 4 migrate --verify found differences\n");
 }
 
 int main(int argc, char **argv) {
@@ -52,6 +59,9 @@ int main(int argc, char **argv) {
         kfb_config_destroy(cfg);
         return 0;
     }
+    if (!strcmp(argv[1], "run")) return kfb_cmd_run(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "migrate")) return kfb_cmd_migrate(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "check")) return kfb_cmd_check(argc - 1, argv + 1, stdout);
     if (!strcmp(argv[1], "explain")) return kfb_explain_main(argc - 1, argv + 1, stdin, stdout, stderr);
     fprintf(stderr, "kafka-fluss-bridge: unknown command '%s'\n", argv[1]);
     usage(stderr);

@@ -53,7 +53,6 @@ static void plan_free(plan_t *p) {
     if (!p) return;
     steplist_free(&p->steps);
     free(p->errmsg);
-    free(p->target_columns);
     free(p->desc);
     kfb_mapper_jit_free(p);
     free(p->fops);
@@ -601,6 +600,40 @@ static int compile_debezium(compile_ctx_t *c, const kfb_avro_node_t *env) {
     return 0;
 }
 
+/* The id (index + 1) of the target-column list cols[0, n), added when no plan had it yet:
+ * one id per distinct list, whatever writer or table schema the plan is for, so that
+ * records of plans with the same list may share a batch. Takes cols over (freed when the
+ * list is known already). 0 on out of memory (cols freed). */
+static uint32_t target_set_intern(kfb_mapper_t *m, int32_t *cols, size_t n) {
+    for (size_t i = 0; i < m->n_tsets; i++)
+        if (m->tsets[i].n == n && (n == 0 || !memcmp(m->tsets[i].cols, cols, n * sizeof(*cols)))) {
+            free(cols);
+            return (uint32_t)i + 1;
+        }
+    if (m->n_tsets == m->cap_tsets) {
+        size_t cap = m->cap_tsets ? m->cap_tsets * 2 : 4;
+        target_set_t *nt = realloc(m->tsets, cap * sizeof(*nt));
+        if (!nt) {
+            free(cols);
+            return 0;
+        }
+        m->tsets = nt;
+        m->cap_tsets = cap;
+    }
+    m->tsets[m->n_tsets].cols = cols;
+    m->tsets[m->n_tsets].n = n;
+    return (uint32_t)++m->n_tsets;
+}
+
+const int32_t *kfb_mapper_target_columns(const kfb_mapper_t *m, uint32_t target_set, size_t *n) {
+    if (target_set == 0 || target_set > m->n_tsets) {
+        if (n) *n = 0;
+        return NULL;
+    }
+    if (n) *n = m->tsets[target_set - 1].n;
+    return m->tsets[target_set - 1].cols;
+}
+
 static int compile_finish(compile_ctx_t *c) {
     const kfb_table_desc_t *td = c->m->td;
     kfb_mapper_t *m = c->m;
@@ -634,13 +667,19 @@ static int compile_finish(compile_ctx_t *c) {
         }
     }
     if (need_targets) {
-        c->plan->target_columns = malloc(td->column_count * sizeof(int32_t));
-        if (!c->plan->target_columns) {
+        int32_t *cols = malloc(td->column_count * sizeof(int32_t));
+        size_t n = 0;
+        if (cols)
+            for (size_t col = 0; col < td->column_count; col++)
+                if (c->has_source[col]) cols[n++] = (int32_t)col;
+        uint32_t id = cols ? target_set_intern(m, cols, n) : 0;
+        if (!id) {
             cfail(c, NULL, "out of memory");
             return -1;
         }
-        for (size_t col = 0; col < td->column_count; col++)
-            if (c->has_source[col]) c->plan->target_columns[c->plan->n_target++] = (int32_t)col;
+        c->plan->target_set = id;
+        c->plan->target_columns = m->tsets[id - 1].cols;
+        c->plan->n_target = n;
     }
     return 0;
 }
@@ -880,6 +919,9 @@ kfb_err_t kfb_mapper_get_plan_(kfb_mapper_t *m, int32_t schema_id, plan_role_t r
         else KFB_DEBUG("mapper", "compiled plan: %s", p->desc);
     }
     if (p->err) {
+        /* a plan error: map_batch may hand it to on_error per message (sink
+         * plan_errors_per_message); the compile is not repeated for this table schema */
+        m->plan_error = 1;
         kfb_mapper_set_err_(errstr, errstr_size, "%s", p->errmsg ? p->errmsg : "cannot map this schema");
         return p->err;
     }
@@ -1145,9 +1187,9 @@ void kfb_mapper_destroy(kfb_mapper_t *m) {
         kfb_buf_free(&m->keybuf[i]);
         kfb_buf_free(&m->bkbuf[i]);
     }
-    kfb_buf_free(&m->last_delete);
-    for (size_t i = 0; i < m->tombs_cap; i++) kfb_buf_free(&m->tombs[i].key);
-    free(m->tombs);
+    kfb_mapper_forget_all(m);
+    for (size_t i = 0; i < m->n_tsets; i++) free(m->tsets[i].cols);
+    free(m->tsets);
     kfb_buf_free(&m->fused_row);
     kfb_buf_free(&m->check_row);
     free(m->col_op);

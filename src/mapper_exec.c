@@ -841,6 +841,7 @@ static kfb_err_t finish_out(kfb_mapper_t *m, kfb_mapper_result_t *res, size_t i,
     if (op == KFB_OP_UPSERT && m->value_plan && m->value_plan->target_columns) {
         o->target_columns = m->value_plan->target_columns;
         o->n_target_columns = m->value_plan->n_target;
+        o->target_set = m->value_plan->target_set;
     }
     return KFB_ERR_OK;
 }
@@ -860,54 +861,135 @@ static kfb_err_t check_deletes(kfb_mapper_t *m, const kfb_mapper_result_t *res) 
 
 /* Debezium's tombstone after a delete. With several Kafka partitions read by one consumer,
  * a delete and its tombstone can have other partitions' messages between them, so the
- * last delete is remembered per partition (origin->partition; a mapper reads one topic).
- * Partition numbers are dense from 0, so the table is indexed by the partition's low bits.
- * Finds the slot of the current message's partition, adding it when `create` (the table
- * grows as partitions appear, then never allocates again). Messages without an origin share
- * the mapper's single slot. Returns 0 (no slot: none yet, or out of memory) or 1. */
+ * last delete is remembered per partition: per (origin->topic, origin->partition), since
+ * one mapping may read several topics. An open-addressing table with linear probing, load
+ * at most 1/2, keyed by a hash of both; kfb_mapper_forget_partition removes entries by
+ * shifting later ones back (no deletion markers, so lookups never slow down). */
+static uint32_t tomb_hash(const char *topic, int32_t partition) {
+    uint32_t h = 2166136261u; /* FNV-1a of the topic */
+    for (const unsigned char *p = (const unsigned char *)topic; *p; p++) h = (h ^ *p) * 16777619u;
+    h ^= (uint32_t)partition * 0x9e3779b1u;
+    h ^= h >> 16; /* murmur3's finalizer: the low bits index the table */
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    return h ^ (h >> 16);
+}
+
+/* The slot of (topic, partition), or the free slot where it would go (tombs_cap > 0 and
+ * the load below 1, so there is one). */
+static size_t tomb_probe(const kfb_mapper_t *m, const char *topic, int32_t partition,
+                         uint32_t h) {
+    const size_t mask = m->tombs_cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        const tomb_slot_t *t = &m->tombs[i];
+        if (!t->topic || (t->hash == h && t->partition == partition && !strcmp(t->topic, topic)))
+            return i;
+    }
+}
+
+/* Finds the memory of the current message's partition, adding it when `create` (the
+ * table grows as partitions appear, then stops allocating). Messages without an origin
+ * share the mapper's single memory. Returns 0 (none: not yet, out of memory, or
+ * KFB_MAPPER_TOMB_MAX partitions remembered already) or 1. */
 static int tomb_find(kfb_mapper_t *m, int create, kfb_buf_t **key, int **have) {
     if (!m->origin) {
         *key = &m->last_delete;
         *have = &m->have_last_delete;
         return 1;
     }
-    int32_t part = m->origin->partition;
+    const char *topic = m->origin->topic ? m->origin->topic : "";
+    const int32_t part = m->origin->partition;
+    const uint32_t h = tomb_hash(topic, part);
     if (m->tombs_cap) {
-        for (size_t i = (uint32_t)part & (m->tombs_cap - 1);; i = (i + 1) & (m->tombs_cap - 1)) {
-            tomb_slot_t *t = &m->tombs[i];
-            if (!t->used) break;
-            if (t->partition == part) {
-                *key = &t->key;
-                *have = &t->have;
-                return 1;
-            }
+        tomb_slot_t *t = &m->tombs[tomb_probe(m, topic, part, h)];
+        if (t->topic) {
+            *key = &t->key;
+            *have = &t->have;
+            return 1;
         }
     }
     if (!create) return 0;
+    if (m->tombs_used >= KFB_MAPPER_TOMB_MAX) {
+        if (!m->tombs_full_warned)
+            KFB_WARN("mapper",
+                     "Debezium deletes are remembered for %d partitions already (are revoked "
+                     "partitions forgotten?); the tombstone after a delete in another one is "
+                     "sent as a second delete",
+                     KFB_MAPPER_TOMB_MAX);
+        m->tombs_full_warned = 1;
+        return 0;
+    }
     if ((m->tombs_used + 1) * 2 > m->tombs_cap) { /* keep the load at most 1/2 */
         size_t cap = m->tombs_cap ? m->tombs_cap * 2 : 8;
         tomb_slot_t *nt = calloc(cap, sizeof(*nt));
         if (!nt) return 0;
         for (size_t j = 0; j < m->tombs_cap; j++) {
-            if (!m->tombs[j].used) continue;
-            size_t i = (uint32_t)m->tombs[j].partition & (cap - 1);
-            while (nt[i].used) i = (i + 1) & (cap - 1);
+            if (!m->tombs[j].topic) continue;
+            size_t i = m->tombs[j].hash & (cap - 1);
+            while (nt[i].topic) i = (i + 1) & (cap - 1);
             nt[i] = m->tombs[j]; /* the key buffer moves with its slot */
         }
         free(m->tombs);
         m->tombs = nt;
         m->tombs_cap = cap;
     }
-    size_t i = (uint32_t)part & (m->tombs_cap - 1);
-    while (m->tombs[i].used) i = (i + 1) & (m->tombs_cap - 1);
-    tomb_slot_t *t = &m->tombs[i];
-    t->used = 1;
+    tomb_slot_t *t = &m->tombs[tomb_probe(m, topic, part, h)];
+    size_t tl = strlen(topic) + 1;
+    if (!(t->topic = malloc(tl))) return 0;
+    memcpy(t->topic, topic, tl);
+    t->hash = h;
     t->partition = part;
     t->have = 0;
     m->tombs_used++;
     *key = &t->key;
     *have = &t->have;
     return 1;
+}
+
+/* Frees slot i and closes the gap: each later slot of the probe run moves back into the
+ * hole when its home position does not lie between the hole and itself. */
+static void tomb_remove(kfb_mapper_t *m, size_t i) {
+    const size_t mask = m->tombs_cap - 1;
+    free(m->tombs[i].topic);
+    kfb_buf_free(&m->tombs[i].key);
+    memset(&m->tombs[i], 0, sizeof(m->tombs[i]));
+    m->tombs_used--;
+    for (size_t j = (i + 1) & mask; m->tombs[j].topic; j = (j + 1) & mask) {
+        size_t home = m->tombs[j].hash & mask;
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            m->tombs[i] = m->tombs[j];
+            memset(&m->tombs[j], 0, sizeof(m->tombs[j]));
+            i = j;
+        }
+    }
+}
+
+void kfb_mapper_forget_partition(kfb_mapper_t *m, const char *topic, int32_t partition) {
+    if (!m || !m->tombs_cap) return;
+    if (!topic) topic = "";
+    size_t i = tomb_probe(m, topic, partition, tomb_hash(topic, partition));
+    if (m->tombs[i].topic) tomb_remove(m, i);
+    if (!m->tombs_used) {
+        /* nothing remembered: give the table back too */
+        free(m->tombs);
+        m->tombs = NULL;
+        m->tombs_cap = 0;
+    }
+}
+
+void kfb_mapper_forget_all(kfb_mapper_t *m) {
+    if (!m) return;
+    for (size_t i = 0; i < m->tombs_cap; i++) {
+        free(m->tombs[i].topic);
+        kfb_buf_free(&m->tombs[i].key);
+    }
+    free(m->tombs);
+    m->tombs = NULL;
+    m->tombs_cap = m->tombs_used = 0;
+    m->tombs_full_warned = 0;
+    kfb_buf_free(&m->last_delete);
+    m->have_last_delete = 0;
 }
 
 /* Decodes a Kafka key into slot set `set` (PK columns). */
@@ -1081,13 +1163,14 @@ static kfb_err_t sink_records(kfb_mapper_t *m, const kfb_mapper_sink_t *sink,
                               const kfb_mapper_result_t *res, int *stop, char *errstr,
                               size_t errstr_size);
 
-/* After a message of a batch failed with e: per-record errors go to the sink's on_error
- * (1: go on with the next message); anything else, or on_error saying stop, ends the call
- * (0). */
+/* After a message of a batch failed with e: per-record errors, and plan errors when the
+ * sink takes them per message, go to the sink's on_error (1: go on with the next
+ * message); anything else, or on_error saying stop, ends the call (0). */
 static int batch_error_continues(const kfb_mapper_sink_t *sink, size_t index, kfb_err_t e,
-                                 const char *errstr) {
-    return kfb_err_class(e) == KFB_ERRCLASS_RECORD && sink->on_error &&
-           sink->on_error(sink->ctx, index, e, errstr) == 0;
+                                 int plan_error, const char *errstr) {
+    return (kfb_err_class(e) == KFB_ERRCLASS_RECORD ||
+            (plan_error && sink->plan_errors_per_message)) &&
+           sink->on_error && sink->on_error(sink->ctx, index, e, errstr) == 0;
 }
 
 /* A fused op's field through the general decoder and writer (F_GENERIC, and the machine
@@ -1426,13 +1509,12 @@ decline:
  * nothing else per message but the header test, the bucket (the code's, for the keys it
  * hashes) and the append. Returns the index of the first message it did not consume
  * (anything unusual: another schema id, a short body, a row buffer to grow, the code
- * declining, a bucket without an open batch with room); map_run takes that one the long
- * way.
+ * declining, a bucket without an open batch of stamp `stamp` (the table schema id and the
+ * plan's target set) with room); map_run takes that one the long way.
  */
 static size_t jit_run(kfb_mapper_t *m, const plan_t *pl, const kfb_mapper_msg_t *msgs,
                       size_t i, size_t n, kfb_kv_batch_builder_t *const *batches,
-                      uint32_t n_batches, kfb_kv_batch_builder_t **placed,
-                      int32_t table_schema_id) {
+                      uint32_t n_batches, kfb_kv_batch_builder_t **placed, uint64_t stamp) {
     const size_t first = i;
     kfb_buf_t *const rb = &m->fused_row;
     uint8_t *const base = rb->data;
@@ -1471,7 +1553,7 @@ static size_t jit_run(kfb_mapper_t *m, const plan_t *pl, const kfb_mapper_msg_t 
                                    : fused_bucket(m, pl, kp, kl);
         kfb_kv_batch_builder_t *b;
         if (KFB_UNLIKELY((uint32_t)bucket >= n_batches || (b = batches[bucket]) == NULL ||
-                         kfb_kv_batch_schema_id_(b) != table_schema_id ||
+                         kfb_kv_batch_stamp_(b) != stamp ||
                          !kfb_kv_batch_try_append_(b, kp, kl, base, (size_t)(end - base))))
             break;
         /* as map_run: fetch the bucket's next line for writing */
@@ -1519,20 +1601,24 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
     const uint32_t n_batches = batches ? (uint32_t)sink->n_batches : 0;
     kfb_kv_batch_builder_t **const placed = sink ? sink->placed : NULL;
     /* rows are encoded for this table schema id: an open batch of another one (opened
-     * before kfb_mapper_set_table) cannot take them (batch_for decides) */
+     * before kfb_mapper_set_table) cannot take them, nor one of another target-column set
+     * than the fused plan's (batch_for decides); both in one word, so the fast path tests
+     * them with one compare */
     const int32_t table_schema_id = m->table_schema_id;
+    uint64_t stamp = 0;
     kfb_err_t e = KFB_ERR_OK;
     int stop = 0; /* sink_records: e is batch_for's, which always stops the call */
     /* the fused plan, reloaded only after the general path (which may compile or switch
      * plans) */
     const plan_t *pl = fused_plan_linked(m);
+    if (pl) stamp = kfb_kv_batch_stamp_of_(table_schema_id, pl->target_set);
     size_t i = 0;
     for (; i < n_msgs; i++) {
 #if KFB_MAPPER_JIT
         /* the fast loop first, for as many messages as it takes; then this one the
          * long way */
         if (sink && pl && pl->jit && pl->n_key == 1 && !m->jit_disabled) {
-            i = jit_run(m, pl, msgs, i, n_msgs, batches, n_batches, placed, table_schema_id);
+            i = jit_run(m, pl, msgs, i, n_msgs, batches, n_batches, placed, stamp);
             if (i == n_msgs) break;
         }
 #endif
@@ -1544,8 +1630,7 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
             /* the common case of a batch: the bucket has an open batch with room */
             kfb_kv_batch_builder_t *b;
             if (KFB_LIKELY((uint32_t)fo.bucket < n_batches &&
-                           (b = batches[fo.bucket]) != NULL &&
-                           kfb_kv_batch_schema_id_(b) == table_schema_id &&
+                           (b = batches[fo.bucket]) != NULL && kfb_kv_batch_stamp_(b) == stamp &&
                            kfb_kv_batch_try_append_(b, fo.key, fo.key_len, m->fused_row.data,
                                                     fo.row_len))) {
                 /* the bucket's next record lands past the batch's end: with one open
@@ -1571,6 +1656,7 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
         o->partition = NULL;
         o->target_columns = pl->target_columns;
         o->n_target_columns = pl->fused_n_target;
+        o->target_set = pl->target_set;
         m->out_slotset[0] = 0;
         res->n = 1;
         m->fused_ok = 1;
@@ -1580,7 +1666,7 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
         }
         m->origin = &msgs[i].origin;
         e = sink_records(m, sink, &msgs[i], i, res, &stop, errstr, errstr_size);
-        if (KFB_UNLIKELY(e) && (stop || !batch_error_continues(sink, i, e, errstr))) break;
+        if (KFB_UNLIKELY(e) && (stop || !batch_error_continues(sink, i, e, 0, errstr))) break;
         continue;
     general:
         /* the general path maps the message from scratch */
@@ -1588,16 +1674,20 @@ static kfb_err_t map_run(kfb_mapper_t *m, const kfb_mapper_msg_t *msgs, size_t n
         e = map_general(m, msgs[i].key, msgs[i].key_len, value, value_len, m->origin, res,
                         errstr, errstr_size);
         pl = fused_plan_linked(m);
+        if (pl) stamp = kfb_kv_batch_stamp_of_(table_schema_id, pl->target_set);
         if (!sink) {
             *n_done = !e;
             return e;
         }
         stop = 0;
+        /* a plan error (value or key schema): the sink may take it per message */
+        int plan_error = e && m->plan_error;
         if (!e)
             e = sink_records(m, sink, &msgs[i], i, res, &stop, errstr, errstr_size);
         else if (placed)
             placed[2 * i] = placed[2 * i + 1] = NULL;
-        if (KFB_UNLIKELY(e) && (stop || !batch_error_continues(sink, i, e, errstr))) break;
+        if (KFB_UNLIKELY(e) && (stop || !batch_error_continues(sink, i, e, plan_error, errstr)))
+            break;
     }
     if (sink) {
         m->origin = NULL; /* msgs belongs to the caller */
@@ -1685,6 +1775,7 @@ static __attribute__((noinline)) kfb_err_t map_general(kfb_mapper_t *m, const ui
                                                        size_t errstr_size) {
     const size_t ncol = m->td->column_count;
     m->fused_ok = 0;
+    m->plan_error = 0;
     m->value_plan = NULL;
     res->n = 0;
     memset(m->present[0], 0, ncol);
@@ -1931,6 +2022,15 @@ static __attribute__((noinline)) kfb_err_t append_general(kfb_mapper_t *m,
                             (int)kfb_kv_batch_schema_id_(batch), (int)m->table_schema_id);
         return KFB_ERR_STATE;
     }
+    if (KFB_UNLIKELY(kfb_kv_batch_tag_(batch) != o->target_set)) {
+        /* a PutKv request sends one target-column list per batch */
+        kfb_mapper_set_err_(errstr, errstr_size,
+                            "cannot add the record to the batch: the batch is tagged %u, the "
+                            "record is of target-column set %u (tag each batch with its "
+                            "records' target_set: kfb_kv_batch_set_tag)",
+                            (unsigned)kfb_kv_batch_tag_(batch), (unsigned)o->target_set);
+        return KFB_ERR_STATE;
+    }
     if (KFB_LIKELY(m->fused_ok && i == 0 && o->op == KFB_OP_UPSERT)) {
         /* the row is already encoded: one inline append, same record bytes as
          * begin_record + row + end_record, and the batch is unchanged on error */
@@ -1963,7 +2063,8 @@ kfb_err_t kfb_mapper_append_to_batch(kfb_mapper_t *m, const kfb_mapper_result_t 
                                      kfb_kv_batch_builder_t *batch, char *errstr,
                                      size_t errstr_size) {
     if (KFB_LIKELY(m->fused_ok && i == 0 && res->n && res->out[0].op == KFB_OP_UPSERT &&
-                   kfb_kv_batch_schema_id_(batch) == m->table_schema_id)) {
+                   kfb_kv_batch_stamp_(batch) ==
+                       kfb_kv_batch_stamp_of_(m->table_schema_id, res->out[0].target_set))) {
         /* the row is already encoded: one inline append, same record bytes as
          * begin_record + row + end_record; an error leaves the batch unchanged, so the
          * general path below meets (and words) the same error again */
@@ -2019,45 +2120,66 @@ static __attribute__((noinline)) kfb_err_t sink_records(kfb_mapper_t *m,
             (size_t)o->bucket < sink->n_batches)
             b = sink->batches[o->bucket];
         /* a batch opened for another table schema id (before kfb_mapper_set_table) cannot
-         * take rows of this one: its header would tell Fluss the wrong schema */
-        if (b && kfb_kv_batch_schema_id_(b) != m->table_schema_id) b = NULL;
+         * take rows of this one: its header would tell Fluss the wrong schema; nor can a
+         * batch of another target-column set (one target list per PutKv batch) */
+        if (b && kfb_kv_batch_stamp_(b) != kfb_kv_batch_stamp_of_(m->table_schema_id, o->target_set))
+            b = NULL;
         kfb_err_t e = b ? kfb_mapper_append_to_batch(m, res, k, b, errstr, errstr_size)
                         : KFB_ERR_BATCH_FULL;
         if (batch_unusable(e)) {
-            b = NULL;
-            e = sink->batch_for(sink->ctx, msg, o, &b);
-            if (!e && !b) e = KFB_ERR_STATE;
-            if (e) {
-                *stop = 1;
-                return rec_err(m, e, NULL, "no batch for the record (bucket %d%s%s): %s",
-                               (int)o->bucket, o->partition ? ", partition " : "",
-                               o->partition ? o->partition : "", kfb_err_message(e));
+            /* batch_for gets the batch that could not take the record (NULL: none): it
+             * hands out the record's open batch, or seals that one and opens another; an
+             * empty batch that still cannot take it asks for one sized for the record alone.
+             * The same batch back is the sink's last word: too large if it is empty, the
+             * sink's mistake if it holds other records. */
+            kfb_kv_batch_builder_t *prev = b;
+            for (int tries = 0;; tries++) {
+                kfb_kv_batch_builder_t *got = prev;
+                e = sink->batch_for(sink->ctx, msg, o, &got);
+                if (!e && !got) e = KFB_ERR_STATE;
+                if (e) {
+                    *stop = 1;
+                    return rec_err(m, e, NULL, "no batch for the record (bucket %d%s%s): %s",
+                                   (int)o->bucket, o->partition ? ", partition " : "",
+                                   o->partition ? o->partition : "", kfb_err_message(e));
+                }
+                if (kfb_kv_batch_schema_id_(got) != m->table_schema_id) {
+                    *stop = 1;
+                    return rec_err(m, KFB_ERR_STATE, NULL,
+                                   "batch_for gave a batch of schema id %d for a row of table "
+                                   "schema id %d (seal the old schema's batches after "
+                                   "kfb_mapper_set_table)",
+                                   (int)kfb_kv_batch_schema_id_(got), (int)m->table_schema_id);
+                }
+                if (kfb_kv_batch_tag_(got) != o->target_set) {
+                    *stop = 1;
+                    return rec_err(m, KFB_ERR_STATE, NULL,
+                                   "batch_for gave a batch tagged %u for a record of target-column "
+                                   "set %u (tag the batch with kfb_kv_batch_set_tag(batch, "
+                                   "rec->target_set) and send it with rec->target_columns)",
+                                   (unsigned)kfb_kv_batch_tag_(got), (unsigned)o->target_set);
+                }
+                e = kfb_mapper_append_to_batch(m, res, k, got, errstr, errstr_size);
+                b = got;
+                if (!batch_unusable(e)) break;
+                int empty = kfb_kv_batch_record_count(got) == 0;
+                if (e != KFB_ERR_BATCH_FULL || (got == prev && !empty)) {
+                    /* closed, aborted, or full of other records: the sink's mistake, and not
+                     * this record's (as a per-record error on_error would drop the message) */
+                    *stop = 1;
+                    return rec_err(m, e, NULL,
+                                   "batch_for gave a batch that cannot take the record (bucket %d, "
+                                   "%d records in it): %s",
+                                   (int)o->bucket, (int)kfb_kv_batch_record_count(got),
+                                   kfb_err_message(e));
+                }
+                if ((got == prev && empty) || tries == 3)
+                    return rec_err(m, KFB_ERR_MAPPER_RECORD_TOO_LARGE, NULL,
+                                   "the record (key %zu bytes) does not fit an empty batch of "
+                                   "write limit %zu bytes",
+                                   o->key_len, kfb_kv_batch_write_limit(got));
+                prev = got;
             }
-            if (kfb_kv_batch_schema_id_(b) != m->table_schema_id) {
-                *stop = 1;
-                return rec_err(m, KFB_ERR_STATE, NULL,
-                               "batch_for gave a batch of schema id %d for a row of table "
-                               "schema id %d (seal the old schema's batches after "
-                               "kfb_mapper_set_table)",
-                               (int)kfb_kv_batch_schema_id_(b), (int)m->table_schema_id);
-            }
-            e = kfb_mapper_append_to_batch(m, res, k, b, errstr, errstr_size);
-            if (batch_unusable(e) &&
-                (e != KFB_ERR_BATCH_FULL || kfb_kv_batch_record_count(b) != 0)) {
-                /* closed, aborted, or full of other records: the sink's mistake, and not
-                 * this record's (as a per-record error on_error would drop the message) */
-                *stop = 1;
-                return rec_err(m, e, NULL,
-                               "batch_for gave a batch that cannot take the record (bucket %d, "
-                               "%d records in it): %s",
-                               (int)o->bucket, (int)kfb_kv_batch_record_count(b),
-                               kfb_err_message(e));
-            }
-            if (batch_unusable(e))
-                return rec_err(m, KFB_ERR_MAPPER_RECORD_TOO_LARGE, NULL,
-                               "the record (key %zu bytes) does not fit an empty batch of "
-                               "write limit %zu bytes",
-                               o->key_len, kfb_kv_batch_write_limit(b));
         }
         if (e) return e;
         placed[k] = b;

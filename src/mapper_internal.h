@@ -185,8 +185,11 @@ typedef struct plan {
     char *errmsg;
     steplist_t steps;  /* top level: record fields, or one step for a primitive root */
     int root_is_record;
-    int32_t *target_columns; /* partial updates; NULL = all */
+    /* partial updates; NULL = all. The mapper's interned list (kfb_mapper_t.tsets), not
+     * owned by the plan */
+    const int32_t *target_columns;
     size_t n_target;
+    uint32_t target_set; /* its id (kfb_mapped_t.target_set), 0 without target_columns */
     char *desc;
     size_t enum_bound; /* bytes all enum symbols and uuid texts of one message can add to a row */
     /* fused path (NULL: not eligible); see fop_t */
@@ -242,14 +245,28 @@ struct slot {
 #define SLOTSETS 2 /* 0: value / after, 1: Debezium before */
 
 /* Debezium: one Kafka partition's last delete, kept until the tombstone that follows it
- * (mapper_exec.c, tomb_find). Slots are never removed, only emptied, so their key buffers
- * are reused and a table of them stops allocating once every partition has been seen. */
+ * (mapper_exec.c, tomb_find). A matched tombstone only empties its slot, so the key buffer
+ * is reused and the table stops allocating once every assigned partition has been seen;
+ * kfb_mapper_forget_partition removes the slot and frees it. */
 typedef struct tomb_slot {
+    char *topic; /* owned copy ("" for an origin without a topic); NULL: the slot is free */
+    uint32_t hash; /* of (topic, partition) */
     int32_t partition;
-    int used; /* the slot belongs to `partition` */
     int have; /* key holds the partition's last delete, not yet matched by a tombstone */
     kfb_buf_t key;
 } tomb_slot_t;
+
+/* Partitions whose last delete is remembered at once; a delete in one more is not
+ * remembered (its tombstone is then a second, harmless delete) and logged once. The
+ * pipeline forgets partitions it no longer owns, so this only bounds a caller that never
+ * does. */
+#define KFB_MAPPER_TOMB_MAX 65536
+
+/* One interned target-column list (kfb_mapped_t.target_set is its index + 1). */
+typedef struct target_set {
+    int32_t *cols;
+    size_t n;
+} target_set_t;
 
 struct kfb_mapper {
     const kfb_table_desc_t *td;
@@ -318,6 +335,13 @@ struct kfb_mapper {
      * last_delete / have_last_delete instead */
     tomb_slot_t *tombs;
     size_t tombs_cap, tombs_used;
+    int tombs_full_warned;
+    /* distinct target-column lists of the plans compiled so far (never shrinks: results
+     * and the caller's batches point into them) */
+    target_set_t *tsets;
+    size_t n_tsets, cap_tsets;
+    /* the last kfb_mapper_get_plan_ error was a cached compile error (a plan error) */
+    int plan_error;
     /* Fluss schema id of td (kfb_mapper_set_table); plans are looked up under it */
     int32_t table_schema_id;
 };

@@ -9,13 +9,16 @@
  *
  * Concurrency: one mutex guards the cache. A lookup that misses inserts a
  * FETCHING entry and fetches without the lock; lookups of the same id wait on
- * the condition variable instead of fetching again. A failed fetch removes its
- * entry (nothing negative is cached) and wakes the waiters, which then try
- * once more themselves.
+ * the condition variable instead of fetching again. A fetch that finds no such
+ * schema (404, no such file) leaves a MISSING entry holding its sentence for
+ * negative_ms, so the waiters and the lookups after it answer from memory; any
+ * other failure removes the entry and wakes the waiters, which then try once
+ * more themselves. A MISSING entry past its time is fetched again in place.
  */
 #include "schema_registry.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -38,10 +41,14 @@
 
 typedef enum { SRC_REGISTRY, SRC_DIR, SRC_MEMORY } src_kind_t;
 
+typedef enum { ENTRY_FETCHING = 0, ENTRY_READY, ENTRY_MISSING } entry_state_t;
+
 typedef struct entry {
     int32_t id;
-    bool ready;
-    kfb_avro_schema_t *schema;
+    entry_state_t state;
+    kfb_avro_schema_t *schema; /* READY */
+    char *errmsg;              /* MISSING: the sentence of the failed lookup */
+    int64_t until_ms;          /* MISSING: believed until this monotonic time */
     struct entry *next;
 } entry_t;
 
@@ -51,6 +58,8 @@ struct kfb_schema_source {
     pthread_cond_t cv;
     entry_t *buckets[N_BUCKETS];
     uint64_t fetches;
+    long negative_ms; /* how long a "no such schema" answer is kept; 0: not at all */
+    size_t n_missing; /* MISSING entries, at most KFB_SCHEMA_NEGATIVE_MAX */
     /* registry */
     char *url;          /* without credentials, without trailing '/' */
     char *url_redacted; /* for messages */
@@ -72,6 +81,13 @@ void kfb_registry_config_init(kfb_registry_config_t *c) {
     c->max_retries = 3;
     c->retry_backoff_ms = 100;
     c->retry_backoff_max_ms = 5000;
+    c->negative_cache_ms = KFB_SCHEMA_NEGATIVE_CACHE_MS_DEFAULT;
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void errf(char *errstr, size_t size, const char *fmt, ...)
@@ -116,6 +132,8 @@ static kfb_schema_source_t *source_new(src_kind_t kind) {
     kfb_schema_source_t *s = calloc(1, sizeof(*s));
     if (!s) return NULL;
     s->kind = kind;
+    /* the memory backend has nothing to fetch: its misses are always answered at once */
+    s->negative_ms = kind == SRC_MEMORY ? 0 : KFB_SCHEMA_NEGATIVE_CACHE_MS_DEFAULT;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     return s;
@@ -128,6 +146,7 @@ void kfb_schema_source_destroy(kfb_schema_source_t *s) {
         while (e) {
             entry_t *next = e->next;
             kfb_avro_schema_destroy(e->schema);
+            free(e->errmsg);
             free(e);
             e = next;
         }
@@ -157,6 +176,22 @@ uint64_t kfb_schema_source_fetch_count(const kfb_schema_source_t *s) {
 
 kfb_schema_source_t *kfb_schema_source_memory_new(void) { return source_new(SRC_MEMORY); }
 
+void kfb_schema_source_set_negative_cache_ms(kfb_schema_source_t *s, long ms) {
+    pthread_mutex_lock(&s->mu);
+    s->negative_ms = s->kind == SRC_MEMORY || ms < 0 ? 0 : ms;
+    pthread_mutex_unlock(&s->mu);
+}
+
+int kfb_schema_source_cached(kfb_schema_source_t *s, int32_t id) {
+    if (s->kind == SRC_MEMORY) return 1; /* every answer is in memory */
+    pthread_mutex_lock(&s->mu);
+    const entry_t *e = *slot(s, id);
+    int hit = e && (e->state == ENTRY_READY ||
+                    (e->state == ENTRY_MISSING && now_ms() < e->until_ms));
+    pthread_mutex_unlock(&s->mu);
+    return hit;
+}
+
 kfb_err_t kfb_schema_source_add(kfb_schema_source_t *s, int32_t id, const char *json, size_t len,
                                 char *errstr, size_t errstr_size) {
     kfb_avro_schema_t *schema;
@@ -168,6 +203,16 @@ kfb_err_t kfb_schema_source_add(kfb_schema_source_t *s, int32_t id, const char *
     }
     pthread_mutex_lock(&s->mu);
     entry_t **e = slot(s, id);
+    if (*e && (*e)->state == ENTRY_MISSING) {
+        /* a cached "no such schema" gives way to the schema now known */
+        s->n_missing--;
+        free((*e)->errmsg);
+        (*e)->errmsg = NULL;
+        (*e)->schema = schema;
+        (*e)->state = ENTRY_READY;
+        pthread_mutex_unlock(&s->mu);
+        return KFB_ERR_OK;
+    }
     if (*e) {
         pthread_mutex_unlock(&s->mu);
         kfb_avro_schema_destroy(schema);
@@ -181,11 +226,30 @@ kfb_err_t kfb_schema_source_add(kfb_schema_source_t *s, int32_t id, const char *
         return KFB_ERR_NOMEM;
     }
     n->id = id;
-    n->ready = true;
+    n->state = ENTRY_READY;
     n->schema = schema;
     *e = n;
     pthread_mutex_unlock(&s->mu);
     return KFB_ERR_OK;
+}
+
+/* Removes the MISSING entries whose time is up (called with the lock held when the
+ * negative cache is full: messages with ever new ids, e.g. garbage that happens to start
+ * with the magic byte, must not grow it without bound). */
+static void sweep_expired(kfb_schema_source_t *s) {
+    const int64_t now = now_ms();
+    for (int b = 0; b < N_BUCKETS; b++)
+        for (entry_t **e = &s->buckets[b]; *e;) {
+            entry_t *x = *e;
+            if (x->state == ENTRY_MISSING && now >= x->until_ms) {
+                *e = x->next;
+                free(x->errmsg);
+                free(x);
+                s->n_missing--;
+            } else {
+                e = &x->next;
+            }
+        }
 }
 
 /* ---- registry backend ------------------------------------------------------------ */
@@ -222,9 +286,11 @@ kfb_schema_source_t *kfb_schema_source_registry_new(const kfb_registry_config_t 
         return NULL;
     }
     if (c->connect_timeout_ms <= 0 || c->request_timeout_ms <= 0 || c->max_retries < 0 ||
-        c->retry_backoff_ms < 0 || c->retry_backoff_max_ms < c->retry_backoff_ms) {
-        errf(errstr, errstr_size, "schema registry timeouts must be > 0, retries >= 0, and "
-                                  "retry_backoff_max_ms >= retry_backoff_ms");
+        c->retry_backoff_ms < 0 || c->retry_backoff_max_ms < c->retry_backoff_ms ||
+        c->negative_cache_ms < 0) {
+        errf(errstr, errstr_size, "schema registry timeouts must be > 0, retries >= 0, "
+                                  "retry_backoff_max_ms >= retry_backoff_ms, and "
+                                  "negative_cache_ms >= 0");
         return NULL;
     }
     pthread_once(&curl_once, curl_init_once);
@@ -277,6 +343,7 @@ kfb_schema_source_t *kfb_schema_source_registry_new(const kfb_registry_config_t 
     s->max_retries = c->max_retries;
     s->backoff_ms = c->retry_backoff_ms;
     s->backoff_max_ms = c->retry_backoff_max_ms;
+    s->negative_ms = c->negative_cache_ms;
     s->rng = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)s << 16) ^ 0x9E3779B97F4A7C15ULL;
     if (s->insecure)
         KFB_WARN(FAC, "TLS certificate verification of the schema registry %s is DISABLED "
@@ -327,6 +394,36 @@ static void sleep_ms(long ms) {
 }
 
 /* One GET with retries. On success *json and *len hold the schema text (malloc'd). */
+/* One GET's options: timeouts, auth, TLS, the body sink (shared by every request). */
+static void registry_curl_setup(kfb_schema_source_t *s, CURL *h, const char *url, struct curl_slist *hdrs,
+                                body_sink_t *body, char *curl_err) {
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, s->request_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "kafka-fluss-bridge");
+    if (s->username) {
+        curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(h, CURLOPT_USERNAME, s->username);
+        curl_easy_setopt(h, CURLOPT_PASSWORD, s->password);
+    }
+    if (s->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_file);
+    if (s->cert_file) curl_easy_setopt(h, CURLOPT_SSLCERT, s->cert_file);
+    if (s->key_file) curl_easy_setopt(h, CURLOPT_SSLKEY, s->key_file);
+    if (s->key_password) curl_easy_setopt(h, CURLOPT_KEYPASSWD, s->key_password);
+    if (s->insecure) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+}
+
 static kfb_err_t registry_fetch(kfb_schema_source_t *s, int32_t id, char **json, size_t *len,
                                 char *errstr, size_t errstr_size) {
     char url[2048];
@@ -343,31 +440,7 @@ static kfb_err_t registry_fetch(kfb_schema_source_t *s, int32_t id, char **json,
         kfb_buf_reset(&body.buf);
         body.too_big = false;
         curl_err[0] = '\0';
-        curl_easy_reset(h);
-        curl_easy_setopt(h, CURLOPT_URL, url);
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, s->request_timeout_ms);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
-        curl_easy_setopt(h, CURLOPT_USERAGENT, "kafka-fluss-bridge");
-        if (s->username) {
-            curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-            curl_easy_setopt(h, CURLOPT_USERNAME, s->username);
-            curl_easy_setopt(h, CURLOPT_PASSWORD, s->password);
-        }
-        if (s->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_file);
-        if (s->cert_file) curl_easy_setopt(h, CURLOPT_SSLCERT, s->cert_file);
-        if (s->key_file) curl_easy_setopt(h, CURLOPT_SSLKEY, s->key_file);
-        if (s->key_password) curl_easy_setopt(h, CURLOPT_KEYPASSWD, s->key_password);
-        if (s->insecure) {
-            curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-            curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-        }
+        registry_curl_setup(s, h, url, hdrs, &body, curl_err);
         CURLcode cc = curl_easy_perform(h);
         long status = 0;
         bool retry = false;
@@ -523,25 +596,43 @@ static kfb_err_t dir_fetch(kfb_schema_source_t *s, int32_t id, char **json, size
 kfb_err_t kfb_schema_source_get(kfb_schema_source_t *s, int32_t id, const kfb_avro_schema_t **out,
                                 char *errstr, size_t errstr_size) {
     pthread_mutex_lock(&s->mu);
-    entry_t **e;
+    entry_t **e, *mine = NULL;
     for (;;) {
         e = slot(s, id);
         if (!*e) break;
-        if ((*e)->ready) {
+        if ((*e)->state == ENTRY_READY) {
             *out = (*e)->schema;
             pthread_mutex_unlock(&s->mu);
             return KFB_ERR_OK;
         }
+        if ((*e)->state == ENTRY_MISSING) {
+            if (now_ms() < (*e)->until_ms) {
+                /* the same sentence as the lookup that found nothing, without asking again */
+                errf(errstr, errstr_size, "%s", (*e)->errmsg);
+                pthread_mutex_unlock(&s->mu);
+                return KFB_ERR_UNKNOWN_SCHEMA_ID;
+            }
+            /* its time is up: fetch again in place (others now wait for this fetch) */
+            mine = *e;
+            s->n_missing--;
+            free(mine->errmsg);
+            mine->errmsg = NULL;
+            mine->state = ENTRY_FETCHING;
+            break;
+        }
         pthread_cond_wait(&s->cv, &s->mu); /* someone else is fetching this id */
     }
-    entry_t *mine = calloc(1, sizeof(*mine));
     if (!mine) {
-        pthread_mutex_unlock(&s->mu);
-        return KFB_ERR_NOMEM;
+        mine = calloc(1, sizeof(*mine));
+        if (!mine) {
+            pthread_mutex_unlock(&s->mu);
+            return KFB_ERR_NOMEM;
+        }
+        mine->id = id;
+        *e = mine;
     }
-    mine->id = id;
-    *e = mine;
     s->fetches++;
+    const long negative_ms = s->negative_ms;
     pthread_mutex_unlock(&s->mu);
 
     char *json = NULL;
@@ -564,19 +655,126 @@ kfb_err_t kfb_schema_source_get(kfb_schema_source_t *s, int32_t id, const kfb_av
     }
     free(json);
     if (err) errf(errstr, errstr_size, "%s", ebuf);
+    /* only "no such schema" is remembered: 5xx, timeouts and the rest are asked again */
+    char *negative = err == KFB_ERR_UNKNOWN_SCHEMA_ID && negative_ms > 0 ? strdup(ebuf) : NULL;
 
     pthread_mutex_lock(&s->mu);
-    e = slot(s, id);
-    if (err) {
-        *e = mine->next; /* others may have been chained after mine meanwhile */
+    if (negative && s->n_missing >= KFB_SCHEMA_NEGATIVE_MAX) {
+        sweep_expired(s);
+        if (s->n_missing >= KFB_SCHEMA_NEGATIVE_MAX) { /* full of live answers: not this one */
+            free(negative);
+            negative = NULL;
+        }
+    }
+    e = slot(s, id); /* mine: nobody else inserts an id that has an entry */
+    if (negative) {
+        s->n_missing++;
+        mine->state = ENTRY_MISSING;
+        mine->errmsg = negative;
+        mine->until_ms = now_ms() + negative_ms;
+        KFB_DEBUG(FAC, "schema id %" PRId32 " not found; the answer is kept %ld ms", id,
+                  negative_ms);
+    } else if (err) {
+        *e = mine->next;
         free(mine);
     } else {
         mine->schema = schema;
-        mine->ready = true;
+        mine->state = ENTRY_READY;
         *out = schema;
         KFB_DEBUG(FAC, "schema id %" PRId32 " cached", id);
     }
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
     return err;
+}
+
+/* ---- the newest schema of a subject (check) ------------------------------------------ */
+
+/* GET {url}/subjects/{subject}/versions/latest -> {"id": N, ...}; one attempt. */
+static kfb_err_t registry_latest(kfb_schema_source_t *s, const char *subject, int32_t *id, char *errstr,
+                                 size_t errstr_size) {
+    CURL *h = curl_easy_init();
+    if (!h) return KFB_ERR_NOMEM;
+    char *esc = curl_easy_escape(h, subject, 0);
+    char url[2048];
+    snprintf(url, sizeof url, "%s/subjects/%s/versions/latest", s->url, esc ? esc : subject);
+    curl_free(esc);
+    body_sink_t body = {KFB_BUF_INIT, false};
+    char curl_err[CURL_ERROR_SIZE] = "";
+    struct curl_slist *hdrs =
+        curl_slist_append(NULL, "Accept: application/vnd.schemaregistry.v1+json, application/json");
+    registry_curl_setup(s, h, url, hdrs, &body, curl_err);
+    CURLcode cc = curl_easy_perform(h);
+    long status = 0;
+    if (cc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(h);
+    kfb_err_t err = KFB_ERR_OK;
+    if (cc != CURLE_OK) {
+        errf(errstr, errstr_size, "subject %s: request to the schema registry %s failed: %s", subject,
+             s->url_redacted, curl_err[0] ? curl_err : curl_easy_strerror(cc));
+        err = KFB_ERR_REGISTRY_UNAVAILABLE;
+    } else if (status != 200) {
+        char msg[300];
+        registry_message(&body.buf, msg, sizeof msg);
+        errf(errstr, errstr_size, "subject %s: the schema registry %s answered %ld%s", subject, s->url_redacted,
+             status, msg);
+        err = status == 404 ? KFB_ERR_NOT_FOUND : status == 401 || status == 403 ? KFB_ERR_REGISTRY_AUTH
+                                                                                 : KFB_ERR_REGISTRY_RESPONSE;
+    } else {
+        json_error_t jerr;
+        json_t *j = json_loadb((const char *)body.buf.data, body.buf.len, 0, &jerr);
+        json_t *v = j ? json_object_get(j, "id") : NULL;
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT32_MAX) {
+            errf(errstr, errstr_size, "subject %s: the schema registry %s answered without a schema id", subject,
+                 s->url_redacted);
+            err = KFB_ERR_REGISTRY_RESPONSE;
+        } else {
+            *id = (int32_t)json_integer_value(v);
+        }
+        json_decref(j);
+    }
+    kfb_buf_free(&body.buf);
+    return err;
+}
+
+/* The highest <id>.avsc of the directory. */
+static kfb_err_t dir_latest(kfb_schema_source_t *s, int32_t *id, char *errstr, size_t errstr_size) {
+    DIR *d = opendir(s->dir);
+    if (!d) {
+        errf(errstr, errstr_size, "cannot read the schema directory %s: %s", s->dir, strerror(errno));
+        return KFB_ERR_IO;
+    }
+    long best = -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long v = strtol(e->d_name, &end, 10);
+        if (end != e->d_name && !strcmp(end, ".avsc") && e->d_name[0] != '-' && v <= INT32_MAX && v > best) best = v;
+    }
+    closedir(d);
+    if (best < 0) {
+        errf(errstr, errstr_size, "the schema directory %s holds no <id>.avsc file", s->dir);
+        return KFB_ERR_NOT_FOUND;
+    }
+    *id = (int32_t)best;
+    return KFB_ERR_OK;
+}
+
+kfb_err_t kfb_schema_source_latest(kfb_schema_source_t *s, const char *subject, int32_t *id, char *errstr,
+                                   size_t errstr_size) {
+    if (s->kind == SRC_REGISTRY) return registry_latest(s, subject, id, errstr, errstr_size);
+    if (s->kind == SRC_DIR) return dir_latest(s, id, errstr, errstr_size);
+    int32_t best = -1;
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < N_BUCKETS; i++)
+        for (entry_t *x = s->buckets[i]; x; x = x->next)
+            if (x->state == ENTRY_READY && x->id > best) best = x->id;
+    pthread_mutex_unlock(&s->mu);
+    if (best < 0) {
+        errf(errstr, errstr_size, "no schema has been added to the memory schema source");
+        return KFB_ERR_NOT_FOUND;
+    }
+    *id = best;
+    return KFB_ERR_OK;
 }

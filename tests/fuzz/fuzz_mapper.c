@@ -22,6 +22,11 @@
  * takes the same writer schemas with the columns in field order (TABLE_ALL_JIT,
  * TABLE_ITEMS_JIT): there the fused ops and their machine code map the messages.
  * KFB_FUZZ_STATS=1 prints per target the messages each mapper's machine code mapped.
+ * Target sets: the TABLE_ITEMS targets (2, 3) and TABLE_ITEMS_JIT (7) map with
+ * partial_update, so writer schema 3 ({id, name}: qty not written) and 4 (every column)
+ * give records of two target-column sets; multi-message inputs mix them (flag bit 5). A
+ * batch holds one target set: both the reference and the twin seal (log) a bucket's batch
+ * and tag it anew when a record of another set comes, and the logs must agree.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -63,8 +68,11 @@ typedef struct target {
     kfb_mapper_t *nojit; /* the same mapping with the JIT off, message by message */
     kfb_kv_batch_builder_t *batches[16];
     /* multi-message mode: per-bucket batches of the reference (t->m, message by message)
-     * and of the twin (one map_batch call), emptied before each input */
+     * and of the twin (one map_batch call), emptied before each input, and what each
+     * sealed (bucket, tag, bytes) because a record of another target set came */
     kfb_kv_batch_builder_t *ref_batches[16], *twin_batches[16];
+    kfb_buf_t ref_sealed, twin_sealed;
+    uint64_t n_sealed; /* batches the twin sealed for another target set (stats) */
     int32_t schema_id;
     int shadow; /* index of the target that also maps this one's inputs, 0: none */
 } target_t;
@@ -108,12 +116,14 @@ static void cleanup(void) {
     if (getenv("KFB_FUZZ_STATS"))
         for (int i = 0; i < N_TARGETS; i++)
             fprintf(stderr, "fuzz_mapper target %d: machine code mapped %llu messages (map), "
-                    "%llu (map_batch); fused path %llu / %llu / %llu (map / map_batch / JIT off)\n",
+                    "%llu (map_batch); fused path %llu / %llu / %llu (map / map_batch / JIT off); "
+                    "%llu batches sealed for another target set\n",
                     i, (unsigned long long)kfb_mapper_jit_count_for_testing(targets[i].m),
                     (unsigned long long)kfb_mapper_jit_count_for_testing(targets[i].twin),
                     (unsigned long long)kfb_mapper_fused_count_for_testing(targets[i].m),
                     (unsigned long long)kfb_mapper_fused_count_for_testing(targets[i].twin),
-                    (unsigned long long)kfb_mapper_fused_count_for_testing(targets[i].nojit));
+                    (unsigned long long)kfb_mapper_fused_count_for_testing(targets[i].nojit),
+                    (unsigned long long)targets[i].n_sealed);
     for (int i = 0; i < N_TARGETS; i++) {
         kfb_mapper_destroy(targets[i].m);
         kfb_mapper_destroy(targets[i].twin);
@@ -129,6 +139,8 @@ static void cleanup(void) {
         }
         kfb_schema_source_destroy(targets[i].src);
         kfb_table_desc_destroy(targets[i].td);
+        kfb_buf_free(&targets[i].ref_sealed);
+        kfb_buf_free(&targets[i].twin_sealed);
     }
     kfb_buf_free(&row);
     kfb_buf_free(&row_jit);
@@ -140,22 +152,29 @@ static void init(void) {
     kfb_mapper_config_t cfg;
     kfb_mapper_config_init(&cfg);
     make(&targets[0], TABLE_ALL, 1, &cfg);
-    make(&targets[2], TABLE_ITEMS, 4, &cfg);
     make(&targets[4], TABLE_NESTED, 7, &cfg);
     make(&targets[5], TABLE_COLL, 8, &cfg);
     make(&targets[6], TABLE_ALL_JIT, 1, &cfg);
+    cfg.partial_update = 1;
+    make(&targets[2], TABLE_ITEMS, 4, &cfg);
     make(&targets[7], TABLE_ITEMS_JIT, 4, &cfg);
+    cfg.partial_update = 0;
     targets[0].shadow = 6;
     targets[2].shadow = 7;
     cfg.format = KFB_MAPPER_FORMAT_DEBEZIUM;
     make(&targets[1], TABLE_DBZ, 2, &cfg);
     kfb_mapper_config_init(&cfg);
     cfg.key_from_message_key = 1;
+    cfg.partial_update = 1;
     make(&targets[3], TABLE_ITEMS, 3, &cfg);
     atexit(cleanup);
 }
 
-/* batch_for: the bucket's batch after checking that what it holds reads back, emptied */
+/* records fuzz_batch_for emptied out of batches during the current map_batch call */
+static int32_t batch_for_dropped;
+
+/* batch_for: the bucket's batch after checking that what it holds reads back, emptied and
+ * tagged with the record's target set */
 static kfb_err_t fuzz_batch_for(void *ctx, const kfb_mapper_msg_t *msg, const kfb_mapped_t *rec,
                                 kfb_kv_batch_builder_t **out) {
     (void)msg;
@@ -173,7 +192,9 @@ static kfb_err_t fuzz_batch_for(void *ctx, const kfb_mapper_msg_t *msg, const kf
     while ((got = kfb_kv_batch_next(&rd, &r)) == 1) {
     }
     if (got != 0) abort();
+    batch_for_dropped += kfb_kv_batch_record_count(b);
     kfb_kv_batch_reset(b);
+    kfb_kv_batch_set_tag(b, rec->target_set);
     *out = b;
     return KFB_ERR_OK;
 }
@@ -219,7 +240,8 @@ static void check_nojit(target_t *t, const kfb_mapper_msg_t *msg, kfb_err_t e,
             a->n_target_columns != b->n_target_columns ||
             (a->target_columns == NULL) != (b->target_columns == NULL) ||
             (a->target_columns && a->n_target_columns &&
-             memcmp(a->target_columns, b->target_columns, a->n_target_columns * sizeof(int32_t))))
+             memcmp(a->target_columns, b->target_columns, a->n_target_columns * sizeof(int32_t))) ||
+            a->target_set != b->target_set || (a->target_set == 0) != (a->target_columns == NULL))
             abort();
         if (a->op != KFB_OP_UPSERT) continue;
         kfb_buf_reset(&row_jit);
@@ -256,11 +278,36 @@ static int multi_on_error(void *ctx, size_t index, kfb_err_t err, const char *er
     return 0;
 }
 
-/* the twin's batches are 1 MiB and emptied per input: never full here */
+/* Seals bucket b's batch of one side when a record of target set `tag` comes and the batch
+ * is tagged otherwise: logs (bucket, tag, bytes) of a non-empty one, empties it, tags it. */
+static void multi_seal(kfb_kv_batch_builder_t *batch, kfb_buf_t *log, int32_t bucket,
+                       uint32_t tag) {
+    if (kfb_kv_batch_record_count(batch)) {
+        const uint8_t *bytes;
+        size_t len;
+        uint8_t hdr[8];
+        kfb_put_le32(hdr, (uint32_t)bucket);
+        kfb_put_le32(hdr + 4, kfb_kv_batch_tag(batch));
+        if (kfb_kv_batch_build(batch, &bytes, &len) || kfb_buf_append(log, hdr, 8) ||
+            kfb_buf_append(log, bytes, len))
+            abort();
+    }
+    kfb_kv_batch_reset(batch);
+    kfb_kv_batch_set_tag(batch, tag);
+}
+
+/* the twin's batches are 1 MiB and emptied per input: never full here, so batch_for is
+ * asked only when a record's target set is not its batch's tag */
 static kfb_err_t multi_batch_for(void *ctx, const kfb_mapper_msg_t *msg, const kfb_mapped_t *rec,
                                  kfb_kv_batch_builder_t **out) {
-    (void)ctx, (void)msg, (void)rec, (void)out;
-    abort();
+    (void)msg;
+    target_t *t = ctx;
+    kfb_kv_batch_builder_t *b = t->twin_batches[rec->bucket];
+    if (kfb_kv_batch_tag(b) == rec->target_set) abort();
+    t->n_sealed += kfb_kv_batch_record_count(b) != 0;
+    multi_seal(b, &t->twin_sealed, rec->bucket, rec->target_set);
+    *out = b;
+    return KFB_ERR_OK;
 }
 
 /*
@@ -302,6 +349,8 @@ static void multi(target_t *t, const uint8_t *data, size_t size) {
         kfb_kv_batch_reset(t->ref_batches[b]);
         kfb_kv_batch_reset(t->twin_batches[b]);
     }
+    kfb_buf_reset(&t->ref_sealed);
+    kfb_buf_reset(&t->twin_sealed);
     /* the reference */
     logged_error_t ref_errors[MULTI_MAX];
     size_t n_ref_errors = 0, stop_at = n;
@@ -317,10 +366,14 @@ static void multi(target_t *t, const uint8_t *data, size_t size) {
             kfb_buf_reset(&row);
             e = kfb_mapper_write_value(t->m, &res, 1, &row, err, sizeof(err));
         }
-        for (size_t k = 0; !e && k < res.n; k++)
-            if (res.out[k].op != KFB_OP_SKIP)
-                e = kfb_mapper_append_to_batch(t->m, &res, k, t->ref_batches[res.out[k].bucket],
-                                               err, sizeof(err));
+        for (size_t k = 0; !e && k < res.n; k++) {
+            const kfb_mapped_t *o = &res.out[k];
+            if (o->op == KFB_OP_SKIP) continue;
+            kfb_kv_batch_builder_t *rb = t->ref_batches[o->bucket];
+            if (kfb_kv_batch_tag(rb) != o->target_set)
+                multi_seal(rb, &t->ref_sealed, o->bucket, o->target_set);
+            e = kfb_mapper_append_to_batch(t->m, &res, k, rb, err, sizeof(err));
+        }
         if (!e) continue;
         if (kfb_err_class(e) != KFB_ERRCLASS_RECORD) {
             stop_at = i, stop_err = e;
@@ -333,7 +386,8 @@ static void multi(target_t *t, const uint8_t *data, size_t size) {
     /* the twin */
     n_twin_errors = 0;
     kfb_mapper_sink_t sink = {.batches = t->twin_batches, .n_batches = (size_t)nb,
-                              .batch_for = multi_batch_for, .on_error = multi_on_error};
+                              .batch_for = multi_batch_for, .on_error = multi_on_error,
+                              .ctx = t};
     size_t done = 999;
     kfb_err_t be = kfb_mapper_map_batch(t->twin, msgs, n, &sink, &done, err, sizeof(err));
     if (be != stop_err || done != stop_at || n_twin_errors != n_ref_errors) abort();
@@ -341,10 +395,14 @@ static void multi(target_t *t, const uint8_t *data, size_t size) {
         if (ref_errors[k].index != twin_errors[k].index || ref_errors[k].err != twin_errors[k].err ||
             strcmp(ref_errors[k].text, twin_errors[k].text))
             abort();
+    if (t->ref_sealed.len != t->twin_sealed.len ||
+        (t->ref_sealed.len && memcmp(t->ref_sealed.data, t->twin_sealed.data, t->ref_sealed.len)))
+        abort();
     for (int b = 0; b < nb; b++) {
         const uint8_t *rp, *tp;
         size_t rn, tn;
-        if (kfb_kv_batch_build(t->ref_batches[b], &rp, &rn) ||
+        if (kfb_kv_batch_tag(t->ref_batches[b]) != kfb_kv_batch_tag(t->twin_batches[b]) ||
+            kfb_kv_batch_build(t->ref_batches[b], &rp, &rn) ||
             kfb_kv_batch_build(t->twin_batches[b], &tp, &tn) || rn != tn || memcmp(rp, tp, rn))
             abort();
     }
@@ -390,8 +448,9 @@ static void one(target_t *t, const uint8_t *data, size_t size) {
     size_t done;
     int32_t before = total_records(t);
     batch_errors = 0;
+    batch_for_dropped = 0;
     kfb_err_t be = kfb_mapper_map_batch(t->twin, &bm, 1, &sink, &done, berr, sizeof(berr));
-    int32_t appended = total_records(t) - before; /* (a reset by batch_for makes it < 0) */
+    int32_t appended = total_records(t) - before + batch_for_dropped;
     if (e) {
         if (!err[0]) abort();
         /* a per-record error reaches on_error, anything else stops the batch */
@@ -429,7 +488,7 @@ static void one(target_t *t, const uint8_t *data, size_t size) {
          * change's delete is not appended when its upsert cannot be written) */
         if (write_failed) written = 0;
         if (batch_errors != write_failed) abort();
-        if (appended >= 0 && (size_t)appended != written) abort();
+        if (appended < 0 || (size_t)appended != written) abort();
         if ((placed[0] != NULL) + (placed[1] != NULL) != (int)written) abort();
     }
     free(value);

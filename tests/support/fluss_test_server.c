@@ -490,6 +490,7 @@ void kfb_fluss_test_server_stop(kfb_fts_t *s) {
     free(s->databases);
     free(s->faults);
     kfb_buf_free(&s->putkv_log);
+    kfb_buf_free(&s->batch_log);
     kfb_buf_free(&s->last_putkv);
     free(s->host);
     free(s->sasl_user);

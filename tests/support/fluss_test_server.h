@@ -153,6 +153,18 @@ char *kfb_fts_putkv_log(kfb_fts_t *s);
 /* A copy of the protobuf body (after the request header) of the latest PutKv
  * request, exactly as received; NULL when none (caller frees). */
 uint8_t *kfb_fts_last_putkv_body(kfb_fts_t *s, size_t *len);
+/* One line per PutKv bucket batch the handler looked at, in arrival order
+ * (caller frees; "" when none):
+ *   "node=N table=T partition=P|-1 bucket=B writer=W seq=S records=XXXXXXXX
+ *    result=applied|duplicate|refused code=C\n"
+ * writer / seq are the batch header's (-1 -1 when it is shorter than a
+ * header); records is the CRC-32C of the bytes after the 28-byte header, the
+ * same for every resend and restamp of one batch; result says whether the rows
+ * were applied, acknowledged as a duplicate, or refused; code is the Fluss
+ * code answered (an ERROR fault with after_apply gives "applied code=25").
+ * Lets tests check under which writer id and sequence each batch was sent and
+ * applied. Only the first 32 MiB of lines are kept. */
+char *kfb_fts_batch_log(kfb_fts_t *s);
 
 /* ---- fault injection ---- */
 
@@ -178,6 +190,10 @@ typedef struct kfb_fts_fault {
     int after_apply;
     int delay_ms;      /* DELAY */
     int count;         /* calls (or buckets) affected; 0 = 1; -1 = until cleared */
+    /* Matching calls (or buckets) to let pass untouched before the fault fires,
+     * e.g. bucket=0 skip=1: the next batch of bucket 0 passes, the one after it
+     * gets the error (a fault on "the batch after this one"). */
+    int skip;
 } kfb_fts_fault_t;
 
 /* A fault matching everything of its kind: api/node/table/bucket = ANY, count 1. */

@@ -4,7 +4,8 @@
  * another process can script faults and read state.
  *
  * One command per line; words separated by blanks. Every reply is one line
- * starting with "OK" or "ERR <sentence>".
+ * starting with "OK" or "ERR <sentence>", except that `batches` follows its
+ * "OK <n>" line with n more lines.
  *
  *   help                               list the commands
  *   ports                              OK coordinator=P tablet0=P tablet1=P ...
@@ -21,9 +22,11 @@
  *                                      server-failure, no-response. Keys:
  *                                      api=KEY|NAME|any (1016 or PutKv), node=N|coordinator|any,
  *                                      table=ID, bucket=B, code=C, delay=MS,
- *                                      count=N (-1 = until cleared), after_apply=0|1
+ *                                      count=N (-1 = until cleared), after_apply=0|1,
+ *                                      skip=N (let N matches pass first)
  *   clear-faults                       remove every armed fault
  *   faults                             OK <number still armed>
+ *   batches                            OK <n>, then n lines of kfb_fts_batch_log
  *   move-leader TABLE_ID BUCKET NODE   new leader (-1 = none), epoch + 1
  *   refuse NODE|any MS                 close the listener for MS ms
  *   drop-connections NODE|any          close open connections now
@@ -132,8 +135,10 @@ static char *cmd_fault(kfb_fts_t *s, const char *p) {
         else if (strcmp(k, "delay") == 0) ok = parse_int(v, &n) && (f.delay_ms = (int)n, true);
         else if (strcmp(k, "count") == 0) ok = parse_int(v, &n) && (f.count = (int)n, true);
         else if (strcmp(k, "after_apply") == 0) ok = parse_int(v, &n) && (f.after_apply = (int)n, true);
+        else if (strcmp(k, "skip") == 0)
+            ok = parse_int(v, &n) && n >= 0 && n <= INT32_MAX && (f.skip = (int)n, true);
         else return reply("ERR unknown fault key '%s' (api, node, table, bucket, code, delay, "
-                          "count, after_apply)\n", k);
+                          "count, after_apply, skip)\n", k);
         if (!ok) return reply("ERR bad value '%s' for %s\n", v, k);
     }
     char err[256];
@@ -148,7 +153,7 @@ char *kfb_fts_control(kfb_fts_t *s, const char *line) {
     if (!next_word(&p, cmd, sizeof(cmd))) return reply("ERR empty command; try 'help'\n");
     if (strcmp(cmd, "help") == 0)
         return reply("OK commands: ports, table-id, add-table, add-partition, load-tables, dump, stats, fault, "
-                     "clear-faults, faults, move-leader, refuse, drop-connections, quit\n");
+                     "clear-faults, faults, batches, move-leader, refuse, drop-connections, quit\n");
     if (strcmp(cmd, "ports") == 0) {
         char buf[512];
         int off = snprintf(buf, sizeof(buf), "OK coordinator=%d", kfb_fts_port(s, KFB_FTS_COORDINATOR));
@@ -216,6 +221,16 @@ char *kfb_fts_control(kfb_fts_t *s, const char *line) {
         return reply("OK\n");
     }
     if (strcmp(cmd, "faults") == 0) return reply("OK %d\n", kfb_fts_faults_pending(s));
+    if (strcmp(cmd, "batches") == 0) {
+        /* "OK <n>\n" then the n log lines, so a reader knows where it ends */
+        char *log = kfb_fts_batch_log(s);
+        if (!log) return reply("ERR out of memory\n");
+        size_t n = 0;
+        for (const char *q = log; *q; q++) n += *q == '\n';
+        char *r = reply("OK %zu\n%s", n, log);
+        free(log);
+        return r;
+    }
     if (strcmp(cmd, "move-leader") == 0) {
         if (!next_word(&p, a, sizeof(a)) || !parse_int(a, &n1) || !next_word(&p, b, sizeof(b)) ||
             !parse_int(b, &n2) || !next_word(&p, c, sizeof(c)) || !parse_int(c, &n3))

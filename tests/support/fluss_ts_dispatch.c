@@ -24,8 +24,10 @@
 #include <strings.h>
 
 #include "bytes.h"
+#include "crc32c.h"
 #include "fluss_api.pb-c.h"
 #include "fluss_ts_internal.h"
+#include "kv_batch.h"
 #include "logging.h"
 
 #define ROLE_COORD 1u
@@ -821,6 +823,31 @@ static void set_bucket_error(req_ctx_t *x, int32_t *code_field, protobuf_c_boole
     fts_count_rejection(x->s, code);
 }
 
+/* kfb_fts_batch_log: one line per bucket batch looked at. */
+static void log_batch(kfb_fts_t *s, int node, int64_t table_id, const Fluss__PbPutKvReqForBucket *bq,
+                      const char *result, int code) {
+    const uint8_t *p = bq->records.data;
+    size_t len = bq->records.len;
+    int64_t writer = -1;
+    int32_t seq = -1;
+    uint32_t crc = 0;
+    if (p && len >= KFB_KV_BATCH_HEADER_SIZE) {
+        writer = (int64_t)kfb_get_le64(p + KFB_KV_BATCH_WRITER_ID_OFFSET);
+        seq = (int32_t)kfb_get_le32(p + KFB_KV_BATCH_SEQUENCE_OFFSET);
+        crc = kfb_crc32c(0, p + KFB_KV_BATCH_HEADER_SIZE, len - KFB_KV_BATCH_HEADER_SIZE);
+    }
+    char line[256];
+    int k = snprintf(line, sizeof(line),
+                     "node=%d table=%lld partition=%lld bucket=%d writer=%lld seq=%d "
+                     "records=%08x result=%s code=%d\n",
+                     node, (long long)table_id,
+                     (long long)(bq->has_partition_id ? bq->partition_id : -1), bq->bucket_id,
+                     (long long)writer, seq, crc, result, code);
+    /* bounded, for long runs of the standalone server (benchmarks) */
+    if (s->batch_log.len + (size_t)k <= FTS_BATCH_LOG_MAX)
+        kfb_buf_append(&s->batch_log, line, (size_t)k);
+}
+
 /* {server}/tablet/TabletService.java putKv -> {server}/replica/ReplicaManager.java
  * putRecordsToKv / putToLocalKv, {server}/utils/ServerRpcMessageUtils.java
  * getPutKvData / makePutKvResponse. */
@@ -883,7 +910,7 @@ static void h_put_kv(req_ctx_t *x, const ProtobufCMessage *req) {
         int code = resolve_bucket(x, t, bq->has_partition_id, bq->partition_id, bq->bucket_id,
                                   &part, &b, msg, sizeof(msg));
         kfb_fts_fault_t f;
-        bool after = false;
+        bool after = false, applied = false;
         int fault_code = 0;
         if (code == KFB_FLUSS_NONE &&
             fts_fault_take_bucket(s, KFB_API_PUT_KV, x->c->node, t->table_id, bq->bucket_id, &f)) {
@@ -901,14 +928,20 @@ static void h_put_kv(req_ctx_t *x, const ProtobufCMessage *req) {
         int64_t leo = 0;
         /* target_columns are checked per bucket inside KvTablet.putAsLeader, so
          * a bad list fails each bucket entry with its own error (§10.3). */
-        if (code == KFB_FLUSS_NONE)
+        uint64_t dups = s->stats.duplicates;
+        if (code == KFB_FLUSS_NONE) {
             code = fts_put_batch(s, t, part, b, bq->records.data, bq->records.len,
                                  q->has_agg_mode && q->agg_mode == 1, q->target_columns,
                                  q->n_target_columns, &leo, msg, sizeof(msg));
+            applied = code == KFB_FLUSS_NONE && s->stats.duplicates == dups;
+        }
+        bool duplicate = code == KFB_FLUSS_NONE && !applied;
         if (code == KFB_FLUSS_NONE && after) {
             code = fault_code;
             snprintf(msg, sizeof(msg), "injected error after the batch was applied");
         }
+        log_batch(s, x->c->node, q->table_id, bq,
+                  applied ? "applied" : duplicate ? "duplicate" : "refused", code);
         if (code != KFB_FLUSS_NONE) {
             set_bucket_error(x, &r->error_code, &r->has_error_code, &r->error_message, code, msg,
                              msgs[nr - 1]);

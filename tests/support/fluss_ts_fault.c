@@ -3,7 +3,8 @@
  *
  * Faults are matched in the order they were injected; each match uses up one
  * of its `count` (a per-bucket ERROR counts buckets, everything else counts
- * requests). A used-up fault is removed.
+ * requests). A used-up fault is removed. A fault with `skip` lets that many
+ * matches pass untouched first (they may still match a later fault).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,10 @@ kfb_err_t kfb_fts_inject(kfb_fts_t *s, const kfb_fts_fault_t *f, char *errstr,
         snprintf(errstr, errstr_size, "count %d: use -1 for 'until cleared'", f->count);
         return KFB_ERR_INVALID_ARG;
     }
+    if (f->skip < 0) {
+        snprintf(errstr, errstr_size, "skip %d: must be >= 0", f->skip);
+        return KFB_ERR_INVALID_ARG;
+    }
     pthread_mutex_lock(&s->mu);
     if (s->nfaults == s->cap_faults) {
         size_t nc = s->cap_faults ? s->cap_faults * 2 : 8;
@@ -62,6 +67,7 @@ kfb_err_t kfb_fts_inject(kfb_fts_t *s, const kfb_fts_fault_t *f, char *errstr,
     fts_fault_t *e = &s->faults[s->nfaults++];
     e->f = *f;
     e->remaining = f->count == 0 ? 1 : f->count;
+    e->skip_left = f->skip;
     pthread_mutex_unlock(&s->mu);
     return KFB_ERR_OK;
 }
@@ -97,6 +103,10 @@ bool fts_fault_take(kfb_fts_t *s, unsigned kinds, int api_key, int node, kfb_fts
         /* A table filter on a whole-request fault only makes sense for PutKv and
          * Lookup, whose table id the dispatcher checks through the bucket path. */
         if (f->table_id != KFB_FTS_ANY) continue;
+        if (s->faults[i].skip_left > 0) {
+            s->faults[i].skip_left--;
+            continue;
+        }
         use_fault(s, i, out);
         return true;
     }
@@ -112,6 +122,10 @@ bool fts_fault_take_bucket(kfb_fts_t *s, int api_key, int node, int64_t table_id
         if (f->api_key != KFB_FTS_ANY && f->api_key != api_key) continue;
         if (f->node != KFB_FTS_ANY && f->node != node) continue;
         if (f->table_id != KFB_FTS_ANY && f->table_id != table_id) continue;
+        if (s->faults[i].skip_left > 0) {
+            s->faults[i].skip_left--;
+            continue;
+        }
         use_fault(s, i, out);
         return true;
     }

@@ -41,6 +41,7 @@
 #define FTS_NUM_APIS 64     /* stats array covers api keys 1000..1063 */
 #define FTS_BATCHES_TO_RETAIN 5
 #define FTS_DEFAULT_MAX_REQUEST (100 * 1024 * 1024)
+#define FTS_BATCH_LOG_MAX (32 * 1024 * 1024) /* kfb_fts_batch_log keeps this much */
 
 /* ---- KV map: key bytes -> stored value (schema id + row) ---- */
 
@@ -121,6 +122,7 @@ typedef struct fts_table {
 typedef struct fts_fault {
     kfb_fts_fault_t f;
     int remaining; /* -1 = forever */
+    int skip_left; /* matches still to let pass (kfb_fts_fault_t.skip) */
 } fts_fault_t;
 
 /* ---- listeners and connections (loop thread) ---- */
@@ -193,6 +195,7 @@ struct kfb_fts {
     uint64_t rejections_by_code[FTS_MAX_ERRCODE];
     uint64_t api_calls[FTS_NUM_APIS];
     kfb_buf_t putkv_log; /* kfb_fts_putkv_log */
+    kfb_buf_t batch_log; /* kfb_fts_batch_log */
     kfb_buf_t last_putkv; /* kfb_fts_last_putkv_body */
 };
 

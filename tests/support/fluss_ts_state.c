@@ -791,16 +791,21 @@ uint64_t kfb_fts_api_calls(kfb_fts_t *s, int api_key) {
     return n;
 }
 
-char *kfb_fts_putkv_log(kfb_fts_t *s) {
+/* A NUL-terminated copy of one of the server's text logs. */
+static char *copy_log(kfb_fts_t *s, const kfb_buf_t *log) {
     pthread_mutex_lock(&s->mu);
-    char *out = malloc(s->putkv_log.len + 1);
+    char *out = malloc(log->len + 1);
     if (out) {
-        if (s->putkv_log.len) memcpy(out, s->putkv_log.data, s->putkv_log.len);
-        out[s->putkv_log.len] = 0;
+        if (log->len) memcpy(out, log->data, log->len);
+        out[log->len] = 0;
     }
     pthread_mutex_unlock(&s->mu);
     return out;
 }
+
+char *kfb_fts_putkv_log(kfb_fts_t *s) { return copy_log(s, &s->putkv_log); }
+
+char *kfb_fts_batch_log(kfb_fts_t *s) { return copy_log(s, &s->batch_log); }
 
 uint8_t *kfb_fts_last_putkv_body(kfb_fts_t *s, size_t *len) {
     pthread_mutex_lock(&s->mu);

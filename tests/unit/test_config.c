@@ -242,7 +242,7 @@ TEST(bad_durations_and_sizes) {
 TEST(missing_required_and_cross_key_rules) {
     ASSERT_TRUE(refused("schemas_dir: /tmp\n", "c.yaml:1:1: 'mappings' is required here; add it"));
     ASSERT_TRUE(refused("schemas_dir: /tmp\nmappings:\n  - {name: m, table: db.t}\n",
-                        "c.yaml:3:5: 'mappings[0].topic' is required here; add it"));
+                        "c.yaml:3:5: mappings[0] reads no topic: add 'topic: NAME'"));
     ASSERT_TRUE(refused("mappings:\n  - {name: m, topic: t, table: db.t}\n", "c.yaml:1:1: no schema source"));
     ASSERT_TRUE(refused("schema_registry: {retries: 1}\nmappings:\n  - {name: m, topic: t, table: db.t}\n",
                         "c.yaml:1:18: 'schema_registry.url' is required here"));
@@ -369,7 +369,7 @@ TEST(check_for_run_names_the_missing_key) {
 
 TEST(relative_paths_resolve_against_the_file) {
     const char *t = "schemas_dir: schemas\nmappings:\n  - {name: m, topic: t, table: db.t, table_descriptor: t.json}\n"
-                    "  - {name: n, topic: t, table: db.t, table_descriptor: /abs/t.json}\n";
+                    "  - {name: n, topic: u, table: db.t, table_descriptor: /abs/t.json}\n";
     kfb_config_t *c = kfb_config_parse(t, strlen(t), "/etc/kfb/bridge.yaml", err, sizeof(err));
     ASSERT_TRUE(c != NULL);
     ASSERT_STREQ(kfb_config_string(c, "schemas_dir"), "/etc/kfb/schemas");
@@ -524,4 +524,46 @@ TEST(explain_config_with_schema_registry) {
     free(body);
     free(schema);
     kfb_http_test_server_stop(srv);
+}
+
+TEST(mapping_topic_forms) {
+    const char *t = "schemas_dir: /tmp\nmappings:\n"
+                    "  - {name: a, topic: orders, table: db.a}\n"
+                    "  - {name: b, topics: [x1, x2], table: db.b}\n"
+                    "  - {name: c, topic_pattern: 'cdc\\..*', table: db.c, create_partitions: false}\n";
+    kfb_config_t *c = kfb_config_parse(t, strlen(t), "c.yaml", err, sizeof(err));
+    if (!c) fprintf(stderr, "%s\n", err);
+    ASSERT_TRUE(c != NULL);
+    const kfb_config_mapping_t *a = kfb_config_find_mapping(c, "a"), *b = kfb_config_find_mapping(c, "b"),
+                               *cm = kfb_config_find_mapping(c, "c");
+    ASSERT_EQ_INT(a->n_topics, 1);
+    ASSERT_STREQ(a->topic, "orders");
+    ASSERT_EQ_INT(a->create_partitions, 1);
+    ASSERT_EQ_INT(b->n_topics, 2);
+    ASSERT_STREQ(b->topics[1], "x2");
+    ASSERT_STREQ(b->topic, "x1");
+    ASSERT_EQ_INT(cm->n_topics, 0);
+    ASSERT_TRUE(cm->topic == NULL);
+    ASSERT_EQ_INT(cm->create_partitions, 0);
+    ASSERT_TRUE(kfb_config_mapping_matches(cm, "cdc.inventory.customers"));
+    ASSERT_FALSE(kfb_config_mapping_matches(cm, "xcdc.a")); /* whole-name match */
+    ASSERT_FALSE(kfb_config_mapping_matches(cm, "cdc"));
+    ASSERT_TRUE(kfb_config_mapping_matches(b, "x2"));
+    ASSERT_FALSE(kfb_config_mapping_matches(a, "x2"));
+    kfb_config_destroy(c);
+}
+
+TEST(mapping_topic_conflicts_are_refused) {
+    ASSERT_TRUE(refused("schemas_dir: /tmp\nmappings:\n  - {name: a, topic: t, topics: [u], table: db.a}\n",
+                        "c.yaml:3:33: mappings[0] names its topics twice"));
+    ASSERT_TRUE(refused("schemas_dir: /tmp\nmappings:\n  - {name: a, topic: t, table: db.a}\n"
+                        "  - {name: b, topics: [u, t], table: db.b}\n",
+                        "c.yaml:4:23: topic 't' is read by mappings 'a' (line 3) and 'b'"));
+    ASSERT_TRUE(refused("schemas_dir: /tmp\nmappings:\n  - {name: a, topic_pattern: 'ord.*', table: db.a}\n"
+                        "  - {name: b, topic: orders, table: db.b}\n",
+                        "c.yaml:4:22: topic 'orders' is read by mappings 'a' (line 3) and 'b'"));
+    ASSERT_TRUE(refused("schemas_dir: /tmp\nmappings:\n  - {name: a, topic_pattern: 'ord[', table: db.a}\n",
+                        "c.yaml:3:30: mappings[0].topic_pattern 'ord[' is not a POSIX extended regular expression"));
+    ASSERT_TRUE(refused("schemas_dir: /tmp\nmappings:\n  - {name: a, topics: [], table: db.a}\n",
+                        "c.yaml:3:23: mappings[0].topics is empty"));
 }

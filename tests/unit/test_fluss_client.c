@@ -869,7 +869,7 @@ typedef struct deliveries {
     int32_t seq[256];
     int attempts[256];
     char name[256][48];
-    char msg[256][256];
+    char msg[256][1024];
 } deliveries_t;
 
 static deliveries_t *dl;
@@ -1157,6 +1157,9 @@ TEST(client_queue_full_and_unknown_table) {
     peer_stop(p);
 }
 
+/* PutKv is never answered: every attempt's outcome is unknown (the peer may
+ * have applied it), so when delivery_timeout_ms passes the batch ends with
+ * WRITE_IN_DOUBT, not with a plain TIMEOUT that would claim it was not written. */
 TEST(client_delivery_timeout) {
     peer_t *p = peer_start();
     p->drop_api = KFB_API_PUT_KV;
@@ -1171,8 +1174,38 @@ TEST(client_delivery_timeout) {
     ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, NULL));
     ASSERT_OK(kfb_fluss_client_flush(c, 10000));
     ASSERT_EQ_INT(dl->n, 1);
-    ASSERT_ERR(dl->err[0], KFB_ERR_TIMEOUT);
+    ASSERT_ERR(dl->err[0], KFB_ERR_WRITE_IN_DOUBT);
     ASSERT_GE_INT(dl->attempts[0], 2);
+    ASSERT_CONTAINS(dl->msg[0], "may or may not have been written");
+    ASSERT_CONTAINS(dl->msg[0], "attempt 1 ended with TIMEOUT");
+    ASSERT_CONTAINS(dl->msg[0], "delivery_timeout_ms=300");
+    kfb_fluss_client_destroy(c);
+    peer_stop(p);
+}
+
+/* InitWriter is never answered: the batch is never sent, so it ends with
+ * TIMEOUT (certainly not written) and the message says it had no writer id. */
+TEST(client_delivery_timeout_without_writer_id) {
+    peer_t *p = peer_start();
+    p->drop_api = KFB_API_INIT_WRITER;
+    kfb_fluss_client_conf_t conf;
+    kfb_fluss_client_conf_init(&conf);
+    conf.request_timeout_ms = 50;
+    conf.delivery_timeout_ms = 300;
+    kfb_fluss_client_t *c = client_with_table(p, &conf);
+    uint8_t b[64];
+    size_t n = make_batch(b, 1);
+    ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 0, b, n, (void *)1));
+    ASSERT_OK(kfb_fluss_client_submit(c, 7, -1, 1, b, n, (void *)2));
+    ASSERT_OK(kfb_fluss_client_flush(c, 10000));
+    ASSERT_EQ_INT(dl->n, 2);
+    for (int i = 0; i < 2; i++) {
+        ASSERT_ERR(dl->err[i], KFB_ERR_TIMEOUT);
+        ASSERT_EQ_INT(dl->attempts[i], 0);
+        ASSERT_CONTAINS(dl->msg[i], "no writer id yet");
+        ASSERT_CONTAINS(dl->msg[i], "InitWriter");
+    }
+    PEER(p, ASSERT_EQ_INT(p->count[16], 0)); /* no PutKv */
     kfb_fluss_client_destroy(c);
     peer_stop(p);
 }

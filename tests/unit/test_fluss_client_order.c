@@ -16,8 +16,11 @@
  * rows keyed by key hex, sorted bytewise, rendered like row_json.h). */
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "bucketing.h"
 #include "compacted_row.h"
+#include "crc32c.h"
 #include "fluss_client.h"
 #include "fluss_errors.h"
 #include "fluss_test_server.h"
@@ -29,6 +32,8 @@
 #define NKEYS 600
 #define NBATCHES 3000
 #define PHASES 10
+/* batches one run submits: the phases' and each phase's partial ones */
+#define MAXBT (NBATCHES + PHASES * NBUCKETS + 64)
 #define API_PUT_KV 1016
 #define API_INIT_WRITER 1026
 
@@ -56,7 +61,17 @@ typedef struct env {
     int64_t res_writer[64];
     int32_t res_seq[64];
     int32_t res_ferr[64];
+    kfb_err_t res_err[64];
     char res_name[64][48];
+    /* per submitted batch, for the in-doubt workload (no deletes there): its
+     * records (id, version), the CRC of its record bytes, its outcome */
+    int no_deletes;
+    int bt_n[MAXBT];
+    int bt_id[MAXBT][4], bt_ver[MAXBT][4];
+    uint32_t bt_crc[MAXBT];
+    kfb_err_t bt_err[MAXBT];
+    int32_t bt_ferr[MAXBT];
+    int pend_n[NBUCKETS], pend_id[NBUCKETS][4], pend_ver[NBUCKETS][4];
 } env_t;
 
 static env_t E;
@@ -77,7 +92,12 @@ static void on_delivery(kfb_fluss_client_t *c, const kfb_fluss_batch_result_t *r
     }
     int64_t n = (int64_t)(intptr_t)r->opaque;
     if (n <= E.last_op[b]) E.out_of_order++;
+    if (n >= 0 && n < MAXBT) {
+        E.bt_err[n] = r->err;
+        E.bt_ferr[n] = r->fluss_error;
+    }
     if (n >= 0 && n < 64) {
+        E.res_err[n] = r->err;
         E.res_writer[n] = r->writer_id;
         E.res_seq[n] = r->batch_sequence;
         E.res_ferr[n] = r->err ? r->fluss_error : 0;
@@ -153,6 +173,15 @@ static void submit(int bucket, kfb_kv_batch_builder_t *bb) {
     const uint8_t *bytes;
     size_t len;
     if (kfb_kv_batch_build(bb, &bytes, &len)) abort();
+    if (E.nbatches < MAXBT) {
+        int i = E.nbatches;
+        E.bt_crc[i] =
+            kfb_crc32c(0, bytes + KFB_KV_BATCH_HEADER_SIZE, len - KFB_KV_BATCH_HEADER_SIZE);
+        E.bt_n[i] = E.pend_n[bucket];
+        memcpy(E.bt_id[i], E.pend_id[bucket], sizeof E.bt_id[i]);
+        memcpy(E.bt_ver[i], E.pend_ver[bucket], sizeof E.bt_ver[i]);
+    }
+    E.pend_n[bucket] = 0;
     kfb_err_t e;
     while ((e = kfb_fluss_client_submit(E.c, E.table_id, -1, bucket, bytes, len,
                                         (void *)(intptr_t)E.nbatches)) == KFB_ERR_RPC_QUEUE_FULL)
@@ -183,7 +212,7 @@ static void workload(int nbatches) {
         if (!m->hex[0])
             for (size_t i = 0; i < key.len; i++)
                 snprintf(m->hex + 2 * i, 3, "%02x", key.data[i]);
-        if (m->version > 0 && rnd() % 8 == 0) {
+        if (m->version > 0 && !E.no_deletes && rnd() % 8 == 0) {
             if (kfb_kv_batch_append(bb[b], key.data, key.len, NULL, 0)) abort();
             m->deleted = 1;
         } else {
@@ -196,6 +225,10 @@ static void workload(int nbatches) {
             int n = snprintf(name, sizeof name, "v%d", m->version);
             if (kfb_row_write_int(&w, id) || kfb_row_write_string(&w, name, (size_t)n)) abort();
             if (kfb_kv_batch_append(bb[b], key.data, key.len, val.data, val.len)) abort();
+            if (E.pend_n[b] < 4) {
+                E.pend_id[b][E.pend_n[b]] = id;
+                E.pend_ver[b][E.pend_n[b]++] = m->version;
+            }
         }
         if ((int)kfb_kv_batch_record_count(bb[b]) >= want[b]) {
             submit(b, bb[b]);
@@ -510,10 +543,9 @@ static void bucket_batch(int bucket, int nrec, int to_model) {
     kfb_buf_free(&val);
 }
 
-/* Three batches acknowledged under the first writer, then `code` scripted on
- * the next expected batch (sequence 3) while `pipelined` later batches are
- * already in flight behind it, then 3 more. */
-static void writer_reset_case(int code, const char *name, int pipelined) {
+/* One tablet server, bucket 0 of the table: three batches acknowledged one by
+ * one under the first writer id (opaques 0..2, sequences 0..2); returns it. */
+static int64_t three_acknowledged(void) {
     env_start(1);
     env_client(5000);
     for (int i = 0; i < 3; i++) {
@@ -526,6 +558,14 @@ static void writer_reset_case(int code, const char *name, int pipelined) {
         ASSERT_EQ_INT(E.res_writer[i], w0);
         ASSERT_EQ_INT(E.res_seq[i], i);
     }
+    return w0;
+}
+
+/* Three batches acknowledged under the first writer, then `code` scripted on
+ * the next expected batch (sequence 3) while `pipelined` later batches are
+ * already in flight behind it, then 3 more. */
+static void writer_reset_case(int code, const char *name, int pipelined) {
+    int64_t w0 = three_acknowledged();
     kfb_fts_fault_t f = kfb_fts_fault_default(KFB_FTS_FAULT_ERROR);
     f.api_key = API_PUT_KV;
     f.bucket = 0;
@@ -546,8 +586,10 @@ static void writer_reset_case(int code, const char *name, int pipelined) {
         bucket_batch(0, 2, 1);
         ASSERT_OK(kfb_fluss_client_flush(E.c, 10000));
     }
-    /* the scripted batch failed for good with its Fluss error ... */
+    /* the scripted batch failed with its Fluss error (not written; retriable:
+     * the cause is the server's writer state, not the batch) ... */
     ASSERT_EQ_INT(E.failed, 1);
+    ASSERT_ERR(E.res_err[3], KFB_ERR_FLUSS_RETRIABLE);
     ASSERT_EQ_INT(E.res_ferr[3], code);
     ASSERT_STREQ(E.res_name[3], name);
     ASSERT_EQ_INT(E.res_writer[3], w0);
@@ -604,13 +646,7 @@ TEST(writer_reset_unknown_writer_with_batches_in_flight_behind) {
  * fluss_writer.c batch_outcome). The server did not apply it, so the retry
  * applies it exactly once, after the batch before it, under the same writer. */
 TEST(unknown_writer_id_on_a_later_batch_is_retried) {
-    env_start(1);
-    env_client(5000);
-    for (int i = 0; i < 3; i++) {
-        bucket_batch(0, 2, 1);
-        ASSERT_OK(kfb_fluss_client_flush(E.c, 10000));
-    }
-    int64_t w0 = kfb_fluss_client_writer_id(E.c);
+    int64_t w0 = three_acknowledged();
     kfb_fts_fault_t d = kfb_fts_fault_default(KFB_FTS_FAULT_DELAY);
     d.api_key = API_PUT_KV;
     d.delay_ms = 300;
@@ -632,5 +668,202 @@ TEST(unknown_writer_id_on_a_later_batch_is_retried) {
     ASSERT_EQ_INT(E.res_writer[4], w0);
     ASSERT_EQ_INT(E.res_seq[4], 4);
     assert_exact_state();
+    env_stop();
+}
+
+/* ---- writer reset after an attempt that was applied (issue 11) ---- */
+
+/* The scripted batch (opaque 3, sequence 3) is first applied and answered
+ * REQUEST_TIME_OUT (Fluss's DelayedWrite answer after the leader wrote it),
+ * then its resend gets `code` as the next expected batch.
+ *   Alone in flight: its outcome is unknown, so it ends WRITE_IN_DOUBT (the
+ *   Fluss code kept) and is never resent under the new writer id; it stays
+ *   applied exactly once, and the batches after it restart at sequence 0
+ *   under the new id. The table ends equal to the model with every batch
+ *   applied once, in order.
+ *   With 4 batches pipelined behind it: the one behind gets `code`, the
+ *   others a real OUT_OF_ORDER_SEQUENCE; all are retried lowest first, the
+ *   resend of the scripted one is a duplicate, nothing fails and the writer
+ *   id is never reset. */
+static void writer_reset_applied_first_case(int code, int pipelined) {
+    int64_t w0 = three_acknowledged();
+    kfb_fts_fault_t f = kfb_fts_fault_default(KFB_FTS_FAULT_ERROR);
+    f.api_key = API_PUT_KV;
+    f.bucket = 0;
+    f.error_code = KFB_FLUSS_REQUEST_TIME_OUT;
+    f.after_apply = 1;
+    inject(f);
+    f.error_code = code;
+    f.after_apply = 0;
+    inject(f);
+    if (pipelined) {
+        kfb_fts_fault_t d = kfb_fts_fault_default(KFB_FTS_FAULT_DELAY);
+        d.api_key = API_PUT_KV;
+        d.delay_ms = 300;
+        inject(d);
+    }
+    bucket_batch(0, 2, 1); /* opaque 3: applied by its first attempt */
+    for (int i = 0; i < pipelined; i++) bucket_batch(0, 2, 1);
+    ASSERT_OK(kfb_fluss_client_flush(E.c, 10000));
+    for (int i = 0; i < 3; i++) {
+        bucket_batch(0, 2, 1);
+        ASSERT_OK(kfb_fluss_client_flush(E.c, 10000));
+    }
+    ASSERT_EQ_INT(kfb_fts_faults_pending(E.s), 0);
+    if (pipelined) {
+        ASSERT_EQ_INT(E.failed, 0);
+        ASSERT_EQ_U64(kfb_fts_api_calls(E.s, API_INIT_WRITER), 1);
+        for (int i = 0; i < E.nbatches; i++) {
+            ASSERT_EQ_INT(E.res_writer[i], w0);
+            ASSERT_EQ_INT(E.res_seq[i], i);
+        }
+        ASSERT_GE_INT(stats().duplicates, 1);
+        assert_exact_state();
+    } else {
+        ASSERT_EQ_INT(E.failed, 1);
+        ASSERT_ERR(E.res_err[3], KFB_ERR_WRITE_IN_DOUBT);
+        ASSERT_EQ_INT(E.res_ferr[3], code);
+        ASSERT_STREQ(E.res_name[3], "WRITE_IN_DOUBT");
+        ASSERT_EQ_INT(E.res_writer[3], w0);
+        ASSERT_EQ_INT(E.res_seq[3], 3);
+        ASSERT_EQ_U64(kfb_fts_api_calls(E.s, API_INIT_WRITER), 2);
+        int64_t w1 = kfb_fluss_client_writer_id(E.c);
+        ASSERT_NE_INT(w1, w0);
+        for (int i = 4; i < E.nbatches; i++) {
+            ASSERT_EQ_INT(E.res_ferr[i], 0);
+            ASSERT_EQ_INT(E.res_writer[i], w1);
+            ASSERT_EQ_INT(E.res_seq[i], i - 4);
+        }
+        /* the in-doubt batch was in fact applied, once: with it the state is
+         * the model's and every batch counts once */
+        E.failed = 0;
+        assert_exact_state_n(E.nbatches, E.nbatches);
+    }
+    env_stop();
+}
+
+TEST(writer_reset_after_out_of_order_on_a_batch_already_applied) {
+    writer_reset_applied_first_case(KFB_FLUSS_OUT_OF_ORDER_SEQUENCE_EXCEPTION, 0);
+}
+
+TEST(writer_reset_after_unknown_writer_id_on_a_batch_already_applied) {
+    writer_reset_applied_first_case(KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION, 0);
+}
+
+TEST(no_writer_reset_when_a_later_batch_proves_the_applied_one) {
+    writer_reset_applied_first_case(KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION, 4);
+}
+
+/* ---- the workload with answers lost after applying, then writer resets ---- */
+
+static void arm_in_doubt(int ph) {
+    /* one bucket per phase: its next batch is applied and answered 25 or 28
+     * (or, every third phase, its request's connection is dropped after
+     * applying), then the bucket's next arrival gets UNKNOWN_WRITER_ID */
+    int bucket = (ph * 5) % NBUCKETS;
+    kfb_fts_fault_t f = kfb_fts_fault_default(KFB_FTS_FAULT_ERROR);
+    f.api_key = API_PUT_KV;
+    f.bucket = bucket;
+    if (ph % 3 == 2) {
+        kfb_fts_fault_t d = kfb_fts_fault_default(KFB_FTS_FAULT_DROP_AFTER);
+        d.api_key = API_PUT_KV;
+        inject(d);
+        f.skip = 1;
+    } else {
+        f.error_code = ph % 3 ? KFB_FLUSS_NOT_ENOUGH_REPLICAS_AFTER_APPEND_EXCEPTION
+                              : KFB_FLUSS_REQUEST_TIME_OUT;
+        f.after_apply = 1;
+        inject(f);
+    }
+    f.error_code = KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION;
+    f.after_apply = 0;
+    inject(f);
+}
+
+/* Upserts only (versions rise per key). Whatever the faults do, each batch
+ * gets one callback in bucket order, fails only with WRITE_IN_DOUBT or (when
+ * refused on its only attempt) FLUSS_RETRIABLE / UNKNOWN_WRITER_ID, is
+ * applied at most once (exactly once when acknowledged, never when reported
+ * as not written), and
+ * no key ends older than its last acknowledged version. */
+TEST(order_in_doubt_batches_never_overwrite_newer_ones) {
+    env_start(2);
+    env_client(5000);
+    E.no_deletes = 1;
+    for (int ph = 0; ph < PHASES; ph++) {
+        arm_in_doubt(ph);
+        workload(NBATCHES / PHASES);
+    }
+    ASSERT_OK(kfb_fluss_client_flush(E.c, 60000));
+    ASSERT_LE_INT(E.nbatches, MAXBT);
+    ASSERT_EQ_INT(E.delivered, E.nbatches);
+    ASSERT_EQ_INT(E.out_of_order, 0);
+    ASSERT_EQ_INT(kfb_fts_faults_pending(E.s), 0);
+    int in_doubt = 0, refused = 0;
+    for (int i = 0; i < E.nbatches; i++) {
+        if (E.bt_err[i] == KFB_ERR_WRITE_IN_DOUBT) in_doubt++;
+        else if (E.bt_err[i]) {
+            ASSERT_ERR(E.bt_err[i], KFB_ERR_FLUSS_RETRIABLE);
+            ASSERT_EQ_INT(E.bt_ferr[i], KFB_FLUSS_UNKNOWN_WRITER_ID_EXCEPTION);
+            refused++;
+        }
+    }
+    ASSERT_EQ_INT(E.failed, in_doubt + refused);
+    /* applied at most once; once when acknowledged, never when refused */
+    char *log = kfb_fts_batch_log(E.s);
+    ASSERT_TRUE(log != NULL);
+    static int applied[MAXBT];
+    memset(applied, 0, sizeof applied);
+    for (char *p = log, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+        *nl = 0;
+        unsigned crc;
+        const char *q = strstr(p, " records=");
+        ASSERT_TRUE(q && sscanf(q, " records=%x", &crc) == 1);
+        if (!strstr(p, "result=applied")) continue;
+        for (int i = 0; i < E.nbatches; i++)
+            if (E.bt_crc[i] == crc) applied[i]++;
+    }
+    free(log);
+    for (int i = 0; i < E.nbatches; i++) {
+        ASSERT_LE_INT(applied[i], 1);
+        if (E.bt_err[i] == KFB_ERR_OK) ASSERT_EQ_INT(applied[i], 1);
+        if (E.bt_err[i] == KFB_ERR_FLUSS_RETRIABLE) ASSERT_EQ_INT(applied[i], 0);
+    }
+    /* no key older than acknowledged, and its value from a batch that was
+     * acknowledged or in doubt */
+    char *dump = kfb_fts_dump_table_json(E.s, "db", "users");
+    json_error_t je;
+    json_t *root = json_loads(dump, 0, &je);
+    free(dump);
+    ASSERT_TRUE(root != NULL);
+    json_t *rows = json_object_get(root, "rows");
+    static int acked[NKEYS], stored[NKEYS], allowed[NKEYS];
+    memset(acked, 0, sizeof acked);
+    for (int k = 0; k < NKEYS; k++) {
+        json_t *row = E.keys[k].hex[0] ? json_object_get(rows, E.keys[k].hex) : NULL;
+        const char *name = row ? json_string_value(json_object_get(row, "name")) : NULL;
+        stored[k] = name ? atoi(name + 1) : 0;
+        allowed[k] = stored[k] == 0;
+    }
+    for (int i = 0; i < E.nbatches; i++)
+        for (int r = 0; r < E.bt_n[i]; r++) {
+            int k = E.bt_id[i][r], v = E.bt_ver[i][r];
+            if (E.bt_err[i] == KFB_ERR_OK && v > acked[k]) acked[k] = v;
+            if (v == stored[k] &&
+                (E.bt_err[i] == KFB_ERR_OK || E.bt_err[i] == KFB_ERR_WRITE_IN_DOUBT))
+                allowed[k] = 1;
+        }
+    int checked = 0;
+    for (int k = 0; k < NKEYS; k++) {
+        if (!E.keys[k].version) continue;
+        if (stored[k] < acked[k])
+            fprintf(stderr, "  key %d: stored v%d < acknowledged v%d\n", k, stored[k], acked[k]);
+        ASSERT_GE_INT(stored[k], acked[k]);
+        ASSERT_TRUE(allowed[k]);
+        checked++;
+    }
+    ASSERT_GT_INT(checked, NKEYS / 2);
+    json_decref(root);
+    fprintf(stderr, "  %d batches: %d in doubt, %d refused\n", E.nbatches, in_doubt, refused);
     env_stop();
 }

@@ -518,6 +518,8 @@ TEST(mapper_partial_update_through_client_to_server) {
             pbatch_flush(p, w->bucket);
             p->n = n;
             if (n) memcpy(p->targets, w->target_columns, n * sizeof(int32_t));
+            /* the mapper appends only to a batch tagged with the record's target set */
+            kfb_kv_batch_set_tag(p->bb, w->target_set);
         }
         ASSERT_OK(kfb_mapper_append_to_batch(m, &res, 0, p->bb, err, sizeof err));
         free(v);

@@ -588,6 +588,39 @@ TEST(builder_set_schema_id) {
     discard(b);
 }
 
+/* The caller tag: 0 on a new builder and after reset, not part of the batch bytes (the
+ * §9.4 worked batch comes out unchanged under any tag), and seen by the inline readers the
+ * mapper's hot loops use; the stamp changes with either the schema id or the tag. */
+TEST(builder_tag) {
+    kfb_kv_batch_builder_t *b = new_builder(1, 100);
+    ASSERT_EQ_U64(kfb_kv_batch_tag(b), 0);
+    const uint64_t untagged = kfb_kv_batch_stamp_(b);
+    ASSERT_EQ_U64(untagged, kfb_kv_batch_stamp_of_(1, 0));
+    kfb_kv_batch_set_tag(b, 0xfffffffeu);
+    ASSERT_EQ_U64(kfb_kv_batch_tag(b), 0xfffffffeu);
+    ASSERT_EQ_U64(kfb_kv_batch_tag_(b), 0xfffffffeu);
+    ASSERT_EQ_INT(kfb_kv_batch_schema_id_(b), 1);
+    ASSERT_EQ_U64(kfb_kv_batch_stamp_(b), kfb_kv_batch_stamp_of_(1, 0xfffffffeu));
+    ASSERT_TRUE(kfb_kv_batch_stamp_(b) != untagged);
+    ASSERT_TRUE(kfb_kv_batch_stamp_of_(2, 0xfffffffeu) != kfb_kv_batch_stamp_(b));
+    ASSERT_TRUE(kfb_kv_batch_stamp_of_(1, 0xfffffffeu) != kfb_kv_batch_stamp_of_(-1, 1));
+    kfb_kv_batch_set_writer_state(b, 7, 0);
+    ASSERT_OK(kfb_kv_batch_append(b, WORKED_KEY1, 1, WORKED_VAL1, 4));
+    ASSERT_OK(kfb_kv_batch_append(b, WORKED_KEY2, 1, NULL, 0));
+    const uint8_t *p;
+    size_t n;
+    ASSERT_OK(kfb_kv_batch_build(b, &p, &n));
+    ASSERT_HEX(p, n, WORKED_HEX);
+    ASSERT_EQ_U64(kfb_kv_batch_tag(b), 0xfffffffeu); /* appends and builds keep it */
+    kfb_kv_batch_reset(b);
+    ASSERT_EQ_U64(kfb_kv_batch_tag(b), 0);
+    kfb_kv_batch_set_tag(b, 3);
+    ASSERT_OK(kfb_kv_batch_set_schema_id(b, 2)); /* the schema id does not touch it */
+    ASSERT_EQ_U64(kfb_kv_batch_tag(b), 3);
+    ASSERT_EQ_U64(kfb_kv_batch_stamp_(b), kfb_kv_batch_stamp_of_(2, 3));
+    discard(b);
+}
+
 /* fluss-rust Drop: warn when records were appended but never built (and not aborted). */
 TEST(builder_destroy_warns_about_unbuilt_records) {
     kfb_test_log_capture_start();

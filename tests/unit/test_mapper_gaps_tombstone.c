@@ -1,5 +1,6 @@
 /* test_mapper_gaps_tombstone.c - Debezium's tombstone after a delete, remembered per Kafka
- * partition: one consumer reading several partitions sees them interleaved.
+ * topic and partition: one consumer reading several partitions (of several topics) sees them
+ * interleaved; kfb_mapper_forget_partition / forget_all drop the memory (rebalance, seek).
  *
  * Table: tests/golden/mapper/table_dbz.json (id INT PK, name STRING NOT NULL, qty BIGINT,
  * 4 buckets); schemas: tests/golden/mapper/schemas/2.avsc (Debezium envelope) and 6.avsc
@@ -92,18 +93,22 @@ static size_t env_msg(uint8_t *out, int id, char op) {
 }
 
 /* Maps a Debezium message of key `id` (op 'd' or 'c', or 't' for the tombstone) read from
- * `partition` (-2: no origin). Returns the op of the single output. */
-static kfb_op_t map_op(fx_t *f, int partition, char op, int id) {
+ * `partition` of `topic` (-2: no origin). Returns the op of the single output. */
+static kfb_op_t map_op_in(fx_t *f, const char *topic, int partition, char op, int id) {
     uint8_t k[16], v[64];
     size_t kl = key_msg(k, id), vl = 0;
     if (op != 't') vl = env_msg(v, id, op);
-    kfb_origin_t o = {"dbz", partition, 100};
+    kfb_origin_t o = {topic, partition, 100};
     kfb_err_t e = kfb_mapper_map(f->m, k, kl, op == 't' ? NULL : v, vl,
                                  partition == -2 ? NULL : &o, &f->res, f->err, sizeof(f->err));
     if (e) fprintf(stderr, "%s\n", f->err);
     ASSERT_OK(e);
     ASSERT_EQ_INT(f->res.n, 1);
     return f->res.out[0].op;
+}
+
+static kfb_op_t map_op(fx_t *f, int partition, char op, int id) {
+    return map_op_in(f, "dbz", partition, op, id);
 }
 
 TEST(messages_written_by_hand_match_the_golden_ones) {
@@ -215,5 +220,156 @@ TEST(plain_avro_tombstones_are_always_deletes) {
     ASSERT_TRUE(f.m != NULL);
     ASSERT_EQ_INT(map_op(&f, 0, 't', 1), KFB_OP_DELETE);
     ASSERT_EQ_INT(map_op(&f, 0, 't', 1), KFB_OP_DELETE);
+    teardown(&f);
+}
+
+/* One mapping may read several topics: partition 0 of one topic is not partition 0 of
+ * another (keyed by partition number only, the second topic's tombstone would be skipped). */
+TEST(same_partition_number_in_two_topics) {
+    fx_t f;
+    setup(&f);
+    ASSERT_EQ_INT(map_op_in(&f, "orders", 0, 'd', 1), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op_in(&f, "returns", 0, 't', 1), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op_in(&f, "orders", 0, 't', 1), KFB_OP_SKIP);
+    /* both topics' deletes at once, tombstones in the other order */
+    ASSERT_EQ_INT(map_op_in(&f, "orders", 3, 'd', 5), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op_in(&f, "returns", 3, 'd', 6), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op_in(&f, "returns", 3, 't', 5), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op_in(&f, "returns", 3, 't', 6), KFB_OP_SKIP);
+    ASSERT_EQ_INT(map_op_in(&f, "orders", 3, 't', 5), KFB_OP_SKIP);
+    /* an origin without a topic is its own topic ("") */
+    ASSERT_EQ_INT(map_op_in(&f, NULL, 3, 'd', 7), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op_in(&f, "orders", 3, 't', 7), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op_in(&f, NULL, 3, 't', 7), KFB_OP_SKIP);
+    teardown(&f);
+}
+
+/* Forgetting a partition (revoked, lost, or seeked) drops its remembered delete: the
+ * tombstone read after it is a delete again. Other partitions keep theirs. */
+TEST(forget_partition_drops_only_that_memory) {
+    fx_t f;
+    setup(&f);
+    ASSERT_EQ_INT(map_op_in(&f, "orders", 0, 'd', 1), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op_in(&f, "orders", 1, 'd', 2), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op_in(&f, "returns", 0, 'd', 3), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op_in(&f, NULL, 0, 'd', 4), KFB_OP_DELETE);
+    kfb_mapper_forget_partition(f.m, "orders", 0);
+    kfb_mapper_forget_partition(f.m, "orders", 9);    /* never seen: nothing happens */
+    kfb_mapper_forget_partition(f.m, "nothing", 1);
+    ASSERT_EQ_INT(map_op_in(&f, "orders", 0, 't', 1), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op_in(&f, "orders", 1, 't', 2), KFB_OP_SKIP);
+    ASSERT_EQ_INT(map_op_in(&f, "returns", 0, 't', 3), KFB_OP_SKIP);
+    kfb_mapper_forget_partition(f.m, NULL, 0);
+    ASSERT_EQ_INT(map_op_in(&f, NULL, 0, 't', 4), KFB_OP_DELETE);
+    /* forgotten, then a new delete in that partition is remembered again */
+    ASSERT_EQ_INT(map_op_in(&f, "orders", 0, 'd', 8), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op_in(&f, "orders", 0, 't', 8), KFB_OP_SKIP);
+    /* a mapper without any memory, and NULL, are fine */
+    kfb_mapper_forget_all(f.m);
+    kfb_mapper_forget_partition(f.m, "orders", 0);
+    kfb_mapper_forget_partition(NULL, "orders", 0);
+    kfb_mapper_forget_all(NULL);
+    teardown(&f);
+}
+
+TEST(forget_all_drops_every_memory) {
+    fx_t f;
+    setup(&f);
+    for (int p = 0; p < 20; p++) ASSERT_EQ_INT(map_op_in(&f, "orders", p, 'd', p), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op(&f, -2, 'd', 30), KFB_OP_DELETE); /* no origin */
+    kfb_mapper_forget_all(f.m);
+    for (int p = 0; p < 20; p++) ASSERT_EQ_INT(map_op_in(&f, "orders", p, 't', p), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op(&f, -2, 't', 30), KFB_OP_DELETE);
+    /* and it works again afterwards */
+    ASSERT_EQ_INT(map_op_in(&f, "orders", 4, 'd', 4), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op_in(&f, "orders", 4, 't', 4), KFB_OP_SKIP);
+    teardown(&f);
+}
+
+/* Many partitions of three topics, half of them forgotten in a scrambled order (entries are
+ * removed from the middle of probe runs and later ones moved back): each remaining one
+ * still finds its delete, each forgotten one has none. */
+TEST(forgetting_many_partitions_keeps_the_others) {
+    fx_t f;
+    setup(&f);
+    static const char *const topics[] = {"a", "b", "c"};
+    enum { P = 100, N = 3 * P };
+    for (int i = 0; i < N; i++)
+        ASSERT_EQ_INT(map_op_in(&f, topics[i % 3], i / 3, 'd', i), KFB_OP_DELETE);
+    int forgotten[N] = {0};
+    for (int k = 0; k < N; k++) {
+        int i = (k * 7919) % N; /* a permutation of 0..N-1 (7919 is prime, not a factor of N) */
+        if ((i * 31) % 5 < 2) continue; /* keep about 2 in 5 */
+        kfb_mapper_forget_partition(f.m, topics[i % 3], i / 3);
+        forgotten[i] = 1;
+    }
+    int n_forgotten = 0;
+    for (int i = 0; i < N; i++) {
+        n_forgotten += forgotten[i];
+        ASSERT_EQ_INT(map_op_in(&f, topics[i % 3], i / 3, 't', i),
+                      forgotten[i] ? KFB_OP_DELETE : KFB_OP_SKIP);
+    }
+    ASSERT_GT_INT(n_forgotten, N / 3);
+    ASSERT_LT_INT(n_forgotten, N);
+    teardown(&f);
+}
+
+/* The memory is bounded: past KFB_MAPPER_TOMB_MAX (65536) partitions a new partition's
+ * delete is not remembered (warned once; its tombstone is then a second delete), and
+ * forgetting one makes room again. */
+TEST(memory_is_bounded) {
+    fx_t f;
+    setup(&f);
+    for (int p = 0; p < 65536; p++) ASSERT_EQ_INT(map_op(&f, p, 'd', p & 63), KFB_OP_DELETE);
+    kfb_test_log_capture_start();
+    ASSERT_EQ_INT(map_op(&f, 65536, 'd', 1), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op(&f, 65537, 'd', 1), KFB_OP_DELETE);
+    ASSERT_CONTAINS(kfb_test_log_captured(), "remembered for 65536 partitions already");
+    const char *w = strstr(kfb_test_log_captured(), "remembered for");
+    ASSERT_TRUE(strstr(w + 1, "remembered for") == NULL); /* once */
+    kfb_test_log_capture_stop();
+    ASSERT_EQ_INT(map_op(&f, 65536, 't', 1), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op(&f, 65535, 't', 65535 & 63), KFB_OP_SKIP);
+    kfb_mapper_forget_partition(f.m, "dbz", 0);
+    ASSERT_EQ_INT(map_op(&f, 65536, 'd', 1), KFB_OP_DELETE);
+    ASSERT_EQ_INT(map_op(&f, 65536, 't', 1), KFB_OP_SKIP);
+    teardown(&f);
+}
+
+/* map_batch takes each message's own origin: a delete in one topic and a tombstone of the
+ * same key and partition number in another are two deletes; the first topic's tombstone
+ * is skipped (no record placed). */
+static kfb_err_t bucket_batch_for(void *ctx, const kfb_mapper_msg_t *msg, const kfb_mapped_t *rec,
+                                  kfb_kv_batch_builder_t **out) {
+    (void)msg;
+    *out = ((kfb_kv_batch_builder_t **)ctx)[rec->bucket];
+    return KFB_ERR_OK;
+}
+
+TEST(batch_uses_each_messages_topic) {
+    fx_t f;
+    setup(&f);
+    uint8_t k[16], v[64];
+    size_t kl = key_msg(k, 1), vl = env_msg(v, 1, 'd');
+    kfb_mapper_msg_t msgs[3] = {{k, kl, v, vl, {"orders", 0, 10}},
+                                {k, kl, NULL, 0, {"returns", 0, 20}},
+                                {k, kl, NULL, 0, {"orders", 0, 11}}};
+    kfb_kv_batch_builder_t *batches[4];
+    for (int b = 0; b < 4; b++) {
+        batches[b] = kfb_kv_batch_builder_new(1, 1 << 16, f.err, sizeof(f.err));
+        ASSERT_TRUE(batches[b] != NULL);
+    }
+    kfb_kv_batch_builder_t *placed[6];
+    kfb_mapper_sink_t sink = {.batch_for = bucket_batch_for, .placed = placed, .ctx = batches};
+    size_t done;
+    ASSERT_OK(kfb_mapper_map_batch(f.m, msgs, 3, &sink, &done, f.err, sizeof(f.err)));
+    ASSERT_EQ_INT(done, 3);
+    ASSERT_TRUE(placed[0] != NULL && placed[2] != NULL && placed[2] == placed[0]);
+    ASSERT_TRUE(placed[4] == NULL); /* orders' tombstone: skipped */
+    ASSERT_EQ_INT(kfb_kv_batch_record_count(placed[0]), 2);
+    for (int b = 0; b < 4; b++) {
+        kfb_kv_batch_abort(batches[b]);
+        kfb_kv_batch_builder_destroy(batches[b]);
+    }
     teardown(&f);
 }

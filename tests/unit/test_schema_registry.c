@@ -18,6 +18,7 @@
 
 #include <errno.h>
 
+#include "config.h"
 #include "harness.h"
 #include "http_test_server.h"
 #include "schema_registry.h"
@@ -41,11 +42,13 @@ static void script_schema(kfb_http_test_server_t *srv, const char *path, const c
     free(b);
 }
 
-static kfb_schema_source_t *registry(kfb_http_test_server_t *srv, int retries) {
+static kfb_schema_source_t *registry_neg(kfb_http_test_server_t *srv, int retries,
+                                         long negative_cache_ms) {
     kfb_registry_config_t c;
     kfb_registry_config_init(&c);
     c.url = kfb_http_test_server_url(srv);
     c.max_retries = retries;
+    c.negative_cache_ms = negative_cache_ms;
     c.retry_backoff_ms = 2;
     c.retry_backoff_max_ms = 10;
     char err[512];
@@ -53,6 +56,16 @@ static kfb_schema_source_t *registry(kfb_http_test_server_t *srv, int retries) {
     if (!s) fprintf(stderr, "  %s\n", err);
     ASSERT_TRUE(s != NULL);
     return s;
+}
+
+static kfb_schema_source_t *registry(kfb_http_test_server_t *srv, int retries) {
+    return registry_neg(srv, retries, KFB_SCHEMA_NEGATIVE_CACHE_MS_DEFAULT);
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
 }
 
 TEST(config_defaults) {
@@ -63,6 +76,7 @@ TEST(config_defaults) {
     ASSERT_EQ_INT(c.max_retries, 3);
     ASSERT_TRUE(c.url == NULL);
     ASSERT_EQ_INT(c.insecure_skip_verify, 0);
+    ASSERT_EQ_INT(c.negative_cache_ms, 30000);
 }
 
 TEST(ok_200_then_cache_hit) {
@@ -92,7 +106,7 @@ TEST(not_found_is_not_retried) {
     kfb_http_test_server_t *srv = kfb_http_test_server_start();
     kfb_http_test_server_script(srv, "/schemas/ids/7", 404,
                                 "{\"error_code\":40403,\"message\":\"Schema 7 not found\"}", 0);
-    kfb_schema_source_t *s = registry(srv, 3);
+    kfb_schema_source_t *s = registry_neg(srv, 3, 0); /* negative cache off */
     const kfb_avro_schema_t *a = NULL;
     char err[512];
     ASSERT_ERR(kfb_schema_source_get(s, 7, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
@@ -100,7 +114,8 @@ TEST(not_found_is_not_retried) {
     ASSERT_CONTAINS(err, "unknown schema id 7");
     ASSERT_CONTAINS(err, "Schema 7 not found");
     ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/7"), 1);
-    /* failures are not cached: registering the schema later makes it visible */
+    /* with the negative cache off, failures are not cached: registering the schema later
+     * makes it visible on the next lookup */
     script_schema(srv, "/schemas/ids/7", "\"long\"", 0);
     ASSERT_OK(kfb_schema_source_get(s, 7, &a, err, sizeof(err)));
     ASSERT_EQ_INT(kfb_avro_schema_root(a)->type, KFB_AVRO_LONG);
@@ -312,6 +327,208 @@ TEST(concurrent_lookups_fetch_once) {
     kfb_http_test_server_stop(srv);
 }
 
+/* A 404 is answered from memory for negative_cache_ms: the same error and sentence, no
+ * second request, kfb_schema_source_cached says so; a schema registered meanwhile is not
+ * seen until then. */
+TEST(not_found_is_cached_for_the_negative_cache_time) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    kfb_http_test_server_script(srv, "/schemas/ids/7", 404,
+                                "{\"error_code\":40403,\"message\":\"Schema 7 not found\"}", 0);
+    kfb_schema_source_t *s = registry(srv, 3); /* the default: 30 s */
+    const kfb_avro_schema_t *a = NULL;
+    char err[512], err2[512];
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, 7), 0);
+    ASSERT_ERR(kfb_schema_source_get(s, 7, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, 7), 1);
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, 8), 0);
+    script_schema(srv, "/schemas/ids/7", RECORD_SCHEMA, 0);
+    for (int i = 0; i < 5; i++) {
+        err2[0] = '\0';
+        ASSERT_ERR(kfb_schema_source_get(s, 7, &a, err2, sizeof(err2)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+        ASSERT_STREQ(err2, err);
+    }
+    ASSERT_CONTAINS(err, "Schema 7 not found");
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/7"), 1);
+    ASSERT_EQ_U64(kfb_schema_source_fetch_count(s), 1);
+    kfb_schema_source_destroy(s);
+    kfb_http_test_server_stop(srv);
+}
+
+/* Once negative_cache_ms is over, the id is asked again (and found). */
+TEST(cached_not_found_expires) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    kfb_http_test_server_script(srv, "/schemas/ids/7", 404, "{}", 0);
+    kfb_schema_source_t *s = registry_neg(srv, 0, 1);
+    const kfb_avro_schema_t *a = NULL;
+    char err[512];
+    ASSERT_ERR(kfb_schema_source_get(s, 7, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    script_schema(srv, "/schemas/ids/7", RECORD_SCHEMA, 0);
+    sleep_ms(20); /* past the 1 ms the answer is kept */
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, 7), 0);
+    ASSERT_OK(kfb_schema_source_get(s, 7, &a, err, sizeof(err)));
+    ASSERT_STREQ(kfb_avro_schema_root(a)->name, "Order");
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, 7), 1);
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/7"), 2);
+    ASSERT_EQ_U64(kfb_schema_source_fetch_count(s), 2);
+    kfb_schema_source_destroy(s);
+    kfb_http_test_server_stop(srv);
+}
+
+/* Only 404 is cached: a 5xx and a non-404 client error are asked again every time. */
+TEST(server_errors_are_not_cached) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    kfb_http_test_server_script(srv, "/schemas/ids/3", 503, "{}", 0);
+    kfb_http_test_server_script(srv, "/schemas/ids/4", 422, "{}", 0);
+    kfb_schema_source_t *s = registry(srv, 0);
+    const kfb_avro_schema_t *a = NULL;
+    char err[512];
+    for (int i = 1; i <= 3; i++) {
+        ASSERT_ERR(kfb_schema_source_get(s, 3, &a, err, sizeof(err)), KFB_ERR_REGISTRY_UNAVAILABLE);
+        ASSERT_EQ_INT(kfb_schema_source_cached(s, 3), 0);
+        ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/3"), i);
+        ASSERT_ERR(kfb_schema_source_get(s, 4, &a, err, sizeof(err)), KFB_ERR_REGISTRY_RESPONSE);
+        ASSERT_EQ_INT(kfb_schema_source_cached(s, 4), 0);
+        ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/4"), i);
+    }
+    kfb_schema_source_destroy(s);
+    kfb_http_test_server_stop(srv);
+}
+
+/* A timeout is not cached either. */
+TEST(timeouts_are_not_cached) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    kfb_http_test_server_script(srv, "/schemas/ids/2", 200, "{}", 2000);
+    kfb_registry_config_t c;
+    kfb_registry_config_init(&c);
+    c.url = kfb_http_test_server_url(srv);
+    c.max_retries = 0;
+    c.request_timeout_ms = 50;
+    char err[512];
+    kfb_schema_source_t *s = kfb_schema_source_registry_new(&c, err, sizeof(err));
+    ASSERT_TRUE(s != NULL);
+    const kfb_avro_schema_t *a = NULL;
+    ASSERT_ERR(kfb_schema_source_get(s, 2, &a, err, sizeof(err)), KFB_ERR_TIMEOUT);
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, 2), 0);
+    ASSERT_ERR(kfb_schema_source_get(s, 2, &a, err, sizeof(err)), KFB_ERR_TIMEOUT);
+    ASSERT_EQ_U64(kfb_schema_source_fetch_count(s), 2);
+    kfb_schema_source_destroy(s);
+    kfb_http_test_server_stop(srv);
+}
+
+typedef struct {
+    kfb_schema_source_t *s;
+    int32_t id;
+    kfb_err_t err;
+    char errstr[512];
+} id_lookup_t;
+
+static void *id_lookup_thread(void *p) {
+    id_lookup_t *a = p;
+    const kfb_avro_schema_t *got;
+    a->err = kfb_schema_source_get(a->s, a->id, &got, a->errstr, sizeof(a->errstr));
+    return NULL;
+}
+
+/* Threads waiting for a fetch that finds nothing take its cached answer instead of each
+ * asking again. */
+TEST(concurrent_lookups_of_a_missing_id_fetch_once) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    kfb_http_test_server_script(srv, "/schemas/ids/5", 404, "{\"message\":\"nope\"}", 300);
+    kfb_schema_source_t *s = registry(srv, 0);
+    enum { N = 6 };
+    pthread_t t[N];
+    id_lookup_t args[N];
+    for (int i = 0; i < N; i++) {
+        memset(&args[i], 0, sizeof(args[i]));
+        args[i].s = s;
+        args[i].id = 5;
+        ASSERT_EQ_INT(pthread_create(&t[i], NULL, id_lookup_thread, &args[i]), 0);
+    }
+    for (int i = 0; i < N; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < N; i++) {
+        ASSERT_ERR(args[i].err, KFB_ERR_UNKNOWN_SCHEMA_ID);
+        ASSERT_STREQ(args[i].errstr, args[0].errstr);
+    }
+    /* however the threads interleaved, each either fetched or took a cached answer */
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/5"), 1);
+    kfb_schema_source_destroy(s);
+    kfb_http_test_server_stop(srv);
+}
+
+/* kfb_schema_source_cached does not wait for a fetch in flight: it answers 0 while
+ * another thread's lookup of that id waits for the registry (had it waited for the
+ * fetch, it would have found the schema and answered 1). */
+TEST(cached_probe_does_not_wait_for_a_fetch) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    script_schema(srv, "/schemas/ids/6", RECORD_SCHEMA, 60000); /* until the server stops */
+    kfb_schema_source_t *s = registry(srv, 0);
+    id_lookup_t arg;
+    memset(&arg, 0, sizeof(arg));
+    arg.s = s;
+    arg.id = 6;
+    pthread_t t;
+    ASSERT_EQ_INT(pthread_create(&t, NULL, id_lookup_thread, &arg), 0);
+    /* bounded wait for the request to arrive (at most 10 s) */
+    for (int i = 0; i < 1000 && kfb_http_test_server_request_count(srv, "/schemas/ids/6") == 0; i++)
+        sleep_ms(10);
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, "/schemas/ids/6"), 1);
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, 6), 0);
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, 6), 0);
+    kfb_http_test_server_stop(srv); /* interrupts the held response: the fetch fails */
+    pthread_join(t, NULL);
+    ASSERT_TRUE(arg.err != KFB_ERR_OK);
+    ASSERT_TRUE(arg.err != KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, 6), 0); /* a failed fetch leaves nothing */
+    kfb_schema_source_destroy(s);
+}
+
+/* Adding a schema replaces a cached "not found" (and nothing else). */
+TEST(add_replaces_a_cached_not_found) {
+    kfb_http_test_server_t *srv = kfb_http_test_server_start();
+    kfb_schema_source_t *s = registry(srv, 0); /* every path answers 404 */
+    const kfb_avro_schema_t *a = NULL;
+    char err[512];
+    ASSERT_ERR(kfb_schema_source_get(s, 9, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_OK(kfb_schema_source_add(s, 9, "\"long\"", 6, err, sizeof(err)));
+    ASSERT_OK(kfb_schema_source_get(s, 9, &a, err, sizeof(err)));
+    ASSERT_EQ_INT(kfb_avro_schema_root(a)->type, KFB_AVRO_LONG);
+    ASSERT_ERR(kfb_schema_source_add(s, 9, "\"int\"", 5, err, sizeof(err)), KFB_ERR_STATE);
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(srv, NULL), 1);
+    kfb_schema_source_destroy(s);
+    kfb_http_test_server_stop(srv);
+}
+
+/* schema_registry.negative_cache reaches the registry config; its default is the
+ * client's. */
+TEST(negative_cache_from_the_configuration) {
+    static const char *const docs[] = {
+        "schema_registry: {url: http://127.0.0.1:1}\nmappings:\n  - {name: m, topic: t, table: db.t}\n",
+        "schema_registry: {url: http://127.0.0.1:1, negative_cache: 5s}\nmappings:\n  - {name: m, topic: t, table: db.t}\n",
+        "schema_registry: {url: http://127.0.0.1:1, negative_cache: 0}\nmappings:\n  - {name: m, topic: t, table: db.t}\n",
+    };
+    const long want[] = {KFB_SCHEMA_NEGATIVE_CACHE_MS_DEFAULT, 5000, 0};
+    for (int i = 0; i < 3; i++) {
+        char err[512];
+        kfb_config_t *c = kfb_config_parse(docs[i], strlen(docs[i]), "c.yaml", err, sizeof(err));
+        if (!c) fprintf(stderr, "  %s\n", err);
+        ASSERT_TRUE(c != NULL);
+        kfb_registry_config_t r;
+        kfb_config_registry_config(c, &r);
+        ASSERT_EQ_INT(r.negative_cache_ms, want[i]);
+        kfb_config_destroy(c);
+    }
+    const char *bad = "schema_registry: {url: x, negative_cache: 2h}\nmappings:\n  - {name: m, topic: t, table: db.t}\n";
+    char err[512];
+    ASSERT_TRUE(kfb_config_parse(bad, strlen(bad), "c.yaml", err, sizeof(err)) == NULL);
+    ASSERT_CONTAINS(err, "'schema_registry.negative_cache'");
+    kfb_registry_config_t rc;
+    kfb_registry_config_init(&rc);
+    rc.url = "http://127.0.0.1:1";
+    rc.negative_cache_ms = -1;
+    ASSERT_TRUE(kfb_schema_source_registry_new(&rc, err, sizeof(err)) == NULL);
+    ASSERT_CONTAINS(err, "negative_cache_ms >= 0");
+}
+
 TEST(configuration_errors) {
     kfb_registry_config_t c;
     kfb_registry_config_init(&c);
@@ -382,6 +599,33 @@ TEST(directory_backend) {
     ASSERT_ERR(kfb_schema_source_get(s, 5, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
     ASSERT_CONTAINS(err, "unknown schema id 5");
     ASSERT_CONTAINS(err, "5.avsc");
+    /* a missing file is cached negatively like a 404: the file written now is not read
+     * until the answer expires; an invalid file (4) is not cached */
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, 5), 1);
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, 4), 0);
+    snprintf(p, sizeof(p), "%s/5.avsc", dir);
+    write_file(p, RECORD_SCHEMA);
+    uint64_t fetches = kfb_schema_source_fetch_count(s);
+    ASSERT_ERR(kfb_schema_source_get(s, 5, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_EQ_U64(kfb_schema_source_fetch_count(s), fetches);
+    ASSERT_ERR(kfb_schema_source_get(s, 4, &a, err, sizeof(err)), KFB_ERR_AVRO_SCHEMA_INVALID);
+    ASSERT_EQ_U64(kfb_schema_source_fetch_count(s), fetches + 1);
+    unlink(p);
+    /* with a short negative cache, the file is read once the answer is over */
+    kfb_schema_source_t *s2 = kfb_schema_source_dir_new(dir, err, sizeof(err));
+    ASSERT_TRUE(s2 != NULL);
+    kfb_schema_source_set_negative_cache_ms(s2, 1);
+    ASSERT_ERR(kfb_schema_source_get(s2, 5, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    write_file(p, RECORD_SCHEMA);
+    sleep_ms(20);
+    ASSERT_OK(kfb_schema_source_get(s2, 5, &a, err, sizeof(err)));
+    ASSERT_EQ_U64(kfb_schema_source_fetch_count(s2), 2);
+    unlink(p);
+    /* 0: nothing is cached */
+    kfb_schema_source_set_negative_cache_ms(s2, 0);
+    ASSERT_ERR(kfb_schema_source_get(s2, 11, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_EQ_INT(kfb_schema_source_cached(s2, 11), 0);
+    kfb_schema_source_destroy(s2);
     /* no trailing newline: the last byte (the closing brace) must not be lost */
     snprintf(p, sizeof(p), "%s/6.avsc", dir);
     write_file(p, RECORD_SCHEMA);
@@ -405,10 +649,50 @@ TEST(directory_backend) {
     unlink(p);
 }
 
+/* The negative cache is bounded: with KFB_SCHEMA_NEGATIVE_MAX live not-found answers, the
+ * next unknown id is not cached (asked again each time); once answers expire, they make
+ * room. */
+TEST(negative_cache_is_bounded) {
+    char dir[] = "/tmp/kfb-avsc-XXXXXX";
+    ASSERT_TRUE(mkdtemp(dir) != NULL);
+    char err[512];
+    kfb_schema_source_t *s = kfb_schema_source_dir_new(dir, err, sizeof(err));
+    ASSERT_TRUE(s != NULL);
+    const kfb_avro_schema_t *a = NULL;
+    for (int32_t id = 1; id <= KFB_SCHEMA_NEGATIVE_MAX; id++)
+        ASSERT_ERR(kfb_schema_source_get(s, id, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, 1), 1);
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, KFB_SCHEMA_NEGATIVE_MAX), 1);
+    const int32_t extra = KFB_SCHEMA_NEGATIVE_MAX + 1;
+    ASSERT_ERR(kfb_schema_source_get(s, extra, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_CONTAINS(err, "unknown schema id 4097");
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, extra), 0);
+    uint64_t fetches = kfb_schema_source_fetch_count(s);
+    ASSERT_ERR(kfb_schema_source_get(s, extra, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_EQ_U64(kfb_schema_source_fetch_count(s), fetches + 1);
+    ASSERT_ERR(kfb_schema_source_get(s, 1, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_EQ_U64(kfb_schema_source_fetch_count(s), fetches + 1); /* still cached */
+    kfb_schema_source_destroy(s);
+    /* answers that expire make room: a source whose answers last 1 ms */
+    s = kfb_schema_source_dir_new(dir, err, sizeof(err));
+    ASSERT_TRUE(s != NULL);
+    kfb_schema_source_set_negative_cache_ms(s, 1);
+    for (int32_t id = 1; id <= KFB_SCHEMA_NEGATIVE_MAX; id++)
+        ASSERT_ERR(kfb_schema_source_get(s, id, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    sleep_ms(20);
+    kfb_schema_source_set_negative_cache_ms(s, 60000);
+    ASSERT_ERR(kfb_schema_source_get(s, extra, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, extra), 1);
+    kfb_schema_source_destroy(s);
+    rmdir(dir);
+}
+
 TEST(memory_backend_and_add) {
     kfb_schema_source_t *s = kfb_schema_source_memory_new();
     char err[512];
     const kfb_avro_schema_t *a = NULL;
+    /* the memory backend answers everything from memory */
+    ASSERT_EQ_INT(kfb_schema_source_cached(s, 1), 1);
     ASSERT_ERR(kfb_schema_source_get(s, 1, &a, err, sizeof(err)), KFB_ERR_UNKNOWN_SCHEMA_ID);
     ASSERT_OK(kfb_schema_source_add(s, 1, "\"int\"", 5, err, sizeof(err)));
     ASSERT_ERR(kfb_schema_source_add(s, 1, "\"long\"", 6, err, sizeof(err)), KFB_ERR_STATE);

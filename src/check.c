@@ -1,0 +1,199 @@
+/*
+ * check.c - `kafka-fluss-bridge check -c FILE`: everything `run` would meet, without
+ * writing anything.
+ *
+ *   1. the configuration (file:line:col errors: exit 2);
+ *   2. Kafka: the brokers answer; each literal topic exists (with its partition count);
+ *      each topic_pattern and what it matches now;
+ *   3. the schema source: the latest writer schema of each topic (registry subject
+ *      <topic>-value, or the newest <id>.avsc of schemas_dir);
+ *   4. Fluss: each table exists; its schema, buckets, partitioning and delete behaviour;
+ *   5. each mapping compiled against the live table and that writer schema, printed as a
+ *      plan: topic -> table, key source, each column's conversion (lossy ones flagged),
+ *      deletes, partial-update columns.
+ * Exit 0 when everything is usable, 1 when anything is not (each problem printed as a
+ * line starting with "problem:"), 2 for an unusable configuration or command line.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge.h"
+#include "config.h"
+#include "consumer.h"
+#include "fluss_client.h"
+#include "logging.h"
+#include "mapper.h"
+#include "modes.h"
+#include "schema_registry.h"
+
+typedef struct check {
+    FILE *out;
+    int problems;
+} check_t;
+
+__attribute__((format(printf, 2, 3))) static void problem(check_t *c, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("problem: ", c->out);
+    vfprintf(c->out, fmt, ap);
+    fputc('\n', c->out);
+    va_end(ap);
+    c->problems++;
+}
+
+static const char *delete_behavior(const kfb_table_desc_t *d) {
+    switch (d->delete_behavior) {
+    case KFB_DELETE_IGNORE: return "deletes are ignored by the table (table.delete.behavior IGNORE)";
+    case KFB_DELETE_DISABLE: return "deletes are refused by the table (table.delete.behavior DISABLE): each is an error";
+    default: return "deletes remove the row";
+    }
+}
+
+static void check_mapping(check_t *c, const kfb_config_t *cfg, const kfb_config_mapping_t *mc,
+                          const struct rd_kafka_metadata *md, kfb_fluss_client_t *fc, kfb_schema_source_t *src) {
+    FILE *o = c->out;
+    fprintf(o, "\nmapping %s -> table %s\n", mc->name, mc->table);
+    /* topics */
+    const char *first_topic = NULL;
+    size_t matched = 0;
+    for (int t = 0; md && t < md->topic_cnt; t++) {
+        const struct rd_kafka_metadata_topic *mt = &md->topics[t];
+        if (mt->err || !kfb_config_mapping_matches(mc, mt->topic)) continue;
+        fprintf(o, "  topic %s: %d partitions\n", mt->topic, mt->partition_cnt);
+        if (!first_topic) first_topic = mt->topic;
+        matched++;
+    }
+    for (size_t k = 0; md && k < mc->n_topics; k++) {
+        int found = 0;
+        for (int t = 0; t < md->topic_cnt && !found; t++) found = !md->topics[t].err && !strcmp(md->topics[t].topic, mc->topics[k]);
+        if (!found) problem(c, "mapping '%s': Kafka topic '%s' does not exist", mc->name, mc->topics[k]);
+    }
+    if (md && mc->topic_pattern && !matched)
+        fprintf(o, "  topic_pattern '%s' matches no topic yet (topics created later are picked up)\n", mc->topic_pattern);
+    if (!first_topic) first_topic = mc->topic;
+    /* table */
+    char db[256], tb[256], e[2048];
+    const char *dot = strchr(mc->table, '.');
+    snprintf(db, sizeof db, "%.*s", (int)(dot - mc->table), mc->table);
+    snprintf(tb, sizeof tb, "%s", dot + 1);
+    kfb_fluss_table_info_t *info = NULL;
+    if (!fc) return;
+    if (kfb_fluss_client_get_table(fc, db, tb, (int)kfb_config_int(cfg, "fluss.request_timeout"), &info, e, sizeof e)) {
+        problem(c, "mapping '%s': %s", mc->name, e);
+        return;
+    }
+    const kfb_table_desc_t *d = info->desc;
+    fprintf(o, "  table %s: id %" PRId64 ", schema id %d, %d columns, %d buckets%s", mc->table, info->table_id,
+            (int)info->schema_id, (int)d->column_count, (int)info->bucket_count, d->partition_key_count ? ", partitioned by" : "");
+    for (size_t i = 0; i < d->partition_key_count; i++)
+        fprintf(o, "%s %s", i ? "," : "", d->columns[d->partition_keys[i]].name);
+    fputc('\n', o);
+    fprintf(o, "  primary key:");
+    for (size_t i = 0; i < d->primary_key_count; i++) fprintf(o, "%s %s", i ? "," : "", d->columns[d->primary_key[i]].name);
+    fprintf(o, " (from %s)\n", mc->key_from_message_key ? "the Kafka message key" : "the message value's fields");
+    fprintf(o, "  %s\n", delete_behavior(d));
+    if (d->partition_key_count)
+        fprintf(o, "  missing partitions are %s\n", mc->create_partitions ? "created on demand" : "errors (create_partitions: false)");
+    /* writer schema */
+    kfb_mapper_config_t mcfg;
+    kfb_config_mapper_config(mc, &mcfg);
+    mcfg.table_schema_id = info->schema_id;
+    kfb_mapper_t *m = kfb_mapper_new(d, src, &mcfg, e, sizeof e);
+    if (!m) {
+        problem(c, "mapping '%s' onto %s: %s", mc->name, mc->table, e);
+        kfb_fluss_table_info_free(info);
+        return;
+    }
+    char subject[512];
+    snprintf(subject, sizeof subject, "%s-value", first_topic ? first_topic : mc->name);
+    int32_t id = -1;
+    if (kfb_schema_source_latest(src, subject, &id, e, sizeof e)) {
+        problem(c, "mapping '%s': no writer schema to check: %s", mc->name, e);
+    } else if (kfb_mapper_prepare(m, id, e, sizeof e)) {
+        problem(c, "mapping '%s': writer schema %d cannot be mapped: %s", mc->name, (int)id, e);
+    } else {
+        fprintf(o, "  writer schema id %d (%s):\n", (int)id, subject);
+        const char *plan = kfb_mapper_describe(m, id);
+        if (plan) {
+            /* indent the mapper's description */
+            for (const char *p = plan; *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl ? (size_t)(nl - p) : strlen(p);
+                fprintf(o, "    %.*s\n", (int)n, p);
+                p += n + (nl != NULL);
+            }
+        }
+    }
+    if (mc->partial_update) fprintf(o, "  partial update: columns without an Avro field keep their stored values\n");
+    kfb_mapper_destroy(m);
+    kfb_fluss_table_info_free(info);
+}
+
+int kfb_cmd_check(int argc, char **argv, FILE *out) {
+    const char *file = NULL;
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc) file = argv[++i];
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fprintf(out, "usage: kafka-fluss-bridge check -c FILE\n"
+                         "Checks the configuration against Kafka, the schema source and Fluss; writes nothing.\n"
+                         "exit status: 0 usable; 1 problems found (each on a line 'problem: ...'); 2 bad configuration\n");
+            return KFB_EXIT_OK;
+        } else {
+            fprintf(stderr, "kafka-fluss-bridge check: unknown option '%s'\n", argv[i]);
+            return KFB_EXIT_USAGE;
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "usage: kafka-fluss-bridge check -c FILE\n");
+        return KFB_EXIT_USAGE;
+    }
+    char e[2048];
+    kfb_config_t *cfg = kfb_config_load_file(file, e, sizeof e);
+    if (!cfg) {
+        fprintf(stderr, "kafka-fluss-bridge: %s\n", e);
+        return KFB_EXIT_USAGE;
+    }
+    check_t c = {out, 0};
+    fprintf(out, "config %s: valid\n", file);
+    if (kfb_config_check_for_run(cfg, e, sizeof e)) problem(&c, "%s", e);
+    /* Kafka */
+    const struct rd_kafka_metadata *md = NULL;
+    kfb_consumer_t *kc = kfb_consumer_new(cfg, NULL, 0, NULL, e, sizeof e);
+    if (!kc) {
+        problem(&c, "%s", e);
+    } else {
+        rd_kafka_resp_err_t err = rd_kafka_metadata(kfb_consumer_handle(kc), 1, NULL, &md, 10000);
+        if (err) {
+            problem(&c, "Kafka does not answer: %s (check kafka: bootstrap.servers and security settings)", rd_kafka_err2str(err));
+            md = NULL;
+        } else {
+            fprintf(out, "kafka: %d brokers, %d topics\n", md->broker_cnt, md->topic_cnt);
+        }
+    }
+    /* schemas */
+    kfb_schema_source_t *src = kfb_config_schema_source_new(cfg, e, sizeof e);
+    if (!src) problem(&c, "%s", e);
+    else fprintf(out, "schemas: %s\n", kfb_config_string(cfg, "schemas_dir") ? kfb_config_string(cfg, "schemas_dir") : "schema registry");
+    /* Fluss */
+    kfb_fluss_client_t *fc = NULL;
+    if (kfb_config_string(cfg, "fluss.bootstrap_servers")) {
+        kfb_fluss_client_conf_t fconf;
+        kfb_fluss_client_conf_init(&fconf);
+        kfb_config_fluss_conf(cfg, &fconf);
+        fc = kfb_fluss_client_new(&fconf, e, sizeof e);
+        if (!fc) problem(&c, "%s", e);
+        else fprintf(out, "fluss: %s\n", kfb_config_string(cfg, "fluss.bootstrap_servers"));
+    }
+    for (size_t i = 0; i < kfb_config_mapping_count(cfg) && src; i++)
+        check_mapping(&c, cfg, kfb_config_mapping_at(cfg, i), md, fc, src);
+    fprintf(out, "\n%s: %d problem%s\n", c.problems ? "not ready" : "ready", c.problems, c.problems == 1 ? "" : "s");
+    if (md) rd_kafka_metadata_destroy(md);
+    kfb_fluss_client_destroy(fc);
+    kfb_schema_source_destroy(src);
+    kfb_consumer_destroy(kc);
+    kfb_config_destroy(cfg);
+    return c.problems ? KFB_EXIT_ERROR : KFB_EXIT_OK;
+}
