@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <librdkafka/rdkafka.h>
+
 #include "harness.h"
 #include "real_support.h"
 
@@ -63,22 +65,28 @@ kfb_fluss_client_t *client_with(int delivery_timeout_ms) {
 }
 kfb_fluss_client_t *client(void) { return client_with(0); }
 
-void ensure_db(kfb_fluss_client_t *c) {
+void ensure_db(kfb_fluss_client_t *c) { ensure_database(c, db()); }
+
+void ensure_database(kfb_fluss_client_t *c, const char *database) {
     char err[512];
-    kfb_err_t e = kfb_fluss_client_create_database(c, db(), 1, TIMEOUT_MS, err, sizeof err);
-    if (e) KFB_TEST_FAILF_("create database %s: %s", db(), err);
+    kfb_err_t e = kfb_fluss_client_create_database(c, database, 1, TIMEOUT_MS, err, sizeof err);
+    if (e) KFB_TEST_FAILF_("create database %s: %s", database, err);
 }
 
-/* Creates (fails if it exists) and opens a table. */
-kfb_fluss_table_info_t *create_open(kfb_fluss_client_t *c, const char *table,
-                                           const char *json) {
+kfb_fluss_table_info_t *create_open(kfb_fluss_client_t *c, const char *table, const char *json) {
+    return create_open_in(c, db(), table, json);
+}
+
+kfb_fluss_table_info_t *create_open_in(kfb_fluss_client_t *c, const char *database,
+                                       const char *table, const char *json) {
     char err[1024];
-    ensure_db(c);
-    kfb_err_t e = kfb_fluss_client_create_table(c, db(), table, json, 0, TIMEOUT_MS, err, sizeof err);
-    if (e) KFB_TEST_FAILF_("create table %s.%s: %s: %s", db(), table, kfb_err_name(e), err);
+    ensure_database(c, database);
+    kfb_err_t e = kfb_fluss_client_create_table(c, database, table, json, 0, TIMEOUT_MS, err,
+                                                sizeof err);
+    if (e) KFB_TEST_FAILF_("create table %s.%s: %s: %s", database, table, kfb_err_name(e), err);
     kfb_fluss_table_info_t *ti = NULL;
-    e = kfb_fluss_client_get_table(c, db(), table, TIMEOUT_MS, &ti, err, sizeof err);
-    if (e) KFB_TEST_FAILF_("get table %s.%s: %s: %s", db(), table, kfb_err_name(e), err);
+    e = kfb_fluss_client_get_table(c, database, table, TIMEOUT_MS, &ti, err, sizeof err);
+    if (e) KFB_TEST_FAILF_("get table %s.%s: %s: %s", database, table, kfb_err_name(e), err);
     return ti;
 }
 
@@ -159,4 +167,74 @@ void run_judge(const char *path) {
     int rc = system(cmd);
     if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0)
         KFB_TEST_FAILF_("the judge (Fluss's Java client) disagrees with %s (status %d)", path, rc);
+}
+
+/* ------------------------------------------------------------------ Kafka */
+
+void read_produced(const char *topic, produced_t *p) {
+    memset(p, 0, sizeof *p);
+    snprintf(p->dir, sizeof p->dir, "%s/%s", env_or_fail("KFB_REAL_PRODUCED"), topic);
+    char path[600], line[256];
+    snprintf(path, sizeof path, "%s/summary.properties", p->dir);
+    FILE *f = fopen(path, "r");
+    if (!f) KFB_TEST_FAILF_("cannot open %s: did the producer run?", path);
+    while (fgets(line, sizeof line, f)) {
+        int part;
+        long long v;
+        char s[128];
+        if (sscanf(line, "topic=%127s", s) == 1) snprintf(p->topic, sizeof p->topic, "%s", s);
+        else if (sscanf(line, "messages=%lld", &v) == 1) p->messages = v;
+        else if (sscanf(line, "end_offset.%d=%lld", &part, &v) == 2 && part >= 0 && part < MAX_PARTS) {
+            p->end[part] = v;
+            if (part + 1 > p->nparts) p->nparts = part + 1;
+        }
+    }
+    fclose(f);
+    ASSERT_STREQ(p->topic, topic);
+    ASSERT_GT_INT(p->nparts, 0);
+}
+
+char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) KFB_TEST_FAILF_("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    ASSERT_EQ_INT(fread(s, 1, (size_t)n, f), n);
+    s[n] = 0;
+    fclose(f);
+    return s;
+}
+
+rd_kafka_t *consumer(const char *group) {
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *kv[][2] = {{"bootstrap.servers", env_or_fail("KAFKA_BOOTSTRAP")},
+                           {"group.id", group},
+                           {"auto.offset.reset", "earliest"},
+                           {"enable.auto.commit", "false"},
+                           {"enable.partition.eof", "true"}};
+    for (size_t i = 0; i < sizeof kv / sizeof *kv; i++)
+        if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], err, sizeof err) != RD_KAFKA_CONF_OK)
+            KFB_TEST_FAILF_("%s: %s", kv[i][0], err);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!rk) KFB_TEST_FAILF_("rd_kafka_new: %s", err);
+    rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
+/* The offsets group has committed on topic's partitions 0..n-1 (-1001 = none). */
+void committed_offsets(const char *group, const char *topic, int n, int64_t *out) {
+    rd_kafka_t *rk = consumer(group);
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(n);
+    for (int i = 0; i < n; i++) rd_kafka_topic_partition_list_add(parts, topic, i);
+    rd_kafka_resp_err_t e = rd_kafka_committed(rk, parts, 30000);
+    if (e) KFB_TEST_FAILF_("committed offsets of %s: %s", group, rd_kafka_err2str(e));
+    for (int i = 0; i < parts->cnt; i++) {
+        ASSERT_EQ_INT(parts->elems[i].err, 0);
+        out[parts->elems[i].partition] = parts->elems[i].offset;
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
+    rd_kafka_destroy(rk);
 }

@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include <librdkafka/rdkafka.h>
+
 #include "fluss_client.h"
 #include "kv_batch.h"
 
@@ -44,10 +46,13 @@ extern real_deliveries_t G;
 /* A client for FLUSS_BOOTSTRAP recording deliveries in G (delivery timeout in ms, 0 = none). */
 kfb_fluss_client_t *client_with(int delivery_timeout_ms);
 kfb_fluss_client_t *client(void);
-/* Creates db() if needed. */
+/* Creates db() / database if needed. */
 void ensure_db(kfb_fluss_client_t *c);
-/* Creates db().table (failing if it exists) and opens it. */
+void ensure_database(kfb_fluss_client_t *c, const char *database);
+/* Creates db().table / database.table (failing if it exists) and opens it. */
 kfb_fluss_table_info_t *create_open(kfb_fluss_client_t *c, const char *table, const char *json);
+kfb_fluss_table_info_t *create_open_in(kfb_fluss_client_t *c, const char *database,
+                                       const char *table, const char *json);
 
 /* Per-bucket batches of one table (or one partition: opts.partition_name), submitted when
  * they hold `per_batch` records; writer_flush submits the rest. */
@@ -72,5 +77,27 @@ void writer_free(writer_t *w);
 void flush_all_ok(kfb_fluss_client_t *c);
 /* Runs `$KFB_REAL_JUDGE path` and fails the test unless it exits 0. */
 void run_judge(const char *path);
+
+/* ---- Kafka (KAFKA_BOOTSTRAP) and what the producer wrote (KFB_REAL_PRODUCED) ---- */
+
+#define MAX_PARTS 64
+
+/* One topic the producer filled: $KFB_REAL_PRODUCED/TOPIC (summary.properties). */
+typedef struct produced {
+    char dir[512];
+    char topic[128];
+    long long messages;
+    int nparts;
+    int64_t end[MAX_PARTS]; /* end offset per partition */
+} produced_t;
+
+void read_produced(const char *topic, produced_t *p);
+/* A file's bytes, NUL-terminated (malloc'd). */
+char *slurp(const char *path);
+/* A consumer of group (earliest, no auto commit, partition EOF events), not subscribed. */
+rd_kafka_t *consumer(const char *group);
+/* The offsets group has committed on topic's partitions 0..n-1 (RD_KAFKA_OFFSET_INVALID
+ * where none). */
+void committed_offsets(const char *group, const char *topic, int n, int64_t *out);
 
 #endif

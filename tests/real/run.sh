@@ -39,6 +39,8 @@ export FLUSS_BOOTSTRAP FLUSS_TABLET_SERVERS
 export KFB_REAL_JUDGE="$REAL_SRC/judge.sh check $FLUSS_BOOTSTRAP"
 export KFB_REAL_DIR=$RUN_DIR
 export KFB_TEST_TIMEOUT=${KFB_TEST_TIMEOUT:-300}
+export KFB_BUILD=$BUILD   # the bridge binary the end-to-end tests run
+export KFB_REAL_SRC=$REAL_SRC
 
 # Real Kafka, filled by the independent producer (tests/real/producer): the topics the
 # end-to-end programs (test_real_kafka) consume. Without them those tests fail and say so.
@@ -56,8 +58,13 @@ else
     echo "!! real: Kafka did not start (logs above); the Kafka tests will fail"
 fi
 
+# Client conformance first, the bridge (which restarts a tablet server) last.
+progs=()
+for n in fluss kafka bridge; do [ -x "$BUILD/real/test_real_$n" ] && progs+=("$BUILD/real/test_real_$n"); done
 for t in "$BUILD"/real/test_*; do
-    [ -x "$t" ] || continue
+    case " ${progs[*]} " in *" $t "*) ;; *) [ -x "$t" ] && progs+=("$t") ;; esac
+done
+for t in "${progs[@]}"; do
     out=$("$t" 2>&1); rc=$?
     printf '%s\n' "$out"
     line=$(printf '%s\n' "$out" | grep -E '^== .*: [0-9]+ ok, [0-9]+ failed ==$' | tail -n 1)

@@ -23,69 +23,6 @@
 #include "real_support.h"
 #include "schema_registry.h"
 
-#define MAX_PARTS 64
-
-typedef struct produced {
-    char dir[512];
-    char topic[128];
-    long long messages;
-    int nparts;
-    int64_t end[MAX_PARTS];
-} produced_t;
-
-static void read_produced(const char *topic, produced_t *p) {
-    memset(p, 0, sizeof *p);
-    snprintf(p->dir, sizeof p->dir, "%s/%s", env_or_fail("KFB_REAL_PRODUCED"), topic);
-    char path[600], line[256];
-    snprintf(path, sizeof path, "%s/summary.properties", p->dir);
-    FILE *f = fopen(path, "r");
-    if (!f) KFB_TEST_FAILF_("cannot open %s: did the producer run?", path);
-    while (fgets(line, sizeof line, f)) {
-        int part;
-        long long v;
-        char s[128];
-        if (sscanf(line, "topic=%127s", s) == 1) snprintf(p->topic, sizeof p->topic, "%s", s);
-        else if (sscanf(line, "messages=%lld", &v) == 1) p->messages = v;
-        else if (sscanf(line, "end_offset.%d=%lld", &part, &v) == 2 && part >= 0 && part < MAX_PARTS) {
-            p->end[part] = v;
-            if (part + 1 > p->nparts) p->nparts = part + 1;
-        }
-    }
-    fclose(f);
-    ASSERT_STREQ(p->topic, topic);
-    ASSERT_GT_INT(p->nparts, 0);
-}
-
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) KFB_TEST_FAILF_("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    ASSERT_EQ_INT(fread(s, 1, (size_t)n, f), n);
-    s[n] = 0;
-    fclose(f);
-    return s;
-}
-
-static rd_kafka_t *consumer(const char *group) {
-    char err[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    const char *kv[][2] = {{"bootstrap.servers", env_or_fail("KAFKA_BOOTSTRAP")},
-                           {"group.id", group},
-                           {"auto.offset.reset", "earliest"},
-                           {"enable.auto.commit", "false"},
-                           {"enable.partition.eof", "true"}};
-    for (size_t i = 0; i < sizeof kv / sizeof *kv; i++)
-        if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], err, sizeof err) != RD_KAFKA_CONF_OK)
-            KFB_TEST_FAILF_("%s: %s", kv[i][0], err);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
-    if (!rk) KFB_TEST_FAILF_("rd_kafka_new: %s", err);
-    rd_kafka_poll_set_consumer(rk);
-    return rk;
-}
-
 /* Appends every Fluss write of one mapped message to its bucket's batch. */
 static void place(kfb_mapper_t *m, const kfb_mapper_result_t *res, writer_t *w, long *writes) {
     char err[1024];
@@ -177,16 +114,11 @@ static void topic_into_fluss(const char *topic, kfb_mapper_format_t format) {
 
     /* offsets committed only now that Fluss acknowledged everything, and they are the ends */
     ASSERT_EQ_INT(rd_kafka_commit(rk, NULL, 0), RD_KAFKA_RESP_ERR_NO_ERROR);
-    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(p.nparts);
-    for (int i = 0; i < p.nparts; i++) rd_kafka_topic_partition_list_add(parts, topic, i);
-    ASSERT_EQ_INT(rd_kafka_committed(rk, parts, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
-    for (int i = 0; i < parts->cnt; i++) {
-        ASSERT_EQ_INT(parts->elems[i].err, 0);
-        ASSERT_EQ_INT(parts->elems[i].offset, p.end[parts->elems[i].partition]);
-    }
-    rd_kafka_topic_partition_list_destroy(parts);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
+    int64_t com[MAX_PARTS];
+    committed_offsets(group, topic, p.nparts, com);
+    for (int i = 0; i < p.nparts; i++) ASSERT_EQ_INT(com[i], p.end[i]);
 
     snprintf(path, sizeof path, "%s/expected.jsonl", p.dir);
     run_judge(path);

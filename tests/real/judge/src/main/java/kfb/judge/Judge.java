@@ -5,7 +5,14 @@
  *   judge ready BOOTSTRAP N TIMEOUT_S   wait until the cluster lists a coordinator and N
  *                                       tablet servers (exit 0), or give up (exit 1)
  *   judge check BOOTSTRAP FILE...       check each expected-state file (exit 0 = all match)
+ *   judge state BOOTSTRAP FILE...       the same without the changelog (final state only:
+ *                                       after a crash the bridge replays, at least once)
+ *   judge committed BOOTSTRAP FILE P=OFFSET,...
+ *                                       committed Kafka offsets never ahead of Fluss: each
+ *                                       key's row is its state after its last message below
+ *                                       its partition's committed offset, or a later one
  *   judge dump BOOTSTRAP DB.TABLE       print the table's changelog, one change per line
+ *   FILE@DB.TABLE                       checks DB.TABLE instead of the file's header table
  *
  * Expected-state file (JSON Lines; the format is documented in tests/real/README.md):
  *   {"table": "db.t", "exact": true}                       first line
@@ -96,10 +103,14 @@ public final class Judge {
     public static void main(String[] args) throws Exception {
         if (args.length >= 4 && args[0].equals("ready")) {
             System.exit(ready(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3])));
-        } else if (args.length >= 3 && args[0].equals("check")) {
+        } else if (args.length == 4 && args[0].equals("committed")) {
+            try (Connection conn = connect(args[1])) {
+                System.exit(committed(conn, args[2], args[3]));
+            }
+        } else if (args.length >= 3 && (args[0].equals("check") || args[0].equals("state"))) {
             int bad = 0;
             try (Connection conn = connect(args[1])) {
-                for (int i = 2; i < args.length; i++) bad += check(conn, args[i]);
+                for (int i = 2; i < args.length; i++) bad += check(conn, args[i], args[0].equals("check"));
             }
             System.exit(bad == 0 ? 0 : 1);
         } else if (args.length == 3 && args[0].equals("dump")) {
@@ -109,7 +120,9 @@ public final class Judge {
             System.exit(0);
         }
         System.err.println("usage: judge ready BOOTSTRAP N TIMEOUT_S | check BOOTSTRAP FILE... |"
-                + " dump BOOTSTRAP DB.TABLE");
+                + " state BOOTSTRAP FILE... |"
+                + " committed BOOTSTRAP FILE P=OFFSET,... | dump BOOTSTRAP DB.TABLE"
+                + "   (FILE@DB.TABLE checks another table than the file's header names)");
         System.exit(2);
     }
 
@@ -161,6 +174,8 @@ public final class Judge {
     private static final class Expected {
         final JsonNode key;
         final List<JsonNode> states = new ArrayList<>();
+        final List<Long> offsets = new ArrayList<>(); /* Kafka offset behind each state */
+        int partition = -1;
         final int line;
 
         Expected(JsonNode key, int line) {
@@ -173,31 +188,46 @@ public final class Judge {
         }
     }
 
-    private static int check(Connection conn, String file) throws Exception {
-        List<String> problems = new ArrayList<>();
+    /* An expected-state file; "FILE@DB.TABLE" names another table than its header. */
+    private static final class ExpectedFile {
         TablePath path;
         boolean exact, changelog;
-        List<Expected> expected = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(Paths.get(file), StandardCharsets.UTF_8)) {
-            String first = r.readLine();
-            if (first == null) throw new IOException(file + ": empty file");
-            JsonNode head = JSON.readTree(first);
-            path = parsePath(head.path("table").asText());
-            exact = head.path("exact").asBoolean(false);
-            changelog = head.path("changelog").asBoolean(true);
-            String line;
-            int no = 1;
-            while ((line = r.readLine()) != null) {
-                no++;
-                if (line.isBlank()) continue;
-                JsonNode n = JSON.readTree(line);
-                Expected e = new Expected(n.get("key"), no);
-                if (e.key == null || !e.key.isObject())
-                    throw new IOException(file + ":" + no + ": no \"key\" object");
-                for (JsonNode s : n.path("states")) e.states.add(s.isNull() ? null : s);
-                expected.add(e);
+        final List<Expected> keys = new ArrayList<>();
+
+        ExpectedFile(String arg) throws IOException {
+            int at = arg.lastIndexOf('@');
+            String file = at > 0 ? arg.substring(0, at) : arg;
+            try (BufferedReader r = Files.newBufferedReader(Paths.get(file), StandardCharsets.UTF_8)) {
+                String first = r.readLine();
+                if (first == null) throw new IOException(file + ": empty file");
+                JsonNode head = JSON.readTree(first);
+                path = parsePath(at > 0 ? arg.substring(at + 1) : head.path("table").asText());
+                exact = head.path("exact").asBoolean(false);
+                changelog = head.path("changelog").asBoolean(true);
+                String line;
+                int no = 1;
+                while ((line = r.readLine()) != null) {
+                    no++;
+                    if (line.isBlank()) continue;
+                    JsonNode n = JSON.readTree(line);
+                    Expected e = new Expected(n.get("key"), no);
+                    if (e.key == null || !e.key.isObject())
+                        throw new IOException(file + ":" + no + ": no \"key\" object");
+                    for (JsonNode s : n.path("states")) e.states.add(s.isNull() ? null : s);
+                    for (JsonNode o : n.path("offsets")) e.offsets.add(o.asLong());
+                    e.partition = n.path("partition").asInt(-1);
+                    keys.add(e);
+                }
             }
         }
+    }
+
+    private static int check(Connection conn, String file, boolean withChangelog) throws Exception {
+        List<String> problems = new ArrayList<>();
+        ExpectedFile ef = new ExpectedFile(file);
+        TablePath path = ef.path;
+        boolean exact = ef.exact, changelog = ef.changelog && withChangelog;
+        List<Expected> expected = ef.keys;
 
         Admin admin = conn.getAdmin();
         TableInfo info = admin.getTableInfo(path).get(30, TimeUnit.SECONDS);
@@ -267,6 +297,57 @@ public final class Judge {
                     + " changelog records over " + actual.size() + " keys: "
                     + (problems.isEmpty() ? "OK" : problems.size() + " MISMATCHES"));
         }
+        return problems.isEmpty() ? 0 : 1;
+    }
+
+    /* Committed offsets never ahead of Fluss: for every key, the row Fluss holds is the key's
+     * state after its last message below the committed offset of its partition, or a state
+     * after that one (the bridge may have written more than it committed). */
+    private static int committed(Connection conn, String file, String offsetsArg) throws Exception {
+        Map<Integer, Long> committed = new HashMap<>();
+        for (String kv : offsetsArg.split(",")) {
+            String[] p = kv.split("=");
+            committed.put(Integer.parseInt(p[0]), Long.parseLong(p[1]));
+        }
+        ExpectedFile ef = new ExpectedFile(file);
+        TableInfo info = conn.getAdmin().getTableInfo(ef.path).get(30, TimeUnit.SECONDS);
+        RowType rowType = info.getRowType();
+        int[] pkPos = new int[info.getPrimaryKeys().size()];
+        for (int i = 0; i < pkPos.length; i++) pkPos[i] = rowType.getFieldIndex(info.getPrimaryKeys().get(i));
+        List<String> problems = new ArrayList<>();
+        long covered = 0;
+        try (Table table = conn.getTable(ef.path)) {
+            Lookuper lookuper = table.newLookup().createLookuper();
+            for (int from = 0; from < ef.keys.size(); from += LOOKUP_WINDOW) {
+                int to = Math.min(ef.keys.size(), from + LOOKUP_WINDOW);
+                List<CompletableFuture<LookupResult>> fs = new ArrayList<>();
+                for (int i = from; i < to; i++) fs.add(lookuper.lookup(keyRow(rowType, pkPos, ef.keys.get(i).key)));
+                for (int i = from; i < to; i++) {
+                    Expected e = ef.keys.get(i);
+                    if (e.partition < 0 || e.offsets.size() != e.states.size())
+                        throw new IOException(file + ":" + e.line + ": no partition/offsets");
+                    long c = committed.getOrDefault(e.partition, 0L);
+                    int below = 0; // states made by messages below the committed offset
+                    while (below < e.offsets.size() && e.offsets.get(below) < c) below++;
+                    covered += below;
+                    InternalRow got = fs.get(i - from).get(60, TimeUnit.SECONDS).getSingletonRow();
+                    String g = got == null ? "absent" : canonRow(rowType, got);
+                    List<String> allowed = new ArrayList<>();
+                    if (below == 0) allowed.add("absent");
+                    for (int j = Math.max(0, below - 1); j < e.states.size(); j++)
+                        allowed.add(e.states.get(j) == null ? "absent" : canonRowJson(rowType, e.states.get(j)));
+                    if (!allowed.contains(g))
+                        problems.add("key " + canonKeyJson(rowType, pkPos, e.key) + " (partition "
+                                + e.partition + ", committed " + c + "): Fluss has " + g
+                                + ", behind the committed offset; allowed " + allowed);
+                }
+            }
+        }
+        for (int i = 0; i < Math.min(problems.size(), MAX_REPORTS); i++)
+            System.out.println("judge: " + ef.path + ": " + problems.get(i));
+        System.out.println("judge: " + ef.path + ": committed " + committed + ": " + covered
+                + " states below the committed offsets over " + ef.keys.size() + " keys: "
+                + (problems.isEmpty() ? "OK (Fluss is not behind)" : problems.size() + " KEYS BEHIND"));
         return problems.isEmpty() ? 0 : 1;
     }
 

@@ -6,21 +6,25 @@
  *
  *   producer --bootstrap HOST:PORT --scenario plain|debezium --topic T --out DIR
  *            [--messages N] [--keys K] [--partitions P] [--buckets B] [--table DB.TABLE]
- *            [--seed S]
+ *            [--schemas DIR] [--seed S]
  *
  * Writes into DIR:
- *   schemas/<id>.avsc   every writer schema by its id (the bridge's directory schema source)
+ *   schemas/<id>.avsc   every writer schema by its id (the bridge's directory schema source;
+ *                       --schemas DIR puts them there instead: ids differ between scenarios)
  *   table.json          the Fluss table descriptor to create (with field ids, as Java writes)
- *   expected.jsonl      the judge's expected-state file (tests/real/README.md)
+ *   expected.jsonl      the judge's expected-state file (tests/real/README.md), with each
+ *                       key's partition and the offset of the message behind each state
  *   summary.properties  messages, tombstones, keys, per-partition end offsets
  *
  * Scenarios (both use two writer schemas and Kafka keys framed like values):
  *   plain     records {id, name, qty, price decimal(10,2), updated timestamp-millis} (schema
- *             1) and the same plus `note` (schema 2); tombstones delete; key schema 3.
- *   debezium  envelopes {before, after, op, ts_ms} of rows {id, name, qty} (schema 11) and
- *             {id, name, qty, email} (schema 12); ops r, c, u, u with a changed primary key
+ *             2) and the same plus `note` (schema 3); tombstones delete; key schema 1.
+ *   debezium  envelopes {before, after, op, ts_ms} of rows {id, name, qty} (schema 12) and
+ *             {id, name, qty, email} (schema 13); ops r, c, u, u with a changed primary key
  *             (delete of the old key, upsert of the new), d followed by its tombstone;
- *             key schema 13.
+ *             key schema 11.
+ * Key schemas take the lowest id of their scenario: the bridge's `check` with a schema
+ * directory takes its highest <id>.avsc as the topic's value schema.
  * A key and everything that can touch it stay in one Kafka partition (id % P; a key change
  * moves to a new id of the same residue), so its expected order is the partition's order.
  */
@@ -69,8 +73,14 @@ public final class Producer {
     private final SplittableRandom rnd;
     private final int partitions;
     private final Path out;
-    /* per key id: the JSON row after each write (null = deleted), in write order */
+    /* per key id: the JSON row after each write (null = deleted), in write order, and the
+     * Kafka offset of the message that made it (all of a key's messages share a partition) */
     private final TreeMap<Integer, List<String>> states = new TreeMap<>();
+    private final TreeMap<Integer, List<Long>> stateOffsets = new TreeMap<>();
+    /* next offset per partition: the topic is new and one idempotent producer writes it, so
+     * offsets are 0, 1, 2, ... in send order (checked against the end offsets at the end) */
+    private long[] sent;
+    private long lastOffset;
     private long messages, tombstones;
     private KafkaProducer<byte[], byte[]> producer;
     private final List<Future<?>> pending = new ArrayList<>();
@@ -96,14 +106,15 @@ public final class Producer {
         if (args.length == 0 || args.length % 2 != 0) {
             System.err.println("usage: producer --bootstrap HOST:PORT --scenario plain|debezium"
                     + " --topic T --out DIR [--messages N] [--keys K] [--partitions P]"
-                    + " [--buckets B] [--table DB.TABLE] [--seed S]");
+                    + " [--buckets B] [--table DB.TABLE] [--schemas DIR] [--seed S]");
             System.exit(2);
         }
         new Producer(args).run();
     }
 
     private void run() throws Exception {
-        Files.createDirectories(out.resolve("schemas"));
+        Files.createDirectories(out);
+        Files.createDirectories(schemasDir());
         topic = need("topic");
         String scenario = need("scenario");
         long n = Long.parseLong(opt.getOrDefault("messages", "300000"));
@@ -133,6 +144,11 @@ public final class Producer {
         for (long e : ends.values()) total += e;
         if (total != messages)
             throw new IllegalStateException("topic holds " + total + " messages, sent " + messages);
+        for (Map.Entry<Integer, Long> e : ends.entrySet())
+            if (e.getValue() != sent[e.getKey()])
+                throw new IllegalStateException("partition " + e.getKey() + " ends at "
+                        + e.getValue() + ", expected " + sent[e.getKey()]
+                        + ": the offsets in expected.jsonl would be wrong");
         try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out.resolve("summary.properties")))) {
             w.println("topic=" + topic);
             w.println("messages=" + messages);
@@ -182,6 +198,8 @@ public final class Producer {
     }
 
     private void send(int partition, byte[] key, byte[] value) {
+        if (sent == null) sent = new long[partitions];
+        lastOffset = sent[partition]++;
         messages++;
         if (value == null) tombstones++;
         pending.add(producer.send(new ProducerRecord<>(topic, partition, key, value)));
@@ -195,13 +213,20 @@ public final class Producer {
         }
     }
 
+    /* --schemas DIR (one directory for several topics: their ids differ), else OUT/schemas */
+    private Path schemasDir() {
+        return opt.containsKey("schemas") ? Paths.get(opt.get("schemas")) : out.resolve("schemas");
+    }
+
     private void writeSchema(int id, Schema s) throws IOException {
-        Files.write(out.resolve("schemas").resolve(id + ".avsc"),
+        Files.write(schemasDir().resolve(id + ".avsc"),
                 s.toString(true).getBytes(StandardCharsets.UTF_8));
     }
 
+    /* The key's state after the message just sent. */
     private void push(int id, String rowJson) {
         states.computeIfAbsent(id, k -> new ArrayList<>()).add(rowJson);
+        stateOffsets.computeIfAbsent(id, k -> new ArrayList<>()).add(lastOffset);
     }
 
     private boolean live(int id) {
@@ -215,13 +240,15 @@ public final class Producer {
                     + "\", \"exact\": true}");
             for (Map.Entry<Integer, List<String>> e : states.entrySet()) {
                 StringBuilder sb = new StringBuilder();
-                sb.append("{\"key\": {\"id\": ").append(e.getKey()).append("}, \"states\": [");
+                sb.append("{\"key\": {\"id\": ").append(e.getKey()).append("}, \"partition\": ")
+                        .append(e.getKey() % partitions).append(", \"states\": [");
                 for (int i = 0; i < e.getValue().size(); i++) {
                     if (i > 0) sb.append(", ");
                     String s = e.getValue().get(i);
                     sb.append(s == null ? "null" : s);
                 }
-                w.println(sb.append("]}"));
+                sb.append("], \"offsets\": ").append(stateOffsets.get(e.getKey()));
+                w.println(sb.append("}"));
             }
         }
     }
@@ -260,9 +287,9 @@ public final class Producer {
                 + "\"kfb\",\"fields\":[" + fields + ",{\"name\":\"note\",\"type\":[\"null\",\"string\"],"
                 + "\"default\":null}]}");
         Schema ks = new Schema.Parser().parse(KEY_SCHEMA);
-        writeSchema(1, v1);
-        writeSchema(2, v2);
-        writeSchema(3, ks);
+        writeSchema(1, ks); // keys lowest: `check` takes the highest id as the value schema
+        writeSchema(2, v1);
+        writeSchema(3, v2);
         writeTable(col(0, "id", "{\"type\":\"INTEGER\",\"nullable\":false}") + ","
                 + col(1, "name", "{\"type\":\"STRING\"}") + "," + col(2, "qty", "{\"type\":\"BIGINT\"}")
                 + "," + col(3, "price", "{\"type\":\"DECIMAL\",\"precision\":10,\"scale\":2}") + ","
@@ -273,7 +300,7 @@ public final class Producer {
             int id = rnd.nextInt(keys);
             GenericRecord k = new GenericData.Record(ks);
             k.put("id", id);
-            byte[] key = frame(3, ks, k);
+            byte[] key = frame(1, ks, k);
             int part = id % partitions;
             if (rnd.nextInt(10) == 0) { // tombstone: delete (nothing if absent)
                 send(part, key, null);
@@ -295,7 +322,7 @@ public final class Producer {
             String note = null;
             if (second && rnd.nextInt(3) != 0) note = "note " + i;
             if (second) r.put("note", note);
-            send(part, key, frame(second ? 2 : 1, s, r));
+            send(part, key, frame(second ? 3 : 2, s, r));
             push(id, "{\"id\": " + id + ", \"name\": " + q(name) + ", \"qty\": " + qty
                     + ", \"price\": \"" + BigDecimal.valueOf(unscaled, 2).toPlainString()
                     + "\", \"updated\": \"" + Instant.ofEpochMilli(updated) + "\", \"note\": "
@@ -313,9 +340,9 @@ public final class Producer {
         row1 = row1 + "]}";
         Schema e1 = envelope(row1), e2 = envelope(row2);
         Schema ks = new Schema.Parser().parse(KEY_SCHEMA.replace("\"kfb\"", "\"kfb.dbz\""));
-        writeSchema(11, e1);
-        writeSchema(12, e2);
-        writeSchema(13, ks);
+        writeSchema(11, ks);
+        writeSchema(12, e1);
+        writeSchema(13, e2);
         writeTable(col(0, "id", "{\"type\":\"INTEGER\",\"nullable\":false}") + ","
                 + col(1, "name", "{\"type\":\"STRING\"}") + "," + col(2, "qty", "{\"type\":\"BIGINT\"}")
                 + "," + col(3, "email", "{\"type\":\"STRING\"}"), 4);
@@ -362,7 +389,7 @@ public final class Producer {
                     emit(id, "d", before, null, false, e1, e2);
                     GenericRecord k = new GenericData.Record(ks);
                     k.put("id", id);
-                    send(id % partitions, frame(13, ks, k), null);
+                    send(id % partitions, frame(11, ks, k), null);
                     cur.remove(id);
                     liveIds.set(slot, liveIds.get(liveIds.size() - 1));
                     liveIds.remove(liveIds.size() - 1);
@@ -396,7 +423,7 @@ public final class Producer {
         e.put("ts_ms", 1700000000000L + messages);
         GenericRecord k = new GenericData.Record(keySchema);
         k.put("id", keyId);
-        send(keyId % partitions, frame(13, keySchema, k), frame(v2 ? 12 : 11, env, e));
+        send(keyId % partitions, frame(11, keySchema, k), frame(v2 ? 13 : 12, env, e));
         if (before != null && (after == null || !before[0].equals(after[0])))
             push((Integer) before[0], null);
         if (after != null)
