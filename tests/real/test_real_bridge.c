@@ -230,8 +230,9 @@ static long long committed_sum(const char *group, const produced_t *p) {
 }
 
 /* `run` SIGKILLed at random points, then run to the end. Kill k comes as soon as the group
- * has committed a random 15-35% (k = 0), 40-60%, 65-85% of the messages, so every kill
- * lands mid-stream after commits, wherever the bridge's speed puts them in time. After
+ * has committed a random 15-35% (k = 0), 40-60%, 65-85% of the messages, and more than
+ * before this run, so every kill lands mid-stream after a commit of the run it kills,
+ * wherever the bridge's speed puts them in time. After
  * each kill the committed offsets must not be ahead of what Fluss holds. */
 TEST(run_killed_at_random_points) {
     static const char *const topics[] = {"items"};
@@ -248,6 +249,8 @@ TEST(run_killed_at_random_points) {
         snprintf(tag, sizeof tag, "crash%d", k);
         bridge_start(&b, "run", cfg, tag);
         long long target = p.messages * (long long)(15 + 25 * k + kfb_test_rand() % 21) / 100;
+        long long before = committed_sum(dbc, &p);
+        if (target <= before && before < p.messages) target = before + 1; /* after a commit of its own */
         time_t deadline = time(NULL) + 300;
         while (committed_sum(dbc, &p) < target) {
             int st;
