@@ -25,7 +25,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 
 SAN_FLAGS := $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -I$(BUILD)/gen -Itests -Itests/support -Itests/real
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -I$(BUILD)/gen -Itests -Itests/support
 CFLAGS += -std=c11 $(OPT) -g $(WARN) $(SAN_FLAGS) -MMD -MP
 LDFLAGS += $(SAN_FLAGS)
 LDLIBS = $(PKG_LIBS) -lpthread -lm
