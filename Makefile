@@ -49,6 +49,12 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 PROG_SRCS := $(wildcard tests/programs/*.c)
 PROG_BINS := $(patsubst tests/programs/%.c,$(BUILD)/%,$(PROG_SRCS))
 
+# The real-cluster suite: tests/real/test_*.c against a real Fluss cluster, run by
+# tests/real/run.sh from scripts/run-tests.sh after everything else (tests/real/README.md).
+REAL_SRCS := $(wildcard tests/real/test_*.c)
+REAL_BINS := $(patsubst tests/real/%.c,$(BUILD)/real/%,$(REAL_SRCS))
+REAL_SUPPORT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/real/real_*.c))
+
 BIN := $(BUILD)/kafka-fluss-bridge
 
 # Generated protobuf sources are real outputs, not intermediates to delete.
@@ -67,8 +73,10 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) check
 
-check: $(BIN) $(PROG_BINS) $(TEST_BINS) $(FUZZ_REGRESS_BINS)
-	@scripts/run-tests.sh $(BUILD)
+# The real-cluster suite runs in the plain build only (sanitizer builds skip it: it tests
+# the protocol against real servers, which a second run under ASan would not add to).
+check: $(BIN) $(PROG_BINS) $(TEST_BINS) $(FUZZ_REGRESS_BINS) $(REAL_BINS)
+	@KFB_REAL_SUITE=$(if $(SANITIZER),skip,run) scripts/run-tests.sh $(BUILD)
 
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto
 	@mkdir -p $(dir $@)
@@ -94,6 +102,10 @@ $(BIN): $(BUILD)/obj/src/main.o $(BUILD)/libkfb.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(TEST_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libkfbtest.a $(BUILD)/libkfb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(REAL_BINS): $(BUILD)/real/%: $(BUILD)/obj/tests/real/%.o $(REAL_SUPPORT_OBJS) $(BUILD)/libkfbtest.a $(BUILD)/libkfb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
