@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/real/lib.sh - start and stop a real Apache Fluss cluster (ZooKeeper, coordinator,
 # tablet servers) and a real Apache Kafka KRaft node on 127.0.0.1, from published jars.
 # Sourced by tests/real/run.sh, fluss.sh and kafka.sh; see tests/real/README.md.
@@ -181,7 +182,7 @@ fluss_start() {
     local dir=$1 n=${2:-2} i t0=$SECONDS
     real_jars fluss && real_build_java judge || return 1
     mkdir -p "$dir/zk/data" "$dir/remote" "$dir/coordinator/conf"
-    local ports; ports=($(real_free_ports $((n + 2)))) || return 1
+    local ports; mapfile -t ports < <(real_free_ports $((n + 2))) && [ ${#ports[@]} -eq $((n + 2)) ] || return 1
     local zk=${ports[0]} coord=${ports[1]}
     real_log4j_conf "$dir/log4j2.properties"
     local cp; cp=$(real_classpath fluss)
@@ -261,7 +262,7 @@ kafka_start() {
     local dir=$1 t0=$SECONDS
     real_jars kafka || return 1
     mkdir -p "$dir/kafka/data"
-    local ports; ports=($(real_free_ports 2)) || return 1
+    local ports; mapfile -t ports < <(real_free_ports 2) && [ ${#ports[@]} -eq 2 ] || return 1
     local port=${ports[0]} cport=${ports[1]} cp; cp=$(real_classpath kafka)
     real_log4j_conf "$dir/kafka/log4j2.properties"
     cat >"$dir/kafka/server.properties" <<EOF
