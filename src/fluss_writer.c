@@ -232,8 +232,8 @@ static void wbatch_free(wbatch_t *b) {
 /* Spares: a batch record and its byte buffer go back to the client when the batch is done,
  * and the next submit takes them instead of allocating (bounded: what a steady stream of
  * batches needs, not a cache of every size ever seen). All under c->lock. */
-#define SPARE_BATCHES_MAX 512
-#define SPARE_BYTES_MAX ((size_t)64 << 20)
+#define SPARE_BATCHES_MAX 256
+#define SPARE_BYTES_MAX ((size_t)8 << 20)
 typedef struct spare_buf {
     struct spare_buf *next;
     size_t cap;

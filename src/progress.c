@@ -144,6 +144,8 @@ void kfb_bridge_print_summary(kfb_bridge_t *b, int status) {
     if (s->lat_n)
         fprintf(out, "  latency Kafka timestamp -> Fluss acknowledgement: mean %.0f ms, max %.0f ms\n",
                 s->lat_sum_ms / (double)s->lat_n, s->lat_max_ms);
+    fprintf(out, "  peak bytes buffered and in flight: %.1f MiB (batch.max_buffered_bytes %.0f MiB); paused %" PRIu64 " times\n",
+            (double)b->peak_buffered / 1048576.0, (double)b->max_buffered / 1048576.0, b->bp_pauses);
     if (b->replays) fprintf(out, "  replays after uncertain or rejected writes: %" PRIu64 "\n", b->replays);
     if (b->fatal[0]) fprintf(out, "  stopped: %s\n", b->fatal);
     fflush(out);
