@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(build-essential binutils pkg-config clang libclang-rt-14-dev
       librdkafka-dev libavro-dev libyaml-dev libcurl4-openssl-dev libjansson-dev
-      libprotobuf-c-dev protobuf-c-compiler python3 python3-avro openssl)
+      libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev python3 python3-avro openssl)
 missing=()
 for p in "${PKGS[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
