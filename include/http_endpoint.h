@@ -7,17 +7,19 @@
  *   GET /health   200 "ok" while the process runs (liveness)
  *   GET /ready    200 "ready", or 503 "not ready: <reason>" (readiness, health.h)
  *   HEAD          the same status and headers without a body
- *   other paths   404; other methods 405 with "Allow: GET, HEAD"
+ *   other paths   404; other methods 405 with "Allow: GET, HEAD"; a request body 413
  *
  * It cannot stall the pipeline: it runs on libmicrohttpd's internal polling thread, which
  * multiplexes every connection (a slow client holds one connection slot, never the thread),
  * reads the registry under its lock only for the time of one render, and the pipeline
  * updates its metrics without that lock (metrics.h). Limits: max_connections open at once
- * (more are accepted and closed at once), connection_timeout_s of inactivity closes a
- * connection (slowloris clients included), and max_request_bytes of memory per connection
+ * (more wait in the kernel's listen backlog until a slot frees), connection_timeout_s of
+ * inactivity closes a connection (slowloris clients included, so idle clients cannot hold
+ * every slot for long), and max_request_bytes of memory per connection
  * for the request line and headers (a larger request is answered with an error by
- * libmicrohttpd). Request bodies are never read: a request with one is answered and the
- * connection closed.
+ * libmicrohttpd). Request bodies are never read: a GET or HEAD that announces one
+ * (Content-Length > 0, Transfer-Encoding) is answered 413, other methods 405, at once, and
+ * the connection closed. Complete requests keep the connection alive (HTTP/1.1).
  *
  * Address syntax (metrics.listen), parsed by kfb_listen_parse():
  *   "9464"            127.0.0.1:9464 (loopback unless a host is given)

@@ -146,11 +146,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   void **req_cls) {
     (void)version;
     (void)upload_data;
-    (void)upload_data_size;
-    (void)req_cls;
     kfb_http_endpoint_t *e = cls;
+    /* Answered at once (libmicrohttpd then closes the connection without reading a body). */
     if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
         return answer_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: use GET or HEAD\n");
+    /* The first call comes with the head only. Answering in the next call, once the request
+     * is complete, lets libmicrohttpd keep the connection alive for the next scrape. A
+     * request that announces a body is answered at once instead, the body never read. */
+    static int seen;
+    if (!*req_cls) {
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if ((cl && strcmp(cl, "0")) ||
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+            return answer_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request bodies are not accepted\n");
+        *req_cls = &seen;
+        return MHD_YES;
+    }
+    if (*upload_data_size) { /* cannot happen without a body header; discard, never store */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
     if (!strcmp(url, "/metrics")) {
         kfb_buf_t b = KFB_BUF_INIT;
         if (kfb_metrics_render(e->metrics, &b)) {
