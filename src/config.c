@@ -1078,6 +1078,8 @@ kfb_err_t kfb_config_check_for_run(const kfb_config_t *cfg, char *errstr, size_t
 /* ---- dump and reference ------------------------------------------------------------------ */
 
 static void dump_str(FILE *out, const char *v) {
+    char red[2048];
+    if (strstr(v, "://")) v = kfb_redact_url(v, red, sizeof red); /* never user:password@ */
     fputc('"', out);
     for (; *v; v++) {
         if (*v == '"' || *v == '\\') fprintf(out, "\\%c", *v);
