@@ -232,7 +232,9 @@ size_t kfb_log_render(char *out, size_t cap, kfb_log_format_t format, const stru
         puts_(&w, "\",\"facility\":");
         put_json_string(&w, fac, strnlen(fac, 32));
         puts_(&w, ",\"message\":\"");
+        w.lim--; /* keep room for the closing quote */
         put_escaped(&w, message ? message : "", msg_len(message), ESC_JSON);
+        w.lim++;
         if (w.full) { /* cut inside the message: close it and the object */
             put_closing(&w, "\"}\n");
             out[w.len] = '\0';
