@@ -74,7 +74,8 @@ void kfb_metrics_destroy(kfb_metrics_t *m);
  * be "le" for a histogram). buckets[n_buckets]: a histogram's upper bounds, finite and
  * strictly increasing (the +Inf bucket is implicit); NULL/0 for the others. Declaring the
  * same name again with the same type, labels and buckets returns the existing family; a
- * different definition, an invalid name, or too many labels/buckets is NULL + errstr.
+ * different definition, an invalid name, or too many labels/buckets is NULL + errstr
+ * (errstr may be NULL when errstr_size is 0).
  * Families render in declaration order; a family without series is not rendered.
  */
 kfb_metric_family_t *kfb_metrics_family(kfb_metrics_t *m, kfb_metric_type_t type, const char *name,

@@ -287,25 +287,28 @@ static void emit(kfb_log_level_t level, const char *facility, const kfb_log_fiel
     fwrite(line, 1, len, stderr); /* stderr is unbuffered: one write per line */
 }
 
+static void vlog(kfb_log_level_t level, const char *facility, const kfb_log_field_t *f, size_t n, const char *fmt,
+                 va_list ap) {
+    char msg[KFB_LOG_MAX_MESSAGE + 1];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    emit(level, facility, f, n, msg);
+}
+
 void kfb_log(kfb_log_level_t level, const char *facility, const char *fmt, ...) {
     if (level > kfb_log_get_level()) return;
-    char msg[KFB_LOG_MAX_MESSAGE + 1];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vlog(level, facility, NULL, 0, fmt, ap);
     va_end(ap);
-    emit(level, facility, NULL, 0, msg);
 }
 
 void kfb_log_fields(kfb_log_level_t level, const char *facility, const kfb_log_field_t *f, size_t n,
                     const char *fmt, ...) {
     if (level > kfb_log_get_level()) return;
-    char msg[KFB_LOG_MAX_MESSAGE + 1];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vlog(level, facility, f, n, fmt, ap);
     va_end(ap);
-    emit(level, facility, f, n, msg);
 }
 
 void kfb_log_rdkafka(const char *facility, int syslog_level, const char *rdkafka_fac, const char *text) {

@@ -14,7 +14,6 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -52,15 +51,6 @@ struct kfb_metrics {
     pthread_mutex_t mu;
     kfb_metric_family_t *families, *last;
 };
-
-static void errf(char *errstr, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void errf(char *errstr, size_t size, const char *fmt, ...) {
-    if (!errstr || !size) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errstr, size, fmt, ap);
-    va_end(ap);
-}
 
 kfb_metrics_t *kfb_metrics_new(void) {
     kfb_metrics_t *m = calloc(1, sizeof *m);
@@ -133,32 +123,32 @@ kfb_metric_family_t *kfb_metrics_family(kfb_metrics_t *m, kfb_metric_type_t type
                                         size_t n_buckets, char *errstr, size_t errstr_size) {
     if (!m) return NULL;
     if (!valid_name(name, 1)) {
-        errf(errstr, errstr_size, "metric name '%s' is not a Prometheus name ([a-zA-Z_:][a-zA-Z0-9_:]*)",
+        snprintf(errstr, errstr_size, "metric name '%s' is not a Prometheus name ([a-zA-Z_:][a-zA-Z0-9_:]*)",
              name ? name : "(null)");
         return NULL;
     }
     if (n_labels > KFB_METRIC_MAX_LABELS || n_buckets > KFB_METRIC_MAX_BUCKETS ||
         (type == KFB_METRIC_HISTOGRAM) != (n_buckets > 0)) {
-        errf(errstr, errstr_size, "metric %s: at most %d labels, and 1..%d buckets for a histogram only", name,
+        snprintf(errstr, errstr_size, "metric %s: at most %d labels, and 1..%d buckets for a histogram only", name,
              KFB_METRIC_MAX_LABELS, KFB_METRIC_MAX_BUCKETS);
         return NULL;
     }
     for (size_t i = 0; i < n_labels; i++) {
         if (!valid_name(labels[i], 0) || !strncmp(labels[i], "__", 2) ||
             (type == KFB_METRIC_HISTOGRAM && !strcmp(labels[i], "le"))) {
-            errf(errstr, errstr_size, "metric %s: label name '%s' is not allowed ([a-zA-Z_][a-zA-Z0-9_]*, "
+            snprintf(errstr, errstr_size, "metric %s: label name '%s' is not allowed ([a-zA-Z_][a-zA-Z0-9_]*, "
                  "not starting with __, not le on a histogram)", name, labels[i] ? labels[i] : "(null)");
             return NULL;
         }
         for (size_t k = 0; k < i; k++)
             if (!strcmp(labels[i], labels[k])) {
-                errf(errstr, errstr_size, "metric %s: label '%s' is given twice", name, labels[i]);
+                snprintf(errstr, errstr_size, "metric %s: label '%s' is given twice", name, labels[i]);
                 return NULL;
             }
     }
     for (size_t i = 0; i < n_buckets; i++)
         if (!isfinite(buckets[i]) || (i && !(buckets[i] > buckets[i - 1]))) {
-            errf(errstr, errstr_size, "metric %s: bucket bounds must be finite and strictly increasing", name);
+            snprintf(errstr, errstr_size, "metric %s: bucket bounds must be finite and strictly increasing", name);
             return NULL;
         }
     pthread_mutex_lock(&m->mu);
@@ -166,7 +156,7 @@ kfb_metric_family_t *kfb_metrics_family(kfb_metrics_t *m, kfb_metric_type_t type
         if (!strcmp(f->name, name)) {
             int same = same_definition(f, type, labels, n_labels, buckets, n_buckets);
             pthread_mutex_unlock(&m->mu);
-            if (!same) errf(errstr, errstr_size, "metric %s is already declared with another type, labels or buckets", name);
+            if (!same) snprintf(errstr, errstr_size, "metric %s is already declared with another type, labels or buckets", name);
             return same ? f : NULL;
         }
     kfb_metric_family_t *f = calloc(1, sizeof *f);
@@ -191,7 +181,7 @@ kfb_metric_family_t *kfb_metrics_family(kfb_metrics_t *m, kfb_metric_type_t type
 nomem:
     pthread_mutex_unlock(&m->mu);
     if (f) family_free(f);
-    errf(errstr, errstr_size, "metric %s: out of memory", name);
+    snprintf(errstr, errstr_size, "metric %s: out of memory", name);
     return NULL;
 }
 
