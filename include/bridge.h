@@ -80,4 +80,8 @@ void kfb_bridge_stop(kfb_bridge_t *b);
 
 void kfb_bridge_destroy(kfb_bridge_t *b);
 
+/* Messages processed so far (a relaxed read: benchmarks and metrics may call it from
+ * another thread). */
+uint64_t kfb_bridge_messages(const kfb_bridge_t *b);
+
 #endif

@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -259,6 +260,7 @@ static void on_assigned(void *ctx, const rd_kafka_topic_partition_list_t *parts)
     }
     rd_kafka_topic_partition_list_destroy(c);
     b->rebalances++;
+    b->pauses_dirty = 1; /* new partitions start unpaused; replay, backpressure or migrate may want them paused */
 }
 
 static void on_revoked(void *ctx, const rd_kafka_topic_partition_list_t *parts, int lost) {
@@ -366,6 +368,13 @@ kfb_bridge_t *kfb_bridge_new(const kfb_config_t *cfg, const kfb_bridge_opts_t *o
     }
     b->cfg = cfg;
     b->opts = *opts;
+    /* Batches are copied into the Fluss client and freed on acknowledgement, 100 KiB to MiBs
+     * at a time, all the time: glibc's defaults hand such blocks back to the kernel (mmap
+     * and heap trimming) and take them again, and the page faults cost more than the
+     * mapping itself. Keep freed memory in the heap; the bridge's memory is bounded by
+     * batch.max_buffered_bytes, not by trimming. */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     if (!b->opts.out) b->opts.out = stdout;
     if (!b->opts.progress_out) b->opts.progress_out = stderr;
     b->policy = (kfb_error_policy_t)kfb_config_int(cfg, "errors.policy");
@@ -462,6 +471,8 @@ fail:
 
 void kfb_bridge_stop(kfb_bridge_t *b) { b->stop_requested = 1; }
 
+uint64_t kfb_bridge_messages(const kfb_bridge_t *b) { return __atomic_load_n(&b->messages, __ATOMIC_RELAXED); }
+
 mapping_rt_t *kfb_bridge_mapping_of(kfb_bridge_t *b, const kfb_ticket_t *t) {
     for (size_t i = 0; i < b->n_maps; i++)
         if (b->maps[i].acc == t->acc) return &b->maps[i];
@@ -492,14 +503,25 @@ static void schema_job_run(kfb_job_t *j) {
     s->err = kfb_schema_source_get(s->b->schemas, s->id, &out, s->errstr, sizeof s->errstr);
 }
 
+/* Whether the mapper may meet this id now: in memory, or just found missing (the source
+ * caches that answer unless schema_registry.negative_cache is 0; then the mapper asks again
+ * and gets its per-record error, rather than the partition waiting for ever). */
+static int schema_ready(kfb_bridge_t *b, int32_t id) {
+    if (kfb_schema_source_cached(b->schemas, id)) return 1;
+    int64_t now = kfb_bridge_now_ms();
+    for (size_t i = 0; i < sizeof b->missing_ids / sizeof b->missing_ids[0]; i++)
+        if (b->missing_until[i] > now && b->missing_ids[i] == id) return 1;
+    return 0;
+}
+
 /* The schema id this message needs that is not in memory yet, or -1. The value's id, and
  * the key's when the mapper reads an Avro key (tombstones, key from the message key). */
 static int32_t missing_schema(kfb_bridge_t *b, const mapping_rt_t *m, const rd_kafka_message_t *msg) {
     int32_t id = framed_id(msg->payload, msg->len);
-    if (id >= 0 && !kfb_schema_source_cached(b->schemas, id)) return id;
+    if (id >= 0 && !schema_ready(b, id)) return id;
     if (m->cfg->key_format == KFB_MAPPER_KEY_AVRO && (!msg->payload || m->cfg->key_from_message_key)) {
         id = framed_id(msg->key, msg->key_len);
-        if (id >= 0 && !kfb_schema_source_cached(b->schemas, id)) return id;
+        if (id >= 0 && !schema_ready(b, id)) return id;
     }
     return -1;
 }
@@ -637,7 +659,7 @@ static void account(kfb_bridge_t *b, mapping_rt_t *m, size_t base, size_t from, 
         }
         kfb_offsets_consumed(p->off, km->offset);
         m->st.messages++;
-        b->messages++;
+        __atomic_store_n(&b->messages, b->messages + 1, __ATOMIC_RELAXED);
         kfb_bridge_careful_passed(b, p, km->offset);
     }
 }
@@ -735,6 +757,22 @@ static void process_poll(kfb_bridge_t *b, size_t n) {
             p->have_pos = 1;
             kfb_offsets_reset(p->off, km->offset);
             p->expected = km->offset;
+        } else if (km->offset < kfb_offsets_next(p->off)) {
+            /* The consumer went back (the topic was re-created, or its committed offset lay
+             * past the log end and was reset): the tracker may follow only when nothing of
+             * the partition is in flight. */
+            if (kfb_offsets_pending(p->off)) {
+                kfb_bridge_fatal(b, "%s [%d] went back from offset %" PRId64 " to %" PRId64
+                                    " while its writes were in flight (topic re-created?); restart the bridge",
+                                 p->topic, (int)p->partition, kfb_offsets_next(p->off), km->offset);
+                rd_kafka_message_destroy(km);
+                continue;
+            }
+            KFB_WARN(FAC, "%s [%d] went back from offset %" PRId64 " to %" PRId64
+                          " (topic re-created, or offsets reset): continuing from there",
+                     p->topic, (int)p->partition, kfb_offsets_next(p->off), km->offset);
+            kfb_offsets_reset(p->off, km->offset);
+            p->expected = km->offset;
         }
         if (kfb_bridge_migrate_filter(b, p, km)) {
             rd_kafka_message_destroy(km);
@@ -770,7 +808,7 @@ static void process_poll(kfb_bridge_t *b, size_t n) {
 static void unpark(kfb_bridge_t *b, int64_t now) {
     for (part_t *p = b->all_parts; p && !b->fatal[0]; p = p->anext) {
         if (!p->park || b->state != ST_RUNNING) continue;
-        if (p->park_id >= 0 && !kfb_schema_source_cached(b->schemas, p->park_id)) {
+        if (p->park_id >= 0 && !schema_ready(b, p->park_id)) {
             int fetching = 0;
             for (size_t i = 0; i < b->n_fetching; i++) fetching |= b->fetching[i] == p->park_id;
             if (!fetching && now >= p->park_retry_at) fetch_schema(b, p->park_id);
@@ -809,8 +847,11 @@ static void take_jobs(kfb_bridge_t *b) {
             } else if (s->err && kfb_err_class(s->err) == KFB_ERRCLASS_FATAL) {
                 kfb_bridge_fatal(b, "schema id %d: %s", (int)s->id, s->errstr);
             } else if (s->err) {
-                /* a per-record answer (404, not Avro): cached by the source, the mapper
-                 * gives each message its error without I/O */
+                /* a per-record answer (404, not Avro): the mapper gives each message of the id
+                 * its error (from the source's cache, or by asking once more) */
+                size_t slot = b->n_missing++ % (sizeof b->missing_ids / sizeof b->missing_ids[0]);
+                b->missing_ids[slot] = s->id;
+                b->missing_until[slot] = kfb_bridge_now_ms() + PARK_RETRY_MS;
                 for (part_t *p = b->all_parts; p; p = p->anext)
                     if (p->park && p->park_id == s->id) p->park_id = -1, p->park_retry_at = 0;
             }

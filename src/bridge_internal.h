@@ -142,6 +142,9 @@ struct kfb_bridge {
     int64_t next_commit, next_refresh, started_ms;
     int32_t fetching[64];
     size_t n_fetching;
+    int32_t missing_ids[16]; /* ids a fetch found missing, let through to the mapper until ... */
+    int64_t missing_until[16];
+    size_t n_missing;
     struct pending_dlq *pending_dlq; /* dead-letter produces waiting for their ack */
     size_t n_pending_dlq;
 

@@ -231,9 +231,10 @@ int kfb_bridge_migrate_finished(kfb_bridge_t *b) {
     kfb_migrate_t *mg = b->migrate;
     if (!mg) return 0;
     /* own partitions: done ones pause, and their offsets are committed once acknowledged */
-    int own_all = 1;
+    int own_all = 1, read_all = 1;
     for (part_t *p = b->all_parts; p; p = p->anext) {
         if (p->end < 0) continue;
+        if (!p->done) read_all = 0;
         if (!p->done && kfb_offsets_next(p->off) >= p->end && p->have_pos) {
             p->done = 1;
             b->pauses_dirty = 1;
@@ -242,6 +243,10 @@ int kfb_bridge_migrate_finished(kfb_bridge_t *b) {
             kfb_bridge_commit(b, p, 0);
         if (!p->done || (p->end > p->low && p->committed < p->end)) own_all = 0;
     }
+    /* everything read: no more records will come to fill the open batches, so they need not
+     * linger */
+    if (read_all && b->all_parts)
+        for (size_t i = 0; i < b->n_maps; i++) kfb_acc_seal_all(b->maps[i].acc, kfb_bridge_now_ms());
     if (!own_all) return 0;
     /* every snapshot partition this bridge owns is complete; the others are the group's */
     size_t others = 0;

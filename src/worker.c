@@ -60,6 +60,7 @@ kfb_worker_t *kfb_worker_new(void) {
         free(w);
         return NULL;
     }
+    pthread_setname_np(w->thread, "kfb-worker");
     return w;
 }
 
