@@ -118,6 +118,7 @@ void kfb_bridge_latency(kfb_bridge_t *b, const kfb_ticket_t *t) {
     if (ms < 0) ms = 0;
     s->lat_n++;
     s->lat_sum_ms += ms;
+    kfb_histogram_observe(kfb_bridge_mapping_of(b, t)->mm->end_to_end_latency, ms / 1000.0);
     if (ms > s->lat_max_ms) s->lat_max_ms = ms;
 }
 
