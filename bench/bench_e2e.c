@@ -266,7 +266,7 @@ static void run_bridge(const char *cfg_path, long n, result_t *r) {
         r->status = -1;
         return;
     }
-    FILE *devnull = fopen("/dev/null", "w");
+    FILE *devnull = getenv("BENCH_E2E_SUMMARY") ? fdopen(dup(2), "w") : fopen("/dev/null", "w");
     kfb_bridge_opts_t o = {.mode = KFB_BRIDGE_MIGRATE, .progress = KFB_PROGRESS_NONE, .out = devnull};
     double t0 = now();
     kfb_bridge_t *b = kfb_bridge_new(cfg, &o, e, sizeof e);
@@ -404,16 +404,29 @@ int main(void) {
     printf("topic: %ld messages of the 10-field record in %d partitions (generated in %.1f s)\n", n, partitions,
            now() - tg);
 
+    /* BENCH_E2E_KAFKA="name=value,name=value": more kafka: properties for the bridge (tuning) */
+    char extra[1024] = "";
+    if (getenv("BENCH_E2E_KAFKA")) {
+        char tmp[512];
+        snprintf(tmp, sizeof tmp, "%s", getenv("BENCH_E2E_KAFKA"));
+        for (char *save = NULL, *kv = strtok_r(tmp, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+            char *eq = strchr(kv, '=');
+            if (!eq) continue;
+            *eq = 0;
+            size_t o = strlen(extra);
+            snprintf(extra + o, sizeof extra - o, "  %s: \"%s\"\n", kv, eq + 1);
+        }
+    }
     snprintf(path, sizeof path, "%s/bridge.yaml", dir);
     f = fopen(path, "w");
     fprintf(f,
             "kafka:\n  bootstrap.servers: \"%s\"\n  group.id: bench-bridge\n  session.timeout.ms: 6000\n"
-            "  heartbeat.interval.ms: 500\n  max.poll.interval.ms: 10000\n"
+            "  heartbeat.interval.ms: 500\n  max.poll.interval.ms: 10000\n%s"
             "schemas_dir: %s\nfluss:\n  bootstrap_servers: \"%s\"\n"
             "batch:\n  linger: 100ms\n  max_bytes: 2MiB\n  max_buffered_bytes: %dMiB\n"
             "offsets:\n  commit_interval: 1s\nlog:\n  level: warn\n"
             "mappings:\n  - name: bench\n    topic: bench\n    table: bench.t\n",
-            kboot, dir, fboot, MAX_BUFFERED_MIB);
+            kboot, extra, dir, fboot, MAX_BUFFERED_MIB);
     fclose(f);
 
     raw_arg_t ra = {kboot, "bench-raw-1", n};

@@ -445,19 +445,24 @@ kfb_bridge_t *kfb_bridge_new(const kfb_config_t *cfg, const kfb_bridge_opts_t *o
     if (!b->worker) goto nomem;
     if (b->opts.verify > 0 && !(b->verify = kfb_verify_new((size_t)b->opts.verify))) goto nomem;
     kfb_consumer_events_t ev = {on_assigned, on_revoked, on_committed, b};
-    /* librdkafka prefetches up to 64 MiB by default; the bridge's own buffer is the bound
-     * that matters, so keep the prefetch small unless the file says otherwise. */
-    const char *ov[4];
+    /* librdkafka prefetches up to 100,000 messages / 64 MiB by default, beyond the bridge's
+     * own budget; a smaller prefetch costs nothing now that a stalled fetcher is woken
+     * (kick_stalled_fetch). Defaults only: the file's kafka: properties win. */
+    static const char *const prefetch[] = {"queued.min.messages", "10000", "queued.max.messages.kbytes", "4096",
+                                           "fetch.max.bytes", "4194304"};
+    const char *ov[6];
     size_t nov = 0;
-    int has_q = 0;
-    for (size_t i = 0; i < kfb_config_kafka_count(cfg); i++) {
-        const char *n, *v;
-        kfb_config_kafka_property(cfg, i, &n, &v);
-        if (!strcmp(n, "queued.max.messages.kbytes")) has_q = 1;
-    }
-    if (!has_q) {
-        ov[nov++] = "queued.max.messages.kbytes";
-        ov[nov++] = "16384";
+    for (size_t k = 0; k < 6; k += 2) {
+        int set = 0;
+        for (size_t i = 0; i < kfb_config_kafka_count(cfg); i++) {
+            const char *n, *v;
+            kfb_config_kafka_property(cfg, i, &n, &v);
+            if (!strcmp(n, prefetch[k])) set = 1;
+        }
+        if (!set) {
+            ov[nov++] = prefetch[k];
+            ov[nov++] = prefetch[k + 1];
+        }
     }
     b->consumer = kfb_consumer_new(cfg, ov, nov / 2, &ev, errstr, errstr_size);
     if (!b->consumer) goto fail;
@@ -1183,6 +1188,48 @@ static void periodic(kfb_bridge_t *b, int64_t now) {
     }
 }
 
+/* librdkafka 2.0.2 (Debian 12's) stops fetching every partition once the consumer queue
+ * holds queued.min.messages or queued.max.messages.kbytes, and looks again only when its
+ * broker thread wakes up, up to a second later (rdkafka_broker.c rd_kafka_max_block_ms;
+ * newer versions have fetch.queue.backoff.ms for this). A consumer slower than its fetcher
+ * (the bridge maps and writes what raw consumption drops) fills the queue, drains it, and
+ * then sits idle. When a poll finds nothing while a partition that is not paused lags its
+ * end offset, a seek to its own position (rd_kafka_position: the next message to deliver,
+ * so nothing is skipped or repeated) wakes the fetcher at once. */
+#define FETCH_KICK_MS 50
+static void kick_stalled_fetch(kfb_bridge_t *b, int64_t now) {
+    if (now - b->last_fetch_kick < FETCH_KICK_MS || b->state != ST_RUNNING || b->bp_paused) return;
+    rd_kafka_t *rk = kfb_consumer_handle(b->consumer);
+    rd_kafka_topic_partition_list_t *l = NULL;
+    for (part_t *p = b->all_parts; p; p = p->anext) {
+        if (p->paused || p->park || p->done) continue;
+        int64_t lo, hi;
+        if (rd_kafka_get_watermark_offsets(rk, p->topic, p->partition, &lo, &hi) || hi < 0) continue;
+        if (!l) l = rd_kafka_topic_partition_list_new(8);
+        rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = hi;
+    }
+    if (!l) return;
+    rd_kafka_position(rk, l);
+    rd_kafka_topic_partition_list_t *kick = rd_kafka_topic_partition_list_new(l->cnt);
+    for (int i = 0; i < l->cnt; i++) {
+        const rd_kafka_topic_partition_t *x = &l->elems[i];
+        part_t *p = kfb_bridge_part(b, x->topic, x->partition);
+        int64_t hi = 0, lo;
+        rd_kafka_get_watermark_offsets(rk, x->topic, x->partition, &lo, &hi);
+        /* only a known position that lags, and that the bridge has fully processed */
+        if (!x->err && x->offset >= 0 && x->offset < hi && p && kfb_offsets_next(p->off) == x->offset)
+            rd_kafka_topic_partition_list_add(kick, x->topic, x->partition)->offset = x->offset;
+    }
+    if (kick->cnt) {
+        rd_kafka_error_t *e = rd_kafka_seek_partitions(rk, kick, 0 /* asynchronous */);
+        if (e) rd_kafka_error_destroy(e);
+        b->fetch_kicks++;
+        b->last_fetch_kick = now;
+    }
+    rd_kafka_topic_partition_list_destroy(kick);
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
 static int loop_once(kfb_bridge_t *b) {
     int64_t now = kfb_bridge_now_ms();
     kfb_fluss_client_poll(b->fluss, 0);
@@ -1218,6 +1265,7 @@ static int loop_once(kfb_bridge_t *b) {
     }
     size_t n = kfb_consumer_poll(b->consumer, b->msgs, POLL_MAX, wait);
     if (n) process_poll(b, n);
+    else kick_stalled_fetch(b, kfb_bridge_now_ms());
     char e[512];
     if (kfb_consumer_fatal(b->consumer, e, sizeof e)) kfb_bridge_fatal(b, "%s", e);
     return 0;

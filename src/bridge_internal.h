@@ -166,6 +166,8 @@ struct kfb_bridge {
     kfb_health_t *health;
     kfb_http_endpoint_t *http;
     int64_t next_watermarks; /* when the end offsets for the lag gauges are read again */
+    int64_t last_fetch_kick; /* kick_stalled_fetch */
+    uint64_t fetch_kicks;
 
     struct kfb_migrate *migrate;
     struct kfb_verify *verify;

@@ -62,6 +62,7 @@
 #include "rpc_frame.h"
 
 #define RETRY_BACKOFF_MAX_MS 1000
+#define UNSENT_MAX ((size_t)1 << 20) /* request bytes waiting for the socket, per connection */
 
 /* ------------------------------------------------------------------ types */
 
@@ -233,7 +234,7 @@ static void wbatch_free(wbatch_t *b) {
  * and the next submit takes them instead of allocating (bounded: what a steady stream of
  * batches needs, not a cache of every size ever seen). All under c->lock. */
 #define SPARE_BATCHES_MAX 256
-#define SPARE_BYTES_MAX ((size_t)8 << 20)
+#define SPARE_BYTES_MAX ((size_t)4 << 20)
 typedef struct spare_buf {
     struct spare_buf *next;
     size_t cap;
@@ -890,6 +891,10 @@ void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
             if (tb) tb->stale = 1;
             continue;
         }
+        /* A server that reads slower than we send: requests not yet written would be a
+         * second copy of batches the bucket queues already hold. Wait for the socket
+         * instead (the loop runs again when the connection becomes writable). */
+        if (c->nodes[ni].conn && kfb_fluss_conn_unsent_bytes(c->nodes[ni].conn) > UNSENT_MAX) continue;
         wbatch_t *sendv[5];
         int nsend = 0, invalid = 0;
         wbatch_t *first_retry = NULL;
