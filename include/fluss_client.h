@@ -331,6 +331,36 @@ kfb_err_t kfb_fluss_client_create_table(kfb_fluss_client_t *c, const char *datab
                                         int ignore_if_exists, int timeout_ms, char *errstr,
                                         size_t errstr_size);
 
+/* One column for kfb_fluss_client_alter_table (TableChange.AddColumn). Strings are
+ * only read during the call. */
+typedef struct kfb_fluss_column_add {
+    const char *name;           /* the new column's name */
+    const char *data_type_json; /* its type as DataTypeJsonSerde JSON (fluss-protocol.md
+                                   §5.3), e.g. {"type":"STRING"} or {"type":"DECIMAL",
+                                   "precision":10,"scale":2}; Fluss 0.9 refuses a NOT NULL
+                                   type ("nullable":false) */
+    const char *comment;        /* NULL = none */
+} kfb_fluss_column_add_t;
+
+/*
+ * ALTER TABLE database.table ADD COLUMN cols[0..n) with Fluss's AlterTable RPC
+ * (api key 1044, to the coordinator; FlussApi.proto AlterTableRequest with
+ * add_columns, column_position_type LAST: ClientRpcMessageUtils.makeAlterTableRequest).
+ * Fluss 0.9 appends the columns at the end of the schema, all or none, under the
+ * next schema id (CoordinatorService.alterTable, SchemaUpdate.addColumn); the table
+ * info (kfb_fluss_client_get_table) shows the new schema id once the call returned
+ * OK. ignore_if_not_exists: a missing table is then OK, not TABLE_NOT_EXIST.
+ * Returns OK, INVALID_ARG (n == 0, a NULL or empty name or type, nothing sent), or
+ * the kfb_fluss_client_call errors; *fluss_error (may be NULL) receives the Fluss
+ * code of a refusal, e.g. INVALID_ALTER_TABLE_EXCEPTION (56) "Column x already
+ * exists.", UNKNOWN_SERVER_ERROR (-1) "... Column x must be nullable.",
+ * TABLE_NOT_EXIST (7), with errstr naming the table and Fluss's message.
+ */
+kfb_err_t kfb_fluss_client_alter_table(kfb_fluss_client_t *c, const char *database,
+                                       const char *table, const kfb_fluss_column_add_t *cols,
+                                       size_t n, int ignore_if_not_exists, int timeout_ms,
+                                       int32_t *fluss_error, char *errstr, size_t errstr_size);
+
 /*
  * Point lookups on one bucket of an opened table (Lookup v1 when offered, to the
  * bucket leader). values[i] / value_lens[i] receive a malloc'd copy of the value

@@ -1264,6 +1264,58 @@ kfb_err_t kfb_fluss_client_create_table(kfb_fluss_client_t *c, const char *datab
                                  &req.base, NULL, timeout_ms, NULL, NULL, errstr, errstr_size);
 }
 
+kfb_err_t kfb_fluss_client_alter_table(kfb_fluss_client_t *c, const char *database,
+                                       const char *table, const kfb_fluss_column_add_t *cols,
+                                       size_t n, int ignore_if_not_exists, int timeout_ms,
+                                       int32_t *fluss_error, char *errstr, size_t errstr_size) {
+    if (fluss_error) *fluss_error = 0;
+    if (n == 0 || !cols) {
+        snprintf(errstr, errstr_size, "alter table %s.%s: no column to add", database, table);
+        return KFB_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!cols[i].name || !*cols[i].name || !cols[i].data_type_json || !*cols[i].data_type_json) {
+            snprintf(errstr, errstr_size, "alter table %s.%s: column %zu to add needs a name and "
+                     "a data type JSON", database, table, i);
+            return KFB_ERR_INVALID_ARG;
+        }
+    }
+    Fluss__PbAddColumn *ac = calloc(n, sizeof *ac);
+    Fluss__PbAddColumn **pac = calloc(n, sizeof *pac);
+    if (!ac || !pac) {
+        free(ac);
+        free(pac);
+        snprintf(errstr, errstr_size, "out of memory");
+        return KFB_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        fluss__pb_add_column__init(&ac[i]);
+        ac[i].column_name = (char *)cols[i].name;
+        ac[i].data_type_json.data = (uint8_t *)cols[i].data_type_json;
+        ac[i].data_type_json.len = strlen(cols[i].data_type_json);
+        ac[i].comment = (char *)cols[i].comment;
+        ac[i].column_position_type = 0; /* LAST: ColumnPositionType, the only one Fluss takes */
+        pac[i] = &ac[i];
+    }
+    Fluss__PbTablePath tp = FLUSS__PB_TABLE_PATH__INIT;
+    tp.database_name = (char *)database;
+    tp.table_name = (char *)table;
+    Fluss__AlterTableRequest req = FLUSS__ALTER_TABLE_REQUEST__INIT;
+    req.table_path = &tp;
+    req.ignore_if_not_exists = ignore_if_not_exists != 0;
+    req.n_add_columns = n;
+    req.add_columns = pac;
+    char msg[1024];
+    kfb_err_t err = kfb_fluss_client_call(c, KFB_FLUSS_TARGET_COORDINATOR, KFB_API_ALTER_TABLE,
+                                          &req.base, NULL, timeout_ms, NULL, fluss_error, msg,
+                                          sizeof msg);
+    free(ac);
+    free(pac);
+    if (err) snprintf(errstr, errstr_size, "cannot add %zu column%s to Fluss table %s.%s: %s", n,
+                      n == 1 ? "" : "s", database, table, msg);
+    return err;
+}
+
 kfb_err_t kfb_fluss_client_lookup(kfb_fluss_client_t *c, int64_t table_id, int64_t partition_id,
                                   int32_t bucket_id, const uint8_t *const *keys,
                                   const size_t *key_lens, size_t n, int timeout_ms,

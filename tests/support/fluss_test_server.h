@@ -6,15 +6,18 @@
  *
  * It speaks the real Fluss RPC subset the bridge uses (ApiVersions, Authenticate,
  * GetMetadata, GetTableInfo, GetTableSchema, TableExists, DatabaseExists,
- * CreateDatabase, CreateTable, ListPartitionInfos, CreatePartition, InitWriter,
- * PutKv, Lookup) and checks what it
+ * CreateDatabase, CreateTable, AlterTable (add columns), ListPartitionInfos,
+ * CreatePartition, InitWriter, PutKv, Lookup) and checks what it
  * receives the way a Fluss tablet server would: frame and header, required
  * protobuf fields, role routing (a misrouted or unparsable request gets NO
  * response), bucket leadership, schema id, row decoding, writer id / batch
  * sequence rules with the last 5 batches retained per (bucket, writer), partial
- * updates (target_columns: PartialUpdater's checks, merge and partial delete,
- * for rows of the latest schema; first_row refuses them; auto-increment tables
- * need a list without that column, values are not generated). See
+ * updates (target_columns: PartialUpdater's checks, merge and partial delete;
+ * first_row refuses them; auto-increment tables need a list without that column,
+ * values are not generated), and schema versions: every schema id of a table is
+ * kept, AlterTable adds nullable columns at the end under a new id, each batch's
+ * rows are read with the schema id in its header and stored under it, and older
+ * rows read as the latest schema with nulls in the added columns. See
  * ../../shared/docs/fluss-protocol.md §1.5, §4.3, §10, §16; each behaviour
  * cites its Java file where it is implemented (fluss_ts_*.c).
  *
@@ -109,6 +112,22 @@ kfb_err_t kfb_fts_load_tables_json(kfb_fts_t *s, const char *json, char *errstr,
 /* -1 when the table does not exist. */
 int64_t kfb_fts_table_id(kfb_fts_t *s, const char *database, const char *table);
 
+/* ALTER TABLE database.table ADD COLUMN names[i] type_jsons[i] (i < n), exactly as
+ * an AlterTable request with these add_columns (position LAST, no comment) is
+ * served: the columns are added at the end, all or none, under the next schema id;
+ * refusals carry Fluss's code and message (fluss_ts_tables.c lists them: 56 for a
+ * column that exists, -1 for a NOT NULL type, ...). type_jsons are
+ * DataTypeJsonSerde JSON, e.g. {"type":"STRING"}. Returns the Fluss error code
+ * (0 = done; TABLE_NOT_EXIST (7) for a missing table) with msg filled on error;
+ * *schema_id_out (may be NULL) receives the table's latest schema id. */
+int kfb_fts_alter_add_columns(kfb_fts_t *s, const char *database, const char *table,
+                              const char *const *names, const char *const *type_jsons, size_t n,
+                              int32_t *schema_id_out, char *msg, size_t msg_size);
+/* The "schema" JSON of one schema id of a table (0 = the latest), as GetTableSchema
+ * answers it (caller frees); NULL when the table or the id does not exist. */
+char *kfb_fts_schema_json(kfb_fts_t *s, const char *database, const char *table,
+                          int32_t schema_id);
+
 /* Table state as JSON (caller frees), NULL when the table does not exist:
  *   {"database":"db","table":"t","table_id":1,"schema_id":1,"row_count":2,
  *    "rows":{"<key hex>":{"col":value,...},...},
@@ -116,8 +135,10 @@ int64_t kfb_fts_table_id(kfb_fts_t *s, const char *database, const char *table);
  *                "row_count":2},...]}
  * Partitioned tables key rows as "<partition name>|<key hex>" and give each
  * bucket entry "partition" and "partition_id" first.
- * Rows are decoded with the table's schema and rendered like row_json.h; keys
- * are sorted. A row that does not decode is rendered as {"$hex":"..."}. */
+ * schema_id is the latest. Each row is decoded with the schema id it was
+ * written with and rendered like row_json.h as a row of the latest schema (the
+ * columns added since are null, as Fluss reads an older row); keys are sorted. A
+ * row that does not decode is rendered as {"$schema_id":N,"$hex":"..."}. */
 char *kfb_fts_dump_table_json(kfb_fts_t *s, const char *database, const char *table);
 
 /* ---- statistics ---- */
@@ -156,9 +177,9 @@ uint8_t *kfb_fts_last_putkv_body(kfb_fts_t *s, size_t *len);
 /* One line per PutKv bucket batch the handler looked at, in arrival order
  * (caller frees; "" when none):
  *   "node=N table=T partition=P|-1 bucket=B writer=W seq=S records=XXXXXXXX
- *    result=applied|duplicate|refused code=C\n"
- * writer / seq are the batch header's (-1 -1 when it is shorter than a
- * header); records is the CRC-32C of the bytes after the 28-byte header, the
+ *    result=applied|duplicate|refused code=C schema=K\n"
+ * writer / seq / schema are the batch header's (-1 -1 -1 when it is shorter
+ * than a header); records is the CRC-32C of the bytes after the 28-byte header, the
  * same for every resend and restamp of one batch; result says whether the rows
  * were applied, acknowledged as a duplicate, or refused; code is the Fluss
  * code answered (an ERROR fault with after_apply gives "applied code=25").

@@ -17,6 +17,17 @@
  *   load-tables PATH                   a tables file (format in fluss_ts_tables.c)
  *   add-partition DB TABLE NAME        NAME = values joined by '$'; OK <partition id>
  *   dump DB TABLE                      OK <table JSON> (kfb_fts_dump_table_json)
+ *   alter-table DB TABLE add-column NAME TYPE [NOT NULL] [add-column ...]
+ *                                      AlterTable with these add_columns (all or
+ *                                      none, at the end); OK <new schema id>, or
+ *                                      ERR <Fluss error name> (<code>): <message>.
+ *                                      TYPE: BOOLEAN, TINYINT, SMALLINT, INT, BIGINT,
+ *                                      FLOAT, DOUBLE, STRING, BYTES, DATE, CHAR(n),
+ *                                      BINARY(n), DECIMAL(p,s), TIME(p), TIMESTAMP(p),
+ *                                      TIMESTAMP_LTZ(p), or DataTypeJsonSerde JSON
+ *                                      without blanks ({"type":"STRING"})
+ *   schema DB TABLE [ID]               OK <schema JSON> of that schema id (default:
+ *                                      the latest), as GetTableSchema answers
  *   stats                              OK <stats JSON> (kfb_fts_stats_json)
  *   fault KIND [key=value ...]         KIND: error, delay, drop-before, drop-after,
  *                                      server-failure, no-response. Keys:
@@ -107,6 +118,84 @@ static bool parse_api(const char *w, int *api) {
     return false;
 }
 
+/* TYPE of alter-table as DataTypeJsonSerde JSON into out; false when unknown. */
+static bool type_json_of(const char *w, bool not_null, char *out, size_t n) {
+    static const struct {
+        const char *name, *json;
+    } simple[] = {{"BOOLEAN", "BOOLEAN"}, {"TINYINT", "TINYINT"}, {"SMALLINT", "SMALLINT"},
+                  {"INT", "INTEGER"},     {"INTEGER", "INTEGER"}, {"BIGINT", "BIGINT"},
+                  {"FLOAT", "FLOAT"},     {"DOUBLE", "DOUBLE"},   {"STRING", "STRING"},
+                  {"BYTES", "BYTES"},     {"DATE", "DATE"}};
+    const char *nn = not_null ? ",\"nullable\":false" : "";
+    int a, b, k = -1;
+    char close;
+    if (w[0] == '{') {
+        if (not_null) return false; /* write "nullable":false in the JSON itself */
+        k = snprintf(out, n, "%s", w);
+    }
+    for (size_t i = 0; k < 0 && i < sizeof(simple) / sizeof(simple[0]); i++)
+        if (strcasecmp(w, simple[i].name) == 0)
+            k = snprintf(out, n, "{\"type\":\"%s\"%s}", simple[i].json, nn);
+    if (k < 0 && sscanf(w, "DECIMAL(%d,%d%c", &a, &b, &close) == 3 && close == ')')
+        k = snprintf(out, n, "{\"type\":\"DECIMAL\"%s,\"precision\":%d,\"scale\":%d}", nn, a, b);
+    static const struct {
+        const char *prefix, *root, *param;
+    } sized[] = {{"CHAR(", "CHAR", "length"},
+                 {"BINARY(", "BINARY", "length"},
+                 {"TIME(", "TIME_WITHOUT_TIME_ZONE", "precision"},
+                 {"TIMESTAMP(", "TIMESTAMP_WITHOUT_TIME_ZONE", "precision"},
+                 {"TIMESTAMP_LTZ(", "TIMESTAMP_WITH_LOCAL_TIME_ZONE", "precision"}};
+    for (size_t i = 0; k < 0 && i < sizeof(sized) / sizeof(sized[0]); i++) {
+        size_t pl = strlen(sized[i].prefix);
+        if (strncasecmp(w, sized[i].prefix, pl) == 0 && sscanf(w + pl, "%d%c", &a, &close) == 2 &&
+            close == ')')
+            k = snprintf(out, n, "{\"type\":\"%s\"%s,\"%s\":%d}", sized[i].root, nn,
+                         sized[i].param, a);
+    }
+    return k > 0 && (size_t)k < n;
+}
+
+#define ALTER_MAX_COLUMNS 16
+
+static char *cmd_alter_table(kfb_fts_t *s, const char *p) {
+    static const char usage[] = "ERR usage: alter-table DB TABLE add-column NAME TYPE [NOT NULL] "
+                                "[add-column NAME TYPE [NOT NULL] ...]\n";
+    char db[256], tb[256], w[512];
+    char names[ALTER_MAX_COLUMNS][256], types[ALTER_MAX_COLUMNS][600];
+    const char *pn[ALTER_MAX_COLUMNS], *pt[ALTER_MAX_COLUMNS];
+    size_t n = 0;
+    if (!next_word(&p, db, sizeof(db)) || !next_word(&p, tb, sizeof(tb))) return reply(usage);
+    bool have = next_word(&p, w, sizeof(w));
+    while (have) {
+        if (strcmp(w, "add-column") != 0) return reply(usage);
+        if (n == ALTER_MAX_COLUMNS) return reply("ERR at most %d columns per alter-table\n",
+                                                 ALTER_MAX_COLUMNS);
+        char type[512];
+        if (!next_word(&p, names[n], sizeof(names[n])) || !next_word(&p, type, sizeof(type)))
+            return reply(usage);
+        bool not_null = false;
+        have = next_word(&p, w, sizeof(w));
+        if (have && strcasecmp(w, "NOT") == 0) {
+            if (!next_word(&p, w, sizeof(w)) || strcasecmp(w, "NULL") != 0) return reply(usage);
+            not_null = true;
+            have = next_word(&p, w, sizeof(w));
+        }
+        if (!type_json_of(type, not_null, types[n], sizeof(types[n])))
+            return reply("ERR unknown column type '%s' (BOOLEAN, TINYINT, SMALLINT, INT, BIGINT, "
+                         "FLOAT, DOUBLE, STRING, BYTES, DATE, CHAR(n), BINARY(n), DECIMAL(p,s), "
+                         "TIME(p), TIMESTAMP(p), TIMESTAMP_LTZ(p), or type JSON)\n", type);
+        pn[n] = names[n];
+        pt[n] = types[n];
+        n++;
+    }
+    if (n == 0) return reply(usage);
+    char msg[1024];
+    int32_t sid = 0;
+    int code = kfb_fts_alter_add_columns(s, db, tb, pn, pt, n, &sid, msg, sizeof(msg));
+    if (code != KFB_FLUSS_NONE) return reply("ERR %s (%d): %s\n", kfb_fluss_err_name(code), code, msg);
+    return reply("OK %d\n", (int)sid);
+}
+
 static const char *const kinds[] = {"error", "delay", "drop-before", "drop-after",
                                     "server-failure", "no-response"};
 
@@ -152,8 +241,9 @@ char *kfb_fts_control(kfb_fts_t *s, const char *line) {
     long long n1, n2, n3;
     if (!next_word(&p, cmd, sizeof(cmd))) return reply("ERR empty command; try 'help'\n");
     if (strcmp(cmd, "help") == 0)
-        return reply("OK commands: ports, table-id, add-table, add-partition, load-tables, dump, stats, fault, "
-                     "clear-faults, faults, batches, move-leader, refuse, drop-connections, quit\n");
+        return reply("OK commands: ports, table-id, add-table, add-partition, load-tables, dump, "
+                     "alter-table, schema, stats, fault, clear-faults, faults, batches, "
+                     "move-leader, refuse, drop-connections, quit\n");
     if (strcmp(cmd, "ports") == 0) {
         char buf[512];
         int off = snprintf(buf, sizeof(buf), "OK coordinator=%d", kfb_fts_port(s, KFB_FTS_COORDINATOR));
@@ -212,6 +302,17 @@ char *kfb_fts_control(kfb_fts_t *s, const char *line) {
             return reply("ERR usage: dump DB TABLE\n");
         char *j = kfb_fts_dump_table_json(s, a, b);
         if (!j) return reply("ERR table %s.%s does not exist\n", a, b);
+        return reply_ok_owned(j);
+    }
+    if (strcmp(cmd, "alter-table") == 0) return cmd_alter_table(s, p);
+    if (strcmp(cmd, "schema") == 0) {
+        if (!next_word(&p, a, sizeof(a)) || !next_word(&p, b, sizeof(b)))
+            return reply("ERR usage: schema DB TABLE [SCHEMA_ID]\n");
+        n1 = 0;
+        if (next_word(&p, c, sizeof(c)) && (!parse_int(c, &n1) || n1 < 1 || n1 > 32767))
+            return reply("ERR schema id '%s' is not in 1..32767\n", c);
+        char *j = kfb_fts_schema_json(s, a, b, (int32_t)n1);
+        if (!j) return reply("ERR table %s.%s has no schema %lld\n", a, b, n1);
         return reply_ok_owned(j);
     }
     if (strcmp(cmd, "stats") == 0) return reply_ok_owned(kfb_fts_stats_json(s));

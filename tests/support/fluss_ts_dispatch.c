@@ -64,6 +64,7 @@ static void h_lookup(req_ctx_t *x, const ProtobufCMessage *req);
 static void h_init_writer(req_ctx_t *x, const ProtobufCMessage *req);
 static void h_list_partitions(req_ctx_t *x, const ProtobufCMessage *req);
 static void h_create_partition(req_ctx_t *x, const ProtobufCMessage *req);
+static void h_alter_table(req_ctx_t *x, const ProtobufCMessage *req);
 
 /* Versions as served at apache/fluss 545c553 ({rpc}/protocol/ApiKeys.java); roles from
  * the gateway interfaces ({rpc}/gateway/CoordinatorGateway.java, TabletServerGateway.java,
@@ -96,6 +97,8 @@ static const api_entry_t apis[] = {
      h_create_partition},
     {KFB_API_AUTHENTICATE, 0, 0, ROLE_COORD | ROLE_TABLET,
      &fluss__authenticate_request__descriptor, h_authenticate},
+    {KFB_API_ALTER_TABLE, 0, 0, ROLE_COORD, &fluss__alter_table_request__descriptor,
+     h_alter_table},
 };
 #define NAPIS (sizeof(apis) / sizeof(apis[0]))
 
@@ -404,14 +407,15 @@ static void h_get_table_info(req_ctx_t *x, const ProtobufCMessage *req) {
     reply(x, &r.base);
 }
 
-/* {server}/RpcServiceBase.java getTableSchema: a missing table reads as latest
- * schema id 0, so it answers SCHEMA_NOT_EXIST, not TABLE_NOT_EXIST (§16). Only the
- * latest schema is kept here; asking for an older id also gets 9. */
+/* {server}/RpcServiceBase.java getTableSchema: the latest schema, or the one
+ * `schema_id` names (MetadataManager.getSchemaById); a missing table reads as latest
+ * schema id 0, so it answers SCHEMA_NOT_EXIST, not TABLE_NOT_EXIST (§16), as does an
+ * id the table never had. */
 static void h_get_table_schema(req_ctx_t *x, const ProtobufCMessage *req) {
     const Fluss__GetTableSchemaRequest *q = (const Fluss__GetTableSchemaRequest *)req;
     fts_table_t *t = fts_find_table(x->s, q->table_path->database_name, q->table_path->table_name);
     int32_t want = q->has_schema_id ? q->schema_id : (t ? t->schema_id : 0);
-    if (!t || want != t->schema_id) {
+    if (!t || want < 1 || want > t->schema_id) {
         char msg[512];
         snprintf(msg, sizeof(msg), "Schema for table %.200s.%.200s with schema id %d does not exist.",
                  q->table_path->database_name, q->table_path->table_name, want);
@@ -419,9 +423,9 @@ static void h_get_table_schema(req_ctx_t *x, const ProtobufCMessage *req) {
         return;
     }
     Fluss__GetTableSchemaResponse r = FLUSS__GET_TABLE_SCHEMA_RESPONSE__INIT;
-    r.schema_id = t->schema_id;
-    r.schema_json.data = (uint8_t *)t->schema_json;
-    r.schema_json.len = strlen(t->schema_json);
+    r.schema_id = want;
+    r.schema_json.data = (uint8_t *)t->schema_jsons[want];
+    r.schema_json.len = strlen(t->schema_jsons[want]);
     reply(x, &r.base);
 }
 
@@ -830,19 +834,21 @@ static void log_batch(kfb_fts_t *s, int node, int64_t table_id, const Fluss__PbP
     size_t len = bq->records.len;
     int64_t writer = -1;
     int32_t seq = -1;
+    int schema = -1;
     uint32_t crc = 0;
     if (p && len >= KFB_KV_BATCH_HEADER_SIZE) {
         writer = (int64_t)kfb_get_le64(p + KFB_KV_BATCH_WRITER_ID_OFFSET);
         seq = (int32_t)kfb_get_le32(p + KFB_KV_BATCH_SEQUENCE_OFFSET);
+        schema = (int16_t)kfb_get_le16(p + KFB_KV_BATCH_SCHEMA_ID_OFFSET);
         crc = kfb_crc32c(0, p + KFB_KV_BATCH_HEADER_SIZE, len - KFB_KV_BATCH_HEADER_SIZE);
     }
     char line[256];
     int k = snprintf(line, sizeof(line),
                      "node=%d table=%lld partition=%lld bucket=%d writer=%lld seq=%d "
-                     "records=%08x result=%s code=%d\n",
+                     "records=%08x result=%s code=%d schema=%d\n",
                      node, (long long)table_id,
                      (long long)(bq->has_partition_id ? bq->partition_id : -1), bq->bucket_id,
-                     (long long)writer, seq, crc, result, code);
+                     (long long)writer, seq, crc, result, code, schema);
     /* bounded, for long runs of the standalone server (benchmarks) */
     if (s->batch_log.len + (size_t)k <= FTS_BATCH_LOG_MAX)
         kfb_buf_append(&s->batch_log, line, (size_t)k);
@@ -1043,4 +1049,137 @@ out:
     free(vals);
     free(pvals);
     free(msgs);
+}
+
+/* TablePath.detectInvalidName / validatePrefix: NULL when the name is valid, else
+ * the reason, into buf. */
+static const char *name_problem(const char *n, char *buf, size_t size) {
+    size_t len = strlen(n);
+    if (len == 0) return "the empty string is not allowed";
+    if (strcmp(n, ".") == 0) return "'.' is not allowed";
+    if (strcmp(n, "..") == 0) return "'..' is not allowed";
+    if (len > 200) {
+        snprintf(buf, size, "the length of '%.200s...' is longer than the max allowed length 200",
+                 n);
+        return buf;
+    }
+    if (!valid_name(n)) {
+        snprintf(buf, size, "'%.200s' contains one or more characters other than ASCII "
+                 "alphanumerics, '_' and '-'", n);
+        return buf;
+    }
+    if (strncmp(n, "__", 2) == 0)
+        return "'__' is not allowed as prefix, since it is reserved for internal "
+               "databases/internal tables/internal partitions in Fluss server";
+    return NULL;
+}
+
+/* AlterTable: {server}/coordinator/CoordinatorService.java alterTable. The request is
+ * converted first (ServerRpcMessageUtils.toAlterTableConfigChanges /
+ * toAlterTableSchemaChanges: op types, data types and column positions are checked
+ * before the table is looked up), then MetadataManager.alterTableSchema applies the
+ * column changes (fts_alter_add_columns). Table property changes are not modelled. */
+static void h_alter_table(req_ctx_t *x, const ProtobufCMessage *req) {
+    const Fluss__AlterTableRequest *q = (const Fluss__AlterTableRequest *)req;
+    const char *db = q->table_path->database_name, *name = q->table_path->table_name;
+    char msg[768], why[400];
+    const char *p;
+    if ((p = name_problem(db, why, sizeof(why)))) {
+        snprintf(msg, sizeof(msg), "Database name %.200s is invalid: %s", db, p);
+        reply_error(x, KFB_FLUSS_INVALID_DATABASE_EXCEPTION, msg);
+        return;
+    }
+    if ((p = name_problem(name, why, sizeof(why)))) {
+        snprintf(msg, sizeof(msg), "Table name %.200s is invalid: %s", name, p);
+        reply_error(x, KFB_FLUSS_INVALID_TABLE_EXCEPTION, msg);
+        return;
+    }
+    for (size_t i = 0; i < q->n_config_changes; i++) {
+        int32_t op = q->config_changes[i]->op_type;
+        if (op < 0 || op > 3) { /* AlterConfigOpType.from */
+            snprintf(msg, sizeof(msg), "java.lang.IllegalArgumentException: Unsupported "
+                     "AlterConfigOpType: %d", op);
+            reply_error(x, KFB_FLUSS_UNKNOWN_SERVER_ERROR, msg);
+            return;
+        }
+        if (op > 1) { /* APPEND, SUBTRACT */
+            snprintf(msg, sizeof(msg), "java.lang.IllegalArgumentException: Unsupported alter "
+                     "table configs op type %d", op);
+            reply_error(x, KFB_FLUSS_UNKNOWN_SERVER_ERROR, msg);
+            return;
+        }
+    }
+    size_t n = q->n_add_columns;
+    fts_add_column_t *cols = calloc(n ? n : 1, sizeof(*cols));
+    if (!cols) {
+        reply_error(x, KFB_FLUSS_UNKNOWN_SERVER_ERROR, "out of memory");
+        return;
+    }
+    int code = KFB_FLUSS_NONE;
+    for (size_t i = 0; i < n && code == KFB_FLUSS_NONE; i++) {
+        const Fluss__PbAddColumn *a = q->add_columns[i];
+        bool nullable;
+        code = fts_parse_column_type(a->data_type_json.data, a->data_type_json.len, &nullable, msg,
+                                     sizeof(msg));
+        if (code == KFB_FLUSS_NONE && a->column_position_type != 0) {
+            /* ColumnPositionType.from: only LAST (0) */
+            snprintf(msg, sizeof(msg), "java.lang.IllegalArgumentException: Unsupported "
+                     "ColumnPositionType: %d", a->column_position_type);
+            code = KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+        }
+        cols[i] = (fts_add_column_t){a->column_name, a->data_type_json.data, a->data_type_json.len,
+                                     a->comment, a->agg_function_type};
+    }
+    for (size_t i = 0; i < q->n_modify_columns && code == KFB_FLUSS_NONE; i++) {
+        const Fluss__PbModifyColumn *m = q->modify_columns[i];
+        bool nullable;
+        if (m->has_data_type_json)
+            code = fts_parse_column_type(m->data_type_json.data, m->data_type_json.len, &nullable,
+                                         msg, sizeof(msg));
+        if (code == KFB_FLUSS_NONE && m->has_column_position_type && m->column_position_type != 0) {
+            snprintf(msg, sizeof(msg), "java.lang.IllegalArgumentException: Unsupported "
+                     "ColumnPositionType: %d", m->column_position_type);
+            code = KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+        }
+    }
+    bool schema_change = n || q->n_drop_columns || q->n_rename_columns || q->n_modify_columns;
+    fts_table_t *t = NULL;
+    if (code != KFB_FLUSS_NONE) {
+        /* msg filled above */
+    } else if (schema_change && q->n_config_changes) {
+        snprintf(msg, sizeof(msg), "Table alteration can only be applied to one of the "
+                 "following: table properties or table schema.");
+        code = KFB_FLUSS_INVALID_ALTER_TABLE_EXCEPTION;
+    } else if (!(t = fts_find_table(x->s, db, name))) {
+        if (!q->ignore_if_not_exists) {
+            snprintf(msg, sizeof(msg), "Table '%.200s.%.200s' does not exist.", db, name);
+            code = KFB_FLUSS_TABLE_NOT_EXIST;
+        }
+    } else if (q->n_config_changes) {
+        snprintf(msg, sizeof(msg), "test server: AlterTable config_changes (table properties) "
+                 "are not modelled; only add_columns is");
+        code = KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+    } else {
+        /* SchemaUpdate.applySchemaChanges: the additions first, then drop, rename and
+         * modify, each of which Fluss 0.9 refuses with a SchemaChangeException (no
+         * Fluss code) */
+        const char *refused = q->n_drop_columns     ? "drop"
+                              : q->n_rename_columns ? "rename"
+                              : q->n_modify_columns ? "modify"
+                                                    : NULL;
+        code = refused ? fts_alter_check_add_columns(t, cols, n, msg, sizeof(msg))
+                       : fts_alter_add_columns(x->s, t, cols, n, msg, sizeof(msg));
+        if (code == KFB_FLUSS_NONE && refused) {
+            snprintf(msg, sizeof(msg), "org.apache.fluss.exception.SchemaChangeException: Not "
+                     "support %s column now.", refused);
+            code = KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+        }
+    }
+    free(cols);
+    if (code != KFB_FLUSS_NONE) {
+        reply_error(x, code, msg);
+        return;
+    }
+    Fluss__AlterTableResponse r = FLUSS__ALTER_TABLE_RESPONSE__INIT;
+    reply(x, &r.base);
 }

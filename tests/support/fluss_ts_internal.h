@@ -102,9 +102,9 @@ struct fts_schema; /* fluss_ts_rows.c */
 typedef struct fts_table {
     char *db, *name;
     int64_t table_id;
-    int32_t schema_id;    /* latest; ids 0..schema_id are accepted in batches */
-    char *table_json;     /* normalised TableDescriptor JSON */
-    char *schema_json;    /* its "schema" object */
+    int32_t schema_id;    /* latest; every id 1..schema_id is kept (fts_schema) */
+    char *table_json;     /* normalised TableDescriptor JSON of the latest schema */
+    char **schema_jsons;  /* [1..schema_id]: each schema version's "schema" object */
     int bucket_count;
     bool partitioned;
     int delete_behavior;
@@ -231,6 +231,29 @@ int fts_create_table(kfb_fts_t *s, const char *db, const char *name, const char 
                      char *msg, size_t msg_size);
 char *fts_dump_table_locked(kfb_fts_t *s, fts_table_t *t);
 
+/* One column of an AlterTable request's add_columns (PbAddColumn). */
+typedef struct fts_add_column {
+    const char *name;
+    const uint8_t *type_json; /* data_type_json, DataTypeJsonSerde */
+    size_t type_json_len;
+    const char *comment;      /* NULL when absent */
+    const char *agg_function; /* agg_function_type, NULL when absent */
+} fts_add_column_t;
+
+/* SchemaUpdate.addColumn's checks of each column (already there, NOT NULL type),
+ * without changing anything. Fluss error code, msg filled. */
+int fts_alter_check_add_columns(fts_table_t *t, const fts_add_column_t *cols, size_t n, char *msg,
+                                size_t msg_size);
+/* Applies AlterTable's add_columns to t the way the coordinator does
+ * (fluss_ts_tables.c cites the Java sources): all or nothing, a new schema id
+ * when anything changed. Caller holds s->mu. Fluss error code, msg filled. */
+int fts_alter_add_columns(kfb_fts_t *s, fts_table_t *t, const fts_add_column_t *cols, size_t n,
+                          char *msg, size_t msg_size);
+/* Parses and checks one data_type_json the way JsonSerdeUtils.readValue with
+ * DataTypeJsonSerde would (UNKNOWN_SERVER_ERROR with msg when it fails); *nullable. */
+int fts_parse_column_type(const uint8_t *json, size_t len, bool *nullable, char *msg,
+                          size_t msg_size);
+
 /* PutKv of one bucket batch, fluss_ts_state.c. overwrite = agg_mode 1 (merge
  * engine and delete behaviour bypassed). Returns a Fluss error code; on success
  * *leo receives the log end offset to report. */
@@ -258,14 +281,24 @@ void fts_conn_free(fts_conn_t *c);
 
 /* rows adapter (fluss_ts_rows.c) */
 struct fts_schema *fts_schema_new(const char *table_json, char *msg, size_t msg_size);
-/* Takes ownership of td (also on failure); latest = the table's schema id. */
+/* Takes ownership of td (also on failure); latest = the table's schema id (ids
+ * 1..latest all read as td's columns). */
 struct fts_schema *fts_schema_new_desc(kfb_table_desc_t *td, int32_t latest);
+/* The schema after an ALTER TABLE that added columns at the end: td (taken over, also
+ * on failure) becomes schema id latest + 1, the earlier ids keep their columns. Frees
+ * `old` on success; NULL (old untouched) when out of memory or at id 32767. */
+struct fts_schema *fts_schema_add_version(struct fts_schema *old, kfb_table_desc_t *td);
 void fts_schema_free(struct fts_schema *sc);
 size_t fts_schema_column_count(const struct fts_schema *sc);
+int32_t fts_schema_latest(const struct fts_schema *sc);
+/* The latest schema's descriptor (owned by sc). */
+const kfb_table_desc_t *fts_schema_desc(const struct fts_schema *sc);
+/* Columns of schema `schema_id` (the latest's first n); 0 when there is no such id. */
+size_t fts_schema_version_columns(const struct fts_schema *sc, int32_t schema_id);
 /* Checks one value row against the schema of `schema_id` (Fluss error code). */
 int fts_schema_check_row(const struct fts_schema *sc, int32_t schema_id, const uint8_t *row,
                          size_t len, char *msg, size_t msg_size);
-/* After a successful check_row of the latest schema: do the row's partition
+/* After a successful check_row (of any schema id): do the row's partition
  * columns render to `partition_name` (§12 value rules)? Types without a simple
  * rendering here are not compared. Fluss error code (-1 on mismatch). */
 int fts_schema_check_partition(const struct fts_schema *sc, const char *partition_name,
@@ -275,7 +308,8 @@ const char *fts_schema_partition_key_name(const struct fts_schema *sc, size_t i)
 /* Decodes the key and computes its bucket; Fluss error code. */
 int fts_schema_key_bucket(const struct fts_schema *sc, const uint8_t *key, size_t len,
                           int bucket_count, int *bucket, char *msg, size_t msg_size);
-/* Renders a row as a JSON object into out ({"$hex":..} when it does not decode). */
+/* Renders a row of schema `schema_id` as a JSON object of the latest schema (columns
+ * added since are null) into out ({"$schema_id":..,"$hex":..} when it does not decode). */
 void fts_schema_render_row(const struct fts_schema *sc, int32_t schema_id, const uint8_t *row,
                            size_t len, kfb_buf_t *out);
 
@@ -283,18 +317,21 @@ void fts_schema_render_row(const struct fts_schema *sc, int32_t schema_id, const
  * applies KvTablet's checks for a PutKv's target list (cols/n, n = 0: none):
  * the auto-increment rule, first_row refusing any list, a list covering every
  * column being a full write (*out = NULL), then PartialUpdater.sanityCheck.
- * Returns a Fluss error code with msg. Rows passed to update/delete must be of
- * the latest schema; they return -1 when a row does not decode. update: old =
- * stored row or NULL; *keep_old when the stored row stays as it is (targets =
- * primary key only). delete: *remove, or the new row in out. */
+ * Returns a Fluss error code with msg. Rows passed to update/delete are read with
+ * the schema id given for each (older rows as the latest with nulls, as
+ * PartialUpdater does); out is always a row of the latest schema; they return -1
+ * when a row does not decode. update: old = stored row or NULL; *keep_old when the
+ * stored row stays as it is (targets = primary key only). delete: *remove, or the
+ * new row in out. */
 typedef struct fts_partial fts_partial_t;
 int fts_partial_new(const struct fts_schema *sc, const int32_t *cols, size_t n, bool first_row,
                     fts_partial_t **out, char *msg, size_t msg_size);
 void fts_partial_free(fts_partial_t *p);
-int fts_partial_update(fts_partial_t *p, const uint8_t *old, size_t olen, const uint8_t *nrow,
-                       size_t nlen, kfb_buf_t *out, bool *keep_old);
-int fts_partial_delete(fts_partial_t *p, const uint8_t *old, size_t olen, kfb_buf_t *out,
-                       bool *remove);
+int fts_partial_update(fts_partial_t *p, const uint8_t *old, size_t olen, int32_t old_schema,
+                       const uint8_t *nrow, size_t nlen, int32_t new_schema, kfb_buf_t *out,
+                       bool *keep_old);
+int fts_partial_delete(fts_partial_t *p, const uint8_t *old, size_t olen, int32_t old_schema,
+                       kfb_buf_t *out, bool *remove);
 
 /* hex helper */
 void fts_hex(kfb_buf_t *out, const uint8_t *p, size_t n);

@@ -12,8 +12,15 @@
  * (KeyEncoder.ofBucketKeyEncoder, fluss-protocol.md §7.2). Tables with a lake
  * format other than lance are refused at creation, so these are the only rules.
  *
- * Only the latest schema is known: rows written with an older schema id are
- * accepted without decoding (Fluss pads them to the latest schema).
+ * Schema versions ({server}/kv/KvTablet.java putAsLeader, {server}/metadata/
+ * ServerSchemaCache.java, fluss-common/.../record/KvRecordReadContext.java,
+ * .../row/encode/ValueDecoder.java): a batch's rows are decoded with the schema its
+ * header names, and stored as they came, under that schema id. Fluss 0.9 changes a
+ * schema only by adding nullable columns at the end (SchemaUpdate.addColumn), so schema
+ * id k is always the first cols[k] columns of the latest one: only that count is kept
+ * per id, and a row of an older schema reads as the latest schema with nulls in the
+ * columns added since (KvTablet's PaddingRow, PartialUpdater "the old row may be old
+ * schema with fewer fields").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +33,9 @@
 #include "table_desc.h"
 
 struct fts_schema {
-    kfb_table_desc_t *td;
+    kfb_table_desc_t *td;    /* the latest schema's descriptor */
     int32_t latest;
+    size_t *cols;            /* [0..latest]: columns of schema id k; 0 = no such schema */
     kfb_value_t *vals;       /* scratch, column_count */
     kfb_datatype_t *pk_types; /* physical PK column types, in PK order */
     kfb_value_t *key_vals;
@@ -44,6 +52,11 @@ struct fts_schema *fts_schema_new_desc(kfb_table_desc_t *td, int32_t latest) {
     sc->td = td;
     sc->latest = latest;
     size_t n = td->column_count, npk = td->physical_primary_key_count;
+    sc->cols = calloc((size_t)(latest > 0 ? latest : 0) + 1, sizeof(*sc->cols));
+    if (!sc->cols) goto fail;
+    /* a table created with a later schema id (tables file "schema_id"): its earlier ids
+     * read as the same columns */
+    for (int32_t k = 1; k <= latest; k++) sc->cols[k] = n;
     sc->vals = calloc(n ? n : 1, sizeof(*sc->vals));
     sc->pk_types = calloc(npk ? npk : 1, sizeof(*sc->pk_types));
     sc->key_vals = calloc(npk ? npk : 1, sizeof(*sc->key_vals));
@@ -80,6 +93,7 @@ struct fts_schema *fts_schema_new(const char *table_json, char *msg, size_t msg_
 void fts_schema_free(struct fts_schema *sc) {
     if (!sc) return;
     kfb_table_desc_destroy(sc->td);
+    free(sc->cols);
     free(sc->vals);
     free(sc->pk_types);
     free(sc->key_vals);
@@ -89,6 +103,45 @@ void fts_schema_free(struct fts_schema *sc) {
 }
 
 size_t fts_schema_column_count(const struct fts_schema *sc) { return sc->td->column_count; }
+
+int32_t fts_schema_latest(const struct fts_schema *sc) { return sc->latest; }
+
+const kfb_table_desc_t *fts_schema_desc(const struct fts_schema *sc) { return sc->td; }
+
+size_t fts_schema_version_columns(const struct fts_schema *sc, int32_t schema_id) {
+    return schema_id >= 1 && schema_id <= sc->latest ? sc->cols[schema_id] : 0;
+}
+
+struct fts_schema *fts_schema_add_version(struct fts_schema *old, kfb_table_desc_t *td) {
+    if (old->latest >= 32767) { /* the batch header's schema id is an int16 */
+        kfb_table_desc_destroy(td);
+        return NULL;
+    }
+    struct fts_schema *sc = fts_schema_new_desc(td, old->latest + 1);
+    if (!sc) return NULL;
+    for (int32_t k = 1; k <= old->latest; k++) sc->cols[k] = old->cols[k];
+    fts_schema_free(old);
+    return sc;
+}
+
+/* Decodes a row of schema `schema_id` into vals as a row of the latest schema: the
+ * columns added since are null. 0, or -1 when the id is unknown or the row does not
+ * decode (err filled when given). */
+static int decode_version(const struct fts_schema *sc, int32_t schema_id, const uint8_t *row,
+                          size_t len, kfb_value_t *vals, char *err, size_t err_size) {
+    size_t n = fts_schema_version_columns(sc, schema_id);
+    if (n == 0) {
+        if (err) snprintf(err, err_size, "no schema with id %d", schema_id);
+        return -1;
+    }
+    if (kfb_row_decode(sc->td->column_types, n, row, len, vals, err, err_size) != KFB_ERR_OK)
+        return -1;
+    for (size_t i = n; i < sc->td->column_count; i++) {
+        memset(&vals[i], 0, sizeof(vals[i]));
+        vals[i].is_null = true;
+    }
+    return 0;
+}
 
 size_t fts_schema_partition_key_count(const struct fts_schema *sc) {
     return sc->td->partition_key_count;
@@ -172,13 +225,10 @@ int fts_schema_check_partition(const struct fts_schema *sc, const char *partitio
 
 int fts_schema_check_row(const struct fts_schema *sc, int32_t schema_id, const uint8_t *row,
                          size_t len, char *msg, size_t msg_size) {
-    if (schema_id != sc->latest) return KFB_FLUSS_NONE;
     char err[200];
-    kfb_err_t e = kfb_row_decode(sc->td->column_types, sc->td->column_count, row, len, sc->vals,
-                                 err, sizeof(err));
-    if (e != KFB_ERR_OK) {
+    if (decode_version(sc, schema_id, row, len, sc->vals, err, sizeof(err)) != 0) {
         snprintf(msg, msg_size, "value row does not decode with schema %d (%zu columns): %s",
-                 schema_id, sc->td->column_count, err);
+                 schema_id, fts_schema_version_columns(sc, schema_id), err);
         return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
     }
     return KFB_FLUSS_NONE;
@@ -221,9 +271,7 @@ int fts_schema_key_bucket(const struct fts_schema *sc, const uint8_t *key, size_
 void fts_schema_render_row(const struct fts_schema *sc, int32_t schema_id, const uint8_t *row,
                            size_t len, kfb_buf_t *out) {
     size_t mark = out->len;
-    if (schema_id == sc->latest &&
-        kfb_row_decode(sc->td->column_types, sc->td->column_count, row, len, sc->vals, NULL, 0) ==
-            KFB_ERR_OK &&
+    if (decode_version(sc, schema_id, row, len, sc->vals, NULL, 0) == 0 &&
         kfb_row_json_append_row(out, sc->td->column_names, sc->td->column_types, sc->vals,
                                 sc->td->column_count) == KFB_ERR_OK)
         return;
@@ -373,14 +421,6 @@ oom:
     return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
 }
 
-static int decode_latest(const struct fts_schema *sc, const uint8_t *row, size_t len,
-                         kfb_value_t *vals) {
-    return kfb_row_decode(sc->td->column_types, sc->td->column_count, row, len, vals, NULL, 0) ==
-                   KFB_ERR_OK
-               ? 0
-               : -1;
-}
-
 static int encode_mixed(const fts_partial_t *p, const bool *from_new, bool have_old,
                         kfb_buf_t *out) {
     const kfb_table_desc_t *td = p->sc->td;
@@ -396,23 +436,25 @@ static int encode_mixed(const fts_partial_t *p, const bool *from_new, bool have_
     return 0;
 }
 
-int fts_partial_update(fts_partial_t *p, const uint8_t *old, size_t olen, const uint8_t *nrow,
-                       size_t nlen, kfb_buf_t *out, bool *keep_old) {
+int fts_partial_update(fts_partial_t *p, const uint8_t *old, size_t olen, int32_t old_schema,
+                       const uint8_t *nrow, size_t nlen, int32_t new_schema, kfb_buf_t *out,
+                       bool *keep_old) {
     *keep_old = false;
     if (p->pk_only && old) {
         *keep_old = true;
         return 0;
     }
-    if (old && decode_latest(p->sc, old, olen, p->ovals) != 0) return -1;
-    if (decode_latest(p->sc, nrow, nlen, p->nvals) != 0) return -1;
+    if (old && decode_version(p->sc, old_schema, old, olen, p->ovals, NULL, 0) != 0) return -1;
+    /* a target column the batch's (older) schema lacks reads as null */
+    if (decode_version(p->sc, new_schema, nrow, nlen, p->nvals, NULL, 0) != 0) return -1;
     return encode_mixed(p, p->target, old != NULL, out);
 }
 
-int fts_partial_delete(fts_partial_t *p, const uint8_t *old, size_t olen, kfb_buf_t *out,
-                       bool *remove) {
+int fts_partial_delete(fts_partial_t *p, const uint8_t *old, size_t olen, int32_t old_schema,
+                       kfb_buf_t *out, bool *remove) {
     const kfb_table_desc_t *td = p->sc->td;
     *remove = false;
-    if (decode_latest(p->sc, old, olen, p->ovals) != 0) return -1;
+    if (decode_version(p->sc, old_schema, old, olen, p->ovals, NULL, 0) != 0) return -1;
     /* isFieldsNull(row, targets): every non-target field null -> the row goes */
     bool rest_null = true;
     for (size_t i = 0; i < td->column_count; i++)

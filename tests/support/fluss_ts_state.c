@@ -6,9 +6,14 @@
  * PutKv of one bucket follows {server}/kv/KvTablet.java putAsLeader and
  * {server}/log/LogTablet.java append ({server} = fluss-server/src/main/java/org/apache/fluss/server):
  *   1. schema id < 0 or > latest                     -> SCHEMA_NOT_EXIST (9)  (validateSchemaId)
- *   2. every record decoded (processKvRecords); a malformed record or row
- *      -> -1 (InvalidRecordException has no code); a delete with
- *      table.delete.behavior=DISABLE -> DELETION_DISABLED (57) (processDeletion)
+ *   2. every record decoded (processKvRecords) with the schema the batch header
+ *      names: an id that passed 1 but has no schema (0) fails at the first record
+ *      with SCHEMA_NOT_EXIST (9) (DefaultKvRecord.readFrom -> KvRecordReadContext
+ *      .getRowDecoder -> ServerSchemaCache / MetadataManager.getSchemaById); a
+ *      malformed record or row -> -1 (InvalidRecordException has no code); a delete
+ *      with table.delete.behavior=DISABLE -> DELETION_DISABLED (57) (processDeletion).
+ *      Rows are stored as they came, under the batch's schema id; a partial update
+ *      stores the merged row under the latest id (PartialUpdater.updateRow).
  *   3. writer state (analyzeAndValidateWriterState), only when writer id != -1:
  *      a sequence equal to one of the last 5 batches of (bucket, writer) is a
  *      duplicate: success with that batch's offsets, nothing applied; otherwise it
@@ -309,7 +314,8 @@ void fts_table_free(fts_table_t *t) {
     free(t->db);
     free(t->name);
     free(t->table_json);
-    free(t->schema_json);
+    for (int32_t k = 0; t->schema_jsons && k <= t->schema_id; k++) free(t->schema_jsons[k]);
+    free(t->schema_jsons);
     free(t);
 }
 
@@ -458,25 +464,17 @@ static int put_records(kfb_fts_t *s, fts_table_t *t, fts_partition_t *part, fts_
     batch_hdr_t h;
     int code = bit_init(&it, strict, recs, len, &h, msg, msg_size);
     if (code != KFB_FLUSS_NONE) return code;
-    if (pu && h.schema_id != t->schema_id) {
-        snprintf(msg, msg_size, "test server: partial updates need rows of the latest schema %d, "
-                 "the batch has schema %d", t->schema_id, h.schema_id);
-        return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
-    }
 
     /* Pass 1: decode and check everything before any state changes. */
     kfb_kv_record_t rec;
     int r;
     int32_t idx = 0;
     while ((r = bit_next(&it, &rec, msg, msg_size)) == 1) {
-        if (pu) {
-            fts_kv_entry_t *old = fts_kv_get(&b->kv, rec.key, rec.key_len);
-            if (old && old->schema_id != t->schema_id) {
-                snprintf(msg, msg_size, "record %d: test server: the stored row has the older "
-                         "schema %d, partial updates are modelled for the latest schema only",
-                         idx, old->schema_id);
-                return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
-            }
+        if (fts_schema_version_columns(t->schema, h.schema_id) == 0) {
+            /* MetadataManager.getSchemaById */
+            snprintf(msg, msg_size, "Schema for table %s.%s with schema id %d does not exist.",
+                     t->db, t->name, h.schema_id);
+            return KFB_FLUSS_SCHEMA_NOT_EXIST;
         }
         if (!rec.value) {
             if (delete_behavior == FTS_DELETE_DISABLE) {
@@ -488,7 +486,7 @@ static int put_records(kfb_fts_t *s, fts_table_t *t, fts_partition_t *part, fts_
             char why[256];
             int c = fts_schema_check_row(t->schema, h.schema_id, rec.value, rec.value_len, why,
                                          sizeof(why));
-            if (c == KFB_FLUSS_NONE && strict && part && h.schema_id == t->schema_id)
+            if (c == KFB_FLUSS_NONE && strict && part)
                 c = fts_schema_check_partition(t->schema, part->name, why, sizeof(why));
             if (c != KFB_FLUSS_NONE) {
                 snprintf(msg, msg_size, "record %d: %s", idx, why);
@@ -562,35 +560,40 @@ static int put_records(kfb_fts_t *s, fts_table_t *t, fts_partition_t *part, fts_
         fts_kv_entry_t *old = fts_kv_get(&b->kv, rec.key, rec.key_len);
         const uint8_t *val = rec.value;
         size_t vlen = rec.value_len;
+        int16_t sid = h.schema_id; /* DefaultRowMerger keeps the new value as it came */
         if (!rec.value) {
             if (delete_behavior == FTS_DELETE_IGNORE || !old) continue;
             bool remove = true;
-            if (pu && fts_partial_delete(pu, old->val, old->vlen, &merged, &remove) != 0)
+            if (pu && fts_partial_delete(pu, old->val, old->vlen, old->schema_id, &merged,
+                                         &remove) != 0)
                 goto corrupt;
             if (remove) {
                 fts_kv_del(&b->kv, rec.key, rec.key_len);
                 off += 1;
                 continue;
             }
-            /* PartialUpdater.deleteRow kept the row: an update */
+            /* PartialUpdater.deleteRow kept the row: an update, of the latest schema */
             val = merged.data;
             vlen = merged.len;
+            sid = (int16_t)t->schema_id;
         } else if (old && merge_engine == FTS_MERGE_FIRST_ROW) {
             continue;
         } else if (pu) {
             bool keep = false;
-            if (fts_partial_update(pu, old ? old->val : NULL, old ? old->vlen : 0, rec.value,
-                                   rec.value_len, &merged, &keep) != 0)
+            if (fts_partial_update(pu, old ? old->val : NULL, old ? old->vlen : 0,
+                                   old ? old->schema_id : 0, rec.value, rec.value_len,
+                                   h.schema_id, &merged, &keep) != 0)
                 goto corrupt;
             if (!keep) {
                 val = merged.data;
                 vlen = merged.len;
+                sid = (int16_t)t->schema_id;
             } else {
                 off += t->changelog_wal ? 1 : 2;
                 continue;
             }
         }
-        if (fts_kv_put(&b->kv, rec.key, rec.key_len, h.schema_id, val, vlen) != KFB_ERR_OK) {
+        if (fts_kv_put(&b->kv, rec.key, rec.key_len, sid, val, vlen) != KFB_ERR_OK) {
             kfb_buf_free(&merged);
             snprintf(msg, msg_size, "out of memory");
             return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
@@ -615,8 +618,8 @@ static int put_records(kfb_fts_t *s, fts_table_t *t, fts_partition_t *part, fts_
     *leo = off;
     return KFB_FLUSS_NONE;
 corrupt:
-    /* pass 1 decoded every new row and checked the stored ones' schema: only a
-     * stored row that no longer decodes (or out of memory) gets here */
+    /* pass 1 decoded every new row and stored rows were checked when written (with
+     * the schema id they keep): only out of memory gets here */
     kfb_buf_free(&merged);
     snprintf(msg, msg_size, "test server: cannot merge a partial update into the stored row");
     return KFB_FLUSS_UNKNOWN_SERVER_ERROR;

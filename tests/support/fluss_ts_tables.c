@@ -19,11 +19,35 @@
  * sentence saying so): log tables, INDEXED kv format, lake formats other than
  * lance, the versioned and aggregation merge engines.
  *
+ * AlterTable's add_columns (fts_alter_add_columns), following
+ * {server}/coordinator/MetadataManager.java alterTableSchema,
+ * {server}/coordinator/SchemaUpdate.java addColumn, fluss-common/.../metadata/Schema.java
+ * (Builder.column: column id = highest field id + 1, nested ROW fields renumbered
+ * after it by types/ReassignFieldId.java) and {server}/utils/TableDescriptorValidation
+ * .java validateAlterTableSchema, in that order, all or nothing:
+ *   - a name already in the schema (or added earlier in the same request)
+ *     -> INVALID_ALTER_TABLE_EXCEPTION (56) "Column NAME already exists."
+ *   - a NOT NULL type -> IllegalArgumentException "Column NAME must be nullable.",
+ *     which has no Fluss code: UNKNOWN_SERVER_ERROR (-1) whose message is the Java
+ *     exception text (Fluss sends the stack trace; we send its first line)
+ *   - a reserved system column name (__offset, __timestamp, __bucket, _change_type,
+ *     _log_offset, _commit_timestamp) -> INVALID_TABLE_EXCEPTION (15)
+ *   - an aggregation function (this server has no aggregation tables)
+ *     -> INVALID_CONFIG_EXCEPTION (39)
+ *   - a table with table.datalake.enabled=true: the coordinator has no lake catalog
+ *     -> INVALID_ALTER_TABLE_EXCEPTION (56)
+ *   then the schema is registered under the next schema id; GetTableInfo,
+ *   GetMetadata and GetTableSchema answer it from then on, every earlier id stays.
+ * Fluss's tablet servers learn the new schema asynchronously (UpdateMetadata); here
+ * every server knows it as soon as the request is answered.
+ *
  * Tables file (JSON; tests/data/NAME.tables.json):
  *   {"tables": [{"database": "db", "table": "t",
  *                "bucket_count": 3,          optional, else the descriptor's, else 1
  *                "leaders": [0, 1, 0],       optional, else bucket b -> server b % n
- *                "schema_id": 1,             optional latest schema id (default 1)
+ *                "schema_id": 1,             optional latest schema id (default 1);
+ *                                            ids 1..schema_id all have the descriptor's
+ *                                            columns
  *                "partitions": ["2024$eu"],  optional, partitioned tables only
  *                "descriptor": { TableDescriptor JSON, fluss-protocol.md §5.1 }}]}
  */
@@ -164,9 +188,22 @@ static int create_table(kfb_fts_t *s, const char *db, const char *name, const ch
         return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
     }
     t->table_json = tjson;
-    t->schema_json = sjson;
+    t->schema_jsons = calloc((size_t)schema_id + 1, sizeof(*t->schema_jsons));
+    for (int32_t k = 1; t->schema_jsons && k <= schema_id; k++) {
+        if (!(t->schema_jsons[k] = strdup(sjson))) {
+            for (int32_t j = 1; j < k; j++) free(t->schema_jsons[j]);
+            free(t->schema_jsons);
+            t->schema_jsons = NULL;
+        }
+    }
+    free(sjson);
     t->schema = sc;
     t->schema_id = schema_id;
+    if (!t->schema_jsons) {
+        fts_table_free(t);
+        snprintf(msg, msg_size, "out of memory creating %s.%s", db, name);
+        return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+    }
     t->bucket_count = nb;
     t->delete_behavior = delete_behavior;
     t->merge_engine = merge;
@@ -332,4 +369,275 @@ kfb_err_t kfb_fts_load_tables_file(kfb_fts_t *s, const char *path, char *errstr,
     pthread_mutex_unlock(&s->mu);
     json_decref(root);
     return e;
+}
+
+/* ---- AlterTable: add columns ---- */
+
+/* TableDescriptorValidation.SYSTEM_COLUMNS, TableDescriptor.java. */
+static const char *const system_columns[] = {"__offset",     "__timestamp", "__bucket",
+                                             "_change_type", "_log_offset", "_commit_timestamp"};
+#define N_SYSTEM_COLUMNS (sizeof(system_columns) / sizeof(system_columns[0]))
+
+/* A one-column descriptor around a data type, so that table_desc.h checks the type
+ * exactly as it checks a CreateTable's. */
+static kfb_table_desc_t *parse_type_alone(json_t *type, char *err, size_t err_size) {
+    json_t *col = json_pack("{s:s, s:O}", "name", "c", "data_type", type);
+    json_t *root = json_pack("{s:i, s:{s:i, s:[o]}, s:[], s:{}, s:{}}", "version", 1, "schema",
+                             "version", 1, "columns", col, "partition_key", "properties",
+                             "custom_properties");
+    char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+    json_decref(root);
+    if (!text) {
+        snprintf(err, err_size, "out of memory");
+        return NULL;
+    }
+    kfb_table_desc_t *td = kfb_table_desc_parse(text, strlen(text), err, err_size);
+    free(text);
+    return td;
+}
+
+int fts_parse_column_type(const uint8_t *json, size_t len, bool *nullable, char *msg,
+                          size_t msg_size) {
+    json_error_t jerr;
+    json_t *type = json_loadb((const char *)json, len, 0, &jerr);
+    if (!type) {
+        snprintf(msg, msg_size, "java.io.UncheckedIOException: data_type_json is not JSON: %s "
+                 "(line %d column %d)", jerr.text, jerr.line, jerr.column);
+        return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+    }
+    char err[400];
+    kfb_table_desc_t *td = parse_type_alone(type, err, sizeof(err));
+    json_decref(type);
+    if (!td) {
+        /* table_desc.h names "$.schema.columns[0].data_type...": the type itself here */
+        const char *p = strstr(err, ".data_type");
+        snprintf(msg, msg_size, "java.lang.IllegalArgumentException: invalid data_type_json: %s%s",
+                 p ? "$" : "", p ? p + strlen(".data_type") : err);
+        return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+    }
+    *nullable = td->column_types[0].nullable;
+    kfb_table_desc_destroy(td);
+    return KFB_FLUSS_NONE;
+}
+
+/* The largest field id in a data type JSON (ROW field_id), or `max` when larger. */
+static int64_t max_field_id(const json_t *type, int64_t max, int depth) {
+    if (!json_is_object(type) || depth > 64) return max;
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(type, "fields"), i, f) {
+        json_t *id = json_object_get(f, "field_id");
+        if (json_is_integer(id) && json_integer_value(id) > max) max = json_integer_value(id);
+        max = max_field_id(json_object_get(f, "field_type"), max, depth + 1);
+    }
+    max = max_field_id(json_object_get(type, "element_type"), max, depth + 1);
+    max = max_field_id(json_object_get(type, "key_type"), max, depth + 1);
+    return max_field_id(json_object_get(type, "value_type"), max, depth + 1);
+}
+
+/* ReassignFieldId.visit: each ROW field takes the next id, then its type is visited. */
+static void reassign_field_ids(json_t *type, int64_t *highest, int depth) {
+    if (!json_is_object(type) || depth > 64) return;
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(type, "fields"), i, f) {
+        json_object_set_new(f, "field_id", json_integer(++*highest));
+        reassign_field_ids(json_object_get(f, "field_type"), highest, depth + 1);
+    }
+    reassign_field_ids(json_object_get(type, "element_type"), highest, depth + 1);
+    reassign_field_ids(json_object_get(type, "key_type"), highest, depth + 1);
+    reassign_field_ids(json_object_get(type, "value_type"), highest, depth + 1);
+}
+
+/* The new "schema" object (caller frees with json_decref), or NULL with a Fluss code
+ * in *code and msg filled. */
+static json_t *schema_with_columns(fts_table_t *t, const fts_add_column_t *cols, size_t n,
+                                   int *code, char *msg, size_t msg_size) {
+    json_error_t jerr;
+    json_t *schema = json_loads(t->schema_jsons[t->schema_id], 0, &jerr);
+    json_t *columns = schema ? json_object_get(schema, "columns") : NULL;
+    *code = KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+    if (!json_is_array(columns)) {
+        snprintf(msg, msg_size, "test server: the stored schema of %s.%s does not parse", t->db,
+                 t->name);
+        json_decref(schema);
+        return NULL;
+    }
+    /* Schema.Builder.fromColumns: a schema written without ids gets them by position
+     * (and that is how Fluss stores it); the highest id counts nested ROW fields */
+    int64_t highest = -1;
+    size_t i;
+    json_t *c;
+    json_array_foreach(columns, i, c) {
+        json_t *id = json_object_get(c, "id");
+        if (!json_is_integer(id)) json_object_set_new(c, "id", json_integer((json_int_t)i));
+        if (json_integer_value(json_object_get(c, "id")) > highest)
+            highest = json_integer_value(json_object_get(c, "id"));
+        highest = max_field_id(json_object_get(c, "data_type"), highest, 0);
+    }
+    json_t *hid = json_object_get(schema, "highest_field_id");
+    if (json_is_integer(hid) && json_integer_value(hid) > highest) highest = json_integer_value(hid);
+    for (size_t k = 0; k < n; k++) {
+        json_t *type = json_loadb((const char *)cols[k].type_json, cols[k].type_json_len, 0, &jerr);
+        json_t *col = type ? json_object() : NULL;
+        if (!col) {
+            json_decref(type);
+            json_decref(schema);
+            snprintf(msg, msg_size, "out of memory");
+            return NULL;
+        }
+        int64_t id = ++highest;
+        reassign_field_ids(type, &highest, 0);
+        /* ColumnJsonSerde's key order: name, data_type, comment, agg_function, id */
+        json_object_set_new(col, "name", json_string(cols[k].name));
+        json_object_set_new(col, "data_type", type);
+        if (cols[k].comment) json_object_set_new(col, "comment", json_string(cols[k].comment));
+        json_object_set_new(col, "id", json_integer(id));
+        json_array_append_new(columns, col);
+    }
+    json_object_set_new(schema, "highest_field_id", json_integer(highest));
+    *code = KFB_FLUSS_NONE;
+    return schema;
+}
+
+int fts_alter_check_add_columns(fts_table_t *t, const fts_add_column_t *cols, size_t n, char *msg,
+                                size_t msg_size) {
+    const kfb_table_desc_t *td = fts_schema_desc(t->schema);
+    for (size_t k = 0; k < n; k++) {
+        bool exists = kfb_table_desc_column_index(td, cols[k].name) >= 0;
+        for (size_t j = 0; j < k && !exists; j++) exists = strcmp(cols[j].name, cols[k].name) == 0;
+        if (exists) {
+            snprintf(msg, msg_size, "Column %s already exists.", cols[k].name);
+            return KFB_FLUSS_INVALID_ALTER_TABLE_EXCEPTION;
+        }
+        bool nullable = true;
+        int code = fts_parse_column_type(cols[k].type_json, cols[k].type_json_len, &nullable, msg,
+                                         msg_size);
+        if (code != KFB_FLUSS_NONE) return code;
+        if (!nullable) {
+            snprintf(msg, msg_size, "java.lang.IllegalArgumentException: Column %s must be "
+                     "nullable.", cols[k].name);
+            return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+        }
+    }
+    return KFB_FLUSS_NONE;
+}
+
+int fts_alter_add_columns(kfb_fts_t *s, fts_table_t *t, const fts_add_column_t *cols, size_t n,
+                          char *msg, size_t msg_size) {
+    (void)s;
+    const kfb_table_desc_t *td = fts_schema_desc(t->schema);
+    int code = fts_alter_check_add_columns(t, cols, n, msg, msg_size);
+    if (code != KFB_FLUSS_NONE) return code;
+    /* TableDescriptorValidation.validateAlterTableSchema: checkSystemColumns over the
+     * whole new schema, then validateNoAggregationFunctions */
+    char bad[256] = "";
+    size_t nb = 0;
+    for (size_t i = 0; i < td->column_count + n; i++) {
+        const char *name = i < td->column_count ? td->column_names[i] : cols[i - td->column_count].name;
+        for (size_t j = 0; j < N_SYSTEM_COLUMNS; j++) {
+            if (strcmp(name, system_columns[j]) != 0) continue;
+            nb += (size_t)snprintf(bad + nb, nb < sizeof(bad) ? sizeof(bad) - nb : 0, "%s%s",
+                                   nb ? ", " : "", name);
+            if (nb >= sizeof(bad)) nb = sizeof(bad) - 1;
+        }
+    }
+    if (bad[0]) {
+        snprintf(msg, msg_size, "%s cannot be used as column names, because they are reserved "
+                 "system columns in Fluss. Please use other names for these columns. The "
+                 "reserved system columns are: __offset, __timestamp, __bucket, _change_type, "
+                 "_log_offset, _commit_timestamp", bad);
+        return KFB_FLUSS_INVALID_TABLE_EXCEPTION;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (!cols[k].agg_function) continue;
+        snprintf(msg, msg_size, "Aggregation function is only supported for aggregation merge "
+                 "engine table, but column '%s' has aggregation function '%s'.", cols[k].name,
+                 cols[k].agg_function);
+        return KFB_FLUSS_INVALID_CONFIG_EXCEPTION;
+    }
+    /* MetadataManager.syncSchemaChangesToLake: no lake catalog in this cluster */
+    if (td->datalake_enabled) {
+        snprintf(msg, msg_size, "Cannot alter schema for datalake enabled table %s.%s, because "
+                 "the Fluss cluster doesn't enable datalake tables.", t->db, t->name);
+        return KFB_FLUSS_INVALID_ALTER_TABLE_EXCEPTION;
+    }
+    if (n == 0) return KFB_FLUSS_NONE; /* the schema is unchanged: no new id */
+
+    json_t *schema = schema_with_columns(t, cols, n, &code, msg, msg_size);
+    if (!schema) return code;
+    json_error_t jerr;
+    json_t *table = json_loads(t->table_json, 0, &jerr);
+    char *sjson = json_dumps(schema, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (table) json_object_set(table, "schema", schema);
+    char *tjson = table ? json_dumps(table, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(schema);
+    json_decref(table);
+    char **sj = sjson && tjson ? realloc(t->schema_jsons, ((size_t)t->schema_id + 2) *
+                                                              sizeof(*sj))
+                               : NULL;
+    if (!sj) {
+        free(sjson);
+        free(tjson);
+        snprintf(msg, msg_size, "out of memory");
+        return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+    }
+    t->schema_jsons = sj;
+    char err[400];
+    kfb_table_desc_t *ntd = kfb_table_desc_parse(tjson, strlen(tjson), err, sizeof(err));
+    struct fts_schema *nsc = ntd ? fts_schema_add_version(t->schema, ntd) : NULL;
+    if (!nsc) {
+        snprintf(msg, msg_size, "test server: the new schema of %s.%s is not valid: %s", t->db,
+                 t->name, ntd ? "out of memory or schema id 32767 reached" : err);
+        free(sjson);
+        free(tjson);
+        return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+    }
+    t->schema = nsc;
+    t->schema_id++;
+    t->schema_jsons[t->schema_id] = sjson;
+    free(t->table_json);
+    t->table_json = tjson;
+    t->modified_ms = wall_ms();
+    return KFB_FLUSS_NONE;
+}
+
+int kfb_fts_alter_add_columns(kfb_fts_t *s, const char *database, const char *table,
+                              const char *const *names, const char *const *type_jsons, size_t n,
+                              int32_t *schema_id_out, char *msg, size_t msg_size) {
+    fts_add_column_t *cols = calloc(n ? n : 1, sizeof(*cols));
+    if (!cols) {
+        snprintf(msg, msg_size, "out of memory");
+        return KFB_FLUSS_UNKNOWN_SERVER_ERROR;
+    }
+    int code = KFB_FLUSS_NONE;
+    bool nullable;
+    for (size_t i = 0; i < n && code == KFB_FLUSS_NONE; i++) {
+        cols[i] = (fts_add_column_t){names[i], (const uint8_t *)type_jsons[i], strlen(type_jsons[i]),
+                                     NULL, NULL};
+        /* ServerRpcMessageUtils.toAddColumns reads every type before the table */
+        code = fts_parse_column_type(cols[i].type_json, cols[i].type_json_len, &nullable, msg,
+                                     msg_size);
+    }
+    pthread_mutex_lock(&s->mu);
+    fts_table_t *t = code == KFB_FLUSS_NONE ? fts_find_table(s, database, table) : NULL;
+    if (code == KFB_FLUSS_NONE && !t) {
+        snprintf(msg, msg_size, "Table '%s.%s' does not exist.", database, table);
+        code = KFB_FLUSS_TABLE_NOT_EXIST;
+    }
+    if (t) code = fts_alter_add_columns(s, t, cols, n, msg, msg_size);
+    if (t && schema_id_out) *schema_id_out = t->schema_id;
+    pthread_mutex_unlock(&s->mu);
+    free(cols);
+    return code;
+}
+
+char *kfb_fts_schema_json(kfb_fts_t *s, const char *database, const char *table,
+                          int32_t schema_id) {
+    pthread_mutex_lock(&s->mu);
+    fts_table_t *t = fts_find_table(s, database, table);
+    int32_t id = t && schema_id == 0 ? t->schema_id : schema_id;
+    char *out = t && id >= 1 && id <= t->schema_id ? strdup(t->schema_jsons[id]) : NULL;
+    pthread_mutex_unlock(&s->mu);
+    return out;
 }

@@ -77,9 +77,9 @@ TEST(test_server_fault_skip_and_batch_log) {
     uint32_t crc = kfb_crc32c(0, batch + 28, blen - 28);
     char want[512];
     snprintf(want, sizeof want,
-             "node=0 table=%lld partition=-1 bucket=0 writer=7 seq=0 records=%08x result=applied code=0\n"
-             "node=0 table=%lld partition=-1 bucket=0 writer=7 seq=0 records=%08x result=refused code=33\n"
-             "node=0 table=%lld partition=-1 bucket=0 writer=7 seq=0 records=%08x result=duplicate code=0\n",
+             "node=0 table=%lld partition=-1 bucket=0 writer=7 seq=0 records=%08x result=applied code=0 schema=1\n"
+             "node=0 table=%lld partition=-1 bucket=0 writer=7 seq=0 records=%08x result=refused code=33 schema=1\n"
+             "node=0 table=%lld partition=-1 bucket=0 writer=7 seq=0 records=%08x result=duplicate code=0 schema=1\n",
              (long long)WT.table_id, crc, (long long)WT.table_id, crc, (long long)WT.table_id, crc);
     char *log = kfb_fts_batch_log(WT.s);
     ASSERT_STREQ(log, want);

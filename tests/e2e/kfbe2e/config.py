@@ -69,14 +69,16 @@ def mapping_entry(m, **extra):
 def write_config(path, kafka_bootstrap, group, fluss_bootstrap, schemas_dir, mappings,
                  policy="fail", dead_letter_topic=None, max_per_minute=None, linger="20ms",
                  max_bytes=None, max_buffered_bytes=None, commit_interval="200ms",
-                 revoke_timeout=None, shutdown_timeout=None, kafka_extra=None, log_level="info"):
+                 revoke_timeout=None, shutdown_timeout=None, kafka_extra=None, log_level="info",
+                 fluss_extra=None):
     """Keys the pipeline adds (offsets.revoke_timeout, shutdown_timeout, errors.max_per_minute)
-    are written only when given, so that a basic config also passes today's check-config."""
+    are written only when given, so that a basic config also passes today's check-config.
+    fluss_extra: more fluss.* keys, e.g. {"table_refresh_interval": "1s"}."""
     cfg = {
         "kafka": {"bootstrap.servers": kafka_bootstrap, "group.id": group, **KAFKA_TEST_SETTINGS,
                   **(kafka_extra or {})},
         "schemas_dir": schemas_dir,
-        "fluss": {"bootstrap_servers": fluss_bootstrap},
+        "fluss": {"bootstrap_servers": fluss_bootstrap, **(fluss_extra or {})},
         "batch": {"linger": linger},
         "offsets": {"commit_interval": commit_interval},
         "errors": {"policy": policy},

@@ -215,6 +215,31 @@ class FlussServer(Server):
     def stats(self):
         return json.loads(self.cmd("stats"))
 
+    def batches(self, timeout=60):
+        """The batch log ("batches": "OK <n>" then n lines) as a list of dicts, one per PutKv
+        bucket batch received: node, table, partition, bucket, writer, seq, records, result,
+        code, schema (values as strings)."""
+        with socket.create_connection(("127.0.0.1", self.control), timeout=10) as s:
+            s.settimeout(timeout)
+            s.sendall(b"batches\n")
+            buf = b""
+            while True:
+                head, nl, rest = buf.partition(b"\n")
+                if nl and not head.startswith(b"OK "):
+                    raise E2EError(f"{self.name}: batches -> {head[:200]!r}")
+                if nl and rest.count(b"\n") >= int(head[3:]):
+                    break
+                chunk = s.recv(1 << 20)
+                if not chunk:
+                    raise E2EError(f"{self.name}: batches: connection closed after {len(buf)} bytes")
+                buf += chunk
+        lines = buf.decode(errors="replace").splitlines()[1:]
+        return [dict(w.split("=", 1) for w in line.split() if "=" in w) for line in lines]
+
+    def alter_add_column(self, db, table, name, type_name):
+        """alter-table DB TABLE add-column NAME TYPE; returns the new schema id."""
+        return int(self.cmd(f"alter-table {db} {table} add-column {name} {type_name}"))
+
 
 class Bridge:
     """One kafka-fluss-bridge process (run or migrate) with its output in files."""
