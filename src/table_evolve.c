@@ -210,8 +210,13 @@ kfb_err_t kfb_table_evolve_diff(const char *table_json, size_t table_json_len,
         kfb_table_desc_destroy(td);
         return e;
     }
-    kfb_mapper_config_t cfg;
+    kfb_mapper_config_t cfg, check_cfg;
     mapper_config(o, &cfg);
+    /* kfb_mapper_check_field needs the union rules only; renames may name columns that
+     * this very diff adds, which the live table refuses */
+    check_cfg = cfg;
+    check_cfg.renames = NULL;
+    check_cfg.n_renames = 0;
     kfb_mapper_t *m = NULL;
     kfb_evolve_diff_t *d = calloc(1, sizeof *d);
     uint8_t *has_field = calloc(td->column_count + 1, 1);
@@ -223,7 +228,7 @@ kfb_err_t kfb_table_evolve_diff(const char *table_json, size_t table_json_len,
     } else if (!rec) {
         e = KFB_ERR_MAPPER_PLAN;
         set_err(errstr, errstr_size, "writer schema %d: %s", (int)writer_schema_id, why);
-    } else if (!(m = kfb_mapper_new(td, schemas, &cfg, why, sizeof why))) {
+    } else if (!(m = kfb_mapper_new(td, schemas, &check_cfg, why, sizeof why))) {
         e = KFB_ERR_CONFIG;
         set_err(errstr, errstr_size, "the mapping cannot write the live table: %s", why);
     }
