@@ -409,8 +409,19 @@ kfb_err_t kfb_table_evolve_apply(kfb_fluss_client_t *c, const char *database, co
             set_err(errstr, errstr_size, "%s", e);
             break;
         }
-        KFB_INFO(FAC, "table %s.%s: added %zu column%s for writer schema %d", database, table, n, n == 1 ? "" : "s",
-                 (int)d->writer_schema_id);
+        char added[512];
+        size_t k = 0;
+        added[0] = '\0';
+        for (size_t i = 0; i < d->n_changes && k < sizeof added; i++) {
+            const kfb_column_change_t *ch = &d->changes[i];
+            if (ch->kind != KFB_COLUMN_CHANGE_ADD) continue;
+            char tn[256];
+            kfb_datatype_format(ch->type, tn, sizeof tn);
+            int w = snprintf(added + k, sizeof added - k, "%s%s %s", k ? ", " : "", ch->column, tn);
+            if (w > 0) k += (size_t)w;
+        }
+        KFB_INFO(FAC, "table %s.%s: added column%s %s for writer schema %d", database, table, n == 1 ? "" : "s",
+                 added, (int)d->writer_schema_id);
     }
     if (!err) {
         set_err(errstr, errstr_size,
