@@ -2,17 +2,21 @@
  * (table_create.h): kfb_table_plan_new from the latest writer schema, the database and
  * table created, the table read back equal to the plan, "already exists" compared (the
  * same table is success, another a sentence naming the difference), bridges racing on
- * the create, and plans refused before anything is sent.
+ * the create, plans refused before anything is sent, and the Debezium primary key from
+ * the key schema of a registry (HTTP test server answering subjects and ids as the
+ * Confluent Schema Registry API does).
  *
  * Fluss behaviour followed: CreateTable without ignore_if_exists answers
  * TABLE_ALREADY_EXIST (8) for an existing table, CreateDatabase with ignore_if_exists is
  * idempotent (apache/fluss fluss-server/.../coordinator/CoordinatorService.java
  * createTable, createDatabase). */
+#include <jansson.h>
 #include <pthread.h>
 
 #include "fluss_client.h"
 #include "fluss_test_server.h"
 #include "harness.h"
+#include "http_test_server.h"
 #include "logging.h"
 #include "table_create.h"
 
@@ -226,4 +230,84 @@ TEST(bridges_racing_on_create) {
     kfb_fluss_client_destroy(c);
     kfb_schema_source_destroy(src);
     kfb_fluss_test_server_stop(s);
+}
+
+/* ---- the registry: subjects <topic>-value and <topic>-key ----------------------------------- */
+
+#define DBZ_VALUE "{\"type\":\"record\",\"name\":\"Value\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"}," \
+                  "{\"name\":\"email\",\"type\":[\"null\",\"string\"]}]}"
+#define DBZ_ENVELOPE "{\"type\":\"record\",\"name\":\"Envelope\",\"namespace\":\"db.inv.customers\",\"fields\":[" \
+                     "{\"name\":\"before\",\"type\":[\"null\"," DBZ_VALUE "]},"                                  \
+                     "{\"name\":\"after\",\"type\":[\"null\",\"Value\"]},{\"name\":\"op\",\"type\":\"string\"}]}"
+#define DBZ_KEY "{\"type\":\"record\",\"name\":\"Key\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"}]}"
+
+/* GET /subjects/<subject>/versions/latest and /schemas/ids/<id>, as Confluent answers them. */
+static void registry_has(kfb_http_test_server_t *h, const char *subject, int id, const char *schema) {
+    char path[256];
+    snprintf(path, sizeof path, "/subjects/%s/versions/latest", subject);
+    json_t *o = json_pack("{s:s, s:i, s:i, s:s}", "subject", subject, "version", 1, "id", id, "schema", schema);
+    char *body = json_dumps(o, JSON_COMPACT);
+    kfb_http_test_server_script(h, path, 200, body, 0);
+    free(body);
+    json_decref(o);
+    snprintf(path, sizeof path, "/schemas/ids/%d", id);
+    o = json_pack("{s:s}", "schema", schema);
+    body = json_dumps(o, JSON_COMPACT);
+    kfb_http_test_server_script(h, path, 200, body, 0);
+    free(body);
+    json_decref(o);
+}
+
+static const char *const DBZ_TOPICS[] = {"db.inv.customers"};
+
+TEST(debezium_key_from_the_registry) {
+    kfb_http_test_server_t *h = kfb_http_test_server_start();
+    ASSERT_TRUE(h != NULL);
+    registry_has(h, "db.inv.customers-value", 40, DBZ_ENVELOPE);
+    kfb_registry_config_t rc;
+    kfb_registry_config_init(&rc);
+    rc.url = kfb_http_test_server_url(h);
+    rc.max_retries = 0;
+    kfb_schema_source_t *src = kfb_schema_source_registry_new(&rc, err, sizeof err);
+    ASSERT_TRUE(src != NULL);
+    kfb_config_mapping_t m;
+    memset(&m, 0, sizeof m);
+    m.name = "customers";
+    m.topic = DBZ_TOPICS[0];
+    m.topics = DBZ_TOPICS;
+    m.n_topics = 1;
+    m.table = "inventory.customers";
+    m.create_table = 1;
+    m.format = KFB_MAPPER_FORMAT_DEBEZIUM;
+    kfb_table_plan_t *p = NULL;
+    /* no key subject yet: the sentence names it */
+    ASSERT_TRUE(kfb_table_plan_new(&m, src, 1, &p, err, sizeof err) != KFB_ERR_OK);
+    ASSERT_CONTAINS(err, "no writer schema to create the table from (db.inv.customers-key)");
+    registry_has(h, "db.inv.customers-key", 41, DBZ_KEY);
+    kfb_err_t e = kfb_table_plan_new(&m, src, 1, &p, err, sizeof err);
+    if (e) fprintf(stderr, "%s\n", err);
+    ASSERT_OK(e);
+    ASSERT_EQ_INT(p->value_schema_id, 40);
+    ASSERT_EQ_INT(p->key_schema_id, 41);
+    ASSERT_STREQ(p->source, "db.inv.customers-value schema id 40");
+    ASSERT_EQ_INT(p->desc->column_count, 2);
+    ASSERT_STREQ(p->desc->columns[p->desc->primary_key[0]].name, "id");
+    ASSERT_EQ_INT(p->desc->bucket_count, -1); /* left to the server */
+    ASSERT_EQ_INT(kfb_http_test_server_request_count(h, "/subjects/db.inv.customers-key/versions/latest"), 2);
+    kfb_table_plan_destroy(p);
+    /* and created on the server, which picks the bucket count */
+    kfb_fts_t *s = server();
+    kfb_fluss_client_t *c = client(s, err, sizeof err);
+    int created = 0;
+    ASSERT_OK(kfb_table_create_if_missing(c, src, 1, &m, 10000, &created, err, sizeof err));
+    ASSERT_EQ_INT(created, 1);
+    kfb_fluss_table_info_t *ti = NULL;
+    ASSERT_OK(kfb_fluss_client_get_table(c, "inventory", "customers", 10000, &ti, err, sizeof err));
+    ASSERT_EQ_INT(ti->desc->primary_key_count, 1);
+    ASSERT_TRUE(ti->bucket_count >= 1);
+    kfb_fluss_table_info_free(ti);
+    kfb_fluss_client_destroy(c);
+    kfb_fluss_test_server_stop(s);
+    kfb_schema_source_destroy(src);
+    kfb_http_test_server_stop(h);
 }
