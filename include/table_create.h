@@ -98,6 +98,16 @@ void kfb_table_create_opts_init(kfb_table_create_opts_t *o);
 /* Fills *o from a mapping of the configuration (pointers borrow from it). */
 void kfb_table_create_opts_from_mapping(const kfb_config_mapping_t *mc, kfb_table_create_opts_t *o);
 
+/* The mapper settings of o (format, key source, renames, ignore, union rules,
+ * partial_update) as a kfb_mapper_config_t (kfb_mapper_config_init first; pointers borrow
+ * from o). */
+void kfb_table_create_mapper_config(const kfb_table_create_opts_t *o, kfb_mapper_config_t *cfg);
+
+/* The column an Avro field of the value record goes to (o's renames), and whether o
+ * ignores the field: the mapper's rules for top-level fields. */
+const char *kfb_table_create_column_name(const kfb_table_create_opts_t *o, const char *field);
+int kfb_table_create_ignores(const kfb_table_create_opts_t *o, const char *field);
+
 /*
  * The record whose fields become columns: the schema's root record, or for DEBEZIUM the
  * record inside the envelope's `after` union. NULL + a sentence in errstr when there is

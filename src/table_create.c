@@ -61,6 +61,20 @@ void kfb_table_create_opts_from_mapping(const kfb_config_mapping_t *mc, kfb_tabl
     o->n_properties = mc->n_table_properties;
 }
 
+void kfb_table_create_mapper_config(const kfb_table_create_opts_t *o, kfb_mapper_config_t *cfg) {
+    kfb_mapper_config_init(cfg);
+    cfg->format = o->format;
+    cfg->key_format = o->key_format;
+    cfg->renames = o->renames;
+    cfg->n_renames = o->n_renames;
+    cfg->ignore = o->ignore;
+    cfg->n_ignore = o->n_ignore;
+    cfg->union_rules = o->union_rules;
+    cfg->n_union_rules = o->n_union_rules;
+    cfg->partial_update = o->partial_update;
+    cfg->key_from_message_key = o->key_from_message_key;
+}
+
 /* ---- the type table ------------------------------------------------------------------ */
 
 const kfb_avro_node_t *kfb_table_value_record(const kfb_avro_schema_t *schema,
@@ -380,13 +394,13 @@ static int cols_find(const cols_t *c, const char *name) {
     return -1;
 }
 
-static const char *column_of(const kfb_table_create_opts_t *o, const char *field) {
+const char *kfb_table_create_column_name(const kfb_table_create_opts_t *o, const char *field) {
     for (size_t i = 0; i < o->n_renames; i++)
         if (!strcmp(o->renames[i].field, field)) return o->renames[i].column;
     return field;
 }
 
-static int ignored(const kfb_table_create_opts_t *o, const char *field) {
+int kfb_table_create_ignores(const kfb_table_create_opts_t *o, const char *field) {
     for (size_t i = 0; i < o->n_ignore; i++)
         if (!strcmp(o->ignore[i], field)) return 1;
     return 0;
@@ -404,8 +418,8 @@ static kfb_err_t record_columns(const kfb_avro_node_t *rec, const kfb_table_crea
     const char *rname = rec->name ? rec->name : "value";
     for (size_t i = 0; i < rec->n_fields; i++) {
         const kfb_avro_field_t *f = &rec->fields[i];
-        if (ignored(o, f->name)) continue;
-        const char *name = column_of(o, f->name);
+        if (kfb_table_create_ignores(o, f->name)) continue;
+        const char *name = kfb_table_create_column_name(o, f->name);
         char path[512];
         snprintf(path, sizeof path, "%s.%s", rname, f->name);
         int dup = cols_find(out, name);
@@ -454,7 +468,7 @@ static kfb_err_t key_names(const kfb_avro_schema_t *key, const kfb_table_create_
     }
     *names = malloc(kr->n_fields * sizeof **names);
     if (!*names) goto nomem;
-    for (size_t i = 0; i < kr->n_fields; i++) (*names)[i] = column_of(o, kr->fields[i].name);
+    for (size_t i = 0; i < kr->n_fields; i++) (*names)[i] = kfb_table_create_column_name(o, kr->fields[i].name);
     *n = kr->n_fields;
     return KFB_ERR_OK;
 nomem:
@@ -471,7 +485,7 @@ static kfb_err_t key_only_column(const char *name, const kfb_avro_schema_t *key,
     const kfb_avro_node_t *kr = key ? kfb_avro_schema_root(key) : NULL;
     if (o->key_from_message_key && kr && kr->type == KFB_AVRO_RECORD) {
         for (size_t i = 0; i < kr->n_fields && !from; i++) {
-            if (strcmp(column_of(o, kr->fields[i].name), name)) continue;
+            if (strcmp(kfb_table_create_column_name(o, kr->fields[i].name), name)) continue;
             char path[512];
             snprintf(path, sizeof path, "%s.%s", kr->name ? kr->name : "key", kr->fields[i].name);
             kfb_err_t e = kfb_table_column_type(kr->fields[i].type, path, o, &t, errstr, errstr_size);
@@ -828,7 +842,7 @@ static int pk_outside_value(const kfb_avro_node_t *rec, const kfb_table_create_o
     for (size_t k = 0; k < o->n_primary_key; k++) {
         int found = 0;
         for (size_t i = 0; i < rec->n_fields && !found; i++)
-            found = !ignored(o, rec->fields[i].name) && !strcmp(column_of(o, rec->fields[i].name), o->primary_key[k]);
+            found = !kfb_table_create_ignores(o, rec->fields[i].name) && !strcmp(kfb_table_create_column_name(o, rec->fields[i].name), o->primary_key[k]);
         if (!found) return 1;
     }
     return 0;

@@ -103,17 +103,6 @@ static int add_change(kfb_evolve_diff_t *d, size_t *cap, kfb_column_change_kind_
     return 0;
 }
 
-static const char *column_of(const kfb_table_create_opts_t *o, const char *field) {
-    for (size_t i = 0; i < o->n_renames; i++)
-        if (!strcmp(o->renames[i].field, field)) return o->renames[i].column;
-    return field;
-}
-
-static int ignored(const kfb_table_create_opts_t *o, const char *field) {
-    for (size_t i = 0; i < o->n_ignore; i++)
-        if (!strcmp(o->ignore[i], field)) return 1;
-    return 0;
-}
 
 /* Fields of an Avro record inside a ROW column (at any depth) that the ROW has no field
  * for: Fluss's AlterTable adds top-level columns only, so they stay unwritten. */
@@ -139,20 +128,6 @@ static int nested_new_fields(kfb_evolve_diff_t *d, size_t *cap, const char *colu
             return -1;
     }
     return 0;
-}
-
-static void mapper_config(const kfb_table_create_opts_t *o, kfb_mapper_config_t *cfg) {
-    kfb_mapper_config_init(cfg);
-    cfg->format = o->format;
-    cfg->key_format = o->key_format;
-    cfg->renames = o->renames;
-    cfg->n_renames = o->n_renames;
-    cfg->ignore = o->ignore;
-    cfg->n_ignore = o->n_ignore;
-    cfg->union_rules = o->union_rules;
-    cfg->n_union_rules = o->n_union_rules;
-    cfg->partial_update = o->partial_update;
-    cfg->key_from_message_key = o->key_from_message_key;
 }
 
 /* The table JSON with the ADD columns appended as Fluss's Schema.Builder appends them,
@@ -211,7 +186,7 @@ kfb_err_t kfb_table_evolve_diff(const char *table_json, size_t table_json_len,
         return e;
     }
     kfb_mapper_config_t cfg, check_cfg;
-    mapper_config(o, &cfg);
+    kfb_table_create_mapper_config(o, &cfg);
     /* kfb_mapper_check_field needs the union rules only; renames may name columns that
      * this very diff adds, which the live table refuses */
     check_cfg = cfg;
@@ -236,8 +211,8 @@ kfb_err_t kfb_table_evolve_diff(const char *table_json, size_t table_json_len,
     const char *rname = rec && rec->name ? rec->name : "value";
     for (size_t i = 0; !e && i < rec->n_fields; i++) {
         const kfb_avro_field_t *f = &rec->fields[i];
-        if (ignored(o, f->name)) continue;
-        const char *col = column_of(o, f->name);
+        if (kfb_table_create_ignores(o, f->name)) continue;
+        const char *col = kfb_table_create_column_name(o, f->name);
         char path[512];
         snprintf(path, sizeof path, "%s.%s", rname, f->name);
         int idx = kfb_table_desc_column_index(td, col);
