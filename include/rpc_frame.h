@@ -75,8 +75,8 @@ typedef enum kfb_rpc_resp_type {
     X(LOOKUP, 1017, "Lookup", 0, 1)                        \
     X(INIT_WRITER, 1026, "InitWriter", 0, 0)               \
     X(CREATE_PARTITION, 1036, "CreatePartition", 0, 0)     \
-    X(AUTHENTICATE, 1038, "Authenticate", 0, 0)            \
-    X(ALTER_TABLE, 1044, "AlterTable", 0, 0)
+    X(ALTER_TABLE, 1044, "AlterTable", 0, 0)               \
+    X(AUTHENTICATE, 1038, "Authenticate", 0, 0)
 
 typedef enum kfb_rpc_api {
 #define KFB_RPC_API_ENUM_(name, key, str, lo, hi) KFB_API_##name = (key),

@@ -118,7 +118,8 @@ int64_t kfb_fts_table_id(kfb_fts_t *s, const char *database, const char *table);
  * refusals carry Fluss's code and message (fluss_ts_tables.c lists them: 56 for a
  * column that exists, -1 for a NOT NULL type, ...). type_jsons are
  * DataTypeJsonSerde JSON, e.g. {"type":"STRING"}. Returns the Fluss error code
- * (0 = done; TABLE_NOT_EXIST (7) for a missing table) with msg filled on error;
+ * (0 = done, also for n = 0, which changes nothing; TABLE_NOT_EXIST (7) for a
+ * missing table) with msg filled on error;
  * *schema_id_out (may be NULL) receives the table's latest schema id. */
 int kfb_fts_alter_add_columns(kfb_fts_t *s, const char *database, const char *table,
                               const char *const *names, const char *const *type_jsons, size_t n,

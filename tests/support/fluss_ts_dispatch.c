@@ -968,7 +968,9 @@ out:
 
 /* {server}/tablet/TabletService.java lookup -> ReplicaManager.lookups,
  * ServerRpcMessageUtils.makeLookupResponse: values are int16 LE schema id + row
- * (ValueEncoder), absent for a missing key. */
+ * (ValueEncoder), absent for a missing key. A row keeps the schema id it was written
+ * with; the Java client fetches that schema and converts the row to its own
+ * (fluss-client/.../lookup/AbstractLookuper.java, FixedSchemaDecoder). */
 static void h_lookup(req_ctx_t *x, const ProtobufCMessage *req) {
     const Fluss__LookupRequest *q = (const Fluss__LookupRequest *)req;
     kfb_fts_t *s = x->s;
@@ -1146,6 +1148,9 @@ static void h_alter_table(req_ctx_t *x, const ProtobufCMessage *req) {
     fts_table_t *t = NULL;
     if (code != KFB_FLUSS_NONE) {
         /* msg filled above */
+    } else if (!schema_change && !q->n_config_changes) {
+        /* nothing to change: alterTable calls neither alterTableSchema nor
+         * alterTableProperties, so not even a missing table is noticed */
     } else if (schema_change && q->n_config_changes) {
         snprintf(msg, sizeof(msg), "Table alteration can only be applied to one of the "
                  "following: table properties or table schema.");

@@ -625,7 +625,7 @@ int kfb_fts_alter_add_columns(kfb_fts_t *s, const char *database, const char *ta
         snprintf(msg, msg_size, "Table '%s.%s' does not exist.", database, table);
         code = KFB_FLUSS_TABLE_NOT_EXIST;
     }
-    if (t) code = fts_alter_add_columns(s, t, cols, n, msg, msg_size);
+    if (t && n) code = fts_alter_add_columns(s, t, cols, n, msg, msg_size);
     if (t && schema_id_out) *schema_id_out = t->schema_id;
     pthread_mutex_unlock(&s->mu);
     free(cols);

@@ -366,6 +366,9 @@ TEST(alter_refusals_carry_flusss_codes_and_change_nothing) {
     ASSERT_EQ_INT(call(&f, f.coord, KFB_API_ALTER_TABLE, &a.q.base, msg, sizeof(msg)), 7);
     a.q.ignore_if_not_exists = 1;
     ASSERT_EQ_INT(call(&f, f.coord, KFB_API_ALTER_TABLE, &a.q.base, msg, sizeof(msg)), 0);
+    /* no change at all: Fluss does not even look the table up */
+    alter_init(&a, "nope", 0, names, types);
+    ASSERT_EQ_INT(call(&f, f.coord, KFB_API_ALTER_TABLE, &a.q.base, msg, sizeof(msg)), 0);
     /* an aggregation function needs an aggregation table */
     alter_init(&a, "users", 1, names, types);
     a.cols[0].agg_function_type = "sum";

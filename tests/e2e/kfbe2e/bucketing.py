@@ -1,68 +1,26 @@
-"""The Fluss bucket of a key, written here from the rules (never by calling the bridge), so a
-scenario can tell which records a fault on one bucket hits.
+"""The Fluss bucket of a key, so a scenario can tell which records a fault on one bucket hits.
 
-FlussBucketingFunction (shared/docs/fluss-protocol.md §7.4; Java
-fluss-common/.../bucketing/FlussBucketingFunction.java, utils/MurmurHashUtils.java
-hashUnsafeBytes with seed 42, utils/MathUtils.java murmurHash/bitMix): Murmur3-style mixing
-of the key bytes in 4-byte little-endian blocks, each tail byte mixed on its own as a
-sign-extended Java byte, fmix32, a second round on the result, abs (INT_MIN -> 0), mod
-the bucket count. check() runs the source test vectors (§7.5).
+The function is tests/golden/mapper/fluss_bucket.py (an independent Python restatement of
+FlussBucketingFunction, shared/docs/fluss-protocol.md §7.4, written for the golden mapper
+tests), loaded from there; check() runs the source test vectors (§7.5) against it.
 """
+import importlib.util
+import os
 
-M32 = 0xFFFFFFFF
+_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "golden", "mapper",
+                     "fluss_bucket.py")
+_spec = importlib.util.spec_from_file_location("fluss_bucket", _PATH)
+_mod = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_mod)
 
-
-def _rotl(x, r):
-    return ((x << r) | (x >> (32 - r))) & M32
-
-
-def _mix_k(k):
-    k = (k * 0xCC9E2D51) & M32
-    k = _rotl(k, 15)
-    return (k * 0x1B873593) & M32
-
-
-def _mix_h(h, k):
-    h ^= k
-    h = _rotl(h, 13)
-    return (h * 5 + 0xE6546B64) & M32
-
-
-def _fmix(h, length):
-    h ^= length
-    h ^= h >> 16
-    h = (h * 0x85EBCA6B) & M32
-    h ^= h >> 13
-    h = (h * 0xC2B2AE35) & M32
-    return h ^ (h >> 16)
-
-
-def hash_bytes(key):
-    """MurmurHashUtils.hashUnsafeBytes(key, seed 42) as an unsigned 32-bit value."""
-    h = 42
-    n = len(key) // 4 * 4
-    for i in range(0, n, 4):
-        h = _mix_h(h, _mix_k(int.from_bytes(key[i:i + 4], "little")))
-    for b in key[n:]:
-        k = (b - 256 if b >= 128 else b) & M32  # Java byte -> int
-        h = _mix_h(h, _mix_k(k))
-    return _fmix(h, len(key))
-
-
-def _signed(x):
-    return x - (1 << 32) if x & 0x80000000 else x
+hash_bytes = _mod.hash_bytes  # MurmurHashUtils.hashUnsafeBytes(key, seed 42), unsigned
 
 
 def bucket(key, buckets):
     """FlussBucketingFunction.bucketForRowKey(key bytes, number of buckets)."""
     if not key:
         raise ValueError("an empty key cannot be bucketed")
-    c = hash_bytes(key)
-    c = _mix_h(0, _mix_k(c)) ^ 0  # MathUtils.murmurHash: one block with seed 0 ...
-    c = _fmix(c, 4)               # ... then h ^= 4 and fmix32
-    c = _signed(c)
-    c = 0 if c == -(1 << 31) else abs(c)
-    return c % buckets
+    return _mod.bucket(key, buckets)
 
 
 VECTORS = [  # (key, buckets, Fluss bucket): {ctest}/bucketing/BucketingFunctionTest.java, §7.5

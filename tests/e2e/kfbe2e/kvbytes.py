@@ -13,7 +13,7 @@ check() runs the vectors of the fact sheet (§9.1 check value, the §9.4 batch C
 """
 import struct
 
-from .table import varint
+from .table import encode_key_field, varint
 
 _TABLE = []
 for _i in range(256):
@@ -31,24 +31,12 @@ def crc32c(data, crc=0):
 
 
 def field(kind, v):
-    if kind == "int32":
-        return varint(v & 0xFFFFFFFF)
-    if kind == "int64":
-        return varint(v & 0xFFFFFFFFFFFFFFFF)
-    if kind == "string":
-        b = v.encode()
-        return varint(len(b)) + b
-    if kind == "bytes":
-        return varint(len(v)) + bytes(v)
+    """One non-null CompactedRow field; keys use the same encodings (table.encode_key_field)."""
     if kind == "double":
         return struct.pack("<d", v)
     if kind == "float":
         return struct.pack("<f", v)
-    if kind in ("bool", "int8"):
-        return struct.pack("<?" if kind == "bool" else "<b", v)
-    if kind == "int16":
-        return struct.pack("<h", v)
-    raise ValueError(f"column kind {kind} is not encoded by the e2e harness")
+    return encode_key_field(kind, v)
 
 
 def row(table, values):
