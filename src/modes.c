@@ -20,13 +20,14 @@ static kfb_bridge_t *volatile running;
 static volatile sig_atomic_t signals_seen;
 
 static void on_signal(int sig) {
-    if (signals_seen++ || !running) {
+    if (signals_seen++) {
         static const char msg[] = "kafka-fluss-bridge: second signal: exiting at once (offsets stay at the last commit)\n";
         ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
         (void)n;
         _exit(128 + sig);
     }
-    kfb_bridge_stop(running);
+    /* during start-up there is no bridge yet: bridge_cmd stops it as soon as there is */
+    if (running) kfb_bridge_stop(running);
 }
 
 static void usage(FILE *f, const char *cmd) {
