@@ -44,14 +44,6 @@ warnings.filterwarnings("ignore", module="avro")  # python3-avro 1.11 ignores th
 UTC = datetime.timezone.utc
 
 
-def schemas_dir(env, name, schemas):
-    d = os.path.join(env.dir, name)
-    os.mkdir(d)
-    for s in schemas:
-        s.write_to(d)
-    return d
-
-
 def write(env, name, sdir, mappings, group="ct", **kw):
     return config.write_config(os.path.join(env.dir, name), env.kafka.bootstrap, group, env.fluss.bootstrap, sdir,
                                mappings, **kw)
@@ -238,7 +230,7 @@ def all_row(rnd, k, v):
 
 def every_type(T):
     with Env([], topics={"alltypes": 3}) as env:
-        sdir = schemas_dir(env, "s-all", [ALL])
+        sdir = env.schemas_subdir("s-all", [ALL])
         g = datagen.Gen(141)
         msgs, want = [], {}
         for _ in range(600):
@@ -276,7 +268,7 @@ def every_type(T):
 def racing_create(T):
     items = datagen.items_table(buckets=3)
     with Env([], topics={"items": 4}) as env:
-        sdir = schemas_dir(env, "s-items", [datagen.ITEMS_V1])
+        sdir = env.schemas_subdir("s-items", [datagen.ITEMS_V1])
         m = model.Mapping("items", "items", items, [datagen.ITEMS_V1])
         cfg = write(env, "race.yaml", sdir, [entry("items", "items", "shop.items", primary_key=["id"],
                                                    bucket_count=3)], group="race")
@@ -299,7 +291,7 @@ def racing_create(T):
 
 def check_prints_the_plan(T):
     with Env([], topics={"items": 2}) as env:
-        sdir = schemas_dir(env, "s-items", [datagen.ITEMS_V1])
+        sdir = env.schemas_subdir("s-items", [datagen.ITEMS_V1])
         cfg = write(env, "chk.yaml", sdir, [entry("items", "items", "shop.items", primary_key=["id"], bucket_count=3,
                                                   table_properties={"table.merge-engine": "first_row"})])
         rc, out, err = run_cmd("check", cfg)
@@ -336,7 +328,7 @@ BAD = Schema(3, datagen.rec("Order", [("id", "long"), ("lines", {"type": "array"
 
 def refused(T):
     with Env([], topics={"orders": 1}) as env:
-        sdir = schemas_dir(env, "s-bad", [BAD])
+        sdir = env.schemas_subdir("s-bad", [BAD])
         env.kafka.produce("orders", [Message(0, b"1", BAD.framed({"id": 1, "lines": []}))])
         cfg = write(env, "bad.yaml", sdir, [entry("orders", "orders", "shop.orders", primary_key=["id"])])
         sentence = ("field Order.lines is an Avro array of records, which the bridge does not write yet (only "
@@ -400,7 +392,7 @@ def evolve_supported(T):
     they do (nothing to copy), 1 with "not supported" while they do not."""
     if "ok" not in _evolve_probe:
         with Env([], topics={"probe": 1}) as env:
-            sdir = schemas_dir(env, "s", [datagen.ITEMS_V1])
+            sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
             cfg = write(env, "probe.yaml", sdir, [entry("probe", "probe", "shop.probe", primary_key=["id"],
                                                         evolve="add_columns")])
             rc, b = env.migrate(cfg, timeout=120)
@@ -435,7 +427,7 @@ def evolve_run(T):
     if skip_unless_evolve(T, "evolve_run"):
         return
     with Env([], topics={"items": 3}) as env:
-        sdir = schemas_dir(env, "s", [datagen.ITEMS_V1])
+        sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
         cfg = write(env, "evo.yaml", sdir, [evolve_entry()], group="evo")
         b = env.start("run", cfg)
         g = datagen.Gen(143)
@@ -452,7 +444,7 @@ def evolve_migrate(T):
     if skip_unless_evolve(T, "evolve_migrate"):
         return
     with Env([], topics={"items": 3}) as env:
-        sdir = schemas_dir(env, "s", [datagen.ITEMS_V1])
+        sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
         # the table exists (from schema 1) before the topic holds schema 5
         rc, _ = env.migrate(write(env, "first.yaml", sdir, [evolve_entry()], group="m1"), timeout=120)
         T.eq("evolve under migrate: the empty first migrate creates the table", 0, rc)
@@ -470,7 +462,7 @@ def evolve_racing(T):
     if skip_unless_evolve(T, "evolve_racing"):
         return
     with Env([], topics={"items": 4}) as env:
-        sdir = schemas_dir(env, "s", [datagen.ITEMS_V1])
+        sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
         cfg = write(env, "evo.yaml", sdir, [evolve_entry()], group="evr")
         a = env.start("run", cfg, tag="a")
         b = env.start("run", cfg, tag="b")

@@ -9,6 +9,7 @@
  * DataTypeJsonSerdeTest), never from our encoder. Golden messages: tests/golden/mapper/
  * messages.txt (python3-avro, gen_messages.py); value rows hand-derived (§6.2, §6.4), with
  * the bytes of tests/unit/test_mapper.c where the column types are the same. */
+#include "golden_rows.h"
 #include "harness.h"
 #include "mapper.h"
 #include "table_create.h"
@@ -267,6 +268,30 @@ static void golden_message(const char *name, uint8_t **key, size_t *klen, uint8_
     *value = strcmp(v, "null") ? kfb_test_unhex(v, vlen) : NULL;
 }
 
+/* Maps golden message `msg` (one upsert) and checks its key, bucket (unless < 0) and value
+ * row. */
+static void map_golden(kfb_mapper_t *m, const char *msg, const char *key_hex, int bucket, const char *row_hex) {
+    uint8_t *k, *v;
+    size_t kl = 0, vl = 0;
+    golden_message(msg, &k, &kl, &v, &vl);
+    kfb_mapper_result_t res;
+    kfb_err_t e = kfb_mapper_map(m, k, kl, v, vl, NULL, &res, err, sizeof err);
+    if (e) fprintf(stderr, "%s\n", err);
+    ASSERT_OK(e);
+    ASSERT_EQ_INT(res.n, 1);
+    ASSERT_EQ_INT(res.out[0].op, KFB_OP_UPSERT);
+    ASSERT_HEX(res.out[0].key, res.out[0].key_len, key_hex);
+    if (bucket >= 0) ASSERT_EQ_INT(res.out[0].bucket, bucket);
+    kfb_buf_t row = KFB_BUF_INIT;
+    e = kfb_mapper_write_value(m, &res, 0, &row, err, sizeof err);
+    if (e) fprintf(stderr, "%s\n", err);
+    ASSERT_OK(e);
+    ASSERT_HEX(row.data, row.len, row_hex);
+    kfb_buf_free(&row);
+    free(k);
+    free(v);
+}
+
 /* Creates the table of writer schema `id` (of GOLDEN/schemas, primary key id), maps the
  * golden message onto it and checks its value row against `row_hex`. */
 static void map_onto_created(int32_t id, const char *msg, int32_t buckets, const char *key_hex, int bucket,
@@ -287,24 +312,7 @@ static void map_onto_created(int32_t id, const char *msg, int32_t buckets, const
     kfb_mapper_config_init(&cfg);
     kfb_mapper_t *m = kfb_mapper_new(td, src, &cfg, err, sizeof err);
     ASSERT_TRUE(m != NULL);
-    uint8_t *k, *v;
-    size_t kl = 0, vl = 0;
-    golden_message(msg, &k, &kl, &v, &vl);
-    kfb_mapper_result_t res;
-    e = kfb_mapper_map(m, k, kl, v, vl, NULL, &res, err, sizeof err);
-    if (e) fprintf(stderr, "%s\n", err);
-    ASSERT_OK(e);
-    ASSERT_EQ_INT(res.n, 1);
-    ASSERT_HEX(res.out[0].key, res.out[0].key_len, key_hex);
-    if (bucket >= 0) ASSERT_EQ_INT(res.out[0].bucket, bucket);
-    kfb_buf_t row = KFB_BUF_INIT;
-    e = kfb_mapper_write_value(m, &res, 0, &row, err, sizeof err);
-    if (e) fprintf(stderr, "%s\n", err);
-    ASSERT_OK(e);
-    ASSERT_HEX(row.data, row.len, row_hex);
-    kfb_buf_free(&row);
-    free(k);
-    free(v);
+    map_golden(m, msg, key_hex, bucket, row_hex);
     kfb_mapper_destroy(m);
     kfb_table_desc_destroy(td);
     free(json);
@@ -365,19 +373,10 @@ TEST(golden_nested_records_onto_created_table) {
 }
 
 /* coll_1 (golden schema 8) onto ARRAY/MAP columns: the same columns and element types as
- * table_coll.json (nullability does not change the bytes), so test_mapper.c's bytes. */
+ * table_coll.json (nullability does not change the bytes), so the row test_mapper.c checks
+ * (golden_rows.h). */
 TEST(golden_arrays_and_maps_onto_created_table) {
-    map_onto_created(8, "coll_1", 1, "01", 0,
-                     "00|01"
-                     "|30 09 00 00 00 40 00 00 00 01 00 00 00 02 00 00 00 03 00 00 00 04 00 00 00"
-                     "   05 00 00 00 f5 ff ff ff 00 00 00 00 bc 01 00 00 5a 8f 01 00 00 00 00 00"
-                     "|20 06 00 00 00 00 00 00 00 cd cc cc 3d cd cc 8c 3f 00 00 00 bf 33 33 d3 40"
-                     "   ff ff 7f 7f 01 00 00 00"
-                     "|34 18 00 00 00"
-                     "   02 00 00 00 00 00 00 00 61 00 00 00 00 00 00 81 62 62 00 00 00 00 00 82"
-                     "   02 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 2c 01 00 00 00 00 00 00"
-                     "|28 02 00 00 00 02 00 00 00 0c 00 00 00 18 00 00 00 00 00 00 00 00 00 00 00"
-                     "   68 65 6c 6c 6f 20 77 6f 72 6c 64 21 00 00 00 00");
+    map_onto_created(8, "coll_1", 1, "01", 0, KFB_GOLDEN_COLL_1_ROW);
 }
 
 /* ---- unions, keys, renames ------------------------------------------------------------------ */
@@ -500,19 +499,7 @@ TEST(debezium_after_record_and_key_schema) {
     cfg.format = KFB_MAPPER_FORMAT_DEBEZIUM;
     kfb_mapper_t *m = kfb_mapper_new(td, src, &cfg, err, sizeof err);
     ASSERT_TRUE(m != NULL);
-    uint8_t *k, *v;
-    size_t kl = 0, vl = 0;
-    golden_message("dbz_c", &k, &kl, &v, &vl);
-    kfb_mapper_result_t res;
-    ASSERT_OK(kfb_mapper_map(m, k, kl, v, vl, NULL, &res, err, sizeof err));
-    ASSERT_EQ_INT(res.out[0].op, KFB_OP_UPSERT);
-    ASSERT_HEX(res.out[0].key, res.out[0].key_len, "01");
-    kfb_buf_t row = KFB_BUF_INIT;
-    ASSERT_OK(kfb_mapper_write_value(m, &res, 0, &row, err, sizeof err));
-    ASSERT_HEX(row.data, row.len, "00|01|01 61|0a"); /* id 1, name \"a\", qty 10 */
-    kfb_buf_free(&row);
-    free(k);
-    free(v);
+    map_golden(m, "dbz_c", "01", -1, "00|01|01 61|0a"); /* id 1, name \"a\", qty 10 */
     kfb_mapper_destroy(m);
     kfb_table_desc_destroy(td);
     free(json);
@@ -608,8 +595,19 @@ TEST(type_json_numbers_row_fields) {
 
 /* ---- Flink SQL ------------------------------------------------------------------------------ */
 
+/* The Flink SQL of a descriptor text (caller frees). */
+static char *sql_of(const char *desc, const char *db, const char *table) {
+    kfb_table_desc_t *td = kfb_table_desc_parse(desc, strlen(desc), err, sizeof err);
+    if (!td) fprintf(stderr, "%s\n", err);
+    ASSERT_TRUE(td != NULL);
+    char *sql = kfb_table_flink_sql(td, db, table);
+    kfb_table_desc_destroy(td);
+    ASSERT_TRUE(sql != NULL);
+    return sql;
+}
+
 TEST(flink_sql_of_a_table) {
-    const char *desc =
+    char *sql = sql_of(
         "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
         "{\"name\":\"id\",\"data_type\":{\"type\":\"BIGINT\",\"nullable\":false}},"
         "{\"name\":\"day\",\"data_type\":{\"type\":\"STRING\",\"nullable\":false}},"
@@ -619,10 +617,8 @@ TEST(flink_sql_of_a_table) {
         "\"primary_key\":[\"id\",\"day\"]},"
         "\"partition_key\":[\"day\"],\"bucket_key\":[\"id\"],\"bucket_count\":8,"
         "\"properties\":{\"table.merge-engine\":\"first_row\",\"table.delete.behavior\":\"IGNORE\"},"
-        "\"custom_properties\":{\"note\":\"it's\"}}";
-    kfb_table_desc_t *td = kfb_table_desc_parse(desc, strlen(desc), err, sizeof err);
-    ASSERT_TRUE(td != NULL);
-    char *sql = kfb_table_flink_sql(td, "shop", "orders");
+        "\"custom_properties\":{\"note\":\"it's\"}}",
+        "shop", "orders");
     ASSERT_STREQ(sql, "CREATE TABLE `shop`.`orders` (\n"
                       "  `id` BIGINT NOT NULL,\n"
                       "  `day` STRING NOT NULL,\n"
@@ -638,28 +634,22 @@ TEST(flink_sql_of_a_table) {
                       "  'note' = 'it''s'\n"
                       ");\n");
     free(sql);
-    kfb_table_desc_destroy(td);
-    /* an explicit bucket key that is not the default is written; no options, no WITH */
-    desc = "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
-           "{\"name\":\"a\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}},"
-           "{\"name\":\"b\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}}],"
-           "\"primary_key\":[\"a\",\"b\"]},\"partition_key\":[],\"bucket_key\":[\"b\"],"
-           "\"properties\":{},\"custom_properties\":{}}";
-    td = kfb_table_desc_parse(desc, strlen(desc), err, sizeof err);
-    ASSERT_TRUE(td != NULL);
-    sql = kfb_table_flink_sql(td, "d", "t");
+    /* an explicit bucket key that is not the default is written */
+    sql = sql_of("{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
+                 "{\"name\":\"a\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}},"
+                 "{\"name\":\"b\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}}],"
+                 "\"primary_key\":[\"a\",\"b\"]},\"partition_key\":[],\"bucket_key\":[\"b\"],"
+                 "\"properties\":{},\"custom_properties\":{}}",
+                 "d", "t");
     ASSERT_CONTAINS(sql, ")\nWITH (\n  'bucket.key' = 'b'\n);\n");
     free(sql);
-    kfb_table_desc_destroy(td);
-    desc = "{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
-           "{\"name\":\"a\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}}],"
-           "\"primary_key\":[\"a\"]},\"partition_key\":[],\"properties\":{},\"custom_properties\":{}}";
-    td = kfb_table_desc_parse(desc, strlen(desc), err, sizeof err);
-    ASSERT_TRUE(td != NULL);
-    sql = kfb_table_flink_sql(td, "d", "t");
+    /* no options, no WITH */
+    sql = sql_of("{\"version\":1,\"schema\":{\"version\":1,\"columns\":["
+                 "{\"name\":\"a\",\"data_type\":{\"type\":\"INTEGER\",\"nullable\":false}}],"
+                 "\"primary_key\":[\"a\"]},\"partition_key\":[],\"properties\":{},\"custom_properties\":{}}",
+                 "d", "t");
     ASSERT_STREQ(sql, "CREATE TABLE `d`.`t` (\n  `a` INT NOT NULL,\n  PRIMARY KEY (`a`) NOT ENFORCED\n);\n");
     free(sql);
-    kfb_table_desc_destroy(td);
 }
 
 /* ---- comparing with a live table -------------------------------------------------------------- */
