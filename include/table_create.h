@@ -68,16 +68,10 @@
 /* What a created (or evolved) table depends on besides the writer schema: the mapping's
  * Avro settings (as the mapper reads them) and the table's keys, buckets and properties. */
 typedef struct kfb_table_create_opts {
-    kfb_mapper_format_t format; /* DEBEZIUM: columns come from the envelope's `after` */
-    kfb_mapper_key_format_t key_format;
-    int key_from_message_key;
-    int partial_update;
-    const kfb_mapper_rename_t *renames; /* Avro field -> column */
-    size_t n_renames;
-    const char *const *ignore;
-    size_t n_ignore;
-    const kfb_mapper_union_rule_t *union_rules;
-    size_t n_union_rules;
+    /* The mapping as the mapper reads it: format (DEBEZIUM: columns come from the
+     * envelope's `after`), key_format, key_from_message_key, partial_update, renames (Avro
+     * field -> column), ignore, union_rules. */
+    kfb_mapper_config_t mapping;
     /* Column names; n_primary_key == 0: the key schema's fields (its record's fields,
      * renamed), which kfb_table_create_json then needs. */
     const char *const *primary_key;
@@ -97,11 +91,6 @@ void kfb_table_create_opts_init(kfb_table_create_opts_t *o);
 
 /* Fills *o from a mapping of the configuration (pointers borrow from it). */
 void kfb_table_create_opts_from_mapping(const kfb_config_mapping_t *mc, kfb_table_create_opts_t *o);
-
-/* The mapper settings of o (format, key source, renames, ignore, union rules,
- * partial_update) as a kfb_mapper_config_t (kfb_mapper_config_init first; pointers borrow
- * from o). */
-void kfb_table_create_mapper_config(const kfb_table_create_opts_t *o, kfb_mapper_config_t *cfg);
 
 /* The column an Avro field of the value record goes to (o's renames), and whether o
  * ignores the field: the mapper's rules for top-level fields. */

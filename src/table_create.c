@@ -36,20 +36,14 @@ static void set_err(char *errstr, size_t size, const char *fmt, ...) {
     va_end(ap);
 }
 
-void kfb_table_create_opts_init(kfb_table_create_opts_t *o) { memset(o, 0, sizeof *o); }
+void kfb_table_create_opts_init(kfb_table_create_opts_t *o) {
+    memset(o, 0, sizeof *o);
+    kfb_mapper_config_init(&o->mapping);
+}
 
 void kfb_table_create_opts_from_mapping(const kfb_config_mapping_t *mc, kfb_table_create_opts_t *o) {
     kfb_table_create_opts_init(o);
-    o->format = mc->format;
-    o->key_format = mc->key_format;
-    o->key_from_message_key = mc->key_from_message_key;
-    o->partial_update = mc->partial_update;
-    o->renames = mc->renames;
-    o->n_renames = mc->n_renames;
-    o->ignore = mc->ignore;
-    o->n_ignore = mc->n_ignore;
-    o->union_rules = mc->union_rules;
-    o->n_union_rules = mc->n_union_rules;
+    kfb_config_mapper_config(mc, &o->mapping);
     o->primary_key = mc->primary_key;
     o->n_primary_key = mc->n_primary_key;
     o->bucket_count = mc->bucket_count;
@@ -59,20 +53,6 @@ void kfb_table_create_opts_from_mapping(const kfb_config_mapping_t *mc, kfb_tabl
     o->n_partition_keys = mc->n_partition_keys;
     o->properties = mc->table_properties;
     o->n_properties = mc->n_table_properties;
-}
-
-void kfb_table_create_mapper_config(const kfb_table_create_opts_t *o, kfb_mapper_config_t *cfg) {
-    kfb_mapper_config_init(cfg);
-    cfg->format = o->format;
-    cfg->key_format = o->key_format;
-    cfg->renames = o->renames;
-    cfg->n_renames = o->n_renames;
-    cfg->ignore = o->ignore;
-    cfg->n_ignore = o->n_ignore;
-    cfg->union_rules = o->union_rules;
-    cfg->n_union_rules = o->n_union_rules;
-    cfg->partial_update = o->partial_update;
-    cfg->key_from_message_key = o->key_from_message_key;
 }
 
 /* ---- the type table ------------------------------------------------------------------ */
@@ -108,8 +88,8 @@ static const char *last_name(const char *path) {
 }
 
 static const char *union_rule(const kfb_table_create_opts_t *o, const char *field) {
-    for (size_t i = 0; i < o->n_union_rules; i++)
-        if (!strcmp(o->union_rules[i].field, field)) return o->union_rules[i].branch;
+    for (size_t i = 0; i < o->mapping.n_union_rules; i++)
+        if (!strcmp(o->mapping.union_rules[i].field, field)) return o->mapping.union_rules[i].branch;
     return NULL;
 }
 
@@ -395,14 +375,14 @@ static int cols_find(const cols_t *c, const char *name) {
 }
 
 const char *kfb_table_create_column_name(const kfb_table_create_opts_t *o, const char *field) {
-    for (size_t i = 0; i < o->n_renames; i++)
-        if (!strcmp(o->renames[i].field, field)) return o->renames[i].column;
+    for (size_t i = 0; i < o->mapping.n_renames; i++)
+        if (!strcmp(o->mapping.renames[i].field, field)) return o->mapping.renames[i].column;
     return field;
 }
 
 int kfb_table_create_ignores(const kfb_table_create_opts_t *o, const char *field) {
-    for (size_t i = 0; i < o->n_ignore; i++)
-        if (!strcmp(o->ignore[i], field)) return 1;
+    for (size_t i = 0; i < o->mapping.n_ignore; i++)
+        if (!strcmp(o->mapping.ignore[i], field)) return 1;
     return 0;
 }
 
@@ -483,7 +463,7 @@ static kfb_err_t key_only_column(const char *name, const kfb_avro_schema_t *key,
     kfb_datatype_t *t = NULL;
     const char *from = NULL;
     const kfb_avro_node_t *kr = key ? kfb_avro_schema_root(key) : NULL;
-    if (o->key_from_message_key && kr && kr->type == KFB_AVRO_RECORD) {
+    if (o->mapping.key_from_message_key && kr && kr->type == KFB_AVRO_RECORD) {
         for (size_t i = 0; i < kr->n_fields && !from; i++) {
             if (strcmp(kfb_table_create_column_name(o, kr->fields[i].name), name)) continue;
             char path[512];
@@ -492,20 +472,20 @@ static kfb_err_t key_only_column(const char *name, const kfb_avro_schema_t *key,
             if (e) return e;
             from = "the Kafka key schema";
         }
-    } else if (o->key_from_message_key && kr && o->n_primary_key == 1) {
+    } else if (o->mapping.key_from_message_key && kr && o->n_primary_key == 1) {
         kfb_err_t e = kfb_table_column_type(kr, "key", o, &t, errstr, errstr_size);
         if (e) return e;
         from = "the Kafka key schema";
-    } else if (o->key_from_message_key && o->key_format != KFB_MAPPER_KEY_AVRO) {
+    } else if (o->mapping.key_from_message_key && o->mapping.key_format != KFB_MAPPER_KEY_AVRO) {
         t = malloc(sizeof *t);
-        if (t) *t = kfb_datatype_make(o->key_format == KFB_MAPPER_KEY_STRING ? KFB_TYPE_STRING : KFB_TYPE_BYTES, false);
+        if (t) *t = kfb_datatype_make(o->mapping.key_format == KFB_MAPPER_KEY_STRING ? KFB_TYPE_STRING : KFB_TYPE_BYTES, false);
         from = "the Kafka key";
     }
     if (!from) {
         set_err(errstr, errstr_size,
                 "primary-key column \"%s\" is not a field of the writer schema (after renames)%s; add the field, "
                 "fix mappings[].primary_key, or rename a field onto it",
-                name, o->key_from_message_key ? " nor of the Kafka key schema" : "");
+                name, o->mapping.key_from_message_key ? " nor of the Kafka key schema" : "");
         return KFB_ERR_CONFIG;
     }
     if (!t) {
@@ -544,7 +524,7 @@ kfb_err_t kfb_table_create_json(const kfb_avro_schema_t *value, const kfb_avro_s
                                 const kfb_table_create_opts_t *o, char **json, char *errstr,
                                 size_t errstr_size) {
     *json = NULL;
-    const kfb_avro_node_t *rec = kfb_table_value_record(value, o->format, errstr, errstr_size);
+    const kfb_avro_node_t *rec = kfb_table_value_record(value, o->mapping.format, errstr, errstr_size);
     if (!rec) return KFB_ERR_UNSUPPORTED_TYPE;
     cols_t c = {0};
     const char **pk = NULL, **bk = NULL;
@@ -915,12 +895,12 @@ kfb_err_t kfb_table_plan_new(const kfb_config_mapping_t *mc, kfb_schema_source_t
     if (!e) {
         snprintf(p->source, sizeof p->source, "%s schema id %d", by_subject ? subject : "schemas_dir",
                  (int)p->value_schema_id);
-        const kfb_avro_node_t *rec = kfb_table_value_record(value, o.format, errstr, errstr_size);
+        const kfb_avro_node_t *rec = kfb_table_value_record(value, o.mapping.format, errstr, errstr_size);
         if (!rec) e = KFB_ERR_UNSUPPORTED_TYPE;
-        int need_key = rec && (o.n_primary_key ? o.key_from_message_key && o.key_format == KFB_MAPPER_KEY_AVRO &&
+        int need_key = rec && (o.n_primary_key ? o.mapping.key_from_message_key && o.mapping.key_format == KFB_MAPPER_KEY_AVRO &&
                                                      pk_outside_value(rec, &o)
-                                               : o.key_from_message_key ? o.key_format == KFB_MAPPER_KEY_AVRO
-                                                                        : o.format == KFB_MAPPER_FORMAT_DEBEZIUM);
+                                               : o.mapping.key_from_message_key ? o.mapping.key_format == KFB_MAPPER_KEY_AVRO
+                                                                        : o.mapping.format == KFB_MAPPER_FORMAT_DEBEZIUM);
         if (!e && need_key && !by_subject) {
             set_err(errstr, errstr_size,
                     "mapping '%s': the primary key would come from the Kafka key schema, but schemas_dir has no "

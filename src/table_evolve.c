@@ -185,8 +185,8 @@ kfb_err_t kfb_table_evolve_diff(const char *table_json, size_t table_json_len,
         kfb_table_desc_destroy(td);
         return e;
     }
-    kfb_mapper_config_t cfg, check_cfg;
-    kfb_table_create_mapper_config(o, &cfg);
+    kfb_mapper_config_t cfg = o->mapping, check_cfg;
+    cfg.warn_fields_without_column = 0;
     /* kfb_mapper_check_field needs the union rules only; renames may name columns that
      * this very diff adds, which the live table refuses */
     check_cfg = cfg;
@@ -195,7 +195,7 @@ kfb_err_t kfb_table_evolve_diff(const char *table_json, size_t table_json_len,
     kfb_mapper_t *m = NULL;
     kfb_evolve_diff_t *d = calloc(1, sizeof *d);
     uint8_t *has_field = calloc(td->column_count + 1, 1);
-    const kfb_avro_node_t *rec = kfb_table_value_record(schema, o->format, why, sizeof why);
+    const kfb_avro_node_t *rec = kfb_table_value_record(schema, o->mapping.format, why, sizeof why);
     size_t cap = 0;
     if (!d || !has_field) {
         e = KFB_ERR_NOMEM;
@@ -260,7 +260,7 @@ kfb_err_t kfb_table_evolve_diff(const char *table_json, size_t table_json_len,
         const char *col = td->columns[k].name;
         int is_pk = 0, rc = 0;
         for (size_t j = 0; j < td->primary_key_count; j++) is_pk |= td->primary_key[j] == (int)k;
-        if (is_pk && !o->key_from_message_key)
+        if (is_pk && !o->mapping.key_from_message_key)
             rc = add_change(d, &cap, KFB_COLUMN_CHANGE_KEY_REMOVED, NULL, col, NULL,
                             "writer schema %d has no field for primary-key column \"%s\" (was it removed?); every "
                             "row needs its key: restore the field in the producer's schema, or rename the field "

@@ -105,8 +105,8 @@ static const char *ALL_AVSC =
 TEST(type_table_every_avro_type) {
     kfb_table_create_opts_t o = opts_pk_id();
     kfb_mapper_union_rule_t rule = {"un", "long"};
-    o.union_rules = &rule;
-    o.n_union_rules = 1;
+    o.mapping.union_rules = &rule;
+    o.mapping.n_union_rules = 1;
     o.bucket_count = 4;
     char *json = json_of(ALL_AVSC, &o);
     kfb_table_desc_t *td = kfb_table_desc_parse(json, strlen(json), err, sizeof err);
@@ -392,8 +392,8 @@ TEST(unions_need_a_rule_unless_null_and_one_type) {
     kfb_table_create_opts_t o = opts_pk_id();
     refused(UNION_AVSC, &o, KFB_ERR_UNSUPPORTED_TYPE, "field n.U.v is a union of 3 types");
     kfb_mapper_union_rule_t rules[] = {{"v", "n.Pt"}, {"w", "timestamp-micros"}};
-    o.union_rules = rules;
-    o.n_union_rules = 2;
+    o.mapping.union_rules = rules;
+    o.mapping.n_union_rules = 2;
     char *json = json_of(UNION_AVSC, &o);
     kfb_table_desc_t *td = kfb_table_desc_parse(json, strlen(json), err, sizeof err);
     ASSERT_TRUE(td != NULL);
@@ -428,8 +428,8 @@ TEST(refusals_name_the_field_and_what_to_do) {
                 "\"type\":\"null\"}]}}"),
             &o, KFB_ERR_UNSUPPORTED_TYPE, "field X.r.z has the Avro type null");
     kfb_mapper_rename_t rn = {"off", "__offset"};
-    o.renames = &rn;
-    o.n_renames = 1;
+    o.mapping.renames = &rn;
+    o.mapping.n_renames = 1;
     refused(REC("{\"name\":\"off\",\"type\":\"long\"}"), &o, KFB_ERR_CONFIG,
             "field X.off would be column \"__offset\", a name Fluss reserves for system columns");
     rn = (kfb_mapper_rename_t){"other", "id"};
@@ -460,7 +460,7 @@ TEST(refusals_name_the_field_and_what_to_do) {
     o = opts_pk_id();
     refused("{\"type\":\"array\",\"items\":\"int\"}", &o, KFB_ERR_UNSUPPORTED_TYPE,
             "the writer schema's top-level type is array; a table is made from a record");
-    o.format = KFB_MAPPER_FORMAT_DEBEZIUM;
+    o.mapping.format = KFB_MAPPER_FORMAT_DEBEZIUM;
     refused(REC("{\"name\":\"x\",\"type\":\"int\"}"), &o, KFB_ERR_UNSUPPORTED_TYPE,
             "is not a Debezium envelope with an `after` record");
     kfb_table_create_opts_init(&o); /* no primary key and no key schema */
@@ -479,7 +479,7 @@ TEST(debezium_after_record_and_key_schema) {
     ASSERT_OK(kfb_schema_source_get(src, 6, &key, err, sizeof err));
     kfb_table_create_opts_t o;
     kfb_table_create_opts_init(&o);
-    o.format = KFB_MAPPER_FORMAT_DEBEZIUM;
+    o.mapping.format = KFB_MAPPER_FORMAT_DEBEZIUM;
     o.bucket_count = 2;
     char *json = NULL;
     kfb_err_t e = kfb_table_create_json(env, key, &o, &json, err, sizeof err);
@@ -515,10 +515,10 @@ TEST(message_key_columns_the_value_lacks) {
                                         "{\"name\":\"kid\",\"type\":\"long\"},{\"name\":\"region\",\"type\":\"int\"}]}");
     kfb_table_create_opts_t o;
     kfb_table_create_opts_init(&o);
-    o.key_from_message_key = 1;
+    o.mapping.key_from_message_key = 1;
     kfb_mapper_rename_t rn = {"kid", "user_id"};
-    o.renames = &rn;
-    o.n_renames = 1;
+    o.mapping.renames = &rn;
+    o.mapping.n_renames = 1;
     char *json = NULL;
     ASSERT_OK(kfb_table_create_json(value, key, &o, &json, err, sizeof err));
     kfb_table_desc_t *td = kfb_table_desc_parse(json, strlen(json), err, sizeof err);
@@ -536,8 +536,8 @@ TEST(message_key_columns_the_value_lacks) {
     /* a raw string key */
     static const char *const pk[] = {"k"};
     kfb_table_create_opts_init(&o);
-    o.key_from_message_key = 1;
-    o.key_format = KFB_MAPPER_KEY_STRING;
+    o.mapping.key_from_message_key = 1;
+    o.mapping.key_format = KFB_MAPPER_KEY_STRING;
     o.primary_key = pk;
     o.n_primary_key = 1;
     ASSERT_OK(kfb_table_create_json(value, NULL, &o, &json, err, sizeof err));
@@ -555,10 +555,10 @@ TEST(renames_and_ignores_shape_the_columns) {
     kfb_table_create_opts_t o = opts_pk_id();
     kfb_mapper_rename_t rn = {"email_address", "email"};
     static const char *const ign[] = {"internal_notes"};
-    o.renames = &rn;
-    o.n_renames = 1;
-    o.ignore = ign;
-    o.n_ignore = 1;
+    o.mapping.renames = &rn;
+    o.mapping.n_renames = 1;
+    o.mapping.ignore = ign;
+    o.mapping.n_ignore = 1;
     char *json = json_of("{\"type\":\"record\",\"name\":\"C\",\"fields\":[{\"name\":\"id\",\"type\":\"int\"},"
                          "{\"name\":\"email_address\",\"type\":[\"null\",\"string\"]},"
                          "{\"name\":\"internal_notes\",\"type\":\"null\"}]}",

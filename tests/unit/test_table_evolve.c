@@ -134,10 +134,10 @@ TEST(new_fields_become_nullable_columns_at_the_end) {
     kfb_table_create_opts_init(&o);
     static const char *const ign[] = {"tags"};
     kfb_mapper_rename_t rn = {"email", "mail"};
-    o.ignore = ign;
-    o.n_ignore = 1;
-    o.renames = &rn;
-    o.n_renames = 1;
+    o.mapping.ignore = ign;
+    o.mapping.n_ignore = 1;
+    o.mapping.renames = &rn;
+    o.mapping.n_renames = 1;
     kfb_evolve_diff_t *d2 = diff_of(src, USERS, 2, &o);
     ASSERT_EQ_INT(d2->n_add, 2);
     ASSERT_STREQ(d2->changes[1].column, "mail");
@@ -193,16 +193,16 @@ TEST(changes_the_table_cannot_follow_block) {
     /* the primary key from the Kafka key: a value without id is fine */
     kfb_table_create_opts_t o;
     kfb_table_create_opts_init(&o);
-    o.key_from_message_key = 1;
+    o.mapping.key_from_message_key = 1;
     d = diff_of(src, USERS, 5, &o);
     ASSERT_EQ_INT(d->n_changes, 1);
     ASSERT_STREQ(d->changes[0].column, "code");
     kfb_evolve_diff_destroy(d);
     /* an ignored new field is no change at all */
     static const char *const ign[] = {"level"};
-    o.key_from_message_key = 0;
-    o.ignore = ign;
-    o.n_ignore = 1;
+    o.mapping.key_from_message_key = 0;
+    o.mapping.ignore = ign;
+    o.mapping.n_ignore = 1;
     d = diff_of(src, USERS, 3, &o);
     ASSERT_EQ_INT(d->n_changes, 0);
     kfb_evolve_diff_destroy(d);
