@@ -181,7 +181,8 @@ kfb_err_t kfb_table_plan_new(const kfb_config_mapping_t *mc, kfb_schema_source_t
 void kfb_table_plan_destroy(kfb_table_plan_t *p);
 
 /*
- * Creates the database (ignored if it exists) and the table of plan as database.table
+ * Creates the database (when DatabaseExists says it is missing; CreateDatabase ignores one
+ * created meanwhile) and the table of plan as database.table
  * (CreateTable without ignore_if_exists). When the table exists already (two bridges
  * starting at once: TABLE_ALREADY_EXIST), the live table is read and compared with the
  * plan: the same table is success (*created = 0), another is KFB_ERR_CONFIG with a

@@ -945,7 +945,11 @@ kfb_err_t kfb_table_create_ensure(kfb_fluss_client_t *c, const char *database,
                                   size_t errstr_size) {
     if (created) *created = 0;
     char e[1024];
-    kfb_err_t err = kfb_fluss_client_create_database(c, database, 1, timeout_ms, e, sizeof e);
+    /* CreateDatabase only when it is missing: a writer may hold CREATE on its database's
+     * tables without holding it on the cluster */
+    int db_exists = 0;
+    kfb_err_t err = kfb_fluss_client_database_exists(c, database, timeout_ms, &db_exists, e, sizeof e);
+    if (!err && !db_exists) err = kfb_fluss_client_create_database(c, database, 1, timeout_ms, e, sizeof e);
     if (err) {
         set_err(errstr, errstr_size, "cannot create Fluss database %s: %s", database, e);
         return err;

@@ -17,6 +17,7 @@
 #include "fluss_test_server.h"
 #include "harness.h"
 #include "http_test_server.h"
+#include "rpc_frame.h"
 #include "logging.h"
 #include "table_create.h"
 
@@ -128,6 +129,13 @@ TEST(creates_database_and_table_as_planned) {
                       "or make the mappings agree");
     ASSERT_EQ_INT(created, 0);
     kfb_table_plan_destroy(p);
+    /* a second table of the database: no CreateDatabase (DatabaseExists said it is there) */
+    ASSERT_EQ_INT(kfb_fts_api_calls(s, KFB_API_CREATE_DATABASE), 1);
+    m.table = "shop.items2";
+    ASSERT_OK(kfb_table_create_if_missing(c, src, 0, &m, 10000, &created, err, sizeof err));
+    ASSERT_EQ_INT(created, 1);
+    ASSERT_EQ_INT(kfb_fts_api_calls(s, KFB_API_CREATE_DATABASE), 1);
+    ASSERT_EQ_INT(kfb_fts_api_calls(s, KFB_API_CREATE_TABLE), 4); /* items, twice again, items2 */
     /* create_table off: nothing happens */
     m.create_table = 0;
     m.table = "other.t";
