@@ -7,6 +7,8 @@
 #                             address,undefined); each sanitizer gets its own build dir
 #   make fuzz                 libFuzzer (clang) targets, each run FUZZ_SECONDS (default 60)
 #   make bench                benchmarks; each prints ratios against a baseline of the same run
+#   make quickstart           install missing Debian packages, build, run the bridge end to end
+#                             against the embedded Kafka and the Fluss test server
 #
 # Sources are found by wildcard: src/*.c form libkfb.a (src/main.c is the binary),
 # proto/*.proto are compiled with protoc-c, tests/unit/test_*.c are test binaries,
@@ -47,12 +49,18 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 PROG_SRCS := $(wildcard tests/programs/*.c)
 PROG_BINS := $(patsubst tests/programs/%.c,$(BUILD)/%,$(PROG_SRCS))
 
+# The real-cluster suite: tests/real/test_*.c against a real Fluss cluster, run by
+# tests/real/run.sh from scripts/run-tests.sh after everything else (tests/real/README.md).
+REAL_SRCS := $(wildcard tests/real/test_*.c)
+REAL_BINS := $(patsubst tests/real/%.c,$(BUILD)/real/%,$(REAL_SRCS))
+REAL_SUPPORT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/real/real_*.c))
+
 BIN := $(BUILD)/kafka-fluss-bridge
 
 # Generated protobuf sources are real outputs, not intermediates to delete.
 .SECONDARY: $(GEN_SRCS) $(GEN_HDRS)
 
-.PHONY: all test check deps fuzz bench clean
+.PHONY: all test check deps fuzz bench clean quickstart
 .DEFAULT_GOAL := all
 
 all: $(BIN) $(PROG_BINS)
@@ -65,8 +73,10 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) check
 
-check: $(BIN) $(PROG_BINS) $(TEST_BINS) $(FUZZ_REGRESS_BINS)
-	@scripts/run-tests.sh $(BUILD)
+# The real-cluster suite runs in the plain build only (sanitizer builds skip it: it tests
+# the protocol against real servers, which a second run under ASan would not add to).
+check: $(BIN) $(PROG_BINS) $(TEST_BINS) $(FUZZ_REGRESS_BINS) $(REAL_BINS)
+	@KFB_REAL_SUITE=$(if $(SANITIZER),skip,run) scripts/run-tests.sh $(BUILD)
 
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto
 	@mkdir -p $(dir $@)
@@ -95,6 +105,10 @@ $(TEST_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libkfbtest.
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(REAL_BINS): $(BUILD)/real/%: $(BUILD)/obj/tests/real/%.o $(REAL_SUPPORT_OBJS) $(BUILD)/libkfbtest.a $(BUILD)/libkfb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 $(PROG_BINS): $(BUILD)/%: $(BUILD)/obj/tests/programs/%.o $(BUILD)/libkfbtest.a $(BUILD)/libkfb.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -107,6 +121,12 @@ $(FUZZ_REGRESS_BINS): $(BUILD)/fuzz-regress/%: $(BUILD)/obj/tests/fuzz/%.o $(BUI
 $(BENCH_BINS): $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libkfbtest.a $(BUILD)/libkfb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# scripts/quickstart.sh: kafka-mock with sample topics, the Fluss test server, check,
+# migrate --verify, the resulting tables; everything on loopback, stopped at the end.
+quickstart: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) all
+	@scripts/quickstart.sh --build $(BUILD)
 
 bench: deps
 	@$(MAKE) --no-print-directory OPT=-O3 BUILD=build/bench bench-run

@@ -98,6 +98,7 @@ typedef enum kfb_err_class {
     X(RPC_SHUTDOWN, FATAL, "Fluss client is shutting down")                               \
     X(FLUSS_RETRIABLE, RETRIABLE, "Fluss server returned a retriable error")              \
     X(FLUSS_ERROR, FATAL, "Fluss server rejected the request")                            \
+    X(FLUSS_RECORD_REJECTED, RECORD, "Fluss rejected the record (its bucket's answer names why)") \
     /* a PutKv batch the client gave up on after an attempt whose outcome it could not */ \
     /* learn (lost response, REQUEST_TIME_OUT, ...): replay it and what follows it */     \
     X(WRITE_IN_DOUBT, RETRIABLE,                                                          \

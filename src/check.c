@@ -6,7 +6,8 @@
  *   2. Kafka: the brokers answer; each literal topic exists (with its partition count);
  *      each topic_pattern and what it matches now;
  *   3. the schema source: the latest writer schema of each topic (registry subject
- *      <topic>-value, or the newest <id>.avsc of schemas_dir);
+ *      <topic>-value; with schemas_dir, the schema id framing the newest values at the end
+ *      of the topic's partitions, or the highest <id>.avsc when the topic holds none);
  *   4. Fluss: each table exists; its schema, buckets, partitioning and delete behaviour;
  *   5. each mapping compiled against the live table and that writer schema, printed as a
  *      plan: topic -> table, key source, each column's conversion (lossy ones flagged),
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bridge.h"
 #include "config.h"
@@ -53,6 +55,66 @@ static const char *delete_behavior(const kfb_table_desc_t *d) {
     default: return "deletes remove the row";
     }
 }
+
+#define TAIL_MESSAGES 16       /* messages read back from the end of each partition */
+#define TAIL_TIMEOUT_MS 10000  /* for all partitions of one topic */
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A schemas_dir does not say which <id>.avsc belongs to which topic (its highest id may
+ * be another topic's), so with one the writer schema to check is read from the topic: the
+ * schema id of the newest Confluent-framed value (magic 0, 4-byte big-endian id) among the
+ * last TAIL_MESSAGES of each partition, the highest of those across partitions. Assigns
+ * the partitions to rk without joining the group (nothing is committed), then unassigns.
+ * -1 when no partition holds such a value (empty, tombstones only, not framed) or Kafka
+ * did not answer in time.
+ */
+static int32_t topic_writer_schema_id(rd_kafka_t *rk, const struct rd_kafka_metadata_topic *mt) {
+    int n = mt->partition_cnt;
+    int64_t *end = calloc((size_t)n + 1, sizeof *end);
+    int32_t *ids = calloc((size_t)n + 1, sizeof *ids);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n > 0 ? n : 1);
+    int32_t best = -1;
+    int waiting = 0;
+    for (int p = 0; end && ids && p < n; p++) {
+        int64_t lo, hi;
+        ids[p] = -1;
+        end[p] = -1;
+        if (rd_kafka_query_watermark_offsets(rk, mt->topic, p, &lo, &hi, TAIL_TIMEOUT_MS) || hi <= lo) continue;
+        rd_kafka_topic_partition_list_add(l, mt->topic, p)->offset = hi - TAIL_MESSAGES > lo ? hi - TAIL_MESSAGES : lo;
+        end[p] = hi;
+        waiting++;
+    }
+    if (waiting && !rd_kafka_assign(rk, l)) {
+        int64_t deadline = mono_ms() + TAIL_TIMEOUT_MS;
+        while (waiting && mono_ms() < deadline) {
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+            if (!m) continue;
+            int p = m->partition;
+            if (!m->err && p >= 0 && p < n && end[p] >= 0 && !strcmp(rd_kafka_topic_name(m->rkt), mt->topic)) {
+                const uint8_t *v = m->payload;
+                if (v && m->len >= 5 && v[0] == 0)
+                    ids[p] = (int32_t)((uint32_t)v[1] << 24 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 8 | v[4]);
+                if (m->offset + 1 >= end[p]) {
+                    end[p] = -1;
+                    waiting--;
+                }
+            }
+            rd_kafka_message_destroy(m);
+        }
+        rd_kafka_assign(rk, NULL);
+    }
+    for (int p = 0; end && ids && p < n; p++)
+        if (ids[p] > best) best = ids[p];
+    rd_kafka_topic_partition_list_destroy(l);
+    free(end);
+    free(ids);
+    return best;
 
 /* Prints `text` with every line indented by `indent`. */
 static void print_indented(FILE *o, const char *indent, const char *text) {
@@ -92,17 +154,19 @@ static int check_create(check_t *c, const kfb_config_t *cfg, const kfb_config_ma
 }
 
 static void check_mapping(check_t *c, const kfb_config_t *cfg, const kfb_config_mapping_t *mc,
-                          const struct rd_kafka_metadata *md, kfb_fluss_client_t *fc, kfb_schema_source_t *src) {
+                          const struct rd_kafka_metadata *md, rd_kafka_t *rk, kfb_fluss_client_t *fc,
+                          kfb_schema_source_t *src) {
     FILE *o = c->out;
     fprintf(o, "\nmapping %s -> table %s\n", mc->name, mc->table);
     /* topics */
     const char *first_topic = NULL;
+    const struct rd_kafka_metadata_topic *first_mt = NULL;
     size_t matched = 0;
     for (int t = 0; md && t < md->topic_cnt; t++) {
         const struct rd_kafka_metadata_topic *mt = &md->topics[t];
         if (mt->err || !kfb_config_mapping_matches(mc, mt->topic)) continue;
         fprintf(o, "  topic %s: %d partitions\n", mt->topic, mt->partition_cnt);
-        if (!first_topic) first_topic = mt->topic;
+        if (!first_topic) first_topic = mt->topic, first_mt = mt;
         matched++;
     }
     for (size_t k = 0; md && k < mc->n_topics; k++) {
@@ -153,12 +217,15 @@ static void check_mapping(check_t *c, const kfb_config_t *cfg, const kfb_config_
     char subject[512];
     snprintf(subject, sizeof subject, "%s-value", first_topic ? first_topic : mc->name);
     int32_t id = -1;
-    if (kfb_schema_source_latest(src, subject, &id, e, sizeof e)) {
+    const char *whence = subject;
+    if (kfb_config_string(cfg, "schemas_dir") && rk && first_mt && (id = topic_writer_schema_id(rk, first_mt)) >= 0)
+        whence = "the newest message of the topic";
+    if (id < 0 && kfb_schema_source_latest(src, subject, &id, e, sizeof e)) {
         problem(c, "mapping '%s': no writer schema to check: %s", mc->name, e);
     } else if (kfb_mapper_prepare(m, id, e, sizeof e)) {
         problem(c, "mapping '%s': writer schema %d cannot be mapped: %s", mc->name, (int)id, e);
     } else {
-        fprintf(o, "  writer schema id %d (%s):\n", (int)id, subject);
+        fprintf(o, "  writer schema id %d (%s):\n", (int)id, whence);
         const char *plan = kfb_mapper_describe(m, id);
         if (plan) {
             /* indent the mapper's description */
@@ -231,7 +298,7 @@ int kfb_cmd_check(int argc, char **argv, FILE *out) {
         else fprintf(out, "fluss: %s\n", kfb_config_string(cfg, "fluss.bootstrap_servers"));
     }
     for (size_t i = 0; i < kfb_config_mapping_count(cfg) && src; i++)
-        check_mapping(&c, cfg, kfb_config_mapping_at(cfg, i), md, fc, src);
+        check_mapping(&c, cfg, kfb_config_mapping_at(cfg, i), md, kc ? kfb_consumer_handle(kc) : NULL, fc, src);
     fprintf(out, "\n%s: %d problem%s\n", c.problems ? "not ready" : "ready", c.problems, c.problems == 1 ? "" : "s");
     if (md) rd_kafka_metadata_destroy(md);
     kfb_fluss_client_destroy(fc);

@@ -166,7 +166,8 @@ void kfb_bridge_solo_rejected(kfb_bridge_t *b, mapping_rt_t *m, kfb_ticket_t *t,
         return;
     }
     (void)fluss_error;
-    kfb_dead_letter_why_t why = {KFB_ERR_FLUSS_ERROR, text};
+    /* the record's problem, not the bridge's: class record, like the mapper's refusals */
+    kfb_dead_letter_why_t why = {KFB_ERR_FLUSS_RECORD_REJECTED, text};
     /* the ticket (and its holds) now waits for the dead-letter produce */
     if (kfb_bridge_dead_letter(b, m, NULL, NULL, t, &why)) {
         for (size_t i = 0; i < t->n_holds; i++) kfb_offsets_fail(t->holds[i].o, t->holds[i].h);

@@ -7,8 +7,8 @@
                       conversion; "ready: 0 problems"
   missing topic       exit 1, a `problem:` line naming the topic
   missing table       exit 1, a `problem:` line naming the table
-  unusable schema     exit 1, a `problem:` line naming the writer schema: the newest writer
-                      schema lacks the NOT NULL key column
+  unusable schema     exit 1, a `problem:` line naming the writer schema: the newest message
+                      of the topic is written with a schema that lacks the NOT NULL key column
   table changed       after alter-table the plan shows the new schema id and column
   config error        exit 2, FILE:LINE:COL of the unknown key
 Nothing is written: no PutKv reaches the server, no offset is committed.
@@ -20,7 +20,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kfbe2e import config, datagen, model  # noqa: E402
 from kfbe2e.procs import binary  # noqa: E402
-from kfbe2e.records import Schema  # noqa: E402
+from kfbe2e.records import Message, Schema  # noqa: E402
 from kfbe2e.scenario import Checks, Env, items_mapping, require_bridge  # noqa: E402
 
 ITEMS_NO_ID = Schema(7, datagen.rec("Item", [("name", "string"), ("qty", "int"), ("version", "long")]))
@@ -67,12 +67,6 @@ def check_command(T):
         T.eq("missing table: exit 1", 1, rc)
         T.check("missing table: a problem line names the table", any("shop.nope" in p for p in problems(out)), out)
 
-        bad = env.schemas_subdir("s-bad", [datagen.ITEMS_V1, ITEMS_NO_ID])
-        rc, out, err = check(write(env, "schema.yaml", bad, [m]))
-        T.eq("unusable writer schema: exit 1", 1, rc)
-        T.check("unusable writer schema: a problem line names schema 7 and the column",
-                any("writer schema 7" in p and "id" in p for p in problems(out)), out)
-
         env.fluss.alter_add_column("shop", "items", "color", "STRING")
         rc, out, err = check(write(env, "altered.yaml", good, [m]))
         T.eq("after alter-table: exit 0", 0, rc) or print(out, err[-2000:])
@@ -87,6 +81,16 @@ def check_command(T):
         rc, out, err = check(path)
         T.eq("config error: exit 2", 2, rc)
         T.check("config error: FILE:LINE:COL of the unknown key", f"{path}:{line}:3" in out + err, out, err)
+
+        # last, as it leaves a message of schema 7 as the topic's newest: check takes the
+        # writer schema of a schemas_dir mapping from the newest messages of its topic
+        env.kafka.produce("items", [Message(0, datagen.ITEMS_KEY.framed({"id": 1}),
+                                            ITEMS_NO_ID.framed({"name": "x", "qty": 1, "version": 1}))])
+        bad = env.schemas_subdir("s-bad", [datagen.ITEMS_V1, ITEMS_NO_ID])
+        rc, out, err = check(write(env, "schema.yaml", bad, [m]))
+        T.eq("unusable writer schema: exit 1", 1, rc)
+        T.check("unusable writer schema: a problem line names schema 7 and the column",
+                any("writer schema 7" in p and "id" in p for p in problems(out)), out)
 
         T.eq("nothing written to Fluss", 0, env.fluss.stats()["api_calls"].get("PutKv", 0))
         T.eq("no offset committed", {0: -1, 1: -1}, env.kafka.committed("chk", "items"))

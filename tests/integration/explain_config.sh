@@ -77,7 +77,7 @@ check typo.msg "$T/typo.yaml:4:5: unknown key 'mappings[0].topik' (did you mean 
 err=$("$BIN" explain --config "$T/conf/bridge.yaml" --mapping items --rename a=b 00 2>&1 >/dev/null); rc=$?
 check_rc mapping_flags 2 $rc
 check mapping_flags.msg 'come from the mapping' "$err"
-err=$(KFB_TEST_FLUSS_PASSWORD= "$BIN" explain --config "$T/conf/bridge.yaml" 00 2>&1 >/dev/null); rc=$?
+err=$(KFB_TEST_FLUSS_PASSWORD='' "$BIN" explain --config "$T/conf/bridge.yaml" 00 2>&1 >/dev/null); rc=$?
 check_rc config_alone 2 $rc
 
 # 4. check-config hides secrets; config-reference lists every section

@@ -60,6 +60,7 @@
 #include "bench_record.h"
 #include "buf.h"
 #include "kafka_mock_cmd.h"
+#include "sample_data.h"
 
 #define MAX_CONNS 32
 #define OP_TIMEOUT_MS 10000    /* metadata, watermarks, committed offsets */
@@ -102,6 +103,12 @@ static void usage(FILE *f) {
             "  produce TOPIC PARTITION KEY VALUE [NAME=HEX ...]   OK produced=1\n"
             "  gen-bench TOPIC N [SEED [KEYS]]   OK produced=N keys=K trimmed=T (benchmark records)\n"
             "  gen-bench-schema DIR              OK DIR/1.avsc (their Avro schema, id 1)\n"
+            "  gen-orders TOPIC N [SEED [KEYS]]  the quickstart's orders (upserts, tombstones;\n"
+            "                                    conf/quickstart/schemas/1.avsc), replies\n"
+            "                                    OK produced=N upserts=U deletes=D tombstones=0\n"
+            "                                    keys=LIVE key_changes=0 trimmed=T\n"
+            "  gen-customers TOPIC N [SEED [KEYS]]  the quickstart's Debezium customers (c/r/u/d,\n"
+            "                                    key changes, tombstones; schemas 2 and 3), same reply\n"
             "  offsets TOPIC                     OK 0=LOW:HIGH 1=LOW:HIGH ... (log start:end)\n"
             "  leaders TOPIC                     OK 0=BROKER 1=BROKER ...\n"
             "  committed GROUP TOPIC             OK 0=OFFSET ... (-1 = none; never joins GROUP)\n"
@@ -495,11 +502,19 @@ static void cmd_produce_file(km_t *k, int argc, char **argv, kfb_buf_t *r) {
 
 /* ---- the benchmark record (tests/support/bench_record.h) ------------------------------ */
 
-static uint64_t splitmix64(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ULL;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    return x ^ (x >> 31);
+/* Partitions of topic whose log start moved past 0 (the mock's retention dropped data);
+ * -1 when the watermarks cannot be read. */
+static int trimmed_partitions(km_t *k, const char *topic, int np) {
+    char err[512];
+    int64_t *lo = NULL, *hi = NULL;
+    int trimmed = -1;
+    if (watermarks(k, topic, np, &lo, &hi, err, sizeof(err)) == 0) {
+        trimmed = 0;
+        for (int p = 0; p < np; p++) trimmed += lo[p] > 0;
+    }
+    free(lo);
+    free(hi);
+    return trimmed;
 }
 
 static void cmd_gen_bench(km_t *k, int argc, char **argv, kfb_buf_t *r) {
@@ -524,7 +539,7 @@ static void cmd_gen_bench(km_t *k, int argc, char **argv, kfb_buf_t *r) {
     delivery_t d = {0};
     rd_kafka_resp_err_t e = 0;
     for (long i = 0; i < count && !e && !atomic_load(&stop_flag); i++) {
-        uint64_t ki = seed ? splitmix64((uint64_t)seed * 0x100000001B3ULL ^ (uint64_t)i) % (uint64_t)keys
+        uint64_t ki = seed ? kfb_sample_mix((uint64_t)seed * 0x100000001B3ULL ^ (uint64_t)i) % (uint64_t)keys
                            : (uint64_t)i % (uint64_t)keys;
         int64_t id = (int64_t)ki * 1000000007LL;
         uint8_t val[KFB_BENCH_RECORD_MAX], key[24];
@@ -538,15 +553,62 @@ static void cmd_gen_bench(km_t *k, int argc, char **argv, kfb_buf_t *r) {
     rd_kafka_topic_destroy(rkt);
     if (e) RETURN_REPLY(r, "ERR gen-bench: %s", rd_kafka_err2str(e));
     if (atomic_load(&stop_flag)) RETURN_REPLY(r, "ERR gen-bench: stopped (kafka-mock is shutting down)");
-    int64_t *lo = NULL, *hi = NULL;
-    int trimmed = 0;
-    if (watermarks(k, topic, np, &lo, &hi, err, sizeof(err)) == 0)
-        for (int p = 0; p < np; p++) trimmed += lo[p] > 0;
-    free(lo);
-    free(hi);
     char extra[96];
-    snprintf(extra, sizeof(extra), " keys=%lld trimmed=%d", keys, trimmed);
+    snprintf(extra, sizeof(extra), " keys=%lld trimmed=%d", keys, trimmed_partitions(k, topic, np));
     reply_delivery(r, "gen-bench", &d, extra);
+}
+
+/* ---- the quickstart's sample topics (tests/support/sample_data.h) ---------------------- */
+
+typedef struct gen_ctx {
+    km_t *k;
+    rd_kafka_topic_t *rkt;
+    delivery_t *d;
+    rd_kafka_resp_err_t err;
+} gen_ctx_t;
+
+static int gen_emit(void *ctx, const kfb_sample_msg_t *m) {
+    gen_ctx_t *g = ctx;
+    kfb_kmc_record_t rec = {.partition = m->partition, .timestamp = -1};
+    rec.key = (kfb_kmc_bytes_t){m->key, m->key_len, false};
+    rec.value = (kfb_kmc_bytes_t){m->value, m->value_len, m->value == NULL};
+    g->err = produce_record(g->k, g->rkt, &rec, g->d);
+    return g->err != 0 || atomic_load(&stop_flag);
+}
+
+/* gen-orders / gen-customers TOPIC N [SEED [KEYS]]: the schema ids are the quickstart's
+ * (conf/quickstart/schemas: 1 orders value, 2 customers value, 3 customers key). */
+static void cmd_gen_sample(km_t *k, int argc, char **argv, kfb_buf_t *r) {
+    const char *topic = argv[1];
+    int orders = strcmp(argv[0], "gen-orders") == 0;
+    long long count, seed = 0, keys = 0;
+    char err[512];
+    if (!kfb_kmc_parse_int(argv[2], 1, 1000000000LL, &count))
+        RETURN_REPLY(r, "ERR %s: N '%s' is not a number in 1..1000000000", argv[0], argv[2]);
+    if (argc > 3 && !kfb_kmc_parse_int(argv[3], 0, INT64_MAX / 4, &seed))
+        RETURN_REPLY(r, "ERR %s: SEED '%s' is not a number >= 0", argv[0], argv[3]);
+    if (argc > 4 && !kfb_kmc_parse_int(argv[4], 1, 100000000LL, &keys))
+        RETURN_REPLY(r, "ERR %s: KEYS '%s' is not a number in 1..100000000", argv[0], argv[4]);
+    int np = topic_info(k, topic, NULL, err, sizeof(err));
+    if (np <= 0) RETURN_REPLY(r, "ERR %s: %s", argv[0], err);
+    kfb_sample_opts_t o = {.messages = (uint64_t)count, .seed = (uint64_t)seed, .keys = (uint64_t)keys,
+                           .partitions = np, .value_schema_id = orders ? 1 : 2, .key_schema_id = 3};
+    delivery_t d = {0};
+    gen_ctx_t g = {k, rd_kafka_topic_new(k->producer, topic, NULL), &d, 0};
+    kfb_sample_counts_t c;
+    kfb_err_t e = orders ? kfb_sample_orders(&o, gen_emit, &g, &c, err, sizeof(err))
+                         : kfb_sample_customers(&o, gen_emit, &g, &c, err, sizeof(err));
+    wait_delivery(k, &d);
+    rd_kafka_topic_destroy(g.rkt);
+    if (g.err) RETURN_REPLY(r, "ERR %s: %s", argv[0], rd_kafka_err2str(g.err));
+    if (atomic_load(&stop_flag)) RETURN_REPLY(r, "ERR %s: stopped (kafka-mock is shutting down)", argv[0]);
+    if (e) RETURN_REPLY(r, "ERR %s: %s", argv[0], err);
+    char extra[256];
+    snprintf(extra, sizeof(extra),
+             " upserts=%" PRIu64 " deletes=%" PRIu64 " tombstones=%" PRIu64 " keys=%" PRIu64 " key_changes=%" PRIu64
+             " trimmed=%d",
+             c.upserts, c.deletes, c.tombstones, c.live_keys, c.key_changes, trimmed_partitions(k, topic, np));
+    reply_delivery(r, argv[0], &d, extra);
 }
 
 static void cmd_gen_bench_schema(km_t *k, int argc, char **argv, kfb_buf_t *r) {
@@ -865,6 +927,8 @@ static const struct command {
     {"produce", 4, KFB_KMC_MAX_WORDS - 1, "TOPIC PARTITION KEY VALUE [NAME=HEX ...]", cmd_produce},
     {"gen-bench", 2, 4, "TOPIC N [SEED [KEYS]]", cmd_gen_bench},
     {"gen-bench-schema", 1, 1, "DIR", cmd_gen_bench_schema},
+    {"gen-orders", 2, 4, "TOPIC N [SEED [KEYS]]", cmd_gen_sample},
+    {"gen-customers", 2, 4, "TOPIC N [SEED [KEYS]]", cmd_gen_sample},
     {"offsets", 1, 1, "TOPIC", cmd_offsets},
     {"leaders", 1, 1, "TOPIC", cmd_leaders},
     {"committed", 2, 2, "GROUP TOPIC", cmd_committed},

@@ -107,13 +107,64 @@ static char *normalise(json_t *in, const kfb_table_desc_t *td, int bucket_count,
     return out;
 }
 
+/* Every field id of a type's nested ROW fields, depth first (Schema.collectAllFieldIds);
+ * ids[] has room for cap. Returns how many there are (also past cap). */
+static size_t nested_field_ids(const kfb_datatype_t *t, int32_t *ids, size_t n, size_t cap) {
+    if (!t) return n;
+    if (t->root == KFB_TYPE_ROW) {
+        for (size_t i = 0; i < t->field_count; i++) {
+            if (n < cap) ids[n] = t->fields[i].field_id;
+            n = nested_field_ids(t->fields[i].type, ids, n + 1, cap);
+        }
+    } else if (t->root == KFB_TYPE_ARRAY) {
+        n = nested_field_ids(t->element, ids, n, cap);
+    } else if (t->root == KFB_TYPE_MAP) {
+        n = nested_field_ids(t->key, ids, n, cap);
+        n = nested_field_ids(t->value, ids, n, cap);
+    }
+    return n;
+}
+
+/* Schema.checkFieldIds (fluss-common/.../metadata/Schema.java, 0.9.1): column ids and
+ * nested ROW field ids must all differ. A descriptor without ids gets column ids by
+ * position while nested fields keep field_id -1 (Schema.Builder.fromColumns), so a ROW
+ * of two fields without ids is refused; real Fluss 0.9.1 answers CreateTable with
+ * INVALID_TABLE_EXCEPTION and this sentence (tests/real/test_real_fluss.c). */
+static int check_field_ids(const kfb_table_desc_t *td, char *msg, size_t msg_size) {
+    size_t n = 0;
+    for (size_t i = 0; i < td->column_count; i++) /* count first */
+        n = nested_field_ids(&td->column_types[i], NULL, n + 1, 0);
+    int32_t *ids = malloc((n ? n : 1) * sizeof(*ids));
+    if (!ids) return 0; /* out of memory: not checked */
+    size_t m = 0;
+    for (size_t i = 0; i < td->column_count; i++) {
+        ids[m] = td->columns[i].id;
+        m = nested_field_ids(&td->column_types[i], ids, m + 1, n);
+    }
+    size_t unique = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < i && ids[j] != ids[i]) j++;
+        if (j == i) unique++;
+    }
+    free(ids);
+    if (unique == n) return 0;
+    snprintf(msg, msg_size, "All field IDs (including nested fields) must be unique. Found %zu "
+             "unique IDs but expected %zu.", unique, n);
+    return -1;
+}
+
 static int create_table(kfb_fts_t *s, const char *db, const char *name, const char *json,
                         size_t json_len, int bucket_count, const int *leaders, int32_t schema_id,
-                        int64_t *id_out, char *msg, size_t msg_size) {
+                        int check_ids, int64_t *id_out, char *msg, size_t msg_size) {
     char err[256];
     kfb_table_desc_t *td = kfb_table_desc_parse(json, json_len, err, sizeof(err));
     if (!td) {
         snprintf(msg, msg_size, "invalid table descriptor for %s.%s: %s", db, name, err);
+        return KFB_FLUSS_INVALID_TABLE_EXCEPTION;
+    }
+    if (check_ids && check_field_ids(td, msg, msg_size) != 0) {
+        kfb_table_desc_destroy(td);
         return KFB_FLUSS_INVALID_TABLE_EXCEPTION;
     }
     const char *unsupported = NULL;
@@ -234,7 +285,10 @@ static int create_table(kfb_fts_t *s, const char *db, const char *name, const ch
 int fts_create_table(kfb_fts_t *s, const char *db, const char *name, const char *json,
                      size_t json_len, int bucket_count, const int *leaders, int64_t *id_out,
                      char *msg, size_t msg_size) {
-    return create_table(s, db, name, json, json_len, bucket_count, leaders, 1, id_out, msg,
+    /* CreateTable checks field ids as the coordinator does; tables added by the test
+     * harness (tables files, add_table) stand for tables that already exist and are not
+     * checked again (golden descriptors such as table_nested.json carry no ids). */
+    return create_table(s, db, name, json, json_len, bucket_count, leaders, 1, 1, id_out, msg,
                         msg_size);
 }
 
@@ -252,7 +306,7 @@ static kfb_err_t add_table_locked(kfb_fts_t *s, const char *database, const char
     }
     if (fts_add_database(s, database) != KFB_ERR_OK) return KFB_ERR_NOMEM;
     int code = create_table(s, database, table, json, strlen(json), bucket_count, leaders,
-                            schema_id, id_out, errstr, errstr_size);
+                            schema_id, 0, id_out, errstr, errstr_size);
     return code == KFB_FLUSS_NONE ? KFB_ERR_OK : KFB_ERR_CONFIG;
 }
 

@@ -1,0 +1,325 @@
+/*
+ * test_real_bridge.c - the bridge itself (build/.../kafka-fluss-bridge) end to end against
+ * real Apache Kafka 3.9 and real Apache Fluss 0.9.1, judged by Fluss's Java client:
+ *   - `check` then `migrate` of the producer's topics (plain records and Debezium envelopes,
+ *     two writer schemas each, a few hundred thousand messages): exact state and per-key
+ *     order in Fluss, the group's committed offsets equal to the end offsets;
+ *   - `run` killed with SIGKILL at several random points and started again: after every
+ *     kill the committed offsets are never ahead of what Fluss holds; in the end the exact
+ *     state;
+ *   - a tablet server stopped and started again while `run` writes: the bridge waits,
+ *     retries and ends with the exact state.
+ * Each part writes to its own Fluss database (db() + "_" + part) with a consumer group of
+ * the same name, from the same topics. Needs what test_real_kafka.c needs, plus KFB_BUILD (the build dir) and
+ * KFB_REAL_DIR holding the Fluss run directory (tests/real/fluss.sh stop-tablet/start-tablet).
+ */
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "real_support.h"
+
+/* The database (and consumer group) of one part: db() + "_" + part, so that a rerun with
+ * another KFB_REAL_TAG on the same clusters starts from nothing. */
+static const char *part_db(const char *part) {
+    static char name[96];
+    snprintf(name, sizeof name, "%s_%s", db(), part);
+    return name;
+}
+
+/* Creates DATABASE.TOPIC from the producer's table.json for each topic. */
+static void create_tables(const char *database, const char *const *topics, size_t n) {
+    kfb_fluss_client_t *c = client();
+    for (size_t i = 0; i < n; i++) {
+        produced_t p;
+        read_produced(topics[i], &p);
+        char path[700];
+        snprintf(path, sizeof path, "%s/table.json", p.dir);
+        char *json = slurp(path);
+        kfb_fluss_table_info_free(create_open_in(c, database, topics[i], json));
+        free(json);
+    }
+    kfb_fluss_client_destroy(c);
+}
+
+/* The bridge's YAML: a mapping of TOPIC into DATABASE.TOPIC (format by topic name), with
+ * the producer's schema directory of that topic. One topic per file: the bridge's `check`
+ * takes a schema directory's highest id as every topic's value schema. */
+static void write_config(const char *path, const char *group, const char *database,
+                         const char *topic) {
+    FILE *f = fopen(path, "w");
+    ASSERT_TRUE(f != NULL);
+    fprintf(f,
+            "kafka:\n"
+            "  bootstrap.servers: \"%s\"\n"
+            "  group.id: %s\n"
+            "  auto.offset.reset: earliest\n"
+            /* a SIGKILLed member leaves the group after this, not librdkafka's 45 s
+             * (6 s is the broker's group.min.session.timeout.ms) */
+            "  session.timeout.ms: \"6000\"\n"
+            "  heartbeat.interval.ms: \"1000\"\n"
+            "schemas_dir: %s/%s/schemas\n"
+            "fluss:\n"
+            "  bootstrap_servers: \"%s\"\n"
+            "batch:\n"
+            "  linger: 50ms\n"
+            "offsets:\n"
+            "  commit_interval: 500ms\n"
+            "errors:\n"
+            "  policy: fail\n"
+            "mappings:\n",
+            env_or_fail("KAFKA_BOOTSTRAP"), group, env_or_fail("KFB_REAL_PRODUCED"), topic,
+            env_or_fail("FLUSS_BOOTSTRAP"));
+    fprintf(f,
+            "  - name: %s\n"
+            "    topic: %s\n"
+            "    table: %s.%s\n"
+            "    format: %s\n"
+            "    key_format: avro\n",
+            topic, topic, database, topic, strcmp(topic, "dbz") == 0 ? "debezium" : "avro");
+    ASSERT_EQ_INT(fclose(f), 0);
+}
+
+typedef struct bridge {
+    pid_t pid;
+    char log[600];
+} bridge_t;
+
+/* Starts `kafka-fluss-bridge CMD -c CONFIG`, output to a log in KFB_REAL_DIR. */
+static void bridge_start(bridge_t *b, const char *cmd, const char *config, const char *tag) {
+    char bin[512];
+    snprintf(bin, sizeof bin, "%s/kafka-fluss-bridge", env_or_fail("KFB_BUILD"));
+    snprintf(b->log, sizeof b->log, "%s/bridge-%s.log", env_or_fail("KFB_REAL_DIR"), tag);
+    fflush(stdout);
+    fflush(stderr);
+    b->pid = fork();
+    ASSERT_TRUE(b->pid >= 0);
+    if (b->pid == 0) {
+        FILE *lf = freopen(b->log, "w", stdout); /* this run only: bridge_wait_log reads it */
+        if (!lf || dup2(fileno(stdout), 2) < 0) _exit(127);
+        execl(bin, "kafka-fluss-bridge", cmd, "-c", config, (char *)NULL);
+        _exit(127);
+    }
+}
+
+/* Waits (bounded) until the bridge's log has `what`: e.g. "] assigned " once it consumes
+ * (its signal handlers are installed before that). */
+static void bridge_wait_log(const bridge_t *b, const char *what, int timeout_s) {
+    time_t deadline = time(NULL) + timeout_s;
+    for (;;) {
+        FILE *f = fopen(b->log, "r");
+        char line[1024];
+        while (f && fgets(line, sizeof line, f))
+            if (strstr(line, what)) {
+                fclose(f);
+                return;
+            }
+        if (f) fclose(f);
+        if (time(NULL) > deadline) KFB_TEST_FAILF_("no \"%s\" in %s within %d s", what, b->log, timeout_s);
+        usleep(50 * 1000);
+    }
+}
+
+static void print_log_tail(const bridge_t *b) {
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "tail -n 30 '%s' >&2", b->log);
+    if (system(cmd) != 0) fprintf(stderr, "  (no log %s)\n", b->log);
+}
+
+/* Waits up to timeout_s for the bridge; returns its exit status (128 + signal if killed).
+ * On timeout it is killed and the test fails. */
+static int bridge_wait(bridge_t *b, int timeout_s) {
+    time_t deadline = time(NULL) + timeout_s;
+    int st = 0;
+    for (;;) {
+        pid_t r = waitpid(b->pid, &st, WNOHANG);
+        if (r == b->pid) break;
+        ASSERT_TRUE(r == 0);
+        if (time(NULL) > deadline) {
+            kill(b->pid, SIGKILL);
+            waitpid(b->pid, &st, 0);
+            print_log_tail(b);
+            KFB_TEST_FAILF_("the bridge did not finish within %d s (log %s)", timeout_s, b->log);
+        }
+        usleep(100 * 1000);
+    }
+    b->pid = -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void bridge_expect_exit(bridge_t *b, int timeout_s, int want) {
+    int rc = bridge_wait(b, timeout_s);
+    if (rc != want) {
+        print_log_tail(b);
+        KFB_TEST_FAILF_("the bridge exited %d, expected %d (log %s)", rc, want, b->log);
+    }
+}
+
+/* The judge on the producer's expected state of topic, checked in database.topic:
+ * "check" (state and per-key changelog) or "state" (lookups only). */
+static void judge_table(const char *how, const char *topic, const char *database) {
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "%s/judge.sh %s %s '%s/%s/expected.jsonl@%s.%s'",
+             env_or_fail("KFB_REAL_SRC"), how, env_or_fail("FLUSS_BOOTSTRAP"),
+             env_or_fail("KFB_REAL_PRODUCED"), topic, database, topic);
+    fflush(stdout);
+    int rc = system(cmd);
+    if (rc != 0) KFB_TEST_FAILF_("the judge disagrees with %s.%s (%s, status %d)", database, topic, how, rc);
+}
+
+/* 1 when the group's committed offsets reached the topic's end offsets. */
+static int caught_up(const char *group, const produced_t *p) {
+    int64_t com[MAX_PARTS];
+    committed_offsets(group, p->topic, p->nparts, com);
+    for (int i = 0; i < p->nparts; i++)
+        if (com[i] != p->end[i]) return 0;
+    return 1;
+}
+
+static void wait_caught_up(const char *group, const produced_t *p, bridge_t *b, int timeout_s) {
+    time_t deadline = time(NULL) + timeout_s;
+    while (!caught_up(group, p)) {
+        int st;
+        if (waitpid(b->pid, &st, WNOHANG) == b->pid) {
+            b->pid = -1;
+            print_log_tail(b);
+            KFB_TEST_FAILF_("the bridge exited (status %d) before committing everything", st);
+        }
+        if (time(NULL) > deadline) {
+            print_log_tail(b);
+            KFB_TEST_FAILF_("group %s did not commit the end offsets within %d s", group, timeout_s);
+        }
+        usleep(500 * 1000);
+    }
+}
+
+/* `check`, then `migrate`, of each topic: exact state, committed offsets at the ends. */
+TEST(check_then_migrate) {
+    static const char *const topics[] = {"items", "dbz"};
+    const char *dbm = part_db("migrate");
+    create_tables(dbm, topics, 2);
+    for (size_t i = 0; i < 2; i++) {
+        char cfg[600], tag[64];
+        snprintf(cfg, sizeof cfg, "%s/migrate-%s.yaml", env_or_fail("KFB_REAL_DIR"), topics[i]);
+        write_config(cfg, dbm, dbm, topics[i]);
+        bridge_t b;
+        snprintf(tag, sizeof tag, "check-%s", topics[i]);
+        bridge_start(&b, "check", cfg, tag);
+        bridge_expect_exit(&b, 120, 0);
+        snprintf(tag, sizeof tag, "migrate-%s", topics[i]);
+        bridge_start(&b, "migrate", cfg, tag);
+        bridge_expect_exit(&b, 600, 0);
+        produced_t p;
+        read_produced(topics[i], &p);
+        int64_t com[MAX_PARTS];
+        committed_offsets(dbm, topics[i], p.nparts, com);
+        for (int j = 0; j < p.nparts; j++) ASSERT_EQ_INT(com[j], p.end[j]);
+        judge_table("check", topics[i], dbm);
+    }
+}
+
+/* Sum of the group's committed offsets on the topic (none = 0). */
+static long long committed_sum(const char *group, const produced_t *p) {
+    int64_t com[MAX_PARTS];
+    committed_offsets(group, p->topic, p->nparts, com);
+    long long sum = 0;
+    for (int i = 0; i < p->nparts; i++) sum += com[i] < 0 ? 0 : com[i];
+    return sum;
+}
+
+/* `run` SIGKILLed at random points, then run to the end. Kill k comes as soon as the group
+ * has committed a random 15-35% (k = 0), 40-60%, 65-85% of the messages, and more than
+ * before this run, so every kill lands mid-stream after a commit of the run it kills,
+ * wherever the bridge's speed puts them in time. After
+ * each kill the committed offsets must not be ahead of what Fluss holds. */
+TEST(run_killed_at_random_points) {
+    static const char *const topics[] = {"items"};
+    const char *dbc = part_db("crash");
+    create_tables(dbc, topics, 1);
+    char cfg[600];
+    snprintf(cfg, sizeof cfg, "%s/crash.yaml", env_or_fail("KFB_REAL_DIR"));
+    write_config(cfg, dbc, dbc, "items");
+    produced_t p;
+    read_produced("items", &p);
+    for (int k = 0; k < 3; k++) {
+        bridge_t b;
+        char tag[32];
+        snprintf(tag, sizeof tag, "crash%d", k);
+        bridge_start(&b, "run", cfg, tag);
+        long long target = p.messages * (long long)(15 + 25 * k + kfb_test_rand() % 21) / 100;
+        long long before = committed_sum(dbc, &p);
+        if (target <= before && before < p.messages) target = before + 1; /* after a commit of its own */
+        time_t deadline = time(NULL) + 300;
+        while (committed_sum(dbc, &p) < target) {
+            int st;
+            if (waitpid(b.pid, &st, WNOHANG) == b.pid) {
+                print_log_tail(&b);
+                KFB_TEST_FAILF_("the bridge exited (status %d) before kill %d", st, k);
+            }
+            if (time(NULL) > deadline) KFB_TEST_FAILF_("no commit past %lld within 300 s", target);
+            usleep(100 * 1000);
+        }
+        ASSERT_EQ_INT(kill(b.pid, SIGKILL), 0);
+        ASSERT_EQ_INT(bridge_wait(&b, 30), 128 + SIGKILL);
+        int64_t com[MAX_PARTS];
+        committed_offsets(dbc, "items", p.nparts, com);
+        char offs[512] = "";
+        long long sum = 0;
+        for (int i = 0; i < p.nparts; i++) {
+            int64_t c = com[i] < 0 ? 0 : com[i];
+            sum += c;
+            snprintf(offs + strlen(offs), sizeof offs - strlen(offs), "%s%d=%lld", i ? "," : "", i,
+                     (long long)c);
+        }
+        printf("  kill %d: committed %s (%lld of %lld messages)\n", k, offs, sum, p.messages);
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, "%s/judge.sh committed %s '%s/items/expected.jsonl@%s.items' %s",
+                 env_or_fail("KFB_REAL_SRC"), env_or_fail("FLUSS_BOOTSTRAP"),
+                 env_or_fail("KFB_REAL_PRODUCED"), dbc, offs);
+        fflush(stdout);
+        int rc = system(cmd);
+        if (rc != 0) KFB_TEST_FAILF_("committed offsets ahead of Fluss after kill %d", k);
+    }
+    bridge_t b;
+    bridge_start(&b, "run", cfg, "crash-final");
+    bridge_wait_log(&b, "] assigned ", 120);
+    wait_caught_up(dbc, &p, &b, 600);
+    ASSERT_EQ_INT(kill(b.pid, SIGTERM), 0);
+    bridge_expect_exit(&b, 120, 0);
+    /* the final state only: after each kill the bridge reads again from the committed
+     * offsets and writes those messages again (at least once), so the changelog holds
+     * those changes twice */
+    judge_table("state", "items", dbc);
+}
+
+/* A tablet server (one of the two; it leads about half the buckets) stopped and started
+ * again while `run` writes: the bridge waits for it and ends with the exact state. */
+TEST(tablet_server_restart_mid_run) {
+    static const char *const topics[] = {"items"};
+    const char *dbr = part_db("restart");
+    create_tables(dbr, topics, 1);
+    char cfg[600], cmd[1200];
+    snprintf(cfg, sizeof cfg, "%s/restart.yaml", env_or_fail("KFB_REAL_DIR"));
+    write_config(cfg, dbr, dbr, "items");
+    produced_t p;
+    read_produced("items", &p);
+    bridge_t b;
+    bridge_start(&b, "run", cfg, "restart");
+    bridge_wait_log(&b, "] assigned ", 120);
+    usleep(500 * 1000); /* it is writing now; the outcome must not depend on when */
+    snprintf(cmd, sizeof cmd, "%s/fluss.sh stop-tablet '%s' 1", env_or_fail("KFB_REAL_SRC"),
+             env_or_fail("KFB_REAL_DIR"));
+    ASSERT_EQ_INT(system(cmd), 0);
+    usleep(3000 * 1000); /* the bridge keeps running while the server is down */
+    int st;
+    ASSERT_EQ_INT(waitpid(b.pid, &st, WNOHANG), 0);
+    snprintf(cmd, sizeof cmd, "%s/fluss.sh start-tablet '%s' 1", env_or_fail("KFB_REAL_SRC"),
+             env_or_fail("KFB_REAL_DIR"));
+    ASSERT_EQ_INT(system(cmd), 0);
+    wait_caught_up(dbr, &p, &b, 600);
+    ASSERT_EQ_INT(kill(b.pid, SIGTERM), 0);
+    bridge_expect_exit(&b, 120, 0);
+    judge_table("check", "items", dbr);
+}
