@@ -115,6 +115,7 @@ static int32_t topic_writer_schema_id(rd_kafka_t *rk, const struct rd_kafka_meta
     free(end);
     free(ids);
     return best;
+}
 
 /* Prints `text` with every line indented by `indent`. */
 static void print_indented(FILE *o, const char *indent, const char *text) {
@@ -227,15 +228,7 @@ static void check_mapping(check_t *c, const kfb_config_t *cfg, const kfb_config_
     } else {
         fprintf(o, "  writer schema id %d (%s):\n", (int)id, whence);
         const char *plan = kfb_mapper_describe(m, id);
-        if (plan) {
-            /* indent the mapper's description */
-            for (const char *p = plan; *p;) {
-                const char *nl = strchr(p, '\n');
-                size_t n = nl ? (size_t)(nl - p) : strlen(p);
-                fprintf(o, "    %.*s\n", (int)n, p);
-                p += n + (nl != NULL);
-            }
-        }
+        if (plan) print_indented(o, "    ", plan); /* the mapper's description */
     }
     if (mc->partial_update) fprintf(o, "  partial update: columns without an Avro field keep their stored values\n");
     kfb_mapper_destroy(m);
