@@ -13,17 +13,24 @@
  * How the bridge uses it (the lead wires it into the schema-prefetch path; every call
  * below blocks, so it runs on the worker thread):
  *   1. A message of a writer schema id the mapping has no plan for is parked while its
- *      schema is fetched. With evolve: add_columns, once the schema is in:
- *      kfb_table_evolve_diff(info->table_json, info->table_json_len, schemas, id, &opts).
+ *      schema is fetched. With evolve: add_columns, in the same worker job, once the
+ *      schema is in: kfb_table_evolve_diff(json, len, schemas, id, &opts) with a copy of
+ *      the mapping's current table_json taken on the poll thread (opts from
+ *      kfb_table_create_opts_from_mapping). Only for VALUE schema ids of that mapping's
+ *      topics: a Kafka key schema compared with the table would look like removed columns.
  *   2. diff->blocked: the mapping cannot follow this writer schema; stop it with
  *      kfb_evolve_diff_first_blocking(diff)->message (a fatal error).
  *   3. diff->n_add > 0: kfb_table_evolve_apply(client, db, table, diff, ...) adds the
  *      columns (a racing bridge's identical columns count as added) and returns the table
  *      info read afterwards, whose schema id is the new one. Hand it to the poll thread as
- *      table_refresh.c hands a refreshed table (kfb_mapper_set_table between two polls),
- *      then release the parked messages: the new fields are written from their first
- *      message on, older batches keep their schema id.
+ *      table_refresh.c hands a refreshed table (pending_info: kfb_mapper_set_table between
+ *      two polls), and only then release the parked messages. The schema is in the
+ *      source's cache before the job ends, so "schema cached" must not count as ready while
+ *      the job runs (else messages of the id are mapped onto the old table, their new
+ *      fields skipped). Older batches keep their schema id.
  *   4. Changes of kind KFB_COLUMN_CHANGE_NESTED_FIELD never block: log their message once.
+ * A prototype wiring along these lines (schema_job_run + take_jobs + schema_ready in
+ * bridge.c) passed tests/e2e/test_create_table.py's evolve scenarios.
  * Ownership: a kfb_evolve_diff_t and everything it points to is freed by
  * kfb_evolve_diff_destroy; inputs are borrowed for the call.
  */
