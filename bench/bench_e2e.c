@@ -295,6 +295,7 @@ static void run_bridge(const char *cfg_path, long n, result_t *r) {
         if (!tid || !c) continue;
         char name[64] = "?";
         thread_name(tid, name, sizeof name);
+        if (getenv("BENCH_E2E_THREADS")) fprintf(stderr, "allocations on %s: %ld\n", name, c);
         if (tid == syscall(SYS_gettid) || !strncmp(name, "kfb-", 4)) r->allocs_bridge += c;
         else if (!strncmp(name, "rdk:", 4)) r->allocs_rdkafka += c;
         else r->allocs_other += c;

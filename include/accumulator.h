@@ -55,7 +55,7 @@ typedef struct kfb_ticket {
     /* what it holds */
     int32_t records, deletes;
     size_t bytes;
-    int64_t opened_ms, sealed_ms;
+    int64_t opened_ms, sealed_ms, submitted_ms;
     int64_t min_timestamp_ms; /* oldest Kafka timestamp in it, for latency metrics; -1 none */
     int solo;                 /* holds one record of one message: `msg` below is set */
     struct kfb_solo_msg *msg;
