@@ -15,7 +15,9 @@
  *   batch, offsets, errors, metrics, log: pipeline settings
  *   mappings:         a list of { name, topic | topics | topic_pattern, table,
  *                     table_descriptor, format, key, key_format, rename, ignore, unions,
- *                     partial_update, create_partitions }; a topic named by two mappings
+ *                     partial_update, create_partitions, create_table, primary_key,
+ *                     bucket_count, bucket_key, partition_keys, table_properties, evolve };
+ *                     a topic named by two mappings
  *                     (or matched by another mapping's pattern) is an error
  *
  * Parsing uses libyaml's event API and never trusts the input: nesting depth and document
@@ -54,6 +56,12 @@ typedef enum kfb_error_policy {
     KFB_ERROR_POLICY_DEAD_LETTER, /* produce the original message to errors.dead_letter_topic */
 } kfb_error_policy_t;
 
+/* mappings[].evolve */
+typedef enum kfb_config_evolve {
+    KFB_CONFIG_EVOLVE_NONE = 0,    /* fields without a column are skipped (warned once) */
+    KFB_CONFIG_EVOLVE_ADD_COLUMNS, /* they become nullable columns (table_evolve.h) */
+} kfb_config_evolve_t;
+
 /* One entry of `mappings:`. Strings and arrays are owned by the config. */
 typedef struct kfb_config_mapping {
     const char *name;             /* unique among mappings */
@@ -74,6 +82,18 @@ typedef struct kfb_config_mapping {
     size_t n_ignore;
     const kfb_mapper_union_rule_t *union_rules;
     size_t n_union_rules;
+    /* create_table and what it creates (table_create.h) */
+    int create_table;
+    const char *const *primary_key;
+    size_t n_primary_key;
+    int32_t bucket_count; /* 0: unset */
+    const char *const *bucket_key;
+    size_t n_bucket_key;
+    const char *const *partition_keys;
+    size_t n_partition_keys;
+    const char *const *table_properties; /* n_table_properties (key, value) pairs */
+    size_t n_table_properties;
+    kfb_config_evolve_t evolve;
     int line; /* 1-based line of the entry in the file */
 } kfb_config_mapping_t;
 

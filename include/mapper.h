@@ -123,6 +123,10 @@ typedef struct kfb_mapper_config {
      * 1, the id of a table's first schema (Fluss numbers schemas from 1 and gives each
      * ALTER TABLE the next id). */
     int32_t table_schema_id;
+    /* Each plan compiled logs one warning (facility "mapper") per Avro field that has no
+     * column (or no ROW field) and is not ignored: its values are not written. The bridge
+     * sets it under `evolve: none`, where nothing else adds such columns. */
+    int warn_fields_without_column;
 } kfb_mapper_config_t;
 
 /* Zeroes the config: AVRO format, Avro keys, no renames, no partial updates. */
@@ -171,6 +175,19 @@ int32_t kfb_mapper_table_schema_id(const kfb_mapper_t *m);
  */
 kfb_err_t kfb_mapper_prepare(kfb_mapper_t *m, int32_t writer_schema_id, char *errstr,
                              size_t errstr_size);
+
+/*
+ * Whether values of an Avro field of declared type `type` (unions included) can be written
+ * into a column or ROW field of type `column` named `column_name`, as a plan of this
+ * mapper would write them (its union rules; nested ROW fields and ARRAY/MAP elements
+ * included). `path` names the field ("Order.qty"), writer_schema_id only appears in the
+ * sentence. KFB_ERR_OK, or KFB_ERR_MAPPER_PLAN with the sentence a plan compile would give
+ * in errstr. Compiles nothing into the mapper (for comparing a writer schema with a table:
+ * table_evolve.h).
+ */
+kfb_err_t kfb_mapper_check_field(kfb_mapper_t *m, int32_t writer_schema_id, const char *path,
+                                 const kfb_avro_node_t *type, const kfb_datatype_t *column,
+                                 const char *column_name, char *errstr, size_t errstr_size);
 
 /* Human-readable description of a compiled plan of the current table schema id (one line
  * per column, with lossy conversions flagged), NUL-terminated, owned by the mapper; NULL if

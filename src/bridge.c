@@ -43,6 +43,7 @@
 #include "offset_tracker.h"
 #include "progress.h"
 #include "schema_registry.h"
+#include "table_create.h"
 #include "verify.h"
 #include "worker.h"
 
@@ -328,11 +329,24 @@ static int setup_mapping(kfb_bridge_t *b, mapping_rt_t *m, const kfb_config_mapp
         return -1;
     }
     char e[1024];
+    if (mc->evolve == KFB_CONFIG_EVOLVE_ADD_COLUMNS) {
+        /* table_evolve.h has the pieces; the running loop does not call them yet */
+        snprintf(errstr, errstr_size,
+                 "mapping '%s': evolve: add_columns is not supported by run/migrate in this version; use "
+                 "evolve: none (fields without a column are skipped with a warning)",
+                 mc->name);
+        return -1;
+    }
+    /* create_table: a missing table (and database) is created from the topic's writer schema */
+    if (kfb_table_create_if_missing(b->fluss, b->schemas, kfb_config_string(b->cfg, "schemas_dir") == NULL, mc,
+                                    b->request_timeout_ms, NULL, errstr, errstr_size))
+        return -1;
     kfb_fluss_table_info_t *info = NULL;
     kfb_err_t err = kfb_fluss_client_get_table(b->fluss, m->db, m->table, b->request_timeout_ms, &info, e, sizeof e);
     if (err) {
         snprintf(errstr, errstr_size, "mapping '%s': %s%s", mc->name, e,
-                 err == KFB_ERR_FLUSS_ERROR ? " (create the table first; `kafka-fluss-bridge check` shows what it needs)"
+                 err == KFB_ERR_FLUSS_ERROR ? " (create the table first, or set create_table: true; "
+                                              "`kafka-fluss-bridge check` shows what it needs)"
                                             : "");
         return -1;
     }

@@ -11,7 +11,8 @@
  *   4. Fluss: each table exists; its schema, buckets, partitioning and delete behaviour;
  *   5. each mapping compiled against the live table and that writer schema, printed as a
  *      plan: topic -> table, key source, each column's conversion (lossy ones flagged),
- *      deletes, partial-update columns.
+ *      deletes, partial-update columns; with create_table and no table yet, the table
+ *      run/migrate would create (descriptor JSON and Flink SQL; nothing is created).
  * Exit 0 when everything is usable, 1 when anything is not (each problem printed as a
  * line starting with "problem:"), 2 for an unusable configuration or command line.
  */
@@ -30,6 +31,7 @@
 #include "mapper.h"
 #include "modes.h"
 #include "schema_registry.h"
+#include "table_create.h"
 
 typedef struct check {
     FILE *out;
@@ -115,6 +117,43 @@ static int32_t topic_writer_schema_id(rd_kafka_t *rk, const struct rd_kafka_meta
     return best;
 }
 
+/* Prints `text` with every line indented by `indent`. */
+static void print_indented(FILE *o, const char *indent, const char *text) {
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        fprintf(o, "%s%.*s\n", indent, (int)n, p);
+        p += n + (nl != NULL);
+    }
+}
+
+/* create_table: when the table does not exist, prints the table run/migrate would create
+ * (descriptor JSON and Flink SQL) and creates nothing. 1 when the table is missing (the
+ * live-table checks then have nothing to read), 0 when it exists. */
+static int check_create(check_t *c, const kfb_config_t *cfg, const kfb_config_mapping_t *mc, kfb_fluss_client_t *fc,
+                        kfb_schema_source_t *src, const char *db, const char *tb) {
+    char e[2048];
+    int exists = 0, timeout = (int)kfb_config_int(cfg, "fluss.request_timeout");
+    if (kfb_fluss_client_table_exists(fc, db, tb, timeout, &exists, e, sizeof e)) {
+        problem(c, "mapping '%s': %s", mc->name, e);
+        return 1;
+    }
+    if (exists) return 0;
+    kfb_table_plan_t *p = NULL;
+    if (kfb_table_plan_new(mc, src, kfb_config_string(cfg, "schemas_dir") == NULL, &p, e, sizeof e)) {
+        problem(c, "mapping '%s': table %s does not exist and cannot be created (create_table): %s", mc->name,
+                mc->table, e);
+        return 1;
+    }
+    fprintf(c->out, "  table %s does not exist; run/migrate will create it (create_table) from %s:\n", mc->table,
+            p->source);
+    fprintf(c->out, "    descriptor: %s\n", p->json);
+    print_indented(c->out, "    ", p->sql);
+    fprintf(c->out, "  the mapping compiles onto it (writer schema id %d)\n", (int)p->value_schema_id);
+    kfb_table_plan_destroy(p);
+    return 1;
+}
+
 static void check_mapping(check_t *c, const kfb_config_t *cfg, const kfb_config_mapping_t *mc,
                           const struct rd_kafka_metadata *md, rd_kafka_t *rk, kfb_fluss_client_t *fc,
                           kfb_schema_source_t *src) {
@@ -146,6 +185,10 @@ static void check_mapping(check_t *c, const kfb_config_t *cfg, const kfb_config_
     snprintf(tb, sizeof tb, "%s", dot + 1);
     kfb_fluss_table_info_t *info = NULL;
     if (!fc) return;
+    if (mc->evolve == KFB_CONFIG_EVOLVE_ADD_COLUMNS)
+        problem(c, "mapping '%s': evolve: add_columns is not supported by run/migrate in this version; use evolve: none",
+                mc->name);
+    if (mc->create_table && check_create(c, cfg, mc, fc, src, db, tb)) return;
     if (kfb_fluss_client_get_table(fc, db, tb, (int)kfb_config_int(cfg, "fluss.request_timeout"), &info, e, sizeof e)) {
         problem(c, "mapping '%s': %s", mc->name, e);
         return;
@@ -185,15 +228,7 @@ static void check_mapping(check_t *c, const kfb_config_t *cfg, const kfb_config_
     } else {
         fprintf(o, "  writer schema id %d (%s):\n", (int)id, whence);
         const char *plan = kfb_mapper_describe(m, id);
-        if (plan) {
-            /* indent the mapper's description */
-            for (const char *p = plan; *p;) {
-                const char *nl = strchr(p, '\n');
-                size_t n = nl ? (size_t)(nl - p) : strlen(p);
-                fprintf(o, "    %.*s\n", (int)n, p);
-                p += n + (nl != NULL);
-            }
-        }
+        if (plan) print_indented(o, "    ", plan); /* the mapper's description */
     }
     if (mc->partial_update) fprintf(o, "  partial update: columns without an Avro field keep their stored values\n");
     kfb_mapper_destroy(m);

@@ -13,6 +13,7 @@
 #include <librdkafka/rdkafka.h>
 #include <stdarg.h>
 #include <regex.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -644,6 +645,112 @@ int kfb_config_mapping_matches(const kfb_config_mapping_t *m, const char *topic)
     return hit;
 }
 
+static int list_has(const char *const *list, size_t n, const char *s) {
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(list[i], s)) return 1;
+    return 0;
+}
+
+/* The first name listed twice, or NULL. */
+static const char *list_dup(const char *const *list, size_t n) {
+    for (size_t i = 1; i < n; i++)
+        if (list_has(list, i, list[i])) return list[i];
+    return NULL;
+}
+
+/* create_table and the keys of the table it creates (table_create.h), and evolve. The
+ * checks are Fluss's own (TableDescriptor.normalizeDistribution, Schema, TableDescriptor
+ * Validation), made here so that a bad combination names its line before anything runs. */
+static int mapping_table_keys(ctx_t *c, size_t i, cval_t *mv, kfb_config_mapping_t *m) {
+    const cval_t *ct = &mv[key_index("mappings[].create_table")];
+    const cval_t *pk = &mv[key_index("mappings[].primary_key")];
+    const cval_t *bc = &mv[key_index("mappings[].bucket_count")];
+    const cval_t *bk = &mv[key_index("mappings[].bucket_key")];
+    const cval_t *pt = &mv[key_index("mappings[].partition_keys")];
+    const cval_t *tp = &mv[key_index("mappings[].table_properties")];
+    m->create_table = (int)ct->num;
+    m->primary_key = (const char *const *)pk->items;
+    m->n_primary_key = pk->n;
+    m->bucket_count = bc->set ? (int32_t)bc->num : 0;
+    m->bucket_key = (const char *const *)bk->items;
+    m->n_bucket_key = bk->n;
+    m->partition_keys = (const char *const *)pt->items;
+    m->n_partition_keys = pt->n;
+    m->table_properties = (const char *const *)tp->items;
+    m->n_table_properties = tp->n;
+    m->evolve = (kfb_config_evolve_t)mv[key_index("mappings[].evolve")].num;
+    const cval_t *only[] = {pk, bc, bk, pt, tp};
+    const char *names[] = {"primary_key", "bucket_count", "bucket_key", "partition_keys", "table_properties"};
+    for (size_t k = 0; k < 5 && !m->create_table; k++)
+        if (only[k]->set)
+            return fail_at(c, only[k]->line, only[k]->col,
+                           "'mappings[%zu].%s' only describes a table the bridge creates; add 'create_table: true' "
+                           "or remove the key",
+                           i, names[k]);
+    if (!m->create_table) return 0;
+    if (m->topic_pattern)
+        return fail_at(c, ct->line, ct->col,
+                       "mappings[%zu]: create_table takes the writer schema of a named topic; use 'topic' or "
+                       "'topics' instead of 'topic_pattern', or create the table yourself",
+                       i);
+    if (!m->n_primary_key && !m->key_from_message_key && m->format != KFB_MAPPER_FORMAT_DEBEZIUM)
+        return fail_at(c, ct->line, ct->col,
+                       "mappings[%zu]: create_table needs the primary key: add 'primary_key: [COLUMN, ...]' (or "
+                       "'key: message_key' to take it from the Kafka key schema)",
+                       i);
+    const cval_t *lists[] = {pk, bk, pt};
+    for (size_t k = 0; k < 3; k++) {
+        const char *d = list_dup((const char *const *)lists[k]->items, lists[k]->n);
+        if (d)
+            return fail_at(c, lists[k]->line, lists[k]->col, "'mappings[%zu].%s' names '%s' twice", i,
+                           k == 0 ? "primary_key" : k == 1 ? "bucket_key" : "partition_keys", d);
+    }
+    if (m->key_format != KFB_MAPPER_KEY_AVRO && m->n_primary_key > 1)
+        return fail_at(c, pk->line, pk->col,
+                       "'mappings[%zu].primary_key' has %zu columns, but a plain %s Kafka key carries one",
+                       i, m->n_primary_key, m->key_format == KFB_MAPPER_KEY_STRING ? "string" : "bytes");
+    for (size_t k = 0; k < m->n_partition_keys; k++) {
+        if (m->n_primary_key && !list_has(m->primary_key, m->n_primary_key, m->partition_keys[k]))
+            return fail_at(c, pt->line, pt->col,
+                           "partition key '%s' of mappings[%zu] is not in its primary_key; Fluss partitions "
+                           "primary-key tables by primary-key columns only",
+                           m->partition_keys[k], i);
+        if (list_has(m->bucket_key, m->n_bucket_key, m->partition_keys[k]))
+            return fail_at(c, bk->line, bk->col,
+                           "bucket key '%s' of mappings[%zu] is also a partition key; Fluss refuses that "
+                           "(remove it from bucket_key)",
+                           m->partition_keys[k], i);
+    }
+    if (m->n_primary_key && m->n_partition_keys == m->n_primary_key)
+        return fail_at(c, pt->line, pt->col,
+                       "mappings[%zu]: the partition keys are the whole primary key; Fluss needs a primary key "
+                       "with at least one column beyond the partition keys",
+                       i);
+    for (size_t k = 0; k < m->n_bucket_key && m->n_primary_key; k++)
+        if (!list_has(m->primary_key, m->n_primary_key, m->bucket_key[k]))
+            return fail_at(c, bk->line, bk->col,
+                           "bucket key '%s' of mappings[%zu] is not in its primary_key; bucket keys are "
+                           "primary-key columns",
+                           m->bucket_key[k], i);
+    for (size_t k = 0; k < m->n_table_properties; k++) {
+        const char *key = m->table_properties[2 * k], *v = m->table_properties[2 * k + 1];
+        if (!strcmp(key, "bucket.num") || !strcmp(key, "bucket.key"))
+            return fail_at(c, tp->line, tp->col, "table property '%s' of mappings[%zu]: use '%s' instead", key, i,
+                           key[7] == 'n' ? "bucket_count" : "bucket_key");
+        if (strncmp(key, "table.", 6))
+            return fail_at(c, tp->line, tp->col,
+                           "'%s' in mappings[%zu].table_properties is not a Fluss table property (they start "
+                           "with 'table.')",
+                           key, i);
+        if (!strcmp(key, "table.kv.format") && strcasecmp(v, "COMPACTED"))
+            return fail_at(c, tp->line, tp->col,
+                           "mappings[%zu]: table.kv.format %s: the bridge writes COMPACTED rows only; remove the "
+                           "property",
+                           i, v);
+    }
+    return 0;
+}
+
 static int check_mappings(ctx_t *c, const ynode_t *n) {
     kfb_config_t *cfg = c->cfg;
     if (n->kind != N_SEQ || !n->n)
@@ -709,6 +816,7 @@ static int check_mappings(ctx_t *c, const ynode_t *n) {
         m->n_union_rules = un->n;
         m->ignore = (const char *const *)ig->items;
         m->n_ignore = ig->n;
+        if (mapping_table_keys(c, i, mv, m)) return -1;
     }
     return 0;
 }
@@ -1013,6 +1121,7 @@ void kfb_config_mapper_config(const kfb_config_mapping_t *m, kfb_mapper_config_t
     out->partial_update = m->partial_update;
     out->key_from_message_key = m->key_from_message_key;
     out->topic = m->topic;
+    out->warn_fields_without_column = m->evolve == KFB_CONFIG_EVOLVE_NONE;
 }
 
 void kfb_config_registry_config(const kfb_config_t *cfg, kfb_registry_config_t *o) {

@@ -166,6 +166,26 @@ const kfb_config_key_def_t kfb_config_keys[] = {
     {"mappings[].create_partitions", KFB_CT_BOOL, "true", 0, 1, NULL, 0,
      "partitioned tables: create a missing partition when a record needs it (as Fluss's Java "
      "writer does); false: such records are per-record errors"},
+    {"mappings[].create_table", KFB_CT_BOOL, "false", 0, 1, NULL, 0,
+     "run/migrate create the table (and its database) when it does not exist, from the "
+     "latest writer schema of the first topic (subject <topic>-value, or the newest <id>.avsc "
+     "of schemas_dir); check prints the table it would create"},
+    {"mappings[].primary_key", KFB_CT_LIST, NULL, 0, 0, NULL, 0,
+     "create_table: primary-key columns (default: the fields of the Kafka key schema, "
+     "subject <topic>-key, with key: message_key or format: debezium)"},
+    {"mappings[].bucket_count", KFB_CT_INT, NULL, 1, 4096, NULL, 0,
+     "create_table: buckets of the table (default: the cluster's default.bucket.number)"},
+    {"mappings[].bucket_key", KFB_CT_LIST, NULL, 0, 0, NULL, 0,
+     "create_table: bucket-key columns, part of the primary key and not partition keys "
+     "(default: the primary key minus the partition keys)"},
+    {"mappings[].partition_keys", KFB_CT_LIST, NULL, 0, 0, NULL, 0,
+     "create_table: partition columns (part of the primary key)"},
+    {"mappings[].table_properties", KFB_CT_MAP, NULL, 0, 0, NULL, 0,
+     "create_table: Fluss table properties (table.merge-engine, table.delete.behavior, "
+     "table.auto-partition.*, ...)"},
+    {"mappings[].evolve", KFB_CT_ENUM, "none", 0, 0, "none|add_columns", 0,
+     "none: a writer-schema field without a column is skipped (one warning per writer "
+     "schema); add_columns: such fields become nullable columns at the end of the table"},
 };
 
 const size_t kfb_config_nkeys = sizeof(kfb_config_keys) / sizeof(kfb_config_keys[0]);

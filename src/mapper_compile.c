@@ -70,7 +70,19 @@ typedef struct compile_ctx {
     uint8_t *has_source; /* per column, for this plan */
     kfb_buf_t desc;
     int failed;
+    int quiet; /* compiling Debezium's `before`: its skips were warned for `after` */
 } compile_ctx_t;
+
+/* Under warn_fields_without_column: a field whose values are dropped is said once per plan
+ * (one compile per writer schema and table schema), not silently. */
+static void warn_no_column(const compile_ctx_t *c, const char *path, const char *what) {
+    if (!c->m->warn_no_column || c->quiet) return;
+    KFB_WARN("mapper",
+             "%s%s%swriter schema %d: field %s has no %s, so its values are not written; add the "
+             "column (or evolve: add_columns), or list the field in ignore",
+             c->m->topic ? "topic " : "", c->m->topic ? c->m->topic : "", c->m->topic ? ": " : "",
+             (int)c->plan->schema_id, path, what);
+}
 
 __attribute__((format(printf, 3, 4))) static void cfail(compile_ctx_t *c, const char *path,
                                                         const char *fmt, ...) {
@@ -437,6 +449,7 @@ static int compile_nested(compile_ctx_t *c, step_t *s, const kfb_avro_node_t *re
         if (idx < 0) {
             desc_add(c, "  %*sskip %s (no ROW field \"%s\")\n", 2 * (depth + 1), "", fs->path,
                      f->name);
+            warn_no_column(c, fs->path, "ROW field of that name");
             continue;
         }
         if (compile_value_step(c, fs, f->type, idx, row->fields[idx].type, f->name, depth + 1))
@@ -489,6 +502,7 @@ static int compile_record(compile_ctx_t *c, const kfb_avro_node_t *rec, const ch
         int col = kfb_table_desc_column_index(td, colname);
         if (col < 0 || (key_only && !in_idx(td->primary_key, td->primary_key_count, col))) {
             desc_add(c, "  skip %s (no column \"%s\")\n", s->path, colname);
+            if (!key_only) warn_no_column(c, s->path, "column");
             continue;
         }
         if (c->has_source[col]) {
@@ -580,7 +594,9 @@ static int compile_debezium(compile_ctx_t *c, const kfb_avro_node_t *env) {
                 }
                 c->has_source = tmp;
                 size_t dlen = c->desc.len;
+                c->quiet = 1;
                 int rc = compile_record(c, s->inner, prefix, s->sub, 0);
+                c->quiet = 0;
                 c->desc.len = dlen; /* describe the after mapping only */
                 c->has_source = saved;
                 free(tmp);
@@ -821,7 +837,7 @@ static plan_t *compile_plan(kfb_mapper_t *m, int32_t schema_id, plan_role_t role
     p->table_schema_id = m->table_schema_id;
     p->td = m->td;
     char err[768] = "";
-    compile_ctx_t c = {m, p, err, sizeof(err), calloc(m->td->column_count, 1), KFB_BUF_INIT, 0};
+    compile_ctx_t c = {m, p, err, sizeof(err), calloc(m->td->column_count, 1), KFB_BUF_INIT, 0, 0};
     if (!c.has_source) {
         free(p);
         return NULL;
@@ -1233,6 +1249,7 @@ kfb_mapper_t *kfb_mapper_new(const kfb_table_desc_t *td, kfb_schema_source_t *sc
     m->key_format = cfg->key_format;
     m->partial_update = cfg->partial_update;
     m->key_from_message_key = cfg->key_from_message_key;
+    m->warn_no_column = cfg->warn_fields_without_column;
     if (cfg->topic && !(m->topic = xstrdup(cfg->topic))) goto nomem;
     if (cfg->n_renames) {
         m->rename_from = calloc(cfg->n_renames, sizeof(char *));
@@ -1311,6 +1328,32 @@ kfb_err_t kfb_mapper_prepare(kfb_mapper_t *m, int32_t writer_schema_id, char *er
                              size_t errstr_size) {
     const plan_t *p;
     return kfb_mapper_get_plan_(m, writer_schema_id, ROLE_VALUE, &p, errstr, errstr_size);
+}
+
+kfb_err_t kfb_mapper_check_field(kfb_mapper_t *m, int32_t writer_schema_id, const char *path,
+                                 const kfb_avro_node_t *type, const kfb_datatype_t *column,
+                                 const char *column_name, char *errstr, size_t errstr_size) {
+    /* a plan of one step, compiled the way compile_record compiles a field, then dropped */
+    plan_t p;
+    memset(&p, 0, sizeof p);
+    p.schema_id = writer_schema_id;
+    p.table_schema_id = m->table_schema_id;
+    p.td = m->td;
+    char err[768] = "";
+    compile_ctx_t c = {m, &p, err, sizeof(err), NULL, KFB_BUF_INIT, 0, 1};
+    steplist_t sl = {calloc(1, sizeof(step_t)), 1};
+    if (!sl.v || !(sl.v[0].path = xstrdup(path))) {
+        free(sl.v);
+        kfb_mapper_set_err_(errstr, errstr_size, "out of memory");
+        return KFB_ERR_NOMEM;
+    }
+    sl.v[0].column = -1;
+    int rc = compile_value_step(&c, &sl.v[0], type, 0, column, column_name, 0);
+    steplist_free(&sl);
+    kfb_buf_free(&c.desc);
+    if (rc == 0 && !c.failed) return KFB_ERR_OK;
+    kfb_mapper_set_err_(errstr, errstr_size, "%s", err);
+    return KFB_ERR_MAPPER_PLAN;
 }
 
 const char *kfb_mapper_describe(kfb_mapper_t *m, int32_t writer_schema_id) {

@@ -275,6 +275,7 @@ struct kfb_mapper {
     kfb_mapper_key_format_t key_format;
     int partial_update;
     int key_from_message_key;
+    int warn_no_column; /* kfb_mapper_config_t.warn_fields_without_column */
     char *topic;
     char **rename_from, **rename_to;
     size_t n_renames;

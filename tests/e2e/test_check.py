@@ -32,14 +32,6 @@ def check(cfg, timeout=120):
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 
-def schemas_dir(env, name, schemas):
-    d = os.path.join(env.dir, name)
-    os.mkdir(d)
-    for s in schemas:
-        s.write_to(d)
-    return d
-
-
 def write(env, name, schemas, mappings):
     return config.write_config(os.path.join(env.dir, name), env.kafka.bootstrap, "chk", env.fluss.bootstrap,
                                schemas, mappings)
@@ -52,7 +44,7 @@ def problems(out):
 def check_command(T):
     items = datagen.items_table(buckets=3)
     with Env([items], topics={"items": 2}) as env:
-        good = schemas_dir(env, "s-good", [datagen.ITEMS_V1])
+        good = env.schemas_subdir("s-good", [datagen.ITEMS_V1])
         m = items_mapping(items)
         env.kafka.produce("items", datagen.Gen(131).items(100, 50, 2))
 
@@ -94,7 +86,7 @@ def check_command(T):
         # writer schema of a schemas_dir mapping from the newest messages of its topic
         env.kafka.produce("items", [Message(0, datagen.ITEMS_KEY.framed({"id": 1}),
                                             ITEMS_NO_ID.framed({"name": "x", "qty": 1, "version": 1}))])
-        bad = schemas_dir(env, "s-bad", [datagen.ITEMS_V1, ITEMS_NO_ID])
+        bad = env.schemas_subdir("s-bad", [datagen.ITEMS_V1, ITEMS_NO_ID])
         rc, out, err = check(write(env, "schema.yaml", bad, [m]))
         T.eq("unusable writer schema: exit 1", 1, rc)
         T.check("unusable writer schema: a problem line names schema 7 and the column",

@@ -567,3 +567,87 @@ TEST(mapping_topic_conflicts_are_refused) {
     ASSERT_TRUE(refused("schemas_dir: /tmp\nmappings:\n  - {name: a, topics: [], table: db.a}\n",
                         "c.yaml:3:23: mappings[0].topics is empty"));
 }
+
+/* create_table and the table keys: values, and combinations Fluss would refuse, each
+ * named at the key's value (positions counted by hand: "    primary_key: " is 17 columns,
+ * "    create_table: " 18, "    partition_keys: " 20, "    bucket_key: " 16,
+ * "    table_properties: " 22, "    bucket_count: " 18). */
+#define TBL_HEAD "schemas_dir: /tmp\nmappings:\n  - name: m\n    topic: t\n    table: db.t\n"
+
+TEST(create_table_keys) {
+    kfb_config_t *c = load(TBL_HEAD "    create_table: true\n    primary_key: [id, day]\n    bucket_count: 8\n"
+                                    "    bucket_key: [id]\n    partition_keys: [day]\n"
+                                    "    table_properties: {table.merge-engine: first_row}\n    evolve: add_columns\n");
+    if (!c) fprintf(stderr, "%s\n", err);
+    ASSERT_TRUE(c != NULL);
+    const kfb_config_mapping_t *m = kfb_config_find_mapping(c, "m");
+    ASSERT_EQ_INT(m->create_table, 1);
+    ASSERT_EQ_INT(m->n_primary_key, 2);
+    ASSERT_STREQ(m->primary_key[1], "day");
+    ASSERT_EQ_INT(m->bucket_count, 8);
+    ASSERT_EQ_INT(m->n_bucket_key, 1);
+    ASSERT_STREQ(m->partition_keys[0], "day");
+    ASSERT_EQ_INT(m->n_table_properties, 1);
+    ASSERT_STREQ(m->table_properties[0], "table.merge-engine");
+    ASSERT_STREQ(m->table_properties[1], "first_row");
+    ASSERT_EQ_INT(m->evolve, KFB_CONFIG_EVOLVE_ADD_COLUMNS);
+    kfb_mapper_config_t mc;
+    kfb_config_mapper_config(m, &mc);
+    ASSERT_EQ_INT(mc.warn_fields_without_column, 0); /* add_columns takes care of such fields */
+    kfb_config_destroy(c);
+    /* defaults: off, evolve none (which warns about fields without a column) */
+    c = load(MIN_OK);
+    m = kfb_config_find_mapping(c, "m");
+    ASSERT_EQ_INT(m->create_table, 0);
+    ASSERT_EQ_INT(m->bucket_count, 0);
+    ASSERT_EQ_INT(m->n_primary_key + m->n_bucket_key + m->n_partition_keys + m->n_table_properties, 0);
+    ASSERT_EQ_INT(m->evolve, KFB_CONFIG_EVOLVE_NONE);
+    kfb_config_mapper_config(m, &mc);
+    ASSERT_EQ_INT(mc.warn_fields_without_column, 1);
+    kfb_config_destroy(c);
+    /* the primary key from the Kafka key schema */
+    c = load(TBL_HEAD "    create_table: true\n    key: message_key\n");
+    ASSERT_TRUE(c != NULL);
+    kfb_config_destroy(c);
+    c = load(TBL_HEAD "    create_table: true\n    format: debezium\n");
+    ASSERT_TRUE(c != NULL);
+    kfb_config_destroy(c);
+}
+
+TEST(create_table_combinations_are_refused) {
+    ASSERT_TRUE(refused(TBL_HEAD "    primary_key: [id]\n",
+                        "c.yaml:6:18: 'mappings[0].primary_key' only describes a table the bridge creates; add "
+                        "'create_table: true' or remove the key"));
+    ASSERT_TRUE(refused("schemas_dir: /tmp\nmappings:\n  - name: m\n    topic_pattern: \"t.*\"\n    table: db.t\n"
+                        "    create_table: true\n    primary_key: [id]\n",
+                        "c.yaml:6:19: mappings[0]: create_table takes the writer schema of a named topic; use 'topic' "
+                        "or 'topics' instead of 'topic_pattern', or create the table yourself"));
+    ASSERT_TRUE(refused(TBL_HEAD "    create_table: true\n",
+                        "c.yaml:6:19: mappings[0]: create_table needs the primary key: add 'primary_key: [COLUMN, ...]' "
+                        "(or 'key: message_key' to take it from the Kafka key schema)"));
+    ASSERT_TRUE(refused(TBL_HEAD "    create_table: true\n    primary_key: [id, id]\n",
+                        "c.yaml:7:18: 'mappings[0].primary_key' names 'id' twice"));
+    ASSERT_TRUE(refused(TBL_HEAD "    create_table: true\n    key_format: string\n    primary_key: [a, b]\n",
+                        "c.yaml:8:18: 'mappings[0].primary_key' has 2 columns, but a plain string Kafka key carries one"));
+    ASSERT_TRUE(refused(TBL_HEAD "    create_table: true\n    primary_key: [id]\n    partition_keys: [day]\n",
+                        "c.yaml:8:21: partition key 'day' of mappings[0] is not in its primary_key"));
+    ASSERT_TRUE(refused(TBL_HEAD "    create_table: true\n    primary_key: [day]\n    partition_keys: [day]\n",
+                        "c.yaml:8:21: mappings[0]: the partition keys are the whole primary key"));
+    ASSERT_TRUE(refused(TBL_HEAD "    create_table: true\n    primary_key: [id]\n    bucket_key: [x]\n",
+                        "c.yaml:8:17: bucket key 'x' of mappings[0] is not in its primary_key"));
+    ASSERT_TRUE(refused(TBL_HEAD "    create_table: true\n    primary_key: [id, day]\n    partition_keys: [day]\n"
+                                 "    bucket_key: [day]\n",
+                        "c.yaml:9:17: bucket key 'day' of mappings[0] is also a partition key"));
+    ASSERT_TRUE(refused(TBL_HEAD "    create_table: true\n    primary_key: [id]\n    table_properties: {bucket.num: \"4\"}\n",
+                        "c.yaml:8:23: table property 'bucket.num' of mappings[0]: use 'bucket_count' instead"));
+    ASSERT_TRUE(refused(TBL_HEAD "    create_table: true\n    primary_key: [id]\n    table_properties: {merge-engine: x}\n",
+                        "c.yaml:8:23: 'merge-engine' in mappings[0].table_properties is not a Fluss table property "
+                        "(they start with 'table.')"));
+    ASSERT_TRUE(refused(TBL_HEAD "    create_table: true\n    primary_key: [id]\n"
+                                 "    table_properties: {table.kv.format: INDEXED}\n",
+                        "c.yaml:8:23: mappings[0]: table.kv.format INDEXED: the bridge writes COMPACTED rows only"));
+    ASSERT_TRUE(refused(TBL_HEAD "    create_table: true\n    primary_key: [id]\n    bucket_count: 5000\n",
+                        "c.yaml:8:19: 'mappings[0].bucket_count' is 5000, out of range: it must be between 1 and 4096"));
+    ASSERT_TRUE(refused(TBL_HEAD "    evolve: drop\n",
+                        "c.yaml:6:13: 'mappings[0].evolve' must be one of none|add_columns, not 'drop'"));
+}

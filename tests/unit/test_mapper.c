@@ -12,6 +12,7 @@
  */
 #include <unistd.h>
 
+#include "golden_rows.h"
 #include "harness.h"
 #include "mapper.h"
 
@@ -372,11 +373,8 @@ TEST(golden_nested_records_into_rows) {
     teardown(&fx);
 }
 
-/* Avro arrays and maps into ARRAY/MAP columns (BinaryArray / BinaryMap, §6.4). The ARRAY<INT>
- * and ARRAY<FLOAT NOT NULL> bytes are restated from fluss-rust
- * row/encode/compacted_key_encoder.rs test_all_data_types_java_compatible (which matches
- * Java's encoded_key.hex); the MAP and the long-string array are hand-derived from
- * BinaryArrayWriter / AbstractBinaryWriter / BinaryMap.valueOf. */
+/* Avro arrays and maps into ARRAY/MAP columns (BinaryArray / BinaryMap, §6.4); the bytes and
+ * where they come from: golden_rows.h. */
 TEST(golden_arrays_and_maps) {
     fixture_t fx;
     setup(&fx, GOLDEN "table_coll.json", NULL);
@@ -385,23 +383,7 @@ TEST(golden_arrays_and_maps) {
     if (e) fprintf(stderr, "%s\n", fx.err);
     ASSERT_OK(e);
     row_of(&fx, &res, 0);
-    ASSERT_HEX(fx.row.data, fx.row.len,
-               "00|01"
-               /* ai ARRAY<INT> [1,2,3,4,5,-11,null,444,102234] */
-               "|30 09 00 00 00 40 00 00 00 01 00 00 00 02 00 00 00 03 00 00 00 04 00 00 00"
-               "   05 00 00 00 f5 ff ff ff 00 00 00 00 bc 01 00 00 5a 8f 01 00 00 00 00 00"
-               /* af ARRAY<FLOAT NOT NULL> [0.1f,1.1f,-0.5f,6.6f,MAX,MIN] */
-               "|20 06 00 00 00 00 00 00 00 cd cc cc 3d cd cc 8c 3f 00 00 00 bf 33 33 d3 40"
-               "   ff ff 7f 7f 01 00 00 00"
-               /* am MAP<STRING,BIGINT> {a:1, bb:300}: 52 bytes = key-array size 24, keys
-                * (2 inline strings: data LE, top byte 0x80|len), values (2 longs) */
-               "|34 18 00 00 00"
-               "   02 00 00 00 00 00 00 00 61 00 00 00 00 00 00 81 62 62 00 00 00 00 00 82"
-               "   02 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 2c 01 00 00 00 00 00 00"
-               /* as ARRAY<STRING> [\"hello world!\", null]: 12 bytes go to the variable part
-                * at offset 24 (slot = 24 << 32 | 12), padded to 16; null bit 1 */
-               "|28 02 00 00 00 02 00 00 00 0c 00 00 00 18 00 00 00 00 00 00 00 00 00 00 00"
-               "   68 65 6c 6c 6f 20 77 6f 72 6c 64 21 00 00 00 00");
+    ASSERT_HEX(fx.row.data, fx.row.len, KFB_GOLDEN_COLL_1_ROW);
     teardown(&fx);
 }
 

@@ -97,6 +97,15 @@ class Env:
             print("  --- fluss-test-server:\n" + self.fluss.tail_log(10))
         self.close(keep=exc_type is not None)
 
+    def schemas_subdir(self, name, schemas):
+        """A schemas directory of its own holding only `schemas` (a directory source takes
+        its highest <id>.avsc as the latest writer schema of every topic)."""
+        d = os.path.join(self.dir, name)
+        os.mkdir(d)
+        for s in schemas:
+            s.write_to(d)
+        return d
+
     def config(self, mappings, group="bridge", name="bridge.yaml", **kw):
         return config.write_config(os.path.join(self.dir, name), self.kafka.bootstrap, group,
                                    self.fluss.bootstrap, self.schemas_dir, mappings, **kw)
