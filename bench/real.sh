@@ -15,7 +15,7 @@
 #      table: each must hold its last message's row (computed from the record formula).
 # Stops every process it started and deletes its data at the end (EXIT trap), also on failure
 # or interruption. Every step is bounded in time. Informational: no target, no MISSED.
-# Environment: BENCH_REAL_MESSAGES (default 1000000 a topic), BENCH_REAL_PARTITIONS (8),
+# Environment: BENCH_REAL_MESSAGES (default 2000000 a topic), BENCH_REAL_PARTITIONS (8),
 # BENCH_REAL_BUCKETS (16), BENCH_REAL_FLINK=0 skips the Flink peer, BENCH_REAL_KEEP=1 keeps
 # the run directory (the processes are stopped all the same).
 set -uo pipefail
@@ -30,7 +30,7 @@ if ! real_have_tools; then
 fi
 [ -x "$BUILD/bench/bench_real" ] || { say "$BUILD/bench/bench_real is missing: run make bench-build"; exit 1; }
 
-export BENCH_REAL_MESSAGES=${BENCH_REAL_MESSAGES:-1000000}
+export BENCH_REAL_MESSAGES=${BENCH_REAL_MESSAGES:-2000000}
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kfb-bench-real.XXXXXX")
 cleanup() {
     fluss_stop "$RUN_DIR"
@@ -65,7 +65,8 @@ flink_line=""
 flink_ran=0
 flink_desc="Flink $(pom_prop flink.version flink) local mini cluster, Kafka source (flink-connector-kafka"
 flink_desc="$flink_desc $(pom_prop flink.kafka.version flink)) reading bench_plain: plain Avro, no Confluent"
-flink_desc="$flink_desc framing (Confluent's registry format is not on Maven Central), Fluss sink"
+flink_desc="$flink_desc framing (Flink's avro-confluent format needs io.confluent:kafka-schema-registry-client,"
+flink_desc="$flink_desc which is not on Maven Central), Fluss sink"
 flink_desc="$flink_desc (fluss-flink-1.20 $(pom_prop fluss.version flink)) into kfb_bench.flink"
 if [ "${BENCH_REAL_FLINK:-1}" = 0 ]; then
     flink_line="Flink SQL peer: not run (BENCH_REAL_FLINK=0)"
@@ -97,8 +98,11 @@ else
             printf "deployment on the mini cluster included; %.2f s from the INSERT'"'"'s submission, planning ", wall
             printf "included; load average (1 min) %s before, %s after)", l0, l1 }')
     else
-        why=$(grep -m 1 -E 'Exception|Error|FLINK_ERROR' "$RUN_DIR/flink.out" ||
-              tail -n 3 "$RUN_DIR/flink.out" | tr '\n' ' ')
+        # the exception and its root cause, or the last lines
+        why=$(grep -m 1 -E 'Exception|Error|FLINK_ERROR' "$RUN_DIR/flink.out")
+        root=$(grep -E '^Caused by: ' "$RUN_DIR/flink.out" | tail -n 1)
+        [ -n "$root" ] && why="$why; root cause: $root"
+        [ -n "$why" ] || why=$(tail -n 3 "$RUN_DIR/flink.out" | tr '\n' ' ')
         [ "$rc" -eq 124 ] && why="timed out after 900 s; $why"
         flink_line="Flink SQL peer: DID NOT RUN (exit status $rc): $why"
     fi

@@ -8,7 +8,8 @@
  *
  * Source: Flink's Kafka SQL connector, bounded at the end offsets of the start
  * ('scan.bounded.mode' = 'latest-offset'), so the job ends like `migrate` does, format
- * 'avro' (plain Avro binary: Confluent's registry format is not on Maven Central). The
+ * 'avro' (plain Avro binary: Flink's 'avro-confluent' format needs Confluent's
+ * io.confluent:kafka-schema-registry-client, which is not on Maven Central). The
  * Avro schema Flink derives from the source table's columns (AvroSchemaConverter: NOT NULL
  * types plain, nullable ones ["null", T]) is the benchmark record's writer schema
  * (tests/support/bench_record.h), field by field. `ts` is read as its Avro long and turned
