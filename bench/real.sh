@@ -32,7 +32,23 @@ fi
 
 export BENCH_REAL_MESSAGES=${BENCH_REAL_MESSAGES:-2000000}
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kfb-bench-real.XXXXXX")
+STEP_PID=""
+# step SECONDS CMD...: CMD bounded by timeout(1), run in the background and waited for, so
+# that an INT or TERM to this script is acted on at once (bash defers its traps while a
+# foreground command runs, and timeout(1) puts CMD in a process group of its own); cleanup
+# stops it by its pid (timeout passes the signal on to CMD and CMD's children).
+step() {
+    local secs=$1 rc
+    shift
+    timeout "$secs" "$@" &
+    STEP_PID=$!
+    wait "$STEP_PID"
+    rc=$?
+    STEP_PID=""
+    return "$rc"
+}
 cleanup() {
+    if [ -n "$STEP_PID" ]; then kill -TERM "$STEP_PID" 2>/dev/null; wait "$STEP_PID" 2>/dev/null; fi
     fluss_stop "$RUN_DIR"
     kafka_stop "$RUN_DIR"
     if [ "${BENCH_REAL_KEEP:-0}" = 1 ]; then say "kept $RUN_DIR"; else rm -rf "$RUN_DIR"; fi
@@ -56,8 +72,8 @@ echo "versions: Fluss $(pom_prop fluss.version fluss) (fluss-server jar: ZooKeep
     "all on 127.0.0.1; cluster up in $((SECONDS - t0)) s"
 
 W=$BENCH_REAL_DIR
-timeout 900 "$BUILD/bench/bench_real" prepare || { say "FAILED: bench_real prepare"; exit 1; }
-timeout 1200 "$BUILD/bench/bench_real" measure || { say "FAILED: bench_real measure"; exit 1; }
+step 900 "$BUILD/bench/bench_real" prepare || { say "FAILED: bench_real prepare"; exit 1; }
+step 1200 "$BUILD/bench/bench_real" measure || { say "FAILED: bench_real measure"; exit 1; }
 . "$W/results.env"
 
 # ---- the Flink SQL peer --------------------------------------------------------------------
@@ -78,7 +94,7 @@ else
     mkdir -p "$RUN_DIR/flink-tmp"
     load_before=$(loadavg)
     # its own tmpdir: the mini cluster's blob store and the extracted planner go with RUN_DIR
-    timeout 900 java -Xmx768m $REAL_JVM_OPTS -XX:MaxMetaspaceSize=384m \
+    step 900 java -Xmx768m $REAL_JVM_OPTS -XX:MaxMetaspaceSize=384m \
         -Djava.io.tmpdir="$RUN_DIR/flink-tmp" \
         -Dlog4j.configurationFile=file:"$RUN_DIR/flink-log4j2.properties" \
         -Dlog.file="$RUN_DIR/flink.log" \
@@ -112,9 +128,7 @@ fi
 targets=("$W/expected.jsonl" "$W/expected.jsonl@kfb_bench.putkv")
 [ "$flink_ran" = 1 ] && targets+=("$W/expected.jsonl@kfb_bench.flink")
 judged=0
-if judge_out=$(timeout 300 "$REAL_SRC/judge.sh" state "$FLUSS_BOOTSTRAP" "${targets[@]}" 2>&1); then
-    judged=1
-fi
+step 300 "$REAL_SRC/judge.sh" state "$FLUSS_BOOTSTRAP" "${targets[@]}" >"$RUN_DIR/judge.out" 2>&1 && judged=1
 
 echo "$flink_line"
 if [ "$flink_ran" = 1 ]; then
@@ -122,9 +136,9 @@ if [ "$flink_ran" = 1 ]; then
         printf "real end-to-end bridge/Flink SQL: %.2fx (the bridge from its start to its exit, %.0f msg/s, ", net / whole, n / whole
         printf "over Flink'"'"'s job net runtime, %.0f msg/s: both with their start-up)\n", n / net }'
 fi
-printf '%s\n' "$judge_out" | grep '^judge: '
+grep '^judge: ' "$RUN_DIR/judge.out"
 if [ "$judged" != 1 ]; then
-    printf '%s\n' "$judge_out" | tail -n 20
+    tail -n 20 "$RUN_DIR/judge.out"
     say "FAILED: Fluss's Java client does not find the expected rows in every table (above)"
     exit 1
 fi
