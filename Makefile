@@ -20,7 +20,7 @@ OPT ?= -O2
 comma := ,
 BUILD ?= build/$(if $(SANITIZER),$(subst $(comma),-,$(SANITIZER)),release)
 
-PKGS := rdkafka avro-c yaml-0.1 libcurl jansson libprotobuf-c
+PKGS := rdkafka avro-c yaml-0.1 libcurl jansson libprotobuf-c libmicrohttpd
 # Deferred (=) so that `make test` can install the packages before pkg-config runs.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))

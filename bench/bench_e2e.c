@@ -222,6 +222,7 @@ static void after_run(void *arg) {
         if (!tid || !c) continue;
         char name[64] = "?";
         thread_name(tid, name, sizeof name);
+        if (getenv("BENCH_E2E_THREADS")) fprintf(stderr, "allocations on %s: %ld\n", name, c);
         if (tid == syscall(SYS_gettid) || !strncmp(name, "kfb-", 4)) r->allocs_bridge += c;
         else if (!strncmp(name, "rdk:", 4)) r->allocs_rdkafka += c;
         else r->allocs_other += c;
@@ -250,9 +251,12 @@ static void bridge_child(void *a, void *out) {
     bridge_arg_t *x = a;
     result_t *r = out;
     sampler_t s = {.n = x->n, .r = r};
-    bench_migrate_hooks_t h = {sample, after_run, &s};
+    /* BENCH_E2E_SUMMARY: the bridge's migrate summary on stderr (tuning) */
+    FILE *summary = getenv("BENCH_E2E_SUMMARY") ? fdopen(dup(2), "w") : NULL;
+    bench_migrate_hooks_t h = {sample, after_run, &s, summary};
     bench_migrate_result_t m;
     bench_migrate(x->cfg, x->n, &h, &m);
+    if (summary) fclose(summary);
     r->status = m.status;
     r->seconds = m.seconds;
     r->first_msg_seconds = m.first_msg_seconds;
@@ -316,16 +320,29 @@ int main(void) {
     printf("topic: %ld messages of the 10-field record in %d partitions (generated in %.1f s)\n", n, partitions,
            now() - tg);
 
+    /* BENCH_E2E_KAFKA="name=value,name=value": more kafka: properties for the bridge (tuning) */
+    char extra[1024] = "";
+    if (getenv("BENCH_E2E_KAFKA")) {
+        char tmp[512];
+        snprintf(tmp, sizeof tmp, "%s", getenv("BENCH_E2E_KAFKA"));
+        for (char *save = NULL, *kv = strtok_r(tmp, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+            char *eq = strchr(kv, '=');
+            if (!eq) continue;
+            *eq = 0;
+            size_t o = strlen(extra);
+            snprintf(extra + o, sizeof extra - o, "  %s: \"%s\"\n", kv, eq + 1);
+        }
+    }
     snprintf(path, sizeof path, "%s/bridge.yaml", dir);
     f = fopen(path, "w");
     fprintf(f,
             "kafka:\n  bootstrap.servers: \"%s\"\n  group.id: bench-bridge\n  session.timeout.ms: 6000\n"
-            "  heartbeat.interval.ms: 500\n  max.poll.interval.ms: 10000\n"
+            "  heartbeat.interval.ms: 500\n  max.poll.interval.ms: 10000\n%s"
             "schemas_dir: %s\nfluss:\n  bootstrap_servers: \"%s\"\n"
             "batch:\n  linger: 100ms\n  max_bytes: 2MiB\n  max_buffered_bytes: %dMiB\n"
             "offsets:\n  commit_interval: 1s\nlog:\n  level: warn\n"
             "mappings:\n  - name: bench\n    topic: bench\n    table: bench.t\n",
-            kboot, dir, fboot, MAX_BUFFERED_MIB);
+            kboot, extra, dir, fboot, MAX_BUFFERED_MIB);
     fclose(f);
 
     raw_arg_t ra = {kboot, "bench-raw-1", n};

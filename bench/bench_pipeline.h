@@ -103,13 +103,15 @@ static inline int bench_in_child(void (*fn)(void *arg, void *out), void *arg, vo
 
 /* ---- the bridge's migrate, timed --------------------------------------------------------- */
 
-/* Called every 2 ms on the watcher thread with the bridge's processed-message count (e.g. to
- * sample memory at given counts); after_run once the run ended, before the bridge is
- * destroyed (its threads still exist). Either may be NULL. */
+/* tick: called every 2 ms on the watcher thread with the bridge's processed-message count
+ * (e.g. to sample memory at given counts); after_run: once the run ended, before the bridge
+ * is destroyed (its threads still exist). Either may be NULL. summary: where the bridge's
+ * migrate summary goes (borrowed, not closed); NULL discards it. */
 typedef struct bench_migrate_hooks {
     void (*tick)(void *ctx, long messages);
     void (*after_run)(void *ctx);
     void *ctx;
+    FILE *summary;
 } bench_migrate_hooks_t;
 
 typedef struct bench_migrate_result {
@@ -140,7 +142,7 @@ static inline void *bench_migrate_watch_(void *arg) {
 }
 
 /* Runs `migrate` of the YAML configuration cfg_path (n messages expected) in this process,
- * summary and progress to /dev/null, log level warn. */
+ * without progress, log level warn; hooks may be NULL. */
 static inline void bench_migrate(const char *cfg_path, long n, const bench_migrate_hooks_t *hooks,
                                  bench_migrate_result_t *r) {
     char e[2048];
@@ -151,8 +153,10 @@ static inline void bench_migrate(const char *cfg_path, long n, const bench_migra
         fprintf(stderr, "bench: %s\n", e);
         return;
     }
-    FILE *devnull = fopen("/dev/null", "w");
-    kfb_bridge_opts_t o = {.mode = KFB_BRIDGE_MIGRATE, .progress = KFB_PROGRESS_NONE, .out = devnull};
+    FILE *summary = hooks ? hooks->summary : NULL;
+    FILE *devnull = summary ? NULL : fopen("/dev/null", "w");
+    kfb_bridge_opts_t o = {.mode = KFB_BRIDGE_MIGRATE, .progress = KFB_PROGRESS_NONE,
+                           .out = summary ? summary : devnull};
     double t0 = now();
     kfb_bridge_t *b = kfb_bridge_new(cfg, &o, e, sizeof e);
     if (!b) {

@@ -55,7 +55,7 @@ typedef struct kfb_ticket {
     /* what it holds */
     int32_t records, deletes;
     size_t bytes;
-    int64_t opened_ms, sealed_ms;
+    int64_t opened_ms, sealed_ms, submitted_ms;
     int64_t min_timestamp_ms; /* oldest Kafka timestamp in it, for latency metrics; -1 none */
     int solo;                 /* holds one record of one message: `msg` below is set */
     struct kfb_solo_msg *msg;
@@ -143,6 +143,10 @@ void kfb_acc_set_careful(kfb_acc_t *a, const char *partition, int32_t bucket, in
 
 /* Bytes held by open and sealed batches (not yet submitted). */
 size_t kfb_acc_buffered_bytes(const kfb_acc_t *a);
+/* Builders made so far and the most bytes each ever held, summed (their resident memory:
+ * a reset builder keeps what it touched). */
+void kfb_acc_memory(const kfb_acc_t *a, size_t *builders, size_t *held);
+
 /* Open + sealed batches. */
 size_t kfb_acc_batches(const kfb_acc_t *a);
 size_t kfb_acc_sealed_count(const kfb_acc_t *a);

@@ -59,6 +59,7 @@ typedef struct kfb_bridge_opts {
     kfb_progress_t progress; /* migrate */
     FILE *out;               /* summary and progress (stdout / stderr by default) */
     FILE *progress_out;
+    const char *version;     /* for kfb_build_info (NULL: "unknown") */
 } kfb_bridge_opts_t;
 
 typedef struct kfb_bridge kfb_bridge_t;

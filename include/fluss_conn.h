@@ -141,6 +141,8 @@ int kfb_fluss_conn_api_version(const kfb_fluss_conn_t *conn, int16_t api_key);
 int kfb_fluss_conn_server_type(const kfb_fluss_conn_t *conn);
 /* Requests queued or awaiting a response. */
 size_t kfb_fluss_conn_outstanding(const kfb_fluss_conn_t *conn);
+/* Bytes of encoded requests not yet written to the socket. */
+size_t kfb_fluss_conn_unsent_bytes(const kfb_fluss_conn_t *conn);
 /* Last transport error sentence ("" if none). Valid until the next call. */
 const char *kfb_fluss_conn_last_error(const kfb_fluss_conn_t *conn);
 const char *kfb_fluss_conn_host(const kfb_fluss_conn_t *conn);

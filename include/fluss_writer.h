@@ -32,6 +32,9 @@ void kfb_fluss_writer_maybe_init(kfb_fluss_client_t *c, int64_t now);
  * back-off, backpressure, delivery timeout), one PutKv per leader and table. */
 void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now);
 
+/* Frees the spare batch records and buffers kept for reuse (client destroy). */
+void kfb_fluss_writer_free_spares(kfb_fluss_client_t *c);
+
 /* Frees every batch and completion still held; returns how many batches will
  * never see their delivery callback. */
 size_t kfb_fluss_writer_discard(kfb_fluss_client_t *c);

@@ -7,7 +7,7 @@ set -euo pipefail
 LINT_PKGS=(shellcheck python3-yaml)
 PKGS=(build-essential binutils pkg-config clang libclang-rt-14-dev
       librdkafka-dev libavro-dev libyaml-dev libcurl4-openssl-dev libjansson-dev
-      libprotobuf-c-dev protobuf-c-compiler python3 python3-avro openssl
+      libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev python3 python3-avro openssl
       openjdk-17-jdk-headless maven)  # the last two: the real-cluster suite (tests/real)
 missing=()
 for p in "${PKGS[@]}" "${LINT_PKGS[@]}"; do

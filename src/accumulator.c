@@ -25,6 +25,7 @@ typedef struct acc_builder {
     kfb_ticket_t *t; /* NULL while pooled */
     acc_slot_t *slot;
     int large;       /* write limit max_record_bytes: one record, freed after use */
+    size_t hw;       /* the most bytes it ever held (its resident memory) */
     int solo;
     int64_t opened_ms;
     struct acc_builder *prev_open, *next_open; /* open list, oldest first */
@@ -325,6 +326,7 @@ static void seal(kfb_acc_t *a, acc_builder_t *ab, int64_t now_ms) {
     ab->t->sealed_ms = now_ms;
     ab->t->records = kfb_kv_batch_record_count(ab->b);
     ab->t->bytes = kfb_kv_batch_size_in_bytes(ab->b);
+    if (ab->t->bytes > ab->hw) ab->hw = ab->t->bytes;
     a->sealed_bytes += ab->t->bytes;
     ab->next = NULL;
     if (a->sealed_tail) a->sealed_tail->next = ab;
@@ -501,6 +503,17 @@ size_t kfb_acc_buffered_bytes(const kfb_acc_t *a) {
 }
 
 size_t kfb_acc_batches(const kfb_acc_t *a) { return a->n_open + a->n_sealed; }
+
+void kfb_acc_memory(const kfb_acc_t *a, size_t *builders, size_t *held) {
+    *builders = *held = 0;
+    for (size_t i = 0; i < a->bmap_cap; i++) {
+        const acc_builder_t *ab = a->bmap ? a->bmap[i] : NULL;
+        if (!ab) continue;
+        (*builders)++;
+        size_t now = kfb_kv_batch_size_in_bytes(ab->b);
+        *held += now > ab->hw ? now : ab->hw;
+    }
+}
 
 size_t kfb_acc_sealed_count(const kfb_acc_t *a) { return a->n_sealed; }
 

@@ -133,6 +133,7 @@ static void part_remove(kfb_bridge_t *b, part_t *p) {
     kfb_offsets_retire(p->off); /* in-flight batches may still hold it */
     kfb_mapper_forget_partition(p->map->mapper, p->topic, p->partition);
     kfb_bridge_careful_forget(b, p);
+    kfb_pipeline_metrics_partition_drop(b->pm, p->pmx);
     free(p->topic);
     free(p);
 }
@@ -164,6 +165,9 @@ void kfb_bridge_sync_pauses(kfb_bridge_t *b) {
         rd_kafka_topic_partition_list_add(*l, p->topic, p->partition);
         p->paused = want;
     }
+    size_t paused = 0;
+    for (part_t *p = b->all_parts; p; p = p->anext) paused += p->paused;
+    kfb_gauge_set(b->pm->paused_partitions, (double)paused);
     rd_kafka_t *rk = kfb_consumer_handle(b->consumer);
     if (pause) {
         rd_kafka_pause_partitions(rk, pause);
@@ -201,7 +205,10 @@ void kfb_bridge_commit(kfb_bridge_t *b, part_t *only, int sync) {
             if (sync)
                 for (int i = 0; i < l->cnt; i++) {
                     part_t *p = kfb_bridge_part(b, l->elems[i].topic, l->elems[i].partition);
-                    if (p && l->elems[i].offset > p->committed) p->committed = l->elems[i].offset;
+                    if (p && l->elems[i].offset > p->committed) {
+                        p->committed = l->elems[i].offset;
+                        kfb_partition_metrics_offsets(p->pmx, p->committed, -1);
+                    }
                 }
             b->commits++;
         } else {
@@ -217,8 +224,12 @@ static void on_committed(void *ctx, rd_kafka_resp_err_t err, const rd_kafka_topi
         const rd_kafka_topic_partition_t *x = &offsets->elems[i];
         part_t *p = kfb_bridge_part(b, x->topic, x->partition);
         if (!p) continue;
-        if (!err && !x->err && x->offset > p->committed) p->committed = x->offset;
-        else if (err || x->err) p->commit_sent = -1; /* send it again at the next chance */
+        if (!err && !x->err && x->offset > p->committed) {
+            p->committed = x->offset;
+            kfb_partition_metrics_offsets(p->pmx, p->committed, -1);
+        } else if (err || x->err) {
+            p->commit_sent = -1; /* send it again at the next chance */
+        }
     }
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
         KFB_DEBUG(FAC, "offset commit failed: %s; retried", rd_kafka_err2str(err));
@@ -255,17 +266,22 @@ static void on_assigned(void *ctx, const rd_kafka_topic_partition_list_t *parts)
         p->expected = off >= 0 ? off : -1;
         p->paused = 0;
         kfb_bridge_migrate_assigned(b, p);
+        if (!p->pmx) p->pmx = kfb_pipeline_metrics_partition(b->pm, m->cfg->name, topic, partition);
+        if (p->committed >= 0) kfb_partition_metrics_offsets(p->pmx, p->committed, -1);
         KFB_INFO(FAC, "assigned %s [%d] (mapping %s) at %s%" PRId64, topic, (int)partition, m->cfg->name,
                  off >= 0 ? "committed offset " : "", off >= 0 ? off : (int64_t)0);
     }
     rd_kafka_topic_partition_list_destroy(c);
     b->rebalances++;
+    kfb_counter_inc(b->pm->rebalances);
+    kfb_health_set_assigned(b->health, (int64_t)b->n_parts);
     b->pauses_dirty = 1; /* new partitions start unpaused; replay, backpressure or migrate may want them paused */
 }
 
 static void on_revoked(void *ctx, const rd_kafka_topic_partition_list_t *parts, int lost) {
     kfb_bridge_t *b = ctx;
     b->rebalances++;
+    kfb_counter_inc(b->pm->rebalances);
     if (!lost) {
         /* Give Fluss until revoke_timeout to acknowledge what these partitions hold, then
          * commit as far as it did. */
@@ -291,6 +307,7 @@ static void on_revoked(void *ctx, const rd_kafka_topic_partition_list_t *parts, 
         kfb_bridge_migrate_revoked(b, p);
         part_remove(b, p);
     }
+    kfb_health_set_assigned(b->health, (int64_t)b->n_parts);
 }
 
 /* ------------------------------------------------------------------ setup */
@@ -391,6 +408,17 @@ kfb_bridge_t *kfb_bridge_new(const kfb_config_t *cfg, const kfb_bridge_opts_t *o
     b->table_refresh_ms = kfb_config_int(cfg, "fluss.table_refresh_interval");
     b->started_ms = kfb_bridge_now_ms();
 
+    b->pm = kfb_pipeline_metrics_new(opts->version ? opts->version : "unknown", opts->mode == KFB_BRIDGE_MIGRATE,
+                                     errstr, errstr_size);
+    if (!b->pm || !(b->health = kfb_health_new(kfb_config_int(cfg, "metrics.stall_timeout")))) goto fail;
+    const char *listen = kfb_config_string(cfg, "metrics.listen");
+    if (listen) {
+        kfb_http_conf_t hc;
+        kfb_http_conf_init(&hc);
+        hc.listen = listen;
+        b->http = kfb_http_endpoint_new(&hc, b->pm->registry, b->health, errstr, errstr_size);
+        if (!b->http) goto fail;
+    }
     b->schemas = kfb_config_schema_source_new(cfg, errstr, errstr_size);
     if (!b->schemas) goto fail;
     kfb_fluss_client_conf_t fc;
@@ -403,8 +431,11 @@ kfb_bridge_t *kfb_bridge_new(const kfb_config_t *cfg, const kfb_bridge_opts_t *o
     b->n_maps = kfb_config_mapping_count(cfg);
     b->maps = calloc(b->n_maps, sizeof *b->maps);
     if (!b->maps) goto nomem;
-    for (size_t i = 0; i < b->n_maps; i++)
+    for (size_t i = 0; i < b->n_maps; i++) {
         if (setup_mapping(b, &b->maps[i], kfb_config_mapping_at(cfg, i), errstr, errstr_size)) goto fail;
+        b->maps[i].mm = kfb_pipeline_metrics_mapping(b->pm, b->maps[i].cfg->name, b->maps[i].cfg->table);
+    }
+    kfb_health_set_fluss_reachable(b->health, 1); /* every table's info was just read from it */
     if (b->policy == KFB_ERROR_POLICY_DEAD_LETTER) {
         b->dlq = kfb_dead_letter_new(cfg, kfb_config_string(cfg, "errors.dead_letter_topic"), dead_letter_done, b,
                                      errstr, errstr_size);
@@ -414,19 +445,24 @@ kfb_bridge_t *kfb_bridge_new(const kfb_config_t *cfg, const kfb_bridge_opts_t *o
     if (!b->worker) goto nomem;
     if (b->opts.verify > 0 && !(b->verify = kfb_verify_new((size_t)b->opts.verify))) goto nomem;
     kfb_consumer_events_t ev = {on_assigned, on_revoked, on_committed, b};
-    /* librdkafka prefetches up to 64 MiB by default; the bridge's own buffer is the bound
-     * that matters, so keep the prefetch small unless the file says otherwise. */
-    const char *ov[4];
+    /* librdkafka prefetches up to 100,000 messages / 64 MiB by default, beyond the bridge's
+     * own budget; a smaller prefetch costs nothing now that a stalled fetcher is woken
+     * (kick_stalled_fetch). Defaults only: the file's kafka: properties win. */
+    static const char *const prefetch[] = {"queued.min.messages", "10000", "queued.max.messages.kbytes", "4096",
+                                           "fetch.max.bytes", "4194304"};
+    const char *ov[6];
     size_t nov = 0;
-    int has_q = 0;
-    for (size_t i = 0; i < kfb_config_kafka_count(cfg); i++) {
-        const char *n, *v;
-        kfb_config_kafka_property(cfg, i, &n, &v);
-        if (!strcmp(n, "queued.max.messages.kbytes")) has_q = 1;
-    }
-    if (!has_q) {
-        ov[nov++] = "queued.max.messages.kbytes";
-        ov[nov++] = "16384";
+    for (size_t k = 0; k < 6; k += 2) {
+        int set = 0;
+        for (size_t i = 0; i < kfb_config_kafka_count(cfg); i++) {
+            const char *n, *v;
+            kfb_config_kafka_property(cfg, i, &n, &v);
+            if (!strcmp(n, prefetch[k])) set = 1;
+        }
+        if (!set) {
+            ov[nov++] = prefetch[k];
+            ov[nov++] = prefetch[k + 1];
+        }
     }
     b->consumer = kfb_consumer_new(cfg, ov, nov / 2, &ev, errstr, errstr_size);
     if (!b->consumer) goto fail;
@@ -461,6 +497,7 @@ kfb_bridge_t *kfb_bridge_new(const kfb_config_t *cfg, const kfb_bridge_opts_t *o
     if (!b->msgs || !b->mmsgs || !b->rkm || !b->placed || !b->errs) goto nomem;
     b->next_commit = b->started_ms + b->commit_interval_ms;
     b->next_refresh = b->started_ms + b->table_refresh_ms;
+    kfb_health_set_state(b->health, KFB_HEALTH_RUNNING);
     return b;
 nomem:
     snprintf(errstr, errstr_size, "out of memory");
@@ -611,6 +648,7 @@ static int sink_on_error(void *ctx, size_t index, kfb_err_t err, const char *err
 static int apply_policy(kfb_bridge_t *b, mapping_rt_t *m, part_t *p, rd_kafka_message_t *km, kfb_err_t err,
                         const char *text) {
     m->st.errors++;
+    kfb_counter_inc(kfb_err_class(err) == KFB_ERRCLASS_FATAL ? m->mm->errors_fatal : m->mm->errors_record);
     if (b->policy == KFB_ERROR_POLICY_FAIL) {
         kfb_bridge_fatal(b,
                          "%s (errors.policy is fail: nothing past this message is committed; fix the producer "
@@ -620,6 +658,7 @@ static int apply_policy(kfb_bridge_t *b, mapping_rt_t *m, part_t *p, rd_kafka_me
     }
     if (b->policy == KFB_ERROR_POLICY_SKIP) {
         m->st.skipped++;
+        kfb_counter_inc(m->mm->skipped);
         kfb_bridge_log_error(b, "skipped: %s", text);
         return 0;
     }
@@ -658,6 +697,7 @@ static void account(kfb_bridge_t *b, mapping_rt_t *m, size_t base, size_t from, 
             if (apply_policy(b, m, p, km, b->errs[ei].err, b->errs[ei].text)) return;
         }
         kfb_offsets_consumed(p->off, km->offset);
+        kfb_counter_inc(p->pmx ? p->pmx->consumed : NULL);
         m->st.messages++;
         __atomic_store_n(&b->messages, b->messages + 1, __ATOMIC_RELAXED);
         kfb_bridge_careful_passed(b, p, km->offset);
@@ -918,6 +958,8 @@ void kfb_bridge_submit(kfb_bridge_t *b) {
             b->inflight_bytes += len;
             b->inflight_batches++;
             b->batches_sent++;
+            t->submitted_ms = kfb_bridge_now_ms();
+            kfb_gauge_set(b->pm->inflight_bytes, (double)b->inflight_bytes);
             kfb_acc_submitted(m->acc);
         }
     }
@@ -948,17 +990,23 @@ static void fluss_delivery(kfb_fluss_client_t *c, const kfb_fluss_batch_result_t
     mapping_rt_t *m = kfb_bridge_mapping_of(b, t);
     b->inflight_bytes -= t->bytes;
     b->inflight_batches--;
+    int64_t now = kfb_bridge_now_ms();
+    kfb_gauge_set(b->pm->inflight_bytes, (double)b->inflight_bytes);
     if (r->err == KFB_ERR_OK) {
         m->st.upserts += (uint64_t)(t->records - t->deletes);
         m->st.deletes += (uint64_t)t->deletes;
         m->st.bytes += t->bytes;
         m->st.batches++;
+        kfb_mapping_metrics_acked(m->mm, (uint64_t)(t->records - t->deletes), (uint64_t)t->deletes, t->bytes,
+                                  r->attempts, (double)(now - t->submitted_ms) / 1000.0);
+        kfb_health_acked(b->health, now);
         if (t->min_timestamp_ms > 0) kfb_bridge_latency(b, t);
         release_all(t);
         kfb_acc_ticket_free(t);
         return;
     }
     const char *where = t->partition ? t->partition : "";
+    kfb_mapping_metrics_putkv_error(m->mm, r->error_name, r->attempts);
     if (r->err == KFB_ERR_WRITE_IN_DOUBT || kfb_err_class(r->err) == KFB_ERRCLASS_RETRIABLE) {
         KFB_WARN(FAC, "table %s%s%s bucket %d: %s; replaying from the last acknowledged offsets", m->cfg->table,
                  *where ? " partition " : "", where, (int)t->bucket, r->message);
@@ -1048,9 +1096,11 @@ static size_t buffered(const kfb_bridge_t *b) {
 
 /* Pauses every partition above max_buffered_bytes (or while the client's queue is full),
  * resumes below half of it. */
-static void backpressure(kfb_bridge_t *b) {
+static void backpressure(kfb_bridge_t *b, int64_t now) {
     size_t used = buffered(b);
     if (used > b->peak_buffered) b->peak_buffered = used;
+    kfb_gauge_set(b->pm->buffered_bytes, (double)used);
+    kfb_health_set_pending(b->health, (int64_t)used, now);
     int want = b->bp_paused ? (used > b->max_buffered / 2 || b->client_full) : (used >= b->max_buffered || b->client_full);
     if (want != b->bp_paused) {
         b->bp_paused = want;
@@ -1103,6 +1153,7 @@ static void finish_replay(kfb_bridge_t *b) {
 
 void kfb_bridge_request_replay(kfb_bridge_t *b) {
     if (b->state == ST_RUNNING) {
+        kfb_counter_inc(b->pm->replays);
         b->state = ST_REPLAY;
         b->pauses_dirty = 1;
     }
@@ -1117,6 +1168,66 @@ static void periodic(kfb_bridge_t *b, int64_t now) {
         kfb_bridge_refresh_tables(b);
         b->next_refresh = now + b->table_refresh_ms;
     }
+    if (now >= b->next_watermarks) {
+        /* lag = end - committed: the end offsets librdkafka last saw (no request) */
+        rd_kafka_t *rk = kfb_consumer_handle(b->consumer);
+        for (part_t *p = b->all_parts; p; p = p->anext) {
+            int64_t lo, hi;
+            if (!rd_kafka_get_watermark_offsets(rk, p->topic, p->partition, &lo, &hi) && hi >= 0)
+                kfb_partition_metrics_offsets(p->pmx, -1, hi);
+        }
+        for (size_t i = 0; i < b->n_maps; i++)
+            kfb_gauge_set(b->maps[i].mm->plans_compiled, (double)kfb_mapper_plan_count(b->maps[i].mapper));
+        if (b->migrate) {
+            int64_t total, done;
+            kfb_bridge_migrate_totals(b, &total, &done);
+            kfb_gauge_set(b->pm->migrate_progress_ratio, total > 0 ? (double)done / (double)total : 1.0);
+            kfb_gauge_set(b->pm->migrate_remaining_messages, (double)(total - done));
+        }
+        b->next_watermarks = now + 1000;
+    }
+}
+
+/* librdkafka 2.0.2 (Debian 12's) stops fetching every partition once the consumer queue
+ * holds queued.min.messages or queued.max.messages.kbytes, and looks again only when its
+ * broker thread wakes up, up to a second later (rdkafka_broker.c rd_kafka_max_block_ms;
+ * newer versions have fetch.queue.backoff.ms for this). A consumer slower than its fetcher
+ * (the bridge maps and writes what raw consumption drops) fills the queue, drains it, and
+ * then sits idle. When a poll finds nothing while a partition that is not paused lags its
+ * end offset, a seek to its own position (rd_kafka_position: the next message to deliver,
+ * so nothing is skipped or repeated) wakes the fetcher at once. */
+#define FETCH_KICK_MS 50
+static void kick_stalled_fetch(kfb_bridge_t *b, int64_t now) {
+    if (now - b->last_fetch_kick < FETCH_KICK_MS || b->state != ST_RUNNING || b->bp_paused) return;
+    rd_kafka_t *rk = kfb_consumer_handle(b->consumer);
+    rd_kafka_topic_partition_list_t *l = NULL;
+    for (part_t *p = b->all_parts; p; p = p->anext) {
+        if (p->paused || p->park || p->done) continue;
+        int64_t lo, hi;
+        if (rd_kafka_get_watermark_offsets(rk, p->topic, p->partition, &lo, &hi) || hi < 0) continue;
+        if (!l) l = rd_kafka_topic_partition_list_new(8);
+        rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = hi;
+    }
+    if (!l) return;
+    rd_kafka_position(rk, l);
+    rd_kafka_topic_partition_list_t *kick = rd_kafka_topic_partition_list_new(l->cnt);
+    for (int i = 0; i < l->cnt; i++) {
+        const rd_kafka_topic_partition_t *x = &l->elems[i];
+        part_t *p = kfb_bridge_part(b, x->topic, x->partition);
+        int64_t hi = 0, lo;
+        rd_kafka_get_watermark_offsets(rk, x->topic, x->partition, &lo, &hi);
+        /* only a known position that lags, and that the bridge has fully processed */
+        if (!x->err && x->offset >= 0 && x->offset < hi && p && kfb_offsets_next(p->off) == x->offset)
+            rd_kafka_topic_partition_list_add(kick, x->topic, x->partition)->offset = x->offset;
+    }
+    if (kick->cnt) {
+        rd_kafka_error_t *e = rd_kafka_seek_partitions(rk, kick, 0 /* asynchronous */);
+        if (e) rd_kafka_error_destroy(e);
+        b->fetch_kicks++;
+        b->last_fetch_kick = now;
+    }
+    rd_kafka_topic_partition_list_destroy(kick);
+    rd_kafka_topic_partition_list_destroy(l);
 }
 
 static int loop_once(kfb_bridge_t *b) {
@@ -1130,7 +1241,7 @@ static int loop_once(kfb_bridge_t *b) {
         if (b->state != ST_RUNNING) kfb_acc_seal_all(b->maps[i].acc, now);
         else kfb_acc_seal_due(b->maps[i].acc, now);
     kfb_bridge_submit(b);
-    backpressure(b);
+    backpressure(b, now);
     if (b->state == ST_REPLAY && b->inflight_batches == 0 && kfb_bridge_sealed(b) == 0 &&
         (!b->dlq || kfb_dead_letter_outstanding(b->dlq) == 0))
         finish_replay(b);
@@ -1154,6 +1265,7 @@ static int loop_once(kfb_bridge_t *b) {
     }
     size_t n = kfb_consumer_poll(b->consumer, b->msgs, POLL_MAX, wait);
     if (n) process_poll(b, n);
+    else kick_stalled_fetch(b, kfb_bridge_now_ms());
     char e[512];
     if (kfb_consumer_fatal(b->consumer, e, sizeof e)) kfb_bridge_fatal(b, "%s", e);
     return 0;
@@ -1163,6 +1275,7 @@ int kfb_bridge_run(kfb_bridge_t *b) {
     while (!b->fatal[0] && !b->stop_requested && !kfb_bridge_migrate_finished(b)) loop_once(b);
     /* Stop: no more consuming; what was read is written, acknowledged and committed. */
     b->state = ST_STOPPING;
+    kfb_health_set_state(b->health, KFB_HEALTH_STOPPING);
     kfb_bridge_sync_pauses(b);
     int64_t deadline = kfb_bridge_now_ms() + b->shutdown_timeout_ms;
     flush_and_wait(b, deadline);
@@ -1212,6 +1325,9 @@ void kfb_bridge_destroy(kfb_bridge_t *b) {
     free(b->maps);
     kfb_verify_destroy(b->verify);
     free(b->progress);
+    kfb_http_endpoint_destroy(b->http);
+    kfb_health_destroy(b->health);
+    kfb_pipeline_metrics_destroy(b->pm);
     kfb_bridge_migrate_free(b);
     kfb_schema_source_destroy(b->schemas);
     free(b->msgs);

@@ -24,8 +24,11 @@
 #include "consumer.h"
 #include "dead_letter.h"
 #include "fluss_client.h"
+#include "health.h"
+#include "http_endpoint.h"
 #include "mapper.h"
 #include "offset_tracker.h"
+#include "pipeline_metrics.h"
 #include "schema_registry.h"
 #include "worker.h"
 
@@ -70,6 +73,7 @@ typedef struct mapping_rt {
     careful_t *careful;
     size_t n_careful;
     kfb_bridge_stats_t st;
+    kfb_mapping_metrics_t *mm; /* owned by the bridge's pipeline metrics */
 } mapping_rt_t;
 
 typedef struct part {
@@ -94,6 +98,7 @@ typedef struct part {
     int64_t low, end; /* snapshot: log start and end offsets; -1 when not in it */
     int done;         /* reached `end` */
     int64_t first;    /* where this bridge started in it */
+    kfb_partition_metrics_t *pmx;
     struct part *hnext, *anext;
 } part_t;
 
@@ -156,6 +161,13 @@ struct kfb_bridge {
 
     /* counters */
     uint64_t messages, commits, rebalances, replays, batches_sent, bp_pauses;
+
+    kfb_pipeline_metrics_t *pm;
+    kfb_health_t *health;
+    kfb_http_endpoint_t *http;
+    int64_t next_watermarks; /* when the end offsets for the lag gauges are read again */
+    int64_t last_fetch_kick; /* kick_stalled_fetch */
+    uint64_t fetch_kicks;
 
     struct kfb_migrate *migrate;
     struct kfb_verify *verify;

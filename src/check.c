@@ -224,6 +224,7 @@ int kfb_cmd_check(int argc, char **argv, FILE *out) {
         fprintf(stderr, "kafka-fluss-bridge: %s\n", e);
         return KFB_EXIT_USAGE;
     }
+    kfb_log_configure(kfb_config_string(cfg, "log.level"), kfb_config_string(cfg, "log.format"));
     check_t c = {out, 0};
     fprintf(out, "config %s: valid\n", file);
     if (kfb_config_check_for_run(cfg, e, sizeof e)) problem(&c, "%s", e);

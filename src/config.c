@@ -18,6 +18,7 @@
 #include <yaml.h>
 
 #include "config_internal.h"
+#include "http_endpoint.h"
 #include "logging.h"
 
 #define MAX_DEPTH 16
@@ -858,6 +859,11 @@ static int cross_checks(ctx_t *c, const ynode_t *root) {
         const cval_t *w = cert->set ? cert : key;
         return fail_at(c, w->line, w->col, "'schema_registry.cert_file' and 'schema_registry.key_file' go together; set both");
     }
+    const cval_t *ml = val(cfg, "metrics.listen");
+    kfb_listen_addr_t la;
+    char why[400];
+    if (ml->set && kfb_listen_parse(ml->str, &la, why, sizeof why))
+        return fail_at(c, ml->line, ml->col, "%s", why);
     const cval_t *pol = val(cfg, "errors.policy");
     if (pol->num == KFB_ERROR_POLICY_DEAD_LETTER && !val(cfg, "errors.dead_letter_topic")->set)
         return fail_at(c, pol->line, pol->col, "'errors.policy' is dead_letter but 'errors.dead_letter_topic' is not set; add it");
@@ -1072,6 +1078,8 @@ kfb_err_t kfb_config_check_for_run(const kfb_config_t *cfg, char *errstr, size_t
 /* ---- dump and reference ------------------------------------------------------------------ */
 
 static void dump_str(FILE *out, const char *v) {
+    char red[2048];
+    if (strstr(v, "://")) v = kfb_redact_url(v, red, sizeof red); /* never user:password@ */
     fputc('"', out);
     for (; *v; v++) {
         if (*v == '"' || *v == '\\') fprintf(out, "\\%c", *v);

@@ -120,10 +120,16 @@ const kfb_config_key_def_t kfb_config_keys[] = {
 
     {"metrics", KFB_CT_SECTION, NULL, 0, 0, NULL, 0, "Prometheus metrics and health endpoint"},
     {"metrics.listen", KFB_CT_STRING, NULL, 0, 0, NULL, 0,
-     "host:port serving /metrics and /health (unset: no endpoint)"},
+     "address serving /metrics, /health and /ready over HTTP: PORT (on 127.0.0.1), HOST:PORT "
+     "(0.0.0.0:PORT for every interface) or [IPV6]:PORT (unset: no endpoint)"},
+    {"metrics.stall_timeout", KFB_CT_DURATION, "60s", SEC(1), HOUR(24), NULL, 0,
+     "/ready answers 503 when Fluss acknowledged nothing for this long while data is pending"},
 
     {"log", KFB_CT_SECTION, NULL, 0, 0, NULL, 0, "logging"},
     {"log.level", KFB_CT_ENUM, "info", 0, 0, "error|warn|info|debug", 0, "lines above this level are dropped"},
+    {"log.format", KFB_CT_ENUM, "text", 0, 0, "text|json", 0,
+     "text: one line per event with key=value context; json: one JSON object per line "
+     "(time, level, facility, message and context fields)"},
 
     {"shutdown_timeout", KFB_CT_DURATION, "30s", 0, HOUR(1), NULL, 0,
      "on SIGINT/SIGTERM, how long to wait for Fluss to acknowledge what was read before "

@@ -26,11 +26,7 @@ struct kfb_consumer {
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
     (void)rk;
-    /* syslog levels: 0-3 error, 4 warning, 5-6 info, 7 debug */
-    kfb_log_level_t l = level <= 3 ? KFB_LOG_ERROR : level == 4 ? KFB_LOG_WARN : level <= 6 ? KFB_LOG_INFO : KFB_LOG_DEBUG;
-    /* librdkafka's notices are chatty at info; keep them for debug */
-    if (l == KFB_LOG_INFO) l = KFB_LOG_DEBUG;
-    KFB_LOG_AT_(l, FAC, "%s: %s", fac, buf);
+    kfb_log_rdkafka(FAC, level, fac, buf);
 }
 
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {

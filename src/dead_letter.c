@@ -54,8 +54,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
     (void)rk;
-    kfb_log_level_t l = level <= 3 ? KFB_LOG_ERROR : level == 4 ? KFB_LOG_WARN : KFB_LOG_DEBUG;
-    KFB_LOG_AT_(l, FAC, "%s: %s", fac, buf);
+    kfb_log_rdkafka(FAC, level, fac, buf);
 }
 
 kfb_dead_letter_t *kfb_dead_letter_new(const kfb_config_t *cfg, const char *topic, kfb_dead_letter_cb_t cb,

@@ -131,6 +131,7 @@ void kfb_bridge_dead_letter_done(kfb_bridge_t *b, void *opaque, kfb_err_t err, c
     kfb_ticket_t *t = x->solo;
     if (!err) {
         x->m->st.dead_lettered++;
+        kfb_counter_inc(x->m->mm->dead_lettered);
         if (x->o) kfb_offsets_release(x->o, x->h);
         for (size_t i = 0; t && i < t->n_holds; i++) kfb_offsets_release(t->holds[i].o, t->holds[i].h);
     } else {

@@ -923,6 +923,7 @@ void kfb_fluss_client_destroy(kfb_fluss_client_t *c) {
         }
     pthread_mutex_unlock(&c->lock);
     size_t dropped = kfb_fluss_writer_discard(c);
+    kfb_fluss_writer_free_spares(c);
     if (dropped)
         KFB_WARN(FAC, "destroying the Fluss client with %zu undelivered batches (call "
                  "kfb_fluss_client_flush first)", dropped);

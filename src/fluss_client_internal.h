@@ -86,6 +86,12 @@ struct kfb_fluss_client {
     wbatch_t *sub_head, *sub_tail;       /* writer: submitted, not taken yet */
     call_t *calls_in;
     wbatch_t *done_head, *done_tail;     /* writer: finished, waiting for poll() */
+    /* writer: spare batch records and batch-byte buffers, reused by submit so that a
+     * steady stream of batches allocates nothing (fluss_writer.c spare_*) */
+    wbatch_t *spare_batches;
+    size_t n_spare_batches;
+    struct spare_buf *spare_bufs;
+    size_t spare_bytes;
     size_t outstanding, outstanding_bytes;
     int64_t writer_id_pub;
 

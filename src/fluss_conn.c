@@ -666,6 +666,8 @@ static void do_read(kfb_fluss_conn_t *c, int64_t now) {
     }
 }
 
+#define WBUF_KEEP ((size_t)1 << 20)
+
 static void do_write(kfb_fluss_conn_t *c) {
     while (c->wpos < c->wbuf.len) {
         ssize_t n = send(c->fd, c->wbuf.data + c->wpos, c->wbuf.len - c->wpos, MSG_NOSIGNAL);
@@ -680,7 +682,11 @@ static void do_write(kfb_fluss_conn_t *c) {
         c->wpos += (size_t)n;
     }
     c->wbuf.len = c->wpos = 0;
+    /* a burst of large requests grew the buffer: give the memory back once written */
+    if (c->wbuf.cap > WBUF_KEEP) kfb_buf_free(&c->wbuf);
 }
+
+size_t kfb_fluss_conn_unsent_bytes(const kfb_fluss_conn_t *c) { return c->wbuf.len - c->wpos; }
 
 static kfb_err_t conn_send(kfb_fluss_conn_t *c, int16_t api_key, int api_version,
                            const ProtobufCMessage *body, const uint8_t *raw, size_t raw_len,

@@ -62,6 +62,7 @@
 #include "rpc_frame.h"
 
 #define RETRY_BACKOFF_MAX_MS 1000
+#define UNSENT_MAX ((size_t)1 << 20) /* request bytes waiting for the socket, per connection */
 
 /* ------------------------------------------------------------------ types */
 
@@ -78,6 +79,7 @@ struct wbatch {
     uint8_t *bytes; /* NULL once completed */
     size_t len;
     size_t bytes_counted; /* what it adds to c->outstanding_bytes */
+    size_t bytes_cap;     /* allocated size of bytes (a spare buffer may be larger than len) */
     void *opaque;
     int state;
     int64_t writer_id;
@@ -228,6 +230,75 @@ static void wbatch_free(wbatch_t *b) {
     free(b);
 }
 
+/* Spares: a batch record and its byte buffer go back to the client when the batch is done,
+ * and the next submit takes them instead of allocating (bounded: what a steady stream of
+ * batches needs, not a cache of every size ever seen). All under c->lock. */
+#define SPARE_BATCHES_MAX 256
+#define SPARE_BYTES_MAX ((size_t)4 << 20)
+typedef struct spare_buf {
+    struct spare_buf *next;
+    size_t cap;
+} spare_buf_t;
+
+static uint8_t *spare_take_buf(kfb_fluss_client_t *c, size_t need, size_t *cap) {
+    for (spare_buf_t **pp = &c->spare_bufs; *pp; pp = &(*pp)->next) {
+        spare_buf_t *x = *pp;
+        if (x->cap < need) continue;
+        *pp = x->next;
+        c->spare_bytes -= x->cap;
+        *cap = x->cap;
+        return (uint8_t *)x;
+    }
+    return NULL;
+}
+
+static void spare_give_buf(kfb_fluss_client_t *c, uint8_t *p, size_t cap) {
+    if (!p) return;
+    if (cap < sizeof(spare_buf_t) || c->spare_bytes + cap > SPARE_BYTES_MAX) {
+        free(p);
+        return;
+    }
+    spare_buf_t *x = (spare_buf_t *)(void *)p;
+    x->cap = cap;
+    x->next = c->spare_bufs;
+    c->spare_bufs = x;
+    c->spare_bytes += cap;
+}
+
+static void spare_give_batch(kfb_fluss_client_t *c, wbatch_t *b) {
+    free(b->msg);
+    free(b->pinfo);
+    b->msg = NULL;
+    b->pinfo = NULL;
+    pthread_mutex_lock(&c->lock);
+    spare_give_buf(c, b->bytes, b->bytes_cap);
+    b->bytes = NULL;
+    if (c->n_spare_batches < SPARE_BATCHES_MAX) {
+        b->next = c->spare_batches;
+        c->spare_batches = b;
+        c->n_spare_batches++;
+        b = NULL;
+    }
+    pthread_mutex_unlock(&c->lock);
+    free(b);
+}
+
+/* Frees the spares (client destroy). */
+void kfb_fluss_writer_free_spares(kfb_fluss_client_t *c) {
+    for (wbatch_t *b = c->spare_batches, *n; b; b = n) {
+        n = b->next;
+        free(b);
+    }
+    c->spare_batches = NULL;
+    c->n_spare_batches = 0;
+    for (spare_buf_t *x = c->spare_bufs, *n; x; x = n) {
+        n = x->next;
+        free(x);
+    }
+    c->spare_bufs = NULL;
+    c->spare_bytes = 0;
+}
+
 /* Frees a list of batches linked by next; returns how many there were. */
 static size_t wbatch_free_list(wbatch_t *b) {
     size_t n = 0;
@@ -241,7 +312,7 @@ static size_t wbatch_free_list(wbatch_t *b) {
 /* Moves a finished batch that is no longer in any list to the completion
  * queue. Cannot fail: the batch is its own completion record. */
 static void complete_batch(kfb_fluss_client_t *c, wbatch_t *b) {
-    free(b->bytes);
+    uint8_t *bytes = b->bytes;
     b->bytes = NULL;
     b->targets = NULL;
     b->n_targets = 0;
@@ -249,6 +320,7 @@ static void complete_batch(kfb_fluss_client_t *c, wbatch_t *b) {
     b->pinfo = NULL;
     b->next = NULL;
     pthread_mutex_lock(&c->lock);
+    spare_give_buf(c, bytes, b->bytes_cap);
     if (c->done_tail) c->done_tail->next = b;
     else c->done_head = b;
     c->done_tail = b;
@@ -819,6 +891,10 @@ void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
             if (tb) tb->stale = 1;
             continue;
         }
+        /* A server that reads slower than we send: requests not yet written would be a
+         * second copy of batches the bucket queues already hold. Wait for the socket
+         * instead (the loop runs again when the connection becomes writable). */
+        if (c->nodes[ni].conn && kfb_fluss_conn_unsent_bytes(c->nodes[ni].conn) > UNSENT_MAX) continue;
         wbatch_t *sendv[5];
         int nsend = 0, invalid = 0;
         wbatch_t *first_retry = NULL;
@@ -1175,16 +1251,28 @@ static kfb_err_t enqueue(kfb_fluss_client_t *c, int64_t table_id, int64_t partit
                          pinfo_t *pinfo, int32_t bucket_id, const uint8_t *batch, size_t len,
                          const int32_t *targets, size_t n_targets, int32_t agg_mode,
                          void *opaque) {
-    /* One allocation for the batch bytes and its target list. */
+    /* One buffer for the batch bytes and its target list: a spare one when there is one
+     * large enough (spare_*), else a new one. */
     size_t toff = (len + 3) & ~(size_t)3;
-    wbatch_t *b = calloc(1, sizeof *b);
-    uint8_t *copy = malloc(n_targets ? toff + n_targets * sizeof(int32_t) : len);
+    size_t need = n_targets ? toff + n_targets * sizeof(int32_t) : len, cap = need;
+    pthread_mutex_lock(&c->lock);
+    wbatch_t *b = c->spare_batches;
+    if (b) {
+        c->spare_batches = b->next;
+        c->n_spare_batches--;
+    }
+    uint8_t *copy = spare_take_buf(c, need, &cap);
+    pthread_mutex_unlock(&c->lock);
+    if (b) memset(b, 0, sizeof *b);
+    else b = calloc(1, sizeof *b);
+    if (!copy) copy = malloc(need);
     if (!b || !copy) {
         free(b);
         free(copy);
         free(pinfo);
         return KFB_ERR_NOMEM;
     }
+    b->bytes_cap = cap;
     b->table_id = table_id;
     b->partition_id = partition_id;
     b->bucket_id = bucket_id;
@@ -1389,7 +1477,7 @@ int kfb_fluss_client_poll(kfb_fluss_client_t *c, int timeout_ms) {
         c->outstanding--;
         c->outstanding_bytes -= b->bytes_counted;
         pthread_mutex_unlock(&c->lock);
-        wbatch_free(b);
+        spare_give_batch(c, b);
         n++;
     }
     return n;

@@ -10,8 +10,8 @@
 #include "crc32c.h"
 #include "explain.h"
 #include "modes.h"
+#include "version.h"
 
-#define KFB_VERSION "0.1.0-dev"
 
 static void usage(FILE *out) {
     fprintf(out,

@@ -15,6 +15,7 @@
 #include "bridge.h"
 #include "config.h"
 #include "logging.h"
+#include "version.h"
 
 static kfb_bridge_t *volatile running;
 static volatile sig_atomic_t signals_seen;
@@ -45,7 +46,7 @@ static void usage(FILE *f, const char *cmd) {
 
 static int bridge_cmd(int argc, char **argv, kfb_bridge_mode_t mode) {
     const char *cmd = argv[0], *file = NULL;
-    kfb_bridge_opts_t o = {.mode = mode};
+    kfb_bridge_opts_t o = {.mode = mode, .version = KFB_VERSION};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && i + 1 < argc) {
@@ -88,11 +89,7 @@ static int bridge_cmd(int argc, char **argv, kfb_bridge_mode_t mode) {
         fprintf(stderr, "kafka-fluss-bridge: %s\n", e);
         return KFB_EXIT_USAGE;
     }
-    const char *lvl = kfb_config_string(cfg, "log.level");
-    kfb_log_set_level(!strcmp(lvl, "error") ? KFB_LOG_ERROR
-                      : !strcmp(lvl, "warn") ? KFB_LOG_WARN
-                      : !strcmp(lvl, "debug") ? KFB_LOG_DEBUG
-                                              : KFB_LOG_INFO);
+    kfb_log_configure(kfb_config_string(cfg, "log.level"), kfb_config_string(cfg, "log.format"));
     if (kfb_config_check_for_run(cfg, e, sizeof e)) {
         fprintf(stderr, "kafka-fluss-bridge: %s\n", e);
         kfb_config_destroy(cfg);

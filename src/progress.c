@@ -118,6 +118,7 @@ void kfb_bridge_latency(kfb_bridge_t *b, const kfb_ticket_t *t) {
     if (ms < 0) ms = 0;
     s->lat_n++;
     s->lat_sum_ms += ms;
+    kfb_histogram_observe(kfb_bridge_mapping_of(b, t)->mm->end_to_end_latency, ms / 1000.0);
     if (ms > s->lat_max_ms) s->lat_max_ms = ms;
 }
 
@@ -144,6 +145,16 @@ void kfb_bridge_print_summary(kfb_bridge_t *b, int status) {
     if (s->lat_n)
         fprintf(out, "  latency Kafka timestamp -> Fluss acknowledgement: mean %.0f ms, max %.0f ms\n",
                 s->lat_sum_ms / (double)s->lat_n, s->lat_max_ms);
+    fprintf(out, "  peak bytes buffered and in flight: %.1f MiB (batch.max_buffered_bytes %.0f MiB); paused %" PRIu64 " times\n",
+            (double)b->peak_buffered / 1048576.0, (double)b->max_buffered / 1048576.0, b->bp_pauses);
+    size_t nb = 0, held = 0;
+    for (size_t i = 0; i < b->n_maps; i++) {
+        size_t n, h;
+        kfb_acc_memory(b->maps[i].acc, &n, &h);
+        nb += n;
+        held += h;
+    }
+    fprintf(out, "  batch builders: %zu, holding at most %.1f MiB\n", nb, (double)held / 1048576.0);
     if (b->replays) fprintf(out, "  replays after uncertain or rejected writes: %" PRIu64 "\n", b->replays);
     if (b->fatal[0]) fprintf(out, "  stopped: %s\n", b->fatal);
     fflush(out);

@@ -141,6 +141,7 @@ kfb_solo_msg_t *kfb_bridge_solo_copy(const rd_kafka_message_t *km) {
 void kfb_bridge_solo_rejected(kfb_bridge_t *b, mapping_rt_t *m, kfb_ticket_t *t, int32_t fluss_error,
                               const char *text) {
     m->st.errors++;
+    kfb_counter_inc(m->mm->errors_write);
     if (b->policy == KFB_ERROR_POLICY_FAIL) {
         for (size_t i = 0; i < t->n_holds; i++) kfb_offsets_fail(t->holds[i].o, t->holds[i].h);
         t->n_holds = 0;
@@ -159,6 +160,7 @@ void kfb_bridge_solo_rejected(kfb_bridge_t *b, mapping_rt_t *m, kfb_ticket_t *t,
     }
     if (b->policy == KFB_ERROR_POLICY_SKIP) {
         m->st.skipped++;
+        kfb_counter_inc(m->mm->skipped);
         kfb_bridge_log_error(b, "skipped: %s", text);
         for (size_t i = 0; i < t->n_holds; i++) kfb_offsets_release(t->holds[i].o, t->holds[i].h);
         t->n_holds = 0;

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -393,6 +394,70 @@ static void sleep_ms(long ms) {
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 }
 
+/* A header whose value is a credential (request or response). */
+static bool secret_header(const char *line, size_t n) {
+    static const char *const names[] = {"authorization:", "proxy-authorization:", "cookie:", "set-cookie:"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t k = strlen(names[i]);
+        if (n >= k && strncasecmp(line, names[i], k) == 0) return true;
+    }
+    return false;
+}
+
+/* Copies line[0..n) to out with the userinfo of every URL ("scheme://user:pass@host")
+ * replaced by "***" (curl prints proxy URLs from the environment as they are). */
+static void redact_userinfo(const char *line, size_t n, char *out, size_t size) {
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 4 < size;) {
+        if (i + 3 <= n && !memcmp(line + i, "://", 3)) {
+            memcpy(out + o, "://", 3);
+            o += 3;
+            i += 3;
+            size_t end = i;
+            while (end < n && !strchr("/?# '\"<>", line[end])) end++;
+            const char *at = NULL;
+            for (size_t k = i; k < end; k++)
+                if (line[k] == '@') at = line + k;
+            if (at) {
+                memcpy(out + o, "***", 3);
+                o += 3;
+                i = (size_t)(at - line);
+            }
+            continue;
+        }
+        out[o++] = line[i++];
+    }
+    out[o] = '\0';
+}
+
+/* libcurl's verbose output (CURLOPT_DEBUGFUNCTION), set only at debug level: its notes
+ * ("*") and the headers sent (">") and received ("<"), one log line each; bodies and TLS
+ * records are not logged. Credential headers keep only their name, URLs lose their
+ * userinfo. Reference: curl's CURLOPT_DEBUGFUNCTION(3). */
+static int curl_debug(CURL *h, curl_infotype type, char *data, size_t size, void *opaque) {
+    (void)h;
+    (void)opaque;
+    const char *dir = type == CURLINFO_TEXT ? "*" : type == CURLINFO_HEADER_OUT ? ">" : type == CURLINFO_HEADER_IN ? "<" : NULL;
+    if (!dir) return 0;
+    for (size_t i = 0; i < size;) {
+        size_t n = 0;
+        while (i + n < size && data[i + n] != '\n' && data[i + n] != '\r') n++;
+        if (n) {
+            char line[1024];
+            if (type != CURLINFO_TEXT && secret_header(data + i, n)) {
+                size_t name = (size_t)((const char *)memchr(data + i, ':', n) - (data + i));
+                KFB_DEBUG(FAC, "curl %s %.*s: (not logged)", dir, (int)name, data + i);
+            } else {
+                redact_userinfo(data + i, n, line, sizeof line);
+                KFB_DEBUG(FAC, "curl %s %s", dir, line);
+            }
+        }
+        i += n;
+        while (i < size && (data[i] == '\n' || data[i] == '\r')) i++;
+    }
+    return 0;
+}
+
 /* One GET with retries. On success *json and *len hold the schema text (malloc'd). */
 /* One GET's options: timeouts, auth, TLS, the body sink (shared by every request). */
 static void registry_curl_setup(kfb_schema_source_t *s, CURL *h, const char *url, struct curl_slist *hdrs,
@@ -421,6 +486,10 @@ static void registry_curl_setup(kfb_schema_source_t *s, CURL *h, const char *url
     if (s->insecure) {
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (kfb_log_get_level() >= KFB_LOG_DEBUG) {
+        curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, curl_debug);
+        curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
     }
 }
 

@@ -70,7 +70,7 @@ def write_config(path, kafka_bootstrap, group, fluss_bootstrap, schemas_dir, map
                  policy="fail", dead_letter_topic=None, max_per_minute=None, linger="20ms",
                  max_bytes=None, max_buffered_bytes=None, commit_interval="200ms",
                  revoke_timeout=None, shutdown_timeout=None, kafka_extra=None, log_level="info",
-                 fluss_extra=None):
+                 fluss_extra=None, metrics_listen=None, log_format=None):
     """Keys the pipeline adds (offsets.revoke_timeout, shutdown_timeout, errors.max_per_minute)
     are written only when given, so that a basic config also passes today's check-config.
     fluss_extra: more fluss.* keys, e.g. {"table_refresh_interval": "1s"}."""
@@ -97,6 +97,10 @@ def write_config(path, kafka_bootstrap, group, fluss_bootstrap, schemas_dir, map
         cfg["errors"]["dead_letter_topic"] = dead_letter_topic
     if max_per_minute is not None:
         cfg["errors"]["max_per_minute"] = max_per_minute
+    if metrics_listen:
+        cfg["metrics"] = {"listen": metrics_listen}
+    if log_format:
+        cfg["log"]["format"] = log_format
     with open(path, "w") as f:
         f.write("# written by tests/e2e/kfbe2e/config.py\n" + to_yaml(cfg) + "\n")
     return path
