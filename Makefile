@@ -138,8 +138,10 @@ bench-build: deps
 .PHONY: bench-run bench-build bench-bins
 bench-bins: $(BENCH_BINS) $(PROG_BINS)
 
+# bench_real runs inside bench/real.sh, which starts real Kafka and Fluss around it.
 bench-run: $(BENCH_BINS) $(PROG_BINS)
-	@set -e; for b in $(BENCH_BINS); do echo "### $$b"; $$b; done
+	@set -e; for b in $(filter-out %/bench_real,$(BENCH_BINS)); do echo "### $$b"; $$b; done
+	@echo "### bench/real.sh $(BUILD) (real Kafka and Fluss; the Flink SQL peer)"; bench/real.sh $(BUILD)
 
 # libFuzzer builds use clang with its own build dir.
 FUZZ_SECONDS ?= 60

@@ -36,10 +36,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_pipeline.h"
 #include "bench_util.h"
-#include "bridge.h"
-#include "config.h"
-#include "logging.h"
 
 /* ---- allocation counter per thread ----------------------------------------------------- */
 extern void *__libc_malloc(size_t);
@@ -165,45 +163,6 @@ static long rss_kib(const char *field) {
     return v;
 }
 
-/* Raw consumption: the fastest a librdkafka group consumer takes the topic. */
-static double raw_consume(const char *bootstrap, const char *group, long n) {
-    char e[512];
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    rd_kafka_conf_set(c, "bootstrap.servers", bootstrap, e, sizeof e);
-    rd_kafka_conf_set(c, "group.id", group, e, sizeof e);
-    rd_kafka_conf_set(c, "auto.offset.reset", "earliest", e, sizeof e);
-    rd_kafka_conf_set(c, "enable.auto.commit", "false", e, sizeof e);
-    rd_kafka_conf_set(c, "session.timeout.ms", "6000", e, sizeof e);
-    rd_kafka_conf_set(c, "heartbeat.interval.ms", "500", e, sizeof e);
-    rd_kafka_conf_set(c, "partition.assignment.strategy", "cooperative-sticky", e, sizeof e);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, e, sizeof e);
-    rd_kafka_poll_set_consumer(rk);
-    rd_kafka_topic_partition_list_t *t = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(t, "bench", RD_KAFKA_PARTITION_UA);
-    rd_kafka_subscribe(rk, t);
-    rd_kafka_topic_partition_list_destroy(t);
-    rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
-    rd_kafka_message_t *msgs[2048];
-    long got = 0;
-    double start = 0;
-    double deadline = now() + 600;
-    while (got < n && now() < deadline) {
-        ssize_t k = rd_kafka_consume_batch_queue(q, 100, msgs, 2048);
-        for (ssize_t i = 0; i < k; i++) {
-            if (!msgs[i]->err) {
-                if (!got) start = now(); /* from the first message: the group join is not consumption */
-                got++;
-            }
-            rd_kafka_message_destroy(msgs[i]);
-        }
-    }
-    double secs = now() - start;
-    rd_kafka_queue_destroy(q);
-    rd_kafka_consumer_close(rk);
-    rd_kafka_destroy(rk);
-    return got == n ? (double)n / secs : -1;
-}
-
 typedef struct result {
     double seconds, first_msg_seconds, tail_seconds;
     long hwm_kib, rss_mid_kib, rss_end_kib;
@@ -212,38 +171,30 @@ typedef struct result {
     int status;
 } result_t;
 
+/* What the migrate hooks measure besides time: allocations in the steady state (25%..75% of
+ * the messages), RSS midway. */
 typedef struct sampler {
-    kfb_bridge_t *b;
     long n;
-    atomic_int stop;
     long rss_mid;
     int phase; /* 0 before 25%, 1 counting, 2 after 75% */
     long window_start_msgs, window_end_msgs;
-    double first_msg; /* when the first message was processed (the group join is done) */
-    double last_msg;  /* when the last one was */
+    result_t *r;
 } sampler_t;
 
-static void *sample(void *arg) {
+static void sample(void *arg, long m) {
     sampler_t *s = arg;
-    while (!atomic_load(&s->stop)) {
-        long m = (long)kfb_bridge_messages(s->b);
-        if (m > 0 && !s->first_msg) s->first_msg = now();
-        if (m >= s->n && !s->last_msg) s->last_msg = now();
-        if (s->phase == 0 && m >= s->n / 4) {
-            for (int i = 0; i < MAX_THREADS; i++) atomic_store(&alloc_by[i].count, 0);
-            s->window_start_msgs = m;
-            atomic_store(&counting, 1);
-            s->phase = 1;
-        }
-        if (s->phase == 1 && m >= s->n / 2 && !s->rss_mid) s->rss_mid = rss_kib("VmRSS:");
-        if (s->phase == 1 && m >= 3 * s->n / 4) {
-            atomic_store(&counting, 0);
-            s->window_end_msgs = m;
-            s->phase = 2;
-        }
-        usleep(2000);
+    if (s->phase == 0 && m >= s->n / 4) {
+        for (int i = 0; i < MAX_THREADS; i++) atomic_store(&alloc_by[i].count, 0);
+        s->window_start_msgs = m;
+        atomic_store(&counting, 1);
+        s->phase = 1;
     }
-    return NULL;
+    if (s->phase == 1 && m >= s->n / 2 && !s->rss_mid) s->rss_mid = rss_kib("VmRSS:");
+    if (s->phase == 1 && m >= 3 * s->n / 4) {
+        atomic_store(&counting, 0);
+        s->window_end_msgs = m;
+        s->phase = 2;
+    }
 }
 
 static int thread_name(long tid, char *out, size_t size) {
@@ -257,39 +208,15 @@ static int thread_name(long tid, char *out, size_t size) {
     return ok ? 0 : -1;
 }
 
-static void run_bridge(const char *cfg_path, long n, result_t *r) {
-    char e[2048];
-    kfb_log_set_level(KFB_LOG_WARN);
-    kfb_config_t *cfg = kfb_config_load_file(cfg_path, e, sizeof e);
-    if (!cfg) {
-        fprintf(stderr, "bench_e2e: %s\n", e);
-        r->status = -1;
-        return;
-    }
-    FILE *devnull = getenv("BENCH_E2E_SUMMARY") ? fdopen(dup(2), "w") : fopen("/dev/null", "w");
-    kfb_bridge_opts_t o = {.mode = KFB_BRIDGE_MIGRATE, .progress = KFB_PROGRESS_NONE, .out = devnull};
-    double t0 = now();
-    kfb_bridge_t *b = kfb_bridge_new(cfg, &o, e, sizeof e);
-    if (!b) {
-        fprintf(stderr, "bench_e2e: %s\n", e);
-        r->status = -1;
-        return;
-    }
-    sampler_t s = {.b = b, .n = n};
-    pthread_t th;
-    pthread_create(&th, NULL, sample, &s);
-    r->status = kfb_bridge_run(b);
-    double t1 = now();
-    atomic_store(&s.stop, 1);
-    pthread_join(th, NULL);
-    r->seconds = t1 - (s.first_msg ? s.first_msg : t0);
-    r->first_msg_seconds = (s.first_msg ? s.first_msg : t0) - t0;
-    r->tail_seconds = s.last_msg ? t1 - s.last_msg : -1;
+/* After the run, before the bridge is destroyed: memory, and whose allocations they were
+ * (the bridge's threads vs librdkafka's, threads still alive now). */
+static void after_run(void *arg) {
+    sampler_t *s = arg;
+    result_t *r = s->r;
     r->rss_end_kib = rss_kib("VmRSS:");
-    r->rss_mid_kib = s.rss_mid;
+    r->rss_mid_kib = s->rss_mid;
     r->hwm_kib = rss_kib("VmHWM:");
-    r->window_msgs = s.window_end_msgs - s.window_start_msgs;
-    /* whose allocations: the bridge's threads vs librdkafka's (threads still alive now) */
+    r->window_msgs = s->window_end_msgs - s->window_start_msgs;
     for (int i = 0; i < MAX_THREADS; i++) {
         long tid = atomic_load(&alloc_by[i].tid), c = atomic_load(&alloc_by[i].count);
         if (!tid || !c) continue;
@@ -300,29 +227,6 @@ static void run_bridge(const char *cfg_path, long n, result_t *r) {
         else if (!strncmp(name, "rdk:", 4)) r->allocs_rdkafka += c;
         else r->allocs_other += c;
     }
-    kfb_bridge_destroy(b);
-    kfb_config_destroy(cfg);
-    fclose(devnull);
-}
-
-/* Runs fn in a child; its result comes back through a pipe. */
-static int in_child(void (*fn)(void *, result_t *), void *arg, result_t *r) {
-    int fds[2];
-    if (pipe(fds)) return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fds[0]);
-        result_t x = {0};
-        fn(arg, &x);
-        ssize_t w = write(fds[1], &x, sizeof x);
-        (void)w;
-        _exit(0);
-    }
-    close(fds[1]);
-    ssize_t got = read(fds[0], r, sizeof *r);
-    close(fds[0]);
-    waitpid(pid, NULL, 0);
-    return got == (ssize_t)sizeof *r ? 0 : -1;
 }
 
 typedef struct raw_arg {
@@ -331,9 +235,10 @@ typedef struct raw_arg {
     long n;
 } raw_arg_t;
 
-static void raw_child(void *a, result_t *r) {
+static void raw_child(void *a, void *out) {
     raw_arg_t *x = a;
-    double rate = raw_consume(x->bootstrap, x->group, x->n);
+    result_t *r = out;
+    double rate = bench_raw_consume(x->bootstrap, x->group, "bench", x->n);
     r->seconds = rate > 0 ? (double)x->n / rate : -1;
 }
 
@@ -342,9 +247,20 @@ typedef struct bridge_arg {
     long n;
 } bridge_arg_t;
 
-static void bridge_child(void *a, result_t *r) {
+static void bridge_child(void *a, void *out) {
     bridge_arg_t *x = a;
-    run_bridge(x->cfg, x->n, r);
+    result_t *r = out;
+    sampler_t s = {.n = x->n, .r = r};
+    /* BENCH_E2E_SUMMARY: the bridge's migrate summary on stderr (tuning) */
+    FILE *summary = getenv("BENCH_E2E_SUMMARY") ? fdopen(dup(2), "w") : NULL;
+    bench_migrate_hooks_t h = {sample, after_run, &s, summary};
+    bench_migrate_result_t m;
+    bench_migrate(x->cfg, x->n, &h, &m);
+    if (summary) fclose(summary);
+    r->status = m.status;
+    r->seconds = m.seconds;
+    r->first_msg_seconds = m.first_msg_seconds;
+    r->tail_seconds = m.tail_seconds;
 }
 
 static const char *TABLE_JSON =
@@ -431,14 +347,14 @@ int main(void) {
 
     raw_arg_t ra = {kboot, "bench-raw-1", n};
     result_t raw1, raw2, br;
-    if (in_child(raw_child, &ra, &raw1) || raw1.seconds <= 0) goto fail;
+    if (bench_in_child(raw_child, &ra, &raw1, sizeof raw1) || raw1.seconds <= 0) goto fail;
     bridge_arg_t ba = {path, n};
-    if (in_child(bridge_child, &ba, &br) || br.status != 0) {
+    if (bench_in_child(bridge_child, &ba, &br, sizeof br) || br.status != 0) {
         fprintf(stderr, "bench_e2e: the bridge's migrate failed (status %d)\n", br.status);
         goto fail;
     }
     snprintf(ra.group, sizeof ra.group, "bench-raw-2");
-    if (in_child(raw_child, &ra, &raw2) || raw2.seconds <= 0) goto fail;
+    if (bench_in_child(raw_child, &ra, &raw2, sizeof raw2) || raw2.seconds <= 0) goto fail;
     snprintf(cmd, sizeof cmd, "stats");
     proc_cmd(&fs, cmd, reply, sizeof reply);
 
