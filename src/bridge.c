@@ -105,6 +105,7 @@ static part_t *part_add(kfb_bridge_t *b, const char *topic, int32_t partition, m
     p->end = -1;
     p->low = -1;
     p->expected = -1;
+    p->idle_pos = -1;
     size_t h = part_hash(topic, partition);
     p->hnext = b->parts[h];
     b->parts[h] = p;
@@ -1209,10 +1210,17 @@ static void periodic(kfb_bridge_t *b, int64_t now) {
  * (the bridge maps and writes what raw consumption drops) fills the queue, drains it, and
  * then sits idle. When a poll finds nothing while a partition that is not paused lags its
  * end offset, a seek to its own position (rd_kafka_position: the next message to deliver,
- * so nothing is skipped or repeated) wakes the fetcher at once. */
+ * so nothing is skipped or repeated) wakes the fetcher at once. A seek also discards a
+ * fetch in flight, so a partition is kicked only when its position has not moved for
+ * FETCH_STALL_MS, and at most once per FETCH_REKICK_MS: against a slow broker (a fetch
+ * that takes longer than the stall time) a kick costs at most one fetch a second, where
+ * kicking on every empty poll would discard every fetch and starve the partition. */
 #define FETCH_KICK_MS 50
+#define FETCH_STALL_MS 200
+#define FETCH_REKICK_MS 1000
 static void kick_stalled_fetch(kfb_bridge_t *b, int64_t now) {
     if (now - b->last_fetch_kick < FETCH_KICK_MS || b->state != ST_RUNNING || b->bp_paused) return;
+    b->last_fetch_kick = now;
     rd_kafka_t *rk = kfb_consumer_handle(b->consumer);
     rd_kafka_topic_partition_list_t *l = NULL;
     for (part_t *p = b->all_parts; p; p = p->anext) {
@@ -1230,15 +1238,24 @@ static void kick_stalled_fetch(kfb_bridge_t *b, int64_t now) {
         part_t *p = kfb_bridge_part(b, x->topic, x->partition);
         int64_t hi = 0, lo;
         rd_kafka_get_watermark_offsets(rk, x->topic, x->partition, &lo, &hi);
-        /* only a known position that lags, and that the bridge has fully processed */
-        if (!x->err && x->offset >= 0 && x->offset < hi && p && kfb_offsets_next(p->off) == x->offset)
+        if (!p || x->err || x->offset < 0) continue;
+        if (x->offset != p->idle_pos) {
+            p->idle_pos = x->offset;
+            p->idle_since = now;
+            continue;
+        }
+        /* only a known position that lags, that the bridge has fully processed, that has
+         * not moved for a while and was not kicked just now */
+        if (x->offset < hi && kfb_offsets_next(p->off) == x->offset && now - p->idle_since >= FETCH_STALL_MS &&
+            now - p->kicked_ms >= FETCH_REKICK_MS) {
             rd_kafka_topic_partition_list_add(kick, x->topic, x->partition)->offset = x->offset;
+            p->kicked_ms = now;
+        }
     }
     if (kick->cnt) {
         rd_kafka_error_t *e = rd_kafka_seek_partitions(rk, kick, 0 /* asynchronous */);
         if (e) rd_kafka_error_destroy(e);
         b->fetch_kicks++;
-        b->last_fetch_kick = now;
     }
     rd_kafka_topic_partition_list_destroy(kick);
     rd_kafka_topic_partition_list_destroy(l);
