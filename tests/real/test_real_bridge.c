@@ -202,9 +202,10 @@ static void check_then_migrate(const char *topic) {
     const char *dbm = part_db("migrate");
     const char *const topics[] = {topic};
     create_tables(dbm, topics, 1);
-    char cfg[600], tag[64];
+    char cfg[600], tag[64], group[160];
     snprintf(cfg, sizeof cfg, "%s/migrate-%s.yaml", env_or_fail("KFB_REAL_DIR"), topic);
-    write_config(cfg, dbm, dbm, topic);
+    snprintf(group, sizeof group, "%s_%s", dbm, topic);
+    write_config(cfg, group, dbm, topic);
     bridge_t b;
     snprintf(tag, sizeof tag, "check-%s", topic);
     bridge_start(&b, "check", cfg, tag);
@@ -215,7 +216,7 @@ static void check_then_migrate(const char *topic) {
     produced_t p;
     read_produced(topic, &p);
     int64_t com[MAX_PARTS];
-    committed_offsets(dbm, topic, p.nparts, com);
+    committed_offsets(group, topic, p.nparts, com);
     for (int j = 0; j < p.nparts; j++) ASSERT_EQ_INT(com[j], p.end[j]);
     judge_table("check", topic, dbm);
 }
