@@ -1211,13 +1211,13 @@ static void periodic(kfb_bridge_t *b, int64_t now) {
  * then sits idle. When a poll finds nothing while a partition that is not paused lags its
  * end offset, a seek to its own position (rd_kafka_position: the next message to deliver,
  * so nothing is skipped or repeated) wakes the fetcher at once. A seek also discards a
- * fetch in flight, so a partition is kicked only when its position has not moved for
- * FETCH_STALL_MS, and at most once per FETCH_REKICK_MS: against a slow broker (a fetch
- * that takes longer than the stall time) a kick costs at most one fetch a second, where
- * kicking on every empty poll would discard every fetch and starve the partition. */
+ * fetch in flight, so kicks back off per partition: an empty poll kicks a partition that
+ * made progress since its last kick at once, and one that did not only after kick_wait_ms,
+ * which doubles with each unanswered kick (the broker is slow, and the kick may have
+ * discarded its answer) up to FETCH_KICK_MAX_MS and halves when a kick works. Kicking on
+ * every empty poll could discard every fetch of a broker slower than the poll. */
 #define FETCH_KICK_MS 50
-#define FETCH_STALL_MS 200
-#define FETCH_REKICK_MS 1000
+#define FETCH_KICK_MAX_MS 2000
 static void kick_stalled_fetch(kfb_bridge_t *b, int64_t now) {
     if (now - b->last_fetch_kick < FETCH_KICK_MS || b->state != ST_RUNNING || b->bp_paused) return;
     b->last_fetch_kick = now;
@@ -1239,18 +1239,20 @@ static void kick_stalled_fetch(kfb_bridge_t *b, int64_t now) {
         int64_t hi = 0, lo;
         rd_kafka_get_watermark_offsets(rk, x->topic, x->partition, &lo, &hi);
         if (!p || x->err || x->offset < 0) continue;
-        if (x->offset != p->idle_pos) {
+        if (p->kick_wait_ms < FETCH_KICK_MS) p->kick_wait_ms = FETCH_KICK_MS;
+        if (x->offset != p->idle_pos) { /* progress */
+            if (p->kicked && p->kick_wait_ms > FETCH_KICK_MS) p->kick_wait_ms /= 2;
+            p->kicked = 0;
             p->idle_pos = x->offset;
-            p->idle_since = now;
+            p->idle_since = now - p->kick_wait_ms; /* this poll found nothing: idle already */
+        }
+        /* only a known position that lags and that the bridge has fully processed */
+        if (x->offset >= hi || kfb_offsets_next(p->off) != x->offset || now - p->idle_since < p->kick_wait_ms)
             continue;
-        }
-        /* only a known position that lags, that the bridge has fully processed, that has
-         * not moved for a while and was not kicked just now */
-        if (x->offset < hi && kfb_offsets_next(p->off) == x->offset && now - p->idle_since >= FETCH_STALL_MS &&
-            now - p->kicked_ms >= FETCH_REKICK_MS) {
-            rd_kafka_topic_partition_list_add(kick, x->topic, x->partition)->offset = x->offset;
-            p->kicked_ms = now;
-        }
+        if (p->kicked && p->kick_wait_ms < FETCH_KICK_MAX_MS) p->kick_wait_ms *= 2;
+        p->kicked = 1;
+        p->idle_since = now;
+        rd_kafka_topic_partition_list_add(kick, x->topic, x->partition)->offset = x->offset;
     }
     if (kick->cnt) {
         rd_kafka_error_t *e = rd_kafka_seek_partitions(rk, kick, 0 /* asynchronous */);
