@@ -14,6 +14,7 @@
  * KFB_REAL_DIR holding the Fluss run directory (tests/real/fluss.sh stop-tablet/start-tablet).
  */
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,6 +98,7 @@ static void bridge_start(bridge_t *b, const char *cmd, const char *config, const
     b->pid = fork();
     ASSERT_TRUE(b->pid >= 0);
     if (b->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a test killed by its timeout takes its bridge along */
         FILE *lf = freopen(b->log, "w", stdout); /* this run only: bridge_wait_log reads it */
         if (!lf || dup2(fileno(stdout), 2) < 0) _exit(127);
         execl(bin, "kafka-fluss-bridge", cmd, "-c", config, (char *)NULL);
