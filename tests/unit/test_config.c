@@ -385,7 +385,8 @@ TEST(edit_distance) {
     ASSERT_EQ_INT(kfb_config_edit_distance("abc", ""), 3);
 }
 
-/* The example parses and mentions every key; conf/README.md carries the generated reference. */
+/* The example parses and mentions every key; conf/README.md and README.md carry the generated
+ * reference. */
 TEST(example_and_readme_cover_the_table) {
     kfb_config_t *c = kfb_config_load_file("conf/bridge.example.yaml", err, sizeof(err));
     if (!c) fprintf(stderr, "%s\n", err);
@@ -413,6 +414,23 @@ TEST(example_and_readme_cover_the_table) {
     if (!strstr(readme, ref)) fprintf(stderr, "conf/README.md: regenerate the reference with `kafka-fluss-bridge config-reference`\n");
     ASSERT_TRUE(strstr(readme, ref) != NULL);
     free(readme);
+    /* README.md embeds the same table between marker comments: exactly, nothing else. */
+    static const char begin[] = "\n<!-- BEGIN config-reference (";
+    static const char end[] = "\n<!-- END config-reference -->";
+    char *top = slurp("README.md");
+    ASSERT_TRUE(top != NULL);
+    const char *b = strstr(top, begin);
+    ASSERT_TRUE(b != NULL);
+    b = strchr(b + 1, '\n'); /* the end of the marker line */
+    ASSERT_TRUE(b != NULL);
+    b++;
+    const char *e = strstr(b, end);
+    ASSERT_TRUE(e != NULL);
+    e++; /* the table's last newline belongs to it */
+    int same = (size_t)(e - b) == strlen(ref) && !memcmp(b, ref, strlen(ref));
+    if (!same) fprintf(stderr, "README.md: regenerate the reference between the config-reference markers (README, \"Every key\")\n");
+    ASSERT_TRUE(same);
+    free(top);
     free(ref);
 }
 

@@ -1,7 +1,7 @@
 /*
  * test_metrics.c - the metrics registry's exposition against hand-written Prometheus text
  * (format 0.0.4), series removal, registration rules, updates racing renders, and the
- * bridge's catalogue (pipeline_metrics.h) with docs/metrics.md.
+ * bridge's catalogue (pipeline_metrics.h) with README.md.
  */
 #include <math.h>
 #include <pthread.h>
@@ -360,19 +360,19 @@ TEST(pipeline_offsets_appear_when_known) {
     kfb_pipeline_metrics_partition_drop(NULL, p); /* after destroy: frees only */
 }
 
-/* docs/metrics.md documents every family the bridge publishes. */
+/* README.md ("Metrics, health and logs") documents every family the bridge publishes. */
 TEST(docs_list_every_family) {
     kfb_partition_metrics_t *p;
     kfb_pipeline_metrics_t *pm = pm_with_everything(&p);
     char *t = render(pm->registry);
     kfb_buf_t doc = KFB_BUF_INIT;
-    ASSERT_OK(kfb_buf_read_file(&doc, "docs/metrics.md", 1 << 20, NULL));
+    ASSERT_OK(kfb_buf_read_file(&doc, "README.md", 1 << 20, NULL));
     size_t n = 0;
     for (const char *s = strstr(t, "# TYPE "); s; s = strstr(s + 1, "# TYPE ")) {
         char name[128], want[140];
         ASSERT_EQ_INT(sscanf(s, "# TYPE %127s", name), 1);
         snprintf(want, sizeof want, "`%s`", name);
-        if (!strstr((const char *)doc.data, want)) fprintf(stderr, "docs/metrics.md lacks %s\n", want);
+        if (!strstr((const char *)doc.data, want)) fprintf(stderr, "README.md lacks %s\n", want);
         ASSERT_CONTAINS((const char *)doc.data, want);
         n++;
     }
