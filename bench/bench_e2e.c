@@ -22,6 +22,7 @@
  * ratio and >= 5M for the RSS check). A missed target prints MISSED; the exit status stays 0.
  */
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <librdkafka/rdkafka.h>
 #include <netinet/in.h>
@@ -50,6 +51,7 @@ static struct {
     _Atomic long count;
 } alloc_by[MAX_THREADS];
 static _Atomic int counting;
+static long alloc_trace_every;
 
 static void count_alloc(void) {
     if (!atomic_load_explicit(&counting, memory_order_relaxed)) return;
@@ -66,7 +68,23 @@ static void count_alloc(void) {
         }
         if (slot < 0) return;
     }
-    atomic_fetch_add_explicit(&alloc_by[slot].count, 1, memory_order_relaxed);
+    long c = atomic_fetch_add_explicit(&alloc_by[slot].count, 1, memory_order_relaxed);
+    /* BENCH_E2E_ALLOC_TRACE=N: the call stack of every Nth counted allocation of a thread
+     * (backtrace_symbols_fd: addr2line -e the binary on the offsets; for finding what still
+     * allocates) */
+    static __thread int tracing;
+    if (alloc_trace_every && !tracing && c % alloc_trace_every == 0) {
+        tracing = 1;
+        void *frames[16];
+        int n = backtrace(frames, 16);
+        char name[32] = "";
+        pthread_getname_np(pthread_self(), name, sizeof name);
+        if (strncmp(name, "rdk:", 4)) {
+            dprintf(2, "alloc trace [%s]\n", name);
+            backtrace_symbols_fd(frames + 2, n - 2, 2);
+        }
+        tracing = 0;
+    }
 }
 void *malloc(size_t n) {
     count_alloc();
@@ -271,6 +289,8 @@ static const char *TABLE_JSON = KFB_BENCH_TABLE_JSON;
 int main(void) {
     const char *build = getenv("KFB_BUILD") ? getenv("KFB_BUILD") : "build/bench";
     long n = getenv("BENCH_E2E_MESSAGES") ? atol(getenv("BENCH_E2E_MESSAGES")) : 5000000;
+    if (getenv("BENCH_E2E_ALLOC_TRACE")) alloc_trace_every = atol(getenv("BENCH_E2E_ALLOC_TRACE"));
+    backtrace((void *[1]){0}, 1); /* loads libgcc now, not inside malloc */
     int partitions = (int)(n / 50000) + 8; /* ~80 bytes a message: under the mock's 5 MiB each */
     char dir[] = "/tmp/kfb-bench-e2e.XXXXXX";
     if (!mkdtemp(dir)) return 1;
