@@ -16,9 +16,7 @@ server:
                     problem line, `migrate` exits 1 with the sentence, nothing is created
   evolve (run, migrate, racing)   with `evolve: add_columns`, a writer schema that gains
                     fields mid-stream: the columns are added (one new schema id), old rows
-                    read null in them, new rows carry the values, in Kafka order. These run
-                    once the bridge accepts evolve: add_columns at run time (probed with an
-                    empty migrate); until then each prints a SKIP line.
+                    read null in them, new rows carry the values, in Kafka order.
 Schemas: each scenario has its own schemas_dir, since a directory source takes its highest
 <id>.avsc as the latest writer schema of any topic.
 """
@@ -384,31 +382,6 @@ def evolve_entry(**extra):
     return entry("items", "items", "shop.items", primary_key=["id"], bucket_count=3, evolve="add_columns", **extra)
 
 
-_evolve_probe = {}
-
-
-def evolve_supported(T):
-    """Whether run/migrate accept evolve: add_columns: an empty migrate with it exits 0 when
-    they do (nothing to copy), 1 with "not supported" while they do not."""
-    if "ok" not in _evolve_probe:
-        with Env([], topics={"probe": 1}) as env:
-            sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
-            cfg = write(env, "probe.yaml", sdir, [entry("probe", "probe", "shop.probe", primary_key=["id"],
-                                                        evolve="add_columns")])
-            rc, b = env.migrate(cfg, timeout=120)
-            _evolve_probe["ok"] = rc == 0
-            _evolve_probe["why"] = b.stderr().strip().splitlines()[-1:] if rc else []
-    return _evolve_probe["ok"]
-
-
-def skip_unless_evolve(T, what):
-    if evolve_supported(T):
-        return False
-    print(f"SKIP e2e_{T.name}/{what}: the bridge does not accept evolve: add_columns at run time yet "
-          f"({' '.join(_evolve_probe['why'])})")
-    return True
-
-
 def evolve_check(T, env, what, group, bridges=()):
     m = model.Mapping("items", "items", evolved_table(3), [datagen.ITEMS_V1, ITEMS_EVO])
     schema = json.loads(env.fluss.cmd("schema shop items"))
@@ -424,8 +397,6 @@ def evolve_check(T, env, what, group, bridges=()):
 
 
 def evolve_run(T):
-    if skip_unless_evolve(T, "evolve_run"):
-        return
     with Env([], topics={"items": 3}) as env:
         sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
         cfg = write(env, "evo.yaml", sdir, [evolve_entry()], group="evo")
@@ -441,8 +412,6 @@ def evolve_run(T):
 
 
 def evolve_migrate(T):
-    if skip_unless_evolve(T, "evolve_migrate"):
-        return
     with Env([], topics={"items": 3}) as env:
         sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
         # the table exists (from schema 1) before the topic holds schema 5
@@ -459,8 +428,6 @@ def evolve_migrate(T):
 
 
 def evolve_racing(T):
-    if skip_unless_evolve(T, "evolve_racing"):
-        return
     with Env([], topics={"items": 4}) as env:
         sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
         cfg = write(env, "evo.yaml", sdir, [evolve_entry()], group="evr")
