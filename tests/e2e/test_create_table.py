@@ -18,6 +18,9 @@ server:
                     fields mid-stream: the columns are added (one new schema id), old rows
                     read null in them, new rows carry the values, in Kafka order, committed
                     == end offsets; `check` prints the columns it would add and adds none
+  evolve shared     two mappings meet the new schema at once (one of them over two
+                    topics), and a table whose column someone else added is picked up by
+                    the periodic refresh first: only the missing column is added
   evolve refused    a type change and a new NOT NULL field stop `run` (exit 1) with the
                     sentence naming the field; nothing of them written or committed
 Schemas: each scenario has its own schemas_dir, since a directory source takes its highest
@@ -360,16 +363,16 @@ ITEMS_EVO = Schema(5, {"type": "record", "name": "Item", "fields": [
     {"name": "note", "type": ["null", "string"], "default": None}, {"name": "rank", "type": "int", "default": 0}]})
 
 
-def evolved_table(buckets):
-    return Table("shop", "items", [("id", "BIGINT"), ("name", "STRING"), ("qty", "INT"), ("price", "DOUBLE"),
+def evolved_table(buckets, name="items"):
+    return Table("shop", name, [("id", "BIGINT"), ("name", "STRING"), ("qty", "INT"), ("price", "DOUBLE"),
                                    ("version", "BIGINT"), ("note", "STRING"), ("rank", "INT")], pk=["id"],
                  buckets=buckets)
 
 
-def evo_items(g, n, keys, partitions, share):
+def evo_items(g, n, keys, partitions, share, base=0):
     out = []
     for _ in range(n):
-        k = g.rnd.randrange(keys)
+        k = base + g.rnd.randrange(keys)
         v = g.next_version()
         row = {"id": k, "name": f"item-{k}-{v}", "qty": g.rnd.randrange(-1000, 1000),
                "price": g.rnd.randrange(0, 100000) / 4, "version": v}
@@ -469,6 +472,47 @@ def evolve_racing(T):
         T.eq("racing evolve: SIGTERM exits 0 (b)", 0, stop_run(b))
 
 
+def evolve_shared(T):
+    """Two mappings meet writer schema 5 at once: `a` reads two topics (one comparison for
+    both), `b` writes a table whose `note` someone else added first, which the periodic
+    refresh brings before schema 5 arrives: only `rank` is added there. Exact states."""
+    with Env([], topics={"a1": 2, "a2": 2, "b": 2}) as env:
+        sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
+        cfg = write(env, "evo.yaml", sdir, [
+            {"name": "a", "topics": ["a1", "a2"], "table": "shop.items", "create_table": True,
+             "primary_key": ["id"], "bucket_count": 3, "evolve": "add_columns"},
+            entry("b", "b", "shop.other", primary_key=["id"], bucket_count=3, evolve="add_columns")],
+            group="evs", fluss_extra={"table_refresh_interval": "1s"})
+        b = env.start("run", cfg)
+        g = datagen.Gen(148)
+        base = {"a1": 0, "a2": 1000, "b": 0}  # a key stays in one topic of a mapping
+        for t in base:
+            env.kafka.produce(t, evo_items(g, 600, 150, 2, share=0.0, base=base[t]))
+        env.wait_committed("evs", ["a1", "a2", "b"], timeout=120)
+        T.eq("shared evolve: someone else adds note to shop.other", 2,
+             env.fluss.alter_add_column("shop", "other", "note", "STRING"))
+        wait_until(lambda: "table shop.other changed from schema id 1 to 2" in b.stderr(), 60,
+                   what="the refresh to see shop.other's new schema")
+        ITEMS_EVO.write_to(sdir)
+        for t in base:
+            env.kafka.produce(t, evo_items(g, 900, 150, 2, share=0.5, base=base[t]))
+        env.wait_committed("evs", ["a1", "a2", "b"], timeout=120)
+        cols = lambda t: [(c["name"], c["data_type"]) for c in json.loads(env.fluss.cmd(f"schema shop {t}"))["columns"][5:]]  # noqa: E731
+        want = [("note", {"type": "STRING"}), ("rank", {"type": "INTEGER"})]
+        T.eq("shared evolve: shop.items gained note and rank", want, cols("items"))
+        T.eq("shared evolve: shop.other gained rank after the note it had", want, cols("other"))
+        T.eq("shared evolve: schema ids (items 2; other 3: note by hand, rank by the bridge)", (2, 3),
+             (env.fluss.dump("shop", "items")["schema_id"], env.fluss.dump("shop", "other")["schema_id"]))
+        T.eq("shared evolve: two AlterTable from the bridge (one per table)", 2,
+             env.fluss.stats()["api_calls"].get("AlterTable", 0))
+        ta, tb = evolved_table(3), evolved_table(3, "other")
+        env.check_table(T, model.Mapping("a", ["a1", "a2"], ta, [datagen.ITEMS_V1, ITEMS_EVO]),
+                        what="shared evolve: shop.items exact (two topics)")
+        env.check_table(T, model.Mapping("b", "b", tb, [datagen.ITEMS_V1, ITEMS_EVO]),
+                        what="shared evolve: shop.other exact")
+        T.eq("shared evolve: SIGTERM exits 0", 0, stop_run(b))
+
+
 # qty changes type (int -> string): no column can follow; rank is new, NOT NULL, no default
 ITEMS_QTY_TEXT = Schema(7, {"type": "record", "name": "Item", "fields": [
     {"name": "id", "type": "long"}, {"name": "name", "type": "string"}, {"name": "qty", "type": "string"},
@@ -530,6 +574,6 @@ if __name__ == "__main__":
     T = Checks("create_table")
     require_bridge(T, "run", "migrate", "check")
     for fn in (every_type, racing_create, check_prints_the_plan, refused, evolve_run, evolve_migrate, evolve_racing,
-               evolve_refused):
+               evolve_shared, evolve_refused):
         T.case(fn)
     T.finish()
