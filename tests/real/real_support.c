@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -253,6 +254,7 @@ void real_bridge_start(real_bridge_t *b, const char *cmd, const char *config, co
     b->pid = fork();
     ASSERT_TRUE(b->pid >= 0);
     if (b->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a test killed by its timeout takes its bridge along */
         FILE *lf = freopen(b->log, "w", stdout);
         if (!lf || dup2(fileno(stdout), 2) < 0) _exit(127);
         execl(bin, "kafka-fluss-bridge", cmd, "-c", config, (char *)NULL);
