@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_record.h"
 #include "bench_pipeline.h"
 #include "bench_util.h"
 
@@ -263,19 +264,7 @@ static void bridge_child(void *a, void *out) {
     r->tail_seconds = m.tail_seconds;
 }
 
-static const char *TABLE_JSON =
-    "{\"version\":1,\"schema\":{\"columns\":["
-    "{\"name\":\"id\",\"data_type\":{\"type\":\"BIGINT\"}},"
-    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"}},"
-    "{\"name\":\"a\",\"data_type\":{\"type\":\"INTEGER\"}},"
-    "{\"name\":\"d\",\"data_type\":{\"type\":\"DOUBLE\"}},"
-    "{\"name\":\"b\",\"data_type\":{\"type\":\"BOOLEAN\"}},"
-    "{\"name\":\"ns\",\"data_type\":{\"type\":\"STRING\"}},"
-    "{\"name\":\"ts\",\"data_type\":{\"type\":\"TIMESTAMP_WITH_LOCAL_TIME_ZONE\",\"precision\":3}},"
-    "{\"name\":\"city\",\"data_type\":{\"type\":\"STRING\"}},"
-    "{\"name\":\"f\",\"data_type\":{\"type\":\"FLOAT\"}},"
-    "{\"name\":\"i2\",\"data_type\":{\"type\":\"INTEGER\"}}],\"primary_key\":[\"id\"]},"
-    "\"partition_key\":[],\"bucket_count\":64,\"properties\":{}}";
+static const char *TABLE_JSON = KFB_BENCH_TABLE_JSON;
 
 #define MAX_BUFFERED_MIB 64
 

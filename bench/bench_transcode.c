@@ -56,19 +56,7 @@ void *realloc(void *p, size_t n) {
 
 static const char *SCHEMA = KFB_BENCH_SCHEMA;
 
-static const char *TABLE =
-    "{\"version\":1,\"schema\":{\"columns\":["
-    "{\"name\":\"id\",\"data_type\":{\"type\":\"BIGINT\"}},"
-    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"}},"
-    "{\"name\":\"a\",\"data_type\":{\"type\":\"INTEGER\"}},"
-    "{\"name\":\"d\",\"data_type\":{\"type\":\"DOUBLE\"}},"
-    "{\"name\":\"b\",\"data_type\":{\"type\":\"BOOLEAN\"}},"
-    "{\"name\":\"ns\",\"data_type\":{\"type\":\"STRING\"}},"
-    "{\"name\":\"ts\",\"data_type\":{\"type\":\"TIMESTAMP_WITH_LOCAL_TIME_ZONE\",\"precision\":3}},"
-    "{\"name\":\"city\",\"data_type\":{\"type\":\"STRING\"}},"
-    "{\"name\":\"f\",\"data_type\":{\"type\":\"FLOAT\"}},"
-    "{\"name\":\"i2\",\"data_type\":{\"type\":\"INTEGER\"}}],\"primary_key\":[\"id\"]},"
-    "\"partition_key\":[],\"bucket_count\":64,\"properties\":{}}";
+static const char *TABLE = KFB_BENCH_TABLE_JSON;
 
 #define BUCKETS 64
 #define BUCKET_BATCH_BYTES (64 * 1024)

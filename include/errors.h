@@ -12,6 +12,8 @@
 #ifndef KFB_ERRORS_H
 #define KFB_ERRORS_H
 
+#include <stddef.h>
+
 typedef enum kfb_err_class {
     KFB_ERRCLASS_NONE = 0,
     KFB_ERRCLASS_RETRIABLE,
@@ -118,6 +120,10 @@ const char *kfb_err_name(kfb_err_t err);
 const char *kfb_err_message(kfb_err_t err);
 kfb_err_class_t kfb_err_class(kfb_err_t err);
 const char *kfb_err_class_name(kfb_err_class_t cls);
+
+/* printf into a caller's errstr buffer (truncated to size; nothing when errstr is NULL or
+ * size 0): the one helper behind the "errstr, errstr_size" convention. */
+void kfb_errstr_set(char *errstr, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #if defined(__GNUC__)
 #define KFB_LIKELY(x) __builtin_expect(!!(x), 1)

@@ -106,6 +106,7 @@ static part_t *part_add(kfb_bridge_t *b, const char *topic, int32_t partition, m
     p->end = -1;
     p->low = -1;
     p->expected = -1;
+    p->idle_pos = -1;
     size_t h = part_hash(topic, partition);
     p->hnext = b->parts[h];
     b->parts[h] = p;
@@ -1319,10 +1320,17 @@ static void periodic(kfb_bridge_t *b, int64_t now) {
  * (the bridge maps and writes what raw consumption drops) fills the queue, drains it, and
  * then sits idle. When a poll finds nothing while a partition that is not paused lags its
  * end offset, a seek to its own position (rd_kafka_position: the next message to deliver,
- * so nothing is skipped or repeated) wakes the fetcher at once. */
+ * so nothing is skipped or repeated) wakes the fetcher at once. A seek also discards a
+ * fetch in flight, so kicks back off per partition: an empty poll kicks a partition that
+ * made progress since its last kick at once, and one that did not only after kick_wait_ms,
+ * which doubles with each unanswered kick (the broker is slow, and the kick may have
+ * discarded its answer) up to FETCH_KICK_MAX_MS and halves when a kick works. Kicking on
+ * every empty poll could discard every fetch of a broker slower than the poll. */
 #define FETCH_KICK_MS 50
+#define FETCH_KICK_MAX_MS 2000
 static void kick_stalled_fetch(kfb_bridge_t *b, int64_t now) {
     if (now - b->last_fetch_kick < FETCH_KICK_MS || b->state != ST_RUNNING || b->bp_paused) return;
+    b->last_fetch_kick = now;
     rd_kafka_t *rk = kfb_consumer_handle(b->consumer);
     rd_kafka_topic_partition_list_t *l = NULL;
     for (part_t *p = b->all_parts; p; p = p->anext) {
@@ -1340,15 +1348,26 @@ static void kick_stalled_fetch(kfb_bridge_t *b, int64_t now) {
         part_t *p = kfb_bridge_part(b, x->topic, x->partition);
         int64_t hi = 0, lo;
         rd_kafka_get_watermark_offsets(rk, x->topic, x->partition, &lo, &hi);
-        /* only a known position that lags, and that the bridge has fully processed */
-        if (!x->err && x->offset >= 0 && x->offset < hi && p && kfb_offsets_next(p->off) == x->offset)
-            rd_kafka_topic_partition_list_add(kick, x->topic, x->partition)->offset = x->offset;
+        if (!p || x->err || x->offset < 0) continue;
+        if (p->kick_wait_ms < FETCH_KICK_MS) p->kick_wait_ms = FETCH_KICK_MS;
+        if (x->offset != p->idle_pos) { /* progress */
+            if (p->kicked && p->kick_wait_ms > FETCH_KICK_MS) p->kick_wait_ms /= 2;
+            p->kicked = 0;
+            p->idle_pos = x->offset;
+            p->idle_since = now - p->kick_wait_ms; /* this poll found nothing: idle already */
+        }
+        /* only a known position that lags and that the bridge has fully processed */
+        if (x->offset >= hi || kfb_offsets_next(p->off) != x->offset || now - p->idle_since < p->kick_wait_ms)
+            continue;
+        if (p->kicked && p->kick_wait_ms < FETCH_KICK_MAX_MS) p->kick_wait_ms *= 2;
+        p->kicked = 1;
+        p->idle_since = now;
+        rd_kafka_topic_partition_list_add(kick, x->topic, x->partition)->offset = x->offset;
     }
     if (kick->cnt) {
         rd_kafka_error_t *e = rd_kafka_seek_partitions(rk, kick, 0 /* asynchronous */);
         if (e) rd_kafka_error_destroy(e);
         b->fetch_kicks++;
-        b->last_fetch_kick = now;
     }
     rd_kafka_topic_partition_list_destroy(kick);
     rd_kafka_topic_partition_list_destroy(l);

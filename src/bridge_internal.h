@@ -100,6 +100,10 @@ typedef struct part {
     size_t n_parked, cap_parked;
     int64_t expected;    /* next offset if nothing was deleted; -1 unknown */
     int64_t replay_from; /* committable offset at the last replay */
+    /* kick_stalled_fetch: the position last seen and since when (or since the last kick),
+     * how long to wait before a kick, and whether the last kick is still unanswered */
+    int64_t idle_pos, idle_since, kick_wait_ms;
+    int kicked;
     /* migrate */
     int64_t low, end; /* snapshot: log start and end offsets; -1 when not in it */
     int done;         /* reached `end` */

@@ -1,6 +1,9 @@
 /* errors.c - name, message and class of every kfb_err_t, generated from KFB_ERRORS. */
 #include "errors.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 static const struct {
     const char *name;
     const char *message;
@@ -34,4 +37,12 @@ const char *kfb_err_class_name(kfb_err_class_t cls) {
     case KFB_ERRCLASS_FATAL: return "fatal";
     }
     return "fatal";
+}
+
+void kfb_errstr_set(char *errstr, size_t size, const char *fmt, ...) {
+    if (!errstr || !size) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errstr, size, fmt, ap);
+    va_end(ap);
 }

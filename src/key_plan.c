@@ -12,16 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...) {
-    if (!errstr || errstr_size == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errstr, errstr_size, fmt, ap);
-    va_end(ap);
-}
 
 const char *kfb_lake_format_name(kfb_lake_format_t lake) {
     switch (lake) {
@@ -78,7 +68,7 @@ kfb_err_t kfb_lake_format_parse(const char *value, kfb_lake_format_t *out, char 
             return KFB_ERR_OK;
         }
     }
-    set_err(errstr, errstr_size,
+    kfb_errstr_set(errstr, errstr_size,
             "table property 'table.datalake.format' is '%.64s', which is not a data lake "
             "format this bridge knows (expected paimon, lance, iceberg or hudi); check the "
             "table with the Fluss admin API",
@@ -102,7 +92,7 @@ kfb_err_t kfb_kv_format_version_parse(const char *value, int *out, char *errstr,
         if (v > (long long)INT_MAX + 1) break;
     }
     if (p == digits || *p != '\0' || (!neg && v > INT_MAX) || (neg && v > (long long)INT_MAX + 1)) {
-        set_err(errstr, errstr_size,
+        kfb_errstr_set(errstr, errstr_size,
                 "table property 'table.kv.format-version' is '%.32s', which is not an "
                 "integer; the Fluss coordinator sets it to 1 or 2, so the table metadata "
                 "looks damaged",
@@ -148,7 +138,7 @@ kfb_err_t kfb_key_plan_select(kfb_lake_format_t lake, int kv_format_version,
     out->kv_format_version = kv_format_version;
 
     if ((unsigned)lake > (unsigned)KFB_LAKE_HUDI) {
-        set_err(errstr, errstr_size, "unknown data lake format value %d (internal error)",
+        kfb_errstr_set(errstr, errstr_size, "unknown data lake format value %d (internal error)",
                 (int)lake);
         return KFB_ERR_UNSUPPORTED_FORMAT;
     }
@@ -171,7 +161,7 @@ kfb_err_t kfb_key_plan_select(kfb_lake_format_t lake, int kv_format_version,
     out->bucket_encoding = out->bucket_key_is_pk_bytes ? out->pk_encoding : lake_enc;
 
     if (lake != KFB_LAKE_HUDI && !version_ok) {
-        set_err(errstr, errstr_size,
+        kfb_errstr_set(errstr, errstr_size,
                 "table has 'table.kv.format-version' = %d; this bridge (like Fluss's Java "
                 "client) only knows versions 1 and 2, so it cannot tell how the "
                 "table's keys are encoded; upgrade the bridge",
@@ -181,7 +171,7 @@ kfb_err_t kfb_key_plan_select(kfb_lake_format_t lake, int kv_format_version,
     if (!encoding_supported(out->pk_encoding) || !encoding_supported(out->bucket_encoding)) {
         kfb_key_encoding_t need = encoding_supported(out->pk_encoding) ? out->bucket_encoding
                                                                        : out->pk_encoding;
-        set_err(errstr, errstr_size,
+        kfb_errstr_set(errstr, errstr_size,
                 "table has 'table.datalake.format' = '%s' (kv format version %d, %s bucket "
                 "key), which needs %s-encoded %s bytes and %s bucketing; this bridge only "
                 "writes COMPACTED, PAIMON and ICEBERG keys. Write this table with the Fluss Java "
@@ -213,7 +203,7 @@ kfb_err_t kfb_key_plan_from_props(const char *datalake_format, const char *kv_fo
 kfb_err_t kfb_key_plan_check_columns(const kfb_key_plan_t *plan, size_t pk_columns,
                                      size_t bucket_key_columns, char *errstr, size_t errstr_size) {
     if (!plan || pk_columns == 0 || bucket_key_columns == 0) {
-        set_err(errstr, errstr_size,
+        kfb_errstr_set(errstr, errstr_size,
                 "a primary-key table needs at least one primary-key and one bucket-key column");
         return KFB_ERR_INVALID_ARG;
     }
@@ -225,7 +215,7 @@ kfb_err_t kfb_key_plan_check_columns(const kfb_key_plan_t *plan, size_t pk_colum
     else if (plan->bucket_encoding == KFB_KEY_ENC_ICEBERG && bucket_key_columns != 1)
         which = "bucket key", n = bucket_key_columns;
     if (which) {
-        set_err(errstr, errstr_size,
+        kfb_errstr_set(errstr, errstr_size,
                 "table has 'table.datalake.format' = 'iceberg' and a %zu-column %s; Fluss's "
                 "Iceberg key encoding takes exactly one column, so neither this bridge nor the "
                 "Java client can write it; use a single-column %s",

@@ -68,16 +68,6 @@ static inline void set_state(kfb_kv_batch_builder_t *b, uint8_t open, uint8_t cl
     b->h.fast_limit = b->h.buf.cap < b->write_limit ? b->h.buf.cap : b->write_limit;
 }
 
-static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...) {
-    if (!errstr || !errstr_size) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errstr, errstr_size, fmt, ap);
-    va_end(ap);
-}
 
 /* ------------------------------------------------------------------------- */
 /* Builder                                                                   */
@@ -86,14 +76,14 @@ static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...) {
 kfb_kv_batch_builder_t *kfb_kv_batch_builder_new(int32_t schema_id, size_t write_limit,
                                                  char *errstr, size_t errstr_size) {
     if (schema_id < 0 || schema_id > KFB_KV_SCHEMA_ID_MAX) {
-        set_err(errstr, errstr_size,
+        kfb_errstr_set(errstr, errstr_size,
                 "KV batch schema id %" PRId32 " is out of range: the batch header stores it as "
                 "int16, so it must be between 0 and %d",
                 schema_id, KFB_KV_SCHEMA_ID_MAX);
         return NULL;
     }
     if (write_limit < KFB_KV_BATCH_HEADER_SIZE || write_limit > KFB_KV_WRITE_LIMIT_MAX) {
-        set_err(errstr, errstr_size,
+        kfb_errstr_set(errstr, errstr_size,
                 "KV batch write limit %zu is out of range: it must be between %d (the batch "
                 "header) and %zu bytes",
                 write_limit, KFB_KV_BATCH_HEADER_SIZE, KFB_KV_WRITE_LIMIT_MAX);
@@ -104,7 +94,7 @@ kfb_kv_batch_builder_t *kfb_kv_batch_builder_new(int32_t schema_id, size_t write
         kfb_buf_reserve(&b->h.buf, write_limit < KV_PREALLOC_MAX ? write_limit : KV_PREALLOC_MAX)) {
         if (b) kfb_buf_free(&b->h.buf);
         free(b);
-        set_err(errstr, errstr_size, "out of memory allocating a KV batch of %zu bytes",
+        kfb_errstr_set(errstr, errstr_size, "out of memory allocating a KV batch of %zu bytes",
                 write_limit);
         return NULL;
     }
@@ -459,7 +449,7 @@ kfb_err_t kfb_kv_batch_reader_init(kfb_kv_batch_reader_t *r, const uint8_t *byte
     return KFB_ERR_OK;
 
 fail:
-    set_err(errstr, errstr_size, "%s", r->errstr);
+    kfb_errstr_set(errstr, errstr_size, "%s", r->errstr);
     return err;
 }
 
@@ -552,7 +542,7 @@ kfb_err_t kfb_kv_batch_validate(const uint8_t *bytes, size_t len, char *errstr,
     while ((rc = kfb_kv_batch_next(&r, &rec)) > 0) {
     }
     if (rc < 0) {
-        set_err(errstr, errstr_size, "%s", r.errstr);
+        kfb_errstr_set(errstr, errstr_size, "%s", r.errstr);
         return r.err;
     }
     return KFB_ERR_OK;

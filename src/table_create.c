@@ -27,14 +27,6 @@
 
 #define FAC "table"
 
-static void set_err(char *errstr, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *errstr, size_t size, const char *fmt, ...) {
-    if (!errstr || !size) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errstr, size, fmt, ap);
-    va_end(ap);
-}
 
 void kfb_table_create_opts_init(kfb_table_create_opts_t *o) {
     memset(o, 0, sizeof *o);
@@ -65,7 +57,7 @@ const kfb_avro_node_t *kfb_table_value_record(const kfb_avro_schema_t *schema,
         const kfb_avro_field_t *after = root->type == KFB_AVRO_RECORD ? kfb_avro_record_field(root, "after") : NULL;
         const kfb_avro_node_t *rec = after ? kfb_avro_nullable_inner(after->type) : NULL;
         if (!rec || rec->type != KFB_AVRO_RECORD) {
-            set_err(errstr, errstr_size,
+            kfb_errstr_set(errstr, errstr_size,
                     "the writer schema %s is not a Debezium envelope with an `after` record (a union of null "
                     "and a record); is format: debezium right?",
                     root->name ? root->name : kfb_avro_type_name(root->type));
@@ -74,7 +66,7 @@ const kfb_avro_node_t *kfb_table_value_record(const kfb_avro_schema_t *schema,
         return rec;
     }
     if (root->type != KFB_AVRO_RECORD) {
-        set_err(errstr, errstr_size, "the writer schema's top-level type is %s; a table is made from a record",
+        kfb_errstr_set(errstr, errstr_size, "the writer schema's top-level type is %s; a table is made from a record",
                 kfb_avro_type_name(root->type));
         return NULL;
     }
@@ -108,7 +100,7 @@ static const kfb_avro_node_t *rule_branch(const kfb_avro_node_t *u, const char *
 
 #define REFUSE(...)                                                                                   \
     do {                                                                                              \
-        set_err(errstr, errstr_size, __VA_ARGS__);                                                    \
+        kfb_errstr_set(errstr, errstr_size, __VA_ARGS__);                                                    \
         return KFB_ERR_UNSUPPORTED_TYPE;                                                              \
     } while (0)
 
@@ -140,7 +132,7 @@ static kfb_err_t collection_type(const kfb_avro_node_t *a, const char *path, con
         *out = key ? kfb_datatype_new_map(key, elem, nullable) : NULL;
     }
     if (!*out) {
-        set_err(errstr, errstr_size, "out of memory");
+        kfb_errstr_set(errstr, errstr_size, "out of memory");
         return KFB_ERR_NOMEM;
     }
     return KFB_ERR_OK;
@@ -150,7 +142,7 @@ static kfb_err_t row_type(const kfb_avro_node_t *a, const char *path, const kfb_
                           bool nullable, kfb_datatype_t **out, char *errstr, size_t errstr_size) {
     kfb_datafield_t *fields = calloc(a->n_fields ? a->n_fields : 1, sizeof *fields);
     if (!fields) {
-        set_err(errstr, errstr_size, "out of memory");
+        kfb_errstr_set(errstr, errstr_size, "out of memory");
         return KFB_ERR_NOMEM;
     }
     kfb_err_t e = KFB_ERR_OK;
@@ -162,7 +154,7 @@ static kfb_err_t row_type(const kfb_avro_node_t *a, const char *path, const kfb_
         fields[n].field_id = -1;
         fields[n].name = strdup(f->name);
         if (!fields[n].name) {
-            set_err(errstr, errstr_size, "out of memory");
+            kfb_errstr_set(errstr, errstr_size, "out of memory");
             e = KFB_ERR_NOMEM;
             break;
         }
@@ -178,7 +170,7 @@ static kfb_err_t row_type(const kfb_avro_node_t *a, const char *path, const kfb_
     }
     *out = kfb_datatype_new_row(fields, a->n_fields, nullable);
     if (!*out) {
-        set_err(errstr, errstr_size, "out of memory");
+        kfb_errstr_set(errstr, errstr_size, "out of memory");
         return KFB_ERR_NOMEM;
     }
     return KFB_ERR_OK;
@@ -260,7 +252,7 @@ static kfb_err_t column_type(const kfb_avro_node_t *a, const char *path, const k
 scalar:
     *out = malloc(sizeof **out);
     if (!*out) {
-        set_err(errstr, errstr_size, "out of memory");
+        kfb_errstr_set(errstr, errstr_size, "out of memory");
         return KFB_ERR_NOMEM;
     }
     **out = t;
@@ -392,7 +384,7 @@ static kfb_err_t record_columns(const kfb_avro_node_t *rec, const kfb_table_crea
     out->v = calloc(rec->n_fields + 1, sizeof *out->v);
     out->n = 0;
     if (!out->v) {
-        set_err(errstr, errstr_size, "out of memory");
+        kfb_errstr_set(errstr, errstr_size, "out of memory");
         return KFB_ERR_NOMEM;
     }
     const char *rname = rec->name ? rec->name : "value";
@@ -404,13 +396,13 @@ static kfb_err_t record_columns(const kfb_avro_node_t *rec, const kfb_table_crea
         snprintf(path, sizeof path, "%s.%s", rname, f->name);
         int dup = cols_find(out, name);
         if (dup >= 0) {
-            set_err(errstr, errstr_size, "fields %s and %s would both be column \"%s\"; change a rename", out->v[dup].field,
+            kfb_errstr_set(errstr, errstr_size, "fields %s and %s would both be column \"%s\"; change a rename", out->v[dup].field,
                     f->name, name);
             return KFB_ERR_CONFIG;
         }
         for (size_t r = 0; r < sizeof reserved_columns / sizeof *reserved_columns; r++)
             if (!strcmp(name, reserved_columns[r])) {
-                set_err(errstr, errstr_size,
+                kfb_errstr_set(errstr, errstr_size,
                         "field %s would be column \"%s\", a name Fluss reserves for system columns; rename it "
                         "(mappings[].rename) or list it in ignore",
                         path, name);
@@ -440,7 +432,7 @@ static kfb_err_t key_names(const kfb_avro_schema_t *key, const kfb_table_create_
     }
     const kfb_avro_node_t *kr = key ? kfb_avro_schema_root(key) : NULL;
     if (!kr || kr->type != KFB_AVRO_RECORD || !kr->n_fields) {
-        set_err(errstr, errstr_size,
+        kfb_errstr_set(errstr, errstr_size,
                 "the primary key is not configured and %s; set mappings[].primary_key",
                 !kr ? "there is no Kafka key schema to take it from"
                     : "the Kafka key schema is not a record of the key's fields");
@@ -452,7 +444,7 @@ static kfb_err_t key_names(const kfb_avro_schema_t *key, const kfb_table_create_
     *n = kr->n_fields;
     return KFB_ERR_OK;
 nomem:
-    set_err(errstr, errstr_size, "out of memory");
+    kfb_errstr_set(errstr, errstr_size, "out of memory");
     return KFB_ERR_NOMEM;
 }
 
@@ -482,14 +474,14 @@ static kfb_err_t key_only_column(const char *name, const kfb_avro_schema_t *key,
         from = "the Kafka key";
     }
     if (!from) {
-        set_err(errstr, errstr_size,
+        kfb_errstr_set(errstr, errstr_size,
                 "primary-key column \"%s\" is not a field of the writer schema (after renames)%s; add the field, "
                 "fix mappings[].primary_key, or rename a field onto it",
                 name, o->mapping.key_from_message_key ? " nor of the Kafka key schema" : "");
         return KFB_ERR_CONFIG;
     }
     if (!t) {
-        set_err(errstr, errstr_size, "out of memory");
+        kfb_errstr_set(errstr, errstr_size, "out of memory");
         return KFB_ERR_NOMEM;
     }
     memmove(&c->v[pos + 1], &c->v[pos], (c->n - pos) * sizeof *c->v);
@@ -542,7 +534,7 @@ kfb_err_t kfb_table_create_json(const kfb_avro_schema_t *value, const kfb_avro_s
     for (size_t k = 0; !e && k < n_pk; k++) {
         for (size_t j = 0; j < k; j++)
             if (!strcmp(pk[j], pk[k])) {
-                set_err(errstr, errstr_size, "the primary key names column \"%s\" twice", pk[k]);
+                kfb_errstr_set(errstr, errstr_size, "the primary key names column \"%s\" twice", pk[k]);
                 e = KFB_ERR_CONFIG;
             }
         if (e) break;
@@ -556,7 +548,7 @@ kfb_err_t kfb_table_create_json(const kfb_avro_schema_t *value, const kfb_avro_s
         if (kfb_type_root_is_nested(t->root)) {
             char tn[128];
             kfb_datatype_format(t, tn, sizeof tn);
-            set_err(errstr, errstr_size,
+            kfb_errstr_set(errstr, errstr_size,
                     "primary-key column \"%s\" would be %s; Fluss keys cannot be ARRAY, MAP or ROW columns", pk[k], tn);
             e = KFB_ERR_CONFIG;
             break;
@@ -567,7 +559,7 @@ kfb_err_t kfb_table_create_json(const kfb_avro_schema_t *value, const kfb_avro_s
         int found = 0;
         for (size_t j = 0; j < n_pk; j++) found |= !strcmp(pk[j], o->partition_keys[k]);
         if (!found) {
-            set_err(errstr, errstr_size,
+            kfb_errstr_set(errstr, errstr_size,
                     "partition key \"%s\" is not a primary-key column; Fluss partitions primary-key tables by "
                     "primary-key columns",
                     o->partition_keys[k]);
@@ -603,13 +595,13 @@ kfb_err_t kfb_table_create_json(const kfb_avro_schema_t *value, const kfb_avro_s
         if (bad) json_decref(root);
         if (!*json) e = KFB_ERR_NOMEM;
     }
-    if (e == KFB_ERR_NOMEM) set_err(errstr, errstr_size, "out of memory");
+    if (e == KFB_ERR_NOMEM) kfb_errstr_set(errstr, errstr_size, "out of memory");
     if (!e) {
         /* the table descriptor parser applies Fluss's builder checks (keys, types, ranges) */
         char why[768];
         kfb_table_desc_t *td = kfb_table_desc_parse(*json, strlen(*json), why, sizeof why);
         if (!td) {
-            set_err(errstr, errstr_size, "the table made from the writer schema is not one Fluss accepts: %s", why);
+            kfb_errstr_set(errstr, errstr_size, "the table made from the writer schema is not one Fluss accepts: %s", why);
             e = KFB_ERR_CONFIG;
         }
         kfb_table_desc_destroy(td);
@@ -749,22 +741,22 @@ int kfb_table_create_differs(const kfb_table_desc_t *want, const kfb_table_desc_
     char a[256], b[256];
     for (size_t i = 0; i < want->column_count || i < have->column_count; i++) {
         if (i >= have->column_count) {
-            set_err(diff, diff_size, "it lacks column \"%s\"", want->columns[i].name);
+            kfb_errstr_set(diff, diff_size, "it lacks column \"%s\"", want->columns[i].name);
             return 1;
         }
         if (i >= want->column_count) {
-            set_err(diff, diff_size, "it has an extra column \"%s\"", have->columns[i].name);
+            kfb_errstr_set(diff, diff_size, "it has an extra column \"%s\"", have->columns[i].name);
             return 1;
         }
         const kfb_table_column_t *w = &want->columns[i], *h = &have->columns[i];
         if (strcmp(w->name, h->name)) {
-            set_err(diff, diff_size, "its column %zu is \"%s\", not \"%s\"", i + 1, h->name, w->name);
+            kfb_errstr_set(diff, diff_size, "its column %zu is \"%s\", not \"%s\"", i + 1, h->name, w->name);
             return 1;
         }
         if (!kfb_datatype_equals(w->type, h->type)) {
             kfb_datatype_format(w->type, a, sizeof a);
             kfb_datatype_format(h->type, b, sizeof b);
-            set_err(diff, diff_size, "its column \"%s\" is %s, not %s", w->name, b, a);
+            kfb_errstr_set(diff, diff_size, "its column \"%s\" is %s, not %s", w->name, b, a);
             return 1;
         }
     }
@@ -782,17 +774,17 @@ int kfb_table_create_differs(const kfb_table_desc_t *want, const kfb_table_desc_
         if (same_keys(want, keys[k].wi, keys[k].wn, have, keys[k].hi, keys[k].hn)) continue;
         key_list(want, keys[k].wi, keys[k].wn, a, sizeof a);
         key_list(have, keys[k].hi, keys[k].hn, b, sizeof b);
-        set_err(diff, diff_size, "its %s is (%s), not (%s)", keys[k].what, b, a);
+        kfb_errstr_set(diff, diff_size, "its %s is (%s), not (%s)", keys[k].what, b, a);
         return 1;
     }
     if (want->bucket_count > 0 && want->bucket_count != have->bucket_count) {
-        set_err(diff, diff_size, "it has %d buckets, not %d", (int)have->bucket_count, (int)want->bucket_count);
+        kfb_errstr_set(diff, diff_size, "it has %d buckets, not %d", (int)have->bucket_count, (int)want->bucket_count);
         return 1;
     }
     for (size_t i = 0; i < want->property_count; i++) {
         const char *v = kfb_table_desc_property(have, want->properties[i].key);
         if (!v || strcasecmp(v, want->properties[i].value)) {
-            set_err(diff, diff_size, "its property %s is %s%s%s, not '%s'", want->properties[i].key, v ? "'" : "",
+            kfb_errstr_set(diff, diff_size, "its property %s is %s%s%s, not '%s'", want->properties[i].key, v ? "'" : "",
                     v ? v : "unset", v ? "'" : "", want->properties[i].value);
             return 1;
         }
@@ -834,7 +826,7 @@ static kfb_err_t latest(kfb_schema_source_t *src, const char *subject, int32_t *
     char e[768];
     kfb_err_t err = kfb_schema_source_latest(src, subject, id, e, sizeof e);
     if (!err) err = kfb_schema_source_get(src, *id, s, e, sizeof e);
-    if (err) set_err(errstr, errstr_size, "no writer schema to create the table from (%s): %s", subject, e);
+    if (err) kfb_errstr_set(errstr, errstr_size, "no writer schema to create the table from (%s): %s", subject, e);
     return err;
 }
 
@@ -863,7 +855,7 @@ static kfb_err_t trial_compile(const kfb_config_mapping_t *mc, kfb_schema_source
         m = kfb_mapper_new(td, src, &cfg, why, sizeof why);
         e = m ? kfb_mapper_prepare(m, p->value_schema_id, why, sizeof why) : KFB_ERR_CONFIG;
         if (e)
-            set_err(errstr, errstr_size, "the table made from writer schema %d does not take it: %s",
+            kfb_errstr_set(errstr, errstr_size, "the table made from writer schema %d does not take it: %s",
                     (int)p->value_schema_id, why);
     }
     kfb_mapper_destroy(m);
@@ -877,12 +869,12 @@ kfb_err_t kfb_table_plan_new(const kfb_config_mapping_t *mc, kfb_schema_source_t
                              size_t errstr_size) {
     *out = NULL;
     if (!mc->topic) {
-        set_err(errstr, errstr_size, "mapping '%s' names no topic to take the writer schema from", mc->name);
+        kfb_errstr_set(errstr, errstr_size, "mapping '%s' names no topic to take the writer schema from", mc->name);
         return KFB_ERR_CONFIG;
     }
     kfb_table_plan_t *p = calloc(1, sizeof *p);
     if (!p) {
-        set_err(errstr, errstr_size, "out of memory");
+        kfb_errstr_set(errstr, errstr_size, "out of memory");
         return KFB_ERR_NOMEM;
     }
     p->key_schema_id = -1;
@@ -902,7 +894,7 @@ kfb_err_t kfb_table_plan_new(const kfb_config_mapping_t *mc, kfb_schema_source_t
                                                : o.mapping.key_from_message_key ? o.mapping.key_format == KFB_MAPPER_KEY_AVRO
                                                                         : o.mapping.format == KFB_MAPPER_FORMAT_DEBEZIUM);
         if (!e && need_key && !by_subject) {
-            set_err(errstr, errstr_size,
+            kfb_errstr_set(errstr, errstr_size,
                     "mapping '%s': the primary key would come from the Kafka key schema, but schemas_dir has no "
                     "subjects to find it by; set mappings[].primary_key",
                     mc->name);
@@ -927,7 +919,7 @@ kfb_err_t kfb_table_plan_new(const kfb_config_mapping_t *mc, kfb_schema_source_t
         split_path(mc->table, db, sizeof db, tb, sizeof tb);
         p->sql = kfb_table_flink_sql(p->desc, db, tb);
         if (!p->sql) {
-            set_err(errstr, errstr_size, "out of memory");
+            kfb_errstr_set(errstr, errstr_size, "out of memory");
             e = KFB_ERR_NOMEM;
         }
     }
@@ -951,7 +943,7 @@ kfb_err_t kfb_table_create_ensure(kfb_fluss_client_t *c, const char *database,
     kfb_err_t err = kfb_fluss_client_database_exists(c, database, timeout_ms, &db_exists, e, sizeof e);
     if (!err && !db_exists) err = kfb_fluss_client_create_database(c, database, 1, timeout_ms, e, sizeof e);
     if (err) {
-        set_err(errstr, errstr_size, "cannot create Fluss database %s: %s", database, e);
+        kfb_errstr_set(errstr, errstr_size, "cannot create Fluss database %s: %s", database, e);
         return err;
     }
     /* CreateTable without ignore_if_exists, so that a table another bridge created in the
@@ -972,13 +964,13 @@ kfb_err_t kfb_table_create_ensure(kfb_fluss_client_t *c, const char *database,
         return KFB_ERR_OK;
     }
     if (ferr != KFB_FLUSS_TABLE_ALREADY_EXIST) {
-        set_err(errstr, errstr_size, "cannot create Fluss table %s.%s: %s", database, table, e);
+        kfb_errstr_set(errstr, errstr_size, "cannot create Fluss table %s.%s: %s", database, table, e);
         return err;
     }
     kfb_fluss_table_info_t *info = NULL;
     err = kfb_fluss_client_get_table(c, database, table, timeout_ms, &info, e, sizeof e);
     if (err) {
-        set_err(errstr, errstr_size, "Fluss table %s.%s was created meanwhile, but reading it failed: %s", database,
+        kfb_errstr_set(errstr, errstr_size, "Fluss table %s.%s was created meanwhile, but reading it failed: %s", database,
                 table, e);
         return err;
     }
@@ -986,7 +978,7 @@ kfb_err_t kfb_table_create_ensure(kfb_fluss_client_t *c, const char *database,
     int differs = kfb_table_create_differs(plan->desc, info->desc, diff, sizeof diff);
     kfb_fluss_table_info_free(info);
     if (differs) {
-        set_err(errstr, errstr_size,
+        kfb_errstr_set(errstr, errstr_size,
                 "Fluss table %s.%s was created meanwhile (by another bridge?) as another table than this mapping "
                 "would create from %s: %s; drop one of them or make the mappings agree",
                 database, table, plan->source, diff);
@@ -1008,19 +1000,19 @@ kfb_err_t kfb_table_create_if_missing(kfb_fluss_client_t *c, kfb_schema_source_t
     int exists = 0;
     kfb_err_t err = kfb_fluss_client_table_exists(c, db, tb, timeout_ms, &exists, e, sizeof e);
     if (err) {
-        set_err(errstr, errstr_size, "mapping '%s': cannot tell whether table %s exists: %s", mc->name, mc->table, e);
+        kfb_errstr_set(errstr, errstr_size, "mapping '%s': cannot tell whether table %s exists: %s", mc->name, mc->table, e);
         return err;
     }
     if (exists) return KFB_ERR_OK;
     kfb_table_plan_t *p = NULL;
     err = kfb_table_plan_new(mc, src, by_subject, &p, e, sizeof e);
     if (err) {
-        set_err(errstr, errstr_size, "mapping '%s': cannot create table %s: %s", mc->name, mc->table, e);
+        kfb_errstr_set(errstr, errstr_size, "mapping '%s': cannot create table %s: %s", mc->name, mc->table, e);
         return err;
     }
     int made = 0;
     err = kfb_table_create_ensure(c, db, tb, p, timeout_ms, &made, e, sizeof e);
-    if (err) set_err(errstr, errstr_size, "mapping '%s': %s", mc->name, e);
+    if (err) kfb_errstr_set(errstr, errstr_size, "mapping '%s': %s", mc->name, e);
     else if (made)
         KFB_INFO(FAC, "mapping '%s': created table %s from %s: %s", mc->name, mc->table, p->source, p->json);
     if (created) *created = made;

@@ -112,8 +112,9 @@ static int nested_new_fields(kfb_evolve_diff_t *d, size_t *cap, const char *colu
     if (!inner || inner->type != KFB_AVRO_RECORD || t->root != KFB_TYPE_ROW || depth > KFB_AVRO_MAX_DEPTH) return 0;
     for (size_t i = 0; i < inner->n_fields; i++) {
         const kfb_avro_field_t *f = &inner->fields[i];
-        char fpath[512];
-        snprintf(fpath, sizeof fpath, "%s.%s", path, f->name);
+        char fpath[512]; /* only named in messages: a longer path is cut short */
+        if (snprintf(fpath, sizeof fpath, "%s.%s", path, f->name) >= (int)sizeof fpath)
+            memcpy(fpath + sizeof fpath - 4, "...", 4);
         const kfb_datafield_t *rf = NULL;
         for (size_t j = 0; j < t->field_count && !rf; j++)
             if (!strcmp(t->fields[j].name, f->name)) rf = &t->fields[j];

@@ -2,7 +2,8 @@
 """Kafka faults: a broker down and back up mid-stream, request errors pushed by the mock
 cluster (Fetch, OffsetCommit, Heartbeat, JoinGroup, FindCoordinator), each with exact final
 state; and a moved log start: data deleted by retention after the last commit and before
-it was copied makes `migrate` finish with exit status 3 and name the gap."""
+it was copied makes `migrate` finish with exit status 3 and name the gap; and a slow broker
+(every response delayed longer than the bridge waits in a poll) still read to the end."""
 import os
 import sys
 
@@ -75,9 +76,26 @@ def moved_log_start(T):
         T.eq("after it, committed == end", {0: high}, env.kafka.committed("kls", "items"))
 
 
+def slow_broker(T):
+    # Every Kafka response 300 ms late: fetches take longer than the bridge's empty polls,
+    # and the bridge's seeks that wake librdkafka 2.0.2's stalled fetcher (bridge.c
+    # kick_stalled_fetch) must not keep discarding the fetches in flight.
+    items = datagen.items_table(buckets=2)
+    with Env([items], topics={"items": 2}) as env:
+        g = datagen.Gen(53)
+        m = items_mapping(items)
+        env.kafka.produce("items", g.items(20000, 2000, 2))
+        env.kafka.cmd("set-rtt -1 300")
+        rc, b = env.migrate(env.config([m], group="slow"), timeout=150)
+        T.eq("migrate with 300 ms broker round trips: exit 0", 0, rc) or print(b.stderr()[-2000:])
+        env.kafka.cmd("set-rtt -1 0")
+        env.check_table(T, m, what="slow broker: exact state")
+        T.eq("slow broker: committed == end", env.kafka.end_offsets("items"), env.kafka.committed("slow", "items"))
+
+
 if __name__ == "__main__":
     T = Checks("kafka_faults")
     require_bridge(T, "run", "migrate")
-    for fn in (broker_and_request_errors, moved_log_start):
+    for fn in (broker_and_request_errors, moved_log_start, slow_broker):
         T.case(fn)
     T.finish()

@@ -26,6 +26,21 @@
     "{\"name\":\"city\",\"type\":\"string\"},{\"name\":\"f\",\"type\":\"float\"},"          \
     "{\"name\":\"i2\",\"type\":\"int\"}]}"
 
+/* The Fluss table of that record (TableDescriptor JSON), 64 buckets. */
+#define KFB_BENCH_TABLE_JSON                                                                    \
+    "{\"version\":1,\"schema\":{\"columns\":["                                                 \
+    "{\"name\":\"id\",\"data_type\":{\"type\":\"BIGINT\"}},"                                   \
+    "{\"name\":\"name\",\"data_type\":{\"type\":\"STRING\"}},"                                 \
+    "{\"name\":\"a\",\"data_type\":{\"type\":\"INTEGER\"}},"                                   \
+    "{\"name\":\"d\",\"data_type\":{\"type\":\"DOUBLE\"}},"                                    \
+    "{\"name\":\"b\",\"data_type\":{\"type\":\"BOOLEAN\"}},"                                   \
+    "{\"name\":\"ns\",\"data_type\":{\"type\":\"STRING\"}},"                                   \
+    "{\"name\":\"ts\",\"data_type\":{\"type\":\"TIMESTAMP_WITH_LOCAL_TIME_ZONE\",\"precision\":3}}," \
+    "{\"name\":\"city\",\"data_type\":{\"type\":\"STRING\"}},"                                 \
+    "{\"name\":\"f\",\"data_type\":{\"type\":\"FLOAT\"}},"                                     \
+    "{\"name\":\"i2\",\"data_type\":{\"type\":\"INTEGER\"}}],\"primary_key\":[\"id\"]},"        \
+    "\"partition_key\":[],\"bucket_count\":64,\"properties\":{}}"
+
 /* Longest message kfb_bench_record writes. */
 #define KFB_BENCH_RECORD_MAX 128
 
