@@ -10,8 +10,8 @@
  * the primary key never change; columns are never dropped. A new column's type is the type
  * table's (table_create.h), made nullable: rows written before have null in it.
  *
- * How the bridge uses it (the lead wires it into the schema-prefetch path; every call
- * below blocks, so it runs on the worker thread):
+ * How the bridge uses it (bridge.c's schema-prefetch path: schema_job_run, evolve_done,
+ * schema_ready; every call below blocks, so it runs on the worker thread):
  *   1. A message of a writer schema id the mapping has no plan for is parked while its
  *      schema is fetched. With evolve: add_columns, in the same worker job, once the
  *      schema is in: kfb_table_evolve_diff(json, len, schemas, id, &opts) with a copy of
@@ -29,8 +29,7 @@
  *      the job runs (else messages of the id are mapped onto the old table, their new
  *      fields skipped). Older batches keep their schema id.
  *   4. Changes of kind KFB_COLUMN_CHANGE_NESTED_FIELD never block: log their message once.
- * A prototype wiring along these lines (schema_job_run + take_jobs + schema_ready in
- * bridge.c) passed tests/e2e/test_create_table.py's evolve scenarios.
+ * bridge.c keeps one job per (value schema id, mapping); check.c prints the diff.
  * Ownership: a kfb_evolve_diff_t and everything it points to is freed by
  * kfb_evolve_diff_destroy; inputs are borrowed for the call.
  */

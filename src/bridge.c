@@ -44,6 +44,7 @@
 #include "progress.h"
 #include "schema_registry.h"
 #include "table_create.h"
+#include "table_evolve.h"
 #include "verify.h"
 #include "worker.h"
 
@@ -330,14 +331,6 @@ static int setup_mapping(kfb_bridge_t *b, mapping_rt_t *m, const kfb_config_mapp
         return -1;
     }
     char e[1024];
-    if (mc->evolve == KFB_CONFIG_EVOLVE_ADD_COLUMNS) {
-        /* table_evolve.h has the pieces; the running loop does not call them yet */
-        snprintf(errstr, errstr_size,
-                 "mapping '%s': evolve: add_columns is not supported by run/migrate in this version; use "
-                 "evolve: none (fields without a column are skipped with a warning)",
-                 mc->name);
-        return -1;
-    }
     /* create_table: a missing table (and database) is created from the topic's writer schema */
     if (kfb_table_create_if_missing(b->fluss, b->schemas, kfb_config_string(b->cfg, "schemas_dir") == NULL, mc,
                                     b->request_timeout_ms, NULL, errstr, errstr_size))
@@ -543,60 +536,136 @@ static int32_t framed_id(const void *p, size_t len) {
     return id < 0 ? -1 : id;
 }
 
+/* A fetch of a writer schema id on the worker. With `evolve` (a mapping with evolve:
+ * add_columns, for a value id it has not compared yet), the same job then compares the
+ * schema with a copy of the mapping's table (taken on the poll thread: the poll thread may
+ * switch tables meanwhile) and adds the columns it lacks (table_evolve.h). */
 typedef struct schema_job {
     kfb_job_t job;
     kfb_bridge_t *b;
     int32_t id;
     kfb_err_t err;
-    char errstr[512];
+    char errstr[1536];
+    mapping_rt_t *evolve;
+    char *table_json; /* evolve: the copy compared with */
+    size_t table_json_len;
+    kfb_evolve_diff_t *diff;      /* evolve: the comparison */
+    kfb_fluss_table_info_t *info; /* evolve: the table read after columns were added */
+    int compared; /* evolve: the schema was in; err (if any) is the comparison's or AlterTable's */
 } schema_job_t;
 
 static void schema_job_run(kfb_job_t *j) {
     schema_job_t *s = (schema_job_t *)j;
     const kfb_avro_schema_t *out;
     s->err = kfb_schema_source_get(s->b->schemas, s->id, &out, s->errstr, sizeof s->errstr);
+    if (s->err || !s->evolve) return;
+    mapping_rt_t *m = s->evolve;
+    kfb_table_create_opts_t o;
+    kfb_table_create_opts_from_mapping(m->cfg, &o);
+    s->compared = 1;
+    char e[1024];
+    s->err = kfb_table_evolve_diff(s->table_json, s->table_json_len, s->b->schemas, s->id, &o, &s->diff, e, sizeof e);
+    if (s->err) {
+        snprintf(s->errstr, sizeof s->errstr, "mapping '%s': cannot compare writer schema %d with table %s: %s",
+                 m->cfg->name, (int)s->id, m->cfg->table, e);
+        return;
+    }
+    if (s->diff->blocked || !s->diff->n_add) return;
+    s->err = kfb_table_evolve_apply(s->b->fluss, m->db, m->table, s->diff, s->b->request_timeout_ms, &s->info, e,
+                                    sizeof e);
+    if (s->err)
+        snprintf(s->errstr, sizeof s->errstr, "mapping '%s': cannot add the columns of writer schema %d: %s",
+                 m->cfg->name, (int)s->id, e);
 }
 
-/* Whether the mapper may meet this id now: in memory, or just found missing (the source
- * caches that answer unless schema_registry.negative_cache is 0; then the mapper asks again
- * and gets its per-record error, rather than the partition waiting for ever). */
-static int schema_ready(kfb_bridge_t *b, int32_t id) {
-    if (kfb_schema_source_cached(b->schemas, id)) return 1;
+static void schema_job_free(schema_job_t *s) {
+    free(s->table_json);
+    kfb_evolve_diff_destroy(s->diff);
+    kfb_fluss_table_info_free(s->info);
+    free(s);
+}
+
+static int evolves(const mapping_rt_t *m) { return m->cfg->evolve == KFB_CONFIG_EVOLVE_ADD_COLUMNS; }
+
+static int evolved(const mapping_rt_t *m, int32_t id) {
+    for (size_t i = 0; i < m->n_evolved_ids; i++)
+        if (m->evolved_ids[i] == id) return 1;
+    return 0;
+}
+
+static int just_missing(kfb_bridge_t *b, int32_t id) {
     int64_t now = kfb_bridge_now_ms();
     for (size_t i = 0; i < sizeof b->missing_ids / sizeof b->missing_ids[0]; i++)
         if (b->missing_until[i] > now && b->missing_ids[i] == id) return 1;
     return 0;
 }
 
-/* The schema id this message needs that is not in memory yet, or -1. The value's id, and
- * the key's when the mapper reads an Avro key (tombstones, key from the message key). */
-static int32_t missing_schema(kfb_bridge_t *b, const mapping_rt_t *m, const rd_kafka_message_t *msg) {
+/* Whether the mapper may meet this id now: in memory, or just found missing (the source
+ * caches that answer unless schema_registry.negative_cache is 0; then the mapper asks again
+ * and gets its per-record error, rather than the partition waiting for ever). A value id of
+ * a mapping with evolve: add_columns is ready only once its table was compared with it
+ * (and evolved): in the cache is not enough, the schema is there before the job ends, and a
+ * message mapped onto the old table would lose its new fields. */
+static int schema_ready(kfb_bridge_t *b, const mapping_rt_t *m, int32_t id, int value) {
+    if (value && evolves(m)) return evolved(m, id) || just_missing(b, id);
+    return kfb_schema_source_cached(b->schemas, id) || just_missing(b, id);
+}
+
+/* The schema id this message needs that is not ready yet, or -1 (*value: whether it is
+ * the value's). The value's id, and the key's when the mapper reads an Avro key
+ * (tombstones, key from the message key). */
+static int32_t missing_schema(kfb_bridge_t *b, const mapping_rt_t *m, const rd_kafka_message_t *msg, int *value) {
     int32_t id = framed_id(msg->payload, msg->len);
-    if (id >= 0 && !schema_ready(b, id)) return id;
+    *value = 1;
+    if (id >= 0 && !schema_ready(b, m, id, 1)) return id;
+    *value = 0;
     if (m->cfg->key_format == KFB_MAPPER_KEY_AVRO && (!msg->payload || m->cfg->key_from_message_key)) {
         id = framed_id(msg->key, msg->key_len);
-        if (id >= 0 && !schema_ready(b, id)) return id;
+        if (id >= 0 && !schema_ready(b, m, id, 0)) return id;
     }
     return -1;
 }
 
-static void fetch_schema(kfb_bridge_t *b, int32_t id) {
+/* One job per (id, evolving mapping), or per id for the rest. */
+static int fetching(const kfb_bridge_t *b, int32_t id, const mapping_rt_t *evolve) {
     for (size_t i = 0; i < b->n_fetching; i++)
-        if (b->fetching[i] == id) return;
+        if (b->fetching[i].id == id && b->fetching[i].evolve == evolve) return 1;
+    return 0;
+}
+
+static void fetch_schema(kfb_bridge_t *b, int32_t id, mapping_rt_t *evolve) {
+    if (fetching(b, id, evolve)) return;
     if (b->n_fetching == sizeof b->fetching / sizeof b->fetching[0]) return; /* the next probe asks again */
     schema_job_t *s = calloc(1, sizeof *s);
     if (!s) return;
     s->job.run = schema_job_run;
     s->b = b;
     s->id = id;
-    b->fetching[b->n_fetching++] = id;
+    if (evolve) {
+        /* the table the mapper will have once the changes already read are applied */
+        const kfb_fluss_table_info_t *ti = evolve->pending_info ? evolve->pending_info : evolve->info;
+        s->evolve = evolve;
+        s->table_json_len = ti->table_json_len;
+        if (!(s->table_json = malloc(ti->table_json_len + 1))) {
+            free(s);
+            return;
+        }
+        memcpy(s->table_json, ti->table_json, ti->table_json_len);
+        s->table_json[ti->table_json_len] = '\0';
+    }
+    b->fetching[b->n_fetching].id = id;
+    b->fetching[b->n_fetching++].evolve = evolve;
     kfb_worker_submit(b->worker, &s->job);
 }
 
-static void park(kfb_bridge_t *b, part_t *p, rd_kafka_message_t *msg, int32_t id) {
+/* The mapping whose table is compared with a parked partition's schema, or NULL. */
+static mapping_rt_t *park_evolve(const part_t *p) { return p->park_value && evolves(p->map) ? p->map : NULL; }
+
+static void park(kfb_bridge_t *b, part_t *p, rd_kafka_message_t *msg, int32_t id, int value) {
     if (!p->park) {
         p->park = 1;
         p->park_id = id;
+        p->park_value = value;
         p->park_retry_at = 0;
         KFB_DEBUG(FAC, "%s [%d] waits for schema id %d", p->topic, (int)p->partition, (int)id);
     }
@@ -612,7 +681,7 @@ static void park(kfb_bridge_t *b, part_t *p, rd_kafka_message_t *msg, int32_t id
         p->cap_parked = cap;
     }
     p->parked[p->n_parked++] = msg;
-    if (id >= 0) fetch_schema(b, id);
+    if (id >= 0 && p->park_id == id) fetch_schema(b, id, park_evolve(p));
     b->pauses_dirty = 1;
 }
 
@@ -761,7 +830,7 @@ static void map_group(kfb_bridge_t *b, mapping_rt_t *m, size_t base, size_t n) {
             for (size_t i = start; i < n; i++) {
                 rd_kafka_message_t *x = b->rkm[base + i];
                 if (x->partition == p->partition && !strcmp(rd_kafka_topic_name(x->rkt), p->topic)) {
-                    park(b, p, x, -1);
+                    park(b, p, x, -1, 0);
                     b->rkm[base + i] = NULL; /* now owned by the partition */
                 } else {
                     b->rkm[base + w] = x;
@@ -836,12 +905,13 @@ static void process_poll(kfb_bridge_t *b, size_t n) {
             continue;
         }
         if (p->park) {
-            park(b, p, km, -1);
+            park(b, p, km, -1, 0);
             continue;
         }
-        int32_t id = missing_schema(b, p->map, km);
+        int value;
+        int32_t id = missing_schema(b, p->map, km, &value);
         if (id >= 0) {
-            park(b, p, km, id);
+            park(b, p, km, id, value);
             continue;
         }
         p->expected = km->offset + 1;
@@ -865,10 +935,9 @@ static void process_poll(kfb_bridge_t *b, size_t n) {
 static void unpark(kfb_bridge_t *b, int64_t now) {
     for (part_t *p = b->all_parts; p && !b->fatal[0]; p = p->anext) {
         if (!p->park || b->state != ST_RUNNING) continue;
-        if (p->park_id >= 0 && !schema_ready(b, p->park_id)) {
-            int fetching = 0;
-            for (size_t i = 0; i < b->n_fetching; i++) fetching |= b->fetching[i] == p->park_id;
-            if (!fetching && now >= p->park_retry_at) fetch_schema(b, p->park_id);
+        if (p->park_id >= 0 && !schema_ready(b, p->map, p->park_id, p->park_value)) {
+            if (!fetching(b, p->park_id, park_evolve(p)) && now >= p->park_retry_at)
+                fetch_schema(b, p->park_id, park_evolve(p));
             continue;
         }
         if (p->park_id < 0 && now < p->park_retry_at) continue;
@@ -890,18 +959,57 @@ static void unpark(kfb_bridge_t *b, int64_t now) {
     }
 }
 
+/* An evolve job's outcome (poll thread): the id counts as compared for the mapping, and a
+ * table with the new columns becomes the mapping's pending table, which loop_once applies
+ * (kfb_bridge_apply_table_changes) before unpark re-runs the parked messages of the id:
+ * their new fields find their columns. */
+static void evolve_done(kfb_bridge_t *b, schema_job_t *s) {
+    mapping_rt_t *m = s->evolve;
+    const kfb_evolve_diff_t *d = s->diff;
+    const kfb_column_change_t *blocking = kfb_evolve_diff_first_blocking(d);
+    if (blocking) {
+        kfb_bridge_fatal(b, "mapping '%s': table %s cannot follow writer schema %d (evolve: add_columns): %s",
+                         m->cfg->name, m->cfg->table, (int)s->id, blocking->message);
+        return;
+    }
+    for (size_t i = 0; i < d->n_changes; i++)
+        if (d->changes[i].kind == KFB_COLUMN_CHANGE_NESTED_FIELD)
+            KFB_WARN(FAC, "mapping '%s': %s", m->cfg->name, d->changes[i].message);
+    if (m->n_evolved_ids == m->cap_evolved_ids) {
+        size_t cap = m->cap_evolved_ids ? 2 * m->cap_evolved_ids : 8;
+        int32_t *n = realloc(m->evolved_ids, cap * sizeof *n);
+        if (!n) {
+            kfb_bridge_fatal(b, "out of memory");
+            return;
+        }
+        m->evolved_ids = n;
+        m->cap_evolved_ids = cap;
+    }
+    m->evolved_ids[m->n_evolved_ids++] = s->id;
+    /* a refresh may have brought this schema (or a later one) first */
+    int32_t have = m->pending_info ? m->pending_info->schema_id : m->info->schema_id;
+    if (s->info && (s->info->schema_id > have || s->info->table_id != m->info->table_id)) {
+        kfb_fluss_table_info_free(m->pending_info);
+        m->pending_info = s->info;
+        s->info = NULL;
+    }
+}
+
 static void take_jobs(kfb_bridge_t *b) {
     kfb_job_t *j;
     while ((j = kfb_worker_take(b->worker))) {
         if (j->run == schema_job_run) {
             schema_job_t *s = (schema_job_t *)j;
             for (size_t i = 0; i < b->n_fetching; i++)
-                if (b->fetching[i] == s->id) b->fetching[i] = b->fetching[--b->n_fetching];
+                if (b->fetching[i].id == s->id && b->fetching[i].evolve == s->evolve) {
+                    b->fetching[i] = b->fetching[--b->n_fetching];
+                    break;
+                }
             if (s->err && kfb_err_class(s->err) == KFB_ERRCLASS_RETRIABLE) {
                 KFB_WARN(FAC, "schema id %d: %s; retrying", (int)s->id, s->errstr);
                 for (part_t *p = b->all_parts; p; p = p->anext)
                     if (p->park && p->park_id == s->id) p->park_retry_at = kfb_bridge_now_ms() + PARK_RETRY_MS;
-            } else if (s->err && kfb_err_class(s->err) == KFB_ERRCLASS_FATAL) {
+            } else if (s->err && (kfb_err_class(s->err) == KFB_ERRCLASS_FATAL || s->compared)) {
                 kfb_bridge_fatal(b, "schema id %d: %s", (int)s->id, s->errstr);
             } else if (s->err) {
                 /* a per-record answer (404, not Avro): the mapper gives each message of the id
@@ -911,8 +1019,10 @@ static void take_jobs(kfb_bridge_t *b) {
                 b->missing_until[slot] = kfb_bridge_now_ms() + PARK_RETRY_MS;
                 for (part_t *p = b->all_parts; p; p = p->anext)
                     if (p->park && p->park_id == s->id) p->park_id = -1, p->park_retry_at = 0;
+            } else if (s->evolve) {
+                evolve_done(b, s);
             }
-            free(s);
+            schema_job_free(s);
         } else if (kfb_bridge_migrate_job(j)) {
             kfb_bridge_migrate_job_done(b, j);
         } else {
@@ -1325,7 +1435,7 @@ int kfb_bridge_run(kfb_bridge_t *b) {
 void kfb_bridge_hard_stop(kfb_bridge_t *b) { b->hard_stop = 1; }
 
 static void drop_job(kfb_job_t *j) {
-    if (j->run == schema_job_run) free(j);
+    if (j->run == schema_job_run) schema_job_free((schema_job_t *)j);
     else if (kfb_bridge_migrate_job(j)) kfb_bridge_migrate_job_free(j);
     else kfb_bridge_job_free(j);
 }
@@ -1352,6 +1462,7 @@ void kfb_bridge_destroy(kfb_bridge_t *b) {
         kfb_fluss_table_info_free(m->pending_info);
         for (size_t k = 0; k < m->n_old_infos; k++) kfb_fluss_table_info_free(m->old_infos[k]);
         free(m->old_infos);
+        free(m->evolved_ids);
         free(m->pkeys);
         free(m->db);
         free(m->table);

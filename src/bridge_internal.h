@@ -74,6 +74,11 @@ typedef struct mapping_rt {
     size_t n_careful;
     kfb_bridge_stats_t st;
     kfb_mapping_metrics_t *mm; /* owned by the bridge's pipeline metrics */
+    /* evolve: add_columns: the value writer schema ids already compared with the table
+     * (and the table evolved for them); any other value id parks its partition while the
+     * worker compares (bridge.c schema_job_run) */
+    int32_t *evolved_ids;
+    size_t n_evolved_ids, cap_evolved_ids;
 } mapping_rt_t;
 
 typedef struct part {
@@ -89,6 +94,7 @@ typedef struct part {
     int paused;        /* as librdkafka has it */
     int park;          /* waiting for a schema: messages kept in parked[] */
     int32_t park_id;   /* the schema id waited for; -1: retry the mapping at park_retry_at */
+    int park_value;    /* park_id is the value's writer schema id (not the key's) */
     int64_t park_retry_at;
     rd_kafka_message_t **parked;
     size_t n_parked, cap_parked;
@@ -149,7 +155,10 @@ struct kfb_bridge {
     size_t inflight_bytes, inflight_batches, peak_buffered;
     int replays_in_a_row;
     int64_t next_commit, next_refresh, started_ms;
-    int32_t fetching[64];
+    struct {
+        int32_t id;
+        mapping_rt_t *evolve; /* the mapping whose table is compared with it, or NULL */
+    } fetching[64];       /* schema jobs on the worker */
     size_t n_fetching;
     int32_t missing_ids[16]; /* ids a fetch found missing, let through to the mapper until ... */
     int64_t missing_until[16];

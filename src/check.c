@@ -32,6 +32,8 @@
 #include "modes.h"
 #include "schema_registry.h"
 #include "table_create.h"
+#include "table_desc.h"
+#include "table_evolve.h"
 
 typedef struct check {
     FILE *out;
@@ -154,6 +156,47 @@ static int check_create(check_t *c, const kfb_config_t *cfg, const kfb_config_ma
     return 1;
 }
 
+/* evolve: add_columns: what run/migrate would do to the live table for writer schema id
+ * (table_evolve.h), printed; nothing is changed. The table with the columns added (caller
+ * destroys) when there are some, so that the plan printed is the one run would use; NULL
+ * otherwise. A change the table cannot follow is a problem. */
+static kfb_table_desc_t *check_evolve(check_t *c, const kfb_config_mapping_t *mc, const kfb_fluss_table_info_t *info,
+                                      kfb_schema_source_t *src, int32_t id) {
+    kfb_table_create_opts_t o;
+    kfb_table_create_opts_from_mapping(mc, &o);
+    kfb_evolve_diff_t *d = NULL;
+    char e[2048];
+    if (kfb_table_evolve_diff(info->table_json, info->table_json_len, src, id, &o, &d, e, sizeof e)) {
+        problem(c, "mapping '%s': cannot compare writer schema %d with table %s (evolve: add_columns): %s", mc->name,
+                (int)id, mc->table, e);
+        return NULL;
+    }
+    kfb_table_desc_t *evolved = NULL;
+    const kfb_column_change_t *blocking = kfb_evolve_diff_first_blocking(d);
+    if (blocking) {
+        problem(c, "mapping '%s': table %s cannot follow writer schema %d (evolve: add_columns): %s", mc->name,
+                mc->table, (int)id, blocking->message);
+    } else if (d->n_add) {
+        fprintf(c->out, "  evolve: add_columns: run/migrate will add to table %s for writer schema %d (nothing is "
+                        "changed now):\n", mc->table, (int)id);
+        for (size_t i = 0; i < d->n_changes; i++) {
+            const kfb_column_change_t *ch = &d->changes[i];
+            if (ch->kind != KFB_COLUMN_CHANGE_ADD) continue;
+            char tn[256];
+            kfb_datatype_format(ch->type, tn, sizeof tn);
+            fprintf(c->out, "    ADD COLUMN `%s` %s (field %s)\n", ch->column, tn, ch->field ? ch->field : "?");
+        }
+        if (!(evolved = kfb_table_desc_parse(d->evolved_json, strlen(d->evolved_json), e, sizeof e)))
+            problem(c, "mapping '%s': the table with the new columns does not parse: %s", mc->name, e);
+    } else {
+        fprintf(c->out, "  evolve: add_columns: writer schema %d needs no new column\n", (int)id);
+    }
+    for (size_t i = 0; !blocking && i < d->n_changes; i++)
+        if (d->changes[i].kind == KFB_COLUMN_CHANGE_NESTED_FIELD) fprintf(c->out, "    note: %s\n", d->changes[i].message);
+    kfb_evolve_diff_destroy(d);
+    return evolved;
+}
+
 static void check_mapping(check_t *c, const kfb_config_t *cfg, const kfb_config_mapping_t *mc,
                           const struct rd_kafka_metadata *md, rd_kafka_t *rk, kfb_fluss_client_t *fc,
                           kfb_schema_source_t *src) {
@@ -185,9 +228,6 @@ static void check_mapping(check_t *c, const kfb_config_t *cfg, const kfb_config_
     snprintf(tb, sizeof tb, "%s", dot + 1);
     kfb_fluss_table_info_t *info = NULL;
     if (!fc) return;
-    if (mc->evolve == KFB_CONFIG_EVOLVE_ADD_COLUMNS)
-        problem(c, "mapping '%s': evolve: add_columns is not supported by run/migrate in this version; use evolve: none",
-                mc->name);
     if (mc->create_table && check_create(c, cfg, mc, fc, src, db, tb)) return;
     if (kfb_fluss_client_get_table(fc, db, tb, (int)kfb_config_int(cfg, "fluss.request_timeout"), &info, e, sizeof e)) {
         problem(c, "mapping '%s': %s", mc->name, e);
@@ -221,17 +261,29 @@ static void check_mapping(check_t *c, const kfb_config_t *cfg, const kfb_config_
     const char *whence = subject;
     if (kfb_config_string(cfg, "schemas_dir") && rk && first_mt && (id = topic_writer_schema_id(rk, first_mt)) >= 0)
         whence = "the newest message of the topic";
+    kfb_table_desc_t *evolved = NULL;
     if (id < 0 && kfb_schema_source_latest(src, subject, &id, e, sizeof e)) {
         problem(c, "mapping '%s': no writer schema to check: %s", mc->name, e);
-    } else if (kfb_mapper_prepare(m, id, e, sizeof e)) {
-        problem(c, "mapping '%s': writer schema %d cannot be mapped: %s", mc->name, (int)id, e);
     } else {
-        fprintf(o, "  writer schema id %d (%s):\n", (int)id, whence);
-        const char *plan = kfb_mapper_describe(m, id);
-        if (plan) print_indented(o, "    ", plan); /* the mapper's description */
+        if (mc->evolve == KFB_CONFIG_EVOLVE_ADD_COLUMNS && (evolved = check_evolve(c, mc, info, src, id))) {
+            /* the plan run would use: onto the table with the new columns */
+            kfb_mapper_destroy(m);
+            mcfg.table_schema_id = info->schema_id + 1;
+            m = kfb_mapper_new(evolved, src, &mcfg, e, sizeof e);
+        }
+        if (!m) {
+            problem(c, "mapping '%s' onto %s with the new columns: %s", mc->name, mc->table, e);
+        } else if (kfb_mapper_prepare(m, id, e, sizeof e)) {
+            problem(c, "mapping '%s': writer schema %d cannot be mapped: %s", mc->name, (int)id, e);
+        } else {
+            fprintf(o, "  writer schema id %d (%s):\n", (int)id, whence);
+            const char *plan = kfb_mapper_describe(m, id);
+            if (plan) print_indented(o, "    ", plan); /* the mapper's description */
+        }
     }
     if (mc->partial_update) fprintf(o, "  partial update: columns without an Avro field keep their stored values\n");
     kfb_mapper_destroy(m);
+    kfb_table_desc_destroy(evolved);
     kfb_fluss_table_info_free(info);
 }
 

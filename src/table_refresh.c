@@ -54,7 +54,10 @@ void kfb_bridge_job_done(kfb_bridge_t *b, kfb_job_t *j) {
     if (t->err) {
         /* the writes themselves report a dropped table; a failed read is retried next time */
         KFB_WARN(FAC, "mapping '%s': cannot re-read table %s: %s", m->cfg->name, m->cfg->table, t->errstr);
-    } else if (t->info->schema_id != m->info->schema_id || t->info->table_id != m->info->table_id) {
+    } else if (t->info->table_id != m->info->table_id ||
+               t->info->schema_id > (m->pending_info ? m->pending_info : m->info)->schema_id) {
+        /* schema ids only grow: a pending table at least as new (columns an evolve job of
+         * bridge.c just added) stays */
         kfb_fluss_table_info_free(m->pending_info);
         m->pending_info = t->info;
         t->info = NULL;

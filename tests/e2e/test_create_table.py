@@ -16,9 +16,13 @@ server:
                     problem line, `migrate` exits 1 with the sentence, nothing is created
   evolve (run, migrate, racing)   with `evolve: add_columns`, a writer schema that gains
                     fields mid-stream: the columns are added (one new schema id), old rows
-                    read null in them, new rows carry the values, in Kafka order. These run
-                    once the bridge accepts evolve: add_columns at run time (probed with an
-                    empty migrate); until then each prints a SKIP line.
+                    read null in them, new rows carry the values, in Kafka order, committed
+                    == end offsets; `check` prints the columns it would add and adds none
+  evolve shared     two mappings meet the new schema at once (one of them over two
+                    topics), and a table whose column someone else added is picked up by
+                    the periodic refresh first: only the missing column is added
+  evolve refused    a type change and a new NOT NULL field stop `run` (exit 1) with the
+                    sentence naming the field; nothing of them written or committed
 Schemas: each scenario has its own schemas_dir, since a directory source takes its highest
 <id>.avsc as the latest writer schema of any topic.
 """
@@ -359,16 +363,16 @@ ITEMS_EVO = Schema(5, {"type": "record", "name": "Item", "fields": [
     {"name": "note", "type": ["null", "string"], "default": None}, {"name": "rank", "type": "int", "default": 0}]})
 
 
-def evolved_table(buckets):
-    return Table("shop", "items", [("id", "BIGINT"), ("name", "STRING"), ("qty", "INT"), ("price", "DOUBLE"),
+def evolved_table(buckets, name="items"):
+    return Table("shop", name, [("id", "BIGINT"), ("name", "STRING"), ("qty", "INT"), ("price", "DOUBLE"),
                                    ("version", "BIGINT"), ("note", "STRING"), ("rank", "INT")], pk=["id"],
                  buckets=buckets)
 
 
-def evo_items(g, n, keys, partitions, share):
+def evo_items(g, n, keys, partitions, share, base=0):
     out = []
     for _ in range(n):
-        k = g.rnd.randrange(keys)
+        k = base + g.rnd.randrange(keys)
         v = g.next_version()
         row = {"id": k, "name": f"item-{k}-{v}", "qty": g.rnd.randrange(-1000, 1000),
                "price": g.rnd.randrange(0, 100000) / 4, "version": v}
@@ -384,39 +388,24 @@ def evolve_entry(**extra):
     return entry("items", "items", "shop.items", primary_key=["id"], bucket_count=3, evolve="add_columns", **extra)
 
 
-_evolve_probe = {}
-
-
-def evolve_supported(T):
-    """Whether run/migrate accept evolve: add_columns: an empty migrate with it exits 0 when
-    they do (nothing to copy), 1 with "not supported" while they do not."""
-    if "ok" not in _evolve_probe:
-        with Env([], topics={"probe": 1}) as env:
-            sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
-            cfg = write(env, "probe.yaml", sdir, [entry("probe", "probe", "shop.probe", primary_key=["id"],
-                                                        evolve="add_columns")])
-            rc, b = env.migrate(cfg, timeout=120)
-            _evolve_probe["ok"] = rc == 0
-            _evolve_probe["why"] = b.stderr().strip().splitlines()[-1:] if rc else []
-    return _evolve_probe["ok"]
-
-
-def skip_unless_evolve(T, what):
-    if evolve_supported(T):
-        return False
-    print(f"SKIP e2e_{T.name}/{what}: the bridge does not accept evolve: add_columns at run time yet "
-          f"({' '.join(_evolve_probe['why'])})")
-    return True
-
-
-def evolve_check(T, env, what, group, bridges=()):
+def evolve_check(T, env, what, group, bridges=(), alters=(1, 1), mixed=True):
+    """The columns were added once, and the table holds exactly the state computed from
+    the topic (read back from Kafka, decoded with the writer schema of each message,
+    applied in Kafka order): rows last written with schema 1 null in the new columns."""
     m = model.Mapping("items", "items", evolved_table(3), [datagen.ITEMS_V1, ITEMS_EVO])
     schema = json.loads(env.fluss.cmd("schema shop items"))
     T.eq(f"{what}: columns added at the end, nullable",
          [("note", {"type": "STRING"}), ("rank", {"type": "INTEGER"})],
          [(c["name"], c["data_type"]) for c in schema["columns"][5:]])
-    T.eq(f"{what}: one AlterTable, one new schema id", 2, env.fluss.dump("shop", "items")["schema_id"])
-    env.check_table(T, m, what=f"{what}: exact final state (old rows null in the new columns)")
+    T.eq(f"{what}: one new schema id", 2, env.fluss.dump("shop", "items")["schema_id"])
+    n = env.fluss.stats()["api_calls"].get("AlterTable", 0)
+    T.check(f"{what}: AlterTable sent {alters[0]}..{alters[1]} times", alters[0] <= n <= alters[1], n)
+    e = env.check_table(T, m, what=f"{what}: exact final state (old rows null in the new columns)")
+    rows = list(e.state.values())
+    if mixed:  # the scenario's keys end on either schema
+        T.check(f"{what}: the expected state has rows of both schemas",
+                any(r.get("rank") is None for r in rows) and any(r.get("rank") is not None for r in rows))
+    T.eq(f"{what}: committed == end offsets", env.kafka.end_offsets("items"), env.kafka.committed(group, "items"))
     for b in bridges:
         T.check(f"{what}: the bridge logged the new columns",
                 "table shop.items: added columns note STRING, rank INT for writer schema 5" in b.stderr(),
@@ -424,8 +413,6 @@ def evolve_check(T, env, what, group, bridges=()):
 
 
 def evolve_run(T):
-    if skip_unless_evolve(T, "evolve_run"):
-        return
     with Env([], topics={"items": 3}) as env:
         sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
         cfg = write(env, "evo.yaml", sdir, [evolve_entry()], group="evo")
@@ -441,8 +428,6 @@ def evolve_run(T):
 
 
 def evolve_migrate(T):
-    if skip_unless_evolve(T, "evolve_migrate"):
-        return
     with Env([], topics={"items": 3}) as env:
         sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
         # the table exists (from schema 1) before the topic holds schema 5
@@ -451,16 +436,22 @@ def evolve_migrate(T):
         ITEMS_EVO.write_to(sdir)
         g = datagen.Gen(144)
         env.kafka.produce("items", evo_items(g, 2000, 300, 3, share=0.0) + evo_items(g, 2000, 300, 3, share=0.5))
+        rc, out, err = run_cmd("check", write(env, "evo.yaml", sdir, [evolve_entry()], group="m2"))
+        T.eq("evolve under migrate: check exits 0", 0, rc) or print(out, err[-2000:])
+        T.check("evolve under migrate: check prints the columns it would add",
+                "  evolve: add_columns: run/migrate will add to table shop.items for writer schema 5 (nothing is "
+                "changed now):\n    ADD COLUMN `note` STRING (field Item.note)\n"
+                "    ADD COLUMN `rank` INT (field Item.rank)\n" in out, out)
+        T.check("evolve under migrate: check's plan writes the new fields",
+                "note" in out.split("writer schema id 5", 1)[-1], out)
+        T.eq("evolve under migrate: check changes nothing (schema id 1, no AlterTable)", (1, 0),
+             (env.fluss.dump("shop", "items")["schema_id"], env.fluss.stats()["api_calls"].get("AlterTable", 0)))
         rc, b = env.migrate(write(env, "evo.yaml", sdir, [evolve_entry()], group="m2"), timeout=180)
         T.eq("evolve under migrate: exit 0", 0, rc) or print(b.stderr()[-3000:])
         evolve_check(T, env, "evolve under migrate", "m2", [b])
-        T.eq("evolve under migrate: committed == end offsets", env.kafka.end_offsets("items"),
-             env.kafka.committed("m2", "items"))
 
 
 def evolve_racing(T):
-    if skip_unless_evolve(T, "evolve_racing"):
-        return
     with Env([], topics={"items": 4}) as env:
         sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
         cfg = write(env, "evo.yaml", sdir, [evolve_entry()], group="evr")
@@ -474,16 +465,115 @@ def evolve_racing(T):
         # every partition meets schema 5 at once, so both bridges try the ALTER
         env.kafka.produce("items", evo_items(g, 3000, 400, 4, share=1.0))
         env.wait_committed("evr", ["items"], timeout=120)
-        evolve_check(T, env, "racing evolve", "evr")
+        evolve_check(T, env, "racing evolve", "evr", alters=(1, 2), mixed=False)
         T.check("racing evolve: both bridges still run", a.alive() and b.alive(), a.stderr()[-1500:],
                 b.stderr()[-1500:])
         T.eq("racing evolve: SIGTERM exits 0 (a)", 0, stop_run(a))
         T.eq("racing evolve: SIGTERM exits 0 (b)", 0, stop_run(b))
 
 
+def evolve_shared(T):
+    """Two mappings meet writer schema 5 at once: `a` reads two topics (one comparison for
+    both), `b` writes a table whose `note` someone else added first, which the periodic
+    refresh brings before schema 5 arrives: only `rank` is added there. Exact states."""
+    with Env([], topics={"a1": 2, "a2": 2, "b": 2}) as env:
+        sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
+        cfg = write(env, "evo.yaml", sdir, [
+            {"name": "a", "topics": ["a1", "a2"], "table": "shop.items", "create_table": True,
+             "primary_key": ["id"], "bucket_count": 3, "evolve": "add_columns"},
+            entry("b", "b", "shop.other", primary_key=["id"], bucket_count=3, evolve="add_columns")],
+            group="evs", fluss_extra={"table_refresh_interval": "1s"})
+        b = env.start("run", cfg)
+        g = datagen.Gen(148)
+        base = {"a1": 0, "a2": 1000, "b": 0}  # a key stays in one topic of a mapping
+        for t in base:
+            env.kafka.produce(t, evo_items(g, 600, 150, 2, share=0.0, base=base[t]))
+        env.wait_committed("evs", ["a1", "a2", "b"], timeout=120)
+        T.eq("shared evolve: someone else adds note to shop.other", 2,
+             env.fluss.alter_add_column("shop", "other", "note", "STRING"))
+        wait_until(lambda: "table shop.other changed from schema id 1 to 2" in b.stderr(), 60,
+                   what="the refresh to see shop.other's new schema")
+        ITEMS_EVO.write_to(sdir)
+        for t in base:
+            env.kafka.produce(t, evo_items(g, 900, 150, 2, share=0.5, base=base[t]))
+        env.wait_committed("evs", ["a1", "a2", "b"], timeout=120)
+        cols = lambda t: [(c["name"], c["data_type"]) for c in json.loads(env.fluss.cmd(f"schema shop {t}"))["columns"][5:]]  # noqa: E731
+        want = [("note", {"type": "STRING"}), ("rank", {"type": "INTEGER"})]
+        T.eq("shared evolve: shop.items gained note and rank", want, cols("items"))
+        T.eq("shared evolve: shop.other gained rank after the note it had", want, cols("other"))
+        T.eq("shared evolve: schema ids (items 2; other 3: note by hand, rank by the bridge)", (2, 3),
+             (env.fluss.dump("shop", "items")["schema_id"], env.fluss.dump("shop", "other")["schema_id"]))
+        T.eq("shared evolve: two AlterTable from the bridge (one per table)", 2,
+             env.fluss.stats()["api_calls"].get("AlterTable", 0))
+        ta, tb = evolved_table(3), evolved_table(3, "other")
+        env.check_table(T, model.Mapping("a", ["a1", "a2"], ta, [datagen.ITEMS_V1, ITEMS_EVO]),
+                        what="shared evolve: shop.items exact (two topics)")
+        env.check_table(T, model.Mapping("b", "b", tb, [datagen.ITEMS_V1, ITEMS_EVO]),
+                        what="shared evolve: shop.other exact")
+        T.eq("shared evolve: SIGTERM exits 0", 0, stop_run(b))
+
+
+# qty changes type (int -> string): no column can follow; rank is new, NOT NULL, no default
+ITEMS_QTY_TEXT = Schema(7, {"type": "record", "name": "Item", "fields": [
+    {"name": "id", "type": "long"}, {"name": "name", "type": "string"}, {"name": "qty", "type": "string"},
+    {"name": "price", "type": "double"}, {"name": "version", "type": "long"}]})
+ITEMS_RANK_NOT_NULL = Schema(8, {"type": "record", "name": "Item", "fields": [
+    {"name": "id", "type": "long"}, {"name": "name", "type": "string"}, {"name": "qty", "type": "int"},
+    {"name": "price", "type": "double"}, {"name": "version", "type": "long"}, {"name": "rank", "type": "int"}]})
+
+
+def evolve_refused(T):
+    """A writer schema the table cannot follow stops `run` (exit 1) with a sentence naming
+    the field, before anything of it (or behind it in its partition) is written or
+    committed; `check` (which reads the newest message of each partition) names it too."""
+    with Env([], topics={"items": 2}) as env:
+        sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
+        cfg = write(env, "evo.yaml", sdir, [evolve_entry()], group="evx")
+        b = env.start("run", cfg)
+        g = datagen.Gen(146)
+        env.kafka.produce("items", evo_items(g, 500, 100, 2, share=0.0))
+        env.wait_committed("evx", ["items"], timeout=120)
+        before = env.kafka.end_offsets("items")
+        state = env.fluss.dump("shop", "items")["rows"]
+        ITEMS_QTY_TEXT.write_to(sdir)
+        env.kafka.produce("items", [Message(1, b"1", ITEMS_QTY_TEXT.framed(
+            {"id": 1, "name": "x", "qty": "many", "price": 1.0, "version": 10**6}))] +
+            [x for x in evo_items(g, 100, 100, 2, 0.0) if x.partition == 1])  # behind it in its partition
+        rc = b.wait(120)
+        T.eq("evolve refused: run exits 1", 1, rc)
+        T.check("evolve refused: the sentence names the mapping, the table, the field and what to do",
+                "mapping 'items': table shop.items cannot follow writer schema 7 (evolve: add_columns): " in b.stderr()
+                and "Item.qty" in b.stderr() and "Fluss cannot change the type of a column" in b.stderr(),
+                b.stderr()[-2000:])
+        T.eq("evolve refused: nothing past the refused message committed", before, env.kafka.committed("evx", "items"))
+        T.eq("evolve refused: the table is unchanged (schema id 1, no AlterTable, same rows)",
+             (1, 0, state), (env.fluss.dump("shop", "items")["schema_id"],
+                             env.fluss.stats()["api_calls"].get("AlterTable", 0), env.fluss.dump("shop", "items")["rows"]))
+    with Env([], topics={"items": 1}) as env:
+        sdir = env.schemas_subdir("s", [datagen.ITEMS_V1])
+        cfg = write(env, "evo.yaml", sdir, [evolve_entry()], group="evy")
+        b = env.start("run", cfg)
+        env.kafka.produce("items", evo_items(datagen.Gen(147), 20, 10, 1, share=0.0))
+        env.wait_committed("evy", ["items"], timeout=120)
+        ITEMS_RANK_NOT_NULL.write_to(sdir)
+        env.kafka.produce("items", [Message(0, b"3", ITEMS_RANK_NOT_NULL.framed(
+            {"id": 3, "name": "x", "qty": 1, "price": 1.0, "version": 10**6, "rank": 1}))])
+        T.eq("evolve refused (NOT NULL field): run exits 1", 1, b.wait(120))
+        T.check("evolve refused (NOT NULL field): the sentence names the field and what to do",
+                "field Item.rank is new and NOT NULL without a default, but Fluss adds only nullable columns"
+                in b.stderr(), b.stderr()[-2000:])
+        T.eq("evolve refused (NOT NULL field): no AlterTable", 0, env.fluss.stats()["api_calls"].get("AlterTable", 0))
+        rc, out, err = run_cmd("check", cfg)
+        T.eq("evolve refused: check exits 1", 1, rc)
+        T.check("evolve refused: check's problem line names the field",
+                any(l.startswith("problem: mapping 'items': table shop.items cannot follow writer schema 8") and
+                    "field Item.rank is new and NOT NULL without a default" in l for l in out.splitlines()), out)
+
+
 if __name__ == "__main__":
     T = Checks("create_table")
     require_bridge(T, "run", "migrate", "check")
-    for fn in (every_type, racing_create, check_prints_the_plan, refused, evolve_run, evolve_migrate, evolve_racing):
+    for fn in (every_type, racing_create, check_prints_the_plan, refused, evolve_run, evolve_migrate, evolve_racing,
+               evolve_shared, evolve_refused):
         T.case(fn)
     T.finish()

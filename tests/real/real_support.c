@@ -1,7 +1,11 @@
 /* real_support.c - what the real-cluster tests share (real_support.h). */
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -237,4 +241,88 @@ void committed_offsets(const char *group, const char *topic, int n, int64_t *out
     }
     rd_kafka_topic_partition_list_destroy(parts);
     rd_kafka_destroy(rk);
+}
+
+/* ------------------------------------------------------------------ the bridge binary */
+
+void real_bridge_start(real_bridge_t *b, const char *cmd, const char *config, const char *tag) {
+    char bin[512];
+    snprintf(bin, sizeof bin, "%s/kafka-fluss-bridge", env_or_fail("KFB_BUILD"));
+    snprintf(b->log, sizeof b->log, "%s/bridge-%s.log", env_or_fail("KFB_REAL_DIR"), tag);
+    fflush(stdout);
+    fflush(stderr);
+    b->pid = fork();
+    ASSERT_TRUE(b->pid >= 0);
+    if (b->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a test killed by its timeout takes its bridge along */
+        FILE *lf = freopen(b->log, "w", stdout);
+        if (!lf || dup2(fileno(stdout), 2) < 0) _exit(127);
+        execl(bin, "kafka-fluss-bridge", cmd, "-c", config, (char *)NULL);
+        _exit(127);
+    }
+}
+
+int real_bridge_log_has(const real_bridge_t *b, const char *what) {
+    FILE *f = fopen(b->log, "r");
+    char line[2048];
+    int hit = 0;
+    while (f && !hit && fgets(line, sizeof line, f)) hit = strstr(line, what) != NULL;
+    if (f) fclose(f);
+    return hit;
+}
+
+void real_bridge_log_tail(const real_bridge_t *b) {
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "tail -n 30 '%s' >&2", b->log);
+    if (system(cmd) != 0) fprintf(stderr, "  (no log %s)\n", b->log);
+}
+
+void real_bridge_fail(real_bridge_t *b, const char *fmt, ...) {
+    if (b->pid > 0) {
+        kill(b->pid, SIGKILL);
+        waitpid(b->pid, NULL, 0);
+        b->pid = -1;
+    }
+    real_bridge_log_tail(b);
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    KFB_TEST_FAILF_("%s (log %s)", msg, b->log);
+    abort(); /* not reached */
+}
+
+void real_bridge_expect_exit(real_bridge_t *b, int timeout_s, int want) {
+    time_t deadline = time(NULL) + timeout_s;
+    int st = 0;
+    for (;;) {
+        pid_t r = waitpid(b->pid, &st, WNOHANG);
+        if (r == b->pid) break;
+        if (r != 0) real_bridge_fail(b, "waitpid failed");
+        if (time(NULL) > deadline) real_bridge_fail(b, "the bridge did not finish within %d s", timeout_s);
+        usleep(100 * 1000);
+    }
+    b->pid = -1;
+    int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (rc != want) real_bridge_fail(b, "the bridge exited %d, expected %d", rc, want);
+}
+
+void real_bridge_wait_committed(real_bridge_t *b, const char *group, const produced_t *p, int timeout_s) {
+    time_t deadline = time(NULL) + timeout_s;
+    for (;;) {
+        int64_t com[MAX_PARTS];
+        committed_offsets(group, p->topic, p->nparts, com);
+        int done = 1;
+        for (int i = 0; i < p->nparts; i++) done &= com[i] == p->end[i];
+        if (done) return;
+        int st;
+        if (waitpid(b->pid, &st, WNOHANG) == b->pid) {
+            b->pid = -1;
+            real_bridge_fail(b, "the bridge exited (status %d) before group %s committed the end offsets", st, group);
+        }
+        if (time(NULL) > deadline)
+            real_bridge_fail(b, "group %s did not commit the end offsets of %s within %d s", group, p->topic, timeout_s);
+        usleep(500 * 1000);
+    }
 }

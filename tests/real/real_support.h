@@ -11,6 +11,7 @@
 #define KFB_REAL_SUPPORT_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -99,5 +100,26 @@ rd_kafka_t *consumer(const char *group);
 /* The offsets group has committed on topic's partitions 0..n-1 (RD_KAFKA_OFFSET_INVALID
  * where none). */
 void committed_offsets(const char *group, const char *topic, int n, int64_t *out);
+
+/* ---- the bridge binary ($KFB_BUILD/kafka-fluss-bridge) as a child process ---- */
+
+typedef struct real_bridge {
+    pid_t pid; /* -1 once waited for */
+    char log[600];
+} real_bridge_t;
+
+/* Starts `kafka-fluss-bridge CMD -c CONFIG`, stdout and stderr to KFB_REAL_DIR/bridge-TAG.log. */
+void real_bridge_start(real_bridge_t *b, const char *cmd, const char *config, const char *tag);
+/* Whether the bridge's log holds `what` now. */
+int real_bridge_log_has(const real_bridge_t *b, const char *what);
+void real_bridge_log_tail(const real_bridge_t *b);
+/* Kills a bridge still running (SIGKILL, reaped), prints its log tail and fails the test. */
+void real_bridge_fail(real_bridge_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+/* Waits up to timeout_s for the bridge to exit with status `want` (128 + signal if killed);
+ * otherwise real_bridge_fail. */
+void real_bridge_expect_exit(real_bridge_t *b, int timeout_s, int want);
+/* Waits up to timeout_s until group has committed p's end offsets on p's topic; fails
+ * (real_bridge_fail) when the bridge exits first or time runs out. */
+void real_bridge_wait_committed(real_bridge_t *b, const char *group, const produced_t *p, int timeout_s);
 
 #endif

@@ -4,9 +4,9 @@
  * body; framing written here by hand, the body by Apache Avro's Java library) and writes,
  * from its own input, what Fluss must hold afterwards (the judge's expected-state file).
  *
- *   producer --bootstrap HOST:PORT --scenario plain|debezium --topic T --out DIR
+ *   producer --bootstrap HOST:PORT --scenario plain|debezium|evolve --topic T --out DIR
  *            [--messages N] [--keys K] [--partitions P] [--buckets B] [--table DB.TABLE]
- *            [--schemas DIR] [--seed S]
+ *            [--schemas DIR] [--seed S] [--phase 1|2]
  *
  * Writes into DIR:
  *   schemas/<id>.avsc   every writer schema by its id (the bridge's directory schema source;
@@ -23,6 +23,14 @@
  *             {id, name, qty, email} (schema 13); ops r, c, u, u with a changed primary key
  *             (delete of the old key, upsert of the new), d followed by its tombstone;
  *             key schema 11.
+ *   evolve    the plain scenario's messages and schemas, sent in two runs of the producer
+ *             (same options and seed): --phase 1 creates the topic and sends the first half,
+ *             written with schema 2 only, and writes schemas 1 and 2; --phase 2 writes
+ *             schema 3 (schema 2 plus a nullable `note`: the writer schema gains a field
+ *             halfway) and sends the second half (the first half generated again, not
+ *             sent). A table created from schema 2 between the phases must gain `note`;
+ *             expected.jsonl has null in it for rows last written with schema 2. Each
+ *             phase writes the expected state and end offsets of what the topic holds then.
  * Key schemas take the lowest id of their scenario: the bridge's `check` with a schema
  * directory takes its highest <id>.avsc as the topic's value schema.
  * A key and everything that can touch it stay in one Kafka partition (id % P; a key change
@@ -83,6 +91,10 @@ public final class Producer {
     private long lastOffset;
     private long messages, tombstones;
     private KafkaProducer<byte[], byte[]> producer;
+    /* evolve: 0 (both halves), 1 or 2; messages below sendFrom are generated, not sent */
+    private int phase;
+    private long sendFrom;
+    private boolean muted;
     private final List<Future<?>> pending = new ArrayList<>();
     private String topic;
 
@@ -104,9 +116,9 @@ public final class Producer {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args.length % 2 != 0) {
-            System.err.println("usage: producer --bootstrap HOST:PORT --scenario plain|debezium"
+            System.err.println("usage: producer --bootstrap HOST:PORT --scenario plain|debezium|evolve"
                     + " --topic T --out DIR [--messages N] [--keys K] [--partitions P]"
-                    + " [--buckets B] [--table DB.TABLE] [--schemas DIR] [--seed S]");
+                    + " [--buckets B] [--table DB.TABLE] [--schemas DIR] [--seed S] [--phase 1|2]");
             System.exit(2);
         }
         new Producer(args).run();
@@ -119,7 +131,11 @@ public final class Producer {
         String scenario = need("scenario");
         long n = Long.parseLong(opt.getOrDefault("messages", "300000"));
         int keys = Integer.parseInt(opt.getOrDefault("keys", "20000"));
-        createTopic();
+        phase = Integer.parseInt(opt.getOrDefault("phase", "0"));
+        if (phase != 0 && !scenario.equals("evolve"))
+            throw new IllegalArgumentException("--phase is for --scenario evolve");
+        if (phase < 0 || phase > 2) throw new IllegalArgumentException("--phase is 1 or 2");
+        if (phase != 2) createTopic(); // phase 2 sends to the topic of phase 1
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, need("bootstrap"));
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -131,7 +147,7 @@ public final class Producer {
         long t0 = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> kp = new KafkaProducer<>(p)) {
             producer = kp;
-            if (scenario.equals("plain")) plain(n, keys);
+            if (scenario.equals("plain") || scenario.equals("evolve")) plain(n, keys);
             else if (scenario.equals("debezium")) debezium(n, keys);
             else throw new IllegalArgumentException("unknown scenario " + scenario);
             kp.flush();
@@ -202,6 +218,7 @@ public final class Producer {
         lastOffset = sent[partition]++;
         messages++;
         if (value == null) tombstones++;
+        if (muted) return; // evolve --phase 2: the first half is in the topic already
         pending.add(producer.send(new ProducerRecord<>(topic, partition, key, value)));
         if (pending.size() >= 10000) { // bound what is held; the futures complete in order
             try {
@@ -289,14 +306,17 @@ public final class Producer {
         Schema ks = new Schema.Parser().parse(KEY_SCHEMA);
         writeSchema(1, ks); // keys lowest: `check` takes the highest id as the value schema
         writeSchema(2, v1);
-        writeSchema(3, v2);
+        if (phase != 1) writeSchema(3, v2); // evolve: the producer registers it at half time
         writeTable(col(0, "id", "{\"type\":\"INTEGER\",\"nullable\":false}") + ","
                 + col(1, "name", "{\"type\":\"STRING\"}") + "," + col(2, "qty", "{\"type\":\"BIGINT\"}")
                 + "," + col(3, "price", "{\"type\":\"DECIMAL\",\"precision\":10,\"scale\":2}") + ","
                 + col(4, "updated", "{\"type\":\"TIMESTAMP_WITH_LOCAL_TIME_ZONE\",\"precision\":3}")
                 + "," + col(5, "note", "{\"type\":\"STRING\"}"), 6);
         long base = 1700000000000L;
-        for (long i = 0; i < n; i++) {
+        long end = phase == 1 ? n / 2 : n;
+        sendFrom = phase == 2 ? n / 2 : 0;
+        for (long i = 0; i < end; i++) {
+            muted = i < sendFrom;
             int id = rnd.nextInt(keys);
             GenericRecord k = new GenericData.Record(ks);
             k.put("id", id);
