@@ -293,6 +293,14 @@ void real_bridge_fail(real_bridge_t *b, const char *fmt, ...) {
     abort(); /* not reached */
 }
 
+void real_bridge_wait_log(real_bridge_t *b, const char *what, int timeout_s) {
+    time_t deadline = time(NULL) + timeout_s;
+    while (!real_bridge_log_has(b, what)) {
+        if (time(NULL) > deadline) real_bridge_fail(b, "no \"%s\" in the log within %d s", what, timeout_s);
+        usleep(50 * 1000);
+    }
+}
+
 void real_bridge_expect_exit(real_bridge_t *b, int timeout_s, int want) {
     time_t deadline = time(NULL) + timeout_s;
     int st = 0;

@@ -113,6 +113,9 @@ void real_bridge_start(real_bridge_t *b, const char *cmd, const char *config, co
 /* Whether the bridge's log holds `what` now. */
 int real_bridge_log_has(const real_bridge_t *b, const char *what);
 void real_bridge_log_tail(const real_bridge_t *b);
+/* Waits up to timeout_s until the log has `what` (e.g. "] assigned ": the bridge consumes,
+ * its signal handlers are installed); otherwise real_bridge_fail. */
+void real_bridge_wait_log(real_bridge_t *b, const char *what, int timeout_s);
 /* Kills a bridge still running (SIGKILL, reaped), prints its log tail and fails the test. */
 void real_bridge_fail(real_bridge_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 /* Waits up to timeout_s for the bridge to exit with status `want` (128 + signal if killed);

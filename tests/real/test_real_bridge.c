@@ -14,7 +14,6 @@
  * KFB_REAL_DIR holding the Fluss run directory (tests/real/fluss.sh stop-tablet/start-tablet).
  */
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,82 +82,6 @@ static void write_config(const char *path, const char *group, const char *databa
     ASSERT_EQ_INT(fclose(f), 0);
 }
 
-typedef struct bridge {
-    pid_t pid;
-    char log[600];
-} bridge_t;
-
-/* Starts `kafka-fluss-bridge CMD -c CONFIG`, output to a log in KFB_REAL_DIR. */
-static void bridge_start(bridge_t *b, const char *cmd, const char *config, const char *tag) {
-    char bin[512];
-    snprintf(bin, sizeof bin, "%s/kafka-fluss-bridge", env_or_fail("KFB_BUILD"));
-    snprintf(b->log, sizeof b->log, "%s/bridge-%s.log", env_or_fail("KFB_REAL_DIR"), tag);
-    fflush(stdout);
-    fflush(stderr);
-    b->pid = fork();
-    ASSERT_TRUE(b->pid >= 0);
-    if (b->pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a test killed by its timeout takes its bridge along */
-        FILE *lf = freopen(b->log, "w", stdout); /* this run only: bridge_wait_log reads it */
-        if (!lf || dup2(fileno(stdout), 2) < 0) _exit(127);
-        execl(bin, "kafka-fluss-bridge", cmd, "-c", config, (char *)NULL);
-        _exit(127);
-    }
-}
-
-/* Waits (bounded) until the bridge's log has `what`: e.g. "] assigned " once it consumes
- * (its signal handlers are installed before that). */
-static void bridge_wait_log(const bridge_t *b, const char *what, int timeout_s) {
-    time_t deadline = time(NULL) + timeout_s;
-    for (;;) {
-        FILE *f = fopen(b->log, "r");
-        char line[1024];
-        while (f && fgets(line, sizeof line, f))
-            if (strstr(line, what)) {
-                fclose(f);
-                return;
-            }
-        if (f) fclose(f);
-        if (time(NULL) > deadline) KFB_TEST_FAILF_("no \"%s\" in %s within %d s", what, b->log, timeout_s);
-        usleep(50 * 1000);
-    }
-}
-
-static void print_log_tail(const bridge_t *b) {
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "tail -n 30 '%s' >&2", b->log);
-    if (system(cmd) != 0) fprintf(stderr, "  (no log %s)\n", b->log);
-}
-
-/* Waits up to timeout_s for the bridge; returns its exit status (128 + signal if killed).
- * On timeout it is killed and the test fails. */
-static int bridge_wait(bridge_t *b, int timeout_s) {
-    time_t deadline = time(NULL) + timeout_s;
-    int st = 0;
-    for (;;) {
-        pid_t r = waitpid(b->pid, &st, WNOHANG);
-        if (r == b->pid) break;
-        ASSERT_TRUE(r == 0);
-        if (time(NULL) > deadline) {
-            kill(b->pid, SIGKILL);
-            waitpid(b->pid, &st, 0);
-            print_log_tail(b);
-            KFB_TEST_FAILF_("the bridge did not finish within %d s (log %s)", timeout_s, b->log);
-        }
-        usleep(100 * 1000);
-    }
-    b->pid = -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static void bridge_expect_exit(bridge_t *b, int timeout_s, int want) {
-    int rc = bridge_wait(b, timeout_s);
-    if (rc != want) {
-        print_log_tail(b);
-        KFB_TEST_FAILF_("the bridge exited %d, expected %d (log %s)", rc, want, b->log);
-    }
-}
-
 /* The judge on the producer's expected state of topic, checked in database.topic:
  * "check" (state and per-key changelog) or "state" (lookups only). */
 static void judge_table(const char *how, const char *topic, const char *database) {
@@ -169,32 +92,6 @@ static void judge_table(const char *how, const char *topic, const char *database
     fflush(stdout);
     int rc = system(cmd);
     if (rc != 0) KFB_TEST_FAILF_("the judge disagrees with %s.%s (%s, status %d)", database, topic, how, rc);
-}
-
-/* 1 when the group's committed offsets reached the topic's end offsets. */
-static int caught_up(const char *group, const produced_t *p) {
-    int64_t com[MAX_PARTS];
-    committed_offsets(group, p->topic, p->nparts, com);
-    for (int i = 0; i < p->nparts; i++)
-        if (com[i] != p->end[i]) return 0;
-    return 1;
-}
-
-static void wait_caught_up(const char *group, const produced_t *p, bridge_t *b, int timeout_s) {
-    time_t deadline = time(NULL) + timeout_s;
-    while (!caught_up(group, p)) {
-        int st;
-        if (waitpid(b->pid, &st, WNOHANG) == b->pid) {
-            b->pid = -1;
-            print_log_tail(b);
-            KFB_TEST_FAILF_("the bridge exited (status %d) before committing everything", st);
-        }
-        if (time(NULL) > deadline) {
-            print_log_tail(b);
-            KFB_TEST_FAILF_("group %s did not commit the end offsets within %d s", group, timeout_s);
-        }
-        usleep(500 * 1000);
-    }
 }
 
 /* `check`, then `migrate`, of a topic: exact state, committed offsets at the ends. One
@@ -208,13 +105,13 @@ static void check_then_migrate(const char *topic) {
     snprintf(cfg, sizeof cfg, "%s/migrate-%s.yaml", env_or_fail("KFB_REAL_DIR"), topic);
     snprintf(group, sizeof group, "%s_%s", dbm, topic);
     write_config(cfg, group, dbm, topic);
-    bridge_t b;
+    real_bridge_t b;
     snprintf(tag, sizeof tag, "check-%s", topic);
-    bridge_start(&b, "check", cfg, tag);
-    bridge_expect_exit(&b, 60, 0);
+    real_bridge_start(&b, "check", cfg, tag);
+    real_bridge_expect_exit(&b, 60, 0);
     snprintf(tag, sizeof tag, "migrate-%s", topic);
-    bridge_start(&b, "migrate", cfg, tag);
-    bridge_expect_exit(&b, 180, 0);
+    real_bridge_start(&b, "migrate", cfg, tag);
+    real_bridge_expect_exit(&b, 180, 0);
     produced_t p;
     read_produced(topic, &p);
     int64_t com[MAX_PARTS];
@@ -251,25 +148,25 @@ TEST(run_killed_at_random_points) {
     produced_t p;
     read_produced("items", &p);
     for (int k = 0; k < 3; k++) {
-        bridge_t b;
+        real_bridge_t b;
         char tag[32];
         snprintf(tag, sizeof tag, "crash%d", k);
-        bridge_start(&b, "run", cfg, tag);
+        real_bridge_start(&b, "run", cfg, tag);
         long long target = p.messages * (long long)(15 + 25 * k + kfb_test_rand() % 21) / 100;
         long long before = committed_sum(dbc, &p);
         if (target <= before && before < p.messages) target = before + 1; /* after a commit of its own */
-        time_t deadline = time(NULL) + 300;
+        time_t deadline = time(NULL) + 200;
         while (committed_sum(dbc, &p) < target) {
             int st;
             if (waitpid(b.pid, &st, WNOHANG) == b.pid) {
-                print_log_tail(&b);
-                KFB_TEST_FAILF_("the bridge exited (status %d) before kill %d", st, k);
+                b.pid = -1;
+                real_bridge_fail(&b, "the bridge exited (status %d) before kill %d", st, k);
             }
-            if (time(NULL) > deadline) KFB_TEST_FAILF_("no commit past %lld within 300 s", target);
+            if (time(NULL) > deadline) real_bridge_fail(&b, "no commit past %lld within 200 s", target);
             usleep(100 * 1000);
         }
         ASSERT_EQ_INT(kill(b.pid, SIGKILL), 0);
-        ASSERT_EQ_INT(bridge_wait(&b, 30), 128 + SIGKILL);
+        real_bridge_expect_exit(&b, 30, 128 + SIGKILL);
         int64_t com[MAX_PARTS];
         committed_offsets(dbc, "items", p.nparts, com);
         char offs[512] = "";
@@ -289,12 +186,12 @@ TEST(run_killed_at_random_points) {
         int rc = system(cmd);
         if (rc != 0) KFB_TEST_FAILF_("committed offsets ahead of Fluss after kill %d", k);
     }
-    bridge_t b;
-    bridge_start(&b, "run", cfg, "crash-final");
-    bridge_wait_log(&b, "] assigned ", 120);
-    wait_caught_up(dbc, &p, &b, 600);
+    real_bridge_t b;
+    real_bridge_start(&b, "run", cfg, "crash-final");
+    real_bridge_wait_log(&b, "] assigned ", 120);
+    real_bridge_wait_committed(&b, dbc, &p, 200);
     ASSERT_EQ_INT(kill(b.pid, SIGTERM), 0);
-    bridge_expect_exit(&b, 120, 0);
+    real_bridge_expect_exit(&b, 120, 0);
     /* the final state only: after each kill the bridge reads again from the committed
      * offsets and writes those messages again (at least once), so the changelog holds
      * those changes twice */
@@ -312,9 +209,9 @@ TEST(tablet_server_restart_mid_run) {
     write_config(cfg, dbr, dbr, "items");
     produced_t p;
     read_produced("items", &p);
-    bridge_t b;
-    bridge_start(&b, "run", cfg, "restart");
-    bridge_wait_log(&b, "] assigned ", 120);
+    real_bridge_t b;
+    real_bridge_start(&b, "run", cfg, "restart");
+    real_bridge_wait_log(&b, "] assigned ", 120);
     usleep(500 * 1000); /* it is writing now; the outcome must not depend on when */
     snprintf(cmd, sizeof cmd, "%s/fluss.sh stop-tablet '%s' 1", env_or_fail("KFB_REAL_SRC"),
              env_or_fail("KFB_REAL_DIR"));
@@ -325,8 +222,8 @@ TEST(tablet_server_restart_mid_run) {
     snprintf(cmd, sizeof cmd, "%s/fluss.sh start-tablet '%s' 1", env_or_fail("KFB_REAL_SRC"),
              env_or_fail("KFB_REAL_DIR"));
     ASSERT_EQ_INT(system(cmd), 0);
-    wait_caught_up(dbr, &p, &b, 600);
+    real_bridge_wait_committed(&b, dbr, &p, 200);
     ASSERT_EQ_INT(kill(b.pid, SIGTERM), 0);
-    bridge_expect_exit(&b, 120, 0);
+    real_bridge_expect_exit(&b, 120, 0);
     judge_table("check", "items", dbr);
 }
