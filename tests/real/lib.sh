@@ -62,11 +62,29 @@ real_build_java() {
 # real_java NAME MAIN ARGS...: runs a built program with its classpath.
 real_java() {
     local name=$1 main=$2; shift 2
-    java -Xmx512m $REAL_JVM_OPTS --add-opens=java.base/java.nio=ALL-UNNAMED \
+    ${REAL_JAVA_EXEC:-} java -Xmx512m $REAL_JVM_OPTS --add-opens=java.base/java.nio=ALL-UNNAMED \
         -cp "$REAL_OUT/$name/$name-1.jar:$(real_classpath "$name")" "$main" "$@"
 }
 
-judge() { real_java judge kfb.judge.Judge "$@"; }
+# The judge, with a watchdog for everything but `ready` (which has its own deadline): a
+# judge that has not answered within KFB_JUDGE_TIMEOUT seconds (120) prints its threads
+# (SIGQUIT) and is killed, then asked once more. It only reads, so asking again is safe; a
+# judge that answers with mismatches is never asked again.
+judge() {
+    [ "${1:-}" = ready ] && { real_java judge kfb.judge.Judge "$@"; return; }
+    local t=${KFB_JUDGE_TIMEOUT:-120} rc=0 attempt pid dog
+    for attempt in 1 2; do
+        (REAL_JAVA_EXEC="exec" real_java judge kfb.judge.Judge "$@") & # $! is the JVM itself
+        pid=$!
+        ( sleep "$t"; kill -QUIT "$pid" 2>/dev/null && sleep 3 && kill -KILL "$pid" 2>/dev/null ) &
+        dog=$!
+        wait "$pid"; rc=$?
+        kill "$dog" 2>/dev/null; wait "$dog" 2>/dev/null
+        [ "$rc" -ne 137 ] && return "$rc"
+        real_log "the judge did not answer within ${t} s (its threads above); attempt $attempt of 2"
+    done
+    return "$rc"
+}
 
 # real_free_ports N: N distinct free TCP ports on 127.0.0.1, one per line (bound together,
 # then released, so they differ from each other).
