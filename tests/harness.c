@@ -128,6 +128,21 @@ const char *kfb_test_log_captured(void) { return captured.data ? (const char *)c
 
 void kfb_test_log_capture_stop(void) { kfb_log_set_sink(NULL, NULL); }
 
+/* A test that runs out of time says where it was before it dies: the processes it started
+ * (a bridge, a judge, a server still running) and, when gdb is there, its threads' stacks.
+ * Not async-signal-safe (system), which does not matter to a process about to die. */
+static void on_test_timeout(int sig) {
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "echo '  timeout: processes the test started:' >&2; ps -o pid,etime,args --ppid %d | grep -v 'timeout: processes' >&2; "
+             "command -v gdb >/dev/null && gdb -p %d -batch -ex 'thread apply all bt' 2>/dev/null | "
+             "grep -E '^(Thread|#)' | head -n 80 >&2",
+             (int)getpid(), (int)getpid());
+    if (system(cmd) < 0) {}
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 static int run_forked(int i, unsigned timeout) {
     fflush(NULL);
     pid_t pid = fork();
@@ -137,6 +152,7 @@ static int run_forked(int i, unsigned timeout) {
     }
     if (pid == 0) {
         forked = 1;
+        signal(SIGALRM, on_test_timeout);
         alarm(timeout);
         tests[i].fn();
         kfb_buf_free(&captured);
