@@ -14,4 +14,9 @@ int kfb_cmd_run(int argc, char **argv);
 int kfb_cmd_migrate(int argc, char **argv);
 int kfb_cmd_check(int argc, char **argv, FILE *out);
 
+struct kfb_config;
+/* The configuration FILE of a command, logging configured from it; NULL (the reason printed
+ * on stderr) when it cannot be read or is invalid. */
+struct kfb_config *kfb_cmd_load_config(const char *file);
+
 #endif

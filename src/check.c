@@ -306,12 +306,8 @@ int kfb_cmd_check(int argc, char **argv, FILE *out) {
         return KFB_EXIT_USAGE;
     }
     char e[2048];
-    kfb_config_t *cfg = kfb_config_load_file(file, e, sizeof e);
-    if (!cfg) {
-        fprintf(stderr, "kafka-fluss-bridge: %s\n", e);
-        return KFB_EXIT_USAGE;
-    }
-    kfb_log_configure(kfb_config_string(cfg, "log.level"), kfb_config_string(cfg, "log.format"));
+    kfb_config_t *cfg = kfb_cmd_load_config(file);
+    if (!cfg) return KFB_EXIT_USAGE;
     check_t c = {out, 0};
     fprintf(out, "config %s: valid\n", file);
     if (kfb_config_check_for_run(cfg, e, sizeof e)) problem(&c, "%s", e);

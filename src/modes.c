@@ -17,6 +17,17 @@
 #include "logging.h"
 #include "version.h"
 
+kfb_config_t *kfb_cmd_load_config(const char *file) {
+    char e[2048];
+    kfb_config_t *cfg = kfb_config_load_file(file, e, sizeof e);
+    if (!cfg) {
+        fprintf(stderr, "kafka-fluss-bridge: %s\n", e);
+        return NULL;
+    }
+    kfb_log_configure(kfb_config_string(cfg, "log.level"), kfb_config_string(cfg, "log.format"));
+    return cfg;
+}
+
 static kfb_bridge_t *volatile running;
 static volatile sig_atomic_t signals_seen;
 
@@ -84,12 +95,8 @@ static int bridge_cmd(int argc, char **argv, kfb_bridge_mode_t mode) {
         return KFB_EXIT_USAGE;
     }
     char e[2048];
-    kfb_config_t *cfg = kfb_config_load_file(file, e, sizeof e);
-    if (!cfg) {
-        fprintf(stderr, "kafka-fluss-bridge: %s\n", e);
-        return KFB_EXIT_USAGE;
-    }
-    kfb_log_configure(kfb_config_string(cfg, "log.level"), kfb_config_string(cfg, "log.format"));
+    kfb_config_t *cfg = kfb_cmd_load_config(file);
+    if (!cfg) return KFB_EXIT_USAGE;
     if (kfb_config_check_for_run(cfg, e, sizeof e)) {
         fprintf(stderr, "kafka-fluss-bridge: %s\n", e);
         kfb_config_destroy(cfg);
