@@ -459,8 +459,8 @@ kfb_bridge_t *kfb_bridge_new(const kfb_config_t *cfg, const kfb_bridge_opts_t *o
      * the limit and has to be woken: kick_stalled_fetch). queued.min.messages counts per
      * partition in librdkafka 2.0 (each partition's fetch queue, rdkafka_fetcher.c
      * rd_kafka_toppar_fetch_decide): with 108 partitions 50,000 let the prefetch reach
-     * ~90 MiB (bench_e2e peak RSS 158 MiB); 15,000 peaks at ~106 MiB and still ran at
-     * 1.15x. Defaults only: the file's kafka: properties win. */
+     * ~90 MiB (bench_e2e peak RSS 150-201 MiB); with 15,000 four runs peaked at 84-145 MiB
+     * and ran at 0.61-1.15x. Defaults only: the file's kafka: properties win. */
     static const char *const prefetch[] = {"queued.min.messages", "15000", "queued.max.messages.kbytes", "16384",
                                            "fetch.max.bytes", "4194304"};
     const char *ov[6];
