@@ -174,6 +174,12 @@ kfb_err_t kfb_rpc_decode_response_header(const uint8_t *payload, size_t len,
 kfb_err_t kfb_rpc_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *body,
                          size_t len, ProtobufCMessage **out);
 
+/* kfb_rpc_unpack with protobuf-c allocator `alloc` (NULL = malloc): *out is freed
+ * with protobuf_c_message_free_unpacked(*out, alloc), or with the allocator's arena
+ * (pb_arena.h). */
+kfb_err_t kfb_rpc_unpack_with(const ProtobufCMessageDescriptor *desc, ProtobufCAllocator *alloc,
+                              const uint8_t *body, size_t len, ProtobufCMessage **out);
+
 /*
  * Decodes an ErrorResponse body. *error_code gets the code; `message` (if
  * non-NULL and message_size > 0) gets the NUL-terminated server text, truncated

@@ -524,7 +524,7 @@ kfb_err_t kfb_ticket_hold(kfb_ticket_t *t, kfb_offsets_t *o, void *part, int64_t
             return KFB_ERR_OK;
         }
     if (t->n_holds == t->cap_holds) {
-        size_t cap = t->cap_holds ? t->cap_holds * 2 : 4;
+        size_t cap = t->cap_holds ? t->cap_holds * 2 : 16; /* one per partition in the batch */
         kfb_ticket_hold_t *h = realloc(t->holds, cap * sizeof *h);
         if (!h) return KFB_ERR_NOMEM;
         t->holds = h;

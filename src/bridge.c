@@ -454,11 +454,14 @@ kfb_bridge_t *kfb_bridge_new(const kfb_config_t *cfg, const kfb_bridge_opts_t *o
     if (b->opts.verify > 0 && !(b->verify = kfb_verify_new((size_t)b->opts.verify))) goto nomem;
     kfb_consumer_events_t ev = {on_assigned, on_revoked, on_committed, b};
     /* librdkafka prefetches up to 100,000 messages / 64 MiB by default, beyond the bridge's
-     * own budget. A quarter of that keeps the pipeline fed (bench_e2e on 2 cores: 50,000 /
-     * 16 MiB runs at 0.7-1.3x raw consumption, 10,000 / 4 MiB at 0.3-0.6x, because the
-     * fetcher stops at the limit and has to be woken: kick_stalled_fetch). Defaults only:
-     * the file's kafka: properties win. */
-    static const char *const prefetch[] = {"queued.min.messages", "50000", "queued.max.messages.kbytes", "16384",
+     * own budget. Less keeps the pipeline fed (bench_e2e on 2 cores: 50,000 / 16 MiB runs
+     * at 0.7-1.3x raw consumption, 10,000 / 4 MiB at 0.3-0.6x, because the fetcher stops at
+     * the limit and has to be woken: kick_stalled_fetch). queued.min.messages counts per
+     * partition in librdkafka 2.0 (each partition's fetch queue, rdkafka_fetcher.c
+     * rd_kafka_toppar_fetch_decide): with 108 partitions 50,000 let the prefetch reach
+     * ~90 MiB (bench_e2e peak RSS 150-201 MiB); with 15,000 four runs peaked at 84-145 MiB
+     * and ran at 0.61-1.15x. Defaults only: the file's kafka: properties win. */
+    static const char *const prefetch[] = {"queued.min.messages", "15000", "queued.max.messages.kbytes", "16384",
                                            "fetch.max.bytes", "4194304"};
     const char *ov[6];
     size_t nov = 0;
@@ -1334,17 +1337,48 @@ static void kick_stalled_fetch(kfb_bridge_t *b, int64_t now) {
     if (now - b->last_fetch_kick < FETCH_KICK_MS || b->state != ST_RUNNING || b->bp_paused) return;
     b->last_fetch_kick = now;
     rd_kafka_t *rk = kfb_consumer_handle(b->consumer);
-    rd_kafka_topic_partition_list_t *l = NULL;
+    /* The partitions to ask about, in b->kick_pos when they are the same as last time
+     * (the usual case: then nothing is allocated), else in a new list. */
+    rd_kafka_topic_partition_list_t *l = b->kick_pos;
+    int n = 0, same = l != NULL;
     for (part_t *p = b->all_parts; p; p = p->anext) {
         if (p->paused || p->park || p->done) continue;
         int64_t lo, hi;
         if (rd_kafka_get_watermark_offsets(rk, p->topic, p->partition, &lo, &hi) || hi < 0) continue;
+        if (same && n < l->cnt && l->elems[n].partition == p->partition &&
+            !strcmp(l->elems[n].topic, p->topic)) {
+            l->elems[n].offset = hi;
+            l->elems[n].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+            n++;
+            continue;
+        }
+        if (same) { /* the set changed: copy what matched so far, go on in a new list */
+            rd_kafka_topic_partition_list_t *nl = rd_kafka_topic_partition_list_new(n + 8);
+            for (int i = 0; i < n; i++)
+                rd_kafka_topic_partition_list_add(nl, l->elems[i].topic, l->elems[i].partition)
+                    ->offset = l->elems[i].offset;
+            l = nl;
+            same = 0;
+        }
         if (!l) l = rd_kafka_topic_partition_list_new(8);
         rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = hi;
+        n++;
     }
-    if (!l) return;
+    if (same && n < l->cnt) { /* fewer partitions: a new list of the first n */
+        rd_kafka_topic_partition_list_t *nl = rd_kafka_topic_partition_list_new(n ? n : 1);
+        for (int i = 0; i < n; i++)
+            rd_kafka_topic_partition_list_add(nl, l->elems[i].topic, l->elems[i].partition)
+                ->offset = l->elems[i].offset;
+        l = nl;
+        same = 0;
+    }
+    if (!same) {
+        if (b->kick_pos) rd_kafka_topic_partition_list_destroy(b->kick_pos);
+        b->kick_pos = l;
+    }
+    if (!l || !l->cnt) return;
     rd_kafka_position(rk, l);
-    rd_kafka_topic_partition_list_t *kick = rd_kafka_topic_partition_list_new(l->cnt);
+    rd_kafka_topic_partition_list_t *kick = NULL; /* made only when a partition needs a kick */
     for (int i = 0; i < l->cnt; i++) {
         const rd_kafka_topic_partition_t *x = &l->elems[i];
         part_t *p = kfb_bridge_part(b, x->topic, x->partition);
@@ -1364,15 +1398,15 @@ static void kick_stalled_fetch(kfb_bridge_t *b, int64_t now) {
         if (p->kicked && p->kick_wait_ms < FETCH_KICK_MAX_MS) p->kick_wait_ms *= 2;
         p->kicked = 1;
         p->idle_since = now;
+        if (!kick) kick = rd_kafka_topic_partition_list_new(l->cnt);
         rd_kafka_topic_partition_list_add(kick, x->topic, x->partition)->offset = x->offset;
     }
-    if (kick->cnt) {
+    if (kick) {
         rd_kafka_error_t *e = rd_kafka_seek_partitions(rk, kick, 0 /* asynchronous */);
         if (e) rd_kafka_error_destroy(e);
         b->fetch_kicks++;
+        rd_kafka_topic_partition_list_destroy(kick);
     }
-    rd_kafka_topic_partition_list_destroy(kick);
-    rd_kafka_topic_partition_list_destroy(l);
 }
 
 static int loop_once(kfb_bridge_t *b) {
@@ -1443,6 +1477,7 @@ static void drop_job(kfb_job_t *j) {
 void kfb_bridge_destroy(kfb_bridge_t *b) {
     if (!b) return;
     if (b->consumer) kfb_consumer_destroy(b->consumer);
+    if (b->kick_pos) rd_kafka_topic_partition_list_destroy(b->kick_pos);
     for (part_t *p = b->all_parts, *n; p; p = n) {
         n = p->anext;
         part_remove(b, p);

@@ -122,6 +122,14 @@ struct kfb_fluss_client {
     int init_inflight;
     int64_t init_next_try;
     char init_error[256]; /* why the last InitWriter failed ("" = none), for timeout messages */
+    /* reused by kfb_fluss_writer_schedule and putkv_done_cb so that a steady stream of
+     * PutKv requests allocates nothing; freed by kfb_fluss_writer_free_spares */
+    struct put_req *free_reqs;   /* request records, each keeping its batch array */
+    struct put_req **sched_reqs; /* one schedule pass's open requests */
+    int cap_sched_reqs;
+    void *sched_bb, *sched_bp;   /* PbPutKvReqForBucket and pointers, for one request */
+    size_t cap_sched_b;
+    struct kfb_pb_arena *resp_arena; /* PutKvResponse unpacking (pb_arena.h) */
 };
 
 static inline void kfb_fc_wake(kfb_fluss_client_t *c) {

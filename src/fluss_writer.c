@@ -59,6 +59,7 @@
 #include "fluss_errors.h"
 #include "kv_batch.h"
 #include "logging.h"
+#include "pb_arena.h"
 #include "rpc_frame.h"
 
 #define RETRY_BACKOFF_MAX_MS 1000
@@ -233,6 +234,17 @@ static void wbatch_free(wbatch_t *b) {
 /* Spares: a batch record and its byte buffer go back to the client when the batch is done,
  * and the next submit takes them instead of allocating (bounded: what a steady stream of
  * batches needs, not a cache of every size ever seen). All under c->lock. */
+/* One PutKv request being built or in flight (pooled in c->free_reqs). */
+typedef struct put_req {
+    struct put_req *next; /* in c->free_reqs */
+    kfb_fluss_client_t *client;
+    int node;
+    int64_t table_id;
+    size_t bytes;
+    int n, cap;
+    wbatch_t **b;
+} put_req_t;
+
 #define SPARE_BATCHES_MAX 256
 #define SPARE_BYTES_MAX ((size_t)4 << 20)
 typedef struct spare_buf {
@@ -297,6 +309,21 @@ void kfb_fluss_writer_free_spares(kfb_fluss_client_t *c) {
     }
     c->spare_bufs = NULL;
     c->spare_bytes = 0;
+    for (put_req_t *pr = c->free_reqs, *n; pr; pr = n) {
+        n = pr->next;
+        free(pr->b);
+        free(pr);
+    }
+    c->free_reqs = NULL;
+    free(c->sched_reqs);
+    c->sched_reqs = NULL;
+    c->cap_sched_reqs = 0;
+    free(c->sched_bb);
+    free(c->sched_bp);
+    c->sched_bb = c->sched_bp = NULL;
+    c->cap_sched_b = 0;
+    kfb_pb_arena_destroy(c->resp_arena);
+    c->resp_arena = NULL;
 }
 
 /* Frees a list of batches linked by next; returns how many there were. */
@@ -539,14 +566,28 @@ static void batch_outcome(kfb_fluss_client_t *c, wbatch_t *b, int sent, kfb_err_
         bucket_break(c, bk, "a batch whose outcome is unknown failed for good (%s)", ename);
 }
 
-typedef struct put_req {
-    kfb_fluss_client_t *client;
-    int node;
-    int64_t table_id;
-    size_t bytes;
-    int n, cap;
-    wbatch_t **b;
-} put_req_t;
+/* A request record from the pool (its batch array kept), or a new one. */
+static put_req_t *put_req_get(kfb_fluss_client_t *c) {
+    put_req_t *pr = c->free_reqs;
+    if (pr) {
+        c->free_reqs = pr->next;
+    } else if (!(pr = calloc(1, sizeof *pr))) {
+        return NULL;
+    }
+    pr->next = NULL;
+    pr->client = c;
+    pr->bytes = 0;
+    pr->n = 0;
+    return pr;
+}
+
+static void put_req_put(kfb_fluss_client_t *c, put_req_t *pr) {
+    pr->next = c->free_reqs;
+    c->free_reqs = pr;
+}
+
+/* PutKvResponses are a few hundred bytes; a larger one overflows to malloc. */
+#define RESP_ARENA_BYTES ((size_t)64 << 10)
 
 static void putkv_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_response_t *resp,
                           void *opaque) {
@@ -554,8 +595,7 @@ static void putkv_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_r
     kfb_fluss_client_t *c = pr->client;
     int64_t now = kfb_fluss_now_ms();
     if (c->shutting_down) {
-        free(pr->b);
-        free(pr);
+        put_req_put(c, pr);
         return;
     }
     char msg[512] = "";
@@ -567,8 +607,10 @@ static void putkv_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_r
     } else if (resp->type == KFB_RPC_RESP_ERROR) {
         if (kfb_rpc_decode_error(resp->body, resp->body_len, &code, msg, sizeof msg) != KFB_ERR_OK)
             code = -1;
-    } else if (kfb_rpc_unpack(&fluss__put_kv_response__descriptor, resp->body, resp->body_len,
-                              &m) != KFB_ERR_OK) {
+    } else if ((!c->resp_arena && !(c->resp_arena = kfb_pb_arena_new(RESP_ARENA_BYTES))) ||
+               kfb_rpc_unpack_with(&fluss__put_kv_response__descriptor,
+                                   kfb_pb_arena_allocator(c->resp_arena), resp->body,
+                                   resp->body_len, &m) != KFB_ERR_OK) {
         err = KFB_ERR_RPC_BAD_BODY;
         snprintf(msg, sizeof msg, "unparsable PutKvResponse from %s:%d", kfb_fluss_conn_host(conn),
                  kfb_fluss_conn_port(conn));
@@ -595,10 +637,9 @@ static void putkv_done_cb(kfb_fluss_conn_t *conn, kfb_err_t err, const kfb_rpc_r
                               br->has_pressure, br->pressure, now);
         }
     }
-    if (m) protobuf_c_message_free_unpacked(m, NULL);
+    if (c->resp_arena) kfb_pb_arena_reset(c->resp_arena); /* m with it */
     for (int i = 0; i < pr->n; i++) deliver_ready(c, pr->b[i]->bk);
-    free(pr->b);
-    free(pr);
+    put_req_put(c, pr);
 }
 
 /* Can b travel in the same PutKv request as a? (one target list, one agg_mode) */
@@ -834,8 +875,8 @@ static int32_t bucket_count_of(table_t *tb, partition_t *part) {
 }
 
 void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
-    put_req_t **reqs = NULL;
-    int nreq = 0, capreq = 0;
+    put_req_t **reqs = c->sched_reqs;
+    int nreq = 0;
     int maxin = c->conf.max_inflight_per_bucket;
     for (bucket_t *bk = c->buckets; bk; bk = bk->anext) {
         if (!bk->head) continue;
@@ -936,16 +977,15 @@ void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
                 prev_req = i;
             }
             if (!pr) {
-                if (nreq == capreq) {
-                    int nc = capreq ? capreq * 2 : 8;
-                    put_req_t **nr = realloc(reqs, (size_t)nc * sizeof *nr);
+                if (nreq == c->cap_sched_reqs) {
+                    int nc = c->cap_sched_reqs ? c->cap_sched_reqs * 2 : 8;
+                    put_req_t **nr = realloc(c->sched_reqs, (size_t)nc * sizeof *nr);
                     if (!nr) goto fail_one;
-                    reqs = nr;
-                    capreq = nc;
+                    c->sched_reqs = reqs = nr;
+                    c->cap_sched_reqs = nc;
                 }
-                pr = calloc(1, sizeof *pr);
+                pr = put_req_get(c);
                 if (!pr) goto fail_one;
-                pr->client = c;
                 pr->node = ni;
                 pr->table_id = bk->table_id;
                 prev_req = nreq;
@@ -960,10 +1000,20 @@ void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
     }
     for (int i = 0; i < nreq; i++) {
         put_req_t *pr = reqs[i];
-        Fluss__PbPutKvReqForBucket *bb = calloc((size_t)pr->n, sizeof *bb);
-        Fluss__PbPutKvReqForBucket **bp = calloc((size_t)pr->n, sizeof *bp);
+        /* scratch for the request's bucket entries: conn_send encodes before returning */
+        if ((size_t)pr->n > c->cap_sched_b) {
+            size_t nc = c->cap_sched_b ? c->cap_sched_b : 16;
+            while (nc < (size_t)pr->n) nc *= 2;
+            void *nbb = realloc(c->sched_bb, nc * sizeof(Fluss__PbPutKvReqForBucket));
+            if (nbb) c->sched_bb = nbb;
+            void *nbp = nbb ? realloc(c->sched_bp, nc * sizeof(Fluss__PbPutKvReqForBucket *)) : NULL;
+            if (nbp) c->sched_bp = nbp;
+            if (nbb && nbp) c->cap_sched_b = nc;
+        }
+        Fluss__PbPutKvReqForBucket *bb = c->sched_bb;
+        Fluss__PbPutKvReqForBucket **bp = c->sched_bp;
         kfb_err_t err = KFB_ERR_NOMEM;
-        if (bb && bp) {
+        if ((size_t)pr->n <= c->cap_sched_b) {
             for (int j = 0; j < pr->n; j++) {
                 wbatch_t *b = pr->b[j];
                 fluss__pb_put_kv_req_for_bucket__init(&bb[j]);
@@ -994,19 +1044,15 @@ void kfb_fluss_writer_schedule(kfb_fluss_client_t *c, int64_t now) {
                                       c->conf.putkv_timeout_ms + c->conf.request_timeout_ms, now,
                                       putkv_done_cb, pr);
         }
-        free(bb);
-        free(bp);
         if (err) {
             /* never handed to the connection: nothing of it can have been applied */
             const char *m = kfb_fluss_conn_last_error(c->nodes[pr->node].conn);
             for (int j = 0; j < pr->n; j++)
                 batch_outcome(c, pr->b[j], 0, err, -1, m, -1, 0, 0, now);
             for (int j = 0; j < pr->n; j++) deliver_ready(c, pr->b[j]->bk);
-            free(pr->b);
-            free(pr);
+            put_req_put(c, pr);
         }
     }
-    free(reqs);
 }
 
 static void append_to_bucket(kfb_fluss_client_t *c, wbatch_t *b) {

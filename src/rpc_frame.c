@@ -195,13 +195,18 @@ kfb_err_t kfb_rpc_decode_response_header(const uint8_t *payload, size_t len,
     }
 }
 
-kfb_err_t kfb_rpc_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *body,
-                         size_t len, ProtobufCMessage **out) {
+kfb_err_t kfb_rpc_unpack_with(const ProtobufCMessageDescriptor *desc, ProtobufCAllocator *alloc,
+                              const uint8_t *body, size_t len, ProtobufCMessage **out) {
     /* protobuf-c rejects truncation, bad wire types, overlong varints and
      * missing required fields, and skips unknown fields (kept aside, freed
      * with the message). */
-    *out = protobuf_c_message_unpack(desc, NULL, len, len ? body : (const uint8_t *)"");
+    *out = protobuf_c_message_unpack(desc, alloc, len, len ? body : (const uint8_t *)"");
     return *out ? KFB_ERR_OK : KFB_ERR_RPC_BAD_BODY;
+}
+
+kfb_err_t kfb_rpc_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *body,
+                         size_t len, ProtobufCMessage **out) {
+    return kfb_rpc_unpack_with(desc, NULL, body, len, out);
 }
 
 kfb_err_t kfb_rpc_decode_error(const uint8_t *body, size_t len, int32_t *error_code,
