@@ -181,8 +181,8 @@ struct kfb_bridge {
     int64_t next_watermarks; /* when the end offsets for the lag gauges are read again */
     int64_t last_fetch_kick; /* kick_stalled_fetch */
     uint64_t fetch_kicks;
-    /* kick_stalled_fetch's position query, kept while the set of partitions it asks
-     * about stays the same (building one every 50 ms allocated) */
+    /* kick_stalled_fetch's position query: every assigned partition, dropped when one is
+     * added or removed (building one every 50 ms allocated) */
     rd_kafka_topic_partition_list_t *kick_pos;
 
     struct kfb_migrate *migrate;

@@ -45,8 +45,7 @@ static void create_tables(const char *database, const char *const *topics, size_
 }
 
 /* The bridge's YAML: a mapping of TOPIC into DATABASE.TOPIC (format by topic name), with
- * the producer's schema directory of that topic. One topic per file: the bridge's `check`
- * takes a schema directory's highest id as every topic's value schema. */
+ * the producer's schema directory of that topic. */
 static void write_config(const char *path, const char *group, const char *database,
                          const char *topic) {
     FILE *f = fopen(path, "w");
