@@ -72,16 +72,17 @@ static void count_alloc(void) {
     /* BENCH_E2E_ALLOC_TRACE=N: the call stack of every Nth counted allocation of a thread
      * (backtrace_symbols_fd: addr2line -e the binary on the offsets; for finding what still
      * allocates) */
-    static __thread int tracing;
+    static __thread int tracing, is_rdk = -1; /* librdkafka's own threads are not traced */
     if (alloc_trace_every && !tracing && c % alloc_trace_every == 0) {
         tracing = 1;
-        void *frames[16];
-        int n = backtrace(frames, 16);
         char name[32] = "";
         pthread_getname_np(pthread_self(), name, sizeof name);
-        if (strncmp(name, "rdk:", 4)) {
+        if (is_rdk < 0) is_rdk = !strncmp(name, "rdk:", 4);
+        if (!is_rdk) {
+            void *frames[16];
+            int n = backtrace(frames, 16);
             dprintf(2, "alloc trace [%s]\n", name);
-            backtrace_symbols_fd(frames + 2, n - 2, 2);
+            backtrace_symbols_fd(frames + 1, n - 1, 2); /* frames[0] is malloc (count_alloc is inlined) */
         }
         tracing = 0;
     }

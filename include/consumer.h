@@ -84,6 +84,11 @@ kfb_err_t kfb_consumer_committed(kfb_consumer_t *c, rd_kafka_topic_partition_lis
 kfb_err_t kfb_consumer_commit(kfb_consumer_t *c, const rd_kafka_topic_partition_list_t *parts,
                               int async, char *errstr, size_t errstr_size);
 
+/* Commits the offsets stored with rd_kafka_offsets_store (asynchronously; the commit
+ * callback reports). librdkafka builds the list on its own thread: nothing is allocated
+ * per partition here. */
+kfb_err_t kfb_consumer_commit_stored(kfb_consumer_t *c, char *errstr, size_t errstr_size);
+
 /* Nonzero after a fatal consumer error; its text in errstr. */
 int kfb_consumer_fatal(kfb_consumer_t *c, char *errstr, size_t errstr_size);
 

@@ -92,6 +92,10 @@ kfb_metric_family_t *kfb_metrics_family(kfb_metrics_t *m, kfb_metric_type_t type
 kfb_counter_t *kfb_metrics_counter(kfb_metric_family_t *f, const char *const *values);
 kfb_gauge_t *kfb_metrics_gauge(kfb_metric_family_t *f, const char *const *values);
 kfb_histogram_t *kfb_metrics_histogram(kfb_metric_family_t *f, const char *const *values);
+/* A gauge series registered now but left out of the exposition until its first
+ * kfb_gauge_set (it holds NaN until then): registering allocates, so the pipeline does it
+ * when a partition is assigned, not in the steady state, without showing a made-up 0. */
+kfb_gauge_t *kfb_metrics_gauge_unset(kfb_metric_family_t *f, const char *const *values);
 
 /* Removes the series with these label values (no-op when there is none): it disappears from
  * the exposition, its handle becomes invalid. Call from the thread that updates it. */

@@ -58,6 +58,7 @@ struct kfb_acc {
     kfb_ticket_t *free_tickets;
     kfb_ticket_t **all_tickets; /* every ticket ever made, for destroy */
     size_t n_tickets, cap_tickets;
+    size_t max_cap_holds; /* the most holds a ticket needed: the next one to grow grows to it */
 };
 
 static size_t ptr_hash(const void *p, size_t cap) {
@@ -524,7 +525,12 @@ kfb_err_t kfb_ticket_hold(kfb_ticket_t *t, kfb_offsets_t *o, void *part, int64_t
             return KFB_ERR_OK;
         }
     if (t->n_holds == t->cap_holds) {
-        size_t cap = t->cap_holds ? t->cap_holds * 2 : 16; /* one per partition in the batch */
+        /* one per partition in the batch; straight to what another ticket needed, so that
+         * a pool of tickets grows once each, not a doubling at a time */
+        size_t cap = t->cap_holds ? t->cap_holds * 2 : 16;
+        kfb_acc_t *a = t->acc;
+        if (a && a->max_cap_holds > cap) cap = a->max_cap_holds;
+        if (a && cap > a->max_cap_holds) a->max_cap_holds = cap;
         kfb_ticket_hold_t *h = realloc(t->holds, cap * sizeof *h);
         if (!h) return KFB_ERR_NOMEM;
         t->holds = h;

@@ -100,8 +100,14 @@ static void forget_kick_list(kfb_bridge_t *b) {
 
 static part_t *part_add(kfb_bridge_t *b, const char *topic, int32_t partition, mapping_rt_t *m) {
     part_t *p = calloc(1, sizeof *p);
-    if (!p || !(p->topic = strdup(topic)) || !(p->off = kfb_offsets_new(0))) {
-        if (p) free(p->topic);
+    if (!p || !(p->topic = strdup(topic)) || !(p->off = kfb_offsets_new(0)) ||
+        !(p->self = rd_kafka_topic_partition_list_new(1)) ||
+        !rd_kafka_topic_partition_list_add(p->self, topic, partition)) {
+        if (p) {
+            if (p->self) rd_kafka_topic_partition_list_destroy(p->self);
+            if (p->off) kfb_offsets_retire(p->off);
+            free(p->topic);
+        }
         free(p);
         return NULL;
     }
@@ -145,6 +151,7 @@ static void part_remove(kfb_bridge_t *b, part_t *p) {
     kfb_mapper_forget_partition(p->map->mapper, p->topic, p->partition);
     kfb_bridge_careful_forget(b, p);
     kfb_pipeline_metrics_partition_drop(b->pm, p->pmx);
+    rd_kafka_topic_partition_list_destroy(p->self);
     free(p->topic);
     free(p);
 }
@@ -166,28 +173,21 @@ void kfb_bridge_fatal(kfb_bridge_t *b, const char *fmt, ...) {
  * parked (waiting for a schema), while the bridge drains (backpressure, replay, shutdown),
  * and, in migrate mode, once it reached its snapshot end. */
 void kfb_bridge_sync_pauses(kfb_bridge_t *b) {
-    rd_kafka_topic_partition_list_t *pause = NULL, *resume = NULL;
     int all = b->bp_paused || b->state != ST_RUNNING;
+    rd_kafka_t *rk = kfb_consumer_handle(b->consumer);
+    size_t paused = 0;
     for (part_t *p = b->all_parts; p; p = p->anext) {
         int want = all || p->park || p->done;
-        if (want == p->paused) continue;
-        rd_kafka_topic_partition_list_t **l = want ? &pause : &resume;
-        if (!*l) *l = rd_kafka_topic_partition_list_new(8);
-        rd_kafka_topic_partition_list_add(*l, p->topic, p->partition);
-        p->paused = want;
+        /* one partition's own list: backpressure pauses and resumes often, and a list made
+         * for the occasion allocated per partition each time */
+        if (want != p->paused) {
+            if (want) rd_kafka_pause_partitions(rk, p->self);
+            else rd_kafka_resume_partitions(rk, p->self);
+            p->paused = want;
+        }
+        paused += p->paused;
     }
-    size_t paused = 0;
-    for (part_t *p = b->all_parts; p; p = p->anext) paused += p->paused;
     kfb_gauge_set(b->pm->paused_partitions, (double)paused);
-    rd_kafka_t *rk = kfb_consumer_handle(b->consumer);
-    if (pause) {
-        rd_kafka_pause_partitions(rk, pause);
-        rd_kafka_topic_partition_list_destroy(pause);
-    }
-    if (resume) {
-        rd_kafka_resume_partitions(rk, resume);
-        rd_kafka_topic_partition_list_destroy(resume);
-    }
 }
 
 /* ------------------------------------------------------------------ commits */
@@ -196,22 +196,44 @@ void kfb_bridge_sync_pauses(kfb_bridge_t *b) {
  * (or of `only`). An asynchronous commit is confirmed by on_committed; until then the same
  * offset is not sent again for COMMIT_RESEND_MS, after which it is (a failed commit, e.g.
  * while the coordinator moves, is retried). Partitions whose position is unknown (nothing
- * consumed, no committed offset) are left out. */
+ * consumed, no committed offset) are left out.
+ *
+ * The periodic, asynchronous commit stores each offset in librdkafka (rd_kafka_offsets_store
+ * on the partition's own list) and commits the stored offsets (rd_kafka_commit with no list):
+ * librdkafka then builds the request on its own thread, and this one allocates nothing per
+ * partition. librdkafka commits a stored offset only while the partition is assigned, only
+ * when it is past the committed one, and forgets it when the partition is unassigned
+ * (rdkafka_assignment.c), so a stale store cannot move a commit back. A synchronous commit
+ * (revoke, shutdown) names its offsets. */
 #define COMMIT_RESEND_MS 1000
 void kfb_bridge_commit(kfb_bridge_t *b, part_t *only, int sync) {
     int64_t now = kfb_bridge_now_ms();
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+    rd_kafka_t *rk = kfb_consumer_handle(b->consumer);
+    rd_kafka_topic_partition_list_t *l = NULL; /* named offsets: sync, or a store refused */
+    size_t stored = 0;
     for (part_t *p = only ? only : b->all_parts; p; p = only ? NULL : p->anext) {
         if (!p->have_pos) continue;
         int64_t c = kfb_offsets_committable(p->off);
         if (c <= p->committed) continue;
         if (!sync && c == p->commit_sent && now - p->commit_sent_ms < COMMIT_RESEND_MS) continue;
-        rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = c;
         p->commit_sent = c;
         p->commit_sent_ms = now;
+        if (!sync) {
+            p->self->elems[0].offset = c;
+            if (!rd_kafka_offsets_store(rk, p->self) && !p->self->elems[0].err) {
+                stored++;
+                continue;
+            }
+        }
+        if (!l) l = rd_kafka_topic_partition_list_new(8);
+        rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = c;
     }
-    if (l->cnt) {
-        char e[256];
+    char e[256];
+    if (stored) {
+        if (kfb_consumer_commit_stored(b->consumer, e, sizeof e) == KFB_ERR_OK) b->commits++;
+        else KFB_WARN(FAC, "%s; will try again", e);
+    }
+    if (l && l->cnt) {
         if (kfb_consumer_commit(b->consumer, l, !sync, e, sizeof e) == KFB_ERR_OK) {
             if (sync)
                 for (int i = 0; i < l->cnt; i++) {
@@ -226,7 +248,7 @@ void kfb_bridge_commit(kfb_bridge_t *b, part_t *only, int sync) {
             KFB_WARN(FAC, "%s; will try again", e);
         }
     }
-    rd_kafka_topic_partition_list_destroy(l);
+    if (l) rd_kafka_topic_partition_list_destroy(l);
 }
 
 static void on_committed(void *ctx, rd_kafka_resp_err_t err, const rd_kafka_topic_partition_list_t *offsets) {
@@ -1338,7 +1360,11 @@ static void periodic(kfb_bridge_t *b, int64_t now) {
  * made progress since its last kick at once, and one that did not only after kick_wait_ms,
  * which doubles with each unanswered kick (the broker is slow, and the kick may have
  * discarded its answer) up to FETCH_KICK_MAX_MS and halves when a kick works. Kicking on
- * every empty poll could discard every fetch of a broker slower than the poll. */
+ * every empty poll could discard every fetch of a broker slower than the poll. One kick
+ * seeks one partition, the one waiting longest: the seek wakes its broker's thread, which
+ * then looks at every partition it fetches (rdkafka_broker.c
+ * rd_kafka_broker_consumer_toppars_serve), so the others on that broker start too and a
+ * kick costs librdkafka one operation, not one per partition. */
 #define FETCH_KICK_MS 50
 #define FETCH_KICK_MAX_MS 2000
 static void kick_stalled_fetch(kfb_bridge_t *b, int64_t now) {
@@ -1355,7 +1381,7 @@ static void kick_stalled_fetch(kfb_bridge_t *b, int64_t now) {
     rd_kafka_topic_partition_list_t *l = b->kick_pos;
     if (!l->cnt) return;
     rd_kafka_position(rk, l);
-    rd_kafka_topic_partition_list_t *kick = NULL; /* made only when a partition needs a kick */
+    part_t *kick = NULL;
     for (int i = 0; i < l->cnt; i++) {
         const rd_kafka_topic_partition_t *x = &l->elems[i];
         part_t *p = kfb_bridge_part(b, x->topic, x->partition);
@@ -1372,17 +1398,16 @@ static void kick_stalled_fetch(kfb_bridge_t *b, int64_t now) {
         /* only a known position that lags and that the bridge has fully processed */
         if (x->offset >= hi || kfb_offsets_next(p->off) != x->offset || now - p->idle_since < p->kick_wait_ms)
             continue;
-        if (p->kicked && p->kick_wait_ms < FETCH_KICK_MAX_MS) p->kick_wait_ms *= 2;
-        p->kicked = 1;
-        p->idle_since = now;
-        if (!kick) kick = rd_kafka_topic_partition_list_new(l->cnt);
-        rd_kafka_topic_partition_list_add(kick, x->topic, x->partition)->offset = x->offset;
+        if (!kick || p->idle_since < kick->idle_since) kick = p;
     }
     if (kick) {
-        rd_kafka_error_t *e = rd_kafka_seek_partitions(rk, kick, 0 /* asynchronous */);
+        if (kick->kicked && kick->kick_wait_ms < FETCH_KICK_MAX_MS) kick->kick_wait_ms *= 2;
+        kick->kicked = 1;
+        kick->idle_since = now;
+        kick->self->elems[0].offset = kick->idle_pos;
+        rd_kafka_error_t *e = rd_kafka_seek_partitions(rk, kick->self, 0 /* asynchronous */);
         if (e) rd_kafka_error_destroy(e);
         b->fetch_kicks++;
-        rd_kafka_topic_partition_list_destroy(kick);
     }
 }
 

@@ -104,6 +104,9 @@ typedef struct part {
      * how long to wait before a kick, and whether the last kick is still unanswered */
     int64_t idle_pos, idle_since, kick_wait_ms;
     int kicked;
+    /* this partition alone, for rd_kafka_offsets_store and the kick's seek: calls that
+     * take a list, made once so that neither allocates one */
+    rd_kafka_topic_partition_list_t *self;
     /* migrate */
     int64_t low, end; /* snapshot: log start and end offsets; -1 when not in it */
     int done;         /* reached `end` */

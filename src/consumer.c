@@ -214,6 +214,13 @@ kfb_err_t kfb_consumer_commit(kfb_consumer_t *c, const rd_kafka_topic_partition_
     return KFB_ERR_IO;
 }
 
+kfb_err_t kfb_consumer_commit_stored(kfb_consumer_t *c, char *errstr, size_t errstr_size) {
+    rd_kafka_resp_err_t err = rd_kafka_commit(c->rk, NULL, 1 /* async: commit_cb reports */);
+    if (!err) return KFB_ERR_OK;
+    snprintf(errstr, errstr_size, "offset commit failed: %s", rd_kafka_err2str(err));
+    return KFB_ERR_IO;
+}
+
 int kfb_consumer_fatal(kfb_consumer_t *c, char *errstr, size_t errstr_size) {
     if (!c->fatal[0]) return 0;
     snprintf(errstr, errstr_size, "%s", c->fatal);

@@ -125,6 +125,7 @@ struct kfb_fluss_client {
     /* reused by kfb_fluss_writer_schedule and putkv_done_cb so that a steady stream of
      * PutKv requests allocates nothing; freed by kfb_fluss_writer_free_spares */
     struct put_req *free_reqs;   /* request records, each keeping its batch array */
+    int max_req_batches;         /* the largest batch array one needed: others grow to it */
     struct put_req **sched_reqs; /* one schedule pass's open requests */
     int cap_sched_reqs;
     void *sched_bb, *sched_bp;   /* PbPutKvReqForBucket and pointers, for one request */

@@ -78,6 +78,7 @@ struct kfb_fluss_conn {
 
     kfb_buf_t wbuf;
     size_t wpos;
+    int64_t wbuf_big_ms; /* when the write buffer last needed more than WBUF_KEEP */
     kfb_buf_t rbuf;
     size_t rpos;
 
@@ -666,7 +667,11 @@ static void do_read(kfb_fluss_conn_t *c, int64_t now) {
     }
 }
 
+/* The write buffer keeps what it grew to while large writes keep coming (freeing it after
+ * each one made every PutKv request allocate again), and gives it back once none needed it
+ * for WBUF_IDLE_MS (kfb_fluss_conn_tick). */
 #define WBUF_KEEP ((size_t)1 << 20)
+#define WBUF_IDLE_MS 5000
 
 static void do_write(kfb_fluss_conn_t *c) {
     while (c->wpos < c->wbuf.len) {
@@ -681,9 +686,8 @@ static void do_write(kfb_fluss_conn_t *c) {
         }
         c->wpos += (size_t)n;
     }
+    if (c->wbuf.len > WBUF_KEEP) c->wbuf_big_ms = kfb_fluss_now_ms();
     c->wbuf.len = c->wpos = 0;
-    /* a burst of large requests grew the buffer: give the memory back once written */
-    if (c->wbuf.cap > WBUF_KEEP) kfb_buf_free(&c->wbuf);
 }
 
 size_t kfb_fluss_conn_unsent_bytes(const kfb_fluss_conn_t *c) { return c->wbuf.len - c->wpos; }
@@ -825,6 +829,8 @@ void kfb_fluss_conn_tick(kfb_fluss_conn_t *c, int64_t now) {
     expire(c, &c->inflight, now);
     expire(c, &c->queued, now);
     maybe_connect(c, now);
+    if (c->wbuf.cap > WBUF_KEEP && c->wbuf.len == 0 && now - c->wbuf_big_ms >= WBUF_IDLE_MS)
+        kfb_buf_free(&c->wbuf);
 }
 
 kfb_fluss_conn_state_t kfb_fluss_conn_state(const kfb_fluss_conn_t *c) { return c->state; }

@@ -651,7 +651,10 @@ static int same_put_options(const wbatch_t *a, const wbatch_t *b) {
 
 static int put_req_add(put_req_t *pr, wbatch_t *b) {
     if (pr->n == pr->cap) {
+        kfb_fluss_client_t *c = pr->client;
         int nc = pr->cap ? pr->cap * 2 : 8;
+        if (nc < c->max_req_batches) nc = c->max_req_batches; /* grown once, not step by step */
+        if (nc > c->max_req_batches) c->max_req_batches = nc;
         wbatch_t **nb = realloc(pr->b, (size_t)nc * sizeof *nb);
         if (!nb) return -1;
         pr->b = nb;

@@ -267,6 +267,24 @@ kfb_gauge_t *kfb_metrics_gauge(kfb_metric_family_t *f, const char *const *values
     return s ? &s->u.gauge : NULL;
 }
 
+/* kfb_metrics_gauge_unset's value: a NaN with a payload of its own, so that a gauge set to
+ * NaN still shows */
+#define UNSET_BITS UINT64_C(0x7ff80000756e7365)
+static int gauge_unset(const kfb_gauge_t *g) {
+    return atomic_load_explicit((_Atomic uint64_t *)&g->bits, memory_order_relaxed) == UNSET_BITS;
+}
+
+kfb_gauge_t *kfb_metrics_gauge_unset(kfb_metric_family_t *f, const char *const *values) {
+    if (!f || f->type != KFB_METRIC_GAUGE || (f->n_labels && !values)) return NULL;
+    pthread_mutex_lock(&f->reg->mu);
+    series_t *s = NULL;
+    for (series_t *x = f->series; x && !s; x = x->next)
+        if (values_match(f, x, values)) s = x;
+    if (!s && (s = find_or_add(f, values))) atomic_store_explicit(&s->u.gauge.bits, UNSET_BITS, memory_order_relaxed);
+    pthread_mutex_unlock(&f->reg->mu);
+    return s ? &s->u.gauge : NULL;
+}
+
 kfb_histogram_t *kfb_metrics_histogram(kfb_metric_family_t *f, const char *const *values) {
     series_t *s = get_series(f, KFB_METRIC_HISTOGRAM, values);
     return s ? s->hist : NULL;
@@ -383,6 +401,12 @@ static void o_sample_head(out_t *o, const kfb_metric_family_t *f, const char *su
     o_str(o, " ");
 }
 
+static int has_shown_series(const kfb_metric_family_t *f) {
+    for (const series_t *s = f->series; s; s = s->next)
+        if (f->type != KFB_METRIC_GAUGE || !gauge_unset(&s->u.gauge)) return 1;
+    return 0;
+}
+
 static void render_family(out_t *o, const kfb_metric_family_t *f) {
     static const char *const types[] = {"counter", "gauge", "histogram"};
     o_str(o, "# HELP ");
@@ -399,6 +423,7 @@ static void render_family(out_t *o, const kfb_metric_family_t *f) {
             o_sample_head(o, f, "", s, NULL);
             o_u64(o, kfb_counter_get(&s->u.counter));
         } else if (f->type == KFB_METRIC_GAUGE) {
+            if (gauge_unset(&s->u.gauge)) continue; /* registered, never set */
             o_sample_head(o, f, "", s, NULL);
             o_double(o, kfb_gauge_get(&s->u.gauge));
         } else {
@@ -432,7 +457,7 @@ kfb_err_t kfb_metrics_render(kfb_metrics_t *m, kfb_buf_t *out) {
     if (!m) return KFB_ERR_OK;
     pthread_mutex_lock(&m->mu);
     for (const kfb_metric_family_t *f = m->families; f && !o.err; f = f->next)
-        if (f->series) render_family(&o, f);
+        if (has_shown_series(f)) render_family(&o, f);
     pthread_mutex_unlock(&m->mu);
     return o.err;
 }

@@ -240,10 +240,16 @@ kfb_partition_metrics_t *kfb_pipeline_metrics_partition(kfb_pipeline_metrics_t *
     snprintf(p->partition, sizeof p->partition, "%" PRId32, partition);
     const char *mt[] = {mapping, topic};
     p->consumed = kfb_metrics_counter(pm->fam->f[F_CONSUMED], mt);
+    /* registered now, shown once set: registering allocates, a poll should not */
+    const char *tp[] = {p->topic, p->partition};
+    p->committed_offset = kfb_metrics_gauge_unset(pm->fam->f[F_COMMITTED], tp);
+    p->end_offset = kfb_metrics_gauge_unset(pm->fam->f[F_END], tp);
+    p->lag = kfb_metrics_gauge_unset(pm->fam->f[F_LAG], tp);
     return p;
 }
 
-/* The partition's series of family i, registered on first use. */
+/* The partition's series of family i (registered with the partition; again here if that
+ * ran out of memory). */
 static kfb_gauge_t *offset_gauge(kfb_partition_metrics_t *p, kfb_gauge_t **slot, int i) {
     if (!*slot) {
         const char *tp[] = {p->topic, p->partition};

@@ -154,6 +154,31 @@ TEST(removed_series_disappear) {
     kfb_metrics_destroy(m);
 }
 
+TEST(unset_gauges_are_hidden_until_set) {
+    kfb_metrics_t *m = kfb_metrics_new();
+    const char *l[] = {"topic"};
+    kfb_metric_family_t *f = kfb_metrics_family(m, KFB_METRIC_GAUGE, "t_off", "Off", l, 1, NULL, 0, err, sizeof err);
+    const char *a[] = {"a"}, *b[] = {"b"};
+    kfb_gauge_t *ga = kfb_metrics_gauge_unset(f, a), *gb = kfb_metrics_gauge_unset(f, b);
+    ASSERT_TRUE(ga && gb && ga != gb);
+    ASSERT_EQ_INT(kfb_metrics_series_count(f), 2);
+    char *got = render(m);
+    ASSERT_STREQ(got, ""); /* no value yet: not even the family's HELP */
+    free(got);
+    kfb_gauge_set(gb, 0);
+    got = render(m);
+    ASSERT_STREQ(got, "# HELP t_off Off\n# TYPE t_off gauge\nt_off{topic=\"b\"} 0\n");
+    free(got);
+    /* the same series again, value kept; a set one is not unset again */
+    ASSERT_EQ_PTR(kfb_metrics_gauge_unset(f, b), gb);
+    ASSERT_EQ_PTR(kfb_metrics_gauge(f, a), ga);
+    kfb_gauge_set(ga, 3);
+    got = render(m);
+    ASSERT_STREQ(got, "# HELP t_off Off\n# TYPE t_off gauge\nt_off{topic=\"a\"} 3\nt_off{topic=\"b\"} 0\n");
+    free(got);
+    kfb_metrics_destroy(m);
+}
+
 TEST(registration_rules) {
     kfb_metrics_t *m = kfb_metrics_new();
     const char *l[] = {"table"}, *l2[] = {"mapping"}, *le[] = {"le"}, *dup[] = {"a", "a"}, *res[] = {"__x"};
