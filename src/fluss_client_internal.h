@@ -33,6 +33,7 @@ typedef struct node {
     int port;
     kfb_fluss_conn_t *conn;
     int alive; /* listed in the latest metadata (bootstrap nodes: always) */
+    size_t pass_bytes; /* batch bytes the current schedule pass put in requests to it */
 } node_t;
 
 typedef struct partition {
@@ -93,6 +94,7 @@ struct kfb_fluss_client {
     struct spare_buf *spare_bufs;
     size_t spare_bytes;
     size_t outstanding, outstanding_bytes;
+    size_t outstanding_hw; /* the most bytes ever outstanding: bounds the spares */
     int64_t writer_id_pub;
 
     /* I/O thread only (tables: names read under lock by other threads) */
