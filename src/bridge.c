@@ -486,11 +486,12 @@ kfb_bridge_t *kfb_bridge_new(const kfb_config_t *cfg, const kfb_bridge_opts_t *o
     /* librdkafka prefetches up to 100,000 messages / 64 MiB by default, beyond the bridge's
      * own budget. Less keeps the pipeline fed (bench_e2e on 2 cores: 50,000 / 16 MiB runs
      * at 0.7-1.3x raw consumption, 10,000 / 4 MiB at 0.3-0.6x, because the fetcher stops at
-     * the limit and has to be woken: kick_stalled_fetch). queued.min.messages counts per
-     * partition in librdkafka 2.0 (each partition's fetch queue, rdkafka_fetcher.c
-     * rd_kafka_toppar_fetch_decide): with 108 partitions 50,000 let the prefetch reach
-     * ~90 MiB (bench_e2e peak RSS 150-201 MiB); with 15,000 four runs peaked at 84-145 MiB
-     * and ran at 0.61-1.15x. Defaults only: the file's kafka: properties win. */
+     * the limit and has to be woken: kick_stalled_fetch). Both limits bound the prefetch as
+     * a whole: librdkafka 2.0 compares them with each partition's fetch queue
+     * (rdkafka_fetcher.c rd_kafka_toppar_fetch_decide), which the high-level consumer
+     * forwards to the one consumer queue (rdkafka_partition.c
+     * rd_kafka_toppar_op_fetch_start), and a queue's length is its forward's
+     * (rdkafka_queue.h rd_kafka_q_len). Defaults only: the file's kafka: properties win. */
     static const char *const prefetch[] = {"queued.min.messages", "15000", "queued.max.messages.kbytes", "16384",
                                            "fetch.max.bytes", "4194304"};
     const char *ov[6];
