@@ -484,15 +484,18 @@ kfb_bridge_t *kfb_bridge_new(const kfb_config_t *cfg, const kfb_bridge_opts_t *o
     if (b->opts.verify > 0 && !(b->verify = kfb_verify_new((size_t)b->opts.verify))) goto nomem;
     kfb_consumer_events_t ev = {on_assigned, on_revoked, on_committed, b};
     /* librdkafka prefetches up to 100,000 messages / 64 MiB by default, beyond the bridge's
-     * own budget. Less keeps the pipeline fed (bench_e2e on 2 cores: 50,000 / 16 MiB runs
-     * at 0.7-1.3x raw consumption, 10,000 / 4 MiB at 0.3-0.6x, because the fetcher stops at
-     * the limit and has to be woken: kick_stalled_fetch). Both limits bound the prefetch as
+     * own budget. Less keeps the pipeline fed, down to a point: the fetcher stops at the
+     * limit and has to be woken (kick_stalled_fetch). bench_e2e on 2 cores, three trials
+     * each: 15,000 messages 0.46-1.01x raw consumption and 75-101 MiB peak RSS, 20,000
+     * 1.16-1.27x and 112-117 MiB, 30,000 0.81-1.11x and 120-127 MiB, 50,000 / 32 MiB
+     * 1.10-1.37x and 132-137 MiB (a queued message costs far more than its bytes: about
+     * 2 KiB of RSS each here). Both limits bound the prefetch as
      * a whole: librdkafka 2.0 compares them with each partition's fetch queue
      * (rdkafka_fetcher.c rd_kafka_toppar_fetch_decide), which the high-level consumer
      * forwards to the one consumer queue (rdkafka_partition.c
      * rd_kafka_toppar_op_fetch_start), and a queue's length is its forward's
      * (rdkafka_queue.h rd_kafka_q_len). Defaults only: the file's kafka: properties win. */
-    static const char *const prefetch[] = {"queued.min.messages", "15000", "queued.max.messages.kbytes", "16384",
+    static const char *const prefetch[] = {"queued.min.messages", "20000", "queued.max.messages.kbytes", "16384",
                                            "fetch.max.bytes", "4194304"};
     const char *ov[6];
     size_t nov = 0;
