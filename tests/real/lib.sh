@@ -76,7 +76,14 @@ judge() {
     for attempt in 1 2; do
         (REAL_JAVA_EXEC="exec" real_java judge kfb.judge.Judge "$@") & # $! is the JVM itself
         pid=$!
-        ( sleep "$t"; kill -QUIT "$pid" 2>/dev/null && sleep 3 && kill -KILL "$pid" 2>/dev/null ) &
+        # the dog's sleep must die with it and hold no output pipe (a test's $(...) would
+        # wait for an orphaned sleep to end)
+        (
+            trap 'kill "$s" 2>/dev/null; exit 0' TERM
+            sleep "$t" & s=$!
+            wait "$s"
+            kill -QUIT "$pid" 2>/dev/null && sleep 3 && kill -KILL "$pid" 2>/dev/null
+        ) </dev/null >/dev/null 2>&1 &
         dog=$!
         wait "$pid"; rc=$?
         kill "$dog" 2>/dev/null; wait "$dog" 2>/dev/null
