@@ -92,12 +92,6 @@ static mapping_rt_t *mapping_for_topic(kfb_bridge_t *b, const char *topic, char 
     return hit;
 }
 
-/* kick_stalled_fetch's list of the assigned partitions: made again after a change */
-static void forget_kick_list(kfb_bridge_t *b) {
-    if (b->kick_pos) rd_kafka_topic_partition_list_destroy(b->kick_pos);
-    b->kick_pos = NULL;
-}
-
 static part_t *part_add(kfb_bridge_t *b, const char *topic, int32_t partition, mapping_rt_t *m) {
     part_t *p = calloc(1, sizeof *p);
     if (!p || !(p->topic = strdup(topic)) || !(p->off = kfb_offsets_new(0)) ||
@@ -124,7 +118,6 @@ static part_t *part_add(kfb_bridge_t *b, const char *topic, int32_t partition, m
     b->parts[h] = p;
     p->anext = b->all_parts;
     b->all_parts = p;
-    forget_kick_list(b);
     b->n_parts++;
     return p;
 }
@@ -142,7 +135,6 @@ static void part_remove(kfb_bridge_t *b, part_t *p) {
     pp = &b->all_parts;
     while (*pp != p) pp = &(*pp)->anext;
     *pp = p->anext;
-    forget_kick_list(b);
     b->n_parts--;
     if (b->last_part == p) b->last_part = NULL;
     part_drop_parked(p);
@@ -1375,21 +1367,12 @@ static void kick_stalled_fetch(kfb_bridge_t *b, int64_t now) {
     if (now - b->last_fetch_kick < FETCH_KICK_MS || b->state != ST_RUNNING || b->bp_paused) return;
     b->last_fetch_kick = now;
     rd_kafka_t *rk = kfb_consumer_handle(b->consumer);
-    /* every assigned partition, kept until one is added or removed (part_add, part_remove),
-     * so that a poll allocates nothing here */
-    if (!b->kick_pos) {
-        b->kick_pos = rd_kafka_topic_partition_list_new(b->n_parts ? (int)b->n_parts : 1);
-        for (part_t *p = b->all_parts; p; p = p->anext)
-            rd_kafka_topic_partition_list_add(b->kick_pos, p->topic, p->partition);
-    }
-    rd_kafka_topic_partition_list_t *l = b->kick_pos;
-    if (!l->cnt) return;
-    rd_kafka_position(rk, l);
     part_t *kick = NULL;
-    for (int i = 0; i < l->cnt; i++) {
-        const rd_kafka_topic_partition_t *x = &l->elems[i];
-        part_t *p = kfb_bridge_part(b, x->topic, x->partition);
-        if (!p || p->paused || p->park || p->done || x->err || x->offset < 0) continue;
+    for (part_t *p = b->all_parts; p; p = p->anext) {
+        if (p->paused || p->park || p->done) continue;
+        /* the partition's own list: the query allocates nothing */
+        const rd_kafka_topic_partition_t *x = &p->self->elems[0];
+        if (rd_kafka_position(rk, p->self) || x->err || x->offset < 0) continue;
         int64_t hi = 0, lo;
         rd_kafka_get_watermark_offsets(rk, x->topic, x->partition, &lo, &hi);
         if (p->kick_wait_ms < FETCH_KICK_MS) p->kick_wait_ms = FETCH_KICK_MS;
@@ -1483,7 +1466,6 @@ static void drop_job(kfb_job_t *j) {
 void kfb_bridge_destroy(kfb_bridge_t *b) {
     if (!b) return;
     if (b->consumer) kfb_consumer_destroy(b->consumer);
-    forget_kick_list(b);
     for (part_t *p = b->all_parts, *n; p; p = n) {
         n = p->anext;
         part_remove(b, p);

@@ -104,8 +104,8 @@ typedef struct part {
      * how long to wait before a kick, and whether the last kick is still unanswered */
     int64_t idle_pos, idle_since, kick_wait_ms;
     int kicked;
-    /* this partition alone, for rd_kafka_offsets_store and the kick's seek: calls that
-     * take a list, made once so that neither allocates one */
+    /* this partition alone, for rd_kafka_offsets_store and the kick's position query and
+     * seek: calls that take a list, made once so that none allocates one */
     rd_kafka_topic_partition_list_t *self;
     /* migrate */
     int64_t low, end; /* snapshot: log start and end offsets; -1 when not in it */
@@ -184,9 +184,6 @@ struct kfb_bridge {
     int64_t next_watermarks; /* when the end offsets for the lag gauges are read again */
     int64_t last_fetch_kick; /* kick_stalled_fetch */
     uint64_t fetch_kicks;
-    /* kick_stalled_fetch's position query: every assigned partition, dropped when one is
-     * added or removed (building one every 50 ms allocated) */
-    rd_kafka_topic_partition_list_t *kick_pos;
 
     struct kfb_migrate *migrate;
     struct kfb_verify *verify;

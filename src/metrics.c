@@ -223,8 +223,8 @@ static int values_match(const kfb_metric_family_t *f, const series_t *s, const c
     return 1;
 }
 
-/* Under the lock: the existing series or a new one. */
-static series_t *find_or_add(kfb_metric_family_t *f, const char *const *values) {
+/* Under the lock: the existing series or a new one (then *added is set, when given). */
+static series_t *find_or_add(kfb_metric_family_t *f, const char *const *values, int *added) {
     for (series_t *s = f->series; s; s = s->next)
         if (values_match(f, s, values)) return s;
     series_t *s = calloc(1, sizeof *s);
@@ -243,28 +243,11 @@ static series_t *find_or_add(kfb_metric_family_t *f, const char *const *values) 
     if (f->last) f->last->next = s;
     else f->series = s;
     f->last = s;
+    if (added) *added = 1;
     return s;
 fail:
     series_free(s, f->n_labels);
     return NULL;
-}
-
-static series_t *get_series(kfb_metric_family_t *f, kfb_metric_type_t type, const char *const *values) {
-    if (!f || f->type != type || (f->n_labels && !values)) return NULL;
-    pthread_mutex_lock(&f->reg->mu);
-    series_t *s = find_or_add(f, values);
-    pthread_mutex_unlock(&f->reg->mu);
-    return s;
-}
-
-kfb_counter_t *kfb_metrics_counter(kfb_metric_family_t *f, const char *const *values) {
-    series_t *s = get_series(f, KFB_METRIC_COUNTER, values);
-    return s ? &s->u.counter : NULL;
-}
-
-kfb_gauge_t *kfb_metrics_gauge(kfb_metric_family_t *f, const char *const *values) {
-    series_t *s = get_series(f, KFB_METRIC_GAUGE, values);
-    return s ? &s->u.gauge : NULL;
 }
 
 /* kfb_metrics_gauge_unset's value: a NaN with a payload of its own, so that a gauge set to
@@ -274,19 +257,34 @@ static int gauge_unset(const kfb_gauge_t *g) {
     return atomic_load_explicit((_Atomic uint64_t *)&g->bits, memory_order_relaxed) == UNSET_BITS;
 }
 
-kfb_gauge_t *kfb_metrics_gauge_unset(kfb_metric_family_t *f, const char *const *values) {
-    if (!f || f->type != KFB_METRIC_GAUGE || (f->n_labels && !values)) return NULL;
+/* unset: a gauge made now starts unset (under the lock, before any other thread sees it) */
+static series_t *get_series(kfb_metric_family_t *f, kfb_metric_type_t type, const char *const *values, int unset) {
+    if (!f || f->type != type || (f->n_labels && !values)) return NULL;
     pthread_mutex_lock(&f->reg->mu);
-    series_t *s = NULL;
-    for (series_t *x = f->series; x && !s; x = x->next)
-        if (values_match(f, x, values)) s = x;
-    if (!s && (s = find_or_add(f, values))) atomic_store_explicit(&s->u.gauge.bits, UNSET_BITS, memory_order_relaxed);
+    int added = 0;
+    series_t *s = find_or_add(f, values, &added);
+    if (added && unset) atomic_store_explicit(&s->u.gauge.bits, UNSET_BITS, memory_order_relaxed);
     pthread_mutex_unlock(&f->reg->mu);
+    return s;
+}
+
+kfb_counter_t *kfb_metrics_counter(kfb_metric_family_t *f, const char *const *values) {
+    series_t *s = get_series(f, KFB_METRIC_COUNTER, values, 0);
+    return s ? &s->u.counter : NULL;
+}
+
+kfb_gauge_t *kfb_metrics_gauge(kfb_metric_family_t *f, const char *const *values) {
+    series_t *s = get_series(f, KFB_METRIC_GAUGE, values, 0);
+    return s ? &s->u.gauge : NULL;
+}
+
+kfb_gauge_t *kfb_metrics_gauge_unset(kfb_metric_family_t *f, const char *const *values) {
+    series_t *s = get_series(f, KFB_METRIC_GAUGE, values, 1);
     return s ? &s->u.gauge : NULL;
 }
 
 kfb_histogram_t *kfb_metrics_histogram(kfb_metric_family_t *f, const char *const *values) {
-    series_t *s = get_series(f, KFB_METRIC_HISTOGRAM, values);
+    series_t *s = get_series(f, KFB_METRIC_HISTOGRAM, values, 0);
     return s ? s->hist : NULL;
 }
 
